@@ -1,0 +1,161 @@
+/* libhv — VM configuration.
+ * A struct hv_config describes one VM: backend, memory, vCPUs, boot images and devices.
+ * Fill it with hv_config_init() (defaults), then set fields, or parse a libvirt-style
+ * domain XML with hv_config_from_xml(). hv_vm_create() copies everything it needs, so a
+ * config (and the strings it points to) only has to live until hv_vm_create() returns. */
+#ifndef HV_CONFIG_H
+#define HV_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hv/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Virtualization technique, fixed at VM creation. */
+enum hv_backend {
+    HV_BACKEND_FULL = 1, /* unmodified guests, emulated virt board, software MMU */
+    HV_BACKEND_PARA = 2  /* modified guests: hypercalls, shared rings, direct memory */
+};
+
+/* How guest instructions are executed. */
+enum hv_engine {
+    HV_ENGINE_DEFAULT = 0, /* the fastest engine available for the backend */
+    HV_ENGINE_INTERP = 1,  /* reference interpreter (the oracle) */
+    HV_ENGINE_JIT = 2      /* binary translator to x86-64 */
+};
+
+/* What happens when the guest powers off, reboots or crashes (libvirt's on_* elements). */
+enum hv_lifecycle_action {
+    HV_ACTION_DESTROY = 0, /* stop the VM: hv_vcpu_run() returns the exit to the caller */
+    HV_ACTION_RESTART = 1, /* reset the board and boot again inside the library */
+    HV_ACTION_PRESERVE = 2 /* stop, keep state for inspection (same as DESTROY for now) */
+};
+
+/* Host side of a character device (serial port, console). */
+enum hv_chardev_type {
+    HV_CHARDEV_NULL = 0,   /* output discarded, no input */
+    HV_CHARDEV_STDIO = 1,  /* host stdin/stdout of the process */
+    HV_CHARDEV_FILE = 2,   /* output appended to `path`, no input */
+    HV_CHARDEV_BUFFER = 3, /* in memory; output is passed to `on_output`, input is fed with
+                              hv_vm_console_input() */
+    HV_CHARDEV_PTY = 4,    /* a new pseudo-terminal; its name is in the log and in
+                              hv_vm_chardev_name() */
+    HV_CHARDEV_SOCKET = 5  /* unix stream socket at `path`, libhv listens (server) */
+};
+
+/* Called from the vCPU thread with guest output. `data` is valid only during the call. */
+typedef void (*hv_output_fn)(void *opaque, const uint8_t *data, size_t len);
+
+struct hv_chardev_config {
+    enum hv_chardev_type type;
+    const char *path;      /* FILE, SOCKET */
+    hv_output_fn on_output; /* BUFFER */
+    void *opaque;          /* passed to on_output */
+};
+
+enum hv_disk_format {
+    HV_DISK_RAW = 0
+};
+
+struct hv_disk_config {
+    const char *path;      /* host file; NULL with mem_size > 0 gives an in-memory disk */
+    uint64_t mem_size;     /* size of an in-memory disk (bytes), when path is NULL */
+    int readonly;          /* non-zero: guest writes fail with an I/O error */
+    enum hv_disk_format format;
+    const char *target;    /* guest name hint ("vda"); informational */
+    const char *serial;    /* device serial / id string returned by GET_ID; may be NULL */
+};
+
+enum hv_net_type {
+    HV_NET_NONE = 0,
+    HV_NET_LOOPBACK = 1, /* frames sent by the guest are delivered back to it */
+    HV_NET_HUB = 2,      /* all NICs on the same hub id see each other's frames */
+    HV_NET_USER = 3      /* user-mode networking (libslirp) when built with it */
+};
+
+struct hv_net_config {
+    enum hv_net_type type;
+    uint8_t mac[6];        /* all zero: derived from the VM uuid and NIC index */
+    unsigned hub;          /* hub id for HV_NET_HUB */
+};
+
+enum hv_log_level { HV_LOG_ERROR = 0, HV_LOG_WARN = 1, HV_LOG_INFO = 2, HV_LOG_DEBUG = 3 };
+
+/* Logging callback. Called from whatever thread logs; `msg` has no trailing newline and is
+ * valid only during the call. The library never writes to stdout/stderr itself. */
+typedef void (*hv_log_fn)(void *opaque, enum hv_log_level level, const char *msg);
+
+#define HV_MAX_VCPUS 8
+#define HV_MAX_DISKS 8
+#define HV_MAX_NICS 4
+
+struct hv_config {
+    uint32_t size;             /* sizeof(struct hv_config), set by hv_config_init */
+    enum hv_backend backend;   /* default HV_BACKEND_FULL */
+    enum hv_engine engine;     /* default HV_ENGINE_DEFAULT */
+    const char *name;          /* default "hv" */
+    uint8_t uuid[16];          /* all zero: none given */
+    uint64_t mem_size;         /* guest RAM in bytes at 0x80000000; default 128 MiB */
+    unsigned nr_vcpus;         /* default 1, at most HV_MAX_VCPUS */
+
+    /* Boot. bios: firmware image path, NULL for the backend's default, "none" for none
+     * (direct boot: the kernel is started in M-mode at its entry point). */
+    const char *bios;
+    const char *kernel;        /* ELF or raw image */
+    const char *initrd;
+    const char *cmdline;
+    const char *dtb;           /* full backend: use this device tree instead of generating one */
+
+    struct hv_chardev_config serial;  /* full: NS16550A UART; para: console ring + DBCN */
+    struct hv_disk_config disks[HV_MAX_DISKS];
+    unsigned nr_disks;
+    struct hv_net_config nics[HV_MAX_NICS];
+    unsigned nr_nics;
+    int rng;                   /* non-zero: add an entropy device (virtio-rng / para rng) */
+
+    enum hv_lifecycle_action on_poweroff, on_reboot, on_crash;
+
+    /* Determinism: time is a pure function of retired instructions, rng is seeded. */
+    int deterministic;
+    uint64_t rng_seed;
+    uint64_t insns_per_tick;   /* deterministic mode: retired instructions per 10 MHz tick */
+
+    hv_log_fn log;
+    void *log_opaque;
+    enum hv_log_level log_level; /* messages above this level are not formatted; default WARN */
+
+    void *owned_;              /* private: storage owned by hv_config_from_xml() */
+};
+
+/* Fill `cfg` with defaults. Always call this first: future fields get safe defaults. */
+HV_API void hv_config_init(struct hv_config *cfg);
+
+/* Free storage a config owns (strings from hv_config_from_xml). Safe on a config filled by
+ * hv_config_init; the config is re-initialised afterwards. NULL is accepted. */
+HV_API void hv_config_dispose(struct hv_config *cfg);
+
+/* Parse a libvirt-style domain XML document (docs/XML.md) of `len` bytes into `cfg`, which
+ * is first re-initialised. On failure returns a negative HV_E* code and, if `errbuf` is not
+ * NULL, writes a message naming the line into it (NUL-terminated, truncated to errlen).
+ * Strings in `cfg` are owned by it: release them with hv_config_dispose(). */
+HV_API int hv_config_from_xml(struct hv_config *cfg, const char *xml, size_t len,
+                              char *errbuf, size_t errlen);
+
+/* Same, reading the document from a file. */
+HV_API int hv_config_from_xml_file(struct hv_config *cfg, const char *path,
+                                   char *errbuf, size_t errlen);
+
+/* Serialise `cfg` as domain XML. On success *out is a NUL-terminated string the caller
+ * frees with free(). Parsing the result gives an equal config (round trip). */
+HV_API int hv_config_to_xml(const struct hv_config *cfg, char **out);
+
+/* Parse a size such as "128M", "2G", "4096" (bytes) or "1 GiB". Returns 0 or HV_EINVAL. */
+HV_API int hv_parse_size(const char *text, uint64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
