@@ -1,0 +1,322 @@
+/* libhv core — VM life cycle: configuration copy, backend selection, memory-map API,
+ * last-error and logging. Backends build the platform in their vm_init hook. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/vm.h"
+
+/* The backend registry: a const table, no mutable globals. */
+static const struct {
+    enum hv_backend id;
+    const struct hv_backend_ops *ops;
+} backends[] = {
+    { HV_BACKEND_FULL, &hvf_backend_ops },
+#ifdef HV_HAVE_PARA
+    { HV_BACKEND_PARA, &hvp_backend_ops },
+#endif
+};
+
+int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
+    va_end(ap);
+    hv__log(vm, HV_LOG_ERROR, "%s", vm->last_error);
+    return code;
+}
+
+void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
+{
+    if (!vm || !vm->cfg.log || level > vm->cfg.log_level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    vm->cfg.log(vm->cfg.log_opaque, level, msg);
+}
+
+uint64_t hv__vm_instructions(const struct hv_vm *vm)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (vm->vcpus[i])
+            n += vm->vcpus[i]->cpu.instret;
+    return n;
+}
+
+static uint64_t clock_insns(void *opaque)
+{
+    return hv__vm_instructions(opaque);
+}
+
+/* Deep-copy the strings of a config so the caller's may go away. All copies are kept in
+ * one malloc'd block list hung off cfg.owned_ (freed in free_config_strings). */
+struct strbuf {
+    struct strbuf *next;
+    char s[];
+};
+
+static int dup_str(struct hv_vm *vm, const char **field)
+{
+    if (!*field)
+        return 0;
+    size_t n = strlen(*field) + 1;
+    struct strbuf *b = malloc(sizeof(*b) + n);
+    if (!b)
+        return HV_ENOMEM;
+    memcpy(b->s, *field, n);
+    b->next = vm->cfg.owned_;
+    vm->cfg.owned_ = b;
+    *field = b->s;
+    return 0;
+}
+
+static void free_config_strings(struct hv_vm *vm)
+{
+    struct strbuf *b = vm->cfg.owned_;
+    while (b) {
+        struct strbuf *n = b->next;
+        free(b);
+        b = n;
+    }
+    vm->cfg.owned_ = NULL;
+}
+
+static int copy_config(struct hv_vm *vm, const struct hv_config *cfg)
+{
+    if (cfg->size != sizeof(struct hv_config))
+        return hv__vm_error(vm, HV_EINVAL,
+                            "config size %u does not match this library (%zu): call "
+                            "hv_config_init()", cfg->size, sizeof(struct hv_config));
+    vm->cfg = *cfg;
+    vm->cfg.owned_ = NULL;
+    const char **strs[] = { &vm->cfg.name, &vm->cfg.bios, &vm->cfg.kernel, &vm->cfg.initrd,
+                            &vm->cfg.cmdline, &vm->cfg.dtb, &vm->cfg.serial.path };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        if (dup_str(vm, strs[i]) < 0)
+            return hv__vm_error(vm, HV_ENOMEM, "out of memory copying the config");
+    for (unsigned i = 0; i < vm->cfg.nr_disks && i < HV_MAX_DISKS; i++) {
+        struct hv_disk_config *d = &vm->cfg.disks[i];
+        if (dup_str(vm, &d->path) < 0 || dup_str(vm, &d->target) < 0 ||
+            dup_str(vm, &d->serial) < 0)
+            return hv__vm_error(vm, HV_ENOMEM, "out of memory copying the config");
+    }
+    return 0;
+}
+
+static int validate_config(struct hv_vm *vm)
+{
+    const struct hv_config *c = &vm->cfg;
+    if (c->nr_vcpus < 1 || c->nr_vcpus > HV_MAX_VCPUS)
+        return hv__vm_error(vm, HV_EINVAL, "nr_vcpus %u out of range 1..%d", c->nr_vcpus,
+                            HV_MAX_VCPUS);
+    if (c->mem_size < HV_PAGE_SIZE || (c->mem_size & (HV_PAGE_SIZE - 1)))
+        return hv__vm_error(vm, HV_EINVAL, "memory size %#llx must be a non-zero multiple of "
+                            "4 KiB", (unsigned long long)c->mem_size);
+    if (c->nr_disks > HV_MAX_DISKS)
+        return hv__vm_error(vm, HV_EINVAL, "%u disks: at most %d", c->nr_disks, HV_MAX_DISKS);
+    if (c->nr_nics > HV_MAX_NICS)
+        return hv__vm_error(vm, HV_EINVAL, "%u NICs: at most %d", c->nr_nics, HV_MAX_NICS);
+    if (c->engine != HV_ENGINE_DEFAULT && c->engine != HV_ENGINE_INTERP &&
+        c->engine != HV_ENGINE_JIT)
+        return hv__vm_error(vm, HV_EINVAL, "unknown engine %d", (int)c->engine);
+    return 0;
+}
+
+/* Open the host back-ends every backend uses: the serial chardev and the disks. */
+static int open_backends(struct hv_vm *vm)
+{
+    char err[HV__ERRLEN];
+    int rc = hv__chardev_open(&vm->cfg.serial, &vm->serial, err, sizeof(err));
+    if (rc < 0)
+        return hv__vm_error(vm, rc, "serial: %s", err);
+    for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
+        rc = hv__blockdev_open(&vm->cfg.disks[i], &vm->disks[i], err, sizeof(err));
+        if (rc < 0)
+            return hv__vm_error(vm, rc, "disk %u: %s", i, err);
+    }
+    return 0;
+}
+
+HV_API int hv_vm_create(const struct hv_config *cfg, hv_vm **out, char *errbuf, size_t errlen)
+{
+    if (!cfg || !out)
+        return hv__errf(errbuf, errlen, HV_EINVAL, "hv_vm_create: NULL argument");
+    *out = NULL;
+    struct hv_vm *vm = calloc(1, sizeof(*vm));
+    if (!vm)
+        return hv__errf(errbuf, errlen, HV_ENOMEM, "out of memory");
+    pthread_mutex_init(&vm->lock, NULL);
+    int rc = copy_config(vm, cfg);
+    if (rc == 0)
+        rc = validate_config(vm);
+    if (rc == 0) {
+        for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+            if (backends[i].id == vm->cfg.backend)
+                vm->ops = backends[i].ops;
+        if (!vm->ops)
+            rc = hv__vm_error(vm, HV_ENOTSUP, "backend %d is not available in this build",
+                              (int)vm->cfg.backend);
+    }
+    if (rc == 0) {
+        /* Window: the highest guest-physical address the board uses is the end of RAM. */
+        uint64_t top = 0x80000000ull + vm->cfg.mem_size;
+        char err[HV__ERRLEN];
+        rc = hv__mem_init(&vm->mem, top, err, sizeof(err));
+        if (rc < 0)
+            hv__vm_error(vm, rc, "%s", err);
+    }
+    if (rc == 0) {
+        hv__clock_init(&vm->clock, vm->cfg.deterministic != 0, vm->cfg.insns_per_tick);
+        vm->clock.insns = clock_insns;
+        vm->clock.insns_opaque = vm;
+        rc = open_backends(vm);
+    }
+    if (rc == 0)
+        rc = vm->ops->vm_init(vm);
+    if (rc < 0) {
+        hv__errf(errbuf, errlen, rc, "%s", vm->last_error[0] ? vm->last_error : hv_strerror(rc));
+        vm->running = 0;
+        hv_vm_destroy(vm);
+        return rc;
+    }
+    *out = vm;
+    return 0;
+}
+
+HV_API int hv_vm_destroy(hv_vm *vm)
+{
+    if (!vm)
+        return 0;
+    if (atomic_load(&vm->running) > 0)
+        return hv__vm_error(vm, HV_EBUSY, "hv_vm_destroy: a vCPU is running");
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v)
+            continue;
+        if (vm->ops && vm->ops->vcpu_fini)
+            vm->ops->vcpu_fini(v);
+        hv__interp_fini(&v->cpu);
+        free(v);
+    }
+    if (vm->ops && vm->ops->vm_fini)
+        vm->ops->vm_fini(vm);
+    for (unsigned i = 0; i < HV_MAX_DISKS; i++) {
+        if (vm->disks[i])
+            hv__blockdev_flush(vm->disks[i]);
+        hv__blockdev_close(vm->disks[i]);
+    }
+    hv__chardev_close(vm->serial);
+    hv__mem_fini(&vm->mem);
+    free_config_strings(vm);
+    pthread_mutex_destroy(&vm->lock);
+    free(vm);
+    return 0;
+}
+
+HV_API const char *hv_vm_last_error(const hv_vm *vm)
+{
+    return vm ? vm->last_error : "";
+}
+
+HV_API enum hv_backend hv_vm_backend(const hv_vm *vm)
+{
+    return vm->cfg.backend;
+}
+
+/* Map changes are refused while vCPUs run: engines cache translations of the map. */
+static int check_stopped(struct hv_vm *vm, const char *what)
+{
+    if (atomic_load(&vm->running) > 0)
+        return hv__vm_error(vm, HV_EBUSY, "%s: not allowed while a vCPU runs", what);
+    return 0;
+}
+
+HV_API int hv_vm_mem_map(hv_vm *vm, uint64_t gpa, uint64_t size, unsigned flags)
+{
+    if (!vm)
+        return HV_EINVAL;
+    int rc = check_stopped(vm, "hv_vm_mem_map");
+    if (rc < 0)
+        return rc;
+    if (!(flags & HV_MEM_READ) || (flags & ~(unsigned)HV_MEM_RAM))
+        return hv__vm_error(vm, HV_EINVAL, "hv_vm_mem_map: bad flags %#x", flags);
+    pthread_mutex_lock(&vm->lock);
+    rc = hv__mem_map(&vm->mem, gpa, size,
+                     (flags & HV_MEM_WRITE) ? HV_REGION_RAM : HV_REGION_ROM, flags,
+                     vm->last_error, sizeof(vm->last_error));
+    pthread_mutex_unlock(&vm->lock);
+    return rc;
+}
+
+HV_API int hv_vm_mem_unmap(hv_vm *vm, uint64_t gpa)
+{
+    if (!vm)
+        return HV_EINVAL;
+    int rc = check_stopped(vm, "hv_vm_mem_unmap");
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&vm->lock);
+    rc = hv__mem_unmap(&vm->mem, gpa, vm->last_error, sizeof(vm->last_error));
+    pthread_mutex_unlock(&vm->lock);
+    return rc;
+}
+
+HV_API int hv_vm_mem_read(hv_vm *vm, uint64_t gpa, void *buf, size_t len)
+{
+    if (!vm || (!buf && len))
+        return HV_EINVAL;
+    int rc = hv__mem_read(&vm->mem, gpa, buf, len);
+    if (rc < 0)
+        hv__vm_error(vm, rc, "hv_vm_mem_read: %#llx+%#zx is not guest memory",
+                     (unsigned long long)gpa, len);
+    return rc;
+}
+
+HV_API int hv_vm_mem_write(hv_vm *vm, uint64_t gpa, const void *buf, size_t len)
+{
+    if (!vm || (!buf && len))
+        return HV_EINVAL;
+    int rc = hv__mem_write(&vm->mem, gpa, buf, len);
+    if (rc < 0)
+        return hv__vm_error(vm, rc, "hv_vm_mem_write: %#llx+%#zx is not guest memory",
+                            (unsigned long long)gpa, len);
+    /* Host writes may overwrite guest code: drop cached translations of that range. */
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (vm->vcpus[i] && vm->vcpus[i]->cpu.policy && vm->vcpus[i]->cpu.policy->code_written)
+            vm->vcpus[i]->cpu.policy->code_written(&vm->vcpus[i]->cpu, gpa, len);
+    return 0;
+}
+
+HV_API void *hv_vm_mem_ptr(hv_vm *vm, uint64_t gpa, size_t len)
+{
+    return vm ? hv__mem_hva(&vm->mem, gpa, len) : NULL;
+}
+
+HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
+                          const struct hv_mmio_ops *ops, void *opaque)
+{
+    if (!vm)
+        return HV_EINVAL;
+    int rc = check_stopped(vm, "hv_vm_mmio_add");
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&vm->lock);
+    rc = hv__mem_add_mmio(&vm->mem, gpa, size, ops, opaque, vm->last_error,
+                          sizeof(vm->last_error));
+    pthread_mutex_unlock(&vm->lock);
+    return rc;
+}
+
+HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
+{
+    if (!vm || (!data && len))
+        return HV_EINVAL;
+    if (!vm->serial)
+        return HV_ENOTSUP;
+    return hv__chardev_push_input(vm->serial, data, len);
+}

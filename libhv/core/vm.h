@@ -1,0 +1,72 @@
+/* libhv internal — struct hv_vm / hv_vcpu and the backend interface. The core owns the
+ * life cycle (create, destroy, run-state bookkeeping, stats, errors, logging); a backend
+ * (backends/full, backends/para) is a static const struct hv_backend_ops that builds the
+ * platform, owns per-VM / per-vCPU private state and runs vCPUs with an engine. */
+#ifndef HV_CORE_VM_H
+#define HV_CORE_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "hv/hv.h"
+#include "core/err.h"
+#include "cpu/cpu.h"
+#include "dev/dev.h"
+#include "mem/mem.h"
+
+struct hv_backend_ops {
+    const char *name;
+    /* Build the platform for vm->cfg: map RAM/ROM, create devices, load boot images.
+     * On failure set vm->last_error and return a negative code; vm_fini is still called. */
+    int (*vm_init)(struct hv_vm *vm);
+    void (*vm_fini)(struct hv_vm *vm);
+    /* Set vcpu->cpu.policy and reset state for hart vcpu->id. */
+    int (*vcpu_init)(struct hv_vcpu *vcpu);
+    void (*vcpu_fini)(struct hv_vcpu *vcpu);
+    /* Run until an exit for the embedder; `stop_at` is the absolute instret at which to stop
+     * with HV_EXIT_BUDGET (UINT64_MAX: none). Fill *exit (reason, pc, details). */
+    int (*vcpu_run)(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit);
+    /* Registers beyond x/pc/f (CSRs, privilege). Return HV_ENOENT for unknown ones. */
+    int (*get_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val);
+    int (*set_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t val);
+};
+
+extern const struct hv_backend_ops hvf_backend_ops;  /* backends/full */
+extern const struct hv_backend_ops hvp_backend_ops;  /* backends/para */
+
+struct hv_vm {
+    struct hv_config cfg;            /* deep copy; strings owned by the VM */
+    const struct hv_backend_ops *ops;
+    void *backend;                   /* backend private state */
+    struct hv_mem mem;
+    struct hv_clock clock;
+    struct hv_chardev *serial;
+    struct hv_blockdev *disks[HV_MAX_DISKS];
+    struct hv_vcpu *vcpus[HV_MAX_VCPUS];
+    atomic_int running;              /* vCPUs inside hv_vcpu_run */
+    pthread_mutex_t lock;            /* map changes, vCPU creation */
+    char last_error[HV__ERRLEN];
+};
+
+struct hv_vcpu {
+    struct hv_vm *vm;
+    unsigned id;
+    struct hv_cpu cpu;               /* architectural state, engines work on this */
+    void *backend;                   /* backend private per-vCPU state */
+    atomic_int running;
+    atomic_int kicked;
+    struct hv_stats stats;
+    struct hv_exit last_exit;        /* to complete MMIO reads / hypercalls on re-entry */
+};
+
+/* Record a formatted error on the VM and return `code`. */
+int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Log through the configured callback (no-op without one or above log_level). */
+void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Retired instructions of all vCPUs (deterministic clock source). */
+uint64_t hv__vm_instructions(const struct hv_vm *vm);
+
+#endif

@@ -1,0 +1,172 @@
+/* libhv cpu — RV64 hart state and the policy interface through which an execution engine
+ * (reference interpreter or translator) reaches everything that differs between backends:
+ * address translation, device access, CSRs, system instructions, traps and interrupts.
+ * An engine never touches privileged state directly; the full backend's policy emulates
+ * the privileged architecture, the para backend's policy turns ECALL into hypercalls. */
+#ifndef HV_CPU_CPU_H
+#define HV_CPU_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu/insn.h"
+
+enum hv_priv { HV_PRIV_U = 0, HV_PRIV_S = 1, HV_PRIV_M = 3 };
+
+/* Memory access types, also used to index the soft-TLB tags. */
+enum hv_access { HV_ACC_READ = 0, HV_ACC_WRITE = 1, HV_ACC_EXEC = 2 };
+
+/* Exception causes (mcause values, interrupt bit clear), privileged spec table 3.6. */
+enum hv_exc {
+    HV_EXC_INSN_MISALIGNED = 0, HV_EXC_INSN_ACCESS = 1, HV_EXC_ILLEGAL = 2,
+    HV_EXC_BREAKPOINT = 3, HV_EXC_LOAD_MISALIGNED = 4, HV_EXC_LOAD_ACCESS = 5,
+    HV_EXC_STORE_MISALIGNED = 6, HV_EXC_STORE_ACCESS = 7, HV_EXC_ECALL_U = 8,
+    HV_EXC_ECALL_S = 9, HV_EXC_ECALL_M = 11, HV_EXC_INSN_PAGE = 12, HV_EXC_LOAD_PAGE = 13,
+    HV_EXC_STORE_PAGE = 15
+};
+
+/* Result of a policy hook or engine step. */
+enum hv_step {
+    HV_STEP_OK = 0,     /* continue with the next instruction (or cpu->pc if the hook set it) */
+    HV_STEP_TRAP = 1,   /* an exception was recorded with hv__cpu_raise(); the engine calls
+                           policy->take_trap() and continues at the new pc */
+    HV_STEP_EXIT = 2    /* stop the engine: the backend has recorded why (exit to embedder) */
+};
+
+/* Soft-TLB: direct-mapped, indexed by virtual page number. A hit is one compare of the page
+ * tag for the access type and one add: host = va + addend. Tags hold the page-aligned va, or
+ * HV_TLB_INVALID. Only RAM/ROM pages are cached; MMIO always takes the slow path. */
+#define HV_TLB_BITS 8
+#define HV_TLB_SIZE (1u << HV_TLB_BITS)
+#define HV_TLB_INVALID (~0ull)
+struct hv_tlb_entry {
+    uint64_t tag[3];    /* [HV_ACC_READ], [HV_ACC_WRITE], [HV_ACC_EXEC] */
+    uint64_t addend;    /* host address - guest virtual address */
+};
+_Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB entry must stay 32 bytes (index shift 5)");
+
+struct hv_cpu;
+
+/* Everything an engine needs from a backend. All hooks are called on the vCPU thread. */
+struct hv_cpu_policy {
+    /* Fill the TLB entry for `va` and `acc` at the current effective privilege, or report
+     * why not: HV_STEP_OK with *mmio_pa set to the physical address for an MMIO access (the
+     * engine then calls mmio()), HV_STEP_OK with the TLB filled for RAM, HV_STEP_TRAP with
+     * an exception raised (page fault, access fault). */
+    int (*tlb_fill)(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
+                    bool *is_mmio);
+    /* Device access at physical address pa (size 1, 2, 4, 8). */
+    int (*mmio)(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write);
+    /* CSR access; the engine implements the CSRRW/S/C(I) read/write rules and calls these
+     * only when the instruction reads / writes. Return HV_STEP_TRAP (illegal instruction)
+     * for an absent CSR or insufficient privilege. csr_write may end the block (it returns
+     * HV_STEP_OK but sets cpu->exit_request when state an engine caches changed). */
+    int (*csr_read)(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
+    int (*csr_write)(struct hv_cpu *cpu, unsigned csr, uint64_t val);
+    /* ECALL, EBREAK, MRET, SRET, WFI, SFENCE.VMA, FENCE.I. Must set cpu->pc when control
+     * does not simply fall through (xRET, traps). */
+    int (*system)(struct hv_cpu *cpu, const struct hv_insn *insn);
+    /* Enter the trap recorded in cpu->trap_cause / trap_tval (pc = faulting instruction). */
+    int (*take_trap)(struct hv_cpu *cpu);
+    /* Called at block boundaries when cpu->exit_request is set or instret reached
+     * cpu->poll_at: deliver pending interrupts, expire timers, honour kicks and budgets.
+     * Returns HV_STEP_OK to continue, HV_STEP_EXIT to stop. */
+    int (*poll)(struct hv_cpu *cpu);
+    /* Invalidate translated code for guest-physical [pa, pa+len) (FENCE.I, code writes). */
+    void (*code_written)(struct hv_cpu *cpu, uint64_t pa, uint64_t len);
+};
+
+struct hv_cpu {
+    uint64_t x[32];             /* x[0] is always 0 when observed */
+    uint64_t pc;
+    uint64_t f[32];             /* raw 64-bit patterns; singles are NaN-boxed */
+    uint32_t fflags;            /* accrued exception flags, fcsr[4:0] */
+    uint32_t frm;               /* dynamic rounding mode, fcsr[7:5] */
+    uint32_t priv;              /* enum hv_priv */
+    uint32_t fs_dirty_hook;     /* non-zero: policy tracks mstatus.FS; engines call
+                                   hv__cpu_fs_dirty() after writing FP state */
+    uint64_t instret;           /* instructions retired since creation */
+    uint64_t poll_at;           /* call policy->poll() when instret >= poll_at */
+    volatile uint32_t exit_request; /* set (any thread, atomically) to force a poll */
+    uint32_t pad_;
+
+    uint64_t reservation;       /* LR/SC reservation address, HV_TLB_INVALID when none */
+
+    uint64_t trap_cause, trap_tval; /* recorded by hv__cpu_raise */
+
+    struct hv_tlb_entry tlb[HV_TLB_SIZE];
+
+    const struct hv_cpu_policy *policy;
+    void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */
+    void *engine;               /* the engine's per-vCPU state (code cache, block map) */
+};
+
+/* Record an exception; returns HV_STEP_TRAP for convenient `return hv__cpu_raise(...)`. */
+static inline int hv__cpu_raise(struct hv_cpu *cpu, uint64_t cause, uint64_t tval)
+{
+    cpu->trap_cause = cause;
+    cpu->trap_tval = tval;
+    return HV_STEP_TRAP;
+}
+
+/* Invalidate the whole soft-TLB (SATP write, SFENCE.VMA, privilege change, map change). */
+void hv__cpu_tlb_flush(struct hv_cpu *cpu);
+/* Reset architectural state: registers zero, pc = reset_pc, priv = M, TLB flushed. */
+void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc);
+
+/* Hot-path memory access through the soft-TLB; falls back to policy->tlb_fill / mmio.
+ * Misaligned accesses are split into bytes by the slow path (emulated, see ARCHITECTURE).
+ * Return HV_STEP_OK / TRAP / EXIT. Loads zero-extend into *val. */
+int hv__cpu_load_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val);
+int hv__cpu_store_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val);
+
+static inline struct hv_tlb_entry *hv__tlb_entry(struct hv_cpu *cpu, uint64_t va)
+{
+    return &cpu->tlb[(va >> 12) & (HV_TLB_SIZE - 1)];
+}
+
+static inline int hv__cpu_load(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
+{
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
+    /* Aligned accesses never cross a page, so the page tag alone decides. */
+    if (e->tag[HV_ACC_READ] == (va & ~0xfffull) && !(va & (size - 1))) {
+        const void *p = (const void *)(uintptr_t)(va + e->addend);
+        switch (size) {
+        case 1: *val = *(const uint8_t *)p; return HV_STEP_OK;
+        case 2: *val = *(const uint16_t *)p; return HV_STEP_OK;
+        case 4: *val = *(const uint32_t *)p; return HV_STEP_OK;
+        default: *val = *(const uint64_t *)p; return HV_STEP_OK;
+        }
+    }
+    return hv__cpu_load_slow(cpu, va, size, val);
+}
+
+static inline int hv__cpu_store(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
+{
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
+    if (e->tag[HV_ACC_WRITE] == (va & ~0xfffull) && !(va & (size - 1))) {
+        void *p = (void *)(uintptr_t)(va + e->addend);
+        switch (size) {
+        case 1: *(uint8_t *)p = (uint8_t)val; return HV_STEP_OK;
+        case 2: *(uint16_t *)p = (uint16_t)val; return HV_STEP_OK;
+        case 4: *(uint32_t *)p = (uint32_t)val; return HV_STEP_OK;
+        default: *(uint64_t *)p = val; return HV_STEP_OK;
+        }
+    }
+    return hv__cpu_store_slow(cpu, va, size, val);
+}
+
+/* Fetch the 16/32-bit instruction at va (may straddle a page). */
+int hv__cpu_fetch(struct hv_cpu *cpu, uint64_t va, uint32_t *raw);
+
+/* ---- engines ---------------------------------------------------------------------------- */
+
+/* Reference interpreter: run until policy->poll or a hook returns HV_STEP_EXIT, or until
+ * instret reaches `stop_at` (exact). Returns HV_STEP_EXIT or HV_STEP_OK (stop_at reached).
+ * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini. */
+int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
+void hv__interp_fini(struct hv_cpu *cpu);
+/* Drop pre-decoded blocks overlapping guest-physical/virtual range (all if len == ~0). */
+void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
+
+#endif

@@ -1,0 +1,375 @@
+/* hv run — build a VM from flags and/or a domain XML file and run it until the guest powers
+ * off. Console goes to stdout; the exit status is the guest's exit code when it reports one,
+ * 125 when the VM could not be run or stopped abnormally, 130 on Ctrl-C. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hv_tool.h"
+
+#define EXIT_HV_FAILED 125
+
+static void run_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: hv run [DOMAIN.xml] [options]\n"
+        "Run a RISC-V RV64GC VM. Options override values from DOMAIN.xml.\n\n"
+        "  --backend full|para    virtualization technique (default full)\n"
+        "  --engine interp|jit    execution engine (default: best available)\n"
+        "  --kernel FILE          kernel / program (ELF or raw image)\n"
+        "  --bios FILE|none       firmware; 'none' boots the kernel directly in M-mode\n"
+        "  --initrd FILE          initial ramdisk\n"
+        "  --append STRING        kernel command line\n"
+        "  --dtb FILE             use this device tree instead of generating one\n"
+        "  --disk FILE[,ro]       add a raw disk (repeatable)\n"
+        "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
+        "  --smp N                number of vCPUs (default 1)\n"
+        "  --serial SPEC          stdio | null | file:PATH | pty | unix:PATH (default stdio)\n"
+        "  --rng                  add an entropy device\n"
+        "  --deterministic[=SEED] virtual time from retired instructions; seeded rng\n"
+        "  --budget N             stop after N guest instructions per vCPU (exit 124)\n"
+        "  --stats                print execution statistics to stderr at the end\n"
+        "  -v, --verbose          log library messages to stderr\n"
+        "  -h, --help             this help\n");
+}
+
+static int parse_serial(const char *s, struct hv_chardev_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (!strcmp(s, "stdio"))
+        c->type = HV_CHARDEV_STDIO;
+    else if (!strcmp(s, "null"))
+        c->type = HV_CHARDEV_NULL;
+    else if (!strcmp(s, "pty"))
+        c->type = HV_CHARDEV_PTY;
+    else if (!strncmp(s, "file:", 5) && s[5])
+        c->type = HV_CHARDEV_FILE, c->path = s + 5;
+    else if (!strncmp(s, "unix:", 5) && s[5])
+        c->type = HV_CHARDEV_SOCKET, c->path = s + 5;
+    else
+        return -1;
+    return 0;
+}
+
+enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
+       OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS };
+
+static const struct option run_opts[] = {
+    { "backend", required_argument, 0, OPT_BACKEND },
+    { "engine", required_argument, 0, OPT_ENGINE },
+    { "kernel", required_argument, 0, OPT_KERNEL },
+    { "bios", required_argument, 0, OPT_BIOS },
+    { "initrd", required_argument, 0, OPT_INITRD },
+    { "append", required_argument, 0, OPT_APPEND },
+    { "dtb", required_argument, 0, OPT_DTB },
+    { "disk", required_argument, 0, OPT_DISK },
+    { "mem", required_argument, 0, OPT_MEM },
+    { "smp", required_argument, 0, OPT_SMP },
+    { "serial", required_argument, 0, OPT_SERIAL },
+    { "rng", no_argument, 0, OPT_RNG },
+    { "deterministic", optional_argument, 0, OPT_DET },
+    { "budget", required_argument, 0, OPT_BUDGET },
+    { "stats", no_argument, 0, OPT_STATS },
+    { "verbose", no_argument, 0, 'v' },
+    { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 }
+};
+
+struct run_opts {
+    uint64_t budget;
+    int stats, verbose;
+};
+
+static void log_stderr(void *opaque, enum hv_log_level level, const char *msg)
+{
+    static const char *names[] = { "error", "warn", "info", "debug" };
+    fprintf(stderr, "libhv %s: %s\n", names[level & 3], msg);
+}
+
+/* Two passes: the first finds the positional DOMAIN.xml (GNU getopt moves positionals to the
+ * end), which is loaded first; the second applies the flags on top of it. */
+static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_opts *ro)
+{
+    const char *xml = NULL;
+    opterr = 0;
+    optind = 0;
+    while (getopt_long(argc, argv, "vh", run_opts, NULL) != -1)
+        ;
+    opterr = 1;
+    if (optind < argc)
+        xml = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "hv run: unexpected argument '%s'\n", argv[optind + 1]);
+        return 2;
+    }
+    hv_config_init(cfg);
+    if (xml) {
+        char err[512];
+        int rc = hv_config_from_xml_file(cfg, xml, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "hv run: %s: %s\n", xml, err);
+            return 2;
+        }
+    }
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "vh", run_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_BACKEND:
+            if (!strcmp(optarg, "full"))
+                cfg->backend = HV_BACKEND_FULL;
+            else if (!strcmp(optarg, "para"))
+                cfg->backend = HV_BACKEND_PARA;
+            else
+                goto bad;
+            break;
+        case OPT_ENGINE:
+            if (!strcmp(optarg, "interp"))
+                cfg->engine = HV_ENGINE_INTERP;
+            else if (!strcmp(optarg, "jit"))
+                cfg->engine = HV_ENGINE_JIT;
+            else if (!strcmp(optarg, "default"))
+                cfg->engine = HV_ENGINE_DEFAULT;
+            else
+                goto bad;
+            break;
+        case OPT_KERNEL: cfg->kernel = optarg; break;
+        case OPT_BIOS: cfg->bios = optarg; break;
+        case OPT_INITRD: cfg->initrd = optarg; break;
+        case OPT_APPEND: cfg->cmdline = optarg; break;
+        case OPT_DTB: cfg->dtb = optarg; break;
+        case OPT_DISK: {
+            if (cfg->nr_disks >= HV_MAX_DISKS) {
+                fprintf(stderr, "hv run: at most %d disks\n", HV_MAX_DISKS);
+                return 2;
+            }
+            struct hv_disk_config *d = &cfg->disks[cfg->nr_disks++];
+            memset(d, 0, sizeof(*d));
+            char *comma = strrchr(optarg, ',');
+            if (comma && !strcmp(comma, ",ro")) {
+                *comma = 0;
+                d->readonly = 1;
+            }
+            d->path = optarg;
+            break;
+        }
+        case OPT_MEM:
+            if (hv_parse_size(optarg, &cfg->mem_size) < 0)
+                goto bad;
+            break;
+        case OPT_SMP: {
+            char *end;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > HV_MAX_VCPUS)
+                goto bad;
+            cfg->nr_vcpus = (unsigned)n;
+            break;
+        }
+        case OPT_SERIAL:
+            if (parse_serial(optarg, &cfg->serial) < 0)
+                goto bad;
+            break;
+        case OPT_RNG: cfg->rng = 1; break;
+        case OPT_DET:
+            cfg->deterministic = 1;
+            if (optarg)
+                cfg->rng_seed = strtoull(optarg, NULL, 0);
+            break;
+        case OPT_BUDGET: {
+            char *end;
+            ro->budget = strtoull(optarg, &end, 0);
+            if (*end || !ro->budget)
+                goto bad;
+            break;
+        }
+        case OPT_STATS: ro->stats = 1; break;
+        case 'v':
+            ro->verbose = 1;
+            cfg->log = log_stderr;
+            cfg->log_level = HV_LOG_DEBUG;
+            break;
+        case 'h': run_usage(stdout); exit(0);
+        default: run_usage(stderr); return 2;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "hv run: invalid value '%s' for --%s\n", optarg,
+                run_opts[c - OPT_BACKEND].name);
+        return 2;
+    }
+    if (!xml && !cfg->kernel && !cfg->bios) {
+        fprintf(stderr, "hv run: nothing to run: give DOMAIN.xml or --kernel FILE\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+struct vcpu_thread {
+    pthread_t tid;
+    hv_vcpu *vcpu;
+    struct run_ctx *ctx;
+    struct hv_exit exit;
+    int status;             /* exit status this vCPU asks for, -1 while running */
+};
+
+struct run_ctx {
+    hv_vm *vm;
+    unsigned n;
+    struct vcpu_thread t[HV_MAX_VCPUS];
+    uint64_t budget;
+    volatile sig_atomic_t stop;
+};
+
+static struct run_ctx *g_ctx;   /* the tool's own signal plumbing; the library has none */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (!g_ctx)
+        return;
+    g_ctx->stop = 1;
+    for (unsigned i = 0; i < g_ctx->n; i++)
+        hv_vcpu_kick(g_ctx->t[i].vcpu);
+}
+
+static const char *exit_name(enum hv_exit_reason r)
+{
+    static const char *names[] = { "none", "shutdown", "reboot", "crash", "mmio", "hypercall",
+                                   "budget", "deadline", "breakpoint", "kick", "fault",
+                                   "halt", "internal" };
+    return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
+}
+
+/* Drive one vCPU; returns the status the process should exit with. */
+static int drive(struct vcpu_thread *t)
+{
+    struct run_ctx *ctx = t->ctx;
+    for (;;) {
+        int rc = hv_vcpu_run(t->vcpu, ctx->budget, &t->exit);
+        if (rc < 0) {
+            fprintf(stderr, "hv run: %s (%s)\n", hv_vm_last_error(ctx->vm), hv_strerror(rc));
+            return EXIT_HV_FAILED;
+        }
+        struct hv_exit *e = &t->exit;
+        switch (e->reason) {
+        case HV_EXIT_SHUTDOWN:
+            return e->u.shutdown.code == 0 ? 0 : ((e->u.shutdown.code & 0xff) ? e->u.shutdown.code & 0xff : 1);
+        case HV_EXIT_CRASH:
+            fprintf(stderr, "hv run: guest reported failure (code %d) at pc %#llx\n",
+                    e->u.shutdown.code, (unsigned long long)e->pc);
+            return (e->u.shutdown.code & 0xff) ? e->u.shutdown.code & 0xff : 1;
+        case HV_EXIT_REBOOT:
+            fprintf(stderr, "hv run: guest requested a reboot; stopping (on_reboot=destroy)\n");
+            return 0;
+        case HV_EXIT_BUDGET:
+            fprintf(stderr, "hv run: instruction budget reached at pc %#llx\n",
+                    (unsigned long long)e->pc);
+            return 124;
+        case HV_EXIT_KICK:
+            if (ctx->stop)
+                return 130;
+            continue;
+        case HV_EXIT_MMIO:
+            fprintf(stderr, "hv run: unhandled MMIO %s of %u bytes at %#llx (pc %#llx)\n",
+                    e->u.mmio.is_write ? "write" : "read", e->u.mmio.size,
+                    (unsigned long long)e->u.mmio.gpa, (unsigned long long)e->pc);
+            return EXIT_HV_FAILED;
+        case HV_EXIT_HYPERCALL:
+            /* Nobody claimed it: answer "not supported" the SBI way and go on. */
+            e->u.hypercall.ret_error = -2;
+            e->u.hypercall.ret_value = 0;
+            continue;
+        case HV_EXIT_FAULT:
+            fprintf(stderr, "hv run: unhandled guest fault: cause %llu tval %#llx at pc %#llx\n",
+                    (unsigned long long)e->u.fault.cause, (unsigned long long)e->u.fault.tval,
+                    (unsigned long long)e->pc);
+            return EXIT_HV_FAILED;
+        default:
+            fprintf(stderr, "hv run: vCPU stopped: %s at pc %#llx%s%s\n", exit_name(e->reason),
+                    (unsigned long long)e->pc, hv_vm_last_error(ctx->vm)[0] ? ": " : "",
+                    hv_vm_last_error(ctx->vm));
+            return EXIT_HV_FAILED;
+        }
+    }
+}
+
+static void *vcpu_main(void *arg)
+{
+    struct vcpu_thread *t = arg;
+    t->status = drive(t);
+    /* The first vCPU to finish stops the others. */
+    t->ctx->stop = 1;
+    for (unsigned i = 0; i < t->ctx->n; i++)
+        hv_vcpu_kick(t->ctx->t[i].vcpu);
+    return NULL;
+}
+
+static void print_stats(struct run_ctx *ctx)
+{
+    for (unsigned i = 0; i < ctx->n; i++) {
+        struct hv_stats s;
+        if (hv_vcpu_get_stats(ctx->t[i].vcpu, &s) < 0)
+            continue;
+        fprintf(stderr, "vcpu%u: instructions %llu exits %llu mmio %llu hypercalls %llu "
+                "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu\n", i,
+                (unsigned long long)s.instructions, (unsigned long long)s.exits,
+                (unsigned long long)s.mmio_traps, (unsigned long long)s.hypercalls,
+                (unsigned long long)s.interrupts, (unsigned long long)s.exceptions,
+                (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated);
+    }
+}
+
+int hv_tool_run_vm(hv_vm *vm, const struct hv_config *cfg, uint64_t budget, int stats)
+{
+    struct run_ctx ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = budget };
+    for (unsigned i = 0; i < ctx.n; i++) {
+        int rc = hv_vcpu_create(vm, i, &ctx.t[i].vcpu);
+        if (rc < 0) {
+            fprintf(stderr, "hv run: vCPU %u: %s\n", i, hv_vm_last_error(vm));
+            return EXIT_HV_FAILED;
+        }
+        ctx.t[i].ctx = &ctx;
+        ctx.t[i].status = -1;
+    }
+    g_ctx = &ctx;
+    struct sigaction sa = { .sa_handler = on_sigint };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    for (unsigned i = 1; i < ctx.n; i++)
+        pthread_create(&ctx.t[i].tid, NULL, vcpu_main, &ctx.t[i]);
+    vcpu_main(&ctx.t[0]);
+    for (unsigned i = 1; i < ctx.n; i++)
+        pthread_join(ctx.t[i].tid, NULL);
+    g_ctx = NULL;
+    if (stats)
+        print_stats(&ctx);
+    return ctx.t[0].status;
+}
+
+int hv_cmd_run(int argc, char **argv)
+{
+    struct hv_config cfg;
+    struct run_opts ro = { 0 };
+    int rc = parse_args(argc, argv, &cfg, &ro);
+    if (rc) {
+        hv_config_dispose(&cfg);
+        return rc;
+    }
+    hv_vm *vm;
+    char err[512];
+    rc = hv_vm_create(&cfg, &vm, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "hv run: cannot create the VM: %s\n", err);
+        hv_config_dispose(&cfg);
+        return EXIT_HV_FAILED;
+    }
+    fflush(stdout);
+    int status = hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
+    hv_vm_destroy(vm);
+    hv_config_dispose(&cfg);
+    return status;
+}
