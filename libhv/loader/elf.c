@@ -11,7 +11,7 @@
 
 /* Structures are memcpy'd out of the image: the buffer need not be aligned, and ELFDATA2LSB
  * fields are already in host byte order on the little-endian hosts libhv supports. */
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the ELF loader assumes a little-endian host");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ELF loader needs a little-endian host");
 _Static_assert(sizeof(size_t) >= sizeof(uint64_t), "the ELF loader assumes a 64-bit host");
 
 #ifndef EM_RISCV
@@ -108,6 +108,39 @@ static int check_segment(struct hv_mem *mem, const Elf64_Phdr *ph, unsigned i, s
     return 0;
 }
 
+/* First pass over the program headers: validate every PT_LOAD and compute the span of the
+ * non-empty ones. At least one must have contents. */
+static int check_segments(struct hv_mem *mem, const uint8_t *p, size_t len, const Elf64_Ehdr *eh,
+                          uint64_t *lowest, uint64_t *highest, char *err, size_t errlen)
+{
+    unsigned loads = 0, nonempty = 0;
+    *lowest = UINT64_MAX;
+    *highest = 0;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph;
+        read_phdr(p, eh, i, &ph);
+        if (ph.p_type != PT_LOAD)
+            continue;
+        loads++;
+        int rc = check_segment(mem, &ph, i, len, err, errlen);
+        if (rc < 0)
+            return rc;
+        if (ph.p_memsz == 0)
+            continue;
+        nonempty++;
+        if (ph.p_paddr < *lowest)
+            *lowest = ph.p_paddr;
+        if (ph.p_paddr + ph.p_memsz > *highest)
+            *highest = ph.p_paddr + ph.p_memsz;
+    }
+    if (loads == 0)
+        return hv__errf(err, errlen, HV_EFORMAT, "ELF: no PT_LOAD segments (nothing to load)");
+    if (nonempty == 0)
+        return hv__errf(err, errlen, HV_EFORMAT, "ELF: all %u PT_LOAD segments are empty "
+                        "(nothing to load)", loads);
+    return 0;
+}
+
 /* Symbols and e_entry are virtual addresses; segments are loaded at p_paddr. Map an address
  * through the PT_LOAD containing it (identity for bare-metal guests, where they are equal). */
 static uint64_t vaddr_to_paddr(const uint8_t *p, const Elf64_Ehdr *eh, uint64_t va)
@@ -183,29 +216,9 @@ int hv__elf_load(struct hv_mem *mem, const void *image, size_t len, struct hv_el
     if ((rc = check_exec(&eh, len, err, errlen)) < 0)
         return rc;
 
-    unsigned loads = 0, nonempty = 0;
-    uint64_t lowest = UINT64_MAX, highest = 0;
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        Elf64_Phdr ph;
-        read_phdr(p, &eh, i, &ph);
-        if (ph.p_type != PT_LOAD)
-            continue;
-        loads++;
-        if ((rc = check_segment(mem, &ph, i, len, err, errlen)) < 0)
-            return rc;
-        if (ph.p_memsz == 0)
-            continue;
-        nonempty++;
-        if (ph.p_paddr < lowest)
-            lowest = ph.p_paddr;
-        if (ph.p_paddr + ph.p_memsz > highest)
-            highest = ph.p_paddr + ph.p_memsz;
-    }
-    if (loads == 0)
-        return hv__errf(err, errlen, HV_EFORMAT, "ELF: no PT_LOAD segments (nothing to load)");
-    if (nonempty == 0)
-        return hv__errf(err, errlen, HV_EFORMAT, "ELF: all %u PT_LOAD segments are empty "
-                        "(nothing to load)", loads);
+    uint64_t lowest, highest;
+    if ((rc = check_segments(mem, p, len, &eh, &lowest, &highest, err, errlen)) < 0)
+        return rc;
 
     struct hv_elf_info out = { .entry = vaddr_to_paddr(p, &eh, eh.e_entry),
                                .lowest = lowest, .highest = highest };

@@ -679,7 +679,8 @@ Test(loader, st_name_out_of_range)
     Elf64_Sym s = get_sym(&e, 4);      /* after the match: still validated */
     s.st_name = (uint32_t)e.strsize;
     put_sym(&e, 4, &s);
-    expect_bad_symtab(&e, ".symtab entry 4 has name offset 0x18 beyond its string table (0x18 bytes)");
+    expect_bad_symtab(&e, ".symtab entry 4 has name offset 0x18 beyond its string table "
+                          "(0x18 bytes)");
 }
 
 Test(loader, st_name_huge)
@@ -823,7 +824,8 @@ Test(loader, raw_load_refusals)
 {
     expect_raw_refused(RAM_BASE, 0, HV_EINVAL, "is empty");
     expect_raw_refused(0x40000000, 0x100, HV_ERANGE, "(0x40000000 is not mapped)");
-    expect_raw_refused(RAM_BASE + RAM_SIZE - 0x100, 0x200, HV_ERANGE, "(0x81000000 is not mapped)");
+    expect_raw_refused(RAM_BASE + RAM_SIZE - 0x100, 0x200, HV_ERANGE,
+                       "(0x81000000 is not mapped)");
     expect_raw_refused(MMIO_BASE, 4, HV_ERANGE, "is MMIO");
     expect_raw_refused(UINT64_MAX - 0x10, 0x100, HV_ERANGE, "wraps around");
     expect_raw_refused(1ull << 40, 0x100, HV_ERANGE, "outside guest RAM/ROM");
