@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "hv/error.h"
 #include "hv/vm.h"
 
 #define HV_PAGE_SHIFT 12
