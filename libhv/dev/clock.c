@@ -1,0 +1,60 @@
+/* libhv dev — the per-VM virtual clock. Host mode follows CLOCK_MONOTONIC from VM creation;
+ * deterministic mode derives time only from the retired-instruction count, with a fixed
+ * wall-clock epoch, so two runs of the same guest see identical time. */
+#include <time.h>
+#include "dev/dev.h"
+
+#define NS_PER_SEC 1000000000ull
+#define NS_PER_TICK (NS_PER_SEC / HV_TIMEBASE_HZ)    /* 100 ns */
+#define DEFAULT_INSNS_PER_TICK 10ull
+/* 2025-01-01T00:00:00Z: the deterministic wall clock's origin. */
+#define DETERMINISTIC_EPOCH_S 1735689600ull
+
+static uint64_t read_clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t hv__host_monotonic_ns(void)
+{
+    return read_clock_ns(CLOCK_MONOTONIC);
+}
+
+void hv__clock_init(struct hv_clock *clk, bool deterministic, uint64_t insns_per_tick)
+{
+    /* The insns hook is left NULL: the VM sets clk->insns / insns_opaque once its vCPUs
+     * exist. Until then deterministic time reads as 0. */
+    *clk = (struct hv_clock){
+        .deterministic = deterministic,
+        .start_ns = hv__host_monotonic_ns(),
+        .insns_per_tick = insns_per_tick ? insns_per_tick : DEFAULT_INSNS_PER_TICK,
+        .wall_base_ns = deterministic ? DETERMINISTIC_EPOCH_S * NS_PER_SEC
+                                      : read_clock_ns(CLOCK_REALTIME),
+    };
+}
+
+uint64_t hv__clock_ticks(const struct hv_clock *clk)
+{
+    if (!clk->deterministic)
+        return (hv__host_monotonic_ns() - clk->start_ns) / NS_PER_TICK;
+    if (!clk->insns)
+        return 0;
+    /* Guard a caller that zeroed the field after init: never divide by zero. */
+    uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : DEFAULT_INSNS_PER_TICK;
+    return clk->insns(clk->insns_opaque) / ipt;
+}
+
+uint64_t hv__clock_ns(const struct hv_clock *clk)
+{
+    if (!clk->deterministic)
+        return hv__host_monotonic_ns() - clk->start_ns;
+    /* Whole ticks only, so ns, ticks and wall time always agree with each other. */
+    return hv__clock_ticks(clk) * NS_PER_TICK;
+}
+
+uint64_t hv__clock_wall_ns(const struct hv_clock *clk)
+{
+    return clk->wall_base_ns + hv__clock_ns(clk);
+}
