@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the Debian 12 packages libhv needs to build and test. Idempotent: packages that
+# are already installed are not fetched again. Usage: scripts/install-deps.sh [extra-pkg...]
+set -eu
+pkgs="build-essential cmake pkg-config git libxml2-dev zlib1g-dev libcapstone-dev
+      libcriterion-dev libfdt-dev libslirp-dev gcc-riscv64-unknown-elf
+      binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf python3 $*"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
