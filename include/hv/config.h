@@ -152,7 +152,8 @@ HV_API int hv_config_from_xml_file(struct hv_config *cfg, const char *path,
  * frees with free(). Parsing the result gives an equal config (round trip). */
 HV_API int hv_config_to_xml(const struct hv_config *cfg, char **out);
 
-/* Parse a size such as "128M", "2G", "4096" (bytes) or "1 GiB". Returns 0 or HV_EINVAL. */
+/* Parse a size such as "128M", "2G", "4096" (bytes) or "1 GiB". Suffixes are binary (K, KB
+ * and KiB all mean 1024). Returns 0, HV_EINVAL (not a size) or HV_ERANGE (overflows 64 bits). */
 HV_API int hv_parse_size(const char *text, uint64_t *out);
 
 #ifdef __cplusplus
