@@ -31,7 +31,8 @@ static void remove_stale_socket(const struct sockaddr_un *sa)
     struct stat st;
     if (lstat(sa->sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
         return;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* non-blocking: a live server with a full backlog must not stall the open */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return;
     if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 && errno == ECONNREFUSED)

@@ -15,10 +15,14 @@
 
 struct hv_chardev;
 
-/* Open the host side described by cfg. Errors name the cause in err. */
+/* Open the host side described by cfg. Errors name the cause (path, strerror) in err.
+ * cfg and its strings only have to live until this returns. Host errno maps to HV_E*:
+ * ENOENT→HV_ENOENT, ENOMEM→HV_ENOMEM, anything else (EACCES, EADDRINUSE...)→HV_EIO.
+ * Threads: push_input may be called from any thread at any time; write/read/pending may be
+ * called from any thread but the front-end normally serialises them per device. */
 int hv__chardev_open(const struct hv_chardev_config *cfg, struct hv_chardev **out,
                      char *err, size_t errlen);
-/* Close; NULL accepted. */
+/* Close; NULL accepted. A SOCKET's socket file is unlinked; stdio fds are never closed. */
 void hv__chardev_close(struct hv_chardev *chr);
 /* Guest output. Never blocks for long; returns len or a negative HV_E* (EIO). Output that
  * cannot be delivered (no socket peer yet) is dropped, as a real UART with no cable does. */
@@ -30,14 +34,19 @@ size_t hv__chardev_pending(struct hv_chardev *chr);
 /* Inject input from any thread (BUFFER, and any type for harnesses). Returns 0 or
  * HV_ELIMIT when the input queue (64 KiB) is full (nothing is queued then). */
 int hv__chardev_push_input(struct hv_chardev *chr, const void *buf, size_t len);
-/* Host-visible name: pty path, socket path, file path, "stdio", "null", "buffer". */
+/* Host-visible name: pty path, socket path, file path, "stdio", "null", "buffer". The
+ * string lives as long as chr. */
 const char *hv__chardev_name(const struct hv_chardev *chr);
 
 /* ---- block devices ----------------------------------------------------------------- */
 
 struct hv_blockdev;
 
-/* Open a raw file (read-write or read-only) or an in-memory disk. */
+/* Open a raw file or block device (read-write, or O_RDONLY when cfg->readonly) or, when
+ * cfg->path is NULL, a zero-filled in-memory disk of cfg->mem_size bytes. Missing file:
+ * HV_ENOENT; a directory: HV_EINVAL; other non-disk files: HV_ENOTSUP; err names the path.
+ * The size is fixed at open. A blockdev is not internally locked: the front-end serialises
+ * requests (pread/pwrite themselves are safe to issue concurrently). */
 int hv__blockdev_open(const struct hv_disk_config *cfg, struct hv_blockdev **out,
                       char *err, size_t errlen);
 void hv__blockdev_close(struct hv_blockdev *bd);
@@ -49,7 +58,8 @@ int hv__blockdev_read(struct hv_blockdev *bd, void *buf, size_t len, uint64_t of
 int hv__blockdev_write(struct hv_blockdev *bd, const void *buf, size_t len, uint64_t off);
 /* Durable: returns only after fdatasync() succeeded (file disks). */
 int hv__blockdev_flush(struct hv_blockdev *bd);
-/* Discard (punch a hole / zero the range). Reads of a discarded range return zeros. */
+/* Discard (punch a hole / zero the range). Reads of a discarded range return zeros.
+ * HV_ERANGE / HV_ENOTSUP (read-only) as for writes. */
 int hv__blockdev_discard(struct hv_blockdev *bd, uint64_t off, uint64_t len);
 
 /* ---- interrupt lines ----------------------------------------------------------------- */
@@ -73,7 +83,9 @@ static inline void hv__irq_lower(const struct hv_irq_line *l) { hv__irq_set(l, 0
 #define HV_TIMEBASE_HZ 10000000ull     /* mtime / time CSR frequency */
 
 /* One per VM. In host mode time follows CLOCK_MONOTONIC from VM creation; in deterministic
- * mode it is a pure function of retired instructions supplied by the `insns` hook. */
+ * mode it is a pure function of retired instructions supplied by the `insns` hook:
+ * ticks = insns / insns_per_tick, ns = ticks * 100, wall time starts at 2025-01-01T00:00Z.
+ * hv__clock_init leaves the hook NULL (time reads 0 until the VM sets insns/insns_opaque). */
 struct hv_clock {
     bool deterministic;
     uint64_t start_ns;                  /* host monotonic ns at creation */
@@ -82,6 +94,7 @@ struct hv_clock {
     void *insns_opaque;
     uint64_t wall_base_ns;              /* Unix-epoch ns at tick 0 (host time or fixed) */
 };
+/* insns_per_tick 0 means the default, 10. */
 void hv__clock_init(struct hv_clock *clk, bool deterministic, uint64_t insns_per_tick);
 uint64_t hv__clock_ns(const struct hv_clock *clk);      /* virtual ns since creation */
 uint64_t hv__clock_ticks(const struct hv_clock *clk);   /* virtual 10 MHz ticks */
