@@ -14,5 +14,5 @@ for backend in full para; do
     status=0
     $hv run --backend "$backend" --bios none --kernel "$elf" --stats || status=$?
     end=$(date +%s.%N)
-    echo "== backend $backend: exit status $status, $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
+    echo "== backend $backend: exit status $status, $(awk "BEGIN{printf \"%.3f\", $end - $start}") s"
 done
