@@ -714,3 +714,50 @@ Test(xml, to_xml_rejects)
     cr_assert_eq(hv_config_to_xml(NULL, &xml), HV_EINVAL);
     cr_assert_eq(hv_config_to_xml(&c, NULL), HV_EINVAL);
 }
+
+/* ---- concurrency: no shared parser state between calls --------------------------------- */
+
+#include <pthread.h>
+
+struct thr_arg {
+    const char *good;
+    int failures;
+};
+
+static void *parse_loop(void *p)
+{
+    struct thr_arg *a = p;
+    for (int i = 0; i < 40; i++) {
+        struct hv_config c;
+        char err[256];
+        if (hv_config_from_xml(&c, a->good, strlen(a->good), err, sizeof(err)) != 0 ||
+            strcmp(c.name, "demo") != 0)
+            a->failures++;
+        hv_config_dispose(&c);
+        const char *bad = "<domain type='hv'>\n\n<nope/></domain>";
+        if (hv_config_from_xml(&c, bad, strlen(bad), err, sizeof(err)) != HV_EFORMAT ||
+            strncmp(err, "line 3: unknown element <nope>", 30) != 0)
+            a->failures++;
+    }
+    return NULL;
+}
+
+Test(xml, parallel_parses)
+{
+    FILE *f = fopen(DATA "full.xml", "rb");
+    cr_assert_not_null(f);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    pthread_t t[4];
+    struct thr_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct thr_arg){text, 0};
+        cr_assert_eq(pthread_create(&t[i], NULL, parse_loop, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_eq(args[i].failures, 0, "thread %d", i);
+    }
+}
