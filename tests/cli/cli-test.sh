@@ -1,0 +1,34 @@
+#!/bin/sh
+# hv CLI behaviour: version, help, xml --check (good and bad, error names the line), run
+# argument errors. Prints "N passed, M failed".
+hv=$1; data=$2
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
+    name=$1; want=$2; pat=$3; shift 4
+    "$@" >"$tmp/out" 2>&1; got=$?
+    if [ "$got" -ne "$want" ] && ! { [ "$want" = nonzero ] && [ "$got" -ne 0 ]; }; then
+        echo "FAIL $name: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/out"; fail=$((fail+1)); return
+    fi
+    if [ -n "$pat" ] && ! grep -Eq "$pat" "$tmp/out"; then
+        echo "FAIL $name: output lacks /$pat/"; sed 's/^/  | /' "$tmp/out"; fail=$((fail+1)); return
+    fi
+    echo "ok   $name"; pass=$((pass+1))
+}
+check version 0 '^hv [0-9]+\.[0-9]+\.[0-9]+ \(libhv [0-9]+\.[0-9]+\.[0-9]+' -- "$hv" version
+check help 0 'usage: hv' -- "$hv" --help
+check run-help 0 '--kernel' -- "$hv" run --help
+check xml-help 0 '--check' -- "$hv" xml --help
+check unknown-command 2 'unknown command' -- "$hv" frobnicate
+check xml-good 0 'ok' -- "$hv" xml --check "$data/minimal-full.xml"
+check xml-bad-names-line 1 'line [0-9]+' -- "$hv" xml --check "$data/bad-unknown-element.xml"
+check xml-missing-file 1 'nonexistent' -- "$hv" xml --check "$tmp/nonexistent.xml"
+printf '<domain type="hv"><name>x</name>\n<memory>1' > "$tmp/trunc.xml"
+check xml-truncated 1 'line [0-9]+' -- "$hv" xml --check "$tmp/trunc.xml"
+check xml-dump 0 '<domain' -- "$hv" xml --dump "$data/minimal-full.xml"
+check run-nothing 2 'nothing to run' -- "$hv" run
+check run-bad-backend 2 'invalid value' -- "$hv" run --backend nope --kernel x
+check run-bad-mem 2 'invalid value' -- "$hv" run --mem lots --kernel x
+check run-missing-kernel 125 'nonexistent.elf' -- "$hv" run --bios none --kernel "$tmp/nonexistent.elf" --serial null
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
