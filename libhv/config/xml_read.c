@@ -343,7 +343,7 @@ static int leaf_text(struct xr *x, const xmlNode *n, const char *const *allowed,
     return 0;
 }
 
-/* A keyword from `table`, as element text (attr == NULL) or attribute value. */
+/* `value` (element text or attribute value) must be a keyword of `table`. */
 static int keyword(struct xr *x, const xmlNode *n, const char *what, const char *value,
                    const struct hv__kw *table, int *out)
 {
