@@ -1,0 +1,205 @@
+/* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the SiFive
+ * test device, CLINT and UART, boot images (direct ELF boot in M-mode, or firmware at the
+ * start of RAM), per-hart state, the run loop around the engine and register access. */
+#include <stdlib.h>
+#include <string.h>
+#include "backends/full/full.h"
+#include "loader/loader.h"
+
+#define KERNEL_OFFSET 0x200000ull      /* kernel after firmware (fw_jump's next address) */
+#define MAX_IMAGE (1ull << 30)
+
+const struct hv_cpu_policy hvf_policy = {
+    .tlb_fill = hvf_tlb_fill,
+    .mmio = hvf_mmio,
+    .csr_read = hvf_csr_read,
+    .csr_write = hvf_csr_write,
+    .system = hvf_system,
+    .take_trap = hvf_take_trap,
+    .poll = hvf_poll,
+    .code_written = hvf_code_written,
+    .fp_check = hvf_fp_check,
+};
+
+void hvf_board_stop(struct hvf_board *b, enum hv_exit_reason reason, int code)
+{
+    atomic_store(&b->stop_code, code);
+    atomic_store(&b->stop_reason, (int)reason);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        hvf_hart_wake(b->harts[i]);
+}
+
+/* Load one boot image: ELF at its addresses (entry returned), or raw at `raw_gpa`. */
+static int load_image(struct hv_vm *vm, struct hvf_board *b, const char *path,
+                      uint64_t raw_gpa, uint64_t *entry, bool want_htif)
+{
+    void *data = NULL;
+    size_t len = 0;
+    int rc = hv__file_read(path, MAX_IMAGE, &data, &len, vm->last_error,
+                           sizeof(vm->last_error));
+    if (rc < 0)
+        return rc;
+    if (hv__elf_is_elf(data, len)) {
+        struct hv_elf_info info;
+        rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
+        if (rc == 0) {
+            *entry = info.entry;
+            if (want_htif) {
+                b->tohost = info.tohost;
+                b->fromhost = info.fromhost;
+            }
+        }
+    } else {
+        rc = hv__raw_load(&vm->mem, raw_gpa, data, len, vm->last_error,
+                          sizeof(vm->last_error));
+        *entry = raw_gpa;
+    }
+    free(data);
+    return rc;
+}
+
+static int boot(struct hv_vm *vm, struct hvf_board *b)
+{
+    const struct hv_config *cfg = &vm->cfg;
+    bool direct = !cfg->bios || !strcmp(cfg->bios, "none");
+    if (direct) {
+        /* Nothing to load: the embedder writes code into RAM and starts at its base. */
+        b->entry = HVF_RAM_BASE;
+        if (!cfg->kernel)
+            return 0;
+        return load_image(vm, b, cfg->kernel, HVF_RAM_BASE, &b->entry, true);
+    }
+    int rc = load_image(vm, b, cfg->bios, HVF_RAM_BASE, &b->entry, true);
+    if (rc < 0 || !cfg->kernel)
+        return rc;
+    uint64_t kentry;
+    return load_image(vm, b, cfg->kernel, HVF_RAM_BASE + KERNEL_OFFSET, &kentry, false);
+}
+
+static int vm_init(struct hv_vm *vm)
+{
+    char *err = vm->last_error;
+    size_t errlen = sizeof(vm->last_error);
+    struct hvf_board *b = calloc(1, sizeof(*b));
+    if (!b)
+        return hv__vm_error(vm, HV_ENOMEM, "full backend: out of memory");
+    vm->backend = b;
+    b->vm = vm;
+    b->uart.board = b;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        atomic_store(&b->mtimecmp[i], UINT64_MAX);
+    int rc;
+    if ((rc = hv__mem_map(&vm->mem, HVF_RAM_BASE, vm->cfg.mem_size, HV_REGION_RAM, HV_MEM_RAM,
+                          err, errlen)) < 0 ||
+        (rc = hv__mem_add_mmio(&vm->mem, HVF_TEST_BASE, HVF_TEST_SIZE, &hvf_test_ops, b,
+                               err, errlen)) < 0 ||
+        (rc = hv__mem_add_mmio(&vm->mem, HVF_CLINT_BASE, HVF_CLINT_SIZE, &hvf_clint_ops, b,
+                               err, errlen)) < 0 ||
+        (rc = hv__mem_add_mmio(&vm->mem, HVF_UART_BASE, HVF_UART_SIZE, &hvf_uart_ops,
+                               &b->uart, err, errlen)) < 0)
+        return rc;
+    return boot(vm, b);
+}
+
+static void vm_fini(struct hv_vm *vm)
+{
+    free(vm->backend);
+    vm->backend = NULL;
+}
+
+static int vcpu_init(struct hv_vcpu *vcpu)
+{
+    struct hvf_board *b = vcpu->vm->backend;
+    struct hvf_hart *h = calloc(1, sizeof(*h));
+    if (!h)
+        return hv__vm_error(vcpu->vm, HV_ENOMEM, "full backend: out of memory");
+    h->vcpu = vcpu;
+    h->board = b;
+    h->id = vcpu->id;
+    vcpu->backend = h;
+    vcpu->cpu.backend = h;
+    vcpu->cpu.policy = &hvf_policy;
+    hv__cpu_reset(&vcpu->cpu, b->entry);
+    hvf_hart_reset(h);
+    vcpu->cpu.x[10] = vcpu->id;        /* a0 = hartid */
+    vcpu->cpu.x[11] = 0;               /* a1 = DTB (none yet) */
+    vcpu->cpu.reservation = HV_TLB_INVALID;
+    b->harts[vcpu->id] = h;
+    return 0;
+}
+
+static void vcpu_fini(struct hv_vcpu *vcpu)
+{
+    struct hvf_hart *h = vcpu->backend;
+    if (!h)
+        return;
+    if (h->board && vcpu->id < HV_MAX_VCPUS)
+        h->board->harts[vcpu->id] = NULL;
+    hv__interp_fini(&vcpu->cpu);
+    free(h);
+    vcpu->backend = NULL;
+    vcpu->cpu.backend = NULL;
+}
+
+static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
+{
+    struct hvf_hart *h = vcpu->backend;
+    struct hv_cpu *cpu = &vcpu->cpu;
+    enum hv_engine engine = vcpu->vm->cfg.engine;
+    if (engine != HV_ENGINE_DEFAULT && engine != HV_ENGINE_INTERP)
+        return hv__vm_error(vcpu->vm, HV_ENOTSUP, "full backend: engine %d not available",
+                            (int)engine);
+    h->exit_set = false;
+    cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
+    int rc = hv__interp_run(cpu, stop_at);
+    memset(exit, 0, sizeof(*exit));
+    if (rc == HV_STEP_EXIT && h->exit_set) {
+        *exit = h->exit;
+    } else if (rc == HV_STEP_OK) {
+        exit->reason = HV_EXIT_BUDGET;
+    } else {
+        exit->reason = HV_EXIT_INTERNAL;
+        hv__vm_error(vcpu->vm, HV_EINTERNAL, "full backend: engine stopped without a reason");
+    }
+    exit->pc = cpu->pc;
+    return 0;
+}
+
+static int get_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val)
+{
+    struct hvf_hart *h = vcpu->backend;
+    if (reg == HV_REG_PRIV) {
+        *val = vcpu->cpu.priv;
+        return 0;
+    }
+    if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
+        return hvf_csr_get(h, reg - HV_REG_CSR_BASE, val) < 0 ? HV_ENOENT : 0;
+    return HV_ENOENT;
+}
+
+static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
+{
+    struct hvf_hart *h = vcpu->backend;
+    if (reg == HV_REG_PRIV) {
+        if (val != HV_PRIV_U && val != HV_PRIV_S && val != HV_PRIV_M)
+            return HV_EINVAL;
+        vcpu->cpu.priv = (uint32_t)val;
+        hv__cpu_tlb_flush(&vcpu->cpu);
+        vcpu->cpu.exit_request = 1;
+        return 0;
+    }
+    if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
+        return hvf_csr_set(h, reg - HV_REG_CSR_BASE, val) < 0 ? HV_ENOENT : 0;
+    return HV_ENOENT;
+}
+
+const struct hv_backend_ops hvf_backend_ops = {
+    .name = "full",
+    .vm_init = vm_init,
+    .vm_fini = vm_fini,
+    .vcpu_init = vcpu_init,
+    .vcpu_fini = vcpu_fini,
+    .vcpu_run = vcpu_run,
+    .get_reg = get_reg,
+    .set_reg = set_reg,
+};

@@ -1,0 +1,369 @@
+/* libhv full backend — the CSR file of an RV64 M/S/U hart (privileged spec 1.12): access
+ * rules (privilege from csr[9:8], read-only from csr[11:10], TVM, counter enables, Sstc,
+ * FS), WARL legalisation of every writable field, and the side effects of writes (TLB
+ * flush, interrupt re-evaluation). Unknown CSRs raise illegal instruction. */
+#include "backends/full/full.h"
+
+/* ---- counters -------------------------------------------------------------------------- */
+
+static uint64_t read_cycle(const struct hvf_hart *h)
+{
+    /* No cycle model: one cycle per retired instruction. */
+    if (h->mcountinhibit & 1)
+        return h->cycle_frozen;
+    return h->vcpu->cpu.instret + h->cycle_off;
+}
+
+static uint64_t read_instret(const struct hvf_hart *h)
+{
+    if (h->mcountinhibit & 4)
+        return h->instret_frozen;
+    return h->vcpu->cpu.instret + h->instret_off;
+}
+
+static void write_mcountinhibit(struct hvf_hart *h, uint64_t val)
+{
+    uint64_t cy = read_cycle(h), ir = read_instret(h);
+    h->mcountinhibit = val & 5;           /* CY and IR; no HPM counters to inhibit */
+    h->cycle_frozen = cy;
+    h->instret_frozen = ir;
+    h->cycle_off = cy - h->vcpu->cpu.instret;
+    h->instret_off = ir - h->vcpu->cpu.instret;
+}
+
+/* ---- status and interrupt views ---------------------------------------------------------- */
+
+uint64_t hvf_mstatus_read(const struct hvf_hart *h)
+{
+    uint64_t v = h->mstatus | MSTATUS_XL64;
+    if ((v & MSTATUS_FS) == MSTATUS_FS)
+        v |= MSTATUS_SD;
+    return v;
+}
+
+uint64_t hvf_mip_read(struct hvf_hart *h)
+{
+    struct hvf_board *b = h->board;
+    uint64_t ip = h->mip_sw & MIP_S_BITS;
+    uint64_t now = hvf_mtime(b);
+    if (h->menvcfg & MENVCFG_STCE) {
+        /* Sstc: STIP is a pure function of time and stimecmp. */
+        ip &= ~MIP_STIP;
+        if (now >= h->stimecmp)
+            ip |= MIP_STIP;
+    }
+    if (now >= atomic_load(&b->mtimecmp[h->id]))
+        ip |= MIP_MTIP;
+    return ip | atomic_load(&h->hw_ip);
+}
+
+static void write_mstatus(struct hvf_hart *h, uint64_t val, uint64_t mask)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    uint64_t old = h->mstatus;
+    uint64_t nv = (old & ~mask) | (val & mask);
+    /* MPP is WARL over {U, S, M}: the reserved value 2 leaves the field unchanged. */
+    if (((nv & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT) == 2)
+        nv = (nv & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
+    h->mstatus = nv;
+    /* Translation depends on MPRV/MPP/SUM/MXR: drop cached permissions when they change. */
+    uint64_t xlate = MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR;
+    if ((old ^ nv) & xlate)
+        hv__cpu_tlb_flush(cpu);
+    /* MIE/SIE may have enabled a pending interrupt: make the engine poll. */
+    cpu->exit_request = 1;
+}
+
+static void write_satp(struct hvf_hart *h, uint64_t val)
+{
+    unsigned mode = (unsigned)(val >> SATP_MODE_SHIFT);
+    /* WARL: a write selecting an unsupported mode has no effect at all. */
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+        return;
+    h->satp = val & ((0xfull << SATP_MODE_SHIFT) | SATP_ASID_MASK | SATP_PPN_MASK);
+    hv__cpu_tlb_flush(&h->vcpu->cpu);
+    h->vcpu->cpu.exit_request = 1;
+}
+
+/* ---- PMP: WARL storage only (no checks are made, see mmu.c) ---------------------------- */
+
+static bool pmp_locked(const struct hvf_hart *h, unsigned i)
+{
+    return h->pmpcfg[i] & 0x80;
+}
+
+static void write_pmpcfg(struct hvf_hart *h, unsigned reg, uint64_t val)
+{
+    for (unsigned k = 0; k < 8; k++) {
+        unsigned i = (reg / 2) * 8 + k;    /* pmpcfg2 holds entries 8..15 */
+        if (pmp_locked(h, i))
+            continue;
+        uint8_t c = (uint8_t)(val >> (8 * k)) & 0x9f;   /* bits 6:5 reserved, read 0 */
+        if ((c & 3) == 2)               /* W without R is reserved: drop W */
+            c &= (uint8_t)~2;
+        h->pmpcfg[i] = c;
+    }
+}
+
+static void write_pmpaddr(struct hvf_hart *h, unsigned i, uint64_t val)
+{
+    if (pmp_locked(h, i))
+        return;
+    /* A locked TOR entry also locks the address register below it. */
+    if (i + 1 < HVF_PMP_ENTRIES && pmp_locked(h, i + 1) && ((h->pmpcfg[i + 1] >> 3) & 3) == 1)
+        return;
+    h->pmpaddr[i] = val & ((1ull << 54) - 1);
+}
+
+static uint64_t read_pmpcfg(const struct hvf_hart *h, unsigned reg)
+{
+    uint64_t v = 0;
+    for (unsigned k = 0; k < 8; k++)
+        v |= (uint64_t)h->pmpcfg[(reg / 2) * 8 + k] << (8 * k);
+    return v;
+}
+
+/* ---- raw get/set (no privilege checks) ------------------------------------------------ */
+
+int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) { *val = 0; return 0; }
+    if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) { *val = 0; return 0; }
+    if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) { *val = 0; return 0; }
+    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
+        if (csr & 1)                   /* odd pmpcfg registers do not exist on RV64 */
+            return -1;
+        *val = read_pmpcfg(h, csr - CSR_PMPCFG0);
+        return 0;
+    }
+    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
+        *val = h->pmpaddr[csr - CSR_PMPADDR0];
+        return 0;
+    }
+    switch (csr) {
+    case CSR_FFLAGS: *val = cpu->fflags & 0x1f; return 0;
+    case CSR_FRM: *val = cpu->frm & 7; return 0;
+    case CSR_FCSR: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return 0;
+    case CSR_CYCLE: case CSR_MCYCLE: *val = read_cycle(h); return 0;
+    case CSR_INSTRET: case CSR_MINSTRET: *val = read_instret(h); return 0;
+    case CSR_TIME: *val = hvf_mtime(h->board); return 0;
+    case CSR_SSTATUS: *val = hvf_mstatus_read(h) & SSTATUS_RMASK; return 0;
+    case CSR_SIE: *val = h->mie & h->mideleg; return 0;
+    case CSR_STVEC: *val = h->stvec; return 0;
+    case CSR_SCOUNTEREN: *val = h->scounteren; return 0;
+    case CSR_SENVCFG: *val = h->senvcfg; return 0;
+    case CSR_SSCRATCH: *val = h->sscratch; return 0;
+    case CSR_SEPC: *val = h->sepc; return 0;
+    case CSR_SCAUSE: *val = h->scause; return 0;
+    case CSR_STVAL: *val = h->stval; return 0;
+    case CSR_SIP: *val = hvf_mip_read(h) & h->mideleg; return 0;
+    case CSR_STIMECMP: *val = h->stimecmp; return 0;
+    case CSR_SATP: *val = h->satp; return 0;
+    case CSR_MVENDORID: case CSR_MARCHID: case CSR_MIMPID: case CSR_MCONFIGPTR:
+        *val = 0; return 0;
+    case CSR_MHARTID: *val = h->id; return 0;
+    case CSR_MSTATUS: *val = hvf_mstatus_read(h); return 0;
+    case CSR_MISA: *val = MISA_VALUE; return 0;
+    case CSR_MEDELEG: *val = h->medeleg; return 0;
+    case CSR_MIDELEG: *val = h->mideleg; return 0;
+    case CSR_MIE: *val = h->mie; return 0;
+    case CSR_MTVEC: *val = h->mtvec; return 0;
+    case CSR_MCOUNTEREN: *val = h->mcounteren; return 0;
+    case CSR_MENVCFG: *val = h->menvcfg; return 0;
+    case CSR_MCOUNTINHIBIT: *val = h->mcountinhibit; return 0;
+    case CSR_MSCRATCH: *val = h->mscratch; return 0;
+    case CSR_MEPC: *val = h->mepc; return 0;
+    case CSR_MCAUSE: *val = h->mcause; return 0;
+    case CSR_MTVAL: *val = h->mtval; return 0;
+    case CSR_MIP: *val = hvf_mip_read(h); return 0;
+    default: return -1;
+    }
+}
+
+static uint64_t legal_tvec(uint64_t old, uint64_t val)
+{
+    /* MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
+    if ((val & 3) >= 2)
+        val = (val & ~3ull) | (old & 3);
+    return val;
+}
+
+static void set_fs_dirty(struct hvf_hart *h)
+{
+    h->mstatus |= MSTATUS_FS;
+}
+
+int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
+        (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
+        return 0;                      /* WARL 0: no HPM events implemented */
+    if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
+        if (csr & 1)
+            return -1;
+        write_pmpcfg(h, csr - CSR_PMPCFG0, val);
+        return 0;
+    }
+    if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR63) {
+        write_pmpaddr(h, csr - CSR_PMPADDR0, val);
+        return 0;
+    }
+    switch (csr) {
+    case CSR_FFLAGS: cpu->fflags = val & 0x1f; set_fs_dirty(h); return 0;
+    case CSR_FRM: cpu->frm = val & 7; set_fs_dirty(h); return 0;
+    case CSR_FCSR:
+        cpu->fflags = val & 0x1f;
+        cpu->frm = (val >> 5) & 7;
+        set_fs_dirty(h);
+        return 0;
+    case CSR_MCYCLE:
+        if (h->mcountinhibit & 1)
+            h->cycle_frozen = val;
+        h->cycle_off = val - cpu->instret;
+        return 0;
+    case CSR_MINSTRET:
+        if (h->mcountinhibit & 4)
+            h->instret_frozen = val;
+        h->instret_off = val - cpu->instret;
+        return 0;
+    case CSR_SSTATUS: write_mstatus(h, val, SSTATUS_WMASK); return 0;
+    case CSR_SIE:
+        h->mie = (h->mie & ~h->mideleg) | (val & h->mideleg & MIP_S_BITS);
+        cpu->exit_request = 1;
+        return 0;
+    case CSR_STVEC: h->stvec = legal_tvec(h->stvec, val); return 0;
+    case CSR_SCOUNTEREN: h->scounteren = val & 0xffffffffull; return 0;
+    case CSR_SENVCFG: h->senvcfg = val & MENVCFG_FIOM; return 0;
+    case CSR_SSCRATCH: h->sscratch = val; return 0;
+    case CSR_SEPC: h->sepc = val & ~1ull; return 0;
+    case CSR_SCAUSE: h->scause = val; return 0;
+    case CSR_STVAL: h->stval = val; return 0;
+    case CSR_SIP:
+        /* Only SSIP is writable through sip, and only when delegated. */
+        h->mip_sw = (h->mip_sw & ~(h->mideleg & MIP_SSIP)) | (val & h->mideleg & MIP_SSIP);
+        cpu->exit_request = 1;
+        return 0;
+    case CSR_STIMECMP: h->stimecmp = val; cpu->exit_request = 1; return 0;
+    case CSR_SATP: write_satp(h, val); return 0;
+    case CSR_MSTATUS: write_mstatus(h, val, MSTATUS_WMASK); return 0;
+    case CSR_MISA: return 0;           /* fixed: writes ignored */
+    case CSR_MEDELEG: h->medeleg = val & MEDELEG_WMASK; return 0;
+    case CSR_MIDELEG:
+        h->mideleg = val & MIP_S_BITS;   /* M-level interrupts cannot be delegated */
+        cpu->exit_request = 1;
+        return 0;
+    case CSR_MIE: h->mie = val & MIP_ALL; cpu->exit_request = 1; return 0;
+    case CSR_MTVEC: h->mtvec = legal_tvec(h->mtvec, val); return 0;
+    case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
+    case CSR_MENVCFG:
+        h->menvcfg = val & (MENVCFG_FIOM | MENVCFG_STCE);
+        cpu->exit_request = 1;
+        return 0;
+    case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;
+    case CSR_MSCRATCH: h->mscratch = val; return 0;
+    case CSR_MEPC: h->mepc = val & ~1ull; return 0;
+    case CSR_MCAUSE: h->mcause = val; return 0;
+    case CSR_MTVAL: h->mtval = val; return 0;
+    case CSR_MIP: {
+        /* M writes SSIP, SEIP (OR'd with the external line on read) and STIP unless Sstc
+         * drives it from stimecmp. MSIP/MTIP/MEIP come from devices: read-only here. */
+        uint64_t wm = MIP_SSIP | MIP_SEIP | ((h->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
+        h->mip_sw = (h->mip_sw & ~wm) | (val & wm);
+        cpu->exit_request = 1;
+        return 0;
+    }
+    case CSR_CYCLE: case CSR_TIME: case CSR_INSTRET: case CSR_MVENDORID: case CSR_MARCHID:
+    case CSR_MIMPID: case CSR_MHARTID: case CSR_MCONFIGPTR:
+        return 0;                      /* read-only; the policy hook rejects guest writes */
+    default: return -1;
+    }
+}
+
+/* ---- access rules for guest instructions ------------------------------------------------ */
+
+/* Counter CSRs (cycle/time/instret/hpmcounterN) in S/U are gated by mcounteren/scounteren. */
+static bool counter_allowed(const struct hvf_hart *h, unsigned priv, unsigned csr)
+{
+    unsigned bit = csr & 31;
+    if (priv == HV_PRIV_M)
+        return true;
+    if (!((h->mcounteren >> bit) & 1))
+        return false;
+    return priv == HV_PRIV_S || ((h->scounteren >> bit) & 1);
+}
+
+/* Everything except the privilege-level and read-only rules, which depend only on the
+ * CSR number and are checked by the callers. */
+static bool access_allowed(struct hvf_hart *h, unsigned priv, unsigned csr)
+{
+    if (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31)
+        return counter_allowed(h, priv, csr);
+    switch (csr) {
+    case CSR_FFLAGS: case CSR_FRM: case CSR_FCSR:
+        return (h->mstatus & MSTATUS_FS) != 0;
+    case CSR_SATP:
+        return !(priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM));
+    case CSR_STIMECMP:
+        if (priv == HV_PRIV_M)
+            return true;
+        return (h->menvcfg & MENVCFG_STCE) && (h->mcounteren & 2);
+    default:
+        return true;
+    }
+}
+
+int hvf_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    if (((csr >> 8) & 3) > cpu->priv || !access_allowed(h, cpu->priv, csr))
+        return hvf_illegal(cpu);
+    if (hvf_csr_get(h, csr, val) < 0)
+        return hvf_illegal(cpu);
+    return HV_STEP_OK;
+}
+
+int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv ||
+        !access_allowed(h, cpu->priv, csr))
+        return hvf_illegal(cpu);
+    if (hvf_csr_set(h, csr, val) < 0)
+        return hvf_illegal(cpu);
+    return HV_STEP_OK;
+}
+
+/* FP instructions and FP CSRs: FS = Off makes them illegal; writes mark the state dirty. */
+int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    if (!(h->mstatus & MSTATUS_FS))
+        return hvf_illegal(cpu);
+    if (writes_fp_state)
+        h->mstatus |= MSTATUS_FS;
+    return HV_STEP_OK;
+}
+
+void hvf_hart_reset(struct hvf_hart *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    /* mstatus: MIE = MPRV = 0 (spec), FS = Off like QEMU's virt; MPP = M. */
+    h->mstatus = MSTATUS_MPP;
+    h->medeleg = h->mideleg = h->mie = h->mip_sw = 0;
+    h->mtvec = h->stvec = h->mepc = h->sepc = 0;
+    h->mcause = h->scause = h->mtval = h->stval = h->mscratch = h->sscratch = 0;
+    h->satp = h->mcounteren = h->scounteren = h->mcountinhibit = 0;
+    h->menvcfg = h->senvcfg = 0;
+    h->stimecmp = ~0ull;
+    h->cycle_off = h->instret_off = 0u - cpu->instret;
+    h->cycle_frozen = h->instret_frozen = 0;
+    for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++) {
+        h->pmpcfg[i] = 0;
+        h->pmpaddr[i] = 0;
+    }
+    atomic_store(&h->hw_ip, 0);
+    h->exit_set = false;
+    h->mmio.active = false;
+}

@@ -1,0 +1,229 @@
+/* libhv full backend — internal header: per-VM board state, per-hart privileged state
+ * (the CSR file of RISC-V privileged spec 1.12 for an RV64 M/S/U hart), the board's
+ * memory map and the helpers the policy hooks (csr.c, trap.c, mmu.c) share. */
+#ifndef HV_FULL_FULL_H
+#define HV_FULL_FULL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/vm.h"
+
+/* ---- the board's memory map (QEMU virt compatible, see docs/ARCHITECTURE.md) ------- */
+#define HVF_TEST_BASE   0x100000ull
+#define HVF_TEST_SIZE   0x1000ull
+#define HVF_CLINT_BASE  0x2000000ull
+#define HVF_CLINT_SIZE  0x10000ull
+#define HVF_UART_BASE   0x10000000ull
+#define HVF_UART_SIZE   0x100ull
+#define HVF_RAM_BASE    0x80000000ull
+
+/* ---- CSR numbers -------------------------------------------------------------------- */
+enum {
+    CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003,
+    CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02, CSR_HPMCOUNTER3 = 0xc03,
+    CSR_HPMCOUNTER31 = 0xc1f,
+    CSR_SSTATUS = 0x100, CSR_SIE = 0x104, CSR_STVEC = 0x105, CSR_SCOUNTEREN = 0x106,
+    CSR_SENVCFG = 0x10a, CSR_SSCRATCH = 0x140, CSR_SEPC = 0x141, CSR_SCAUSE = 0x142,
+    CSR_STVAL = 0x143, CSR_SIP = 0x144, CSR_STIMECMP = 0x14d, CSR_SATP = 0x180,
+    CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13, CSR_MHARTID = 0xf14,
+    CSR_MCONFIGPTR = 0xf15,
+    CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303,
+    CSR_MIE = 0x304, CSR_MTVEC = 0x305, CSR_MCOUNTEREN = 0x306, CSR_MENVCFG = 0x30a,
+    CSR_MCOUNTINHIBIT = 0x320, CSR_MHPMEVENT3 = 0x323, CSR_MHPMEVENT31 = 0x33f,
+    CSR_MSCRATCH = 0x340, CSR_MEPC = 0x341, CSR_MCAUSE = 0x342, CSR_MTVAL = 0x343,
+    CSR_MIP = 0x344,
+    CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af, CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
+    CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02, CSR_MHPMCOUNTER3 = 0xb03,
+    CSR_MHPMCOUNTER31 = 0xb1f
+};
+
+/* ---- mstatus fields ------------------------------------------------------------------ */
+#define MSTATUS_SIE   (1ull << 1)
+#define MSTATUS_MIE   (1ull << 3)
+#define MSTATUS_SPIE  (1ull << 5)
+#define MSTATUS_MPIE  (1ull << 7)
+#define MSTATUS_SPP   (1ull << 8)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP   (3ull << 11)
+#define MSTATUS_FS_SHIFT 13
+#define MSTATUS_FS    (3ull << 13)
+#define MSTATUS_MPRV  (1ull << 17)
+#define MSTATUS_SUM   (1ull << 18)
+#define MSTATUS_MXR   (1ull << 19)
+#define MSTATUS_TVM   (1ull << 20)
+#define MSTATUS_TW    (1ull << 21)
+#define MSTATUS_TSR   (1ull << 22)
+#define MSTATUS_UXL   (3ull << 32)
+#define MSTATUS_SXL   (3ull << 34)
+#define MSTATUS_SD    (1ull << 63)
+#define MSTATUS_XL64  ((2ull << 32) | (2ull << 34))    /* UXL = SXL = 64, read-only */
+/* Bits software can change through mstatus / sstatus (the rest is fixed or computed). */
+#define MSTATUS_WMASK (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | \
+                       MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | \
+                       MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
+#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | \
+                       MSTATUS_MXR)
+#define SSTATUS_RMASK (SSTATUS_WMASK | MSTATUS_UXL | MSTATUS_SD)
+
+/* ---- interrupts ---------------------------------------------------------------------- */
+enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI = 11 };
+#define MIP_SSIP (1ull << IRQ_SSI)
+#define MIP_MSIP (1ull << IRQ_MSI)
+#define MIP_STIP (1ull << IRQ_STI)
+#define MIP_MTIP (1ull << IRQ_MTI)
+#define MIP_SEIP (1ull << IRQ_SEI)
+#define MIP_MEIP (1ull << IRQ_MEI)
+#define MIP_S_BITS (MIP_SSIP | MIP_STIP | MIP_SEIP)
+#define MIP_ALL (MIP_S_BITS | MIP_MSIP | MIP_MTIP | MIP_MEIP)
+#define CAUSE_INTERRUPT (1ull << 63)
+
+/* medeleg: every implemented synchronous cause except ECALL from M (11). */
+#define MEDELEG_WMASK ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | \
+                       (1ull << 5) | (1ull << 6) | (1ull << 7) | (1ull << 8) | (1ull << 9) | \
+                       (1ull << 12) | (1ull << 13) | (1ull << 15))
+
+#define MENVCFG_FIOM  (1ull << 0)
+#define MENVCFG_STCE  (1ull << 63)
+
+#define SATP_MODE_SHIFT 60
+#define SATP_MODE_BARE 0
+#define SATP_MODE_SV39 8
+#define SATP_MODE_SV48 9
+#define SATP_ASID_MASK (0xffffull << 44)
+#define SATP_PPN_MASK ((1ull << 44) - 1)
+
+/* misa: MXL = 64, extensions A C D F I M S U. Writes are ignored (WARL: misa is fixed, the
+ * hart cannot switch extensions off). */
+#define MISA_VALUE ((2ull << 62) | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5) | \
+                    (1u << 8) | (1u << 12) | (1u << 18) | (1u << 20))
+
+#define HVF_PMP_ENTRIES 64
+
+/* ---- state ----------------------------------------------------------------------------- */
+
+struct hvf_board;
+
+/* A pending embedder MMIO access: the instruction that made it is re-executed on the next
+ * run and this one access is then satisfied from vcpu->last_exit (read data) / dropped
+ * (write already reported). */
+struct hvf_mmio_pending {
+    bool active;
+    bool write;
+    unsigned size;
+    uint64_t pa;
+};
+
+struct hvf_hart {
+    struct hv_vcpu *vcpu;
+    struct hvf_board *board;
+    unsigned id;
+
+    uint64_t mstatus;          /* without SD/UXL/SXL (computed on read) */
+    uint64_t medeleg, mideleg, mie;
+    uint64_t mip_sw;           /* software-writable SSIP, STIP, SEIP */
+    uint64_t mtvec, stvec, mepc, sepc, mcause, scause, mtval, stval, mscratch, sscratch;
+    uint64_t satp, mcounteren, scounteren, mcountinhibit, menvcfg, senvcfg, stimecmp;
+    uint64_t cycle_off, instret_off;       /* counter = cpu->instret + off (not inhibited) */
+    uint64_t cycle_frozen, instret_frozen; /* value while inhibited */
+    uint8_t pmpcfg[HVF_PMP_ENTRIES];
+    uint64_t pmpaddr[HVF_PMP_ENTRIES];
+
+    _Atomic uint64_t hw_ip;    /* MSIP, MEIP, SEIP (line) driven by devices, any thread */
+    _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
+
+    struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
+    bool exit_set;
+    struct hvf_mmio_pending mmio;
+};
+
+struct hvf_uart {
+    struct hvf_board *board;
+    uint8_t ier, lcr, mcr, scr, dll, dlm;
+};
+
+struct hvf_board {
+    struct hv_vm *vm;
+    uint64_t tohost, fromhost;                 /* HTIF symbol addresses, 0 if absent */
+    uint64_t entry;
+    _Atomic uint64_t mtimecmp[HV_MAX_VCPUS];
+    _Atomic int64_t mtime_off;                 /* mtime = clock ticks + off (mtime writes) */
+    struct hvf_hart *harts[HV_MAX_VCPUS];
+    struct hvf_uart uart;
+    /* A board-wide stop (test device / HTIF from any hart): reason + code, 0 = none. */
+    _Atomic int stop_reason;
+    _Atomic int stop_code;
+};
+
+static inline struct hvf_hart *hvf_hart_of(struct hv_cpu *cpu)
+{
+    return (struct hvf_hart *)cpu->backend;
+}
+
+static inline struct hv_vm *hvf_vm_of(struct hv_cpu *cpu)
+{
+    return hvf_hart_of(cpu)->board->vm;
+}
+
+/* ---- shared helpers (defined in the named files) ------------------------------------- */
+
+/* clint.c */
+uint64_t hvf_mtime(const struct hvf_board *b);
+void hvf_clint_register(struct hvf_board *b, char *err, size_t errlen, int *rc);
+extern const struct hv_mmio_ops hvf_clint_ops;
+/* Set/clear a device-driven mip bit of a hart and wake it (any thread). */
+void hvf_set_hw_irq(struct hvf_hart *h, uint64_t bit, bool level);
+/* Wake a hart sleeping in WFI and make its engine poll (any thread). */
+void hvf_hart_wake(struct hvf_hart *h);
+
+/* csr.c */
+uint64_t hvf_mip_read(struct hvf_hart *h);
+uint64_t hvf_mstatus_read(const struct hvf_hart *h);
+/* Raw access without privilege checks (debugger / hv_vcpu_get_reg). */
+int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val);
+int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val);
+int hvf_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
+int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val);
+int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state);
+void hvf_hart_reset(struct hvf_hart *h);
+
+/* trap.c */
+int hvf_take_trap(struct hv_cpu *cpu);
+int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn);
+int hvf_poll(struct hv_cpu *cpu);
+int hvf_illegal(struct hv_cpu *cpu);
+/* The highest-priority interrupt that may be taken now, or -1. */
+int hvf_pending_irq(struct hvf_hart *h);
+/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
+int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code);
+
+/* mmu.c */
+int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
+                 bool *is_mmio);
+int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write);
+void hvf_code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len);
+/* Effective privilege for data accesses (MPRV). */
+static inline unsigned hvf_data_priv(const struct hvf_hart *h, const struct hv_cpu *cpu)
+{
+    if (cpu->priv == HV_PRIV_M && (h->mstatus & MSTATUS_MPRV))
+        return (unsigned)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    return cpu->priv;
+}
+
+/* htif.c */
+int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val);
+static inline bool hvf_htif_page(const struct hvf_board *b, uint64_t pa)
+{
+    return b->tohost && (pa >> 12) == (b->tohost >> 12);
+}
+
+/* sifive_test.c, uart16550.c */
+extern const struct hv_mmio_ops hvf_test_ops;
+extern const struct hv_mmio_ops hvf_uart_ops;
+
+/* board.c */
+extern const struct hv_cpu_policy hvf_policy;
+/* Ask every hart to stop with reason/code (test device, HTIF). */
+void hvf_board_stop(struct hvf_board *b, enum hv_exit_reason reason, int code);
+
+#endif

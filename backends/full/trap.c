@@ -1,0 +1,285 @@
+/* libhv full backend — traps, interrupts and system instructions: trap entry with
+ * medeleg/mideleg delegation and vectored tvec, MRET/SRET, ECALL/EBREAK, WFI (sleeps on a
+ * futex until the next timer deadline or a wake-up, never spins), SFENCE.VMA/FENCE.I, and
+ * the engine's poll hook (kicks, board stops, interrupt delivery). */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "backends/full/full.h"
+
+/* Instructions between two polls when nothing else asks for one: bounds the latency of
+ * timer interrupts and kicks (~tens of microseconds in the interpreter). */
+#define POLL_SLICE 4096u
+/* Longest single WFI sleep: a kick from hv_vcpu_kick() does not wake our futex, so a
+ * sleeper re-checks it at least this often (ns). */
+#define WFI_MAX_SLEEP_NS 10000000ull
+
+int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code)
+{
+    h->exit = (struct hv_exit){ .reason = reason, .pc = h->vcpu->cpu.pc };
+    h->exit.u.shutdown.code = code;
+    h->exit_set = true;
+    return HV_STEP_EXIT;
+}
+
+/* Illegal instruction with mtval = the instruction bits (re-read at pc: the hooks are called
+ * with cpu->pc at the instruction being executed). */
+int hvf_illegal(struct hv_cpu *cpu)
+{
+    uint32_t raw = 0;
+    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
+        raw = 0;
+    if ((raw & 3) != 3)
+        raw &= 0xffff;
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
+}
+
+/* ---- trap entry -------------------------------------------------------------------------- */
+
+static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    bool irq = (cause & CAUSE_INTERRUPT) != 0;
+    uint64_t code = cause & ~CAUSE_INTERRUPT;
+    uint64_t deleg = irq ? h->mideleg : h->medeleg;
+    bool to_s = cpu->priv <= HV_PRIV_S && code < 64 && ((deleg >> code) & 1);
+    uint64_t tvec = to_s ? h->stvec : h->mtvec;
+    uint64_t target = tvec & ~3ull;
+    if (irq && (tvec & 1))
+        target += 4 * code;
+
+    /* A fetch fault on the handler's own first instruction would loop forever: report it
+     * as an unhandled guest fault instead (e.g. mtvec never set). */
+    if (!irq && (code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) && cpu->pc == target) {
+        hvf_exit(h, HV_EXIT_FAULT, 0);
+        h->exit.u.fault.cause = cause;
+        h->exit.u.fault.tval = tval;
+        return HV_STEP_EXIT;
+    }
+
+    uint64_t ms = h->mstatus;
+    if (to_s) {
+        h->scause = cause;
+        h->sepc = cpu->pc;
+        h->stval = tval;
+        ms = (ms & ~(MSTATUS_SPP | MSTATUS_SPIE | MSTATUS_SIE)) |
+             (cpu->priv == HV_PRIV_S ? MSTATUS_SPP : 0) |
+             ((ms & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
+        cpu->priv = HV_PRIV_S;
+    } else {
+        h->mcause = cause;
+        h->mepc = cpu->pc;
+        h->mtval = tval;
+        ms = (ms & ~(MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE)) |
+             ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT) |
+             ((ms & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
+        cpu->priv = HV_PRIV_M;
+    }
+    h->mstatus = ms;
+    cpu->pc = target;
+    cpu->reservation = HV_TLB_INVALID;
+    hv__cpu_tlb_flush(cpu);
+    if (irq)
+        h->vcpu->stats.interrupts++;
+    else
+        h->vcpu->stats.exceptions++;
+    return HV_STEP_OK;
+}
+
+int hvf_take_trap(struct hv_cpu *cpu)
+{
+    return enter_trap(hvf_hart_of(cpu), cpu->trap_cause, cpu->trap_tval);
+}
+
+/* ---- interrupts ---------------------------------------------------------------------------- */
+
+static const int irq_priority[] = { IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI };
+
+static int highest(uint64_t set)
+{
+    for (unsigned i = 0; i < sizeof(irq_priority) / sizeof(irq_priority[0]); i++)
+        if ((set >> irq_priority[i]) & 1)
+            return irq_priority[i];
+    return -1;
+}
+
+int hvf_pending_irq(struct hvf_hart *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    uint64_t pend = hvf_mip_read(h) & h->mie;
+    if (!pend)
+        return -1;
+    /* M-level (not delegated): enabled below M, or in M with MIE. */
+    uint64_t m = pend & ~h->mideleg;
+    if (m && (cpu->priv < HV_PRIV_M || (h->mstatus & MSTATUS_MIE)))
+        return highest(m);
+    /* Delegated: enabled below S, or in S with SIE; never in M. */
+    uint64_t s = pend & h->mideleg;
+    if (s && (cpu->priv < HV_PRIV_S || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_SIE))))
+        return highest(s);
+    return -1;
+}
+
+/* ---- xRET ---------------------------------------------------------------------------------- */
+
+static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
+{
+    if (cpu->priv != HV_PRIV_M)
+        return hvf_illegal(cpu);
+    uint64_t ms = h->mstatus;
+    unsigned mpp = (unsigned)((ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) ? MSTATUS_MIE : 0) |
+         MSTATUS_MPIE;                  /* MPP <- U (least privileged supported) */
+    if (mpp != HV_PRIV_M)
+        ms &= ~MSTATUS_MPRV;
+    h->mstatus = ms;
+    cpu->priv = mpp;
+    cpu->pc = h->mepc;
+    cpu->reservation = HV_TLB_INVALID;
+    hv__cpu_tlb_flush(cpu);
+    cpu->exit_request = 1;              /* a pending interrupt may be enabled now */
+    return HV_STEP_OK;
+}
+
+static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
+{
+    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TSR)))
+        return hvf_illegal(cpu);
+    uint64_t ms = h->mstatus;
+    unsigned spp = (ms & MSTATUS_SPP) ? HV_PRIV_S : HV_PRIV_U;
+    ms = (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) |
+         ((ms & MSTATUS_SPIE) ? MSTATUS_SIE : 0) | MSTATUS_SPIE;
+    h->mstatus = ms;
+    cpu->priv = spp;
+    cpu->pc = h->sepc;
+    cpu->reservation = HV_TLB_INVALID;
+    hv__cpu_tlb_flush(cpu);
+    cpu->exit_request = 1;
+    return HV_STEP_OK;
+}
+
+/* ---- WFI ------------------------------------------------------------------------------------ */
+
+static uint64_t next_deadline(struct hvf_hart *h)
+{
+    uint64_t d = UINT64_MAX;
+    if (h->mie & MIP_MTIP)
+        d = atomic_load(&h->board->mtimecmp[h->id]);
+    if ((h->menvcfg & MENVCFG_STCE) && (h->mie & MIP_STIP) && h->stimecmp < d)
+        d = h->stimecmp;
+    return d;
+}
+
+/* Can anything but the timer make an interrupt pending while this hart sleeps? */
+static bool other_wakers(const struct hvf_hart *h)
+{
+    /* Other harts can send IPIs through the CLINT. No PLIC on this board yet, so no
+     * device interrupt can arrive. */
+    return h->board->vm->cfg.nr_vcpus > 1;
+}
+
+static void futex_sleep(_Atomic uint32_t *word, uint32_t seen, uint64_t ns)
+{
+    struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+                           .tv_nsec = (long)(ns % 1000000000ull) };
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
+}
+
+/* Deterministic mode: time only advances with retired instructions, so an idle hart
+ * fast-forwards its instruction count to the deadline (idle time counts as executed
+ * instructions for the clock, not for minstret). */
+static void skip_to(struct hvf_hart *h, uint64_t deadline, uint64_t now)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    uint64_t ipt = h->board->vm->clock.insns_per_tick ? h->board->vm->clock.insns_per_tick : 1;
+    uint64_t skip = (deadline - now) * ipt;
+    cpu->instret += skip;
+    h->instret_off -= skip;
+}
+
+static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
+{
+    /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
+     * illegal too. */
+    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TW)))
+        return hvf_illegal(cpu);
+    struct hv_vm *vm = h->board->vm;
+    for (;;) {
+        uint32_t seen = atomic_load(&h->wake);
+        if (hvf_mip_read(h) & h->mie) {
+            cpu->exit_request = 1;      /* deliver it at the next block boundary */
+            return HV_STEP_OK;
+        }
+        if (atomic_load(&h->vcpu->kicked) || atomic_load(&h->board->stop_reason)) {
+            cpu->exit_request = 1;      /* WFI completes; poll reports the exit */
+            return HV_STEP_OK;
+        }
+        uint64_t deadline = next_deadline(h);
+        if (deadline == UINT64_MAX && !other_wakers(h)) {
+            cpu->pc += 4;               /* WFI retires; resuming continues after it */
+            return hvf_exit(h, HV_EXIT_HALT, 0);
+        }
+        uint64_t now = hvf_mtime(h->board);
+        if (vm->clock.deterministic) {
+            if (deadline != UINT64_MAX && deadline > now)
+                skip_to(h, deadline, now);
+            cpu->exit_request = 1;
+            return HV_STEP_OK;
+        }
+        uint64_t ns = WFI_MAX_SLEEP_NS;
+        if (deadline != UINT64_MAX && deadline > now && (deadline - now) < ns / 100)
+            ns = (deadline - now) * 100;
+        if (deadline > now)
+            futex_sleep(&h->wake, seen, ns);
+    }
+}
+
+/* ---- the system hook -------------------------------------------------------------------- */
+
+int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    switch (insn->op) {
+    case HV_OP_ECALL:
+        return hv__cpu_raise(cpu, cpu->priv == HV_PRIV_U ? HV_EXC_ECALL_U
+                                  : cpu->priv == HV_PRIV_S ? HV_EXC_ECALL_S : HV_EXC_ECALL_M, 0);
+    case HV_OP_EBREAK:
+        return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
+    case HV_OP_MRET:
+        return do_mret(h, cpu);
+    case HV_OP_SRET:
+        return do_sret(h, cpu);
+    case HV_OP_WFI:
+        return do_wfi(h, cpu);
+    case HV_OP_SFENCE_VMA:
+        if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM)))
+            return hvf_illegal(cpu);
+        hv__cpu_tlb_flush(cpu);
+        return HV_STEP_OK;
+    case HV_OP_FENCE_I:
+        hv__interp_invalidate(cpu, 0, ~0ull);
+        return HV_STEP_OK;
+    default:
+        return hvf_illegal(cpu);
+    }
+}
+
+/* ---- poll ----------------------------------------------------------------------------------- */
+
+int hvf_poll(struct hv_cpu *cpu)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
+    cpu->poll_at = cpu->instret + POLL_SLICE;
+    if (atomic_exchange(&h->vcpu->kicked, 0))
+        return hvf_exit(h, HV_EXIT_KICK, 0);
+    int stop = atomic_load(&h->board->stop_reason);
+    if (stop)
+        return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
+    int irq = hvf_pending_irq(h);
+    if (irq >= 0)
+        return enter_trap(h, CAUSE_INTERRUPT | (uint64_t)irq, 0);
+    return HV_STEP_OK;
+}
