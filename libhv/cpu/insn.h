@@ -69,6 +69,10 @@ extern const struct hv_op_info hv__op_info[HV_OP__COUNT];
  * Pure function: no state, thread-safe. */
 unsigned hv__decode(uint32_t raw, struct hv_insn *out);
 
+/* The 32-bit instruction a compressed parcel stands for, or 0 when the parcel is reserved,
+ * illegal, or not an RV64GC compressed instruction. (The decoder uses this expansion.) */
+uint32_t hv__rvc_expand(uint16_t parcel);
+
 /* Length of the instruction whose first 16-bit parcel is `lo` (2 or 4). */
 static inline unsigned hv__insn_len(uint16_t lo)
 {
