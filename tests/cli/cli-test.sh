@@ -10,7 +10,7 @@ check() {  # check NAME EXPECTED_STATUS PATTERN -- command...
     if [ "$got" -ne "$want" ] && ! { [ "$want" = nonzero ] && [ "$got" -ne 0 ]; }; then
         echo "FAIL $name: exit $got, wanted $want"; sed 's/^/  | /' "$tmp/out"; fail=$((fail+1)); return
     fi
-    if [ -n "$pat" ] && ! grep -Eq "$pat" "$tmp/out"; then
+    if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$tmp/out"; then
         echo "FAIL $name: output lacks /$pat/"; sed 's/^/  | /' "$tmp/out"; fail=$((fail+1)); return
     fi
     echo "ok   $name"; pass=$((pass+1))

@@ -84,9 +84,11 @@ Test(vm, budget_is_exact_and_registers)
     hv_vm *vm = mkvm(&cfg);
     put32(vm, RAM, count_loop, 2);
     hv_vcpu *cpu;
+    hv_vcpu *other = (hv_vcpu *)1;
     cr_assert_eq(hv_vcpu_create(vm, 0, &cpu), 0);
-    cr_assert_eq(hv_vcpu_create(vm, 0, &cpu), HV_EEXIST);
-    cr_assert_eq(hv_vcpu_create(vm, 1, &cpu), HV_ERANGE);
+    cr_assert_eq(hv_vcpu_create(vm, 0, &other), HV_EEXIST);
+    cr_assert_null(other, "a failed create leaves *out NULL");
+    cr_assert_eq(hv_vcpu_create(vm, 1, &other), HV_ERANGE);
     cr_assert_eq(hv_vcpu_set_reg(cpu, HV_REG_PC, RAM), 0);
     cr_assert_eq(hv_vcpu_set_reg(cpu, HV_REG_X(10), 0), 0);
     cr_assert_eq(hv_vcpu_set_reg(cpu, HV_REG_X(0), 5), 0);
