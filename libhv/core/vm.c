@@ -48,6 +48,21 @@ uint64_t hv__vm_instructions(const struct hv_vm *vm)
     return n;
 }
 
+/* The memory map changed (only while no vCPU runs): cached translations of it — soft-TLB
+ * entries holding host addends, pre-decoded or translated code — may be stale. */
+static void mem_changed(void *opaque, uint64_t gpa, uint64_t size)
+{
+    struct hv_vm *vm = opaque;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v)
+            continue;
+        hv__cpu_tlb_flush(&v->cpu);
+        if (v->cpu.policy && v->cpu.policy->code_written)
+            v->cpu.policy->code_written(&v->cpu, gpa, size);
+    }
+}
+
 static uint64_t clock_insns(void *opaque)
 {
     return hv__vm_instructions(opaque);
@@ -169,6 +184,8 @@ HV_API int hv_vm_create(const struct hv_config *cfg, hv_vm **out, char *errbuf, 
         rc = hv__mem_init(&vm->mem, top, err, sizeof(err));
         if (rc < 0)
             hv__vm_error(vm, rc, "%s", err);
+        vm->mem.notify = mem_changed;
+        vm->mem.notify_opaque = vm;
     }
     if (rc == 0) {
         hv__clock_init(&vm->clock, vm->cfg.deterministic != 0, vm->cfg.insns_per_tick);

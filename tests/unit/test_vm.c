@@ -268,3 +268,33 @@ Test(vm, logging_callback_and_many_vms)
     for (int i = 0; i < 8; i++)
         cr_assert_eq(hv_vm_destroy(vms[i]), 0);
 }
+
+/* Regression: unmapping and remapping RAM must not leave stale soft-TLB entries or cached
+ * code behind (the core flushes every vCPU on a map change). */
+Test(vm, remap_flushes_cached_translations)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.mem_size = 1 << 20;
+    hv_vm *vm = mkvm(&cfg);
+    /* at 0x40000000: addi a0, a0, 1 ; j -4 */
+    cr_assert_eq(hv_vm_mem_map(vm, 0x40000000, 0x1000, HV_MEM_RAM), 0);
+    cr_assert_eq(hv_vm_mem_write(vm, 0x40000000, count_loop, sizeof count_loop), 0);
+    hv_vcpu *cpu;
+    hv_vcpu_create(vm, 0, &cpu);
+    hv_vcpu_set_reg(cpu, HV_REG_PC, 0x40000000);
+    struct hv_exit ex;
+    hv_vcpu_run(cpu, 100, &ex);
+    /* Remap the page with different code: addi a0, a0, 2 ; j -4 */
+    cr_assert_eq(hv_vm_mem_unmap(vm, 0x40000000), 0);
+    cr_assert_eq(hv_vm_mem_map(vm, 0x40000000, 0x1000, HV_MEM_RAM), 0);
+    static const uint32_t by_two[] = { 0x00250513, 0xffdff06f };
+    hv_vm_mem_write(vm, 0x40000000, by_two, sizeof by_two);
+    hv_vcpu_set_reg(cpu, HV_REG_PC, 0x40000000);
+    hv_vcpu_set_reg(cpu, HV_REG_X(10), 0);
+    hv_vcpu_run(cpu, 10, &ex);
+    uint64_t a0;
+    hv_vcpu_get_reg(cpu, HV_REG_X(10), &a0);
+    cr_assert_eq(a0, 10, "new code must run: a0=%llu", (unsigned long long)a0);
+    hv_vm_destroy(vm);
+}
