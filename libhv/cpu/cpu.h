@@ -25,7 +25,11 @@ enum hv_exc {
     HV_EXC_STORE_PAGE = 15
 };
 
-/* Result of a policy hook or engine step. */
+/* Result of a policy hook or engine step. HV_STEP_EXIT from a hook means the current
+ * instruction does not retire: registers, instret and pc stay as they were (except what
+ * the hook itself changed), so after the embedder resumes the instruction executes again
+ * (KVM-style MMIO exits). A system() hook that wants to resume after the instruction sets
+ * cpu->pc itself before returning HV_STEP_EXIT. */
 enum hv_step {
     HV_STEP_OK = 0,     /* continue with the next instruction (or cpu->pc if the hook set it) */
     HV_STEP_TRAP = 1,   /* an exception was recorded with hv__cpu_raise(); the engine calls
@@ -74,6 +78,20 @@ struct hv_cpu_policy {
     int (*poll)(struct hv_cpu *cpu);
     /* Invalidate translated code for guest-physical [pa, pa+len) (FENCE.I, code writes). */
     void (*code_written)(struct hv_cpu *cpu, uint64_t pa, uint64_t len);
+    /* Called by the engine before every F/D instruction (NULL = FP always enabled).
+     * Return HV_STEP_TRAP (illegal instruction raised) when mstatus.FS is Off; when
+     * writes_fp_state is true (the instruction may write f registers or fflags) mark FS
+     * Dirty. Added by the interpreter (additive). */
+    int (*fp_check)(struct hv_cpu *cpu, bool writes_fp_state);
+};
+
+/* Engine side of self-modifying-code detection (see cpu.c). An engine that caches decoded
+ * or translated code sets cpu->engine_hooks; the store slow path then never leaves write
+ * permission in the soft-TLB for a host page that is_code_page() reports, and calls
+ * code_write() after every store to such a page (the engine drops the page's blocks). */
+struct hv_engine_hooks {
+    bool (*is_code_page)(struct hv_cpu *cpu, uintptr_t host_page);
+    void (*code_write)(struct hv_cpu *cpu, uintptr_t host_addr, unsigned len);
 };
 
 struct hv_cpu {
@@ -99,6 +117,9 @@ struct hv_cpu {
     const struct hv_cpu_policy *policy;
     void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */
     void *engine;               /* the engine's per-vCPU state (code cache, block map) */
+    const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
+    uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
+                                   stores by other harts break the reservation */
 };
 
 /* Record an exception; returns HV_STEP_TRAP for convenient `return hv__cpu_raise(...)`. */
@@ -158,6 +179,22 @@ static inline int hv__cpu_store(struct hv_cpu *cpu, uint64_t va, unsigned size, 
 
 /* Fetch the 16/32-bit instruction at va (may straddle a page). */
 int hv__cpu_fetch(struct hv_cpu *cpu, uint64_t va, uint32_t *raw);
+
+/* Translate one (naturally aligned, single-page) access for an engine that operates on
+ * host memory itself (AMOs, SC, block building). On HV_STEP_OK either is_mmio is set and
+ * pa is valid, or host points at the byte for va; is_code is set for a WRITE to a page
+ * holding cached code (the caller must call engine_hooks->code_write after writing). */
+struct hv_xlat {
+    void *host;
+    uint64_t pa;
+    bool is_mmio;
+    bool is_code;
+};
+int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
+                      struct hv_xlat *out);
+/* Drop cached write permission for every soft-TLB entry that maps host page `host_page`
+ * (an engine calls this when it starts caching code from that page). */
+void hv__cpu_tlb_drop_write(struct hv_cpu *cpu, uintptr_t host_page);
 
 /* ---- engines ---------------------------------------------------------------------------- */
 

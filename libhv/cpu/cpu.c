@@ -1,0 +1,260 @@
+/* libhv cpu — engine-neutral hart services: reset, soft-TLB maintenance, the memory slow
+ * paths behind hv__cpu_load/store (TLB refill through the policy, MMIO, misaligned-access
+ * emulation) and instruction fetch.
+ *
+ * Self-modifying code. Engines cache decoded/translated code keyed by host address. To see
+ * stores into cached code without a check on every fast-path store, the soft-TLB keeps an
+ * invariant: no WRITE tag ever maps a host page the engine reports as a code page
+ * (engine_hooks->is_code_page). The engine establishes it when it starts caching a page
+ * (hv__cpu_tlb_drop_write strips existing write tags for that page); this file keeps it
+ * after every refill (a WRITE tag for a code page is cleared right after tlb_fill, whatever
+ * access the fill was for, since a policy may fill several tags at once). So every store
+ * to a code page reaches the slow path, which performs the store and then calls
+ * engine_hooks->code_write(); the engine drops the page's blocks, the page stops being a
+ * code page and later stores take the fast path again. Stores by other harts (each hart has
+ * its own TLB and engine) and by DMA are not observed: RISC-V requires FENCE.I on the
+ * executing hart before it must see them, and FENCE.I flushes the engine's whole cache.
+ *
+ * Misaligned loads and stores are emulated byte by byte, each byte translated on its own,
+ * so an access that straddles a page faults when either page does. The reported tval is
+ * the original (misaligned) virtual address, which the privileged spec allows. A store is
+ * probed on both pages before any byte is written, so a faulting store writes nothing. */
+#include <string.h>
+#include "cpu/cpu.h"
+
+#define PAGE_MASK (~0xfffull)
+
+void hv__cpu_tlb_flush(struct hv_cpu *cpu)
+{
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++) {
+        cpu->tlb[i].tag[HV_ACC_READ] = HV_TLB_INVALID;
+        cpu->tlb[i].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+        cpu->tlb[i].tag[HV_ACC_EXEC] = HV_TLB_INVALID;
+        cpu->tlb[i].addend = 0;
+    }
+}
+
+void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
+{
+    memset(cpu->x, 0, sizeof(cpu->x));
+    memset(cpu->f, 0, sizeof(cpu->f));
+    cpu->pc = reset_pc;
+    cpu->fflags = 0;
+    cpu->frm = 0;
+    cpu->priv = HV_PRIV_M;
+    cpu->reservation = HV_TLB_INVALID;
+    cpu->reservation_val = 0;
+    cpu->trap_cause = 0;
+    cpu->trap_tval = 0;
+    hv__cpu_tlb_flush(cpu);
+}
+
+void hv__cpu_tlb_drop_write(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++) {
+        struct hv_tlb_entry *e = &cpu->tlb[i];
+        uint64_t tag = e->tag[HV_ACC_WRITE];
+        if (tag != HV_TLB_INVALID && ((tag + e->addend) & PAGE_MASK) == host_page)
+            e->tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+    }
+}
+
+static uint64_t access_fault(enum hv_access acc)
+{
+    switch (acc) {
+    case HV_ACC_READ: return HV_EXC_LOAD_ACCESS;
+    case HV_ACC_WRITE: return HV_EXC_STORE_ACCESS;
+    default: return HV_EXC_INSN_ACCESS;
+    }
+}
+
+static bool is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    return cpu->engine_hooks && cpu->engine_hooks->is_code_page(cpu, host_page);
+}
+
+int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
+                      struct hv_xlat *out)
+{
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
+    uint64_t page = va & PAGE_MASK;
+
+    out->host = NULL;
+    out->pa = 0;
+    out->is_mmio = false;
+    out->is_code = false;
+    if (e->tag[acc] != page) {
+        uint64_t pa = 0;
+        bool mmio = false;
+        int r = cpu->policy->tlb_fill(cpu, va, acc, &pa, &mmio);
+        if (r != HV_STEP_OK)
+            return r;
+        if (mmio) {
+            out->is_mmio = true;
+            out->pa = pa;
+            return HV_STEP_OK;
+        }
+        /* Keep the invariant whatever tags the fill set (see the header comment). */
+        if (e->tag[HV_ACC_WRITE] == page && is_code_page(cpu, (va + e->addend) & PAGE_MASK))
+            e->tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+        /* A policy that reports RAM must fill the entry; treat a broken fill as an access
+         * fault rather than looping. */
+        if (acc != HV_ACC_WRITE && e->tag[acc] != page)
+            return hv__cpu_raise(cpu, access_fault(acc), va);
+    }
+    out->host = (void *)(uintptr_t)(va + e->addend);
+    if (acc == HV_ACC_WRITE) {
+        /* Write tags for code pages are never kept, so after a fill the tag may be gone:
+         * the policy granted the access, the page is RAM, and the addend is valid. */
+        if (e->tag[HV_ACC_WRITE] != page &&
+            !is_code_page(cpu, (va + e->addend) & PAGE_MASK))
+            return hv__cpu_raise(cpu, access_fault(acc), va);
+        out->is_code = is_code_page(cpu, (uintptr_t)out->host & PAGE_MASK);
+    }
+    return HV_STEP_OK;
+}
+
+static uint64_t read_host(const void *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: return *(const uint16_t *)p;
+    case 4: return *(const uint32_t *)p;
+    default: return *(const uint64_t *)p;
+    }
+}
+
+static void write_host(void *p, unsigned size, uint64_t val)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)val; break;
+    case 2: *(uint16_t *)p = (uint16_t)val; break;
+    case 4: *(uint32_t *)p = (uint32_t)val; break;
+    default: *(uint64_t *)p = val; break;
+    }
+}
+
+static uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* One naturally aligned access that does not cross a page. */
+static int load_aligned(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
+{
+    struct hv_xlat x;
+    int r = hv__cpu_translate(cpu, va, HV_ACC_READ, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    if (x.is_mmio) {
+        uint64_t v = 0;
+        r = cpu->policy->mmio(cpu, x.pa, size, &v, false);
+        if (r == HV_STEP_OK)
+            *val = v & size_mask(size);
+        return r;
+    }
+    *val = read_host(x.host, size);
+    return HV_STEP_OK;
+}
+
+static int store_aligned(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
+{
+    struct hv_xlat x;
+    int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    if (x.is_mmio) {
+        uint64_t v = val & size_mask(size);
+        return cpu->policy->mmio(cpu, x.pa, size, &v, true);
+    }
+    write_host(x.host, size, val);
+    if (x.is_code)
+        cpu->engine_hooks->code_write(cpu, (uintptr_t)x.host, size);
+    return HV_STEP_OK;
+}
+
+int hv__cpu_load_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
+{
+    if (!(va & (size - 1)))
+        return load_aligned(cpu, va, size, val);
+    /* Misaligned: little-endian byte assembly; rd is written only on full success. */
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint64_t b;
+        int r = load_aligned(cpu, va + i, 1, &b);
+        if (r != HV_STEP_OK) {
+            if (r == HV_STEP_TRAP)
+                cpu->trap_tval = va;
+            return r;
+        }
+        v |= b << (8 * i);
+    }
+    *val = v;
+    return HV_STEP_OK;
+}
+
+int hv__cpu_store_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
+{
+    if (!(va & (size - 1)))
+        return store_aligned(cpu, va, size, val);
+    /* Probe both pages first so that a fault on the second writes nothing. */
+    struct hv_xlat x;
+    int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+    if (r == HV_STEP_OK && ((va + size - 1) & PAGE_MASK) != (va & PAGE_MASK))
+        r = hv__cpu_translate(cpu, va + size - 1, HV_ACC_WRITE, &x);
+    if (r != HV_STEP_OK) {
+        if (r == HV_STEP_TRAP)
+            cpu->trap_tval = va;
+        return r;
+    }
+    for (unsigned i = 0; i < size; i++) {
+        r = store_aligned(cpu, va + i, 1, val >> (8 * i));
+        if (r != HV_STEP_OK) {
+            if (r == HV_STEP_TRAP)
+                cpu->trap_tval = va;
+            return r;
+        }
+    }
+    return HV_STEP_OK;
+}
+
+/* One 16-bit instruction parcel; a fault reports the parcel's own address. */
+static int fetch_parcel(struct hv_cpu *cpu, uint64_t va, uint16_t *out)
+{
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
+    if (e->tag[HV_ACC_EXEC] == (va & PAGE_MASK)) {
+        memcpy(out, (const void *)(uintptr_t)(va + e->addend), 2);
+        return HV_STEP_OK;
+    }
+    struct hv_xlat x;
+    int r = hv__cpu_translate(cpu, va, HV_ACC_EXEC, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    if (x.is_mmio) {
+        uint64_t v = 0;
+        r = cpu->policy->mmio(cpu, x.pa, 2, &v, false);
+        *out = (uint16_t)v;
+        return r;
+    }
+    memcpy(out, x.host, 2);
+    return HV_STEP_OK;
+}
+
+int hv__cpu_fetch(struct hv_cpu *cpu, uint64_t va, uint32_t *raw)
+{
+    uint16_t lo, hi;
+    if (va & 1)
+        return hv__cpu_raise(cpu, HV_EXC_INSN_MISALIGNED, va);
+    int r = fetch_parcel(cpu, va, &lo);
+    if (r != HV_STEP_OK)
+        return r;
+    if (hv__insn_len(lo) == 2) {
+        *raw = lo;
+        return HV_STEP_OK;
+    }
+    r = fetch_parcel(cpu, va + 2, &hi);
+    if (r != HV_STEP_OK)
+        return r;
+    *raw = (uint32_t)lo | (uint32_t)hi << 16;
+    return HV_STEP_OK;
+}

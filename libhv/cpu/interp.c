@@ -1,0 +1,1019 @@
+/* libhv cpu — the reference interpreter (the oracle the translator is checked against):
+ * pre-decoded basic blocks executed with threaded dispatch (a computed-goto table indexed
+ * by enum hv_op), exact instruction budgets, and every privileged matter left to the
+ * policy hooks of cpu.h.
+ *
+ * Block cache. A block is keyed by the HOST address of its first instruction, obtained
+ * through the EXEC soft-TLB entry: a host address is unique per RAM page (two guest
+ * mappings of one page share blocks, which is correct because decoded instructions are
+ * position independent: pc-relative operands are applied to cpu->pc at run time). Every
+ * block lies within one 4 KiB page, ends at a control transfer, system/CSR instruction,
+ * FENCE.I, an illegal encoding, the page end or BLOCK_MAX instructions; an instruction that
+ * straddles two pages, and code fetched from MMIO, run uncached one at a time. Each block is
+ * also linked to its code page; a store to a code page (seen through cpu.c's
+ * engine_hooks, see the comment there) or FENCE.I drops blocks. Dropped blocks may still
+ * be executing, so they go to a zombie list freed between blocks, and the running block
+ * stops after the current instruction. If the cache cannot be allocated the interpreter
+ * still works, uncached. */
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/cpu.h"
+#include "cpu/fpu.h"
+
+#define BLOCK_MAX 64
+#define HASH_BITS 12
+#define PAGE_HASH_BITS 10
+#define PAGE_MASK (~(uintptr_t)0xfff)
+
+struct block {
+    uintptr_t host;             /* host address of the first instruction (the key) */
+    struct block *next;         /* hash chain, or zombie list */
+    struct block *page_next;    /* blocks of the same code page */
+    uint32_t n;
+    struct hv_insn insn[];
+};
+
+struct code_page {
+    uintptr_t page;
+    struct code_page *next;
+    struct block *blocks;
+};
+
+struct engine {
+    struct block *hash[1u << HASH_BITS];
+    struct code_page *pages[1u << PAGE_HASH_BITS];
+    struct block *zombies;
+    bool stale;                 /* blocks were dropped while a block ran */
+};
+
+/* ---- block cache ----------------------------------------------------------------------- */
+
+static unsigned block_hash(uintptr_t host)
+{
+    return (unsigned)((host >> 1) ^ (host >> 13)) & ((1u << HASH_BITS) - 1);
+}
+
+static unsigned page_hash(uintptr_t page)
+{
+    return (unsigned)((page >> 12) ^ (page >> 22)) & ((1u << PAGE_HASH_BITS) - 1);
+}
+
+static struct code_page **find_page(struct engine *eng, uintptr_t page)
+{
+    struct code_page **pp = &eng->pages[page_hash(page)];
+    while (*pp && (*pp)->page != page)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void unlink_block(struct engine *eng, struct block *b)
+{
+    struct block **pp = &eng->hash[block_hash(b->host)];
+    while (*pp != b)
+        pp = &(*pp)->next;
+    *pp = b->next;
+    b->next = eng->zombies;
+    eng->zombies = b;
+}
+
+static void drop_page(struct engine *eng, uintptr_t page)
+{
+    struct code_page **pp = find_page(eng, page), *cp = *pp;
+    if (!cp)
+        return;
+    *pp = cp->next;
+    for (struct block *b = cp->blocks, *nb; b; b = nb) {
+        nb = b->page_next;
+        unlink_block(eng, b);
+    }
+    free(cp);
+    eng->stale = true;
+}
+
+static void drop_all(struct engine *eng)
+{
+    for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++)
+        while (eng->pages[i])
+            drop_page(eng, eng->pages[i]->page);
+}
+
+static void free_zombies(struct engine *eng)
+{
+    while (eng->zombies) {
+        struct block *b = eng->zombies;
+        eng->zombies = b->next;
+        free(b);
+    }
+}
+
+static bool hook_is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    return *find_page(cpu->engine, host_page) != NULL;
+}
+
+static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
+{
+    drop_page(cpu->engine, host & PAGE_MASK);
+    if (((host + len - 1) & PAGE_MASK) != (host & PAGE_MASK))
+        drop_page(cpu->engine, (host + len - 1) & PAGE_MASK);
+}
+
+static const struct hv_engine_hooks engine_hooks = {
+    .is_code_page = hook_is_code_page,
+    .code_write = hook_code_write,
+};
+
+static struct engine *engine_get(struct hv_cpu *cpu)
+{
+    if (!cpu->engine) {
+        cpu->engine = calloc(1, sizeof(struct engine));
+        if (!cpu->engine)
+            return NULL;
+        cpu->engine_hooks = &engine_hooks;
+    }
+    return cpu->engine;
+}
+
+void hv__interp_fini(struct hv_cpu *cpu)
+{
+    struct engine *eng = cpu->engine;
+    if (!eng)
+        return;
+    drop_all(eng);
+    free_zombies(eng);
+    free(eng);
+    cpu->engine = NULL;
+    cpu->engine_hooks = NULL;
+}
+
+/* Blocks are keyed by host address, so a guest range cannot be mapped back cheaply: any
+ * invalidation drops the whole cache (it is rebuilt on demand). */
+void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
+{
+    (void)addr;
+    (void)len;
+    if (cpu->engine)
+        drop_all(cpu->engine);
+}
+
+static bool ends_block(unsigned op)
+{
+    switch (op) {
+    case HV_OP_ILLEGAL:
+    case HV_OP_JAL: case HV_OP_JALR:
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+    case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
+    case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
+    case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
+    case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void decode_one(uint32_t raw, struct hv_insn *in)
+{
+    if (!hv__decode(raw, in)) {
+        in->op = HV_OP_ILLEGAL;
+        in->raw = raw;
+    }
+    in->len = (uint8_t)hv__insn_len((uint16_t)raw);
+}
+
+/* Decode from host memory starting at pc (the EXEC TLB maps the page). NULL when the first
+ * instruction straddles the page end or memory is short. */
+static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_t pc,
+                                 uintptr_t host)
+{
+    struct hv_insn tmp[BLOCK_MAX];
+    unsigned n = 0, off = pc & 0xfff;
+    const uint8_t *p = (const uint8_t *)host;
+
+    while (n < BLOCK_MAX && off + 2 <= 4096) {
+        uint16_t lo, hi = 0;
+        memcpy(&lo, p, 2);
+        unsigned len = hv__insn_len(lo);
+        if (off + len > 4096)
+            break;
+        if (len == 4)
+            memcpy(&hi, p + 2, 2);
+        struct hv_insn *in = &tmp[n++];
+        decode_one((uint32_t)lo | (uint32_t)hi << 16, in);
+        p += len;
+        off += len;
+        if (ends_block(in->op))
+            break;
+    }
+    if (!n)
+        return NULL;
+
+    uintptr_t page = host & PAGE_MASK;
+    struct code_page **pp = find_page(eng, page);
+    if (!*pp) {
+        struct code_page *cp = calloc(1, sizeof(*cp));
+        if (!cp)
+            return NULL;
+        cp->page = page;
+        *pp = cp;
+        /* From now on stores to this page must reach the slow path (cpu.c). */
+        hv__cpu_tlb_drop_write(cpu, page);
+    }
+    struct block *b = malloc(sizeof(*b) + n * sizeof(struct hv_insn));
+    if (!b)
+        return NULL;
+    b->host = host;
+    b->n = n;
+    memcpy(b->insn, tmp, n * sizeof(struct hv_insn));
+    b->page_next = (*pp)->blocks;
+    (*pp)->blocks = b;
+    unsigned h = block_hash(host);
+    b->next = eng->hash[h];
+    eng->hash[h] = b;
+    return b;
+}
+
+static struct block *lookup(struct engine *eng, uintptr_t host)
+{
+    for (struct block *b = eng->hash[block_hash(host)]; b; b = b->next)
+        if (b->host == host)
+            return b;
+    return NULL;
+}
+
+/* ---- helpers for the semantics --------------------------------------------------------- */
+
+static inline uint64_t sx32(uint64_t v)
+{
+    return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+}
+
+static uint64_t clmul_lo(uint64_t a, uint64_t b)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i++)
+        if ((b >> i) & 1)
+            r ^= a << i;
+    return r;
+}
+
+static uint64_t clmul_hi(uint64_t a, uint64_t b)
+{
+    uint64_t r = 0;
+    for (unsigned i = 1; i < 64; i++)
+        if ((b >> i) & 1)
+            r ^= a >> (64 - i);
+    return r;
+}
+
+static uint64_t clmul_rev(uint64_t a, uint64_t b)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i++)
+        if ((b >> i) & 1)
+            r ^= a >> (63 - i);
+    return r;
+}
+
+static uint64_t orc_b(uint64_t v)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i += 8)
+        if ((v >> i) & 0xff)
+            r |= 0xffull << i;
+    return r;
+}
+
+static uint64_t rol64(uint64_t v, unsigned s)
+{
+    s &= 63;
+    return s ? (v << s) | (v >> (64 - s)) : v;
+}
+
+static uint32_t rol32(uint32_t v, unsigned s)
+{
+    s &= 31;
+    return s ? (v << s) | (v >> (32 - s)) : v;
+}
+
+static int64_t div64(int64_t a, int64_t b)
+{
+    if (b == 0)
+        return -1;
+    if (a == INT64_MIN && b == -1)
+        return a;
+    return a / b;
+}
+
+static int64_t rem64(int64_t a, int64_t b)
+{
+    if (b == 0)
+        return a;
+    if (a == INT64_MIN && b == -1)
+        return 0;
+    return a % b;
+}
+
+static int32_t div32(int32_t a, int32_t b)
+{
+    if (b == 0)
+        return -1;
+    if (a == INT32_MIN && b == -1)
+        return a;
+    return a / b;
+}
+
+static int32_t rem32(int32_t a, int32_t b)
+{
+    if (b == 0)
+        return a;
+    if (a == INT32_MIN && b == -1)
+        return 0;
+    return a % b;
+}
+
+enum amo_kind { AMO_SWAP, AMO_ADD, AMO_XOR, AMO_AND, AMO_OR, AMO_MIN, AMO_MAX, AMO_MINU,
+                AMO_MAXU };
+
+static uint64_t amo_compute(enum amo_kind k, uint64_t old, uint64_t src, unsigned size)
+{
+    int64_t so = size == 4 ? (int32_t)old : (int64_t)old;
+    int64_t ss = size == 4 ? (int32_t)src : (int64_t)src;
+    uint64_t uo = size == 4 ? (uint32_t)old : old, us = size == 4 ? (uint32_t)src : src;
+    switch (k) {
+    case AMO_SWAP: return src;
+    case AMO_ADD: return old + src;
+    case AMO_XOR: return old ^ src;
+    case AMO_AND: return old & src;
+    case AMO_OR: return old | src;
+    case AMO_MIN: return so < ss ? old : src;
+    case AMO_MAX: return so > ss ? old : src;
+    case AMO_MINU: return uo < us ? old : src;
+    default: return uo > us ? old : src;
+    }
+}
+
+/* Read-modify-write on RAM, atomic with respect to other vCPU threads. */
+static uint64_t amo_host(enum amo_kind k, void *p, uint64_t src, unsigned size)
+{
+    if (size == 4) {
+        uint32_t *q = p, old = __atomic_load_n(q, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(q, &old, (uint32_t)amo_compute(k, old, src, 4),
+                                            false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            ;
+        return old;
+    }
+    uint64_t *q = p, old = __atomic_load_n(q, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(q, &old, amo_compute(k, old, src, 8), false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        ;
+    return old;
+}
+
+static void notify_code(struct hv_cpu *cpu, const struct hv_xlat *x, unsigned size)
+{
+    if (x->is_code)
+        cpu->engine_hooks->code_write(cpu, (uintptr_t)x->host, size);
+}
+
+/* AMO: naturally aligned, write permission (faults are store/AMO faults). */
+static int do_amo(struct hv_cpu *cpu, enum amo_kind k, uint64_t va, uint64_t src,
+                  unsigned size, uint64_t *old)
+{
+    struct hv_xlat x;
+    if (va & (size - 1))
+        return hv__cpu_raise(cpu, HV_EXC_STORE_MISALIGNED, va);
+    int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    if (x.is_mmio) {
+        uint64_t v = 0;
+        r = cpu->policy->mmio(cpu, x.pa, size, &v, false);
+        if (r != HV_STEP_OK)
+            return r;
+        uint64_t nv = amo_compute(k, v, src, size);
+        r = cpu->policy->mmio(cpu, x.pa, size, &nv, true);
+        *old = v;
+        return r;
+    }
+    *old = amo_host(k, x.host, src, size);
+    notify_code(cpu, &x, size);
+    return HV_STEP_OK;
+}
+
+static int do_lr(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
+{
+    if (va & (size - 1))
+        return hv__cpu_raise(cpu, HV_EXC_LOAD_MISALIGNED, va);
+    int r = hv__cpu_load(cpu, va, size, val);
+    if (r != HV_STEP_OK)
+        return r;
+    cpu->reservation = va;
+    cpu->reservation_val = *val;
+    return HV_STEP_OK;
+}
+
+/* SC succeeds only with a valid reservation for this address whose memory still holds the
+ * value LR saw (compare-and-swap, so a store by another hart in between makes it fail). */
+static int do_sc(struct hv_cpu *cpu, uint64_t va, uint64_t src, unsigned size, uint64_t *rd)
+{
+    if (va & (size - 1))
+        return hv__cpu_raise(cpu, HV_EXC_STORE_MISALIGNED, va);
+    if (cpu->reservation != va) {
+        cpu->reservation = HV_TLB_INVALID;
+        *rd = 1;
+        return HV_STEP_OK;
+    }
+    struct hv_xlat x;
+    int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    bool ok = true;
+    if (x.is_mmio) {
+        uint64_t v = size == 4 ? (uint32_t)src : src;
+        r = cpu->policy->mmio(cpu, x.pa, size, &v, true);
+        if (r != HV_STEP_OK)
+            return r;
+    } else if (size == 4) {
+        uint32_t expect = (uint32_t)cpu->reservation_val;
+        ok = __atomic_compare_exchange_n((uint32_t *)x.host, &expect, (uint32_t)src, false,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    } else {
+        uint64_t expect = cpu->reservation_val;
+        ok = __atomic_compare_exchange_n((uint64_t *)x.host, &expect, src, false,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    }
+    if (ok)
+        notify_code(cpu, &x, size);
+    cpu->reservation = HV_TLB_INVALID;
+    *rd = ok ? 0 : 1;
+    return HV_STEP_OK;
+}
+
+/* FP gate: FS state (policy) and the rounding mode (rm 5/6, or dynamic with frm > 4, is an
+ * illegal instruction). */
+static int fp_enter(struct hv_cpu *cpu, const struct hv_insn *in, bool writes)
+{
+    if (cpu->policy->fp_check) {
+        int r = cpu->policy->fp_check(cpu, writes);
+        if (r != HV_STEP_OK)
+            return r;
+    }
+    return HV_STEP_OK;
+}
+
+static int fp_rm(struct hv_cpu *cpu, const struct hv_insn *in, unsigned *rm)
+{
+    unsigned m = in->rm == HV_RM_DYN ? cpu->frm : in->rm;
+    if (m > HV_RM_RMM)
+        return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, in->raw);
+    *rm = m;
+    return HV_STEP_OK;
+}
+
+static bool fp_op_writes(unsigned op)
+{
+    switch (op) {
+    case HV_OP_FSW: case HV_OP_FSD: case HV_OP_FMV_X_W: case HV_OP_FMV_X_D:
+    case HV_OP_FCLASS_S: case HV_OP_FCLASS_D:
+        return false;
+    default:
+        return true;
+    }
+}
+
+#define FS(r) hv__f32_unbox(cpu->f[r])
+#define FD(r) (cpu->f[r])
+
+/* All F/D computation instructions (not loads/stores): returns OK with the result written,
+ * or TRAP. Kept out of the dispatch loop: one switch per FP instruction is fine here. */
+static int exec_fp(struct hv_cpu *cpu, const struct hv_insn *in)
+{
+    int r = fp_enter(cpu, in, fp_op_writes(in->op));
+    if (r != HV_STEP_OK)
+        return r;
+    unsigned rm = 0;
+    if (in->fmt == HV_FMT_R_RM || in->fmt == HV_FMT_R1_RM || in->fmt == HV_FMT_R4_RM) {
+        r = fp_rm(cpu, in, &rm);
+        if (r != HV_STEP_OK)
+            return r;
+    }
+    uint32_t ff = 0;
+    uint64_t *fd = &cpu->f[in->rd], *xd = &cpu->x[in->rd];
+    uint64_t x1 = cpu->x[in->rs1];
+    const uint32_t s_sign = 0x80000000u;
+    const uint64_t d_sign = 1ull << 63;
+
+    switch (in->op) {
+    case HV_OP_FADD_S: *fd = hv__f32_box(hv__f32_add(FS(in->rs1), FS(in->rs2), rm, &ff)); break;
+    case HV_OP_FSUB_S: *fd = hv__f32_box(hv__f32_sub(FS(in->rs1), FS(in->rs2), rm, &ff)); break;
+    case HV_OP_FMUL_S: *fd = hv__f32_box(hv__f32_mul(FS(in->rs1), FS(in->rs2), rm, &ff)); break;
+    case HV_OP_FDIV_S: *fd = hv__f32_box(hv__f32_div(FS(in->rs1), FS(in->rs2), rm, &ff)); break;
+    case HV_OP_FSQRT_S: *fd = hv__f32_box(hv__f32_sqrt(FS(in->rs1), rm, &ff)); break;
+    case HV_OP_FMADD_S: case HV_OP_FMSUB_S: case HV_OP_FNMSUB_S: case HV_OP_FNMADD_S: {
+        bool np = in->op == HV_OP_FNMSUB_S || in->op == HV_OP_FNMADD_S;
+        bool nc = in->op == HV_OP_FMSUB_S || in->op == HV_OP_FNMADD_S;
+        *fd = hv__f32_box(hv__f32_fma(FS(in->rs1), FS(in->rs2), FS(in->rs3), np, nc, rm, &ff));
+        break;
+    }
+    case HV_OP_FSGNJ_S:
+        *fd = hv__f32_box((FS(in->rs1) & ~s_sign) | (FS(in->rs2) & s_sign)); break;
+    case HV_OP_FSGNJN_S:
+        *fd = hv__f32_box((FS(in->rs1) & ~s_sign) | (~FS(in->rs2) & s_sign)); break;
+    case HV_OP_FSGNJX_S:
+        *fd = hv__f32_box(FS(in->rs1) ^ (FS(in->rs2) & s_sign)); break;
+    case HV_OP_FMIN_S: *fd = hv__f32_box(hv__f32_min(FS(in->rs1), FS(in->rs2), &ff)); break;
+    case HV_OP_FMAX_S: *fd = hv__f32_box(hv__f32_max(FS(in->rs1), FS(in->rs2), &ff)); break;
+    case HV_OP_FEQ_S: *xd = hv__f32_eq(FS(in->rs1), FS(in->rs2), &ff); break;
+    case HV_OP_FLT_S: *xd = hv__f32_lt(FS(in->rs1), FS(in->rs2), &ff); break;
+    case HV_OP_FLE_S: *xd = hv__f32_le(FS(in->rs1), FS(in->rs2), &ff); break;
+    case HV_OP_FCLASS_S: *xd = hv__f32_class(FS(in->rs1)); break;
+    case HV_OP_FCVT_W_S: *xd = hv__f32_to_i32(FS(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_WU_S: *xd = hv__f32_to_u32(FS(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_L_S: *xd = hv__f32_to_i64(FS(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_LU_S: *xd = hv__f32_to_u64(FS(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_S_W: *fd = hv__f32_box(hv__i32_to_f32((int32_t)x1, rm, &ff)); break;
+    case HV_OP_FCVT_S_WU: *fd = hv__f32_box(hv__u32_to_f32((uint32_t)x1, rm, &ff)); break;
+    case HV_OP_FCVT_S_L: *fd = hv__f32_box(hv__i64_to_f32((int64_t)x1, rm, &ff)); break;
+    case HV_OP_FCVT_S_LU: *fd = hv__f32_box(hv__u64_to_f32(x1, rm, &ff)); break;
+    case HV_OP_FMV_X_W: *xd = sx32(cpu->f[in->rs1]); break;   /* raw low bits, no unboxing */
+    case HV_OP_FMV_W_X: *fd = hv__f32_box((uint32_t)x1); break;
+
+    case HV_OP_FADD_D: *fd = hv__f64_add(FD(in->rs1), FD(in->rs2), rm, &ff); break;
+    case HV_OP_FSUB_D: *fd = hv__f64_sub(FD(in->rs1), FD(in->rs2), rm, &ff); break;
+    case HV_OP_FMUL_D: *fd = hv__f64_mul(FD(in->rs1), FD(in->rs2), rm, &ff); break;
+    case HV_OP_FDIV_D: *fd = hv__f64_div(FD(in->rs1), FD(in->rs2), rm, &ff); break;
+    case HV_OP_FSQRT_D: *fd = hv__f64_sqrt(FD(in->rs1), rm, &ff); break;
+    case HV_OP_FMADD_D: case HV_OP_FMSUB_D: case HV_OP_FNMSUB_D: case HV_OP_FNMADD_D: {
+        bool np = in->op == HV_OP_FNMSUB_D || in->op == HV_OP_FNMADD_D;
+        bool nc = in->op == HV_OP_FMSUB_D || in->op == HV_OP_FNMADD_D;
+        *fd = hv__f64_fma(FD(in->rs1), FD(in->rs2), FD(in->rs3), np, nc, rm, &ff);
+        break;
+    }
+    case HV_OP_FSGNJ_D: *fd = (FD(in->rs1) & ~d_sign) | (FD(in->rs2) & d_sign); break;
+    case HV_OP_FSGNJN_D: *fd = (FD(in->rs1) & ~d_sign) | (~FD(in->rs2) & d_sign); break;
+    case HV_OP_FSGNJX_D: *fd = FD(in->rs1) ^ (FD(in->rs2) & d_sign); break;
+    case HV_OP_FMIN_D: *fd = hv__f64_min(FD(in->rs1), FD(in->rs2), &ff); break;
+    case HV_OP_FMAX_D: *fd = hv__f64_max(FD(in->rs1), FD(in->rs2), &ff); break;
+    case HV_OP_FEQ_D: *xd = hv__f64_eq(FD(in->rs1), FD(in->rs2), &ff); break;
+    case HV_OP_FLT_D: *xd = hv__f64_lt(FD(in->rs1), FD(in->rs2), &ff); break;
+    case HV_OP_FLE_D: *xd = hv__f64_le(FD(in->rs1), FD(in->rs2), &ff); break;
+    case HV_OP_FCLASS_D: *xd = hv__f64_class(FD(in->rs1)); break;
+    case HV_OP_FCVT_W_D: *xd = hv__f64_to_i32(FD(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_WU_D: *xd = hv__f64_to_u32(FD(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_L_D: *xd = hv__f64_to_i64(FD(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_LU_D: *xd = hv__f64_to_u64(FD(in->rs1), rm, &ff); break;
+    case HV_OP_FCVT_D_W: *fd = hv__i32_to_f64((int32_t)x1, rm, &ff); break;
+    case HV_OP_FCVT_D_WU: *fd = hv__u32_to_f64((uint32_t)x1, rm, &ff); break;
+    case HV_OP_FCVT_D_L: *fd = hv__i64_to_f64((int64_t)x1, rm, &ff); break;
+    case HV_OP_FCVT_D_LU: *fd = hv__u64_to_f64(x1, rm, &ff); break;
+    case HV_OP_FCVT_S_D: *fd = hv__f32_box(hv__f64_to_f32(FD(in->rs1), rm, &ff)); break;
+    case HV_OP_FCVT_D_S: *fd = hv__f32_to_f64(FS(in->rs1), &ff); break;
+    case HV_OP_FMV_X_D: *xd = FD(in->rs1); break;
+    case HV_OP_FMV_D_X: *fd = x1; break;
+    default:
+        return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, in->raw);
+    }
+    cpu->fflags |= ff;
+    return HV_STEP_OK;
+}
+
+/* ---- the dispatch loop ----------------------------------------------------------------- */
+
+#define X(r) (cpu->x[r])
+#define RS1 X(in->rs1)
+#define RS2 X(in->rs2)
+#define IMM ((uint64_t)in->imm)
+#define WR(v) (cpu->x[in->rd] = (v))
+
+/* Retire the current instruction and dispatch the next one of the run. */
+#define NEXT()                                                                          \
+    do {                                                                                \
+        cpu->x[0] = 0;                                                                  \
+        cpu->pc += in->len;                                                             \
+        cpu->instret++;                                                                 \
+        if (++in == end || *stale)                                                      \
+            return HV_STEP_OK;                                                          \
+        goto *labels[in->op];                                                           \
+    } while (0)
+
+/* Retire a control-transfer instruction that already set cpu->pc (always last in a block). */
+#define RETIRE_JUMP()                                                                   \
+    do {                                                                                \
+        cpu->x[0] = 0;                                                                  \
+        cpu->instret++;                                                                 \
+        return HV_STEP_OK;                                                              \
+    } while (0)
+
+#define CHECK(expr)                                                                     \
+    do {                                                                                \
+        int r_ = (expr);                                                                \
+        if (r_ != HV_STEP_OK)                                                           \
+            return r_;                                                                  \
+    } while (0)
+
+#define ALU(name, expr) op_##name: { WR(expr); NEXT(); }
+#define BRANCH(name, cond)                                                              \
+    op_##name: {                                                                        \
+        cpu->pc += (cond) ? IMM : in->len;                                              \
+        RETIRE_JUMP();                                                                  \
+    }
+#define LOAD(name, size, conv)                                                          \
+    op_##name: {                                                                        \
+        uint64_t v;                                                                     \
+        CHECK(hv__cpu_load(cpu, RS1 + IMM, size, &v));                                  \
+        WR(conv);                                                                       \
+        NEXT();                                                                         \
+    }
+#define STORE(name, size)                                                               \
+    op_##name: {                                                                        \
+        CHECK(hv__cpu_store(cpu, RS1 + IMM, size, RS2));                                \
+        NEXT();                                                                         \
+    }
+#define AMO(name, kind, size)                                                           \
+    op_##name: {                                                                        \
+        uint64_t old;                                                                   \
+        CHECK(do_amo(cpu, kind, RS1, RS2, size, &old));                                 \
+        WR(size == 4 ? sx32(old) : old);                                                \
+        NEXT();                                                                         \
+    }
+
+#define L(name) [HV_OP_##name] = &&op_##name
+
+/* Execute insns[0..n) (n >= 1) of one block, or fewer if a trap, an exit or an
+ * invalidation of cached code intervenes. */
+static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale)
+{
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+    static const void *const labels[HV_OP__COUNT] = {
+        [0 ... HV_OP__COUNT - 1] = &&op_ILLEGAL,
+        L(LUI), L(AUIPC), L(JAL), L(JALR), L(BEQ), L(BNE), L(BLT), L(BGE), L(BLTU), L(BGEU),
+        L(LB), L(LH), L(LW), L(LD), L(LBU), L(LHU), L(LWU), L(SB), L(SH), L(SW), L(SD),
+        L(ADDI), L(SLTI), L(SLTIU), L(XORI), L(ORI), L(ANDI), L(SLLI), L(SRLI), L(SRAI),
+        L(ADD), L(SUB), L(SLL), L(SLT), L(SLTU), L(XOR), L(SRL), L(SRA), L(OR), L(AND),
+        L(ADDIW), L(SLLIW), L(SRLIW), L(SRAIW), L(ADDW), L(SUBW), L(SLLW), L(SRLW), L(SRAW),
+        L(FENCE), L(ECALL), L(EBREAK), L(SRET), L(MRET), L(WFI), L(SFENCE_VMA), L(FENCE_I),
+        L(MUL), L(MULH), L(MULHSU), L(MULHU), L(DIV), L(DIVU), L(REM), L(REMU),
+        L(MULW), L(DIVW), L(DIVUW), L(REMW), L(REMUW),
+        L(LR_W), L(SC_W), L(AMOSWAP_W), L(AMOADD_W), L(AMOXOR_W), L(AMOAND_W), L(AMOOR_W),
+        L(AMOMIN_W), L(AMOMAX_W), L(AMOMINU_W), L(AMOMAXU_W),
+        L(LR_D), L(SC_D), L(AMOSWAP_D), L(AMOADD_D), L(AMOXOR_D), L(AMOAND_D), L(AMOOR_D),
+        L(AMOMIN_D), L(AMOMAX_D), L(AMOMINU_D), L(AMOMAXU_D),
+        L(FLW), L(FSW), L(FLD), L(FSD),
+        L(CSRRW), L(CSRRS), L(CSRRC), L(CSRRWI), L(CSRRSI), L(CSRRCI),
+        L(ADD_UW), L(SH1ADD), L(SH2ADD), L(SH3ADD), L(SH1ADD_UW), L(SH2ADD_UW), L(SH3ADD_UW),
+        L(SLLI_UW),
+        L(ANDN), L(ORN), L(XNOR), L(CLZ), L(CLZW), L(CTZ), L(CTZW), L(CPOP), L(CPOPW),
+        L(MAX), L(MAXU), L(MIN), L(MINU), L(SEXT_B), L(SEXT_H), L(ZEXT_H), L(ROL), L(ROLW),
+        L(ROR), L(RORI), L(RORIW), L(RORW), L(ORC_B), L(REV8),
+        L(CLMUL), L(CLMULH), L(CLMULR),
+        L(BCLR), L(BCLRI), L(BEXT), L(BEXTI), L(BINV), L(BINVI), L(BSET), L(BSETI),
+        L(CZERO_EQZ), L(CZERO_NEZ),
+#define FPOP(name) L(name),
+        FPOP(FADD_S) FPOP(FSUB_S) FPOP(FMUL_S) FPOP(FDIV_S) FPOP(FSQRT_S) FPOP(FMADD_S)
+        FPOP(FMSUB_S) FPOP(FNMSUB_S) FPOP(FNMADD_S) FPOP(FSGNJ_S) FPOP(FSGNJN_S)
+        FPOP(FSGNJX_S) FPOP(FMIN_S) FPOP(FMAX_S) FPOP(FEQ_S) FPOP(FLT_S) FPOP(FLE_S)
+        FPOP(FCLASS_S) FPOP(FCVT_W_S) FPOP(FCVT_WU_S) FPOP(FCVT_L_S) FPOP(FCVT_LU_S)
+        FPOP(FCVT_S_W) FPOP(FCVT_S_WU) FPOP(FCVT_S_L) FPOP(FCVT_S_LU) FPOP(FMV_X_W)
+        FPOP(FMV_W_X)
+        FPOP(FADD_D) FPOP(FSUB_D) FPOP(FMUL_D) FPOP(FDIV_D) FPOP(FSQRT_D) FPOP(FMADD_D)
+        FPOP(FMSUB_D) FPOP(FNMSUB_D) FPOP(FNMADD_D) FPOP(FSGNJ_D) FPOP(FSGNJN_D)
+        FPOP(FSGNJX_D) FPOP(FMIN_D) FPOP(FMAX_D) FPOP(FEQ_D) FPOP(FLT_D) FPOP(FLE_D)
+        FPOP(FCLASS_D) FPOP(FCVT_W_D) FPOP(FCVT_WU_D) FPOP(FCVT_L_D) FPOP(FCVT_LU_D)
+        FPOP(FCVT_D_W) FPOP(FCVT_D_WU) FPOP(FCVT_D_L) FPOP(FCVT_D_LU) FPOP(FCVT_S_D)
+        FPOP(FCVT_D_S) FPOP(FMV_X_D) FPOP(FMV_D_X)
+#undef FPOP
+    };
+#pragma GCC diagnostic pop
+    const struct hv_insn *end = in + n;
+
+    goto *labels[in->op];
+
+op_ILLEGAL:
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, in->raw);
+
+    /* RV64I */
+    ALU(LUI, IMM)
+    ALU(AUIPC, cpu->pc + IMM)
+op_JAL: {
+        uint64_t link = cpu->pc + in->len;
+        cpu->pc += IMM;
+        WR(link);
+        RETIRE_JUMP();
+    }
+op_JALR: {
+        uint64_t link = cpu->pc + in->len;
+        cpu->pc = (RS1 + IMM) & ~1ull;
+        WR(link);
+        RETIRE_JUMP();
+    }
+    BRANCH(BEQ, RS1 == RS2)
+    BRANCH(BNE, RS1 != RS2)
+    BRANCH(BLT, (int64_t)RS1 < (int64_t)RS2)
+    BRANCH(BGE, (int64_t)RS1 >= (int64_t)RS2)
+    BRANCH(BLTU, RS1 < RS2)
+    BRANCH(BGEU, RS1 >= RS2)
+    LOAD(LB, 1, (uint64_t)(int64_t)(int8_t)v)
+    LOAD(LH, 2, (uint64_t)(int64_t)(int16_t)v)
+    LOAD(LW, 4, sx32(v))
+    LOAD(LD, 8, v)
+    LOAD(LBU, 1, v)
+    LOAD(LHU, 2, v)
+    LOAD(LWU, 4, v)
+    STORE(SB, 1)
+    STORE(SH, 2)
+    STORE(SW, 4)
+    STORE(SD, 8)
+    ALU(ADDI, RS1 + IMM)
+    ALU(SLTI, (int64_t)RS1 < in->imm)
+    ALU(SLTIU, RS1 < IMM)
+    ALU(XORI, RS1 ^ IMM)
+    ALU(ORI, RS1 | IMM)
+    ALU(ANDI, RS1 & IMM)
+    ALU(SLLI, RS1 << (IMM & 63))
+    ALU(SRLI, RS1 >> (IMM & 63))
+    ALU(SRAI, (uint64_t)((int64_t)RS1 >> (IMM & 63)))
+    ALU(ADD, RS1 + RS2)
+    ALU(SUB, RS1 - RS2)
+    ALU(SLL, RS1 << (RS2 & 63))
+    ALU(SLT, (int64_t)RS1 < (int64_t)RS2)
+    ALU(SLTU, RS1 < RS2)
+    ALU(XOR, RS1 ^ RS2)
+    ALU(SRL, RS1 >> (RS2 & 63))
+    ALU(SRA, (uint64_t)((int64_t)RS1 >> (RS2 & 63)))
+    ALU(OR, RS1 | RS2)
+    ALU(AND, RS1 & RS2)
+    ALU(ADDIW, sx32(RS1 + IMM))
+    ALU(SLLIW, sx32((uint32_t)RS1 << (IMM & 31)))
+    ALU(SRLIW, sx32((uint32_t)RS1 >> (IMM & 31)))
+    ALU(SRAIW, (uint64_t)(int64_t)((int32_t)RS1 >> (IMM & 31)))
+    ALU(ADDW, sx32(RS1 + RS2))
+    ALU(SUBW, sx32(RS1 - RS2))
+    ALU(SLLW, sx32((uint32_t)RS1 << (RS2 & 31)))
+    ALU(SRLW, sx32((uint32_t)RS1 >> (RS2 & 31)))
+    ALU(SRAW, (uint64_t)(int64_t)((int32_t)RS1 >> (RS2 & 31)))
+op_FENCE:
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    NEXT();
+
+    /* System instructions: the policy decides; pc falls through unless the hook moved it. */
+op_FENCE_I:
+    hv__interp_invalidate(cpu, 0, ~0ull);
+    /* fall through */
+op_ECALL:
+op_EBREAK:
+op_SRET:
+op_MRET:
+op_WFI:
+op_SFENCE_VMA: {
+        uint64_t pc = cpu->pc;
+        CHECK(cpu->policy->system(cpu, in));
+        if (cpu->pc == pc)
+            cpu->pc += in->len;
+        RETIRE_JUMP();
+    }
+
+    /* M */
+    ALU(MUL, RS1 * RS2)
+    ALU(MULH, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64))
+    ALU(MULHSU, (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64))
+    ALU(MULHU, (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64))
+    ALU(DIV, (uint64_t)div64((int64_t)RS1, (int64_t)RS2))
+    ALU(DIVU, RS2 ? RS1 / RS2 : ~0ull)
+    ALU(REM, (uint64_t)rem64((int64_t)RS1, (int64_t)RS2))
+    ALU(REMU, RS2 ? RS1 % RS2 : RS1)
+    ALU(MULW, sx32(RS1 * RS2))
+    ALU(DIVW, (uint64_t)(int64_t)div32((int32_t)RS1, (int32_t)RS2))
+    ALU(DIVUW, (uint32_t)RS2 ? sx32((uint32_t)RS1 / (uint32_t)RS2) : ~0ull)
+    ALU(REMW, (uint64_t)(int64_t)rem32((int32_t)RS1, (int32_t)RS2))
+    ALU(REMUW, (uint32_t)RS2 ? sx32((uint32_t)RS1 % (uint32_t)RS2) : sx32(RS1))
+
+    /* A */
+op_LR_W: {
+        uint64_t v;
+        CHECK(do_lr(cpu, RS1, 4, &v));
+        WR(sx32(v));
+        NEXT();
+    }
+op_LR_D: {
+        uint64_t v;
+        CHECK(do_lr(cpu, RS1, 8, &v));
+        WR(v);
+        NEXT();
+    }
+op_SC_W: {
+        uint64_t v;
+        CHECK(do_sc(cpu, RS1, RS2, 4, &v));
+        WR(v);
+        NEXT();
+    }
+op_SC_D: {
+        uint64_t v;
+        CHECK(do_sc(cpu, RS1, RS2, 8, &v));
+        WR(v);
+        NEXT();
+    }
+    AMO(AMOSWAP_W, AMO_SWAP, 4)
+    AMO(AMOADD_W, AMO_ADD, 4)
+    AMO(AMOXOR_W, AMO_XOR, 4)
+    AMO(AMOAND_W, AMO_AND, 4)
+    AMO(AMOOR_W, AMO_OR, 4)
+    AMO(AMOMIN_W, AMO_MIN, 4)
+    AMO(AMOMAX_W, AMO_MAX, 4)
+    AMO(AMOMINU_W, AMO_MINU, 4)
+    AMO(AMOMAXU_W, AMO_MAXU, 4)
+    AMO(AMOSWAP_D, AMO_SWAP, 8)
+    AMO(AMOADD_D, AMO_ADD, 8)
+    AMO(AMOXOR_D, AMO_XOR, 8)
+    AMO(AMOAND_D, AMO_AND, 8)
+    AMO(AMOOR_D, AMO_OR, 8)
+    AMO(AMOMIN_D, AMO_MIN, 8)
+    AMO(AMOMAX_D, AMO_MAX, 8)
+    AMO(AMOMINU_D, AMO_MINU, 8)
+    AMO(AMOMAXU_D, AMO_MAXU, 8)
+
+    /* F/D loads and stores move raw bits (flw NaN-boxes). */
+op_FLW: {
+        uint64_t v;
+        CHECK(fp_enter(cpu, in, true));
+        CHECK(hv__cpu_load(cpu, RS1 + IMM, 4, &v));
+        cpu->f[in->rd] = hv__f32_box((uint32_t)v);
+        NEXT();
+    }
+op_FLD: {
+        uint64_t v;
+        CHECK(fp_enter(cpu, in, true));
+        CHECK(hv__cpu_load(cpu, RS1 + IMM, 8, &v));
+        cpu->f[in->rd] = v;
+        NEXT();
+    }
+op_FSW:
+    CHECK(fp_enter(cpu, in, false));
+    CHECK(hv__cpu_store(cpu, RS1 + IMM, 4, (uint32_t)cpu->f[in->rs2]));
+    NEXT();
+op_FSD:
+    CHECK(fp_enter(cpu, in, false));
+    CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
+    NEXT();
+
+    /* Zicsr: CSRRW(I) with rd = x0 does not read; CSRRS/C(I) with rs1 = x0 (zimm = 0) do
+     * not write. rd is written only after the whole access succeeded. */
+op_CSRRW:
+op_CSRRWI: {
+        uint64_t src = in->op == HV_OP_CSRRW ? RS1 : in->rs1, old = 0;
+        unsigned csr = (unsigned)in->imm & 0xfff;
+        if (in->rd)
+            CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        CHECK(cpu->policy->csr_write(cpu, csr, src));
+        WR(old);
+        cpu->pc += in->len;
+        RETIRE_JUMP();
+    }
+op_CSRRS:
+op_CSRRC:
+op_CSRRSI:
+op_CSRRCI: {
+        bool imm = in->op == HV_OP_CSRRSI || in->op == HV_OP_CSRRCI;
+        bool set = in->op == HV_OP_CSRRS || in->op == HV_OP_CSRRSI;
+        uint64_t mask = imm ? in->rs1 : RS1, old;
+        unsigned csr = (unsigned)in->imm & 0xfff;
+        CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        if (in->rs1)
+            CHECK(cpu->policy->csr_write(cpu, csr, set ? old | mask : old & ~mask));
+        WR(old);
+        cpu->pc += in->len;
+        RETIRE_JUMP();
+    }
+
+    /* Zba */
+    ALU(ADD_UW, RS2 + (uint32_t)RS1)
+    ALU(SH1ADD, (RS1 << 1) + RS2)
+    ALU(SH2ADD, (RS1 << 2) + RS2)
+    ALU(SH3ADD, (RS1 << 3) + RS2)
+    ALU(SH1ADD_UW, ((uint64_t)(uint32_t)RS1 << 1) + RS2)
+    ALU(SH2ADD_UW, ((uint64_t)(uint32_t)RS1 << 2) + RS2)
+    ALU(SH3ADD_UW, ((uint64_t)(uint32_t)RS1 << 3) + RS2)
+    ALU(SLLI_UW, (uint64_t)(uint32_t)RS1 << (IMM & 63))
+
+    /* Zbb */
+    ALU(ANDN, RS1 & ~RS2)
+    ALU(ORN, RS1 | ~RS2)
+    ALU(XNOR, ~(RS1 ^ RS2))
+    ALU(CLZ, RS1 ? (uint64_t)__builtin_clzll(RS1) : 64)
+    ALU(CLZW, (uint32_t)RS1 ? (uint64_t)__builtin_clz((uint32_t)RS1) : 32)
+    ALU(CTZ, RS1 ? (uint64_t)__builtin_ctzll(RS1) : 64)
+    ALU(CTZW, (uint32_t)RS1 ? (uint64_t)__builtin_ctz((uint32_t)RS1) : 32)
+    ALU(CPOP, (uint64_t)__builtin_popcountll(RS1))
+    ALU(CPOPW, (uint64_t)__builtin_popcount((uint32_t)RS1))
+    ALU(MAX, (int64_t)RS1 > (int64_t)RS2 ? RS1 : RS2)
+    ALU(MAXU, RS1 > RS2 ? RS1 : RS2)
+    ALU(MIN, (int64_t)RS1 < (int64_t)RS2 ? RS1 : RS2)
+    ALU(MINU, RS1 < RS2 ? RS1 : RS2)
+    ALU(SEXT_B, (uint64_t)(int64_t)(int8_t)RS1)
+    ALU(SEXT_H, (uint64_t)(int64_t)(int16_t)RS1)
+    ALU(ZEXT_H, (uint16_t)RS1)
+    ALU(ROL, rol64(RS1, (unsigned)RS2))
+    ALU(ROLW, sx32(rol32((uint32_t)RS1, (unsigned)RS2)))
+    ALU(ROR, rol64(RS1, (64 - ((unsigned)RS2 & 63)) & 63))
+    ALU(RORI, rol64(RS1, (64 - ((unsigned)IMM & 63)) & 63))
+    ALU(RORIW, sx32(rol32((uint32_t)RS1, (32 - ((unsigned)IMM & 31)) & 31)))
+    ALU(RORW, sx32(rol32((uint32_t)RS1, (32 - ((unsigned)RS2 & 31)) & 31)))
+    ALU(ORC_B, orc_b(RS1))
+    ALU(REV8, __builtin_bswap64(RS1))
+
+    /* Zbc */
+    ALU(CLMUL, clmul_lo(RS1, RS2))
+    ALU(CLMULH, clmul_hi(RS1, RS2))
+    ALU(CLMULR, clmul_rev(RS1, RS2))
+
+    /* Zbs */
+    ALU(BCLR, RS1 & ~(1ull << (RS2 & 63)))
+    ALU(BCLRI, RS1 & ~(1ull << (IMM & 63)))
+    ALU(BEXT, (RS1 >> (RS2 & 63)) & 1)
+    ALU(BEXTI, (RS1 >> (IMM & 63)) & 1)
+    ALU(BINV, RS1 ^ (1ull << (RS2 & 63)))
+    ALU(BINVI, RS1 ^ (1ull << (IMM & 63)))
+    ALU(BSET, RS1 | (1ull << (RS2 & 63)))
+    ALU(BSETI, RS1 | (1ull << (IMM & 63)))
+
+    /* Zicond */
+    ALU(CZERO_EQZ, RS2 ? RS1 : 0)
+    ALU(CZERO_NEZ, RS2 ? 0 : RS1)
+
+    /* F/D computation */
+op_FADD_S: op_FSUB_S: op_FMUL_S: op_FDIV_S: op_FSQRT_S: op_FMADD_S: op_FMSUB_S:
+op_FNMSUB_S: op_FNMADD_S: op_FSGNJ_S: op_FSGNJN_S: op_FSGNJX_S: op_FMIN_S: op_FMAX_S:
+op_FEQ_S: op_FLT_S: op_FLE_S: op_FCLASS_S: op_FCVT_W_S: op_FCVT_WU_S: op_FCVT_L_S:
+op_FCVT_LU_S: op_FCVT_S_W: op_FCVT_S_WU: op_FCVT_S_L: op_FCVT_S_LU: op_FMV_X_W: op_FMV_W_X:
+op_FADD_D: op_FSUB_D: op_FMUL_D: op_FDIV_D: op_FSQRT_D: op_FMADD_D: op_FMSUB_D:
+op_FNMSUB_D: op_FNMADD_D: op_FSGNJ_D: op_FSGNJN_D: op_FSGNJX_D: op_FMIN_D: op_FMAX_D:
+op_FEQ_D: op_FLT_D: op_FLE_D: op_FCLASS_D: op_FCVT_W_D: op_FCVT_WU_D: op_FCVT_L_D:
+op_FCVT_LU_D: op_FCVT_D_W: op_FCVT_D_WU: op_FCVT_D_L: op_FCVT_D_LU: op_FCVT_S_D:
+op_FCVT_D_S: op_FMV_X_D: op_FMV_D_X:
+    CHECK(exec_fp(cpu, in));
+    NEXT();
+}
+
+/* ---- the run loop ---------------------------------------------------------------------- */
+
+/* One instruction fetched through hv__cpu_fetch, uncached (MMIO code, page-straddling
+ * instructions, no cache memory). */
+static int exec_single(struct hv_cpu *cpu, const bool *stale)
+{
+    uint32_t raw;
+    struct hv_insn in;
+    int r = hv__cpu_fetch(cpu, cpu->pc, &raw);
+    if (r != HV_STEP_OK)
+        return r;
+    decode_one(raw, &in);
+    return exec(cpu, &in, 1, stale);
+}
+
+static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
+{
+    static const bool no_stale;
+    uint64_t pc = cpu->pc;
+    if (!eng || (pc & 1))
+        return exec_single(cpu, &no_stale);
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
+    if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
+        struct hv_xlat x;
+        int r = hv__cpu_translate(cpu, pc, HV_ACC_EXEC, &x);
+        if (r != HV_STEP_OK)
+            return r;
+        if (x.is_mmio)
+            return exec_single(cpu, &no_stale);
+    }
+    uintptr_t host = (uintptr_t)(pc + e->addend);
+    struct block *b = lookup(eng, host);
+    if (!b)
+        b = build_block(cpu, eng, pc, host);
+    if (!b)
+        return exec_single(cpu, &no_stale);
+    eng->stale = false;
+    return exec(cpu, b->insn, b->n < budget ? b->n : (unsigned)budget, &eng->stale);
+}
+
+int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
+{
+    struct engine *eng = engine_get(cpu);
+    for (;;) {
+        if (eng)
+            free_zombies(eng);
+        if (cpu->instret >= stop_at)
+            return HV_STEP_OK;
+        if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
+            if (cpu->policy->poll(cpu) == HV_STEP_EXIT)
+                return HV_STEP_EXIT;
+            if (cpu->instret >= stop_at)
+                return HV_STEP_OK;
+        }
+        int r = step_block(cpu, eng, stop_at - cpu->instret);
+        if (r == HV_STEP_TRAP)
+            r = cpu->policy->take_trap(cpu);
+        if (r == HV_STEP_EXIT)
+            return HV_STEP_EXIT;
+    }
+}
