@@ -259,8 +259,7 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
     case HV_OP_FENCE_I:
-        hv__interp_invalidate(cpu, 0, ~0ull);
-        return HV_STEP_OK;
+        return HV_STEP_OK;              /* the engine drops its own cached code */
     default:
         return hvf_illegal(cpu);
     }
