@@ -1,0 +1,162 @@
+/* libhv full backend — the register-level devices of the QEMU-compatible `virt` board:
+ * PLIC, NS16550A UART, virtio-mmio transport (+ blk, rng, net), goldfish RTC, and the
+ * device-tree builder. Each device is self-contained; the board (board.c) creates them and
+ * wires their interrupt lines.
+ *
+ * Device convention
+ * - A device is a state struct (opaque outside its file) plus one `static const struct
+ *   hv_mmio_ops`. `hvf_<dev>_create(vm, base, <lines/params>, &dev, err, errlen)` allocates
+ *   it and registers its MMIO region with hv__mem_add_mmio(); `hvf_<dev>_destroy(dev)`
+ *   frees it (NULL accepted). The region itself belongs to the VM's memory map and goes
+ *   away with it; destroy a device only when no vCPU runs (the usual teardown order is:
+ *   vCPUs stopped, devices destroyed, hv__mem_fini).
+ * - Interrupt outputs are `struct hv_irq_line`s copied at create time; the board points
+ *   them at PLIC inputs (hvf_plic_input) and the PLIC's own outputs at MEIP/SEIP.
+ * - DMA goes through vm->mem with bounds checks (dev/blk.h: hv__dma_ptr); nothing ever
+ *   touches host memory outside guest RAM.
+ * - MMIO callbacks return 0, or HV_EINVAL for an access the device rejects (wrong size or
+ *   alignment): the engine turns that into an access fault in the guest.
+ * - Devices never print; they log through hv__log(vm, ...). They are deterministic given
+ *   their inputs; time only comes from vm->clock.
+ * - Each device has its own mutex: MMIO callbacks may come from several vCPU threads and
+ *   poll functions from the board's thread. Lock order: device -> PLIC -> hart (a device
+ *   may raise a PLIC input while holding its lock; the PLIC never calls back into devices).
+ */
+#ifndef HV_FULL_DEVICES_H
+#define HV_FULL_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/vm.h"
+#include "dev/blk.h"
+#include "dev/dev.h"
+#include "dev/net.h"
+
+/* ---- memory map and interrupt numbers (QEMU virt, see guests.md) ------------------- */
+#ifndef HVF_TEST_BASE
+#define HVF_TEST_BASE   0x100000ull
+#endif
+#ifndef HVF_CLINT_BASE
+#define HVF_CLINT_BASE  0x2000000ull
+#endif
+#ifndef HVF_UART_BASE
+#define HVF_UART_BASE   0x10000000ull
+#endif
+#ifndef HVF_RAM_BASE
+#define HVF_RAM_BASE    0x80000000ull
+#endif
+#define HVF_RTC_BASE        0x101000ull
+#define HVF_RTC_SIZE        0x1000ull
+#define HVF_PLIC_BASE       0xc000000ull
+#define HVF_PLIC_SIZE       0x600000ull
+#define HVF_UART16550_SIZE  0x100ull
+#define HVF_VIRTIO_BASE     0x10001000ull
+#define HVF_VIRTIO_STRIDE   0x1000ull
+#define HVF_VIRTIO_SLOTS    8u
+
+#define HVF_PLIC_SOURCES    96u          /* source 0 is "no interrupt"; riscv,ndev = 95 */
+#define HVF_PLIC_MAX_CTX    (2u * HV_MAX_VCPUS)
+#define HVF_IRQ_VIRTIO0     1u           /* slot i uses source 1 + i */
+#define HVF_IRQ_UART        10u
+#define HVF_IRQ_RTC         11u
+
+/* ---- PLIC (plic.c) ------------------------------------------------------------------- */
+
+struct hvf_plic;
+
+/* A SiFive PLIC for nr_harts harts: context 2h is hart h's M-mode, 2h+1 its S-mode.
+ * ctx_out[c] (2 * nr_harts entries) is driven high while context c has a claimable
+ * interrupt; the board wires it to MEIP (even c) / SEIP (odd c) of hart c/2. */
+int hvf_plic_create(struct hv_vm *vm, uint64_t base, unsigned nr_harts,
+                    const struct hv_irq_line *ctx_out, struct hvf_plic **out,
+                    char *err, size_t errlen);
+void hvf_plic_destroy(struct hvf_plic *plic);
+/* The input wire of `source` (1..95), for a device's create call. Level-triggered. */
+struct hv_irq_line hvf_plic_input(struct hvf_plic *plic, unsigned source);
+
+/* ---- NS16550A UART (uart16550_full.c) ------------------------------------------------ */
+
+struct hvf_uart16550;
+
+/* A complete 16550A (16-byte FIFOs, IIR priorities, loopback) on `chr` (may be NULL:
+ * output dropped, no input). `irq` is PLIC source 10 on the virt board. reg-shift 0;
+ * 1- and 4-byte accesses. */
+int hvf_uart16550_create(struct hv_vm *vm, uint64_t base, struct hv_chardev *chr,
+                         struct hv_irq_line irq, struct hvf_uart16550 **out,
+                         char *err, size_t errlen);
+void hvf_uart16550_destroy(struct hvf_uart16550 *uart);
+/* Pull pending host input into the RX FIFO and update the interrupt. The board calls this
+ * periodically (e.g. on every run-loop poll or timer tick); input also arrives whenever
+ * the guest reads RBR/LSR/IIR. Returns true if the interrupt line is high. */
+bool hvf_uart16550_poll(struct hvf_uart16550 *uart);
+
+/* ---- goldfish RTC (goldfish_rtc.c) --------------------------------------------------- */
+
+struct hvf_rtc;
+
+int hvf_rtc_create(struct hv_vm *vm, uint64_t base, struct hv_irq_line irq,
+                   struct hvf_rtc **out, char *err, size_t errlen);
+void hvf_rtc_destroy(struct hvf_rtc *rtc);
+/* Fire an expired alarm (raises the interrupt if enabled). Call periodically. */
+void hvf_rtc_poll(struct hvf_rtc *rtc);
+/* Virtual clock ns (hv__clock_ns) at which the armed alarm fires, UINT64_MAX if none:
+ * lets the board bound a WFI sleep. */
+uint64_t hvf_rtc_next_deadline(struct hvf_rtc *rtc);
+
+/* ---- virtio-mmio (virtio_mmio.c) ----------------------------------------------------- */
+
+struct hvf_virtio;          /* one transport slot */
+
+#define HVF_VIRTIO_F_INDIRECT_DESC 28
+#define HVF_VIRTIO_F_VERSION_1 32
+#define HVF_VIRTIO_STATUS_ACKNOWLEDGE 1u
+#define HVF_VIRTIO_STATUS_DRIVER 2u
+#define HVF_VIRTIO_STATUS_DRIVER_OK 4u
+#define HVF_VIRTIO_STATUS_FEATURES_OK 8u
+#define HVF_VIRTIO_STATUS_NEEDS_RESET 0x40u
+#define HVF_VIRTIO_STATUS_FAILED 0x80u
+#define HVF_VQ_MAX_CHAIN 1024u      /* descriptors per chain, indirect ones included */
+#define HVF_VQ_MAX_QUEUES 4u
+
+/* An empty slot (device id 0) at `base`, interrupt `irq` (PLIC source 1 + slot). */
+int hvf_virtio_create(struct hv_vm *vm, uint64_t base, struct hv_irq_line irq,
+                      struct hvf_virtio **out, char *err, size_t errlen);
+/* Destroys the attached device too. */
+void hvf_virtio_destroy(struct hvf_virtio *vio);
+/* Let the attached device do deferred work (net: deliver received frames). Call
+ * periodically; cheap when there is nothing to do. */
+void hvf_virtio_poll(struct hvf_virtio *vio);
+/* Device id of the attached device (0: empty slot). */
+uint32_t hvf_virtio_device_id(const struct hvf_virtio *vio);
+
+/* Devices; each attaches to an empty slot and is destroyed with it. */
+/* virtio-blk on `bd` (borrowed: must outlive the slot). `serial` (copied, may be NULL) is
+ * the GET_ID string. */
+int hvf_virtio_blk_attach(struct hvf_virtio *vio, struct hv_blockdev *bd, const char *serial,
+                          char *err, size_t errlen);
+/* virtio-rng: getrandom() normally; a PRNG seeded with `seed` when deterministic. */
+int hvf_virtio_rng_attach(struct hvf_virtio *vio, bool deterministic, uint64_t seed,
+                          char *err, size_t errlen);
+/* virtio-net on `nd` (borrowed: must outlive the slot; see dev/net.h), MAC in config. */
+int hvf_virtio_net_attach(struct hvf_virtio *vio, struct hv_netdev *nd, const uint8_t mac[6],
+                          char *err, size_t errlen);
+
+/* ---- device tree (fdt.c) ------------------------------------------------------------- */
+
+struct hvf_fdt_params {
+    unsigned nr_harts;            /* 1..HV_MAX_VCPUS */
+    uint64_t ram_size;            /* bytes at HVF_RAM_BASE */
+    const char *cmdline;          /* /chosen/bootargs; NULL or "" for none */
+    uint64_t initrd_start, initrd_end;   /* guest-physical; start == end: no initrd */
+    bool sv39;                    /* mmu-type "riscv,sv39" instead of "riscv,sv48" */
+    uint8_t virtio_populated;     /* bit i: slot i has a device (informational: all eight
+                                     nodes are always present, as on QEMU) */
+};
+
+/* Build the board's flattened device tree. *blob is malloc'd (caller frees); *size is its
+ * total size (already packed). */
+int hvf_fdt_build(const struct hvf_fdt_params *p, void **blob, size_t *size,
+                  char *err, size_t errlen);
+
+#endif

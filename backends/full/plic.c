@@ -1,0 +1,231 @@
+/* libhv full backend — SiFive PLIC as on QEMU's virt board: 96 sources (0 = none), 3-bit
+ * priorities, per-context enables / threshold / claim-complete, two contexts per hart
+ * (M then S). Sources are level-triggered: a source is pending while its line is high and
+ * it is not in service; completing it re-arms it (pending again if still high). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backends/full/devices.h"
+
+#define NWORDS ((HVF_PLIC_SOURCES + 31) / 32)
+#define PRIO_MASK 7u
+
+#define PENDING_BASE 0x1000u
+#define ENABLE_BASE 0x2000u
+#define ENABLE_STRIDE 0x80u
+#define CONTEXT_BASE 0x200000u
+#define CONTEXT_STRIDE 0x1000u
+
+struct hvf_plic {
+    struct hv_vm *vm;
+    pthread_mutex_t lock;
+    unsigned nr_ctx;
+    uint32_t priority[HVF_PLIC_SOURCES];
+    uint32_t level[NWORDS];          /* input line state */
+    uint32_t pending[NWORDS];
+    uint32_t in_service[NWORDS];     /* claimed, not yet completed */
+    uint32_t enable[HVF_PLIC_MAX_CTX][NWORDS];
+    uint32_t threshold[HVF_PLIC_MAX_CTX];
+    struct hv_irq_line out[HVF_PLIC_MAX_CTX];
+    bool out_level[HVF_PLIC_MAX_CTX];
+};
+
+static bool bit(const uint32_t *w, unsigned i) { return (w[i / 32] >> (i % 32)) & 1u; }
+static void set_bit(uint32_t *w, unsigned i, bool v)
+{
+    if (v)
+        w[i / 32] |= 1u << (i % 32);
+    else
+        w[i / 32] &= ~(1u << (i % 32));
+}
+
+/* Highest-priority pending, enabled source above the context's threshold (ties: lowest
+ * id), or 0. */
+static unsigned best_source(const struct hvf_plic *p, unsigned ctx)
+{
+    unsigned best = 0;
+    uint32_t best_prio = p->threshold[ctx];
+    for (unsigned w = 0; w < NWORDS; w++) {
+        uint32_t cand = p->pending[w] & p->enable[ctx][w];
+        while (cand) {
+            unsigned i = w * 32 + (unsigned)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (p->priority[i] > best_prio) {
+                best_prio = p->priority[i];
+                best = i;
+            }
+        }
+    }
+    return best;
+}
+
+/* Recompute every context's output and drive the lines that changed. */
+static void update(struct hvf_plic *p)
+{
+    for (unsigned c = 0; c < p->nr_ctx; c++) {
+        bool lvl = best_source(p, c) != 0;
+        if (lvl != p->out_level[c]) {
+            p->out_level[c] = lvl;
+            hv__irq_set(&p->out[c], lvl);
+        }
+    }
+}
+
+static void input_set(void *opaque, unsigned src, int level)
+{
+    struct hvf_plic *p = opaque;
+    if (src == 0 || src >= HVF_PLIC_SOURCES)
+        return;
+    pthread_mutex_lock(&p->lock);
+    set_bit(p->level, src, level != 0);
+    /* A source in service stays latched out until completion; otherwise pending follows
+     * the line (a device that drops its request before the claim withdraws it). */
+    if (!bit(p->in_service, src))
+        set_bit(p->pending, src, level != 0);
+    update(p);
+    pthread_mutex_unlock(&p->lock);
+}
+
+struct hv_irq_line hvf_plic_input(struct hvf_plic *plic, unsigned source)
+{
+    return (struct hv_irq_line){ .set = input_set, .opaque = plic, .irq = source };
+}
+
+static uint32_t claim(struct hvf_plic *p, unsigned ctx)
+{
+    unsigned src = best_source(p, ctx);
+    if (!src)
+        return 0;
+    set_bit(p->pending, src, false);
+    set_bit(p->in_service, src, true);
+    update(p);
+    return src;
+}
+
+static void complete(struct hvf_plic *p, unsigned ctx, uint32_t src)
+{
+    /* Ignored unless the source is valid, in service and enabled for this context (the
+     * PLIC spec's rule for a complete that does not match a claim). */
+    if (src == 0 || src >= HVF_PLIC_SOURCES || !bit(p->in_service, src) ||
+        !bit(p->enable[ctx], src))
+        return;
+    set_bit(p->in_service, src, false);
+    if (bit(p->level, src))
+        set_bit(p->pending, src, true);
+    update(p);
+}
+
+static uint32_t reg_read(struct hvf_plic *p, uint64_t off)
+{
+    if (off < PENDING_BASE) {
+        unsigned src = (unsigned)(off / 4);
+        return src < HVF_PLIC_SOURCES ? p->priority[src] : 0;
+    }
+    if (off < ENABLE_BASE) {
+        unsigned w = (unsigned)((off - PENDING_BASE) / 4);
+        return w < NWORDS ? p->pending[w] : 0;
+    }
+    if (off < CONTEXT_BASE) {
+        unsigned ctx = (unsigned)((off - ENABLE_BASE) / ENABLE_STRIDE);
+        unsigned w = (unsigned)((off - ENABLE_BASE) % ENABLE_STRIDE / 4);
+        return ctx < p->nr_ctx && w < NWORDS ? p->enable[ctx][w] : 0;
+    }
+    unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
+    unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
+    if (ctx >= p->nr_ctx)
+        return 0;
+    if (reg == 0)
+        return p->threshold[ctx];
+    if (reg == 4)
+        return claim(p, ctx);
+    return 0;
+}
+
+static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
+{
+    if (off < PENDING_BASE) {
+        unsigned src = (unsigned)(off / 4);
+        if (src > 0 && src < HVF_PLIC_SOURCES)
+            p->priority[src] = val & PRIO_MASK;
+        update(p);
+        return;
+    }
+    if (off < ENABLE_BASE)
+        return;                                  /* pending bits are read-only */
+    if (off < CONTEXT_BASE) {
+        unsigned ctx = (unsigned)((off - ENABLE_BASE) / ENABLE_STRIDE);
+        unsigned w = (unsigned)((off - ENABLE_BASE) % ENABLE_STRIDE / 4);
+        if (ctx >= p->nr_ctx || w >= NWORDS)
+            return;
+        p->enable[ctx][w] = w == 0 ? val & ~1u : val;    /* source 0 does not exist */
+        update(p);
+        return;
+    }
+    unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
+    unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
+    if (ctx >= p->nr_ctx)
+        return;
+    if (reg == 0) {
+        p->threshold[ctx] = val & PRIO_MASK;
+        update(p);
+    } else if (reg == 4) {
+        complete(p, ctx, val);
+    }
+}
+
+static int plic_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct hvf_plic *p = opaque;
+    if (size != 4 || (off & 3))
+        return HV_EINVAL;
+    pthread_mutex_lock(&p->lock);
+    *val = reg_read(p, off);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static int plic_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+    struct hvf_plic *p = opaque;
+    if (size != 4 || (off & 3))
+        return HV_EINVAL;
+    pthread_mutex_lock(&p->lock);
+    reg_write(p, off, (uint32_t)val);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static const struct hv_mmio_ops plic_ops = { .read = plic_read, .write = plic_write };
+
+int hvf_plic_create(struct hv_vm *vm, uint64_t base, unsigned nr_harts,
+                    const struct hv_irq_line *ctx_out, struct hvf_plic **out,
+                    char *err, size_t errlen)
+{
+    *out = NULL;
+    if (nr_harts == 0 || nr_harts > HV_MAX_VCPUS)
+        return hv__errf(err, errlen, HV_EINVAL, "plic: %u harts (1..%u)", nr_harts,
+                        HV_MAX_VCPUS);
+    struct hvf_plic *p = calloc(1, sizeof(*p));
+    if (!p)
+        return hv__errf(err, errlen, HV_ENOMEM, "plic: out of memory");
+    p->vm = vm;
+    p->nr_ctx = 2 * nr_harts;
+    if (ctx_out)
+        memcpy(p->out, ctx_out, p->nr_ctx * sizeof(p->out[0]));
+    pthread_mutex_init(&p->lock, NULL);
+    int rc = hv__mem_add_mmio(&vm->mem, base, HVF_PLIC_SIZE, &plic_ops, p, err, errlen);
+    if (rc < 0) {
+        hvf_plic_destroy(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void hvf_plic_destroy(struct hvf_plic *plic)
+{
+    if (!plic)
+        return;
+    pthread_mutex_destroy(&plic->lock);
+    free(plic);
+}

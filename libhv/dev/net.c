@@ -1,0 +1,173 @@
+/* libhv dev — network back-ends: a per-VM fabric of hubs and NICs, loopback and hub
+ * delivery into bounded per-NIC receive queues. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "dev/net.h"
+
+struct frame {
+    size_t len;
+    uint8_t *data;
+};
+
+struct hv_netdev {
+    struct hv_net *net;
+    struct hv_netdev *next;           /* fabric list */
+    enum hv_net_type type;
+    unsigned hub;
+    hv_net_notify_fn notify;
+    void *notify_opaque;
+
+    pthread_mutex_t q_lock;           /* receive queue + counters */
+    struct frame q[HV_NET_RX_QUEUE];
+    unsigned q_head, q_count;
+    struct hv_netdev_stats stats;
+};
+
+struct hv_net {
+    /* Guards the NIC list. Held (read side) while a hub send walks it, so a NIC cannot be
+     * closed under a sender. */
+    pthread_rwlock_t lock;
+    struct hv_netdev *nics;
+};
+
+int hv__net_create(struct hv_net **out, char *err, size_t errlen)
+{
+    struct hv_net *net = calloc(1, sizeof(*net));
+    if (!net)
+        return hv__errf(err, errlen, HV_ENOMEM, "net: out of memory");
+    pthread_rwlock_init(&net->lock, NULL);
+    *out = net;
+    return 0;
+}
+
+void hv__net_destroy(struct hv_net *net)
+{
+    if (!net)
+        return;
+    pthread_rwlock_destroy(&net->lock);
+    free(net);
+}
+
+int hv__netdev_open(struct hv_net *net, const struct hv_net_config *cfg,
+                    struct hv_netdev **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!net || !cfg)
+        return hv__errf(err, errlen, HV_EINVAL, "net: no fabric or config");
+    if (cfg->type != HV_NET_LOOPBACK && cfg->type != HV_NET_HUB)
+        return hv__errf(err, errlen, HV_ENOTSUP, "net: back-end type %d not available",
+                        (int)cfg->type);
+    struct hv_netdev *nd = calloc(1, sizeof(*nd));
+    if (!nd)
+        return hv__errf(err, errlen, HV_ENOMEM, "net: out of memory");
+    nd->net = net;
+    nd->type = cfg->type;
+    nd->hub = cfg->hub;
+    pthread_mutex_init(&nd->q_lock, NULL);
+    pthread_rwlock_wrlock(&net->lock);
+    nd->next = net->nics;
+    net->nics = nd;
+    pthread_rwlock_unlock(&net->lock);
+    *out = nd;
+    return 0;
+}
+
+void hv__netdev_close(struct hv_netdev *nd)
+{
+    if (!nd)
+        return;
+    struct hv_net *net = nd->net;
+    pthread_rwlock_wrlock(&net->lock);
+    for (struct hv_netdev **pp = &net->nics; *pp; pp = &(*pp)->next)
+        if (*pp == nd) {
+            *pp = nd->next;
+            break;
+        }
+    pthread_rwlock_unlock(&net->lock);
+    for (unsigned i = 0; i < nd->q_count; i++)
+        free(nd->q[(nd->q_head + i) % HV_NET_RX_QUEUE].data);
+    pthread_mutex_destroy(&nd->q_lock);
+    free(nd);
+}
+
+void hv__netdev_set_notify(struct hv_netdev *nd, hv_net_notify_fn fn, void *opaque)
+{
+    pthread_mutex_lock(&nd->q_lock);
+    nd->notify = fn;
+    nd->notify_opaque = opaque;
+    pthread_mutex_unlock(&nd->q_lock);
+}
+
+/* Queue a copy of the frame on `to`; drop it when the queue is full or memory is short. */
+static void deliver(struct hv_netdev *to, const void *frame, size_t len)
+{
+    uint8_t *copy = malloc(len);
+    pthread_mutex_lock(&to->q_lock);
+    if (!copy || to->q_count == HV_NET_RX_QUEUE) {
+        to->stats.rx_dropped++;
+        pthread_mutex_unlock(&to->q_lock);
+        free(copy);
+        return;
+    }
+    memcpy(copy, frame, len);
+    to->q[(to->q_head + to->q_count) % HV_NET_RX_QUEUE] = (struct frame){ len, copy };
+    to->q_count++;
+    to->stats.rx_frames++;
+    hv_net_notify_fn fn = to->notify;
+    void *op = to->notify_opaque;
+    pthread_mutex_unlock(&to->q_lock);
+    if (fn)
+        fn(op);
+}
+
+int hv__netdev_send(struct hv_netdev *nd, const void *frame, size_t len)
+{
+    if (!nd || !frame || len == 0 || len > HV_NET_MAX_FRAME)
+        return HV_EINVAL;
+    pthread_mutex_lock(&nd->q_lock);
+    nd->stats.tx_frames++;
+    pthread_mutex_unlock(&nd->q_lock);
+    if (nd->type == HV_NET_LOOPBACK) {
+        deliver(nd, frame, len);
+        return 0;
+    }
+    pthread_rwlock_rdlock(&nd->net->lock);
+    for (struct hv_netdev *p = nd->net->nics; p; p = p->next)
+        if (p != nd && p->type == HV_NET_HUB && p->hub == nd->hub)
+            deliver(p, frame, len);
+    pthread_rwlock_unlock(&nd->net->lock);
+    return 0;
+}
+
+size_t hv__netdev_peek(struct hv_netdev *nd)
+{
+    pthread_mutex_lock(&nd->q_lock);
+    size_t len = nd->q_count ? nd->q[nd->q_head].len : 0;
+    pthread_mutex_unlock(&nd->q_lock);
+    return len;
+}
+
+size_t hv__netdev_recv(struct hv_netdev *nd, void *buf, size_t cap)
+{
+    pthread_mutex_lock(&nd->q_lock);
+    if (!nd->q_count) {
+        pthread_mutex_unlock(&nd->q_lock);
+        return 0;
+    }
+    struct frame f = nd->q[nd->q_head];
+    nd->q_head = (nd->q_head + 1) % HV_NET_RX_QUEUE;
+    nd->q_count--;
+    pthread_mutex_unlock(&nd->q_lock);
+    memcpy(buf, f.data, f.len < cap ? f.len : cap);
+    free(f.data);
+    return f.len;
+}
+
+void hv__netdev_stats(struct hv_netdev *nd, struct hv_netdev_stats *st)
+{
+    pthread_mutex_lock(&nd->q_lock);
+    *st = nd->stats;
+    pthread_mutex_unlock(&nd->q_lock);
+}

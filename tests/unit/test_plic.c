@@ -1,0 +1,246 @@
+/* Unit tests for backends/full/plic.c: priorities (WARL), pending bits, per-context
+ * enables and thresholds, claim/complete with level-triggered re-arming, tie-breaking,
+ * M/S contexts of two harts, invalid offsets and access sizes. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include "backends/full/devices.h"
+
+#define PLIC HVF_PLIC_BASE
+#define PRIO(s) (PLIC + 4ull * (s))
+#define PENDING(w) (PLIC + 0x1000 + 4ull * (w))
+#define ENABLE(c, w) (PLIC + 0x2000 + 0x80ull * (c) + 4ull * (w))
+#define THRESH(c) (PLIC + 0x200000 + 0x1000ull * (c))
+#define CLAIM(c) (THRESH(c) + 4)
+
+static struct hv_vm *vm;
+static struct hvf_plic *plic;
+static int out_level[HVF_PLIC_MAX_CTX];
+static int out_changes;
+
+static void out_set(void *opaque, unsigned irq, int level)
+{
+    out_level[irq] = level;
+    out_changes++;
+}
+
+static void setup(void)
+{
+    char err[256];
+    vm = calloc(1, sizeof(*vm));
+    hv_config_init(&vm->cfg);
+    cr_assert_eq(hv__mem_init(&vm->mem, 1ull << 32, err, sizeof(err)), 0, "%s", err);
+    hv__clock_init(&vm->clock, false, 0);
+    struct hv_irq_line lines[4];
+    for (unsigned c = 0; c < 4; c++)
+        lines[c] = (struct hv_irq_line){ .set = out_set, .irq = c };
+    cr_assert_eq(hvf_plic_create(vm, PLIC, 2, lines, &plic, err, sizeof(err)), 0, "%s", err);
+}
+
+static void teardown(void)
+{
+    hvf_plic_destroy(plic);
+    hv__mem_fini(&vm->mem);
+    free(vm);
+}
+
+TestSuite(plic, .init = setup, .fini = teardown);
+
+static uint64_t rd(uint64_t gpa)
+{
+    struct hv_region *r = hv__mem_find(&vm->mem, gpa);
+    cr_assert_not_null(r);
+    uint64_t v = 0xdead;
+    cr_assert_eq(r->ops->read(r->opaque, gpa - r->gpa, 4, &v), 0);
+    return v;
+}
+
+static void wr(uint64_t gpa, uint64_t v)
+{
+    struct hv_region *r = hv__mem_find(&vm->mem, gpa);
+    cr_assert_not_null(r);
+    cr_assert_eq(r->ops->write(r->opaque, gpa - r->gpa, 4, v), 0);
+}
+
+static void line(unsigned src, int level)
+{
+    struct hv_irq_line l = hvf_plic_input(plic, src);
+    hv__irq_set(&l, level);
+}
+
+Test(plic, priority_is_warl_3_bits)
+{
+    wr(PRIO(1), 0xffffffff);
+    cr_assert_eq(rd(PRIO(1)), 7);
+    wr(PRIO(95), 5);
+    cr_assert_eq(rd(PRIO(95)), 5);
+    wr(PRIO(0), 3);                      /* source 0 does not exist */
+    cr_assert_eq(rd(PRIO(0)), 0);
+    cr_assert_eq(rd(PRIO(96)), 0);       /* beyond the sources */
+}
+
+Test(plic, pending_visible_and_read_only)
+{
+    line(10, 1);
+    cr_assert_eq(rd(PENDING(0)), 1u << 10);
+    line(33, 1);
+    cr_assert_eq(rd(PENDING(1)), 1u << 1);
+    wr(PENDING(0), 0);
+    cr_assert_eq(rd(PENDING(0)), 1u << 10);
+    line(10, 0);                         /* withdrawn before a claim */
+    cr_assert_eq(rd(PENDING(0)), 0);
+}
+
+Test(plic, claim_complete_rearm)
+{
+    wr(PRIO(10), 1);
+    wr(ENABLE(0, 0), 1u << 10);
+    cr_assert_eq(out_level[0], 0);
+    line(10, 1);
+    cr_assert_eq(out_level[0], 1);
+    cr_assert_eq(out_level[1], 0, "S context not enabled");
+    cr_assert_eq(rd(CLAIM(0)), 10);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(rd(PENDING(0)), 0);
+    cr_assert_eq(rd(CLAIM(0)), 0, "nothing else to claim");
+    wr(CLAIM(0), 10);                    /* complete while still asserted */
+    cr_assert_eq(out_level[0], 1);
+    cr_assert_eq(rd(PENDING(0)), 1u << 10);
+    cr_assert_eq(rd(CLAIM(0)), 10);
+    line(10, 0);
+    wr(CLAIM(0), 10);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(rd(PENDING(0)), 0);
+}
+
+Test(plic, no_repend_while_in_service)
+{
+    wr(PRIO(5), 1);
+    wr(ENABLE(0, 0), 1u << 5);
+    line(5, 1);
+    cr_assert_eq(rd(CLAIM(0)), 5);
+    line(5, 0);
+    line(5, 1);                          /* new request while in service: latched out */
+    cr_assert_eq(rd(PENDING(0)), 0);
+    cr_assert_eq(out_level[0], 0);
+    wr(CLAIM(0), 5);
+    cr_assert_eq(out_level[0], 1);
+}
+
+Test(plic, priority_order_and_ties)
+{
+    wr(PRIO(3), 2);
+    wr(PRIO(4), 2);
+    wr(PRIO(7), 6);
+    wr(ENABLE(0, 0), (1u << 3) | (1u << 4) | (1u << 7));
+    line(4, 1);
+    line(3, 1);
+    line(7, 1);
+    cr_assert_eq(rd(CLAIM(0)), 7);
+    cr_assert_eq(rd(CLAIM(0)), 3, "tie goes to the lowest id");
+    cr_assert_eq(rd(CLAIM(0)), 4);
+    cr_assert_eq(rd(CLAIM(0)), 0);
+}
+
+Test(plic, threshold_masks)
+{
+    wr(PRIO(8), 3);
+    wr(ENABLE(0, 0), 1u << 8);
+    wr(THRESH(0), 3);
+    cr_assert_eq(rd(THRESH(0)), 3);
+    line(8, 1);
+    cr_assert_eq(out_level[0], 0, "priority must exceed the threshold");
+    cr_assert_eq(rd(CLAIM(0)), 0);
+    wr(THRESH(0), 2);
+    cr_assert_eq(out_level[0], 1);
+    wr(THRESH(0), 0xff);
+    cr_assert_eq(rd(THRESH(0)), 7);
+    cr_assert_eq(out_level[0], 0);
+}
+
+Test(plic, priority_zero_never_interrupts)
+{
+    wr(ENABLE(0, 0), 1u << 9);
+    line(9, 1);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(rd(CLAIM(0)), 0);
+}
+
+Test(plic, contexts_per_hart_and_mode)
+{
+    wr(PRIO(1), 1);
+    wr(PRIO(40), 1);
+    wr(ENABLE(3, 0), 1u << 1);            /* hart 1 S-mode */
+    wr(ENABLE(2, 1), 1u << 8);            /* hart 1 M-mode, source 40 */
+    line(1, 1);
+    line(40, 1);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(out_level[1], 0);
+    cr_assert_eq(out_level[2], 1);
+    cr_assert_eq(out_level[3], 1);
+    cr_assert_eq(rd(ENABLE(2, 1)), 1u << 8);
+    cr_assert_eq(rd(CLAIM(3)), 1);
+    cr_assert_eq(out_level[3], 0);
+    cr_assert_eq(rd(CLAIM(2)), 40);
+}
+
+Test(plic, complete_rules)
+{
+    wr(PRIO(6), 1);
+    wr(ENABLE(0, 0), 1u << 6);
+    line(6, 1);
+    wr(CLAIM(0), 6);                     /* not claimed yet: ignored */
+    cr_assert_eq(rd(PENDING(0)), 1u << 6);
+    cr_assert_eq(rd(CLAIM(0)), 6);
+    wr(CLAIM(0), 0);                     /* invalid ids: ignored */
+    wr(CLAIM(0), 96);
+    wr(CLAIM(0), 0xffffffff);
+    wr(CLAIM(1), 6);                     /* not enabled for context 1: ignored */
+    line(6, 0);
+    line(6, 1);
+    cr_assert_eq(rd(PENDING(0)), 0, "still in service");
+    wr(CLAIM(0), 6);
+    cr_assert_eq(rd(PENDING(0)), 1u << 6);
+}
+
+Test(plic, enable_bit0_hardwired)
+{
+    wr(ENABLE(0, 0), 0xffffffff);
+    cr_assert_eq(rd(ENABLE(0, 0)), 0xfffffffe);
+    wr(ENABLE(0, 3), 0xffffffff);        /* beyond 96 sources */
+    cr_assert_eq(rd(ENABLE(0, 3)), 0);
+}
+
+Test(plic, invalid_offsets_and_contexts)
+{
+    cr_assert_eq(rd(PLIC + 0x1f00), 0);
+    cr_assert_eq(rd(ENABLE(4, 0)), 0);   /* context 4 needs a third hart */
+    wr(ENABLE(4, 0), 0xffffffff);
+    cr_assert_eq(rd(THRESH(4)), 0);
+    wr(THRESH(4), 1);
+    cr_assert_eq(rd(CLAIM(4)), 0);
+    cr_assert_eq(rd(THRESH(0) + 8), 0);
+    cr_assert_eq(rd(PLIC + HVF_PLIC_SIZE - 4), 0);
+}
+
+Test(plic, access_size_rules)
+{
+    struct hv_region *r = hv__mem_find(&vm->mem, PLIC);
+    uint64_t v;
+    cr_assert_lt(r->ops->read(r->opaque, 4, 1, &v), 0);
+    cr_assert_lt(r->ops->read(r->opaque, 4, 8, &v), 0);
+    cr_assert_lt(r->ops->write(r->opaque, 4, 2, 1), 0);
+    cr_assert_lt(r->ops->read(r->opaque, 5, 4, &v), 0, "misaligned");
+}
+
+Test(plic, bad_create_args)
+{
+    char err[128];
+    struct hvf_plic *p2;
+    cr_assert_eq(hvf_plic_create(vm, 0x20000000, 0, NULL, &p2, err, sizeof(err)), HV_EINVAL);
+    cr_assert_eq(hvf_plic_create(vm, 0x20000000, HV_MAX_VCPUS + 1, NULL, &p2, err, sizeof(err)),
+                 HV_EINVAL);
+    /* Overlapping the existing PLIC. */
+    cr_assert_lt(hvf_plic_create(vm, PLIC, 1, NULL, &p2, err, sizeof(err)), 0);
+    cr_assert_null(p2);
+    hvf_plic_destroy(NULL);
+}
