@@ -1,0 +1,330 @@
+/* libhv full backend — a complete NS16550A UART (reg-shift 0): divisor latch, 16-byte RX
+ * FIFO with trigger levels, FCR resets, IIR priorities (line status > RX data / timeout >
+ * THR empty > modem status), loopback through MCR, scratch register, and an interrupt
+ * line. Transmission is instantaneous (THR goes straight to the chardev), so THRE/TEMT are
+ * set again as soon as a byte is written. Input is pulled from the chardev when the guest
+ * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll(). */
+#include <pthread.h>
+#include <stdlib.h>
+#include "backends/full/devices.h"
+
+enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR = 5,
+       REG_MSR = 6, REG_SCR = 7 };
+
+#define IER_RDI 0x01u      /* received data available */
+#define IER_THRI 0x02u     /* THR empty */
+#define IER_RLSI 0x04u     /* receiver line status */
+#define IER_MSI 0x08u      /* modem status */
+
+#define IIR_NO_INT 0x01u
+#define IIR_MSI 0x00u
+#define IIR_THRI 0x02u
+#define IIR_RDI 0x04u
+#define IIR_RLSI 0x06u
+#define IIR_TIMEOUT 0x0cu
+#define IIR_FIFO_ON 0xc0u
+
+#define FCR_ENABLE 0x01u
+#define FCR_CLEAR_RX 0x02u
+#define FCR_CLEAR_TX 0x04u
+
+#define LCR_DLAB 0x80u
+#define MCR_DTR 0x01u
+#define MCR_RTS 0x02u
+#define MCR_OUT1 0x04u
+#define MCR_OUT2 0x08u
+#define MCR_LOOP 0x10u
+
+#define LSR_DR 0x01u
+#define LSR_OE 0x02u
+#define LSR_THRE 0x20u
+#define LSR_TEMT 0x40u
+
+#define MSR_DCTS 0x01u
+#define MSR_DDSR 0x02u
+#define MSR_TERI 0x04u
+#define MSR_DDCD 0x08u
+#define MSR_CTS 0x10u
+#define MSR_DSR 0x20u
+#define MSR_RI 0x40u
+#define MSR_DCD 0x80u
+#define MSR_DELTAS 0x0fu
+
+#define FIFO_SIZE 16u
+
+struct hvf_uart16550 {
+    struct hv_vm *vm;
+    struct hv_chardev *chr;
+    struct hv_irq_line irq;
+    pthread_mutex_t lock;
+    uint8_t ier, lcr, mcr, scr, dll, dlm, fcr, msr;
+    uint8_t lsr_err;               /* OE latched until LSR is read */
+    bool thr_ipending;             /* THRE interrupt armed until IIR read / THR write */
+    bool irq_level;
+    uint8_t rx[FIFO_SIZE];
+    unsigned rx_head, rx_count;
+};
+
+static unsigned rx_capacity(const struct hvf_uart16550 *u)
+{
+    return (u->fcr & FCR_ENABLE) ? FIFO_SIZE : 1;
+}
+
+static unsigned rx_trigger(const struct hvf_uart16550 *u)
+{
+    static const unsigned levels[4] = { 1, 4, 8, 14 };
+    return (u->fcr & FCR_ENABLE) ? levels[u->fcr >> 6] : 1;
+}
+
+static void rx_push(struct hvf_uart16550 *u, uint8_t c)
+{
+    if (u->rx_count >= rx_capacity(u)) {
+        u->lsr_err |= LSR_OE;      /* overrun: the new byte is lost */
+        return;
+    }
+    u->rx[(u->rx_head + u->rx_count) % FIFO_SIZE] = c;
+    u->rx_count++;
+}
+
+static uint8_t rx_pop(struct hvf_uart16550 *u)
+{
+    if (!u->rx_count)
+        return 0;
+    uint8_t c = u->rx[u->rx_head];
+    u->rx_head = (u->rx_head + 1) % FIFO_SIZE;
+    u->rx_count--;
+    return c;
+}
+
+/* Top up the RX FIFO from the host (never in loopback: the line is disconnected then). */
+static void pull_input(struct hvf_uart16550 *u)
+{
+    if (!u->chr || (u->mcr & MCR_LOOP))
+        return;
+    unsigned room = rx_capacity(u) - u->rx_count;
+    if (!room)
+        return;
+    uint8_t buf[FIFO_SIZE];
+    size_t n = hv__chardev_read(u->chr, buf, room);
+    for (size_t i = 0; i < n; i++)
+        rx_push(u, buf[i]);
+}
+
+/* Interrupt identification by priority. Without a character timer, data below the trigger
+ * level is reported at once as a character timeout (what a guest would see after 4 char
+ * times of silence), so input is never stuck in the FIFO. */
+static uint8_t iir_id(const struct hvf_uart16550 *u)
+{
+    if ((u->ier & IER_RLSI) && (u->lsr_err & LSR_OE))
+        return IIR_RLSI;
+    if ((u->ier & IER_RDI) && u->rx_count)
+        return u->rx_count >= rx_trigger(u) ? IIR_RDI : IIR_TIMEOUT;
+    if ((u->ier & IER_THRI) && u->thr_ipending)
+        return IIR_THRI;
+    if ((u->ier & IER_MSI) && (u->msr & MSR_DELTAS))
+        return IIR_MSI;
+    return IIR_NO_INT;
+}
+
+static void update_irq(struct hvf_uart16550 *u)
+{
+    bool lvl = iir_id(u) != IIR_NO_INT;
+    if (lvl != u->irq_level) {
+        u->irq_level = lvl;
+        hv__irq_set(&u->irq, lvl);
+    }
+}
+
+/* Modem status lines: in loopback they mirror MCR, otherwise a connected, ready cable. */
+static void set_msr_lines(struct hvf_uart16550 *u)
+{
+    uint8_t lines;
+    if (u->mcr & MCR_LOOP)
+        lines = (uint8_t)(((u->mcr & MCR_RTS) ? MSR_CTS : 0) | ((u->mcr & MCR_DTR) ? MSR_DSR : 0) |
+                          ((u->mcr & MCR_OUT1) ? MSR_RI : 0) | ((u->mcr & MCR_OUT2) ? MSR_DCD : 0));
+    else
+        lines = MSR_DCD | MSR_DSR | MSR_CTS;
+    uint8_t old = u->msr;
+    uint8_t delta = 0;
+    if ((old ^ lines) & MSR_CTS)
+        delta |= MSR_DCTS;
+    if ((old ^ lines) & MSR_DSR)
+        delta |= MSR_DDSR;
+    if ((old ^ lines) & MSR_DCD)
+        delta |= MSR_DDCD;
+    if ((old & MSR_RI) && !(lines & MSR_RI))
+        delta |= MSR_TERI;                   /* trailing edge of ring indicator */
+    u->msr = (uint8_t)(lines | (old & MSR_DELTAS) | delta);
+}
+
+static void transmit(struct hvf_uart16550 *u, uint8_t c)
+{
+    if (u->mcr & MCR_LOOP)
+        rx_push(u, c);
+    else if (u->chr)
+        (void)hv__chardev_write(u->chr, &c, 1);
+    /* The byte left at once: THR is empty again and the THRE interrupt re-arms. */
+    u->thr_ipending = true;
+}
+
+static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
+{
+    uint8_t v;
+    switch (reg) {
+    case REG_RBR:
+        if (u->lcr & LCR_DLAB)
+            return u->dll;
+        pull_input(u);
+        v = rx_pop(u);
+        pull_input(u);
+        return v;
+    case REG_IER:
+        return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+    case REG_IIR:
+        pull_input(u);
+        v = iir_id(u);
+        if (v == IIR_THRI)
+            u->thr_ipending = false;         /* reading the THRE identification clears it */
+        return (uint8_t)(v | ((u->fcr & FCR_ENABLE) ? IIR_FIFO_ON : 0));
+    case REG_LCR:
+        return u->lcr;
+    case REG_MCR:
+        return u->mcr;
+    case REG_LSR:
+        pull_input(u);
+        v = (uint8_t)(LSR_THRE | LSR_TEMT | u->lsr_err | (u->rx_count ? LSR_DR : 0));
+        u->lsr_err = 0;                      /* error bits clear on read */
+        return v;
+    case REG_MSR:
+        v = u->msr;
+        u->msr &= (uint8_t)~MSR_DELTAS;
+        return v;
+    case REG_SCR:
+        return u->scr;
+    default:
+        return 0;
+    }
+}
+
+static void write_fcr(struct hvf_uart16550 *u, uint8_t v)
+{
+    /* Toggling the FIFO enable resets both FIFOs, as on the real part. */
+    if ((v ^ u->fcr) & FCR_ENABLE)
+        v |= FCR_CLEAR_RX | FCR_CLEAR_TX;
+    if (v & FCR_CLEAR_RX) {
+        u->rx_head = u->rx_count = 0;
+        u->lsr_err &= (uint8_t)~LSR_OE;
+    }
+    if (v & FCR_CLEAR_TX)
+        u->thr_ipending = true;              /* the (always empty) TX FIFO is empty */
+    u->fcr = v & 0xc1u;                      /* keep enable + trigger level */
+}
+
+static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
+{
+    switch (reg) {
+    case REG_RBR:
+        if (u->lcr & LCR_DLAB)
+            u->dll = v;
+        else
+            transmit(u, v);
+        break;
+    case REG_IER:
+        if (u->lcr & LCR_DLAB) {
+            u->dlm = v;
+            break;
+        }
+        /* Enabling THRI while THR is empty raises the interrupt at once (Linux's THRE
+         * probe relies on it). */
+        if (!(u->ier & IER_THRI) && (v & IER_THRI))
+            u->thr_ipending = true;
+        u->ier = v & 0x0fu;
+        break;
+    case REG_IIR:
+        write_fcr(u, v);
+        break;
+    case REG_LCR:
+        u->lcr = v;
+        break;
+    case REG_MCR:
+        u->mcr = v & 0x1fu;
+        set_msr_lines(u);
+        break;
+    case REG_SCR:
+        u->scr = v;
+        break;
+    default:
+        break;                               /* LSR, MSR: read-only */
+    }
+}
+
+static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct hvf_uart16550 *u = opaque;
+    if (size != 1 && size != 4)
+        return HV_EINVAL;
+    *val = 0;
+    if (off >= 8)
+        return 0;
+    pthread_mutex_lock(&u->lock);
+    *val = read_reg(u, (unsigned)off);
+    update_irq(u);
+    pthread_mutex_unlock(&u->lock);
+    return 0;
+}
+
+static int uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+    struct hvf_uart16550 *u = opaque;
+    if (size != 1 && size != 4)
+        return HV_EINVAL;
+    if (off >= 8)
+        return 0;
+    pthread_mutex_lock(&u->lock);
+    write_reg(u, (unsigned)off, (uint8_t)val);
+    update_irq(u);
+    pthread_mutex_unlock(&u->lock);
+    return 0;
+}
+
+static const struct hv_mmio_ops uart_ops = { .read = uart_read, .write = uart_write };
+
+bool hvf_uart16550_poll(struct hvf_uart16550 *u)
+{
+    pthread_mutex_lock(&u->lock);
+    pull_input(u);
+    update_irq(u);
+    bool lvl = u->irq_level;
+    pthread_mutex_unlock(&u->lock);
+    return lvl;
+}
+
+int hvf_uart16550_create(struct hv_vm *vm, uint64_t base, struct hv_chardev *chr,
+                         struct hv_irq_line irq, struct hvf_uart16550 **out,
+                         char *err, size_t errlen)
+{
+    *out = NULL;
+    struct hvf_uart16550 *u = calloc(1, sizeof(*u));
+    if (!u)
+        return hv__errf(err, errlen, HV_ENOMEM, "uart: out of memory");
+    u->vm = vm;
+    u->chr = chr;
+    u->irq = irq;
+    u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
+    pthread_mutex_init(&u->lock, NULL);
+    int rc = hv__mem_add_mmio(&vm->mem, base, HVF_UART16550_SIZE, &uart_ops, u, err, errlen);
+    if (rc < 0) {
+        hvf_uart16550_destroy(u);
+        return rc;
+    }
+    *out = u;
+    return 0;
+}
+
+void hvf_uart16550_destroy(struct hvf_uart16550 *uart)
+{
+    if (!uart)
+        return;
+    pthread_mutex_destroy(&uart->lock);
+    free(uart);
+}
