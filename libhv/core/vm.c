@@ -12,9 +12,7 @@ static const struct {
     const struct hv_backend_ops *ops;
 } backends[] = {
     { HV_BACKEND_FULL, &hvf_backend_ops },
-#ifdef HV_HAVE_PARA
     { HV_BACKEND_PARA, &hvp_backend_ops },
-#endif
 };
 
 int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)

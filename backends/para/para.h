@@ -1,0 +1,161 @@
+/* libhv para backend — internal header: per-VM platform state (reserved area, event-channel
+ * ports, PV devices), per-vCPU state (callbacks, frames, timer, sleep/wake), and the
+ * helpers the files of this backend share. The guest-visible layout is include/hv/para.h;
+ * the specification is docs/PARA-ABI.md. */
+#ifndef HV_PARA_PARA_H
+#define HV_PARA_PARA_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/vm.h"
+#include "hv/para.h"
+
+#define HVP_RAM_BASE 0x80000000ull
+
+/* ---- event-channel ports ---------------------------------------------------------------- */
+struct hvp_port {
+    uint8_t state;              /* HVP_PORT_* */
+    uint8_t vcpu;               /* vCPU whose upcall the port raises */
+    uint16_t detail;            /* virq number / device id */
+};
+
+/* ---- PV devices -------------------------------------------------------------------------- */
+struct hvp_vm;
+struct hvp_vcpu;
+struct hvp_dev;
+
+/* A PV device front-end: how a connected ring is serviced. Block and net plug in here. */
+struct hvp_dev_ops {
+    uint16_t type;                  /* HVP_DEV_* */
+    uint32_t max_order;             /* largest ring order accepted by RING_CONNECT */
+    /* The guest kicked the device's port (NOTIFY / EVTCHN SEND). Runs on that vCPU. */
+    void (*notify)(struct hvp_vcpu *h, struct hvp_dev *d);
+    /* Periodic service from the vCPU's poll (host-side input). May be NULL. */
+    void (*poll)(struct hvp_vcpu *h, struct hvp_dev *d);
+    /* Can the host side raise the device's port asynchronously (input)? May be NULL. */
+    bool (*can_wake)(struct hvp_vm *pv, const struct hvp_dev *d);
+};
+
+struct hvp_dev {
+    const struct hvp_dev_ops *ops;
+    uint16_t id;
+    uint64_t ring_gpa;              /* 0: not connected */
+    uint32_t order;
+    uint32_t port;
+    pthread_mutex_t lock;           /* serialises ring service between vCPUs */
+};
+
+/* ---- per VM ----------------------------------------------------------------------------- */
+struct hvp_vm {
+    struct hv_vm *vm;
+    uint64_t ram_size;
+    uint64_t reserved_base;         /* start of the hypervisor-owned area at top of RAM */
+    uint64_t start_gpa, shared_gpa, console_gpa;
+    uint64_t entry;
+    struct hvp_start_info start;    /* authoritative copy (GET_START_INFO) */
+
+    pthread_mutex_t lock;           /* ports[], virq[], device connections */
+    struct hvp_port ports[HVP_NR_PORTS];
+    uint16_t virq[HV_MAX_VCPUS][HVP_NR_VIRQS];    /* bound port or 0 */
+    struct hvp_dev devs[HVP_MAX_DEVICES];
+    unsigned nr_devs;
+
+    struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
+    _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
+    _Atomic int stop_code;
+};
+
+/* ---- per vCPU --------------------------------------------------------------------------- */
+struct hvp_vcpu {
+    struct hv_vcpu *vcpu;
+    struct hvp_vm *pv;
+    unsigned id;
+
+    uint64_t event_entry, fault_entry;   /* 0: none */
+    bool in_upcall, in_fault;
+    uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
+
+    struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
+    bool exit_set;
+    bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
+    bool jump_pending;                   /* see hvp_jump() */
+    uint64_t jump_pc;
+    unsigned polls;
+
+    pthread_mutex_t wlock;               /* sleep/wake of SCHED_OP block and poll */
+    pthread_cond_t wcond;
+    uint64_t wseq;                       /* bumped by every wake-up */
+};
+
+static inline struct hvp_vcpu *hvp_of(struct hv_cpu *cpu)
+{
+    return (struct hvp_vcpu *)cpu->backend;
+}
+
+/* ---- guest memory helpers ---------------------------------------------------------------- */
+
+/* Host pointer for [gpa, gpa+len) inside guest RAM (overflow-safe), else NULL. */
+static inline void *hvp_ram(struct hvp_vm *pv, uint64_t gpa, uint64_t len)
+{
+    if (len == 0 || gpa + len < gpa)
+        return NULL;
+    return hv__mem_hva(&pv->vm->mem, gpa, len);
+}
+
+static inline struct hvp_shared_info *hvp_shared(struct hvp_vm *pv)
+{
+    return hvp_ram(pv, pv->shared_gpa, HVP_SHARED_INFO_SIZE);
+}
+
+static inline struct hvp_vcpu_info *hvp_vinfo(struct hvp_vm *pv, unsigned vcpu)
+{
+    struct hvp_shared_info *sh = hvp_shared(pv);
+    return sh ? &sh->vcpu[vcpu] : NULL;
+}
+
+/* ---- shared helpers (defined in the named files) --------------------------------------- */
+
+/* policy.c */
+extern const struct hv_cpu_policy hvp_policy;
+/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
+int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code);
+/* Deliver a pending event upcall now if allowed; true if delivered. */
+bool hvp_try_upcall(struct hvp_vcpu *h);
+/* Transfer control to pc from a system() hook (works even when pc == the ecall's pc). */
+int hvp_jump(struct hvp_vcpu *h, uint64_t pc);
+/* Fire the armed timer if its deadline passed; true if it fired. */
+bool hvp_timer_check(struct hvp_vcpu *h);
+
+/* hcall.c: ECALL entry point (cpu->pc at the ecall). */
+int hvp_hypercall(struct hvp_vcpu *h);
+
+/* evtchn.c */
+int hvp_evtchn_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, uint64_t *value);
+/* Make port pending and notify its vCPU (any thread). Returns 0 or an SBI error. */
+int hvp_evtchn_raise(struct hvp_vm *pv, uint32_t port);
+void hvp_raise_virq(struct hvp_vcpu *h, unsigned virq);
+/* Guest kick on port: device ports notify their back-end, others become pending. */
+int hvp_evtchn_send(struct hvp_vcpu *h, uint64_t port);
+/* Allocate a port in `state` for vcpu (pv->lock held); 0 when none is free. */
+uint32_t hvp_port_alloc_locked(struct hvp_vm *pv, uint8_t state, unsigned vcpu,
+                               uint16_t detail);
+bool hvp_port_pending(struct hvp_vm *pv, uint32_t port);
+/* Is there an unmasked port whose host side can raise it asynchronously? */
+bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
+
+/* sched.c */
+int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
+                 int64_t *error, uint64_t *value);
+void hvp_wake(struct hvp_vcpu *h);
+
+/* devices.c */
+int hvp_devices_init(struct hvp_vm *pv, char *err, size_t errlen);
+void hvp_devices_fini(struct hvp_vm *pv);
+int hvp_ring_connect(struct hvp_vcpu *h, const uint64_t *a);
+void hvp_devices_poll(struct hvp_vcpu *h);
+/* Console output of the guest (DBCN and the console ring). */
+void hvp_console_out(struct hvp_vm *pv, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,290 @@
+/* libhv para backend — the CPU policy: direct identity mapping of guest RAM (va == gpa, no
+ * page tables), no MMIO, user-level CSRs only, ECALL = hypercall, every privileged
+ * instruction a guest fault; fault and event-upcall delivery through frames in the
+ * shared-info page; the poll hook (kicks, VM stops, timer, device input, upcalls). */
+#include "backends/para/para.h"
+
+/* Instructions between two polls when nothing asks for one earlier: bounds the latency of
+ * timer events and kicks. */
+#define POLL_SLICE 4096u
+/* Device input (console) is looked at every this many polls: it costs a host syscall. */
+#define DEVICE_POLL_EVERY 8u
+
+int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code)
+{
+    h->exit = (struct hv_exit){ .reason = reason, .pc = h->vcpu->cpu.pc };
+    h->exit.u.shutdown.code = code;
+    h->exit_set = true;
+    return HV_STEP_EXIT;
+}
+
+/* Control transfer from a system() hook. The engine advances pc past the instruction when
+ * the hook leaves pc unchanged, so a target equal to the current pc goes through the trap
+ * path instead: take_trap() sees jump_pending and sets pc unconditionally. */
+int hvp_jump(struct hvp_vcpu *h, uint64_t pc)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    if (pc != cpu->pc) {
+        cpu->pc = pc;
+        return HV_STEP_OK;
+    }
+    h->jump_pending = true;
+    h->jump_pc = pc;
+    return HV_STEP_TRAP;
+}
+
+/* ---- memory: identity mapping of RAM ------------------------------------------------------ */
+
+static uint64_t access_cause(enum hv_access acc)
+{
+    static const uint64_t cause[3] = { HV_EXC_LOAD_ACCESS, HV_EXC_STORE_ACCESS,
+                                       HV_EXC_INSN_ACCESS };
+    return cause[acc];
+}
+
+static unsigned region_flag(enum hv_access acc)
+{
+    return acc == HV_ACC_READ ? HV_MEM_READ : acc == HV_ACC_WRITE ? HV_MEM_WRITE : HV_MEM_EXEC;
+}
+
+/* va == gpa. A RAM/ROM page is installed in the soft-TLB for every access type its region
+ * allows (one refill per page, then the fast path: host = va + addend, with the same addend
+ * mem.base for every page: this is the interpreter's form of the translator's direct
+ * `base + gpa` access). Anything else is an access fault for the guest. */
+static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
+                    bool *is_mmio)
+{
+    struct hvp_vcpu *h = hvp_of(cpu);
+    struct hv_mem *mem = &h->pv->vm->mem;
+    *is_mmio = false;
+    (void)mmio_pa;
+    struct hv_region *r = hv__mem_find(mem, va);
+    if (!r || r->kind == HV_REGION_MMIO || !(r->flags & region_flag(acc)))
+        return hv__cpu_raise(cpu, access_cause(acc), va);
+    uint64_t page = va & ~0xfffull;
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
+    e->addend = (uint64_t)(uintptr_t)(r->host + (page - r->gpa)) - page;
+    for (unsigned k = 0; k < 3; k++)
+        e->tag[k] = (r->flags & region_flag((enum hv_access)k)) ? page : HV_TLB_INVALID;
+    if (r->flags & HV_MEM_WRITE)
+        hv__mem_mark_dirty(mem, page, HV_PAGE_SIZE);
+    return HV_STEP_OK;
+}
+
+static int mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write)
+{
+    /* tlb_fill never reports MMIO: a para platform has no device registers. */
+    return hv__cpu_raise(cpu, write ? HV_EXC_STORE_ACCESS : HV_EXC_LOAD_ACCESS, pa);
+}
+
+/* ---- CSRs: floating-point status and the user counters ----------------------------------- */
+
+static int illegal(struct hv_cpu *cpu)
+{
+    uint32_t raw = 0;
+    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
+        raw = 0;
+    if ((raw & 3) != 3)
+        raw &= 0xffff;
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
+}
+
+static int csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
+{
+    struct hvp_vcpu *h = hvp_of(cpu);
+    switch (csr) {
+    case 0x001: *val = cpu->fflags & 0x1f; return HV_STEP_OK;
+    case 0x002: *val = cpu->frm & 7; return HV_STEP_OK;
+    case 0x003: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return HV_STEP_OK;
+    case 0xc00: case 0xc02: *val = cpu->instret; return HV_STEP_OK;    /* cycle, instret */
+    case 0xc01: *val = hv__clock_ticks(&h->pv->vm->clock); return HV_STEP_OK;
+    default: return illegal(cpu);
+    }
+}
+
+static int csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
+{
+    switch (csr) {
+    case 0x001: cpu->fflags = (uint32_t)val & 0x1f; return HV_STEP_OK;
+    case 0x002: cpu->frm = (uint32_t)val & 7; return HV_STEP_OK;
+    case 0x003:
+        cpu->fflags = (uint32_t)val & 0x1f;
+        cpu->frm = (uint32_t)(val >> 5) & 7;
+        return HV_STEP_OK;
+    default: return illegal(cpu);      /* counters are read-only, the rest does not exist */
+    }
+}
+
+/* ---- system instructions ------------------------------------------------------------------ */
+
+static int sys_illegal(struct hv_cpu *cpu, const struct hv_insn *insn)
+{
+    uint32_t raw = insn->raw;
+    if ((raw & 3) != 3)
+        raw &= 0xffff;
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
+}
+
+static int system_insn(struct hv_cpu *cpu, const struct hv_insn *insn)
+{
+    switch (insn->op) {
+    case HV_OP_ECALL:
+        return hvp_hypercall(hvp_of(cpu));
+    case HV_OP_EBREAK:
+        return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
+    case HV_OP_FENCE_I:
+        return HV_STEP_OK;              /* the engine already dropped its cached code */
+    default:
+        /* MRET, SRET, WFI, SFENCE.VMA: privileged, and a para guest has no privilege. */
+        return sys_illegal(cpu, insn);
+    }
+}
+
+static void code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len)
+{
+    hv__interp_invalidate(cpu, pa, len);
+}
+
+/* ---- frames: faults and upcalls ---------------------------------------------------------- */
+
+static void save_frame(struct hv_cpu *cpu, struct hvp_frame *f, uint64_t cause, uint64_t tval)
+{
+    f->pc = cpu->pc;
+    f->cause = cause;
+    f->tval = tval;
+    f->x[0] = 0;
+    for (unsigned i = 1; i < 32; i++)
+        f->x[i] = cpu->x[i];
+}
+
+/* Enter a handler: a0 = gpa of the frame, a1 = cause, a2 = tval. */
+static void enter(struct hvp_vcpu *h, uint64_t entry, uint64_t frame_gpa, uint64_t cause,
+                  uint64_t tval)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    cpu->pc = entry;
+    cpu->x[10] = frame_gpa;
+    cpu->x[11] = cause;
+    cpu->x[12] = tval;
+    cpu->reservation = HV_TLB_INVALID;  /* as any trap: LR/SC reservations are lost */
+}
+
+static uint64_t frame_gpa(struct hvp_vcpu *h, bool fault)
+{
+    uint64_t off = offsetof(struct hvp_shared_info, vcpu) +
+                   h->id * sizeof(struct hvp_vcpu_info) +
+                   (fault ? offsetof(struct hvp_vcpu_info, fault_frame)
+                          : offsetof(struct hvp_vcpu_info, event_frame));
+    return h->pv->shared_gpa + off;
+}
+
+bool hvp_try_upcall(struct hvp_vcpu *h)
+{
+    if (!h->event_entry || h->in_upcall || h->in_fault)
+        return false;
+    struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
+    if (!vi || !__atomic_load_n(&vi->upcall_pending, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&vi->upcall_mask, __ATOMIC_ACQUIRE))
+        return false;
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    save_frame(cpu, &vi->event_frame, HVP_CAUSE_EVENT, 0);
+    vi->event_frame.saved_mask = 0;
+    __atomic_store_n(&vi->upcall_mask, 1, __ATOMIC_RELEASE);
+    h->in_upcall = true;
+    vi->in_upcall = 1;
+    enter(h, h->event_entry, frame_gpa(h, false), HVP_CAUSE_EVENT, 0);
+    h->vcpu->stats.interrupts++;
+    return true;
+}
+
+/* A synchronous fault (cause/tval recorded by hv__cpu_raise, pc = faulting instruction):
+ * to the fault entry, or out to the embedder when there is none or the fault handler
+ * itself faulted. */
+static int take_trap(struct hv_cpu *cpu)
+{
+    struct hvp_vcpu *h = hvp_of(cpu);
+    if (h->jump_pending) {
+        h->jump_pending = false;
+        cpu->pc = h->jump_pc;
+        return HV_STEP_OK;
+    }
+    struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
+    if (!h->fault_entry || h->in_fault || !vi) {
+        hvp_exit(h, HV_EXIT_FAULT, 0);
+        h->exit.u.fault.cause = cpu->trap_cause;
+        h->exit.u.fault.tval = cpu->trap_tval;
+        return HV_STEP_EXIT;
+    }
+    save_frame(cpu, &vi->fault_frame, cpu->trap_cause, cpu->trap_tval);
+    vi->fault_frame.saved_mask = __atomic_load_n(&vi->upcall_mask, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&vi->upcall_mask, 1, __ATOMIC_RELEASE);
+    h->in_fault = true;
+    vi->in_fault = 1;
+    enter(h, h->fault_entry, frame_gpa(h, true), cpu->trap_cause, cpu->trap_tval);
+    h->vcpu->stats.exceptions++;
+    return HV_STEP_OK;
+}
+
+/* ---- poll ---------------------------------------------------------------------------------- */
+
+bool hvp_timer_check(struct hvp_vcpu *h)
+{
+    if (h->timer_deadline == UINT64_MAX)
+        return false;
+    if (hv__clock_ticks(&h->pv->vm->clock) < h->timer_deadline)
+        return false;
+    h->timer_deadline = UINT64_MAX;
+    struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
+    if (vi)
+        vi->timer_deadline = UINT64_MAX;
+    hvp_raise_virq(h, HVP_VIRQ_TIMER);
+    return true;
+}
+
+/* Deterministic time advances only with instructions: poll exactly when the deadline is
+ * due so a timer event lands on the same instruction in every run. */
+static void schedule_timer_poll(struct hvp_vcpu *h)
+{
+    struct hv_clock *clk = &h->pv->vm->clock;
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    if (!clk->deterministic || h->timer_deadline == UINT64_MAX)
+        return;
+    uint64_t now = hv__clock_ticks(clk);
+    uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : 1;
+    uint64_t d = h->timer_deadline > now ? h->timer_deadline - now : 0;
+    if (d > POLL_SLICE / ipt)
+        return;                         /* the regular slice polls first */
+    uint64_t at = cpu->instret + d * ipt;     /* d * ipt <= POLL_SLICE: no overflow */
+    if (at < cpu->poll_at)
+        cpu->poll_at = at;
+}
+
+static int poll(struct hv_cpu *cpu)
+{
+    struct hvp_vcpu *h = hvp_of(cpu);
+    __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
+    cpu->poll_at = cpu->instret + POLL_SLICE;
+    if (atomic_exchange(&h->vcpu->kicked, 0))
+        return hvp_exit(h, HV_EXIT_KICK, 0);
+    int stop = atomic_load(&h->pv->stop_reason);
+    if (stop)
+        return hvp_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
+    hvp_timer_check(h);
+    if (++h->polls % DEVICE_POLL_EVERY == 0)
+        hvp_devices_poll(h);
+    hvp_try_upcall(h);
+    schedule_timer_poll(h);
+    return HV_STEP_OK;
+}
+
+const struct hv_cpu_policy hvp_policy = {
+    .tlb_fill = tlb_fill,
+    .mmio = mmio,
+    .csr_read = csr_read,
+    .csr_write = csr_write,
+    .system = system_insn,
+    .take_trap = take_trap,
+    .poll = poll,
+    .code_written = code_written,
+    .fp_check = NULL,                   /* F/D always enabled: there is no mstatus.FS */
+};
