@@ -21,6 +21,7 @@
 #include "cpu/fpu.h"
 
 #define BLOCK_MAX 64
+#define CACHE_MAX_BLOCKS (1u << 16)    /* beyond this the cache is dropped and rebuilt */
 #define HASH_BITS 12
 #define PAGE_HASH_BITS 10
 #define PAGE_MASK (~(uintptr_t)0xfff)
@@ -43,6 +44,7 @@ struct engine {
     struct block *hash[1u << HASH_BITS];
     struct code_page *pages[1u << PAGE_HASH_BITS];
     struct block *zombies;
+    unsigned nblocks;
     bool stale;                 /* blocks were dropped while a block ran */
 };
 
@@ -74,6 +76,7 @@ static void unlink_block(struct engine *eng, struct block *b)
     *pp = b->next;
     b->next = eng->zombies;
     eng->zombies = b;
+    eng->nblocks--;
 }
 
 static void drop_page(struct engine *eng, uintptr_t page)
@@ -208,6 +211,8 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
     }
     if (!n)
         return NULL;
+    if (eng->nblocks >= CACHE_MAX_BLOCKS)
+        drop_all(eng);      /* safe: called between blocks, zombies are freed later */
 
     uintptr_t page = host & PAGE_MASK;
     struct code_page **pp = find_page(eng, page);
@@ -231,6 +236,7 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
     unsigned h = block_hash(host);
     b->next = eng->hash[h];
     eng->hash[h] = b;
+    eng->nblocks++;
     return b;
 }
 
@@ -451,9 +457,8 @@ static int do_sc(struct hv_cpu *cpu, uint64_t va, uint64_t src, unsigned size, u
     return HV_STEP_OK;
 }
 
-/* FP gate: FS state (policy) and the rounding mode (rm 5/6, or dynamic with frm > 4, is an
- * illegal instruction). */
-static int fp_enter(struct hv_cpu *cpu, const struct hv_insn *in, bool writes)
+/* FP gate: the policy checks mstatus.FS (Off -> illegal) and marks it Dirty on writes. */
+static int fp_enter(struct hv_cpu *cpu, bool writes)
 {
     if (cpu->policy->fp_check) {
         int r = cpu->policy->fp_check(cpu, writes);
@@ -463,6 +468,7 @@ static int fp_enter(struct hv_cpu *cpu, const struct hv_insn *in, bool writes)
     return HV_STEP_OK;
 }
 
+/* rm 5/6, or dynamic with frm > 4, is an illegal instruction. */
 static int fp_rm(struct hv_cpu *cpu, const struct hv_insn *in, unsigned *rm)
 {
     unsigned m = in->rm == HV_RM_DYN ? cpu->frm : in->rm;
@@ -490,7 +496,7 @@ static bool fp_op_writes(unsigned op)
  * or TRAP. Kept out of the dispatch loop: one switch per FP instruction is fine here. */
 static int exec_fp(struct hv_cpu *cpu, const struct hv_insn *in)
 {
-    int r = fp_enter(cpu, in, fp_op_writes(in->op));
+    int r = fp_enter(cpu, fp_op_writes(in->op));
     if (r != HV_STEP_OK)
         return r;
     unsigned rm = 0;
@@ -837,24 +843,24 @@ op_SC_D: {
     /* F/D loads and stores move raw bits (flw NaN-boxes). */
 op_FLW: {
         uint64_t v;
-        CHECK(fp_enter(cpu, in, true));
+        CHECK(fp_enter(cpu, true));
         CHECK(hv__cpu_load(cpu, RS1 + IMM, 4, &v));
         cpu->f[in->rd] = hv__f32_box((uint32_t)v);
         NEXT();
     }
 op_FLD: {
         uint64_t v;
-        CHECK(fp_enter(cpu, in, true));
+        CHECK(fp_enter(cpu, true));
         CHECK(hv__cpu_load(cpu, RS1 + IMM, 8, &v));
         cpu->f[in->rd] = v;
         NEXT();
     }
 op_FSW:
-    CHECK(fp_enter(cpu, in, false));
+    CHECK(fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 4, (uint32_t)cpu->f[in->rs2]));
     NEXT();
 op_FSD:
-    CHECK(fp_enter(cpu, in, false));
+    CHECK(fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
     NEXT();
 
