@@ -33,6 +33,8 @@ _start:
     /* test_main returning means pass */
     .globl pass
 pass:
+    li t0, MSTATUS_MPRV                 /* tohost is reached untranslated */
+    csrc mstatus, t0
     li t0, 1
     la t1, tohost
     sd t0, 0(t1)
@@ -40,6 +42,8 @@ pass:
 
     .globl fail
 fail:
+    li t0, MSTATUS_MPRV
+    csrc mstatus, t0
     slli gp, gp, 1
     ori gp, gp, 1
     la t1, tohost
@@ -103,7 +107,11 @@ m_trap_vector:
     ld t1, REC_MRESUME(t0)
     beqz t1, 1f
     sd zero, REC_MRESUME(t0)
-    csrw mepc, t1
+    andi t2, t1, 1                      /* bit 0 set: resume in M-mode */
+    beqz t2, 6f
+    li t2, MSTATUS_MPP
+    csrs mstatus, t2
+6:  csrw mepc, t1                       /* (mepc ignores bit 0) */
     j 9f
 1:  csrr t1, mcause
     bltz t1, 5f

@@ -92,6 +92,9 @@
 #define CLEAR_TRAPS call clear_traps
 /* Resume at `label` after the next M-/S-mode trap instead of skipping the instruction. */
 #define M_RESUME(label) la t6, label; la t5, trap_rec; sd t6, REC_MRESUME(t5)
+/* Same, but the M handler returns to M-mode (for traps the resumed code cannot survive in
+ * the trapping mode, e.g. a fetch fault on the S/U code itself). */
+#define M_RESUME_M(label) la t6, label + 1; la t5, trap_rec; sd t6, REC_MRESUME(t5)
 #define S_RESUME(label) la t6, label; la t5, trap_rec; sd t6, REC_SRESUME(t5)
 /* Compare one trap-record field with an immediate. */
 #define CHECK_REC(field, exp) la t5, trap_rec; ld t5, field(t5); li t6, exp; bne t5, t6, fail
