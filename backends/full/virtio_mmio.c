@@ -1,0 +1,578 @@
+/* libhv full backend — virtio-mmio version 2 transport and split virtqueues. One slot per
+ * 4 KiB window; an empty slot answers device id 0. Everything the guest controls (queue
+ * sizes, ring addresses, descriptor chains, avail indexes) is validated; a violation puts
+ * the device in DEVICE_NEEDS_RESET instead of doing anything unbounded or out of RAM. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backends/full/virtio_mmio.h"
+
+enum {
+    R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
+    R_DEV_FEATURES = 0x010, R_DEV_FEATURES_SEL = 0x014,
+    R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024,
+    R_QUEUE_SEL = 0x030, R_QUEUE_NUM_MAX = 0x034, R_QUEUE_NUM = 0x038,
+    R_QUEUE_READY = 0x044, R_QUEUE_NOTIFY = 0x050,
+    R_INT_STATUS = 0x060, R_INT_ACK = 0x064, R_STATUS = 0x070,
+    R_QUEUE_DESC_LO = 0x080, R_QUEUE_DESC_HI = 0x084,
+    R_QUEUE_DRIVER_LO = 0x090, R_QUEUE_DRIVER_HI = 0x094,
+    R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4,
+    R_CONFIG_GEN = 0x0fc, R_CONFIG = 0x100
+};
+
+#define MAGIC 0x74726976u        /* "virt" */
+#define VENDOR_QEMU 0x554d4551u  /* "QEMU" */
+#define INT_USED 1u
+#define INT_CONFIG 2u
+
+#define DESC_F_NEXT 1u
+#define DESC_F_WRITE 2u
+#define DESC_F_INDIRECT 4u
+#define AVAIL_F_NO_INTERRUPT 1u
+
+struct vq_desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+
+struct vq {
+    uint32_t num;
+    bool ready;
+    uint64_t desc, avail, used;
+    uint16_t last_avail;          /* next avail entry to take */
+    uint16_t used_idx;            /* device's copy: the guest cannot move it */
+};
+
+struct hvf_virtio {
+    struct hv_vm *vm;
+    struct hv_irq_line irq;
+    pthread_mutex_t lock;
+    const struct hvf_virtio_ops *ops;   /* NULL: empty slot */
+    void *dev;
+    uint64_t dev_features, drv_features;
+    uint32_t dev_features_sel, drv_features_sel, queue_sel;
+    uint32_t status, int_status, config_gen;
+    bool irq_level;
+    struct vq vq[HVF_VQ_MAX_QUEUES];
+    struct hvf_vq_seg chain[HVF_VQ_MAX_CHAIN];
+};
+
+static void update_irq(struct hvf_virtio *v)
+{
+    bool lvl = v->int_status != 0;
+    if (lvl != v->irq_level) {
+        v->irq_level = lvl;
+        hv__irq_set(&v->irq, lvl);
+    }
+}
+
+void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
+{
+    if (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET)
+        return;
+    hv__log(v->vm, HV_LOG_WARN, "virtio-%s: %s; device needs reset",
+            v->ops ? v->ops->name : "empty", why);
+    v->status |= HVF_VIRTIO_STATUS_NEEDS_RESET;
+    v->int_status |= INT_CONFIG;
+    update_irq(v);
+}
+
+struct hv_vm *hvf_virtio_vm(const struct hvf_virtio *v) { return v->vm; }
+uint64_t hvf_virtio_driver_features(const struct hvf_virtio *v) { return v->drv_features; }
+
+uint32_t hvf_virtio_device_id(const struct hvf_virtio *v)
+{
+    return v->ops ? v->ops->device_id : 0;
+}
+
+/* ---- guest memory checks --------------------------------------------------------------- */
+
+/* [gpa, gpa+len) inside one RAM region (writable if the device writes it). */
+static bool ram_ok(struct hv_mem *mem, uint64_t gpa, uint64_t len, bool write)
+{
+    if (!len)
+        len = 1;
+    if (!hv__mem_hva(mem, gpa, len))
+        return false;
+    return !write || (mem->regions[mem->last_hit].flags & HV_MEM_WRITE);
+}
+
+static uint64_t avail_bytes(uint32_t num) { return 6 + 2ull * num; }
+static uint64_t used_bytes(uint32_t num) { return 6 + 8ull * num; }
+
+/* Check a queue the driver wants enabled: size and ring placement. */
+static const char *queue_check(struct hvf_virtio *v, const struct vq *q)
+{
+    uint32_t max = v->ops->queue_max;
+    if (q->num == 0 || q->num > max || (q->num & (q->num - 1)))
+        return "queue size not a power of two within QueueNumMax";
+    if ((q->desc & 15) || (q->avail & 1) || (q->used & 3))
+        return "misaligned ring";
+    if (!ram_ok(&v->vm->mem, q->desc, 16ull * q->num, false) ||
+        !ram_ok(&v->vm->mem, q->avail, avail_bytes(q->num), false) ||
+        !ram_ok(&v->vm->mem, q->used, used_bytes(q->num), true))
+        return "ring outside RAM";
+    return NULL;
+}
+
+static bool queue_usable(struct hvf_virtio *v, unsigned qi)
+{
+    return v->ops && qi < v->ops->nr_queues && v->vq[qi].ready &&
+           !(v->status & HVF_VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/* Ring pointers are looked up on every use (one cached compare): the check at QueueReady
+ * time already proved them inside RAM, and the memory map cannot change while vCPUs run. */
+static uint16_t *avail_ring(struct hvf_virtio *v, struct vq *q)
+{
+    return (uint16_t *)hv__mem_hva(&v->vm->mem, q->avail, avail_bytes(q->num));
+}
+
+static uint8_t *used_ring(struct hvf_virtio *v, struct vq *q)
+{
+    return hv__mem_hva(&v->vm->mem, q->used, used_bytes(q->num));
+}
+
+/* ---- virtqueues ------------------------------------------------------------------------ */
+
+bool hvf_vq_has_avail(struct hvf_virtio *v, unsigned qi)
+{
+    if (!queue_usable(v, qi))
+        return false;
+    struct vq *q = &v->vq[qi];
+    uint16_t *av = avail_ring(v, q);
+    return av && __atomic_load_n(&av[1], __ATOMIC_ACQUIRE) != q->last_avail;
+}
+
+static int chain_fail(struct hvf_virtio *v, const char *why)
+{
+    hvf_virtio_needs_reset(v, why);
+    return HV_EGUEST;
+}
+
+static int add_seg(struct hvf_virtio *v, struct hvf_vq_chain *c, const struct vq_desc *d)
+{
+    bool w = d->flags & DESC_F_WRITE;
+    if (!w && c->wlen)
+        return chain_fail(v, "device-readable descriptor after a writable one");
+    if (!d->len)
+        return 0;
+    if (!ram_ok(&v->vm->mem, d->addr, d->len, w))
+        return chain_fail(v, "descriptor buffer outside RAM");
+    if (c->nr >= HVF_VQ_MAX_CHAIN)
+        return chain_fail(v, "descriptor chain too long");
+    c->seg[c->nr++] = (struct hvf_vq_seg){ d->addr, d->len, w };
+    if (w)
+        c->wlen += d->len;
+    else
+        c->rlen += d->len;
+    return 0;
+}
+
+/* Walk the chain starting at `head` of the queue's table, following at most one
+ * indirect table. A table of n entries can hold no chain longer than n: a longer walk is
+ * a loop. */
+static int walk_chain(struct hvf_virtio *v, struct vq *q, uint16_t head, struct hvf_vq_chain *c)
+{
+    struct hv_mem *mem = &v->vm->mem;
+    uint64_t table = q->desc;
+    uint32_t table_len = q->num, idx = head, steps = 0;
+    bool indirect = false;
+    unsigned total = 0;
+    for (;;) {
+        if (idx >= table_len)
+            return chain_fail(v, "descriptor index out of range");
+        if (++steps > table_len || ++total > HVF_VQ_MAX_CHAIN)
+            return chain_fail(v, "descriptor chain loops or is too long");
+        struct vq_desc d;
+        if (hv__mem_read(mem, table + 16ull * idx, &d, sizeof(d)) < 0)
+            return chain_fail(v, "descriptor table outside RAM");
+        if (d.flags & DESC_F_INDIRECT) {
+            if (indirect || (d.flags & DESC_F_NEXT))
+                return chain_fail(v, "bad indirect descriptor");
+            if (!(v->drv_features & (1ull << HVF_VIRTIO_F_INDIRECT_DESC)))
+                return chain_fail(v, "indirect descriptor not negotiated");
+            if (d.len == 0 || (d.len & 15) || d.len / 16 > HVF_VQ_MAX_CHAIN ||
+                !ram_ok(mem, d.addr, d.len, false))
+                return chain_fail(v, "bad indirect table");
+            indirect = true;
+            table = d.addr;
+            table_len = d.len / 16;
+            idx = 0;
+            steps = 0;
+            continue;
+        }
+        int rc = add_seg(v, c, &d);
+        if (rc < 0)
+            return rc;
+        if (!(d.flags & DESC_F_NEXT))
+            return 0;
+        idx = d.next;
+    }
+}
+
+int hvf_vq_pop(struct hvf_virtio *v, unsigned qi, struct hvf_vq_chain *c)
+{
+    if (!queue_usable(v, qi))
+        return 0;
+    struct vq *q = &v->vq[qi];
+    uint16_t *av = avail_ring(v, q);
+    if (!av)
+        return chain_fail(v, "avail ring vanished");
+    uint16_t idx = __atomic_load_n(&av[1], __ATOMIC_ACQUIRE);
+    if (idx == q->last_avail)
+        return 0;
+    if ((uint16_t)(idx - q->last_avail) > q->num)
+        return chain_fail(v, "avail index moved more than the queue size");
+    uint16_t head = __atomic_load_n(&av[2 + q->last_avail % q->num], __ATOMIC_RELAXED);
+    *c = (struct hvf_vq_chain){ .head = head, .seg = v->chain };
+    int rc = walk_chain(v, q, head, c);
+    if (rc < 0)
+        return rc;
+    q->last_avail++;
+    return 1;
+}
+
+void hvf_vq_push(struct hvf_virtio *v, unsigned qi, const struct hvf_vq_chain *c, uint32_t len)
+{
+    if (!queue_usable(v, qi))
+        return;
+    struct vq *q = &v->vq[qi];
+    uint8_t *used = used_ring(v, q);
+    if (!used)
+        return;
+    uint32_t elem[2] = { c->head, len };
+    memcpy(used + 4 + 8ull * (q->used_idx % q->num), elem, sizeof(elem));
+    q->used_idx++;
+    /* The element must be visible before the index that publishes it. */
+    __atomic_store_n((uint16_t *)(used + 2), q->used_idx, __ATOMIC_RELEASE);
+    hv__mem_mark_dirty(&v->vm->mem, q->used, used_bytes(q->num));
+}
+
+void hvf_vq_interrupt(struct hvf_virtio *v, unsigned qi)
+{
+    if (!queue_usable(v, qi))
+        return;
+    /* Order the used-index store before reading the driver's suppression flag (the
+     * driver does the mirror image), or a wakeup could be lost. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint16_t *av = avail_ring(v, &v->vq[qi]);
+    if (av && (__atomic_load_n(&av[0], __ATOMIC_RELAXED) & AVAIL_F_NO_INTERRUPT))
+        return;
+    v->int_status |= INT_USED;
+    update_irq(v);
+}
+
+/* ---- chain byte streams ----------------------------------------------------------------- */
+
+int hvf_vq_slice(const struct hvf_vq_chain *c, bool writable, uint64_t off, uint64_t len,
+                 struct hv_blk_seg *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->nr && len; i++) {
+        const struct hvf_vq_seg *s = &c->seg[i];
+        if (s->write != writable)
+            continue;
+        if (off >= s->len) {
+            off -= s->len;
+            continue;
+        }
+        uint64_t take = s->len - off < len ? s->len - off : len;
+        if (n >= max)
+            return -1;
+        out[n++] = (struct hv_blk_seg){ s->gpa + off, take };
+        len -= take;
+        off = 0;
+    }
+    return len ? -1 : (int)n;
+}
+
+static int stream_copy(struct hvf_virtio *v, const struct hvf_vq_chain *c, bool writable,
+                       uint64_t off, void *buf, uint64_t len)
+{
+    uint8_t *b = buf;
+    for (unsigned i = 0; i < c->nr && len; i++) {
+        const struct hvf_vq_seg *s = &c->seg[i];
+        if (s->write != writable)
+            continue;
+        if (off >= s->len) {
+            off -= s->len;
+            continue;
+        }
+        uint64_t take = s->len - off < len ? s->len - off : len;
+        int rc = writable ? hv__mem_write(&v->vm->mem, s->gpa + off, b, take)
+                          : hv__mem_read(&v->vm->mem, s->gpa + off, b, take);
+        if (rc < 0)
+            return rc;
+        b += take;
+        len -= take;
+        off = 0;
+    }
+    return len ? HV_ERANGE : 0;
+}
+
+int hvf_vq_read(struct hvf_virtio *v, const struct hvf_vq_chain *c, uint64_t off, void *buf,
+                uint64_t len)
+{
+    if (len > c->rlen || off > c->rlen - len)
+        return HV_ERANGE;
+    return stream_copy(v, c, false, off, buf, len);
+}
+
+int hvf_vq_write(struct hvf_virtio *v, const struct hvf_vq_chain *c, uint64_t off,
+                 const void *buf, uint64_t len)
+{
+    if (len > c->wlen || off > c->wlen - len)
+        return HV_ERANGE;
+    return stream_copy(v, c, true, off, (void *)buf, len);
+}
+
+uint64_t hvf_virtio_config_bytes(const void *cfg, size_t cfglen, uint64_t off, unsigned size)
+{
+    const uint8_t *p = cfg;
+    uint64_t val = 0;
+    for (unsigned i = 0; i < size && i < 8; i++)
+        if (off + i < cfglen)
+            val |= (uint64_t)p[off + i] << (8 * i);
+    return val;
+}
+
+/* ---- registers -------------------------------------------------------------------------- */
+
+static void device_reset(struct hvf_virtio *v)
+{
+    memset(v->vq, 0, sizeof(v->vq));
+    v->drv_features = 0;
+    v->dev_features_sel = v->drv_features_sel = v->queue_sel = 0;
+    v->status = 0;
+    v->int_status = 0;
+    update_irq(v);
+    if (v->ops && v->ops->reset)
+        v->ops->reset(v->dev);
+}
+
+static void write_status(struct hvf_virtio *v, uint32_t val)
+{
+    if (val == 0) {
+        device_reset(v);
+        return;
+    }
+    if ((val & HVF_VIRTIO_STATUS_FEATURES_OK) && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK)) {
+        /* Accept only a subset of what we offered, and only modern drivers. */
+        bool ok = !(v->drv_features & ~v->dev_features) &&
+                  (v->drv_features & (1ull << HVF_VIRTIO_F_VERSION_1));
+        if (!ok)
+            val &= ~HVF_VIRTIO_STATUS_FEATURES_OK;
+    }
+    v->status = (val & 0xffu & ~HVF_VIRTIO_STATUS_NEEDS_RESET) |
+                (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET);
+}
+
+static void write_ready(struct hvf_virtio *v, struct vq *q, uint32_t val)
+{
+    if (!val) {
+        q->ready = false;
+        return;
+    }
+    if (q->ready)
+        return;
+    const char *why = queue_check(v, q);
+    if (why) {
+        hvf_virtio_needs_reset(v, why);
+        return;
+    }
+    q->last_avail = q->used_idx = 0;
+    q->ready = true;
+}
+
+static void set_half(uint64_t *r, bool high, uint32_t val)
+{
+    if (high)
+        *r = (*r & 0xffffffffull) | ((uint64_t)val << 32);
+    else
+        *r = (*r & ~0xffffffffull) | val;
+}
+
+static void queue_reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
+{
+    if (v->queue_sel >= v->ops->nr_queues)
+        return;
+    struct vq *q = &v->vq[v->queue_sel];
+    if (off == R_QUEUE_READY) {
+        write_ready(v, q, val);
+        return;
+    }
+    if (q->ready)
+        return;                        /* layout is frozen while the queue runs */
+    switch (off) {
+    case R_QUEUE_NUM: q->num = val; break;
+    case R_QUEUE_DESC_LO: case R_QUEUE_DESC_HI: set_half(&q->desc, off & 4, val); break;
+    case R_QUEUE_DRIVER_LO: case R_QUEUE_DRIVER_HI: set_half(&q->avail, off & 4, val); break;
+    case R_QUEUE_DEVICE_LO: case R_QUEUE_DEVICE_HI: set_half(&q->used, off & 4, val); break;
+    default: break;
+    }
+}
+
+static uint32_t reg_read(struct hvf_virtio *v, uint64_t off)
+{
+    switch (off) {
+    case R_MAGIC: return MAGIC;
+    case R_VERSION: return 2;
+    case R_DEVICE_ID: return v->ops ? v->ops->device_id : 0;
+    case R_VENDOR_ID: return VENDOR_QEMU;
+    default: break;
+    }
+    if (!v->ops)
+        return 0;
+    switch (off) {
+    case R_DEV_FEATURES:
+        return v->dev_features_sel < 2 ? (uint32_t)(v->dev_features >> (32 * v->dev_features_sel))
+                                       : 0;
+    case R_QUEUE_NUM_MAX:
+        return v->queue_sel < v->ops->nr_queues ? v->ops->queue_max : 0;
+    case R_QUEUE_READY:
+        return v->queue_sel < v->ops->nr_queues && v->vq[v->queue_sel].ready;
+    case R_INT_STATUS: return v->int_status;
+    case R_STATUS: return v->status;
+    case R_CONFIG_GEN: return v->config_gen;
+    default: return 0;
+    }
+}
+
+static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
+{
+    if (!v->ops)
+        return;
+    switch (off) {
+    case R_DEV_FEATURES_SEL: v->dev_features_sel = val; break;
+    case R_DRV_FEATURES_SEL: v->drv_features_sel = val; break;
+    case R_DRV_FEATURES:
+        if (v->drv_features_sel < 2 && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK))
+            set_half(&v->drv_features, v->drv_features_sel == 1, val);
+        break;
+    case R_QUEUE_SEL: v->queue_sel = val; break;
+    case R_QUEUE_NOTIFY:
+        if (queue_usable(v, val))
+            v->ops->notify(v, v->dev, val);
+        break;
+    case R_INT_ACK:
+        v->int_status &= ~val;
+        update_irq(v);
+        break;
+    case R_STATUS: write_status(v, val); break;
+    case R_QUEUE_NUM: case R_QUEUE_READY:
+    case R_QUEUE_DESC_LO: case R_QUEUE_DESC_HI:
+    case R_QUEUE_DRIVER_LO: case R_QUEUE_DRIVER_HI:
+    case R_QUEUE_DEVICE_LO: case R_QUEUE_DEVICE_HI:
+        queue_reg_write(v, off, val);
+        break;
+    default: break;
+    }
+}
+
+static bool config_size_ok(uint64_t off, unsigned size)
+{
+    return (size == 1 || size == 2 || size == 4 || size == 8) && !(off & (size - 1));
+}
+
+static int vio_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
+{
+    struct hvf_virtio *v = opaque;
+    *val = 0;
+    if (off >= R_CONFIG) {
+        if (!config_size_ok(off, size))
+            return HV_EINVAL;
+        pthread_mutex_lock(&v->lock);
+        int rc = v->ops ? v->ops->config_read(v->dev, off - R_CONFIG, size, val) : 0;
+        pthread_mutex_unlock(&v->lock);
+        return rc;
+    }
+    if (size != 4 || (off & 3))
+        return HV_EINVAL;
+    pthread_mutex_lock(&v->lock);
+    *val = reg_read(v, off);
+    pthread_mutex_unlock(&v->lock);
+    return 0;
+}
+
+static int vio_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
+{
+    struct hvf_virtio *v = opaque;
+    if (off >= R_CONFIG) {
+        if (!config_size_ok(off, size))
+            return HV_EINVAL;
+        pthread_mutex_lock(&v->lock);
+        int rc = v->ops && v->ops->config_write
+                     ? v->ops->config_write(v->dev, off - R_CONFIG, size, val) : 0;
+        pthread_mutex_unlock(&v->lock);
+        return rc;
+    }
+    if (size != 4 || (off & 3))
+        return HV_EINVAL;
+    pthread_mutex_lock(&v->lock);
+    reg_write(v, off, (uint32_t)val);
+    pthread_mutex_unlock(&v->lock);
+    return 0;
+}
+
+static const struct hv_mmio_ops virtio_ops = { .read = vio_read, .write = vio_write };
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+int hvf_virtio_create(struct hv_vm *vm, uint64_t base, struct hv_irq_line irq,
+                      struct hvf_virtio **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct hvf_virtio *v = calloc(1, sizeof(*v));
+    if (!v)
+        return hv__errf(err, errlen, HV_ENOMEM, "virtio-mmio: out of memory");
+    v->vm = vm;
+    v->irq = irq;
+    pthread_mutex_init(&v->lock, NULL);
+    int rc = hv__mem_add_mmio(&vm->mem, base, HVF_VIRTIO_STRIDE, &virtio_ops, v, err, errlen);
+    if (rc < 0) {
+        hvf_virtio_destroy(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+int hvf_virtio_attach(struct hvf_virtio *v, const struct hvf_virtio_ops *ops, void *dev,
+                      uint64_t features, char *err, size_t errlen)
+{
+    if (v->ops)
+        return hv__errf(err, errlen, HV_EBUSY, "virtio-mmio: slot already holds a device");
+    if (ops->nr_queues == 0 || ops->nr_queues > HVF_VQ_MAX_QUEUES || ops->queue_max == 0 ||
+        (ops->queue_max & (ops->queue_max - 1)))
+        return hv__errf(err, errlen, HV_EINVAL, "virtio-%s: bad queue layout", ops->name);
+    pthread_mutex_lock(&v->lock);
+    v->ops = ops;
+    v->dev = dev;
+    v->dev_features = features | (1ull << HVF_VIRTIO_F_VERSION_1) |
+                      (1ull << HVF_VIRTIO_F_INDIRECT_DESC);
+    device_reset(v);
+    pthread_mutex_unlock(&v->lock);
+    return 0;
+}
+
+void hvf_virtio_poll(struct hvf_virtio *v)
+{
+    if (!v || !v->ops || !v->ops->poll)
+        return;
+    pthread_mutex_lock(&v->lock);
+    v->ops->poll(v, v->dev);
+    pthread_mutex_unlock(&v->lock);
+}
+
+void hvf_virtio_destroy(struct hvf_virtio *v)
+{
+    if (!v)
+        return;
+    if (v->ops && v->ops->destroy)
+        v->ops->destroy(v->dev);
+    pthread_mutex_destroy(&v->lock);
+    free(v);
+}
