@@ -4,6 +4,7 @@
 #include "cpu/x86/emit.h"
 
 #include <cpuid.h>
+#include <string.h>
 
 /* XCR0 via XGETBV, without requiring -mxsave for the whole file. */
 static uint64_t read_xcr0(void)
