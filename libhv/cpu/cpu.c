@@ -4,14 +4,16 @@
  *
  * Self-modifying code. Engines cache decoded/translated code keyed by host address. To see
  * stores into cached code without a check on every fast-path store, the soft-TLB keeps an
- * invariant: no WRITE tag ever maps a host page the engine reports as a code page
- * (engine_hooks->is_code_page). The engine establishes it when it starts caching a page
- * (hv__cpu_tlb_drop_write strips existing write tags for that page); this file keeps it
- * after every refill (a WRITE tag for a code page is cleared right after tlb_fill, whatever
- * access the fill was for, since a policy may fill several tags at once). So every store
- * to a code page reaches the slow path, which performs the store and then calls
- * engine_hooks->code_write(); the engine drops the page's blocks, the page stops being a
- * code page and later stores take the fast path again. Stores by other harts (each hart has
+ * invariant: every WRITE tag that maps a host page the engine reports as a code page
+ * (engine_hooks->is_code_page) carries HV_TLB_CODE. The engine establishes it when it starts
+ * caching a page (hv__cpu_tlb_mark_code); this file keeps it after every refill (a policy
+ * may fill several tags at once). The flag makes the fast path miss while the translation
+ * stays valid, so a store to a code page costs one slow-path call but no page walk: the
+ * slow path performs the store and calls engine_hooks->code_write(), and the engine drops
+ * code only if the bytes written overlap it (it tracks code at sub-page granularity). Data
+ * that shares a page with code — common in small programs — therefore never makes the
+ * engine re-decode. When an engine drops a page's code it clears the flags again
+ * (hv__cpu_tlb_unmark_code) and stores take the fast path. Stores by other harts (each hart has
  * its own TLB and engine) and by DMA are not observed: RISC-V requires FENCE.I on the
  * executing hart before it must see them, and FENCE.I flushes the engine's whole cache.
  *
@@ -49,14 +51,25 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
     hv__cpu_tlb_flush(cpu);
 }
 
-void hv__cpu_tlb_drop_write(struct hv_cpu *cpu, uintptr_t host_page)
+static void set_code_flag(struct hv_cpu *cpu, uintptr_t host_page, bool code)
 {
     for (unsigned i = 0; i < HV_TLB_SIZE; i++) {
         struct hv_tlb_entry *e = &cpu->tlb[i];
         uint64_t tag = e->tag[HV_ACC_WRITE];
-        if (tag != HV_TLB_INVALID && ((tag + e->addend) & PAGE_MASK) == host_page)
-            e->tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+        if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+            continue;
+        e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
     }
+}
+
+void hv__cpu_tlb_mark_code(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    set_code_flag(cpu, host_page, true);
+}
+
+void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    set_code_flag(cpu, host_page, false);
 }
 
 static uint64_t access_fault(enum hv_access acc)
@@ -83,7 +96,10 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
     out->pa = 0;
     out->is_mmio = false;
     out->is_code = false;
-    if (e->tag[acc] != page) {
+    uint64_t tag = e->tag[acc];
+    if (acc == HV_ACC_WRITE)
+        tag &= ~HV_TLB_CODE;
+    if (tag != page) {
         uint64_t pa = 0;
         bool mmio = false;
         int r = cpu->policy->tlb_fill(cpu, va, acc, &pa, &mmio);
@@ -96,21 +112,18 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
         }
         /* Keep the invariant whatever tags the fill set (see the header comment). */
         if (e->tag[HV_ACC_WRITE] == page && is_code_page(cpu, (va + e->addend) & PAGE_MASK))
-            e->tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+            e->tag[HV_ACC_WRITE] |= HV_TLB_CODE;
         /* A policy that reports RAM must fill the entry; treat a broken fill as an access
          * fault rather than looping. */
-        if (acc != HV_ACC_WRITE && e->tag[acc] != page)
+        tag = e->tag[acc];
+        if (acc == HV_ACC_WRITE)
+            tag &= ~HV_TLB_CODE;
+        if (tag != page)
             return hv__cpu_raise(cpu, access_fault(acc), va);
     }
     out->host = (void *)(uintptr_t)(va + e->addend);
-    if (acc == HV_ACC_WRITE) {
-        /* Write tags for code pages are never kept, so after a fill the tag may be gone:
-         * the policy granted the access, the page is RAM, and the addend is valid. */
-        if (e->tag[HV_ACC_WRITE] != page &&
-            !is_code_page(cpu, (va + e->addend) & PAGE_MASK))
-            return hv__cpu_raise(cpu, access_fault(acc), va);
-        out->is_code = is_code_page(cpu, (uintptr_t)out->host & PAGE_MASK);
-    }
+    if (acc == HV_ACC_WRITE)
+        out->is_code = (e->tag[HV_ACC_WRITE] & HV_TLB_CODE) != 0;
     return HV_STEP_OK;
 }
 

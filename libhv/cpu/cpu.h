@@ -43,6 +43,10 @@ enum hv_step {
 #define HV_TLB_BITS 8
 #define HV_TLB_SIZE (1u << HV_TLB_BITS)
 #define HV_TLB_INVALID (~0ull)
+/* Set in a WRITE tag whose page holds cached code: the fast path's compare fails (tags are
+ * page aligned), the slow path still has a valid translation and performs the store, then
+ * tells the engine, which checks whether the bytes written overlap cached code. */
+#define HV_TLB_CODE 1ull
 struct hv_tlb_entry {
     uint64_t tag[3];    /* [HV_ACC_READ], [HV_ACC_WRITE], [HV_ACC_EXEC] */
     uint64_t addend;    /* host address - guest virtual address */
@@ -192,9 +196,11 @@ struct hv_xlat {
 };
 int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
                       struct hv_xlat *out);
-/* Drop cached write permission for every soft-TLB entry that maps host page `host_page`
- * (an engine calls this when it starts caching code from that page). */
-void hv__cpu_tlb_drop_write(struct hv_cpu *cpu, uintptr_t host_page);
+/* Flag (or unflag) the write tags of every soft-TLB entry that maps host page `host_page` as
+ * a code page (HV_TLB_CODE): an engine calls mark when it starts caching code from the page
+ * and unmark when it drops the page's code. */
+void hv__cpu_tlb_mark_code(struct hv_cpu *cpu, uintptr_t host_page);
+void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page);
 
 /* ---- engines ---------------------------------------------------------------------------- */
 

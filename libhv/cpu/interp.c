@@ -38,6 +38,7 @@ struct code_page {
     uintptr_t page;
     struct code_page *next;
     struct block *blocks;
+    uint64_t chunks;            /* bit i: bytes [64i, 64i+64) of the page hold cached code */
 };
 
 struct engine {
@@ -93,11 +94,23 @@ static void drop_page(struct engine *eng, uintptr_t page)
     eng->stale = true;
 }
 
-static void drop_all(struct engine *eng)
+/* Chunk bits (64-byte granularity) covering [off, off+len) within one page. */
+static uint64_t chunk_bits(unsigned off, unsigned len)
+{
+    unsigned first = off / 64, last = (off + len - 1) / 64;
+    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
+    return hi & ~((1ull << first) - 1);
+}
+
+/* Drop every cached block; no page holds code afterwards, so the soft-TLB's code flags go. */
+static void drop_all(struct hv_cpu *cpu, struct engine *eng)
 {
     for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++)
         while (eng->pages[i])
             drop_page(eng, eng->pages[i]->page);
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
+        if (cpu->tlb[i].tag[HV_ACC_WRITE] != HV_TLB_INVALID)
+            cpu->tlb[i].tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
 }
 
 static void free_zombies(struct engine *eng)
@@ -114,11 +127,27 @@ static bool hook_is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
     return *find_page(cpu->engine, host_page) != NULL;
 }
 
+/* A store hit a page holding cached code: drop the page's blocks only when the bytes
+ * written overlap code (stores to data sharing the page leave the cache alone). */
+static void code_write_page(struct hv_cpu *cpu, uintptr_t page, unsigned off, unsigned len)
+{
+    struct code_page *cp = *find_page(cpu->engine, page);
+    if (!cp || !(cp->chunks & chunk_bits(off, len)))
+        return;
+    drop_page(cpu->engine, page);
+    hv__cpu_tlb_unmark_code(cpu, page);
+}
+
 static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
 {
-    drop_page(cpu->engine, host & PAGE_MASK);
-    if (((host + len - 1) & PAGE_MASK) != (host & PAGE_MASK))
-        drop_page(cpu->engine, (host + len - 1) & PAGE_MASK);
+    uintptr_t page = host & PAGE_MASK, end_page = (host + len - 1) & PAGE_MASK;
+    unsigned off = (unsigned)(host - page);
+    if (end_page == page) {
+        code_write_page(cpu, page, off, len);
+        return;
+    }
+    code_write_page(cpu, page, off, 4096 - off);
+    code_write_page(cpu, end_page, 0, (unsigned)(host + len - end_page));
 }
 
 static const struct hv_engine_hooks engine_hooks = {
@@ -142,7 +171,7 @@ void hv__interp_fini(struct hv_cpu *cpu)
     struct engine *eng = cpu->engine;
     if (!eng)
         return;
-    drop_all(eng);
+    drop_all(cpu, eng);
     free_zombies(eng);
     free(eng);
     cpu->engine = NULL;
@@ -156,7 +185,7 @@ void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
     (void)addr;
     (void)len;
     if (cpu->engine)
-        drop_all(cpu->engine);
+        drop_all(cpu, cpu->engine);
 }
 
 static bool ends_block(unsigned op)
@@ -212,7 +241,7 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
     if (!n)
         return NULL;
     if (eng->nblocks >= CACHE_MAX_BLOCKS)
-        drop_all(eng);      /* safe: called between blocks, zombies are freed later */
+        drop_all(cpu, eng); /* safe: called between blocks, zombies are freed later */
 
     uintptr_t page = host & PAGE_MASK;
     struct code_page **pp = find_page(eng, page);
@@ -223,8 +252,9 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
         cp->page = page;
         *pp = cp;
         /* From now on stores to this page must reach the slow path (cpu.c). */
-        hv__cpu_tlb_drop_write(cpu, page);
+        hv__cpu_tlb_mark_code(cpu, page);
     }
+    (*pp)->chunks |= chunk_bits((unsigned)(host - page), (unsigned)(p - (const uint8_t *)host));
     struct block *b = malloc(sizeof(*b) + n * sizeof(struct hv_insn));
     if (!b)
         return NULL;
