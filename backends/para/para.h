@@ -84,9 +84,7 @@ struct hvp_vcpu {
     uint64_t jump_pc;
     unsigned polls;
 
-    pthread_mutex_t wlock;               /* sleep/wake of SCHED_OP block and poll */
-    pthread_cond_t wcond;
-    uint64_t wseq;                       /* bumped by every wake-up */
+    _Atomic uint32_t wake;               /* futex word (core/wait.h): SCHED_OP block/poll */
 };
 
 static inline struct hvp_vcpu *hvp_of(struct hv_cpu *cpu)

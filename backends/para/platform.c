@@ -132,12 +132,6 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     h->pv = pv;
     h->id = vcpu->id;
     h->timer_deadline = UINT64_MAX;
-    pthread_mutex_init(&h->wlock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->wcond, &ca);
-    pthread_condattr_destroy(&ca);
     vcpu->backend = h;
     vcpu->cpu.backend = h;
     vcpu->cpu.policy = &hvp_policy;
@@ -162,8 +156,6 @@ static void vcpu_fini(struct hv_vcpu *vcpu)
         h->pv->vcpus[h->id] = NULL;
         pthread_mutex_unlock(&h->pv->lock);
     }
-    pthread_cond_destroy(&h->wcond);
-    pthread_mutex_destroy(&h->wlock);
     free(h);
     vcpu->backend = NULL;
     vcpu->cpu.backend = NULL;
@@ -250,6 +242,12 @@ static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
     }
 }
 
+static void vcpu_wake(struct hv_vcpu *vcpu)
+{
+    if (vcpu->backend)
+        hvp_wake(vcpu->backend);
+}
+
 const struct hv_backend_ops hvp_backend_ops = {
     .name = "para",
     .vm_init = vm_init,
@@ -257,6 +255,7 @@ const struct hv_backend_ops hvp_backend_ops = {
     .vcpu_init = vcpu_init,
     .vcpu_fini = vcpu_fini,
     .vcpu_run = vcpu_run,
+    .vcpu_wake = vcpu_wake,
     .get_reg = get_reg,
     .set_reg = set_reg,
 };

@@ -9,27 +9,22 @@
 #include <string.h>
 #include <time.h>
 #include "backends/para/para.h"
+#include "core/wait.h"
 
-/* Longest single sleep: kicks (hv_vcpu_kick) and console input do not signal our condvar,
- * so a sleeper re-checks them at least this often. */
-#define MAX_SLEEP_NS 10000000ull
+/* Longest single sleep. Kicks and console input wake the futex at once (vcpu_wake); the
+ * bound only limits how long a lost race could delay a re-check. */
+#define MAX_SLEEP_NS 100000000ull
 #define NS_PER_TICK (1000000000ull / HV_TIMEBASE_HZ)
 
 void hvp_wake(struct hvp_vcpu *h)
 {
     __atomic_store_n(&h->vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
-    pthread_mutex_lock(&h->wlock);
-    h->wseq++;
-    pthread_cond_broadcast(&h->wcond);
-    pthread_mutex_unlock(&h->wlock);
+    hv__wake(&h->wake);
 }
 
-static uint64_t wake_seq(struct hvp_vcpu *h)
+static uint32_t wake_seq(struct hvp_vcpu *h)
 {
-    pthread_mutex_lock(&h->wlock);
-    uint64_t s = h->wseq;
-    pthread_mutex_unlock(&h->wlock);
-    return s;
+    return hv__wait_seq(&h->wake);
 }
 
 /* A kick or a VM stop ends any sleep: the hypercall returns and the poll reports it. */
@@ -52,7 +47,7 @@ static void skip_to(struct hvp_vcpu *h, uint64_t deadline, uint64_t now)
 
 /* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none) or a wake-up
  * newer than `seen` arrives; at most MAX_SLEEP_NS. */
-static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint64_t seen)
+static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
 {
     const struct hv_clock *clk = &h->pv->vm->clock;
     uint64_t now = hv__clock_ticks(clk);
@@ -65,16 +60,7 @@ static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint64_t seen)
     uint64_t ns = MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t t = (uint64_t)ts.tv_nsec + ns;
-    ts.tv_sec += (time_t)(t / 1000000000ull);
-    ts.tv_nsec = (long)(t % 1000000000ull);
-    pthread_mutex_lock(&h->wlock);
-    while (h->wseq == seen)
-        if (pthread_cond_timedwait(&h->wcond, &h->wlock, &ts) == ETIMEDOUT)
-            break;
-    pthread_mutex_unlock(&h->wlock);
+    hv__wait(&h->wake, seen, ns);
 }
 
 static int halt(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
@@ -97,7 +83,7 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
      * event that arrives between the guest's own check and this call is not missed. */
     __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
     for (;;) {
-        uint64_t seen = wake_seq(h);
+        uint32_t seen = wake_seq(h);
         hvp_timer_check(h);
         hvp_devices_poll(h);
         if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || interrupted(h))
@@ -136,7 +122,7 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
     if (*error)
         return HV_STEP_OK;
     for (;;) {
-        uint64_t seen = wake_seq(h);
+        uint32_t seen = wake_seq(h);
         hvp_timer_check(h);
         hvp_devices_poll(h);
         for (uint64_t i = 0; i < count; i++)

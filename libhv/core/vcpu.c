@@ -85,8 +85,11 @@ HV_API int hv_vcpu_kick(hv_vcpu *vcpu)
     if (!vcpu)
         return HV_EINVAL;
     atomic_store(&vcpu->kicked, 1);
-    /* exit_request makes the engine poll at the next block boundary. */
+    /* exit_request makes the engine poll at the next block boundary; the wake ends a sleep
+     * in WFI or SCHED_OP block at once. */
     __atomic_store_n(&vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
+    if (vcpu->vm->ops->vcpu_wake)
+        vcpu->vm->ops->vcpu_wake(vcpu);
     return 0;
 }
 

@@ -333,5 +333,17 @@ HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
         return HV_EINVAL;
     if (!vm->serial)
         return HV_ENOTSUP;
-    return hv__chardev_push_input(vm->serial, data, len);
+    int rc = hv__chardev_push_input(vm->serial, data, len);
+    if (rc < 0)
+        return rc;
+    /* A vCPU sleeping in WFI or SCHED_OP block may be waiting for exactly this input. */
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v)
+            continue;
+        __atomic_store_n(&v->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
+        if (vm->ops->vcpu_wake)
+            vm->ops->vcpu_wake(v);
+    }
+    return 0;
 }

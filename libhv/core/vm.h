@@ -25,6 +25,10 @@ struct hv_backend_ops {
     /* Run until an exit for the embedder; `stop_at` is the absolute instret at which to stop
      * with HV_EXIT_BUDGET (UINT64_MAX: none). Fill *exit (reason, pc, details). */
     int (*vcpu_run)(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit);
+    /* End any sleep of the vCPU (WFI, SCHED_OP block/poll) so it re-checks kicks, input and
+     * interrupts. Called from any thread and from signal handlers: async-signal-safe only
+     * (atomics and libhv/core/wait.h). */
+    void (*vcpu_wake)(struct hv_vcpu *vcpu);
     /* Registers beyond x/pc/f (CSRs, privilege). Return HV_ENOENT for unknown ones. */
     int (*get_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val);
     int (*set_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t val);
