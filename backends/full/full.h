@@ -150,6 +150,9 @@ struct hvf_board {
     _Atomic int64_t mtime_off;                 /* mtime = clock ticks + off (mtime writes) */
     struct hvf_hart *harts[HV_MAX_VCPUS];
     struct hvf_uart uart;
+    /* True once a device that can raise MEIP/SEIP (an interrupt controller) is wired:
+     * WFI then never reports HV_EXIT_HALT while external interrupts are enabled. */
+    bool ext_irq_sources;
     /* A board-wide stop (test device / HTIF from any hart): reason + code, 0 = none. */
     _Atomic int stop_reason;
     _Atomic int stop_code;

@@ -172,12 +172,14 @@ static uint64_t next_deadline(struct hvf_hart *h)
     return d;
 }
 
-/* Can anything but the timer make an interrupt pending while this hart sleeps? */
+/* Can anything but the timer make an enabled interrupt pending while this hart sleeps? */
 static bool other_wakers(const struct hvf_hart *h)
 {
-    /* Other harts can send IPIs through the CLINT. No PLIC on this board yet, so no
-     * device interrupt can arrive. */
-    return h->board->vm->cfg.nr_vcpus > 1;
+    /* Other harts can send IPIs through the CLINT; an interrupt controller can raise
+     * MEIP/SEIP (hvf_set_hw_irq wakes the sleeper). */
+    if (h->board->vm->cfg.nr_vcpus > 1)
+        return true;
+    return h->board->ext_irq_sources && (h->mie & (MIP_MEIP | MIP_SEIP));
 }
 
 static void futex_sleep(_Atomic uint32_t *word, uint32_t seen, uint64_t ns)
