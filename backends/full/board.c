@@ -150,6 +150,7 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
         return hv__vm_error(vcpu->vm, HV_ENOTSUP, "full backend: engine %d not available",
                             (int)engine);
     h->exit_set = false;
+    h->stop_at = stop_at;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
     int rc = hv__interp_run(cpu, stop_at);
     memset(exit, 0, sizeof(*exit));

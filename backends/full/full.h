@@ -132,6 +132,7 @@ struct hvf_hart {
     _Atomic uint64_t hw_ip;    /* MSIP, MEIP, SEIP (line) driven by devices, any thread */
     _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
 
+    uint64_t stop_at;          /* the current run's instruction budget end (absolute) */
     struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
     struct hvf_mmio_pending mmio;

@@ -197,6 +197,9 @@ static void skip_to(struct hvf_hart *h, uint64_t deadline, uint64_t now)
     struct hv_cpu *cpu = &h->vcpu->cpu;
     uint64_t ipt = h->board->vm->clock.insns_per_tick ? h->board->vm->clock.insns_per_tick : 1;
     uint64_t skip = (deadline - now) * ipt;
+    /* Never skip past the run's budget: the budget exit must stay exact. */
+    if (h->stop_at > cpu->instret && skip > h->stop_at - cpu->instret)
+        skip = h->stop_at - cpu->instret;
     cpu->instret += skip;
     h->instret_off -= skip;
 }
