@@ -49,6 +49,14 @@ test_main:
     SET_PTE(l0, 8, a1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
     SET_PTE(l0, 9, s0, PTE_V)                     /* pointer at level 0 */
     SET_PTE(l0, 10, s1, PTE_V | PTE_R | PTE_W | PTE_A)   /* D = 0 */
+    la a1, dpage2
+    SET_PTE(l0, 11, a1, PTE_V | PTE_R | PTE_X | PTE_A)   /* code page; l0[12] invalid */
+    li a2, 0xffc
+    add a2, a2, a1
+    li t0, 0x0513                                 /* addi a0, a0, 1 = 0x00150513 split */
+    sh t0, 2(a2)                                  /* over the page end */
+    li t0, 0x4505                                 /* c.li a0, 1 */
+    sh t0, 0(a2)
     la a0, root
     srli a0, a0, 12
     li a1, SATP_SV39
@@ -142,6 +150,19 @@ test_main:
 2:  CHECK_MCAUSE(CAUSE_FETCH_PAGE)
     CHECK_REC(REC_MTVAL, PG(0))
     CHECK_REC(REC_MEPC, PG(0))
+    /* a 32-bit instruction straddling into an unmapped page: mepc = its start, mtval = the
+     * address of the half that faulted; the 16-bit instruction before it runs */
+    li gp, 40
+    CLEAR_TRAPS
+    M_RESUME(3f)
+    li a0, 0
+    li s3, PG(11) + 0xffc
+    jr s3
+3:  CHECK_MCOUNT(1)
+    CHECK_MCAUSE(CAUSE_FETCH_PAGE)
+    CHECK_REC(REC_MEPC, PG(11) + 0xffe)
+    CHECK_REC(REC_MTVAL, PG(12))
+    EXPECT(a0, 1)
     /* superpages */
     li gp, 23
     li s3, 0x40200000
@@ -232,3 +253,4 @@ l1: .fill 512, 8, 0
 l0: .fill 512, 8, 0
 dpage0: .fill 512, 8, 0
 dpage1: .fill 512, 8, 0
+dpage2: .fill 512, 8, 0
