@@ -272,11 +272,31 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
 
 /* ---- poll ----------------------------------------------------------------------------------- */
 
+/* When to poll next. In deterministic mode time is a function of retired instructions, so
+ * the instruction count at which the next enabled timer fires is known: poll exactly
+ * there (the interrupt is then taken at a reproducible and precise point). */
+static uint64_t next_poll(struct hvf_hart *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    uint64_t at = cpu->instret + POLL_SLICE;
+    const struct hv_clock *clk = &h->board->vm->clock;
+    if (!clk->deterministic)
+        return at;
+    uint64_t deadline = next_deadline(h), now = hvf_mtime(h->board);
+    if (deadline == UINT64_MAX || deadline <= now)
+        return at;
+    uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : 1;
+    uint64_t delta = deadline - now;
+    if (delta < POLL_SLICE / ipt)
+        at = cpu->instret + delta * ipt - (hv__vm_instructions(h->board->vm) % ipt);
+    return at;
+}
+
 int hvf_poll(struct hv_cpu *cpu)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    cpu->poll_at = cpu->instret + POLL_SLICE;
+    cpu->poll_at = next_poll(h);
     if (atomic_exchange(&h->vcpu->kicked, 0))
         return hvf_exit(h, HV_EXIT_KICK, 0);
     int stop = atomic_load(&h->board->stop_reason);
