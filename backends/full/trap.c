@@ -217,7 +217,8 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
             cpu->exit_request = 1;      /* deliver it at the next block boundary */
             return HV_STEP_OK;
         }
-        if (atomic_load(&h->vcpu->kicked) || atomic_load(&h->board->stop_reason)) {
+        if (atomic_load(&h->vcpu->kicked) || atomic_load(&h->board->stop_reason) ||
+            hv__vcpu_deadline_due(h->vcpu)) {
             cpu->exit_request = 1;      /* WFI completes; poll reports the exit */
             return HV_STEP_OK;
         }
@@ -302,6 +303,8 @@ int hvf_poll(struct hv_cpu *cpu)
     int stop = atomic_load(&h->board->stop_reason);
     if (stop)
         return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
+    if (hv__vcpu_deadline_fire(h->vcpu))
+        return hvf_exit(h, HV_EXIT_DEADLINE, 0);
     int irq = hvf_pending_irq(h);
     if (irq >= 0)
         return enter_trap(h, CAUSE_INTERRUPT | (uint64_t)irq, 0);

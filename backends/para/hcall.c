@@ -49,7 +49,7 @@ static int base_impl_ver(struct call *c, uint64_t *j) { return ret(c, 0, HV_VERS
 static int base_zero(struct call *c, uint64_t *j) { return ret(c, 0, 0); }
 static int base_probe(struct call *c, uint64_t *j)
 {
-    return ret(c, 0, find_ext(c->a[0]) ? 1 : 0);
+    return ret(c, 0, find_ext(c->a[0]) || hv__hypercall_has_handler(c->h->pv->vm, c->a[0]));
 }
 
 static const struct fn_desc base_fns[] = {
@@ -354,9 +354,22 @@ static int to_embedder(struct call *c)
     return EXIT;
 }
 
+/* The embedder's handlers (hv_vm_set_hypercall_handler) come first when they apply. */
+static bool embedder_claims(struct call *c, bool builtin)
+{
+    struct hv_hypercall hc = { .eid = c->eid, .fid = c->fid };
+    memcpy(hc.args, c->a, sizeof(hc.args));
+    if (!hv__hypercall_embedder(c->h->vcpu, &hc, builtin))
+        return false;
+    ret(c, hc.ret_error, hc.ret_value);
+    return true;
+}
+
 static int dispatch(struct call *c, uint64_t *jump_to)
 {
     const struct ext_desc *x = find_ext(c->eid);
+    if (embedder_claims(c, x != NULL))
+        return DONE;
     if (!x) {
         if (c->batch)
             return ret(c, HVP_SBI_ERR_NOT_SUPPORTED, 0);

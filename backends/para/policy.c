@@ -269,6 +269,8 @@ static int poll(struct hv_cpu *cpu)
     int stop = atomic_load(&h->pv->stop_reason);
     if (stop)
         return hvp_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
+    if (hv__vcpu_deadline_fire(h->vcpu))
+        return hvp_exit(h, HV_EXIT_DEADLINE, 0);
     hvp_timer_check(h);
     if (++h->polls % DEVICE_POLL_EVERY == 0)
         hvp_devices_poll(h);

@@ -30,7 +30,8 @@ static uint32_t wake_seq(struct hvp_vcpu *h)
 /* A kick or a VM stop ends any sleep: the hypercall returns and the poll reports it. */
 static bool interrupted(struct hvp_vcpu *h)
 {
-    return atomic_load(&h->vcpu->kicked) || atomic_load(&h->pv->stop_reason);
+    return atomic_load(&h->vcpu->kicked) || atomic_load(&h->pv->stop_reason) ||
+           hv__vcpu_deadline_due(h->vcpu);
 }
 
 /* Deterministic mode: an idle vCPU fast-forwards its instruction count (the clock source)

@@ -163,6 +163,123 @@ struct hv_stats {
 };
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 
+/* All general state of a vCPU at once (hv_vcpu_get_regs / hv_vcpu_set_regs). fcsr is
+ * fflags | frm << 5; priv is the privilege level (0 U, 1 S, 3 M; always 0 on para). */
+struct hv_regs {
+    uint64_t x[32];          /* x[0] reads 0; writes to it are ignored */
+    uint64_t pc;
+    uint64_t f[32];          /* raw 64-bit patterns (singles NaN-boxed) */
+    uint64_t fcsr;
+    uint64_t priv;
+};
+
+/* Read/write every register of struct hv_regs in one call. Only while the vCPU is not
+ * running (HV_EBUSY). set_regs validates priv first (HV_EINVAL: nothing is changed). */
+HV_API int hv_vcpu_get_regs(hv_vcpu *vcpu, struct hv_regs *regs);
+HV_API int hv_vcpu_set_regs(hv_vcpu *vcpu, const struct hv_regs *regs);
+
+/* ---- Embedding hooks: breakpoints, deadlines, hypercall handlers, virtual memory ------- */
+
+#define HV_MAX_BREAKPOINTS 64
+
+/* Breakpoints: hv_vcpu_run returns HV_EXIT_BREAKPOINT with exit.pc = `pc` BEFORE the
+ * instruction at guest-virtual address `pc` executes (no guest memory is patched, so the
+ * guest cannot see or overwrite them). Running again executes that instruction: a
+ * breakpoint at the pc a run starts from is stepped over once when the previous exit was
+ * that breakpoint (gdb's step-over); hitting it again later stops again. Setting an
+ * existing breakpoint is a no-op; at most HV_MAX_BREAKPOINTS per vCPU (HV_ELIMIT beyond);
+ * clearing one that is not set gives HV_ENOENT. Per vCPU; only while it is not running
+ * (HV_EBUSY). Both backends, every engine. Single-stepping is hv_vcpu_run(vcpu, 1, &exit)
+ * (HV_EXIT_BUDGET after exactly one instruction, or an earlier exit). */
+HV_API int hv_vcpu_set_breakpoint(hv_vcpu *vcpu, uint64_t pc);
+HV_API int hv_vcpu_clear_breakpoint(hv_vcpu *vcpu, uint64_t pc);
+
+#define HV_DEADLINE_NONE UINT64_MAX
+
+/* Virtual time since the VM was created, in ns (the clock the guest sees as mtime/time,
+ * host time or, in deterministic mode, derived from retired instructions). Thread-safe. */
+HV_API uint64_t hv_vm_clock_ns(hv_vm *vm);
+
+/* Time budget: hv_vcpu_run returns HV_EXIT_DEADLINE once hv_vm_clock_ns() >= virtual_ns.
+ * Checked when the engine polls (at least every few thousand instructions, and while the
+ * vCPU sleeps in WFI / SCHED_OP block), so the exit comes slightly after the deadline; pc
+ * is exact (the next instruction to execute). One-shot: cleared when it fires.
+ * HV_DEADLINE_NONE disarms it. Only while the vCPU is not running (HV_EBUSY). */
+HV_API int hv_vcpu_set_deadline(hv_vcpu *vcpu, uint64_t virtual_ns);
+
+/* Translate a guest-virtual address as the vCPU's next data access would see it, without
+ * side effects (no A/D updates, no TLB fill, no permission checks: a debugger's view):
+ * through satp when paging is on (full backend, S/U-mode or MPRV not considered), else
+ * identity (M-mode, para). HV_EFAULT if unmapped. Only while the vCPU is not running. */
+HV_API int hv_vcpu_translate(hv_vcpu *vcpu, uint64_t va, uint64_t *pa);
+
+/* Copy between host buffers and guest memory at guest-VIRTUAL addresses (page by page
+ * through hv_vcpu_translate). HV_EFAULT (nothing or a prefix copied) if a page is not
+ * mapped. Writes drop cached translations of the code they overwrite. */
+HV_API int hv_vcpu_mem_read(hv_vcpu *vcpu, uint64_t va, void *buf, size_t len);
+HV_API int hv_vcpu_mem_write(hv_vcpu *vcpu, uint64_t va, const void *buf, size_t len);
+
+/* A guest hypercall (para backend: ECALL with the SBI convention, a7 = eid, a6 = fid). */
+struct hv_hypercall {
+    uint64_t eid, fid;
+    uint64_t args[6];        /* a0..a5 */
+    int64_t ret_error;       /* set by a handler that claims the call: returned in a0 */
+    uint64_t ret_value;      /* returned in a1 */
+};
+
+/* Hypercall handler, called on the vCPU thread while the vCPU counts as running (use the
+ * arguments in `call`, guest memory through hv_vm_mem_*; register calls give HV_EBUSY).
+ * Return 1 to claim the call (after setting ret_error / ret_value; the guest continues
+ * after its ecall), 0 to decline (the next handler, the built-in implementation or an
+ * HV_EXIT_HYPERCALL decides). Handlers must not block for long and must not call
+ * hv_vcpu_run. */
+typedef int (*hv_hypercall_fn)(void *opaque, hv_vcpu *vcpu, struct hv_hypercall *call);
+
+#define HV_HYPERCALL_ANY UINT64_MAX     /* eid: a catch-all handler */
+#define HV_MAX_HYPERCALL_HANDLERS 16
+enum hv_hypercall_flags {
+    /* Also call the handler for an extension libhv implements itself (BASE, TIME, SRST,
+     * DBCN, the para extension), before the built-in implementation. */
+    HV_HYPERCALL_OVERRIDE = 1
+};
+
+/* Register (fn != NULL, replacing any handler for the same eid) or remove (fn == NULL) the
+ * embedder's handler for extension `eid` (para backend only; HV_ENOTSUP on full). Order
+ * for a call: the eid's own handler, then the HV_HYPERCALL_ANY handler, then libhv's
+ * built-in implementation, then HV_EXIT_HYPERCALL. A handler is consulted for an eid libhv
+ * implements only with HV_HYPERCALL_OVERRIDE; without it, it serves only eids libhv does
+ * not know. BASE probe_extension reports eids that have their own handler as present. Handlers
+ * are also called for the entries of a MULTICALL batch. Only while no vCPU runs (HV_EBUSY);
+ * at most HV_MAX_HYPERCALL_HANDLERS (HV_ELIMIT). `opaque` must outlive the handler. */
+HV_API int hv_vm_set_hypercall_handler(hv_vm *vm, uint64_t eid, hv_hypercall_fn fn,
+                                       void *opaque, unsigned flags);
+
+/* ---- GDB remote stub ------------------------------------------------------------------ */
+
+/* A GDB remote-serial-protocol server for one VM, listening on 127.0.0.1 only (it gives
+ * full control of the guest: never expose it). It drives the VM's vCPUs itself (creating
+ * those not created yet), one gdb thread per vCPU; memory is addressed guest-virtually.
+ * The library prints nothing: use hv_gdb_port() to tell the user where to connect.
+ *
+ * hv_gdb_open: `listen` is "PORT" or "127.0.0.1:PORT"; port 0 picks a free port. */
+typedef struct hv_gdb hv_gdb;
+HV_API int hv_gdb_open(hv_vm *vm, const char *listen, hv_gdb **out);
+
+/* The TCP port the stub listens on. */
+HV_API int hv_gdb_port(const hv_gdb *gdb);
+
+/* Run the VM under the debugger on the calling thread until the guest stops for good
+ * (power-off, reboot, crash, unhandled fault, halt, unhandled MMIO, internal error) or gdb
+ * kills it ('k': exit.reason = HV_EXIT_KICK). With `wait` non-zero the guest does not run
+ * before gdb has connected (it is stopped at its first instruction); otherwise it runs at
+ * once and gdb may attach (and detach, resuming the guest) at any time. Ctrl-C in gdb
+ * stops the guest. Unclaimed hypercalls are answered NOT_SUPPORTED. Returns 0 with the
+ * final exit in *exit, or a negative code (socket errors). */
+HV_API int hv_gdb_serve(hv_gdb *gdb, int wait, struct hv_exit *exit);
+
+/* Close the sockets and free the stub. NULL is accepted. Not while hv_gdb_serve runs. */
+HV_API void hv_gdb_close(hv_gdb *gdb);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
     }
     v->vm = vm;
     v->id = id;
+    v->deadline_ns = UINT64_MAX;
     hv__cpu_reset(&v->cpu, 0);
     int rc = vm->ops->vcpu_init(v);
     if (rc < 0) {
@@ -66,7 +67,22 @@ HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit)
         uint64_t stop_at = budget ? vcpu->cpu.instret + budget : UINT64_MAX;
         if (budget && stop_at < vcpu->cpu.instret)
             stop_at = UINT64_MAX;
+        /* Breakpoints (cpu.h): resuming from one executes the instruction it stopped at.
+         * skip stays armed until an engine has considered an instruction, so exits that
+         * come before that (a kick at the first poll) do not lose the step-over. */
+        struct hv_cpu_debug *dbg = &vcpu->cpu.dbg;
+        dbg->hit = false;
+        if (dbg->skip && dbg->skip_pc != vcpu->cpu.pc)
+            dbg->skip = false;
         rc = vm->ops->vcpu_run(vcpu, stop_at, exit);
+        /* Engines stop before a breakpoint the way they stop at stop_at. */
+        if (rc == 0 && dbg->hit && exit->reason == HV_EXIT_BUDGET) {
+            exit->reason = HV_EXIT_BREAKPOINT;
+            exit->pc = vcpu->cpu.pc;
+            dbg->skip = true;
+            dbg->skip_pc = vcpu->cpu.pc;
+        }
+        dbg->hit = false;
     }
     if (rc == 0) {
         vcpu->stats.exits++;

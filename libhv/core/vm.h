@@ -49,6 +49,15 @@ struct hv_vm {
     atomic_int running;              /* vCPUs inside hv_vcpu_run */
     pthread_mutex_t lock;            /* map changes, vCPU creation */
     char last_error[HV__ERRLEN];
+    /* Embedder hypercall handlers (hv_vm_set_hypercall_handler), changed only while no
+     * vCPU runs; backends consult them through hv__hypercall_embedder(). */
+    struct hv__hcall_handler {
+        uint64_t eid;
+        hv_hypercall_fn fn;
+        void *opaque;
+        unsigned flags;
+    } hcall[HV_MAX_HYPERCALL_HANDLERS];
+    unsigned nr_hcall;
 };
 
 struct hv_vcpu {
@@ -60,7 +69,31 @@ struct hv_vcpu {
     atomic_int kicked;
     struct hv_stats stats;
     struct hv_exit last_exit;        /* to complete MMIO reads / hypercalls on re-entry */
+    uint64_t deadline_ns;            /* hv_vcpu_set_deadline; UINT64_MAX: none */
 };
+
+/* Time budget (hv_vcpu_set_deadline). Backends call hv__vcpu_deadline_fire() in their poll
+ * hook (true once: exit with HV_EXIT_DEADLINE) and treat hv__vcpu_deadline_due() like a
+ * kick in their sleep loops (WFI, SCHED_OP block) so a sleeping vCPU reaches the poll. */
+static inline bool hv__vcpu_deadline_due(const struct hv_vcpu *v)
+{
+    return v->deadline_ns != UINT64_MAX && hv__clock_ns(&v->vm->clock) >= v->deadline_ns;
+}
+
+static inline bool hv__vcpu_deadline_fire(struct hv_vcpu *v)
+{
+    if (!hv__vcpu_deadline_due(v))
+        return false;
+    v->deadline_ns = UINT64_MAX;
+    return true;
+}
+
+/* Offer a guest hypercall to the embedder's handlers (hv_vm_set_hypercall_handler) in
+ * their documented order; `builtin` says whether libhv implements call->eid itself.
+ * Returns true when a handler claimed it (call->ret_error / ret_value are the answer). */
+bool hv__hypercall_embedder(struct hv_vcpu *v, struct hv_hypercall *call, bool builtin);
+/* Has the embedder a handler that answers eid (for BASE probe_extension)? */
+bool hv__hypercall_has_handler(const struct hv_vm *vm, uint64_t eid);
 
 /* Record a formatted error on the VM and return `code`. */
 int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)

@@ -98,6 +98,43 @@ struct hv_engine_hooks {
     void (*code_write)(struct hv_cpu *cpu, uintptr_t host_addr, unsigned len);
 };
 
+/* ---- breakpoints: the contract between the core and every engine ----------------------
+ * The core (hv_vcpu_set_breakpoint) keeps a small unsorted set of guest-VIRTUAL pcs here and
+ * only changes it while the vCPU is stopped. An engine honours it like this:
+ *  - Before executing an instruction whose pc is in bp[0..nr_bp) the engine stops WITHOUT
+ *    executing it: cpu->pc = that pc, instret unchanged, dbg.hit = true, and the engine's
+ *    run function returns as if stop_at had been reached (HV_STEP_OK). Backends report
+ *    HV_STEP_OK as HV_EXIT_BUDGET; the core turns that into HV_EXIT_BREAKPOINT when hit is
+ *    set. A block must therefore end before a breakpointed pc (the interpreter executes
+ *    only the instructions of a cached block that precede it; a translator checks the set
+ *    when building a block and ends the block there, see `gen`).
+ *  - Step-over: when skip is set, the FIRST instruction the engine considers in this run
+ *    is not checked if its pc == skip_pc (resuming from a breakpoint executes it). The
+ *    engine clears skip once it has considered that first instruction, whatever its pc
+ *    (an interrupt taken at the start of the run means the handler runs first, and coming
+ *    back to skip_pc stops again, as in gdb).
+ *  - The check happens after the poll at a block boundary (interrupts are entered first).
+ *  - gen is bumped on every change of the set: an engine that bakes breakpoint checks into
+ *    cached/translated code drops that code when gen differs from the value it was built
+ *    with. nr_bp == 0 must cost at most one compare per block. */
+#define HV_CPU_MAX_BREAKPOINTS 64
+struct hv_cpu_debug {
+    uint64_t bp[HV_CPU_MAX_BREAKPOINTS];
+    uint32_t nr_bp;
+    uint32_t gen;
+    uint64_t skip_pc;
+    bool skip;
+    bool hit;
+};
+
+static inline bool hv__cpu_is_breakpoint(const struct hv_cpu_debug *d, uint64_t pc)
+{
+    for (uint32_t i = 0; i < d->nr_bp; i++)
+        if (d->bp[i] == pc)
+            return true;
+    return false;
+}
+
 struct hv_cpu {
     uint64_t x[32];             /* x[0] is always 0 when observed */
     uint64_t pc;
@@ -124,6 +161,8 @@ struct hv_cpu {
     const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
     uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
                                    stores by other harts break the reservation */
+    /* Debugger breakpoints (hv_vcpu_set_breakpoint), additive; see "breakpoints" above. */
+    struct hv_cpu_debug dbg;
 };
 
 /* Record an exception; returns HV_STEP_TRAP for convenient `return hv__cpu_raise(...)`. */
@@ -205,7 +244,8 @@ void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page);
 /* ---- engines ---------------------------------------------------------------------------- */
 
 /* Reference interpreter: run until policy->poll or a hook returns HV_STEP_EXIT, or until
- * instret reaches `stop_at` (exact). Returns HV_STEP_EXIT or HV_STEP_OK (stop_at reached).
+ * instret reaches `stop_at` (exact). Returns HV_STEP_EXIT or HV_STEP_OK (stop_at reached,
+ * or stopped before a breakpoint with cpu->dbg.hit set: see "breakpoints" above).
  * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini. */
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
 void hv__interp_fini(struct hv_cpu *cpu);

@@ -1007,10 +1007,37 @@ static int exec_single(struct hv_cpu *cpu, const bool *stale)
     return exec(cpu, &in, 1, stale);
 }
 
+/* ---- breakpoints (cpu.h's contract) ------------------------------------------------------ */
+
+#define STEP_BREAK 3                    /* step_block: stopped before a breakpoint */
+
+/* Must the engine stop before the instruction at cpu->pc? Consumes the one-shot step-over. */
+static bool bp_stop_here(struct hv_cpu *cpu)
+{
+    struct hv_cpu_debug *d = &cpu->dbg;
+    bool skip = d->skip && d->skip_pc == cpu->pc;
+    d->skip = false;
+    return !skip && hv__cpu_is_breakpoint(d, cpu->pc);
+}
+
+/* Instructions of a block (starting at cpu->pc, whose first instruction was already
+ * checked) that run before the next breakpointed pc. Blocks are straight-line code up to
+ * their last instruction, so the pcs follow from the lengths. */
+static unsigned bp_limit(const struct hv_cpu *cpu, const struct hv_insn *in, unsigned n)
+{
+    uint64_t pc = cpu->pc + in[0].len;
+    for (unsigned i = 1; i < n; pc += in[i].len, i++)
+        if (hv__cpu_is_breakpoint(&cpu->dbg, pc))
+            return i;
+    return n;
+}
+
 static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
 {
     static const bool no_stale;
     uint64_t pc = cpu->pc;
+    if (cpu->dbg.nr_bp && bp_stop_here(cpu))
+        return STEP_BREAK;
     if (!eng || (pc & 1))
         return exec_single(cpu, &no_stale);
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
@@ -1029,7 +1056,10 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     if (!b)
         return exec_single(cpu, &no_stale);
     eng->stale = false;
-    return exec(cpu, b->insn, b->n < budget ? b->n : (unsigned)budget, &eng->stale);
+    unsigned n = b->n < budget ? b->n : (unsigned)budget;
+    if (cpu->dbg.nr_bp)
+        n = bp_limit(cpu, b->insn, n);
+    return exec(cpu, b->insn, n, &eng->stale);
 }
 
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
@@ -1047,6 +1077,10 @@ int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
                 return HV_STEP_OK;
         }
         int r = step_block(cpu, eng, stop_at - cpu->instret);
+        if (r == STEP_BREAK) {
+            cpu->dbg.hit = true;
+            return HV_STEP_OK;
+        }
         if (r == HV_STEP_TRAP)
             r = cpu->policy->take_trap(cpu);
         if (r == HV_STEP_EXIT)
