@@ -1,10 +1,11 @@
 /* libhv para backend — PV devices: the generic device table behind start-info's device
  * list and RING_CONNECT, and the console front-end (a one-page byte ring pair, pre-connected
- * at boot like Xen's console, plus the DBCN path). Block and net front-ends plug into the
- * same table through struct hvp_dev_ops. Rings live in guest memory: every index read from
+ * at boot like Xen's console, plus the DBCN path). Block (blkback.c) and net (netback.c)
+ * plug into the same table through struct hvp_dev_ops. Rings live in guest memory: every index read from
  * them is checked before it is used, a violation is logged and the ring resynchronised. */
 #include <string.h>
 #include "backends/para/para.h"
+#include "dev/net.h"
 
 void hvp_console_out(struct hvp_vm *pv, const void *buf, size_t len)
 {
@@ -134,7 +135,7 @@ static const struct hvp_dev_ops console_ops = {
 
 /* ---- the device table -------------------------------------------------------------------- */
 
-static void publish(struct hvp_vm *pv, const struct hvp_dev *d)
+void hvp_device_publish(struct hvp_vm *pv, const struct hvp_dev *d)
 {
     struct hvp_dev_info *di = &pv->start.devices[d->id];
     di->type = d->ops->type;
@@ -148,7 +149,7 @@ static void publish(struct hvp_vm *pv, const struct hvp_dev *d)
         di->flags &= ~HVP_DEVF_CONNECTED;
 }
 
-static struct hvp_dev *add_device(struct hvp_vm *pv, const struct hvp_dev_ops *ops)
+struct hvp_dev *hvp_device_add(struct hvp_vm *pv, const struct hvp_dev_ops *ops)
 {
     if (pv->nr_devs >= HVP_MAX_DEVICES)
         return NULL;
@@ -163,7 +164,7 @@ static struct hvp_dev *add_device(struct hvp_vm *pv, const struct hvp_dev_ops *o
 
 int hvp_devices_init(struct hvp_vm *pv, char *err, size_t errlen)
 {
-    struct hvp_dev *con = add_device(pv, &console_ops);
+    struct hvp_dev *con = hvp_device_add(pv, &console_ops);
     if (!con)
         return hv__errf(err, errlen, HV_EINTERNAL, "para: device table full");
     /* The console is connected before the guest runs (its first output needs no set-up):
@@ -179,15 +180,24 @@ int hvp_devices_init(struct hvp_vm *pv, char *err, size_t errlen)
     con->ring_gpa = pv->console_gpa;
     con->order = 0;
     con->port = port;
-    publish(pv, con);
-    return 0;
+    hvp_device_publish(pv, con);
+    /* Disks, then NICs (two entries each: tx, rx), in configuration order. */
+    int rc = hvp_blkback_init(pv, err, errlen);
+    if (rc < 0)
+        return rc;
+    return hvp_netback_init(pv, err, errlen);
 }
 
 void hvp_devices_fini(struct hvp_vm *pv)
 {
-    for (unsigned i = 0; i < pv->nr_devs; i++)
+    for (unsigned i = 0; i < pv->nr_devs; i++) {
+        if (pv->devs[i].ops->fini)
+            pv->devs[i].ops->fini(&pv->devs[i]);
         pthread_mutex_destroy(&pv->devs[i].lock);
+    }
     pv->nr_devs = 0;
+    hv__net_destroy(pv->net);           /* every NIC was closed by its fini above */
+    pv->net = NULL;
 }
 
 void hvp_devices_poll(struct hvp_vcpu *h)
@@ -228,7 +238,9 @@ int hvp_ring_connect(struct hvp_vcpu *h, const uint64_t *a)
         d->ring_gpa = gpa;
         d->order = (uint32_t)order;
         d->port = (uint32_t)port;
-        publish(pv, d);
+        if (d->ops->connect)
+            d->ops->connect(pv, d);
+        hvp_device_publish(pv, d);
         pthread_mutex_unlock(&d->lock);
     }
     pthread_mutex_unlock(&pv->lock);

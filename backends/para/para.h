@@ -36,6 +36,10 @@ struct hvp_dev_ops {
     void (*poll)(struct hvp_vcpu *h, struct hvp_dev *d);
     /* Can the host side raise the device's port asynchronously (input)? May be NULL. */
     bool (*can_wake)(struct hvp_vm *pv, const struct hvp_dev *d);
+    /* RING_CONNECT succeeded (d->lock held): reset the back-end's ring state. May be NULL. */
+    void (*connect)(struct hvp_vm *pv, struct hvp_dev *d);
+    /* VM teardown: free d->priv. May be NULL. */
+    void (*fini)(struct hvp_dev *d);
 };
 
 struct hvp_dev {
@@ -45,6 +49,20 @@ struct hvp_dev {
     uint32_t order;
     uint32_t port;
     pthread_mutex_t lock;           /* serialises ring service between vCPUs */
+    /* Generic rings (block, net; ring.c): the back-end's private indices, never read back
+     * from guest memory, and the broken flag set by a protocol violation (cleared by the
+     * next RING_CONNECT). */
+    uint32_t req_cons, rsp_prod;
+    bool broken;
+    void *priv;                     /* front-end state (blkback.c, netback.c) */
+};
+
+/* The back-end's view of a connected generic ring (ring.c). */
+struct hvp_bring {
+    struct hvp_ring_hdr *hdr;
+    uint8_t *slots;
+    uint32_t nr;                    /* slots, a power of two */
+    uint32_t slot_size;
 };
 
 /* ---- per VM ----------------------------------------------------------------------------- */
@@ -61,6 +79,7 @@ struct hvp_vm {
     uint16_t virq[HV_MAX_VCPUS][HVP_NR_VIRQS];    /* bound port or 0 */
     struct hvp_dev devs[HVP_MAX_DEVICES];
     unsigned nr_devs;
+    struct hv_net *net;             /* this VM's network fabric (NICs), NULL without NICs */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
@@ -155,5 +174,34 @@ int hvp_ring_connect(struct hvp_vcpu *h, const uint64_t *a);
 void hvp_devices_poll(struct hvp_vcpu *h);
 /* Console output of the guest (DBCN and the console ring). */
 void hvp_console_out(struct hvp_vm *pv, const void *buf, size_t len);
+/* Append a device to the table (before the guest runs); NULL when full. */
+struct hvp_dev *hvp_device_add(struct hvp_vm *pv, const struct hvp_dev_ops *ops);
+/* Copy a device's connection state into start-info's device list. */
+void hvp_device_publish(struct hvp_vm *pv, const struct hvp_dev *d);
+
+/* ring.c: the generic request/response ring, back-end side (Xen ring.h semantics). */
+bool hvp_ring_map(struct hvp_vm *pv, const struct hvp_dev *d, uint32_t slot_size,
+                  struct hvp_bring *r);
+/* Requests published and not yet consumed; -1 if req_prod is not within one ring of
+ * req_cons (a protocol violation: the caller breaks the device). */
+int64_t hvp_ring_pending(const struct hvp_dev *d, const struct hvp_bring *r);
+static inline void *hvp_ring_slot(const struct hvp_bring *r, uint32_t idx)
+{
+    return r->slots + (size_t)(idx & (r->nr - 1)) * r->slot_size;
+}
+/* Nothing left: ask for a notification at the next request (req_event = cons + 1), then
+ * re-check; true if requests arrived meanwhile. */
+bool hvp_ring_final_check(struct hvp_dev *d, const struct hvp_bring *r);
+/* Publish responses produced since old_rsp_prod; true if the guest asked to be notified. */
+bool hvp_ring_push(struct hvp_vm *pv, struct hvp_dev *d, const struct hvp_bring *r,
+                   uint32_t old_rsp_prod);
+/* Mark the device broken (logged once); it ignores its ring until reconnected. */
+void hvp_ring_break(struct hvp_vm *pv, struct hvp_dev *d, const char *why);
+/* The generic connect hook: back-end indices to 0, req_event = 1, not broken. */
+void hvp_ring_reset(struct hvp_vm *pv, struct hvp_dev *d);
+
+/* blkback.c / netback.c: add the VM's disks / NICs to the device table. */
+int hvp_blkback_init(struct hvp_vm *pv, char *err, size_t errlen);
+int hvp_netback_init(struct hvp_vm *pv, char *err, size_t errlen);
 
 #endif

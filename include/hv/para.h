@@ -19,7 +19,7 @@
 /* major << 16 | minor. A guest checks start_info.abi_version >> 16 == HVP_ABI_MAJOR; a new
  * minor only adds (functions, fields in reserved space, device types). */
 #define HVP_ABI_MAJOR 1u
-#define HVP_ABI_MINOR 0u
+#define HVP_ABI_MINOR 1u           /* 1.1: block and net devices */
 #define HVP_ABI_VERSION ((HVP_ABI_MAJOR << 16) | HVP_ABI_MINOR)
 
 /* ---- SBI error codes (sbiret.error) ------------------------------------------------------ */
@@ -184,6 +184,7 @@ struct hvp_shared_info {
 
 #define HVP_DEVF_CONNECTED 1u               /* ring and port already set up (console) */
 #define HVP_DEVF_READONLY  2u               /* block: writes fail */
+#define HVP_DEVF_NET_RX    4u               /* net: this entry is the NIC's rx ring */
 
 struct hvp_dev_info {
     uint16_t type;              /* HVP_DEV_* */
@@ -192,7 +193,8 @@ struct hvp_dev_info {
     uint64_t ring_gpa;          /* connected: the ring; else 0 */
     uint32_t ring_order;        /* ring size = 4096 << order bytes */
     uint32_t event_port;        /* connected: the port both sides notify; else 0 */
-    uint64_t param[2];          /* block: sectors, sector size; net: MAC (low 48 bits) */
+    uint64_t param[2];          /* block: sectors, sector size; net: MAC (low 48 bits,
+                                   first byte in bits 0..7), NIC index */
 };
 
 struct hvp_start_info {
@@ -266,7 +268,7 @@ struct hvp_console_ring {
     uint32_t out_cons, out_prod;
 };
 
-/* Block device requests (implemented by a later minor version; layout fixed now). */
+/* Block device requests (ABI 1.1). Every request gets one response, in request order. */
 #define HVP_BLK_OP_READ    0u
 #define HVP_BLK_OP_WRITE   1u
 #define HVP_BLK_OP_FLUSH   2u       /* durable on the host before the response */
@@ -284,9 +286,9 @@ struct hvp_blk_seg {
 struct hvp_blk_req {
     uint64_t id;                /* echoed in the response */
     uint8_t op;
-    uint8_t nr_segments;        /* 0..HVP_BLK_MAX_SEGS (0 for FLUSH) */
+    uint8_t nr_segments;        /* READ/WRITE: 1..HVP_BLK_MAX_SEGS; FLUSH/DISCARD: ignored */
     uint16_t pad0;
-    uint32_t pad1;
+    uint32_t discard_sectors;   /* DISCARD: sectors from `sector` (1.1; was padding) */
     uint64_t sector;            /* 512-byte units */
     struct hvp_blk_seg seg[HVP_BLK_MAX_SEGS];
 };
@@ -300,8 +302,13 @@ union hvp_blk_slot {
     struct hvp_blk_rsp rsp;
 };
 
-/* Network: a tx ring and an rx ring per NIC (two RING_CONNECTs, ids 2n and 2n+1). */
-#define HVP_NET_F_MORE 1u           /* frame continues in the next request */
+/* Network (ABI 1.1): a tx ring and an rx ring per NIC, two consecutive device entries of
+ * type NET (tx first; the rx entry has HVP_DEVF_NET_RX), each RING_CONNECTed with its own
+ * port. Every request gets one response, in request order. */
+#define HVP_NET_F_MORE 1u           /* tx: frame continues in the next request */
+#define HVP_NET_OK      0
+#define HVP_NET_EIO    (-1)         /* buffer not in RAM, bad length, frame not sent */
+#define HVP_NET_E2BIG  (-2)         /* rx: frame larger than the buffer (frame dropped) */
 struct hvp_net_req {
     uint64_t id;
     uint64_t gpa;               /* tx: frame bytes; rx: empty buffer */
