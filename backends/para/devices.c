@@ -1,8 +1,9 @@
 /* libhv para backend — PV devices: the generic device table behind start-info's device
  * list and RING_CONNECT, and the console front-end (a one-page byte ring pair, pre-connected
  * at boot like Xen's console, plus the DBCN path). Block (blkback.c) and net (netback.c)
- * plug into the same table through struct hvp_dev_ops. Rings live in guest memory: every index read from
- * them is checked before it is used, a violation is logged and the ring resynchronised. */
+ * plug into the same table through struct hvp_dev_ops. Rings live in guest memory: every
+ * index read from them is checked before it is used, a violation is logged and the ring
+ * resynchronised. */
 #include <string.h>
 #include "backends/para/para.h"
 #include "dev/net.h"
