@@ -86,6 +86,9 @@ enum hv_log_level { HV_LOG_ERROR = 0, HV_LOG_WARN = 1, HV_LOG_INFO = 2, HV_LOG_D
 
 /* Logging callback. Called from whatever thread logs; `msg` has no trailing newline and is
  * valid only during the call. The library never writes to stdout/stderr itself. */
+#define HV_TRACE_IN_ASM 1u
+#define HV_TRACE_OUT_ASM 2u
+
 typedef void (*hv_log_fn)(void *opaque, enum hv_log_level level, const char *msg);
 
 #define HV_MAX_VCPUS 8
@@ -126,6 +129,9 @@ struct hv_config {
     hv_log_fn log;
     void *log_opaque;
     enum hv_log_level log_level; /* messages above this level are not formatted; default WARN */
+    /* Translator tracing (HV_TRACE_* flags, default 0): each translated block's guest code
+     * (in_asm) and/or generated host code (out_asm) is logged at HV_LOG_INFO. */
+    unsigned trace;
 
     void *owned_;              /* private: storage owned by hv_config_from_xml() */
 };

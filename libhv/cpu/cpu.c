@@ -34,6 +34,8 @@ void hv__cpu_tlb_flush(struct hv_cpu *cpu)
         cpu->tlb[i].tag[HV_ACC_EXEC] = HV_TLB_INVALID;
         cpu->tlb[i].addend = 0;
     }
+    if (cpu->engine_hooks && cpu->engine_hooks->tlb_flushed)
+        cpu->engine_hooks->tlb_flushed(cpu);
 }
 
 void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)

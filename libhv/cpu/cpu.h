@@ -87,6 +87,14 @@ struct hv_cpu_policy {
      * writes_fp_state is true (the instruction may write f registers or fflags) mark FS
      * Dirty. Added by the interpreter (additive). */
     int (*fp_check)(struct hv_cpu *cpu, bool writes_fp_state);
+    /* Direct guest-physical memory for the translator (added by the translator, additive).
+     * When direct_host is non-NULL, guest virtual == guest physical for every data access
+     * and [direct_base_gpa, direct_base_gpa + direct_size) is RAM at direct_host: generated
+     * code bounds-checks the address and accesses host memory without the soft-TLB; anything
+     * outside the window takes the slow path (tlb_fill, mmio). The interpreter ignores these
+     * fields and keeps using tlb_fill (same results, slower). */
+    uint64_t direct_base_gpa, direct_size;
+    uint8_t *direct_host;
 };
 
 /* Engine side of self-modifying-code detection (see cpu.c). An engine that caches decoded
@@ -96,6 +104,9 @@ struct hv_cpu_policy {
 struct hv_engine_hooks {
     bool (*is_code_page)(struct hv_cpu *cpu, uintptr_t host_page);
     void (*code_write)(struct hv_cpu *cpu, uintptr_t host_addr, unsigned len);
+    /* Called by hv__cpu_tlb_flush (NULL: not interested). The translator drops its jump
+     * cache (guest pc -> code), which depends on the mapping like the TLB does. */
+    void (*tlb_flushed)(struct hv_cpu *cpu);
 };
 
 /* ---- breakpoints: the contract between the core and every engine ----------------------
@@ -161,6 +172,12 @@ struct hv_cpu {
     const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
     uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
                                    stores by other harts break the reservation */
+    /* Translator (libhv/cpu/jit), additive: its per-vCPU state, the instret at which
+     * generated code must stop (checked at every block entry) and the jump cache generated
+     * code probes (guest pc -> code), all reached from the cpu pointer it keeps in RBX. */
+    void *jit;
+    uint64_t jit_stop_at;
+    void *jit_jcache;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint), additive; see "breakpoints" above. */
     struct hv_cpu_debug dbg;
 };
@@ -251,5 +268,16 @@ int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
 void hv__interp_fini(struct hv_cpu *cpu);
 /* Drop pre-decoded blocks overlapping guest-physical/virtual range (all if len == ~0). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
+/* Reference semantics for other engines (the translator's helpers): execute one decoded
+ * instruction at cpu->pc (retires it: pc, instret, rd), or fetch, decode and execute one
+ * instruction uncached. Return HV_STEP_OK / TRAP / EXIT like a policy hook. */
+int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn);
+int hv__interp_step(struct hv_cpu *cpu);
+
+/* Binary translator (libhv/cpu/jit/jit.h has the rest). hv__interp_invalidate and
+ * hv__interp_fini forward to these, so backends keep calling the interpreter's entry
+ * points whichever engine runs. */
+void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
+void hv__jit_fini(struct hv_cpu *cpu);
 
 #endif

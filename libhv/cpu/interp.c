@@ -168,6 +168,7 @@ static struct engine *engine_get(struct hv_cpu *cpu)
 
 void hv__interp_fini(struct hv_cpu *cpu)
 {
+    hv__jit_fini(cpu);
     struct engine *eng = cpu->engine;
     if (!eng)
         return;
@@ -182,8 +183,8 @@ void hv__interp_fini(struct hv_cpu *cpu)
  * invalidation drops the whole cache (it is rebuilt on demand). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
 {
-    (void)addr;
-    (void)len;
+    if (cpu->jit)
+        hv__jit_invalidate(cpu, addr, len);
     if (cpu->engine)
         drop_all(cpu, cpu->engine);
 }
@@ -1030,6 +1031,18 @@ static unsigned bp_limit(const struct hv_cpu *cpu, const struct hv_insn *in, uns
         if (hv__cpu_is_breakpoint(&cpu->dbg, pc))
             return i;
     return n;
+}
+
+int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn)
+{
+    static const bool no_stale;
+    return exec(cpu, insn, 1, &no_stale);
+}
+
+int hv__interp_step(struct hv_cpu *cpu)
+{
+    static const bool no_stale;
+    return exec_single(cpu, &no_stale);
 }
 
 static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)

@@ -31,6 +31,7 @@ static void run_usage(FILE *f)
         "  --deterministic[=SEED] virtual time from retired instructions; seeded rng\n"
         "  --budget N             stop after N guest instructions per vCPU (exit 124)\n"
         "  --stats                print execution statistics to stderr at the end\n"
+        "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
 }
@@ -54,7 +55,8 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 }
 
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
-       OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS };
+       OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS,
+       OPT_TRACE };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -72,6 +74,7 @@ static const struct option run_opts[] = {
     { "deterministic", optional_argument, 0, OPT_DET },
     { "budget", required_argument, 0, OPT_BUDGET },
     { "stats", no_argument, 0, OPT_STATS },
+    { "trace", required_argument, 0, OPT_TRACE },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -185,6 +188,21 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
             break;
         }
         case OPT_STATS: ro->stats = 1; break;
+        case OPT_TRACE: {
+            char *save = NULL;
+            for (char *tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(tok, "in_asm"))
+                    cfg->trace |= HV_TRACE_IN_ASM;
+                else if (!strcmp(tok, "out_asm"))
+                    cfg->trace |= HV_TRACE_OUT_ASM;
+                else
+                    goto bad;
+            }
+            cfg->log = log_stderr;
+            if (cfg->log_level < HV_LOG_INFO)
+                cfg->log_level = HV_LOG_INFO;
+            break;
+        }
         case 'v':
             ro->verbose = 1;
             cfg->log = log_stderr;

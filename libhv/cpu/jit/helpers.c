@@ -1,0 +1,49 @@
+/* libhv cpu/jit — C helpers called from generated code: memory slow paths (soft-TLB miss,
+ * MMIO, misaligned, code pages) with cpu.c's semantics, and the generic path that runs one
+ * instruction with the interpreter's semantics. Generated code has already written back
+ * guest registers and made pc/instret exact, so a trap raised here is precise. A helper
+ * that caused a flush of translated code returns HV_JIT_STALE (after retiring its
+ * instruction) so the running block leaves before executing anything stale. */
+#include "cpu/jit/jit.h"
+
+static bool stale(struct hv_cpu *cpu)
+{
+    return ((struct hv__jit *)cpu->jit)->flush_pending;
+}
+
+struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind)
+{
+    struct hv__jit_r2 r = { 0, 0 };
+    unsigned size = kind & 0xf;
+    uint64_t v = 0;
+    int s = hv__cpu_load_slow(cpu, va, size, &v);
+    if (s != HV_STEP_OK) {
+        r.status = (uint64_t)s;
+        return r;
+    }
+    if (kind & 0x10) {
+        unsigned sh = 64 - 8 * size;
+        v = (uint64_t)((int64_t)(v << sh) >> sh);
+    }
+    r.val = v;
+    return r;
+}
+
+int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind)
+{
+    int s = hv__cpu_store_slow(cpu, va, kind & 0xf, val);
+    if (s == HV_STEP_OK && stale(cpu)) {
+        cpu->pc += kind >> 8;
+        cpu->instret++;
+        return HV_JIT_STALE;
+    }
+    return s;
+}
+
+int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in)
+{
+    int s = hv__interp_exec(cpu, in);
+    if (s == HV_STEP_OK && stale(cpu))
+        return HV_JIT_STALE;
+    return s;
+}

@@ -1,0 +1,403 @@
+/* libhv cpu/jit — translator engine state and the dispatcher: block lookup (jump cache by
+ * guest pc, then a hash keyed by the host address of the first instruction AND its guest
+ * pc, since generated code embeds pc constants), translation on miss, chaining (patching
+ * exits once their same-page successor exists), budgets/polls, and self-modifying code.
+ *
+ * Invalidation design: any write that overlaps translated code (64-byte chunks per page,
+ * as in the interpreter), FENCE.I, hv__interp_invalidate (memory map changes, embedder
+ * writes) and a full code cache all flush EVERYTHING: code cache (generation advances),
+ * blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
+ * chain lists: every patched jump dies with the cache). A flush requested while generated
+ * code runs (from a helper) is deferred: the helper returns HV_JIT_STALE, the block exits
+ * to the dispatcher, and the dispatcher flushes before its next lookup — so no stale code
+ * is ever returned into, and freed code bytes (int3) are never executed. */
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/jit/jit.h"
+#include "core/err.h"
+#include "hv/error.h"
+
+#define HASH_BITS 12
+#define PAGE_HASH_BITS 10
+#define DEFAULT_CACHE (32u << 20)
+#define DEFAULT_BLOCKS (1u << 16)
+#define PAGE_MASK (~(uintptr_t)0xfff)
+
+struct jit_page {
+    uintptr_t page;
+    uint64_t chunks;            /* bit i: bytes [64i, 64i+64) hold translated code */
+    struct jit_page *next;
+};
+
+struct jit_ret {
+    uint64_t status;
+    uint64_t chain;             /* RX address of the rel32 field to patch, or 0 */
+};
+typedef struct jit_ret (*enter_fn)(struct hv_cpu *cpu, void *code);
+
+bool hv__jit_available(void)
+{
+#if defined(__x86_64__)
+    return true;
+#else
+    return false;
+#endif
+}
+
+static unsigned block_hash(uintptr_t host, uint64_t pc)
+{
+    uint64_t h = host ^ (pc << 7);
+    return (unsigned)((h >> 1) ^ (h >> 13)) & ((1u << HASH_BITS) - 1);
+}
+
+static unsigned page_hash(uintptr_t page)
+{
+    return (unsigned)((page >> 12) ^ (page >> 22)) & ((1u << PAGE_HASH_BITS) - 1);
+}
+
+static struct jit_page **find_page(struct hv__jit *jit, uintptr_t page)
+{
+    struct jit_page **pp = &jit->pages[page_hash(page)];
+    while (*pp && (*pp)->page != page)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void jc_clear(struct hv__jit *jit)
+{
+    for (unsigned i = 0; i < HV_JIT_JC_SIZE; i++) {
+        jit->jc[i].pc = 1;      /* pcs are even: never matches */
+        jit->jc[i].code = NULL;
+        jit->jc[i].blk = NULL;
+    }
+}
+
+static void free_pages(struct hv_cpu *cpu, struct hv__jit *jit)
+{
+    for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++) {
+        while (jit->pages[i]) {
+            struct jit_page *p = jit->pages[i];
+            jit->pages[i] = p->next;
+            free(p);
+        }
+    }
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
+        if (cpu->tlb[i].tag[HV_ACC_WRITE] != HV_TLB_INVALID)
+            cpu->tlb[i].tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
+}
+
+/* Drop all translated code (see the header comment); only outside generated code. */
+static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
+{
+    hv__cc_flush(&jit->cc);
+    memset(jit->hash, 0, sizeof(*jit->hash) << HASH_BITS);
+    jit->npool = 0;
+    jc_clear(jit);
+    free_pages(cpu, jit);
+    jit->flush_pending = false;
+    jit->stats.flushes++;
+    hv__jit_emit_stubs(jit);
+}
+
+static void request_flush(struct hv_cpu *cpu, struct hv__jit *jit)
+{
+    if (jit->in_code)
+        jit->flush_pending = true;
+    else
+        flush_all(cpu, jit);
+}
+
+void hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len)
+{
+    uintptr_t page = host & PAGE_MASK;
+    struct jit_page **pp = find_page(jit, page);
+    if (!*pp) {
+        struct jit_page *p = calloc(1, sizeof(*p));
+        if (!p)
+            return;             /* caller checks is_code_page: treated as untracked */
+        p->page = page;
+        *pp = p;
+        /* From now on stores to this page reach the slow path (cpu.c). */
+        hv__cpu_tlb_mark_code(cpu, page);
+    }
+    unsigned off = (unsigned)(host - page);
+    unsigned first = off / 64, last = (off + len - 1) / 64;
+    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
+    (*pp)->chunks |= hi & ~((1ull << first) - 1);
+}
+
+/* ---- engine hooks (cpu.c's self-modifying-code protocol) ------------------------------ */
+
+static bool hook_is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
+{
+    return *find_page(cpu->jit, host_page) != NULL;
+}
+
+static bool overlaps(struct hv__jit *jit, uintptr_t page, unsigned off, unsigned len)
+{
+    struct jit_page *p = *find_page(jit, page);
+    if (!p)
+        return false;
+    unsigned first = off / 64, last = (off + len - 1) / 64;
+    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
+    return (p->chunks & hi & ~((1ull << first) - 1)) != 0;
+}
+
+static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
+{
+    struct hv__jit *jit = cpu->jit;
+    uintptr_t page = host & PAGE_MASK, end_page = (host + len - 1) & PAGE_MASK;
+    unsigned off = (unsigned)(host - page);
+    bool hit;
+    if (end_page == page)
+        hit = overlaps(jit, page, off, len);
+    else
+        hit = overlaps(jit, page, off, 4096 - off) ||
+              overlaps(jit, end_page, 0, (unsigned)(host + len - end_page));
+    if (hit)
+        request_flush(cpu, jit);
+}
+
+static void hook_tlb_flushed(struct hv_cpu *cpu)
+{
+    jc_clear(cpu->jit);
+}
+
+static const struct hv_engine_hooks jit_hooks = {
+    .is_code_page = hook_is_code_page,
+    .code_write = hook_code_write,
+    .tlb_flushed = hook_tlb_flushed,
+};
+
+/* ---- lifetime --------------------------------------------------------------------------- */
+
+void hv__jit_fini(struct hv_cpu *cpu)
+{
+    struct hv__jit *jit = cpu->jit;
+    if (!jit)
+        return;
+    free_pages(cpu, jit);
+    free(jit->pages);
+    hv__cc_fini(&jit->cc);
+    free(jit->hash);
+    free(jit->pool);
+    free(jit->jc);
+    free(jit);
+    cpu->jit = NULL;
+    cpu->jit_jcache = NULL;
+    if (cpu->engine_hooks == &jit_hooks)
+        cpu->engine_hooks = NULL;
+}
+
+int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
+                 size_t errlen)
+{
+    static const struct hv__jit_opts none;
+    if (!opts)
+        opts = &none;
+    if (cpu->jit) {
+        ((struct hv__jit *)cpu->jit)->opts = *opts;
+        return 0;
+    }
+    if (!hv__jit_available())
+        return hv__errf(err, errlen, HV_ENOTSUP, "translator: host is not x86-64");
+    if (cpu->engine)
+        return hv__errf(err, errlen, HV_EINVAL, "translator: the interpreter already runs "
+                        "this vCPU");
+    struct hv__jit *jit = calloc(1, sizeof(*jit));
+    if (!jit)
+        return hv__errf(err, errlen, HV_ENOMEM, "translator: out of memory");
+    jit->opts = *opts;
+    jit->maxpool = DEFAULT_BLOCKS;
+    jit->hash = calloc(1u << HASH_BITS, sizeof(*jit->hash));
+    jit->pool = calloc(jit->maxpool, sizeof(*jit->pool));
+    jit->jc = calloc(HV_JIT_JC_SIZE, sizeof(*jit->jc));
+    jit->pages = calloc(1u << PAGE_HASH_BITS, sizeof(*jit->pages));
+    if (!jit->hash || !jit->pool || !jit->jc || !jit->pages) {
+        free(jit->hash);
+        free(jit->pool);
+        free(jit->jc);
+        free(jit->pages);
+        free(jit);
+        return hv__errf(err, errlen, HV_ENOMEM, "translator: out of memory");
+    }
+    int rc = hv__cc_init(&jit->cc, opts->cache_size ? opts->cache_size : DEFAULT_CACHE, 0,
+                         err, errlen);
+    if (rc < 0) {
+        free(jit->hash);
+        free(jit->pool);
+        free(jit->jc);
+        free(jit->pages);
+        free(jit);
+        return rc;
+    }
+    jit->features = hv__x86_host_features();
+    jc_clear(jit);
+    if (hv__jit_emit_stubs(jit) < 0) {
+        hv__cc_fini(&jit->cc);
+        free(jit->hash);
+        free(jit->pool);
+        free(jit->jc);
+        free(jit->pages);
+        free(jit);
+        return hv__errf(err, errlen, HV_ENOMEM, "translator: code cache too small");
+    }
+    cpu->jit = jit;
+    cpu->jit_jcache = jit->jc;
+    cpu->engine_hooks = &jit_hooks;
+    return 0;
+}
+
+void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
+{
+    (void)addr;
+    (void)len;
+    if (cpu->jit)
+        request_flush(cpu, cpu->jit);
+}
+
+void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)
+{
+    const struct hv__jit *jit = cpu->jit;
+    if (jit)
+        *st = jit->stats;
+    else
+        memset(st, 0, sizeof(*st));
+}
+
+/* ---- lookup ----------------------------------------------------------------------------- */
+
+static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uint64_t pc)
+{
+    for (struct jit_block *b = jit->hash[block_hash(host, pc)]; b; b = b->next)
+        if (b->host == host && b->pc == pc)
+            return b;
+    return NULL;
+}
+
+/* The block at cpu->pc, translating it if needed. NULL with *r == HV_STEP_OK: nothing can be
+ * translated there (MMIO code, a page-straddling first instruction): single-step it. */
+static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
+{
+    uint64_t pc = cpu->pc;
+    *r = HV_STEP_OK;
+    struct hv__jit_jc *jc = &jit->jc[(pc >> 1) & (HV_JIT_JC_SIZE - 1)];
+    if (jc->pc == pc)
+        return jc->blk;
+    if (pc & 1)
+        return NULL;
+    struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
+    if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
+        struct hv_xlat x;
+        *r = hv__cpu_translate(cpu, pc, HV_ACC_EXEC, &x);
+        if (*r != HV_STEP_OK || x.is_mmio)
+            return NULL;
+    }
+    uintptr_t host = (uintptr_t)(pc + e->addend);
+    struct jit_block *b = hash_find(jit, host, pc);
+    if (!b) {
+        jit->full = false;
+        b = hv__jit_translate(cpu, jit, pc, host);
+        if (!b && jit->full) {
+            flush_all(cpu, jit);
+            b = hv__jit_translate(cpu, jit, pc, host);
+        }
+        if (!b)
+            return NULL;
+        unsigned h = block_hash(host, pc);
+        b->next = jit->hash[h];
+        jit->hash[h] = b;
+    }
+    jc->pc = pc;
+    jc->code = b->check_entry;
+    jc->blk = b;
+    return b;
+}
+
+/* Execute n instructions with the interpreter's semantics (budget tails, untranslatable
+ * code), like one interpreter block: no poll in between. */
+static int step_n(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        int r = hv__interp_step(cpu);
+        if (jit->flush_pending)
+            flush_all(cpu, jit);
+        if (r != HV_STEP_OK)
+            return r;
+        jit->stats.interp_steps++;
+    }
+    return HV_STEP_OK;
+}
+
+static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *b)
+{
+    uint64_t gen = jit->cc.generation;
+    jit->in_code = true;
+    struct jit_ret ret = ((enter_fn)jit->enter)(cpu, b->body_entry);
+    jit->in_code = false;
+    if (jit->flush_pending) {
+        flush_all(cpu, jit);
+        return (int)ret.status;
+    }
+    if (ret.chain && ret.status == HV_STEP_OK && !jit->opts.no_chain) {
+        /* The exit set pc to a successor on the same guest page: patch the exit to it. */
+        int r;
+        struct jit_block *t = lookup(cpu, jit, &r);
+        if (t && jit->cc.generation == gen &&
+            hv__cc_patch_rel32(&jit->cc, (uintptr_t)ret.chain,
+                               (uintptr_t)t->check_entry) == 0)
+            jit->stats.chains++;
+    }
+    return (int)ret.status;
+}
+
+int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
+{
+    struct hv__jit *jit = cpu->jit;
+    cpu->jit_stop_at = stop_at;
+    for (;;) {
+        if (jit->flush_pending)
+            flush_all(cpu, jit);
+        if (cpu->instret >= stop_at)
+            return HV_STEP_OK;
+        if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
+            if (cpu->policy->poll(cpu) == HV_STEP_EXIT)
+                return HV_STEP_EXIT;
+            if (cpu->instret >= stop_at)
+                return HV_STEP_OK;
+        }
+        int r;
+        struct jit_block *b = lookup(cpu, jit, &r);
+        if (r == HV_STEP_OK) {
+            if (!b)
+                r = step_n(cpu, jit, 1);
+            else if (b->n > stop_at - cpu->instret)
+                r = step_n(cpu, jit, stop_at - cpu->instret);
+            else
+                r = run_block(cpu, jit, b);
+        }
+        if (r == HV_STEP_TRAP)
+            r = cpu->policy->take_trap(cpu);
+        if (r == HV_STEP_EXIT)
+            return HV_STEP_EXIT;
+    }
+}
+
+int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
+{
+    struct hv__jit *jit = cpu->jit;
+    uint64_t start = cpu->instret;
+    cpu->jit_stop_at = UINT64_MAX;
+    if (jit->flush_pending)
+        flush_all(cpu, jit);
+    int r;
+    struct jit_block *b = lookup(cpu, jit, &r);
+    if (r == HV_STEP_OK)
+        r = b ? run_block(cpu, jit, b) : step_n(cpu, jit, 1);
+    *n = cpu->instret - start;
+    if (r == HV_STEP_TRAP) {
+        r = cpu->policy->take_trap(cpu);
+        return r == HV_STEP_EXIT ? HV_STEP_EXIT : HV_STEP_TRAP;
+    }
+    return r;
+}

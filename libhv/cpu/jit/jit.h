@@ -1,0 +1,114 @@
+/* libhv cpu/jit — the binary translator: RV64GC basic blocks translated to x86-64 through
+ * cpu/x86 (emitter + W^X code cache), run by a small dispatcher loop. Shares struct hv_cpu
+ * and the policy hooks with the reference interpreter; anything it does not translate
+ * natively is a call into the interpreter's semantics (hv__interp_exec). */
+#ifndef HV_CPU_JIT_JIT_H
+#define HV_CPU_JIT_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "cpu/cpu.h"
+
+/* Trace flags (same values as HV_TRACE_* in hv/config.h). */
+#define HV_JIT_TRACE_IN_ASM 1u
+#define HV_JIT_TRACE_OUT_ASM 2u
+
+struct hv__jit_opts {
+    unsigned trace;             /* HV_JIT_TRACE_* */
+    bool no_chain;              /* never patch block exits (lockstep, debugging) */
+    size_t cache_size;          /* code cache bytes, 0 = default */
+    void (*log)(void *opaque, const char *msg);   /* trace output, one line per call */
+    void *log_opaque;
+};
+
+struct hv__jit_stats {
+    uint64_t blocks;            /* blocks translated */
+    uint64_t flushes;           /* whole-cache flushes (full, SMC, FENCE.I) */
+    uint64_t chains;            /* exits patched */
+    uint64_t interp_steps;      /* instructions single-stepped by the interpreter */
+};
+
+/* True when the host can run generated code (x86-64; the code cache can be mapped). */
+bool hv__jit_available(void);
+
+/* Create the translator state for cpu (idempotent: a second call only updates options).
+ * Returns 0 or a negative HV_E* code with a message in err. */
+int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
+                 size_t errlen);
+
+/* Run until instret reaches stop_at (HV_STEP_OK) or a hook / poll returns HV_STEP_EXIT
+ * (HV_STEP_EXIT): the contract of hv__interp_run. Requires hv__jit_init. */
+int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at);
+
+/* Run exactly one translated block (or one interpreted instruction when none can be
+ * translated at pc), no chaining, no poll: the lockstep checker's step. Returns the
+ * number of instructions retired in *n and HV_STEP_OK / TRAP (already taken) / EXIT. */
+int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n);
+
+void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
+
+/* ---- internal: shared by jit.c, translate.c, helpers.c ------------------------------- */
+
+#include "cpu/x86/codecache.h"
+
+#define HV_JIT_STALE 3          /* helper status: done, but cached code changed: leave */
+#define HV_JIT_BLOCK_MAX 64
+#define HV_JIT_JC_BITS 12
+#define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
+
+struct jit_block;
+
+/* Jump cache entry: generated code compares pc and jumps to code (the checked entry). */
+struct hv__jit_jc {
+    uint64_t pc;
+    void *code;
+    struct jit_block *blk;
+    uint64_t pad;
+};
+
+struct jit_block {
+    uint64_t pc;
+    uintptr_t host;
+    void *check_entry;          /* RX: budget/poll check, then the body */
+    void *body_entry;           /* RX: body (the dispatcher checked already) */
+    uint32_t n;                 /* guest instructions */
+    uint32_t bytes;             /* guest code bytes */
+    struct jit_block *next;     /* hash chain */
+};
+
+struct hv__jit {
+    struct hv__cc cc;
+    void *enter;                /* struct jit_ret enter(cpu, code) */
+    void *exit_nochain;         /* status in eax, rdx = 0 */
+    void *exit_chain;           /* status in eax, rdx = patch field */
+    void *jc_lookup;            /* rax = guest pc: probe the jump cache */
+    struct jit_block **hash;
+    struct jit_block *pool;
+    unsigned npool, maxpool;
+    struct hv__jit_jc *jc;
+    struct jit_page **pages;
+    bool in_code;               /* generated code (or a helper it called) is running */
+    bool flush_pending;         /* flush once back in the dispatcher */
+    bool full;                  /* the last translation failed for lack of space */
+    uint32_t features;          /* hv__x86_host_features() */
+    struct hv__jit_opts opts;
+    struct hv__jit_stats stats;
+};
+
+/* Translate the block at pc (host = its first byte). NULL when the cache is full or the
+ * first instruction cannot be translated (caller flushes / single-steps). */
+struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
+                                    uintptr_t host);
+/* Emit the enter/exit/lookup stubs at the start of an empty cache. */
+int hv__jit_emit_stubs(struct hv__jit *jit);
+/* Record that [host, host+len) of a page holds translated code. */
+void hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
+
+/* Helpers called from generated code (helpers.c). */
+struct hv__jit_r2 { uint64_t val; uint64_t status; };
+struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind);
+int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind);
+int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in);
+
+#endif

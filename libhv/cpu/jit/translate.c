@@ -1,0 +1,1157 @@
+/* libhv cpu/jit — translation of one RV64 basic block to x86-64, plus the shared stubs
+ * (enter/exit, jump-cache probe) at the start of every code cache generation.
+ *
+ * Generated code conventions: RBX holds the struct hv_cpu pointer for as long as generated
+ * code runs. Guest registers live in cpu->x; within a block the most used ones are cached
+ * in host registers (RBP, R12-R15 survive helper calls; R8-R11 are reloaded after them),
+ * loaded on first use and written back at block exits and before any helper that may
+ * observe them. RAX, RCX, RDX, RSI, RDI are scratch. pc and instret are only materialised
+ * at exits and before helpers (exact there, so exceptions are precise). Slow paths (soft-TLB
+ * misses, MMIO, misaligned accesses, code pages) are out-of-line "cold" stubs after the
+ * block body, each restoring the exact register state of its instruction.
+ *
+ * Native: RV64I ALU/branches/jumps/loads/stores (inline soft-TLB or direct-memory fast
+ * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE. Everything else (F/D, A, CSRs, system,
+ * Zbc, orc.b, illegal) calls hv__jit_h_exec, i.e. the interpreter's own semantics. */
+#include <stdio.h>
+#include <string.h>
+#include "cpu/jit/jit.h"
+#include "cpu/x86/disas.h"
+
+#define X_OFF(g) ((int32_t)(offsetof(struct hv_cpu, x) + 8 * (g)))
+#define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
+#define INSTRET_OFF ((int32_t)offsetof(struct hv_cpu, instret))
+#define POLL_OFF ((int32_t)offsetof(struct hv_cpu, poll_at))
+#define EXITREQ_OFF ((int32_t)offsetof(struct hv_cpu, exit_request))
+#define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
+#define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
+#define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
+
+/* The inline soft-TLB probe depends on this layout. */
+_Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB index is scaled by 32");
+_Static_assert(offsetof(struct hv_tlb_entry, tag) == 0, "tag[] first");
+_Static_assert(offsetof(struct hv_tlb_entry, addend) == 24, "addend after three tags");
+_Static_assert(HV_TLB_SIZE == 256, "index mask 0x1fe0 assumes 256 entries");
+_Static_assert(sizeof(struct hv__jit_jc) == 32, "jump cache index is scaled by 32");
+_Static_assert(offsetof(struct hv__jit_jc, code) == 8, "jump cache code pointer");
+
+enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
+       RSP = HV_X86_RSP, RBP = HV_X86_RBP, RSI = HV_X86_RSI, RDI = HV_X86_RDI,
+       R8 = HV_X86_R8, R9 = HV_X86_R9, R10 = HV_X86_R10, R11 = HV_X86_R11,
+       R12 = HV_X86_R12, R13 = HV_X86_R13, R14 = HV_X86_R14, R15 = HV_X86_R15 };
+
+/* Host registers that cache guest registers, callee-saved first. */
+static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
+#define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
+#define NCALLEE 5
+
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY };
+
+struct cold {
+    enum cold_kind kind;
+    struct hv__x86_fixup from[2];
+    unsigned nfrom;
+    uint32_t resume;
+    uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN) */
+    unsigned k;                 /* instructions retired before it in the block */
+    uint32_t loaded, dirty;     /* register cache state at the instruction */
+    int dst;                    /* LOAD: host register receiving the value */
+    int val;                    /* STORE: host register holding the value, -1: zero */
+    unsigned kind_arg;          /* size | sign << 4 | len << 8 */
+};
+
+struct tr {
+    struct hv_cpu *cpu;
+    struct hv__jit *jit;
+    struct hv__x86_buf *b;
+    const struct hv_insn *in;   /* the decoded block (RW copy) */
+    const struct hv_insn *in_rx;/* the same, as seen by helpers */
+    unsigned n;
+    uint64_t pc0;
+    int8_t host_of[32];
+    uint32_t loaded, dirty;
+    uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
+    struct cold cold[HV_JIT_BLOCK_MAX + 8];
+    unsigned ncold;
+    struct hv__x86_fixup fail[2 * HV_JIT_BLOCK_MAX + 8];
+    unsigned nfail;
+    bool direct;
+};
+
+static struct hv__x86_mem xmem(unsigned g)
+{
+    return hv__x86_mb(RBX, X_OFF(g));
+}
+
+/* ---- register cache ---------------------------------------------------------------------- */
+
+static int src(struct tr *t, unsigned g, int scratch)
+{
+    if (g == 0) {
+        hv__x86_mov_ri(t->b, scratch, 0);
+        return scratch;
+    }
+    int h = t->host_of[g];
+    if (h >= 0) {
+        if (!(t->loaded & (1u << g))) {
+            hv__x86_load(t->b, 8, h, xmem(g));
+            t->loaded |= 1u << g;
+        }
+        return h;
+    }
+    hv__x86_load(t->b, 8, scratch, xmem(g));
+    return scratch;
+}
+
+/* Where to compute rd: its cache register, or RDX (stored by commit). -1 for x0. */
+static int dst(struct tr *t, unsigned g)
+{
+    if (g == 0)
+        return -1;
+    return t->host_of[g] >= 0 ? t->host_of[g] : RDX;
+}
+
+static void commit(struct tr *t, unsigned g, int d)
+{
+    if (g == 0)
+        return;
+    if (t->host_of[g] >= 0) {
+        if (d != t->host_of[g])
+            hv__x86_mov_rr(t->b, 8, t->host_of[g], d);
+        t->loaded |= 1u << g;
+        t->dirty |= 1u << g;
+    } else {
+        hv__x86_store(t->b, 8, xmem(g), d);
+    }
+}
+
+static void write_back(struct tr *t, uint32_t dirty)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (dirty & (1u << g))
+            hv__x86_store(t->b, 8, xmem(g), t->host_of[g]);
+}
+
+static void reload_caller_saved(struct tr *t, uint32_t loaded)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if ((loaded & (1u << g)) && !(t->callee_mask & (1u << g)))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* Before a helper call in the hot path: memory is up to date afterwards, and the caller-
+ * saved cache registers are considered empty. */
+static void sync_for_call(struct tr *t)
+{
+    write_back(t, t->dirty);
+    t->dirty = 0;
+    t->loaded &= t->callee_mask;
+}
+
+static void alloc_regs(struct tr *t)
+{
+    unsigned count[32] = { 0 };
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct hv_insn *in = &t->in[i];
+        count[in->rs1] += 2;
+        count[in->rs2] += 2;
+        count[in->rd] += 2;
+    }
+    count[0] = 0;
+    memset(t->host_of, -1, sizeof(t->host_of));
+    t->callee_mask = 0;
+    for (unsigned k = 0; k < NCACHE; k++) {
+        unsigned best = 0;
+        for (unsigned g = 1; g < 32; g++)
+            if (count[g] > count[best])
+                best = g;
+        if (!best)
+            break;
+        t->host_of[best] = (int8_t)cache_regs[k];
+        if (k < NCALLEE)
+            t->callee_mask |= 1u << best;
+        count[best] = 0;
+    }
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static void set_pc(struct tr *t, uint64_t pc, int scratch)
+{
+    hv__x86_mov_ri(t->b, scratch, pc);
+    hv__x86_store(t->b, 8, hv__x86_mb(RBX, PC_OFF), scratch);
+}
+
+static void add_instret(struct tr *t, int64_t k)
+{
+    if (k)
+        hv__x86_alu_mi(t->b, HV_X86_ADD, 8, hv__x86_mb(RBX, INSTRET_OFF), (int32_t)k);
+}
+
+static uint64_t insn_pc(const struct tr *t, unsigned i)
+{
+    uint64_t pc = t->pc0;
+    for (unsigned j = 0; j < i; j++)
+        pc += t->in[j].len;
+    return pc;
+}
+
+/* test eax, eax; jnz fail (the shared failure exit of the block). */
+static void check_status(struct tr *t)
+{
+    hv__x86_test_rr(t->b, 4, RAX, RAX);
+    t->fail[t->nfail++] = hv__x86_jcc_fwd(t->b, HV_X86_CC_NE);
+}
+
+static struct cold *new_cold(struct tr *t, enum cold_kind kind)
+{
+    struct cold *c = &t->cold[t->ncold++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->loaded = t->loaded;
+    c->dirty = t->dirty;
+    return c;
+}
+
+/* ---- block exits -------------------------------------------------------------------------- */
+
+/* Leave for guest pc `target` (state already written back, instret counted). */
+static void exit_to(struct tr *t, uint64_t target)
+{
+    struct hv__x86_buf *b = t->b;
+    if (t->jit->opts.no_chain) {
+        set_pc(t, target, RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RAX);
+        return;
+    }
+    if ((target & ~0xfffull) == (t->pc0 & ~0xfffull)) {
+        /* Same guest page: chainable (QEMU's rule: no mapping re-check needed). */
+        struct cold *c = new_cold(t, COLD_CHAIN);
+        c->pc = target;
+        c->from[0] = hv__x86_jmp_patchable(b);
+        c->nfrom = 1;
+        return;
+    }
+    hv__x86_mov_ri(b, RAX, target);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+static void end_block_common(struct tr *t)
+{
+    write_back(t, t->dirty);
+    add_instret(t, t->n);
+}
+
+/* ---- memory accesses ----------------------------------------------------------------------- */
+
+/* Emit the fast path for an access of `size` at [base + imm] with va left in RAX; jumps to
+ * the cold stub c on any miss. Returns the memory operand for the access. */
+static struct hv__x86_mem fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
+                                    unsigned size, bool store)
+{
+    struct hv__x86_buf *b = t->b;
+    if (imm || base != RAX)
+        hv__x86_lea(b, 8, RAX, hv__x86_mb(base, (int32_t)imm));
+    if (t->direct) {
+        const struct hv_cpu_policy *p = t->cpu->policy;
+        /* One compare + one predicted branch: outside the RAM window -> slow path. */
+        hv__x86_mov_rr(b, 8, RCX, RAX);
+        hv__x86_mov_ri(b, RDX, p->direct_base_gpa);
+        hv__x86_alu_rr(b, HV_X86_SUB, 8, RCX, RDX);
+        hv__x86_mov_ri(b, RDX, p->direct_size - size);
+        hv__x86_alu_rr(b, HV_X86_CMP, 8, RCX, RDX);
+        c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+        hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)p->direct_host);
+        return hv__x86_mbi(RDX, RCX, 1, 0);
+    }
+    hv__x86_mov_rr(b, 4, RCX, RAX);
+    hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x1fe0);
+    hv__x86_mov_rr(b, 8, RDX, RAX);
+    if (store) {
+        /* The write tag may carry HV_TLB_CODE (bit 0): test alignment separately so a
+         * misaligned address can never match a flagged tag. */
+        if (size > 1) {
+            hv__x86_test_ri(b, 4, RAX, (int32_t)(size - 1));
+            c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+        }
+        hv__x86_alu_ri(b, HV_X86_AND, 8, RDX, (int32_t)0xfffff000);
+    } else {
+        hv__x86_alu_ri(b, HV_X86_AND, 8, RDX, (int32_t)(0xfffff000u | (size - 1)));
+    }
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RDX,
+                   hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 8 * (store ? HV_ACC_WRITE : HV_ACC_READ)));
+    c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+    hv__x86_alu_rm(b, HV_X86_ADD, 8, RAX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
+    return hv__x86_mb(RAX, 0);
+}
+
+static void emit_load(struct tr *t, unsigned i, unsigned size, bool sign)
+{
+    const struct hv_insn *in = &t->in[i];
+    int base = src(t, in->rs1, RAX);
+    struct cold *c = new_cold(t, COLD_LOAD);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8;
+    int d = in->rd ? dst(t, in->rd) : RDX;
+    c->dst = d;
+    struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
+    if (size == 8)
+        hv__x86_load(t->b, 8, d, m);
+    else if (size == 4 && sign)
+        hv__x86_movsxd_load(t->b, d, m);
+    else if (size == 4)
+        hv__x86_load(t->b, 4, d, m);
+    else if (sign)
+        hv__x86_movsx_load(t->b, 8, size, d, m);
+    else
+        hv__x86_movzx_load(t->b, 4, size, d, m);
+    c->resume = hv__x86_label(t->b);
+    commit(t, in->rd, d);
+}
+
+static void emit_store(struct tr *t, unsigned i, unsigned size)
+{
+    const struct hv_insn *in = &t->in[i];
+    int base = src(t, in->rs1, RAX);
+    int v = in->rs2 ? src(t, in->rs2, RSI) : -1;
+    struct cold *c = new_cold(t, COLD_STORE);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    c->val = v;
+    c->kind_arg = size | (unsigned)in->len << 8;
+    struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, true);
+    if (v < 0)
+        hv__x86_store_imm(t->b, size, m, 0);
+    else
+        hv__x86_store(t->b, size, m, v);
+    c->resume = hv__x86_label(t->b);
+}
+
+/* ---- the generic path: the interpreter's semantics for one instruction ------------------- */
+
+static void emit_generic(struct tr *t, unsigned i, bool ends)
+{
+    struct hv__x86_buf *b = t->b;
+    sync_for_call(t);
+    set_pc(t, insn_pc(t, i), RAX);
+    add_instret(t, i);
+    hv__x86_mov_rr(b, 8, RDI, RBX);
+    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
+    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
+    check_status(t);
+    if (ends) {
+        /* The helper retired the instruction and set pc: back to the dispatcher. */
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+        return;
+    }
+    add_instret(t, -(int64_t)(i + 1));
+    unsigned rd = t->in[i].rd;
+    t->loaded &= ~(1u << rd);
+}
+
+/* ---- ALU ------------------------------------------------------------------------------------ */
+
+static void finish_w(struct tr *t, int d, bool w)
+{
+    if (w)
+        hv__x86_movsxd(t->b, d, d);
+}
+
+/* rd = rs1 op rs2 (two-operand x86 form), optional 32-bit op + sign extension. */
+static void alu_rr(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, bool comm,
+                   bool w)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    unsigned sz = w ? 4 : 8;
+    if (d == c && d != a) {
+        if (comm) {
+            hv__x86_alu_rr(t->b, op, sz, d, a);
+        } else {
+            hv__x86_mov_rr(t->b, 8, RAX, a);
+            hv__x86_alu_rr(t->b, op, sz, RAX, c);
+            d = RAX;
+        }
+    } else {
+        if (d != a)
+            hv__x86_mov_rr(t->b, 8, d, a);
+        hv__x86_alu_rr(t->b, op, sz, d, c);
+    }
+    finish_w(t, d, w);
+    commit(t, in->rd, d);
+}
+
+static void alu_ri(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, bool w)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX);
+    if (op == HV_X86_ADD && !w && d != a) {
+        hv__x86_lea(t->b, 8, d, hv__x86_mb(a, (int32_t)in->imm));
+    } else {
+        if (d != a)
+            hv__x86_mov_rr(t->b, 8, d, a);
+        if (in->imm || w)
+            hv__x86_alu_ri(t->b, op, w ? 4 : 8, d, (int32_t)in->imm);
+    }
+    finish_w(t, d, w);
+    commit(t, in->rd, d);
+}
+
+static void shift_imm(struct tr *t, const struct hv_insn *in, enum hv__x86_shift op, bool w)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX);
+    if (d != a)
+        hv__x86_mov_rr(t->b, 8, d, a);
+    unsigned amt = (unsigned)in->imm & (w ? 31 : 63);
+    if (amt || w)
+        hv__x86_shift_ri(t->b, op, w ? 4 : 8, d, (uint8_t)amt);
+    finish_w(t, d, w);
+    commit(t, in->rd, d);
+}
+
+static void shift_reg(struct tr *t, const struct hv_insn *in, enum hv__x86_shift op, bool w)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int c = src(t, in->rs2, RCX);
+    if (c != RCX)
+        hv__x86_mov_rr(t->b, 8, RCX, c);
+    int a = src(t, in->rs1, RAX);
+    if (d != a)
+        hv__x86_mov_rr(t->b, 8, d, a);
+    hv__x86_shift_rcl(t->b, op, w ? 4 : 8, d);
+    finish_w(t, d, w);
+    commit(t, in->rd, d);
+}
+
+static void set_cmp(struct tr *t, const struct hv_insn *in, enum hv__x86_cc cc, bool imm)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX);
+    if (imm) {
+        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, (int32_t)in->imm);
+    } else {
+        int c = src(t, in->rs2, RCX);
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+    }
+    hv__x86_setcc(t->b, cc, RAX);
+    hv__x86_movzx(t->b, 4, 1, d, RAX);
+    commit(t, in->rd, d);
+}
+
+static void mul_high(struct tr *t, const struct hv_insn *in, unsigned op)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    if (a != RAX)
+        hv__x86_mov_rr(t->b, 8, RAX, a);
+    if (op == HV_OP_MULH) {
+        hv__x86_unary(t->b, HV_X86_IMUL1, 8, c);
+    } else if (op == HV_OP_MULHU) {
+        hv__x86_unary(t->b, HV_X86_MUL, 8, c);
+    } else {
+        /* mulhsu = mulhu - (rs1 < 0 ? rs2 : 0) */
+        hv__x86_mov_rr(t->b, 8, RSI, RAX);
+        hv__x86_unary(t->b, HV_X86_MUL, 8, c);
+        hv__x86_shift_ri(t->b, HV_X86_SAR, 8, RSI, 63);
+        hv__x86_alu_rr(t->b, HV_X86_AND, 8, RSI, c);
+        hv__x86_alu_rr(t->b, HV_X86_SUB, 8, RDX, RSI);
+    }
+    commit(t, in->rd, RDX);
+}
+
+/* DIV/DIVU/REM/REMU (and W forms) with RISC-V's results for x/0 and INT_MIN/-1. */
+static void divrem(struct tr *t, const struct hv_insn *in, bool sign, bool rem, bool w)
+{
+    struct hv__x86_buf *b = t->b;
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    unsigned sz = w ? 4 : 8;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    if (c != RCX)
+        hv__x86_mov_rr(b, 8, RCX, c);
+    if (a != RAX)
+        hv__x86_mov_rr(b, 8, RAX, a);
+    hv__x86_test_rr(b, sz, RCX, RCX);
+    struct hv__x86_fixup zero = hv__x86_jcc_fwd(b, HV_X86_CC_E), minus1 = { 0, 0 }, done2;
+    if (sign) {
+        hv__x86_alu_ri(b, HV_X86_CMP, sz, RCX, -1);
+        minus1 = hv__x86_jcc_fwd(b, HV_X86_CC_E);
+        hv__x86_cqo(b, sz);
+        hv__x86_unary(b, HV_X86_IDIV, sz, RCX);
+    } else {
+        hv__x86_mov_ri(b, RDX, 0);
+        hv__x86_unary(b, HV_X86_DIV, sz, RCX);
+    }
+    if (rem)
+        hv__x86_mov_rr(b, 8, RAX, RDX);
+    struct hv__x86_fixup done = hv__x86_jmp_fwd(b);
+    hv__x86_bind(b, zero);
+    if (!rem)
+        hv__x86_mov_ri_sx(b, RAX, -1);      /* x/0 = -1; x%0 = x (already in RAX) */
+    done2 = hv__x86_jmp_fwd(b);
+    if (sign) {
+        hv__x86_bind(b, minus1);
+        if (rem)
+            hv__x86_mov_ri(b, RAX, 0);       /* x % -1 = 0 */
+        else
+            hv__x86_unary(b, HV_X86_NEG, sz, RAX); /* x / -1 = -x (INT_MIN stays) */
+    }
+    hv__x86_bind(b, done);
+    hv__x86_bind(b, done2);
+    finish_w(t, RAX, w);
+    commit(t, in->rd, RAX);
+}
+
+/* rd = (rs1 [zero-extended from 32] << sh) + rs2 */
+static void shadd(struct tr *t, const struct hv_insn *in, unsigned sh, bool uw)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    if (uw) {
+        hv__x86_mov_rr(t->b, 4, RAX, a);
+        a = RAX;
+    }
+    hv__x86_lea(t->b, 8, d, hv__x86_mbi(c, a, 1u << sh, 0));
+    commit(t, in->rd, d);
+}
+
+static void unary_bits(struct tr *t, const struct hv_insn *in)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX);
+    struct hv__x86_buf *b = t->b;
+    switch (in->op) {
+    case HV_OP_CLZ: hv__x86_lzcnt(b, 8, RAX, a); break;
+    case HV_OP_CLZW: hv__x86_lzcnt(b, 4, RAX, a); break;
+    case HV_OP_CTZ: hv__x86_tzcnt(b, 8, RAX, a); break;
+    case HV_OP_CTZW: hv__x86_tzcnt(b, 4, RAX, a); break;
+    case HV_OP_CPOP: hv__x86_popcnt(b, 8, RAX, a); break;
+    case HV_OP_CPOPW: hv__x86_popcnt(b, 4, RAX, a); break;
+    case HV_OP_SEXT_B: hv__x86_movsx(b, 8, 1, RAX, a); break;
+    case HV_OP_SEXT_H: hv__x86_movsx(b, 8, 2, RAX, a); break;
+    case HV_OP_ZEXT_H: hv__x86_movzx(b, 4, 2, RAX, a); break;
+    default: /* REV8 */
+        hv__x86_mov_rr(b, 8, RAX, a);
+        hv__x86_bswap(b, 8, RAX);
+        break;
+    }
+    commit(t, in->rd, RAX);
+}
+
+static void minmax(struct tr *t, const struct hv_insn *in, enum hv__x86_cc take_rs2)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    if (a != RAX)
+        hv__x86_mov_rr(t->b, 8, RAX, a);
+    hv__x86_alu_rr(t->b, HV_X86_CMP, 8, RAX, c);
+    hv__x86_cmov(t->b, take_rs2, 8, RAX, c);
+    commit(t, in->rd, RAX);
+}
+
+static void rotate(struct tr *t, const struct hv_insn *in, enum hv__x86_shift op, bool w,
+                   bool imm)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    if (!imm) {
+        int c = src(t, in->rs2, RCX);
+        if (c != RCX)
+            hv__x86_mov_rr(t->b, 8, RCX, c);
+    }
+    int a = src(t, in->rs1, RAX);
+    if (a != RAX)
+        hv__x86_mov_rr(t->b, 8, RAX, a);
+    if (imm)
+        hv__x86_shift_ri(t->b, op, w ? 4 : 8, RAX, (uint8_t)(in->imm & (w ? 31 : 63)));
+    else
+        hv__x86_shift_rcl(t->b, op, w ? 4 : 8, RAX);
+    finish_w(t, RAX, w);
+    commit(t, in->rd, RAX);
+}
+
+static void logic_not(struct tr *t, const struct hv_insn *in)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    struct hv__x86_buf *b = t->b;
+    if (in->op == HV_OP_XNOR) {
+        if (a != RAX)
+            hv__x86_mov_rr(b, 8, RAX, a);
+        hv__x86_alu_rr(b, HV_X86_XOR, 8, RAX, c);
+        hv__x86_unary(b, HV_X86_NOT, 8, RAX);
+    } else {
+        hv__x86_mov_rr(b, 8, RDX, c);
+        hv__x86_unary(b, HV_X86_NOT, 8, RDX);
+        hv__x86_alu_rr(b, in->op == HV_OP_ANDN ? HV_X86_AND : HV_X86_OR, 8, RDX, a);
+        commit(t, in->rd, RDX);
+        return;
+    }
+    commit(t, in->rd, RAX);
+}
+
+static void bitop(struct tr *t, const struct hv_insn *in, enum hv__x86_bitop op, bool imm)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    if (!imm) {
+        int c = src(t, in->rs2, RCX);
+        if (c != RCX)
+            hv__x86_mov_rr(t->b, 8, RCX, c);
+    }
+    int a = src(t, in->rs1, RAX);
+    if (a != RAX)
+        hv__x86_mov_rr(t->b, 8, RAX, a);
+    if (imm)
+        hv__x86_bit_ri(t->b, op, 8, RAX, (uint8_t)(in->imm & 63));
+    else
+        hv__x86_bit_rr(t->b, op, 8, RAX, RCX);
+    commit(t, in->rd, RAX);
+}
+
+static void bext(struct tr *t, const struct hv_insn *in, bool imm)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    if (!imm) {
+        int c = src(t, in->rs2, RCX);
+        if (c != RCX)
+            hv__x86_mov_rr(t->b, 8, RCX, c);
+    }
+    int a = src(t, in->rs1, RAX);
+    if (a != RAX)
+        hv__x86_mov_rr(t->b, 8, RAX, a);
+    if (imm)
+        hv__x86_shift_ri(t->b, HV_X86_SHR, 8, RAX, (uint8_t)(in->imm & 63));
+    else
+        hv__x86_shift_rcl(t->b, HV_X86_SHR, 8, RAX);
+    hv__x86_alu_ri(t->b, HV_X86_AND, 4, RAX, 1);
+    commit(t, in->rd, RAX);
+}
+
+static void czero(struct tr *t, const struct hv_insn *in, bool eqz)
+{
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+    hv__x86_mov_ri(t->b, RDX, 0);
+    hv__x86_test_rr(t->b, 8, c, c);
+    /* czero.eqz: rd = rs2 ? rs1 : 0; czero.nez: rd = rs2 ? 0 : rs1 */
+    hv__x86_cmov(t->b, eqz ? HV_X86_CC_NE : HV_X86_CC_E, 8, RDX, a);
+    commit(t, in->rd, RDX);
+}
+
+/* ---- control transfer -------------------------------------------------------------------- */
+
+static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
+{
+    const struct hv_insn *in = &t->in[i];
+    uint64_t pc = insn_pc(t, i);
+    int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
+    end_block_common(t);
+    if (c < 0)
+        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
+    else
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+    struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
+    exit_to(t, pc + in->len);
+    hv__x86_bind(t->b, taken);
+    exit_to(t, pc + (uint64_t)in->imm);
+}
+
+static void emit_jal(struct tr *t, unsigned i)
+{
+    const struct hv_insn *in = &t->in[i];
+    uint64_t pc = insn_pc(t, i);
+    int d = dst(t, in->rd);
+    if (d >= 0) {
+        hv__x86_mov_ri(t->b, d, pc + in->len);
+        commit(t, in->rd, d);
+    }
+    end_block_common(t);
+    exit_to(t, pc + (uint64_t)in->imm);
+}
+
+static void emit_jalr(struct tr *t, unsigned i)
+{
+    const struct hv_insn *in = &t->in[i];
+    uint64_t pc = insn_pc(t, i);
+    struct hv__x86_buf *b = t->b;
+    int a = src(t, in->rs1, RAX);
+    hv__x86_lea(b, 8, RAX, hv__x86_mb(a, (int32_t)in->imm));
+    hv__x86_alu_ri(b, HV_X86_AND, 8, RAX, -2);
+    int d = dst(t, in->rd);
+    if (d >= 0) {
+        hv__x86_mov_ri(b, d, pc + in->len);
+        commit(t, in->rd, d);
+    }
+    end_block_common(t);
+    if (t->jit->opts.no_chain) {
+        hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+    } else {
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+    }
+}
+
+/* ---- one instruction ------------------------------------------------------------------------ */
+
+static bool ends_block(unsigned op)
+{
+    switch (op) {
+    case HV_OP_ILLEGAL:
+    case HV_OP_JAL: case HV_OP_JALR:
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+    case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
+    case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
+    case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
+    case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void emit_insn(struct tr *t, unsigned i)
+{
+    const struct hv_insn *in = &t->in[i];
+    uint32_t f = t->jit->features;
+    switch (in->op) {
+    case HV_OP_LUI: case HV_OP_AUIPC: {
+        int d = dst(t, in->rd);
+        if (d >= 0) {
+            uint64_t v = (uint64_t)in->imm + (in->op == HV_OP_AUIPC ? insn_pc(t, i) : 0);
+            hv__x86_mov_ri(t->b, d, v);
+            commit(t, in->rd, d);
+        }
+        return;
+    }
+    case HV_OP_JAL: emit_jal(t, i); return;
+    case HV_OP_JALR: emit_jalr(t, i); return;
+    case HV_OP_BEQ: emit_branch(t, i, HV_X86_CC_E); return;
+    case HV_OP_BNE: emit_branch(t, i, HV_X86_CC_NE); return;
+    case HV_OP_BLT: emit_branch(t, i, HV_X86_CC_L); return;
+    case HV_OP_BGE: emit_branch(t, i, HV_X86_CC_GE); return;
+    case HV_OP_BLTU: emit_branch(t, i, HV_X86_CC_B); return;
+    case HV_OP_BGEU: emit_branch(t, i, HV_X86_CC_AE); return;
+    case HV_OP_LB: emit_load(t, i, 1, true); return;
+    case HV_OP_LH: emit_load(t, i, 2, true); return;
+    case HV_OP_LW: emit_load(t, i, 4, true); return;
+    case HV_OP_LD: emit_load(t, i, 8, false); return;
+    case HV_OP_LBU: emit_load(t, i, 1, false); return;
+    case HV_OP_LHU: emit_load(t, i, 2, false); return;
+    case HV_OP_LWU: emit_load(t, i, 4, false); return;
+    case HV_OP_SB: emit_store(t, i, 1); return;
+    case HV_OP_SH: emit_store(t, i, 2); return;
+    case HV_OP_SW: emit_store(t, i, 4); return;
+    case HV_OP_SD: emit_store(t, i, 8); return;
+    case HV_OP_ADDI: alu_ri(t, in, HV_X86_ADD, false); return;
+    case HV_OP_XORI: alu_ri(t, in, HV_X86_XOR, false); return;
+    case HV_OP_ORI: alu_ri(t, in, HV_X86_OR, false); return;
+    case HV_OP_ANDI: alu_ri(t, in, HV_X86_AND, false); return;
+    case HV_OP_ADDIW: alu_ri(t, in, HV_X86_ADD, true); return;
+    case HV_OP_SLTI: set_cmp(t, in, HV_X86_CC_L, true); return;
+    case HV_OP_SLTIU: set_cmp(t, in, HV_X86_CC_B, true); return;
+    case HV_OP_SLT: set_cmp(t, in, HV_X86_CC_L, false); return;
+    case HV_OP_SLTU: set_cmp(t, in, HV_X86_CC_B, false); return;
+    case HV_OP_SLLI: shift_imm(t, in, HV_X86_SHL, false); return;
+    case HV_OP_SRLI: shift_imm(t, in, HV_X86_SHR, false); return;
+    case HV_OP_SRAI: shift_imm(t, in, HV_X86_SAR, false); return;
+    case HV_OP_SLLIW: shift_imm(t, in, HV_X86_SHL, true); return;
+    case HV_OP_SRLIW: shift_imm(t, in, HV_X86_SHR, true); return;
+    case HV_OP_SRAIW: shift_imm(t, in, HV_X86_SAR, true); return;
+    case HV_OP_ADD: alu_rr(t, in, HV_X86_ADD, true, false); return;
+    case HV_OP_SUB: alu_rr(t, in, HV_X86_SUB, false, false); return;
+    case HV_OP_XOR: alu_rr(t, in, HV_X86_XOR, true, false); return;
+    case HV_OP_OR: alu_rr(t, in, HV_X86_OR, true, false); return;
+    case HV_OP_AND: alu_rr(t, in, HV_X86_AND, true, false); return;
+    case HV_OP_ADDW: alu_rr(t, in, HV_X86_ADD, true, true); return;
+    case HV_OP_SUBW: alu_rr(t, in, HV_X86_SUB, false, true); return;
+    case HV_OP_SLL: shift_reg(t, in, HV_X86_SHL, false); return;
+    case HV_OP_SRL: shift_reg(t, in, HV_X86_SHR, false); return;
+    case HV_OP_SRA: shift_reg(t, in, HV_X86_SAR, false); return;
+    case HV_OP_SLLW: shift_reg(t, in, HV_X86_SHL, true); return;
+    case HV_OP_SRLW: shift_reg(t, in, HV_X86_SHR, true); return;
+    case HV_OP_SRAW: shift_reg(t, in, HV_X86_SAR, true); return;
+    case HV_OP_FENCE: hv__x86_mfence(t->b); return;
+    case HV_OP_MUL: case HV_OP_MULW: {
+        int d = dst(t, in->rd);
+        if (d < 0)
+            return;
+        bool w = in->op == HV_OP_MULW;
+        int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
+        if (d == c) {
+            hv__x86_imul_rr(t->b, w ? 4 : 8, d, a);
+        } else {
+            if (d != a)
+                hv__x86_mov_rr(t->b, 8, d, a);
+            hv__x86_imul_rr(t->b, w ? 4 : 8, d, c);
+        }
+        finish_w(t, d, w);
+        commit(t, in->rd, d);
+        return;
+    }
+    case HV_OP_MULH: case HV_OP_MULHU: case HV_OP_MULHSU: mul_high(t, in, in->op); return;
+    case HV_OP_DIV: divrem(t, in, true, false, false); return;
+    case HV_OP_DIVU: divrem(t, in, false, false, false); return;
+    case HV_OP_REM: divrem(t, in, true, true, false); return;
+    case HV_OP_REMU: divrem(t, in, false, true, false); return;
+    case HV_OP_DIVW: divrem(t, in, true, false, true); return;
+    case HV_OP_DIVUW: divrem(t, in, false, false, true); return;
+    case HV_OP_REMW: divrem(t, in, true, true, true); return;
+    case HV_OP_REMUW: divrem(t, in, false, true, true); return;
+    case HV_OP_ADD_UW: shadd(t, in, 0, true); return;
+    case HV_OP_SH1ADD: shadd(t, in, 1, false); return;
+    case HV_OP_SH2ADD: shadd(t, in, 2, false); return;
+    case HV_OP_SH3ADD: shadd(t, in, 3, false); return;
+    case HV_OP_SH1ADD_UW: shadd(t, in, 1, true); return;
+    case HV_OP_SH2ADD_UW: shadd(t, in, 2, true); return;
+    case HV_OP_SH3ADD_UW: shadd(t, in, 3, true); return;
+    case HV_OP_SLLI_UW: {
+        int d = dst(t, in->rd);
+        if (d < 0)
+            return;
+        int a = src(t, in->rs1, RAX);
+        hv__x86_mov_rr(t->b, 4, RAX, a);
+        if (in->imm & 63)
+            hv__x86_shift_ri(t->b, HV_X86_SHL, 8, RAX, (uint8_t)(in->imm & 63));
+        commit(t, in->rd, RAX);
+        return;
+    }
+    case HV_OP_ANDN: case HV_OP_ORN: case HV_OP_XNOR: logic_not(t, in); return;
+    case HV_OP_CLZ: case HV_OP_CLZW:
+        if (!(f & HV_X86_F_LZCNT))
+            break;
+        unary_bits(t, in);
+        return;
+    case HV_OP_CTZ: case HV_OP_CTZW:
+        if (!(f & HV_X86_F_BMI1))
+            break;
+        unary_bits(t, in);
+        return;
+    case HV_OP_CPOP: case HV_OP_CPOPW:
+        if (!(f & HV_X86_F_POPCNT))
+            break;
+        unary_bits(t, in);
+        return;
+    case HV_OP_SEXT_B: case HV_OP_SEXT_H: case HV_OP_ZEXT_H: case HV_OP_REV8:
+        unary_bits(t, in);
+        return;
+    case HV_OP_MAX: minmax(t, in, HV_X86_CC_L); return;
+    case HV_OP_MIN: minmax(t, in, HV_X86_CC_G); return;
+    case HV_OP_MAXU: minmax(t, in, HV_X86_CC_B); return;
+    case HV_OP_MINU: minmax(t, in, HV_X86_CC_A); return;
+    case HV_OP_ROL: rotate(t, in, HV_X86_ROL, false, false); return;
+    case HV_OP_ROLW: rotate(t, in, HV_X86_ROL, true, false); return;
+    case HV_OP_ROR: rotate(t, in, HV_X86_ROR, false, false); return;
+    case HV_OP_RORW: rotate(t, in, HV_X86_ROR, true, false); return;
+    case HV_OP_RORI: rotate(t, in, HV_X86_ROR, false, true); return;
+    case HV_OP_RORIW: rotate(t, in, HV_X86_ROR, true, true); return;
+    case HV_OP_BSET: bitop(t, in, HV_X86_BTS, false); return;
+    case HV_OP_BSETI: bitop(t, in, HV_X86_BTS, true); return;
+    case HV_OP_BCLR: bitop(t, in, HV_X86_BTR, false); return;
+    case HV_OP_BCLRI: bitop(t, in, HV_X86_BTR, true); return;
+    case HV_OP_BINV: bitop(t, in, HV_X86_BTC, false); return;
+    case HV_OP_BINVI: bitop(t, in, HV_X86_BTC, true); return;
+    case HV_OP_BEXT: bext(t, in, false); return;
+    case HV_OP_BEXTI: bext(t, in, true); return;
+    case HV_OP_CZERO_EQZ: czero(t, in, true); return;
+    case HV_OP_CZERO_NEZ: czero(t, in, false); return;
+    default:
+        break;
+    }
+    emit_generic(t, i, ends_block(in->op));
+}
+
+/* ---- cold stubs -------------------------------------------------------------------------- */
+
+static void emit_cold(struct tr *t, struct cold *c)
+{
+    struct hv__x86_buf *b = t->b;
+    for (unsigned j = 0; j < c->nfrom; j++)
+        hv__x86_bind(b, c->from[j]);
+    switch (c->kind) {
+    case COLD_ENTRY:
+        set_pc(t, t->pc0, RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+        return;
+    case COLD_CHAIN: {
+        uintptr_t field = b->exec + c->from[0].at;
+        set_pc(t, c->pc, RAX);
+        hv__x86_mov_ri(b, RDX, field);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_chain, RCX);
+        return;
+    }
+    case COLD_LOAD:
+    case COLD_STORE:
+        break;
+    }
+    write_back(t, c->dirty);
+    if (c->kind == COLD_STORE) {
+        if (c->val < 0)
+            hv__x86_mov_ri(b, RDX, 0);
+        else
+            hv__x86_mov_rr(b, 8, RDX, c->val);
+    }
+    set_pc(t, c->pc, RCX);
+    add_instret(t, c->k);
+    hv__x86_mov_rr(b, 8, RSI, RAX);
+    hv__x86_mov_rr(b, 8, RDI, RBX);
+    if (c->kind == COLD_LOAD) {
+        hv__x86_mov_ri(b, RDX, c->kind_arg);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_load, RAX);
+        hv__x86_test_rr(b, 4, RDX, RDX);
+        struct hv__x86_fixup ok = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
+        hv__x86_mov_rr(b, 4, RAX, RDX);
+        t->fail[t->nfail++] = hv__x86_jmp_fwd(b);
+        hv__x86_bind(b, ok);
+    } else {
+        hv__x86_mov_ri(b, RCX, c->kind_arg);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_store, RAX);
+        check_status(t);
+    }
+    add_instret(t, -(int64_t)c->k);
+    reload_caller_saved(t, c->loaded);
+    if (c->kind == COLD_LOAD && c->dst != RAX)
+        hv__x86_mov_rr(b, 8, c->dst, RAX);
+    hv__x86_jmp_to(b, c->resume);
+}
+
+/* Shared failure exit: status in eax; HV_JIT_STALE means "done, leave": report OK. */
+static void emit_fail(struct tr *t)
+{
+    struct hv__x86_buf *b = t->b;
+    if (!t->nfail)
+        return;
+    for (unsigned j = 0; j < t->nfail; j++)
+        hv__x86_bind(b, t->fail[j]);
+    hv__x86_alu_ri(b, HV_X86_CMP, 4, RAX, HV_JIT_STALE);
+    struct hv__x86_fixup keep = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+    hv__x86_bind(b, keep);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+}
+
+/* ---- stubs -------------------------------------------------------------------------------- */
+
+int hv__jit_emit_stubs(struct hv__jit *jit)
+{
+    static const int saved[] = { RBX, RBP, R12, R13, R14, R15 };
+    struct hv__x86_buf buf, *b = &buf;
+    hv__cc_begin(&jit->cc, b);
+    uintptr_t base = b->exec;
+    /* enter(cpu, code): save callee-saved registers, keep 16-byte alignment for calls. */
+    for (unsigned i = 0; i < 6; i++)
+        hv__x86_push(b, saved[i]);
+    hv__x86_alu_ri(b, HV_X86_SUB, 8, RSP, 8);
+    hv__x86_mov_rr(b, 8, RBX, RDI);
+    hv__x86_jmp_r(b, RSI);
+    /* exit_nochain falls into exit_chain: status in eax, chain field in rdx. */
+    uint32_t nochain = hv__x86_label(b);
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RDX, RDX);
+    uint32_t chain = hv__x86_label(b);
+    hv__x86_alu_ri(b, HV_X86_ADD, 8, RSP, 8);
+    for (int i = 5; i >= 0; i--)
+        hv__x86_pop(b, saved[i]);
+    hv__x86_ret(b);
+    /* jc_lookup: rax = guest pc. */
+    uint32_t lookup = hv__x86_label(b);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+    hv__x86_mov_rr(b, 4, RCX, RAX);
+    hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 1);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, HV_JIT_JC_SIZE - 1);
+    hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 5);
+    hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
+    hv__x86_bind(b, miss);
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+    hv__x86_jmp_to(b, nochain);
+    if (!hv__cc_commit(&jit->cc, b))
+        return -1;
+    jit->enter = (void *)base;
+    jit->exit_nochain = (void *)(base + nochain);
+    jit->exit_chain = (void *)(base + chain);
+    jit->jc_lookup = (void *)(base + lookup);
+    return 0;
+}
+
+/* ---- the block ---------------------------------------------------------------------------- */
+
+static unsigned decode_block(uint64_t pc, uintptr_t host, struct hv_insn *out,
+                             unsigned *bytes)
+{
+    unsigned n = 0, off = pc & 0xfff;
+    const uint8_t *p = (const uint8_t *)host;
+    while (n < HV_JIT_BLOCK_MAX && off + 2 <= 4096) {
+        uint16_t lo, hi = 0;
+        memcpy(&lo, p, 2);
+        unsigned len = hv__insn_len(lo);
+        if (off + len > 4096)
+            break;
+        if (len == 4)
+            memcpy(&hi, p + 2, 2);
+        struct hv_insn *in = &out[n++];
+        uint32_t raw = (uint32_t)lo | (uint32_t)hi << 16;
+        if (!hv__decode(raw, in)) {
+            in->op = HV_OP_ILLEGAL;
+            in->raw = raw;
+        }
+        in->len = (uint8_t)len;
+        p += len;
+        off += len;
+        if (ends_block(in->op))
+            break;
+    }
+    *bytes = (unsigned)(p - (const uint8_t *)host);
+    return n;
+}
+
+static void trace_line(void *opaque, const char *text)
+{
+    const struct hv__jit_opts *o = opaque;
+    o->log(o->log_opaque, text);
+}
+
+static void trace_block(struct hv__jit *jit, const struct tr *t, const void *code_rw,
+                        size_t len, uintptr_t rx)
+{
+    const struct hv__jit_opts *o = &jit->opts;
+    if (!o->log)
+        return;
+    char line[160];
+    if (o->trace & HV_JIT_TRACE_IN_ASM) {
+        snprintf(line, sizeof line, "IN: block at 0x%llx (%u insns)",
+                 (unsigned long long)t->pc0, t->n);
+        o->log(o->log_opaque, line);
+        uint64_t pc = t->pc0;
+        for (unsigned i = 0; i < t->n; i++) {
+            char d[96];
+            hv__disasm(&t->in[i], pc, d, sizeof d);
+            snprintf(line, sizeof line, "0x%016llx:  %s", (unsigned long long)pc, d);
+            o->log(o->log_opaque, line);
+            pc += t->in[i].len;
+        }
+    }
+    if (o->trace & HV_JIT_TRACE_OUT_ASM) {
+        snprintf(line, sizeof line, "OUT: block at 0x%llx -> %zu bytes of host code",
+                 (unsigned long long)t->pc0, len);
+        o->log(o->log_opaque, line);
+        hv__x86_disas(code_rw, len, rx, trace_line, (void *)o);
+    }
+}
+
+struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
+                                    uintptr_t host)
+{
+    struct tr tr_, *t = &tr_;
+    struct hv_insn insns[HV_JIT_BLOCK_MAX];
+    unsigned bytes;
+    unsigned n = decode_block(pc, host, insns, &bytes);
+    if (!n)
+        return NULL;
+    if (jit->npool >= jit->maxpool) {
+        jit->full = true;
+        return NULL;
+    }
+    struct hv_insn *stored = hv__cc_alloc(&jit->cc, n * sizeof(struct hv_insn), 8);
+    if (!stored) {
+        jit->full = true;
+        return NULL;
+    }
+    memcpy(stored, insns, n * sizeof(struct hv_insn));
+
+    memset(t, 0, offsetof(struct tr, cold));
+    t->ncold = 0;
+    t->nfail = 0;
+    t->cpu = cpu;
+    t->jit = jit;
+    t->in = stored;
+    t->in_rx = hv__cc_rx(&jit->cc, stored);
+    t->n = n;
+    t->pc0 = pc;
+    t->direct = cpu->policy->direct_host != NULL;
+    alloc_regs(t);
+
+    struct hv__x86_buf buf;
+    t->b = &buf;
+    hv__cc_begin(&jit->cc, &buf);
+    uintptr_t rx = buf.exec;
+    /* Checked entry: poll / exit requests and the budget (exact stop). */
+    struct cold *ce = new_cold(t, COLD_ENTRY);
+    hv__x86_load(&buf, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
+    hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, POLL_OFF));
+    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_AE);
+    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
+    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
+    hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)n);
+    hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
+    struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
+    uint32_t body = hv__x86_label(&buf);
+
+    for (unsigned i = 0; i < n; i++)
+        emit_insn(t, i);
+    if (!ends_block(t->in[n - 1].op)) {
+        /* Page end or BLOCK_MAX: fall through to the next block. */
+        end_block_common(t);
+        exit_to(t, pc + bytes);
+    }
+    hv__x86_bind(&buf, over);
+    for (unsigned i = 0; i < t->ncold; i++)
+        emit_cold(t, &t->cold[i]);
+    emit_fail(t);
+
+    size_t len = hv__x86_buf_len(&buf);
+    void *code = hv__cc_commit(&jit->cc, &buf);
+    if (!code) {
+        jit->full = true;
+        return NULL;
+    }
+    struct jit_block *blk = &jit->pool[jit->npool++];
+    memset(blk, 0, sizeof(*blk));
+    blk->pc = pc;
+    blk->host = host;
+    blk->check_entry = (void *)rx;
+    blk->body_entry = (void *)(rx + body);
+    blk->n = n;
+    blk->bytes = bytes;
+    hv__jit_track_code(cpu, jit, host, bytes);
+    jit->stats.blocks++;
+    if (jit->opts.trace)
+        trace_block(jit, t, buf.start, len, rx);
+    return blk;
+}
