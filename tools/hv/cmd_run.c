@@ -24,6 +24,7 @@ static void run_usage(FILE *f)
         "  --append STRING        kernel command line\n"
         "  --dtb FILE             use this device tree instead of generating one\n"
         "  --disk FILE[,ro]       add a raw disk (repeatable)\n"
+        "  --net TYPE             add a NIC: loopback | hub:N | user | none (repeatable)\n"
         "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
         "  --smp N                number of vCPUs (default 1)\n"
         "  --serial SPEC          stdio | null | file:PATH | pty | unix:PATH (default stdio)\n"
@@ -34,6 +35,35 @@ static void run_usage(FILE *f)
         "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
+}
+
+/* --net loopback | hub:N | user | none. "none" removes the NICs configured so far. */
+static int parse_net(const char *s, struct hv_config *cfg)
+{
+    if (!strcmp(s, "none")) {
+        cfg->nr_nics = 0;
+        return 0;
+    }
+    if (cfg->nr_nics >= HV_MAX_NICS)
+        return -1;
+    struct hv_net_config n;
+    memset(&n, 0, sizeof(n));
+    if (!strcmp(s, "loopback")) {
+        n.type = HV_NET_LOOPBACK;
+    } else if (!strcmp(s, "user")) {
+        n.type = HV_NET_USER;
+    } else if (!strncmp(s, "hub:", 4) && s[4]) {
+        char *end;
+        unsigned long hub = strtoul(s + 4, &end, 10);
+        if (*end || hub > 0xffff)
+            return -1;
+        n.type = HV_NET_HUB;
+        n.hub = (unsigned)hub;
+    } else {
+        return -1;
+    }
+    cfg->nics[cfg->nr_nics++] = n;
+    return 0;
 }
 
 static int parse_serial(const char *s, struct hv_chardev_config *c)
@@ -55,7 +85,7 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 }
 
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
-       OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS,
+       OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
        OPT_TRACE };
 
 static const struct option run_opts[] = {
@@ -74,6 +104,7 @@ static const struct option run_opts[] = {
     { "deterministic", optional_argument, 0, OPT_DET },
     { "budget", required_argument, 0, OPT_BUDGET },
     { "stats", no_argument, 0, OPT_STATS },
+    { "net", required_argument, 0, OPT_NET },
     { "trace", required_argument, 0, OPT_TRACE },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
@@ -175,6 +206,10 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
                 goto bad;
             break;
         case OPT_RNG: cfg->rng = 1; break;
+        case OPT_NET:
+            if (parse_net(optarg, cfg) < 0)
+                goto bad;
+            break;
         case OPT_DET:
             cfg->deterministic = 1;
             if (optarg)
