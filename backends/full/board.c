@@ -209,6 +209,12 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     return 0;
 }
 
+/* Kicks and console input: end a WFI sleep. Async-signal-safe (atomics and a futex wake). */
+static void vcpu_wake(struct hv_vcpu *vcpu)
+{
+    hvf_hart_wake(vcpu->backend);
+}
+
 static int get_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val)
 {
     struct hvf_hart *h = vcpu->backend;
@@ -244,6 +250,7 @@ const struct hv_backend_ops hvf_backend_ops = {
     .vcpu_init = vcpu_init,
     .vcpu_fini = vcpu_fini,
     .vcpu_run = vcpu_run,
+    .vcpu_wake = vcpu_wake,
     .get_reg = get_reg,
     .set_reg = set_reg,
 };

@@ -1,10 +1,8 @@
 /* libhv full backend — CLINT (SiFive-compatible core-local interruptor): per-hart msip
  * (+0x0), mtimecmp (+0x4000) and the shared mtime (+0xbff8) at 10 MHz, derived from the
  * VM's virtual clock. MTIP is not stored: it is computed as mtime >= mtimecmp on read. */
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include "backends/full/full.h"
+#include "core/wait.h"
 
 #define CLINT_MSIP 0x0000u
 #define CLINT_MTIMECMP 0x4000u
@@ -20,8 +18,7 @@ void hvf_hart_wake(struct hvf_hart *h)
     if (!h)
         return;
     __atomic_store_n(&h->vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
-    atomic_fetch_add(&h->wake, 1);
-    syscall(SYS_futex, (uint32_t *)&h->wake, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    hv__wake(&h->wake);
 }
 
 void hvf_set_hw_irq(struct hvf_hart *h, uint64_t bit, bool level)

@@ -2,19 +2,16 @@
  * medeleg/mideleg delegation and vectored tvec, MRET/SRET, ECALL/EBREAK, WFI (sleeps on a
  * futex until the next timer deadline or a wake-up, never spins), SFENCE.VMA/FENCE.I, and
  * the engine's poll hook (kicks, board stops, interrupt delivery). */
-#include <errno.h>
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 #include "backends/full/full.h"
+#include "core/wait.h"
 
 /* Instructions between two polls when nothing else asks for one: bounds the latency of
  * timer interrupts and kicks (~tens of microseconds in the interpreter). */
 #define POLL_SLICE 4096u
-/* Longest single WFI sleep: a kick from hv_vcpu_kick() does not wake our futex, so a
- * sleeper re-checks it at least this often (ns). */
-#define WFI_MAX_SLEEP_NS 10000000ull
+/* Longest single WFI sleep. Every wake-up source (kicks and console input through the
+ * vcpu_wake hook, device interrupt lines, CLINT writes) bumps the hart's futex word, so
+ * this is only a safety net against a missed wake-up (ns). */
+#define WFI_MAX_SLEEP_NS 1000000000ull
 
 int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code)
 {
@@ -182,13 +179,6 @@ static bool other_wakers(const struct hvf_hart *h)
     return h->board->ext_irq_sources && (h->mie & (MIP_MEIP | MIP_SEIP));
 }
 
-static void futex_sleep(_Atomic uint32_t *word, uint32_t seen, uint64_t ns)
-{
-    struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
-                           .tv_nsec = (long)(ns % 1000000000ull) };
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, seen, &ts, NULL, 0);
-}
-
 /* Deterministic mode: time only advances with retired instructions, so an idle hart
  * fast-forwards its instruction count to the deadline (idle time counts as executed
  * instructions for the clock, not for minstret). */
@@ -212,7 +202,7 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         return hvf_illegal(cpu);
     struct hv_vm *vm = h->board->vm;
     for (;;) {
-        uint32_t seen = atomic_load(&h->wake);
+        uint32_t seen = hv__wait_seq(&h->wake);
         if (hvf_mip_read(h) & h->mie) {
             cpu->exit_request = 1;      /* deliver it at the next block boundary */
             return HV_STEP_OK;
@@ -238,7 +228,7 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         if (deadline != UINT64_MAX && deadline > now && (deadline - now) < ns / 100)
             ns = (deadline - now) * 100;
         if (deadline > now)
-            futex_sleep(&h->wake, seen, ns);
+            hv__wait(&h->wake, seen, ns);
     }
 }
 
