@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config git libxml2-dev zlib1g-dev libcapstone-dev
       libcriterion-dev libfdt-dev libslirp-dev gcc-riscv64-unknown-elf
-      binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf python3 $*"
+      binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf python3 gdb-multiarch $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -32,6 +32,8 @@ static void run_usage(FILE *f)
         "  --deterministic[=SEED] virtual time from retired instructions; seeded rng\n"
         "  --budget N             stop after N guest instructions per vCPU (exit 124)\n"
         "  --stats                print execution statistics to stderr at the end\n"
+        "  --gdb PORT             serve the GDB remote protocol on 127.0.0.1:PORT (0: any)\n"
+        "  --gdb-wait             with --gdb: do not start the guest before gdb attaches\n"
         "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
@@ -86,7 +88,7 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
-       OPT_TRACE };
+       OPT_TRACE, OPT_GDB, OPT_GDB_WAIT };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -106,6 +108,8 @@ static const struct option run_opts[] = {
     { "stats", no_argument, 0, OPT_STATS },
     { "net", required_argument, 0, OPT_NET },
     { "trace", required_argument, 0, OPT_TRACE },
+    { "gdb", required_argument, 0, OPT_GDB },
+    { "gdb-wait", no_argument, 0, OPT_GDB_WAIT },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -114,6 +118,8 @@ static const struct option run_opts[] = {
 struct run_opts {
     uint64_t budget;
     int stats, verbose;
+    const char *gdb;        /* --gdb PORT: run under the GDB stub */
+    int gdb_wait;
 };
 
 static void log_stderr(void *opaque, enum hv_log_level level, const char *msg)
@@ -223,6 +229,8 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
             break;
         }
         case OPT_STATS: ro->stats = 1; break;
+        case OPT_GDB: ro->gdb = optarg; break;
+        case OPT_GDB_WAIT: ro->gdb_wait = 1; break;
         case OPT_TRACE: {
             char *save = NULL;
             for (char *tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -421,7 +429,8 @@ int hv_cmd_run(int argc, char **argv)
         return EXIT_HV_FAILED;
     }
     fflush(stdout);
-    int status = hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
+    int status = ro.gdb ? hv_tool_run_gdb(vm, ro.gdb, ro.gdb_wait)
+                        : hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
     hv_vm_destroy(vm);
     hv_config_dispose(&cfg);
     return status;

@@ -19,4 +19,7 @@ int hv_cmd_version(int argc, char **argv);
  * guest's exit code on power-off. */
 int hv_tool_run_vm(hv_vm *vm, const struct hv_config *cfg, uint64_t budget, int stats);
 
+/* Run an already created VM under the GDB stub listening on `listen` (gdb_run.c). */
+int hv_tool_run_gdb(hv_vm *vm, const char *listen, int wait);
+
 #endif
