@@ -12,6 +12,7 @@ struct hv_tool_cmd {
 
 int hv_cmd_run(int argc, char **argv);
 int hv_cmd_xml(int argc, char **argv);
+int hv_cmd_bench(int argc, char **argv);     /* cmd_bench.c */
 int hv_cmd_version(int argc, char **argv);
 
 /* Run an already created VM to completion on one thread per vCPU (budget: instructions per

@@ -1,0 +1,521 @@
+/* hv bench — from runs to reports: per-cell summaries (median/min/max, the median run's
+ * counters, MIPS, throughput, exits per operation), the para/full ratios, and the outputs:
+ * a text table, JSON, CSV and a bar chart (gnuplot when installed, else bench_svg.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "bench_harness.h"
+#include "bench_svg.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void summarize_cell(struct bench_cell *c)
+{
+    double t[BENCH_MAX_RUNS];
+    unsigned n = 0;
+    c->rep = NULL;
+    for (unsigned i = 0; i < c->nruns; i++)
+        if (c->runs[i].status == BENCH_OK)
+            t[n++] = c->runs[i].wall_ms;
+    if (!n)
+        return;
+    qsort(t, n, sizeof t[0], cmp_double);
+    c->min_ms = t[0];
+    c->max_ms = t[n - 1];
+    c->med_ms = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+    /* The representative run: the one closest to the median (its counters are reported). */
+    double best = INFINITY;
+    for (unsigned i = 0; i < c->nruns; i++) {
+        const struct bench_sample *s = &c->runs[i];
+        if (s->status == BENCH_OK && fabs(s->wall_ms - c->med_ms) < best) {
+            best = fabs(s->wall_ms - c->med_ms);
+            c->rep = s;
+        }
+    }
+    const struct bench_sample *r = c->rep;
+    c->guest_ms = r->guest_ms;
+    /* Throughput over the guest's own measurement when it has one (no VM start-up). */
+    double secs = (r->guest_ms > 0 ? r->guest_ms : c->med_ms) / 1e3;
+    c->mips = r->has_stats && c->med_ms > 0 ? r->stats.instructions / (c->med_ms * 1e3) : 0;
+    c->mb_s = r->bytes && secs > 0 ? r->bytes / secs / 1e6 : 0;
+    c->ops_s = r->ops && secs > 0 ? r->ops / secs : 0;
+    c->exits = r->has_stats ? r->stats.mmio_traps + r->stats.hypercalls : 0;
+    c->exits_per_op = r->has_stats && r->ops ? (double)c->exits / r->ops : -1;
+}
+
+void bench_summarize(struct bench *b)
+{
+    for (unsigned w = 0; w < b->nwl; w++)
+        for (unsigned k = 0; k < b->ncfg; k++)
+            summarize_cell(&b->wl[w].cells[k]);
+}
+
+double bench_ratio(const struct bench *b, const struct bench_workload *w, unsigned num,
+                   unsigned den)
+{
+    (void)b;
+    const struct bench_cell *n = &w->cells[num], *d = &w->cells[den];
+    if (!n->rep || !d->rep || d->med_ms <= 0)
+        return 0;
+    return n->med_ms / d->med_ms;
+}
+
+/* Pairs worth a ratio: para vs full with the same engine, and QEMU vs each full column. */
+static int find_cfg(const struct bench *b, int qemu, enum hv_backend be, enum hv_engine en)
+{
+    for (unsigned k = 0; k < b->ncfg; k++)
+        if (b->cfg[k].qemu == qemu && (qemu || (b->cfg[k].backend == be &&
+                                                b->cfg[k].engine == en)))
+            return (int)k;
+    return -1;
+}
+
+struct pair {
+    unsigned slow, fast;        /* baseline and config: speedup = time(slow) / time(fast) */
+    const char *what;
+};
+
+static unsigned ratio_pairs(const struct bench *b, struct pair *p, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < b->ncfg && n < max; k++) {
+        const struct bench_config *c = &b->cfg[k];
+        if (c->qemu || c->backend != HV_BACKEND_FULL)
+            continue;
+        int para = find_cfg(b, 0, HV_BACKEND_PARA, c->engine);
+        if (para >= 0)
+            p[n++] = (struct pair){ k, (unsigned)para, "para vs full" };
+        int q = find_cfg(b, 1, 0, 0);
+        if (q >= 0 && n < max)
+            p[n++] = (struct pair){ (unsigned)q, k, "full vs qemu" };
+    }
+    return n;
+}
+
+/* ---- text table ------------------------------------------------------------------------ */
+
+static void fmt_ms(char *buf, size_t n, double ms)
+{
+    if (ms >= 10000)
+        snprintf(buf, n, "%.2fs", ms / 1e3);
+    else if (ms >= 1000)
+        snprintf(buf, n, "%.3fs", ms / 1e3);
+    else if (ms >= 10)
+        snprintf(buf, n, "%.1fms", ms);
+    else
+        snprintf(buf, n, "%.2fms", ms);
+}
+
+static void fmt_count(char *buf, size_t n, double v)
+{
+    if (v < 0)
+        snprintf(buf, n, "-");
+    else if (v >= 1e9)
+        snprintf(buf, n, "%.2fG", v / 1e9);
+    else if (v >= 1e6)
+        snprintf(buf, n, "%.2fM", v / 1e6);
+    else if (v >= 1e4)
+        snprintf(buf, n, "%.1fk", v / 1e3);
+    else if (v == floor(v) || v >= 100)
+        snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%.2f", v);
+}
+
+static const char *status_word(const struct bench_cell *c)
+{
+    if (c->rep && c->status == BENCH_OK)
+        return "ok";
+    return c->status == BENCH_UNSUPPORTED ? "n/a" : "FAIL";
+}
+
+static void print_cell(const struct bench *b, const struct bench_workload *w, unsigned k,
+                       FILE *f)
+{
+    const struct bench_cell *c = &w->cells[k];
+    const char *name = k == 0 ? w->name : "";
+    if (!c->rep) {
+        fprintf(f, "%-17s %-12s %s: %s\n", name, b->cfg[k].label, status_word(c), c->err);
+        return;
+    }
+    const struct bench_sample *r = c->rep;
+    char med[16], mn[16], mx[16], ins[16], mips[16], mmio[16], hc[16], irq[16], tlb[16],
+         blk[16], epo[16], mbs[16], ops[16];
+    fmt_ms(med, sizeof med, c->med_ms);
+    fmt_ms(mn, sizeof mn, c->min_ms);
+    fmt_ms(mx, sizeof mx, c->max_ms);
+    int st = r->has_stats;
+    fmt_count(ins, sizeof ins, st ? (double)r->stats.instructions : -1);
+    fmt_count(mips, sizeof mips, st ? c->mips : -1);
+    fmt_count(mmio, sizeof mmio, st ? (double)r->stats.mmio_traps : -1);
+    fmt_count(hc, sizeof hc, st ? (double)r->stats.hypercalls : -1);
+    fmt_count(irq, sizeof irq, st ? (double)r->stats.interrupts : -1);
+    fmt_count(tlb, sizeof tlb, st ? (double)r->stats.tlb_misses : -1);
+    fmt_count(blk, sizeof blk, st ? (double)r->stats.blocks_translated : -1);
+    fmt_count(epo, sizeof epo, c->exits_per_op);
+    if (c->mb_s > 0)
+        snprintf(mbs, sizeof mbs, "%.1f", c->mb_s);
+    else
+        snprintf(mbs, sizeof mbs, "-");
+    fmt_count(ops, sizeof ops, c->ops_s > 0 ? c->ops_s : -1);
+    fprintf(f, "%-17s %-12s %9s %9s %9s %8s %6s %7s %7s %6s %8s %6s %7s %7s %8s %-4s\n", name,
+            b->cfg[k].label, med, mn, mx, ins, mips, mmio, hc, irq, tlb, blk, epo, mbs, ops,
+            status_word(c));
+}
+
+static void print_ratios(const struct bench *b, const struct bench_workload *w, FILE *f)
+{
+    struct pair p[BENCH_MAX_CONFIGS * 2];
+    unsigned n = ratio_pairs(b, p, BENCH_MAX_CONFIGS * 2);
+    for (unsigned i = 0; i < n; i++) {
+        double r = bench_ratio(b, w, p[i].slow, p[i].fast);
+        if (r <= 0)
+            continue;
+        const struct bench_cell *s = &w->cells[p[i].slow], *q = &w->cells[p[i].fast];
+        fprintf(f, "%-17s %s: %s is %.2fx %s", "", p[i].what, b->cfg[p[i].fast].label,
+                r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower");
+        if (s->exits_per_op >= 0 && q->exits_per_op >= 0)
+            fprintf(f, "; exits/op %.3g (%s) vs %.3g (%s)", s->exits_per_op,
+                    b->cfg[p[i].slow].label, q->exits_per_op, b->cfg[p[i].fast].label);
+        fputc('\n', f);
+    }
+}
+
+void bench_print_table(const struct bench *b, FILE *f)
+{
+    fprintf(f, "%-17s %-12s %9s %9s %9s %8s %6s %7s %7s %6s %8s %6s %7s %7s %8s %-4s\n",
+            "workload", "config", "median", "min", "max", "insns", "MIPS", "mmio", "hcalls",
+            "irqs", "tlb-miss", "blocks", "exit/op", "MB/s", "ops/s", "check");
+    for (unsigned w = 0; w < b->nwl; w++) {
+        for (unsigned k = 0; k < b->ncfg; k++)
+            print_cell(b, &b->wl[w], k, f);
+        print_ratios(b, &b->wl[w], f);
+    }
+    fprintf(f, "\n%u run%s per cell, interleaved; median/min/max: wall time of the run "
+            "(libhv: hv_vcpu_run loop; qemu: whole process). exit/op: (MMIO traps + "
+            "hypercalls) per guest operation. MB/s and ops/s use the guest's own clock.\n",
+            b->runs, b->runs == 1 ? "" : "s");
+}
+
+/* ---- JSON ------------------------------------------------------------------------------ */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6g", v);
+    else
+        fputs("null", f);
+}
+
+static const char *exit_names[16] = { "none", "shutdown", "reboot", "crash", "mmio",
+                                      "hypercall", "budget", "deadline", "breakpoint", "kick",
+                                      "fault", "halt", "internal" };
+
+static void json_counters(FILE *f, const struct bench_sample *r)
+{
+    const struct hv_stats *s = &r->stats;
+    fprintf(f, ", \"instructions\": %llu, \"mmio_traps\": %llu, \"hypercalls\": %llu, "
+            "\"interrupts\": %llu, \"exceptions\": %llu, \"tlb_misses\": %llu, "
+            "\"blocks_translated\": %llu, \"run_exits\": %llu, \"exits_by_reason\": {",
+            (unsigned long long)s->instructions, (unsigned long long)s->mmio_traps,
+            (unsigned long long)s->hypercalls, (unsigned long long)s->interrupts,
+            (unsigned long long)s->exceptions, (unsigned long long)s->tlb_misses,
+            (unsigned long long)s->blocks_translated, (unsigned long long)s->exits);
+    int first = 1;
+    for (unsigned i = 0; i < 16; i++) {
+        if (!s->exits_by_reason[i])
+            continue;
+        fprintf(f, "%s\"%s\": %llu", first ? "" : ", ", exit_names[i] ? exit_names[i] : "?",
+                (unsigned long long)s->exits_by_reason[i]);
+        first = 0;
+    }
+    /* Exit-equivalents: every trip from the guest into the hypervisor's device or
+     * hypercall code (the library handles them without returning from hv_vcpu_run). */
+    fprintf(f, "}, \"exits\": %llu", (unsigned long long)(s->mmio_traps + s->hypercalls));
+}
+
+static const char *status_name(enum bench_status s)
+{
+    return s == BENCH_OK ? "ok" : s == BENCH_UNSUPPORTED ? "unsupported" : "failed";
+}
+
+static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct bench_cell *c)
+{
+    const struct bench_config *cfg = &b->cfg[k];
+    fputs("        {\"config\": ", f);
+    json_str(f, cfg->label);
+    fprintf(f, ", \"backend\": \"%s\", \"engine\": \"%s\", \"qemu\": %s, \"status\": \"%s\"",
+            cfg->backend == HV_BACKEND_PARA ? "para" : "full",
+            cfg->qemu ? "tcg" : cfg->engine == HV_ENGINE_INTERP ? "interp"
+                : cfg->engine == HV_ENGINE_JIT ? "jit" : "default",
+            cfg->qemu ? "true" : "false", c->rep ? "ok" : status_name(c->status));
+    if (c->err[0]) {
+        fputs(", \"error\": ", f);
+        json_str(f, c->err);
+    }
+    int all_ok = c->nruns > 0;
+    for (unsigned i = 0; i < c->nruns; i++)
+        all_ok &= c->runs[i].checksum_ok;
+    fprintf(f, ", \"checksum_ok\": %s, \"runs_ms\": [", all_ok ? "true" : "false");
+    for (unsigned i = 0; i < c->nruns; i++) {
+        fputs(i ? ", " : "", f);
+        json_num(f, c->runs[i].status == BENCH_OK ? c->runs[i].wall_ms : NAN);
+    }
+    fputc(']', f);
+    if (c->rep) {
+        const struct bench_sample *r = c->rep;
+        fputs(", \"wall_ms\": {\"median\": ", f);
+        json_num(f, c->med_ms);
+        fputs(", \"min\": ", f);
+        json_num(f, c->min_ms);
+        fputs(", \"max\": ", f);
+        json_num(f, c->max_ms);
+        fputs("}, \"guest_ms\": ", f);
+        json_num(f, r->guest_ms >= 0 ? r->guest_ms : NAN);
+        fputs(", \"create_ms\": ", f);
+        json_num(f, cfg->qemu ? NAN : r->create_ms);
+        if (r->has_stats) {
+            json_counters(f, r);
+            fputs(", \"mips\": ", f);
+            json_num(f, c->mips);
+        }
+        if (r->has_line) {
+            fprintf(f, ", \"ops\": %llu, \"bytes\": %llu", (unsigned long long)r->ops,
+                    (unsigned long long)r->bytes);
+            fputs(", \"ops_per_s\": ", f);
+            json_num(f, c->ops_s > 0 ? c->ops_s : NAN);
+            fputs(", \"mb_per_s\": ", f);
+            json_num(f, c->mb_s > 0 ? c->mb_s : NAN);
+            fputs(", \"exits_per_op\": ", f);
+            json_num(f, c->exits_per_op >= 0 ? c->exits_per_op : NAN);
+        }
+    }
+    fputc('}', f);
+}
+
+static void json_host(FILE *f)
+{
+    struct utsname u;
+    char model[256] = "";
+    FILE *ci = fopen("/proc/cpuinfo", "r");
+    if (ci) {
+        char line[512];
+        while (fgets(line, sizeof line, ci))
+            if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+                snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+                model[strcspn(model, "\n")] = 0;
+                break;
+            }
+        fclose(ci);
+    }
+    fputs("  \"host\": {\"cpu\": ", f);
+    json_str(f, model);
+    fprintf(f, ", \"cpus\": %ld", sysconf(_SC_NPROCESSORS_ONLN));
+    if (uname(&u) == 0) {
+        fputs(", \"system\": ", f);
+        char sys[400];
+        snprintf(sys, sizeof sys, "%s %s %s", u.sysname, u.release, u.machine);
+        json_str(f, sys);
+    }
+    fputs("},\n", f);
+}
+
+int bench_write_json(const struct bench *b, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    char date[32];
+    time_t t = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    fprintf(f, "{\n  \"tool\": \"hv bench\",\n  \"libhv\": ");
+    json_str(f, hv_version_string());
+    fprintf(f, ",\n  \"date\": \"%s\",\n  \"command\": ", date);
+    json_str(f, b->command);
+    fprintf(f, ",\n  \"runs\": %u,\n  \"quick\": %s,\n", b->runs, b->quick ? "true" : "false");
+    json_host(f);
+    fputs("  \"configs\": [", f);
+    for (unsigned k = 0; k < b->ncfg; k++) {
+        fputs(k ? ", " : "", f);
+        json_str(f, b->cfg[k].label);
+    }
+    fputs("],\n  \"workloads\": [\n", f);
+    struct pair p[BENCH_MAX_CONFIGS * 2];
+    unsigned np = ratio_pairs(b, p, BENCH_MAX_CONFIGS * 2);
+    for (unsigned w = 0; w < b->nwl; w++) {
+        const struct bench_workload *wl = &b->wl[w];
+        fputs("    {\"name\": ", f);
+        json_str(f, wl->name);
+        fputs(", \"kind\": ", f);
+        json_str(f, wl->info.kind);
+        fputs(", \"description\": ", f);
+        json_str(f, wl->info.what);
+        fputs(",\n      \"results\": [\n", f);
+        for (unsigned k = 0; k < b->ncfg; k++) {
+            json_cell(f, b, k, &wl->cells[k]);
+            fputs(k + 1 < b->ncfg ? ",\n" : "\n", f);
+        }
+        fputs("      ],\n      \"ratios\": [", f);
+        int first = 1;
+        for (unsigned i = 0; i < np; i++) {
+            double r = bench_ratio(b, wl, p[i].slow, p[i].fast);
+            if (r <= 0)
+                continue;
+            /* speedup > 1: "config" is faster than "baseline" by that factor. */
+            fprintf(f, "%s{\"what\": \"%s\", \"config\": ", first ? "" : ", ", p[i].what);
+            json_str(f, b->cfg[p[i].fast].label);
+            fputs(", \"baseline\": ", f);
+            json_str(f, b->cfg[p[i].slow].label);
+            fputs(", \"speedup\": ", f);
+            json_num(f, r);
+            const struct bench_cell *s = &wl->cells[p[i].slow], *q = &wl->cells[p[i].fast];
+            if (s->exits_per_op >= 0 && q->exits_per_op >= 0) {
+                fputs(", \"exits_per_op_config\": ", f);
+                json_num(f, q->exits_per_op);
+                fputs(", \"exits_per_op_baseline\": ", f);
+                json_num(f, s->exits_per_op);
+            }
+            fputc('}', f);
+            first = 0;
+        }
+        fprintf(f, "]}%s\n", w + 1 < b->nwl ? "," : "");
+    }
+    fputs("  ]\n}\n", f);
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* ---- CSV ------------------------------------------------------------------------------- */
+
+static void csv_num(FILE *f, double v, int ok)
+{
+    if (ok && isfinite(v))
+        fprintf(f, ",%.6g", v);
+    else
+        fputc(',', f);
+}
+
+static void csv_u64(FILE *f, uint64_t v, int ok)
+{
+    if (ok)
+        fprintf(f, ",%llu", (unsigned long long)v);
+    else
+        fputc(',', f);
+}
+
+int bench_write_csv(const struct bench *b, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs("workload,kind,config,status,checksum_ok,runs,median_ms,min_ms,max_ms,guest_ms,"
+          "instructions,mips,mmio_traps,hypercalls,interrupts,exceptions,tlb_misses,"
+          "blocks_translated,run_exits,exits,ops,bytes,mb_per_s,ops_per_s,exits_per_op\n", f);
+    for (unsigned w = 0; w < b->nwl; w++) {
+        for (unsigned k = 0; k < b->ncfg; k++) {
+            const struct bench_cell *c = &b->wl[w].cells[k];
+            const struct bench_sample *r = c->rep;
+            int ok = r != NULL, st = ok && r->has_stats, ln = ok && r->has_line;
+            int ck = c->nruns > 0;
+            for (unsigned i = 0; i < c->nruns; i++)
+                ck &= c->runs[i].checksum_ok;
+            fprintf(f, "%s,%s,%s,%s,%d,%u", b->wl[w].name, b->wl[w].info.kind,
+                    b->cfg[k].label, ok ? "ok" : status_name(c->status), ck, c->nruns);
+            csv_num(f, c->med_ms, ok);
+            csv_num(f, c->min_ms, ok);
+            csv_num(f, c->max_ms, ok);
+            csv_num(f, ok ? r->guest_ms : 0, ok && r->guest_ms >= 0);
+            const struct hv_stats *hs = ok ? &r->stats : NULL;
+            csv_u64(f, st ? hs->instructions : 0, st);
+            csv_num(f, c->mips, st);
+            csv_u64(f, st ? hs->mmio_traps : 0, st);
+            csv_u64(f, st ? hs->hypercalls : 0, st);
+            csv_u64(f, st ? hs->interrupts : 0, st);
+            csv_u64(f, st ? hs->exceptions : 0, st);
+            csv_u64(f, st ? hs->tlb_misses : 0, st);
+            csv_u64(f, st ? hs->blocks_translated : 0, st);
+            csv_u64(f, st ? hs->exits : 0, st);
+            csv_u64(f, c->exits, st);
+            csv_u64(f, ln ? r->ops : 0, ln);
+            csv_u64(f, ln ? r->bytes : 0, ln);
+            csv_num(f, c->mb_s, ln && c->mb_s > 0);
+            csv_num(f, c->ops_s, ln && c->ops_s > 0);
+            csv_num(f, c->exits_per_op, st && ln && c->exits_per_op >= 0);
+            fputc('\n', f);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+/* ---- plot ------------------------------------------------------------------------------ */
+
+int bench_write_plot(const struct bench *b, const char *path, char *msg, size_t msglen)
+{
+    unsigned ng = b->nwl, ns = b->ncfg;
+    double *v = calloc((size_t)ng * ns * 3, sizeof *v);
+    const char **groups = calloc(ng, sizeof *groups);
+    const char **series = calloc(ns, sizeof *series);
+    if (!v || !groups || !series) {
+        free(v), free(groups), free(series);
+        return -1;
+    }
+    double *lo = v + ng * ns, *hi = lo + ng * ns;
+    for (unsigned g = 0; g < ng; g++) {
+        groups[g] = b->wl[g].name;
+        for (unsigned s = 0; s < ns; s++) {
+            const struct bench_cell *c = &b->wl[g].cells[s];
+            v[g * ns + s] = c->rep ? c->med_ms : NAN;
+            lo[g * ns + s] = c->rep ? c->min_ms : NAN;
+            hi[g * ns + s] = c->rep ? c->max_ms : NAN;
+        }
+    }
+    for (unsigned s = 0; s < ns; s++)
+        series[s] = b->cfg[s].label;
+    char sub[160];
+    snprintf(sub, sizeof sub, "median of %u run%s, whiskers min..max; lower is better", b->runs,
+             b->runs == 1 ? "" : "s");
+    struct bench_chart c = {
+        .title = "hv bench: wall time per workload and backend",
+        .subtitle = sub,
+        .ylabel = "wall time (ms)",
+        .xlabel = "workload",
+        .ngroups = ng, .nseries = ns, .groups = groups, .series = series,
+        .value = v, .lo = lo, .hi = hi, .log_scale = -1,
+    };
+    int rc = bench_gnuplot_write(path, &c);
+    if (rc == 0) {
+        snprintf(msg, msglen, "plot written with gnuplot to %s", path);
+    } else {
+        FILE *f = fopen(path, "w");
+        rc = f ? bench_svg_write(f, &c) : -1;
+        if (f && fclose(f) != 0)
+            rc = -1;
+        snprintf(msg, msglen, "plot written to %s (%s scale)", path,
+                 bench_chart_use_log(&c) ? "log" : "linear");
+    }
+    free(v), free(groups), free(series);
+    return rc;
+}

@@ -1,0 +1,478 @@
+/* hv bench — side-by-side benchmarking of the two backends (and QEMU): every workload on
+ * every configuration (backend x engine), runs interleaved A/B/A/B, a VM per run created
+ * through the public API only; reports as a text table, JSON, CSV and a bar chart.
+ * Options and orchestration live here; bench_run.c runs, bench_report.c reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "bench_harness.h"
+#include "hv_tool.h"
+
+static const struct bench_wl_info known[] = {
+    { "intmix", "cpu", 0, 0, "integer ALU mix" },
+    { "sort", "cpu", 0, 0, "quicksort and heapsort of 64-bit keys" },
+    { "crc", "cpu", 0, 1, "table-driven CRC-32 and FNV-1a over 256 KiB" },
+    { "matmul", "cpu", 0, 0, "double-precision matrix multiply" },
+    { "bytecode", "cpu", 0, 0, "a bytecode interpreter (indirect branches)" },
+    { "ptrchase", "cpu", 0, 0, "dependent loads through a shuffled list" },
+    { "paging", "memory", 0, 1, "random read-modify-writes over 32 MiB (full: Sv39)" },
+    { "memstream", "memory", 0, 1, "memset/memcpy streaming over 2 x 8 MiB, flat" },
+    { "memstream-sv39", "memory", 0, 0, "memstream under Sv39 on full (para: flat)" },
+    { "console", "console", 0, 1, "64 KiB of console output in 64-byte lines" },
+    { "hypercall", "micro", 0, 1, "round trip: para SBI BASE call / full RTC MMIO read" },
+    { "event", "micro", 0, 1, "self-event: para evtchn upcall / full CLINT msip interrupt" },
+    { "timer-irq", "irq", 0, 1, "2000 timer deadlines of 20 us" },
+    { "blk-seq-4k", "io", 1, 1, "block: 8 MiB written then read, 4 KiB sequential" },
+    { "blk-rand-4k", "io", 1, 0, "block: 8 MiB written then read, 4 KiB random" },
+    { "blk-seq-1m", "io", 1, 1, "block: 32 MiB written then read, 1 MiB sequential" },
+    { "blk-rand-1m", "io", 1, 0, "block: 32 MiB written then read, 1 MiB random" },
+    { "blk-seq-4k-flush", "io", 1, 0, "block: 64 x 4 KiB writes, each flushed, read back" },
+    { "blk-seq-1m-flush", "io", 1, 0, "block: 16 x 1 MiB writes, each flushed, read back" },
+};
+#define NKNOWN (sizeof(known) / sizeof(known[0]))
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: hv bench [options] [WORKLOAD...]\n"
+        "Run benchmark workloads on each backend side by side and report time, guest\n"
+        "instructions, MIPS, exits (MMIO traps, hypercalls), TLB misses, throughput.\n\n"
+        "  --backends LIST     full,para (default both)\n"
+        "  --engines LIST      interp,jit (default: each backend's default engine)\n"
+        "  --qemu              also run the -full.elf flavour under qemu-system-riscv64\n"
+        "  --runs N            runs per workload and configuration (default 3; --quick: 1)\n"
+        "  --json FILE         write the results as JSON\n"
+        "  --csv FILE          write one CSV row per workload and configuration\n"
+        "  --plot FILE.svg     bar chart of the median times (gnuplot if installed)\n"
+        "  --disk-size SIZE    disk image for the block workloads (default 64M)\n"
+        "  --mem SIZE          guest RAM (default 256M)\n"
+        "  --timeout SECONDS   per run (default 300)\n"
+        "  --bench-dir DIR     where NAME-full.elf / NAME-para.elf are (default\n"
+        "                      <bindir>/../bench, or $HV_BENCH_DIR)\n"
+        "  --quick             one run each; without WORKLOADs, a short default set\n"
+        "  --list              list the known workloads\n"
+        "  -h, --help          this help\n\n"
+        "Without WORKLOADs every known workload that is built runs.\n");
+}
+
+static const struct bench_wl_info *lookup(const char *name)
+{
+    for (size_t i = 0; i < NKNOWN; i++)
+        if (!strcmp(known[i].name, name))
+            return &known[i];
+    return NULL;
+}
+
+/* <dir of this executable>/../bench */
+static void default_bench_dir(char *out, size_t n)
+{
+    const char *env = getenv("HV_BENCH_DIR");
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0) {
+        snprintf(out, n, "bench");
+        return;
+    }
+    exe[k] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    if (snprintf(out, n, "%s/../bench", exe) >= (int)n)
+        snprintf(out, n, "bench");
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static const char *find_qemu(void)
+{
+    static const char *const cands[] = { "/usr/bin/qemu-system-riscv64",
+                                         "/usr/local/bin/qemu-system-riscv64" };
+    const char *env = getenv("HV_QEMU");
+    if (env && *env)
+        return access(env, X_OK) == 0 ? env : NULL;
+    for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++)
+        if (access(cands[i], X_OK) == 0)
+            return cands[i];
+    return NULL;
+}
+
+/* ---- options --------------------------------------------------------------------------- */
+
+struct bench_opts {
+    int backends;               /* bit 0 full, bit 1 para */
+    int engines;                /* bit 0 interp, bit 1 jit; 0 = default */
+    int qemu, list, runs_given;
+    const char *json, *csv, *plot;
+    char bench_dir[PATH_MAX];
+};
+
+static int parse_list(const char *arg, const char *a, const char *b, int *mask)
+{
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s", arg);
+    *mask = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, a))
+            *mask |= 1;
+        else if (!strcmp(t, b))
+            *mask |= 2;
+        else
+            return -1;
+    }
+    return *mask ? 0 : -1;
+}
+
+enum { O_BACKENDS = 256, O_ENGINES, O_QEMU, O_RUNS, O_JSON, O_CSV, O_PLOT, O_DISK, O_MEM,
+       O_TIMEOUT, O_DIR, O_QUICK, O_LIST };
+
+static const struct option bench_longopts[] = {
+    { "backends", required_argument, 0, O_BACKENDS },
+    { "engines", required_argument, 0, O_ENGINES },
+    { "qemu", no_argument, 0, O_QEMU },
+    { "runs", required_argument, 0, O_RUNS },
+    { "json", required_argument, 0, O_JSON },
+    { "csv", required_argument, 0, O_CSV },
+    { "plot", required_argument, 0, O_PLOT },
+    { "disk-size", required_argument, 0, O_DISK },
+    { "mem", required_argument, 0, O_MEM },
+    { "timeout", required_argument, 0, O_TIMEOUT },
+    { "bench-dir", required_argument, 0, O_DIR },
+    { "quick", no_argument, 0, O_QUICK },
+    { "list", no_argument, 0, O_LIST },
+    { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 }
+};
+
+static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts *o)
+{
+    o->backends = 3;
+    b->runs = 3;
+    b->mem_size = 256ull << 20;
+    b->disk_size = 64ull << 20;
+    b->timeout_s = 300;
+    default_bench_dir(o->bench_dir, sizeof o->bench_dir);
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", bench_longopts, NULL)) != -1) {
+        char *end;
+        unsigned long n;
+        switch (c) {
+        case O_BACKENDS:
+            if (parse_list(optarg, "full", "para", &o->backends) < 0)
+                goto bad;
+            break;
+        case O_ENGINES:
+            if (parse_list(optarg, "interp", "jit", &o->engines) < 0)
+                goto bad;
+            break;
+        case O_QEMU: o->qemu = 1; break;
+        case O_RUNS:
+            n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > BENCH_MAX_RUNS)
+                goto bad;
+            b->runs = (unsigned)n;
+            o->runs_given = 1;
+            break;
+        case O_JSON: o->json = optarg; break;
+        case O_CSV: o->csv = optarg; break;
+        case O_PLOT: o->plot = optarg; break;
+        case O_DISK:
+            if (hv_parse_size(optarg, &b->disk_size) < 0 || b->disk_size < (1u << 20) ||
+                b->disk_size % 512)
+                goto bad;
+            break;
+        case O_MEM:
+            if (hv_parse_size(optarg, &b->mem_size) < 0 || b->mem_size < (16u << 20))
+                goto bad;
+            break;
+        case O_TIMEOUT:
+            n = strtoul(optarg, &end, 10);
+            if (*end || n < 1 || n > 86400)
+                goto bad;
+            b->timeout_s = (unsigned)n;
+            break;
+        case O_DIR: snprintf(o->bench_dir, sizeof o->bench_dir, "%s", optarg); break;
+        case O_QUICK: b->quick = 1; break;
+        case O_LIST: o->list = 1; break;
+        case 'h': bench_usage(stdout); exit(0);
+        default: bench_usage(stderr); return 2;
+        }
+        continue;
+    bad:
+        fprintf(stderr, "hv bench: invalid value '%s' for --%s\n", optarg,
+                bench_longopts[c - O_BACKENDS].name);
+        return 2;
+    }
+    if (b->quick && !o->runs_given)
+        b->runs = 1;
+    return 0;
+}
+
+static void add_config(struct bench *b, enum hv_backend be, enum hv_engine en, int qemu)
+{
+    struct bench_config *c = &b->cfg[b->ncfg++];
+    c->backend = be;
+    c->engine = en;
+    c->qemu = qemu;
+    const char *bn = be == HV_BACKEND_PARA ? "para" : "full";
+    if (qemu)
+        snprintf(c->label, sizeof c->label, "qemu");
+    else if (en == HV_ENGINE_DEFAULT)
+        snprintf(c->label, sizeof c->label, "%s", bn);
+    else
+        snprintf(c->label, sizeof c->label, "%s/%s", bn, en == HV_ENGINE_JIT ? "jit" : "interp");
+}
+
+static void make_configs(struct bench *b, const struct bench_opts *o)
+{
+    static const enum hv_engine engines[] = { HV_ENGINE_INTERP, HV_ENGINE_JIT };
+    for (int be = 0; be < 2; be++) {
+        if (!(o->backends & (1 << be)))
+            continue;
+        enum hv_backend backend = be ? HV_BACKEND_PARA : HV_BACKEND_FULL;
+        if (!o->engines) {
+            add_config(b, backend, HV_ENGINE_DEFAULT, 0);
+            continue;
+        }
+        for (int e = 0; e < 2; e++)
+            if (o->engines & (1 << e))
+                add_config(b, backend, engines[e], 0);
+    }
+    if (o->qemu)
+        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 1);
+}
+
+/* Resolve names to ELFs. Returns -1 (message printed) when a named workload is not built
+ * for any flavour. */
+static int add_workload(struct bench *b, const char *name, const char *dir, int explicit)
+{
+    struct bench_workload *w = &b->wl[b->nwl];
+    memset(w, 0, sizeof *w);
+    w->name = name;
+    const struct bench_wl_info *info = lookup(name);
+    w->info = info ? *info
+                   : (struct bench_wl_info){ name, "other", !strncmp(name, "blk", 3), 0, "" };
+    snprintf(w->elf[0], sizeof w->elf[0], "%s/%s-full.elf", dir, name);
+    snprintf(w->elf[1], sizeof w->elf[1], "%s/%s-para.elf", dir, name);
+    int any = 0;
+    for (int i = 0; i < 2; i++) {
+        if (file_exists(w->elf[i]))
+            any = 1;
+        else
+            w->elf[i][0] = 0;
+    }
+    if (!any) {
+        if (explicit) {
+            fprintf(stderr, "hv bench: workload '%s' not found (%s/%s-{full,para}.elf)\n",
+                    name, dir, name);
+            return -1;
+        }
+        return 0;
+    }
+    w->cells = calloc(b->ncfg, sizeof *w->cells);
+    if (!w->cells)
+        return -1;
+    b->nwl++;
+    return 0;
+}
+
+/* ---- running --------------------------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    bench_interrupt();
+}
+
+static void progress(int tty, unsigned done, unsigned total, const struct bench_workload *w,
+                     const struct bench_config *c, unsigned run, unsigned runs)
+{
+    if (!tty)
+        return;
+    fprintf(stderr, "\r\033[K[%3u/%u] %-18s %-12s run %u/%u", done + 1, total, w->name,
+            c->label, run + 1, runs);
+    fflush(stderr);
+}
+
+static const char *cell_elf(const struct bench_workload *w, const struct bench_config *c)
+{
+    return w->elf[c->backend == HV_BACKEND_PARA ? 1 : 0];
+}
+
+/* Every workload: runs interleaved over the configurations (A B A B ...). */
+static int run_all(struct bench *b)
+{
+    int tty = isatty(2);
+    unsigned total = b->nwl * b->ncfg * b->runs, done = 0, seq = 0;
+    for (unsigned wi = 0; wi < b->nwl; wi++) {
+        struct bench_workload *w = &b->wl[wi];
+        for (unsigned k = 0; k < b->ncfg; k++) {
+            struct bench_cell *c = &w->cells[k];
+            const struct bench_config *cfg = &b->cfg[k];
+            if (!cell_elf(w, cfg)[0]) {
+                c->status = BENCH_UNSUPPORTED;
+                snprintf(c->err, sizeof c->err, "%s flavour not built",
+                         cfg->backend == HV_BACKEND_PARA ? "para" : "full");
+            } else if (cfg->qemu && !b->qemu) {
+                c->status = BENCH_UNSUPPORTED;
+                snprintf(c->err, sizeof c->err, "qemu-system-riscv64 not installed");
+            }
+        }
+        for (unsigned r = 0; r < b->runs; r++) {
+            for (unsigned k = 0; k < b->ncfg; k++, done++) {
+                struct bench_cell *c = &w->cells[k];
+                if (c->status != BENCH_OK)
+                    continue;
+                progress(tty, done, total, w, &b->cfg[k], r, b->runs);
+                struct bench_job job = {
+                    .elf = cell_elf(w, &b->cfg[k]), .cfg = &b->cfg[k], .info = &w->info,
+                    .mem_size = b->mem_size, .disk_size = b->disk_size,
+                    .timeout_s = b->timeout_s, .qemu = b->qemu, .tmpdir = b->tmpdir,
+                    .seq = seq++,
+                };
+                struct bench_sample *s = &c->runs[c->nruns++];
+                if (bench_run_one(&job, s) < 0) {
+                    if (tty)
+                        fputs("\r\033[K", stderr);
+                    return -1;
+                }
+                if (s->status != BENCH_OK) {
+                    /* One failure marks the cell; later runs would only repeat it. */
+                    c->status = s->status;
+                    snprintf(c->err, sizeof c->err, "%s", s->err);
+                    if (s->status == BENCH_FAILED)
+                        fprintf(stderr, "%shv bench: %s on %s: %s\n", tty ? "\r\033[K" : "",
+                                w->name, b->cfg[k].label, s->err);
+                }
+            }
+        }
+    }
+    if (tty)
+        fputs("\r\033[K", stderr);
+    return 0;
+}
+
+static void join_command(struct bench *b, int argc, char **argv)
+{
+    size_t used = (size_t)snprintf(b->command, sizeof b->command, "hv");
+    for (int i = 0; i < argc && used < sizeof b->command; i++)
+        used += (size_t)snprintf(b->command + used, sizeof b->command - used, " %s", argv[i]);
+}
+
+static int outputs(struct bench *b, const struct bench_opts *o)
+{
+    int rc = 0;
+    bench_print_table(b, stdout);
+    fflush(stdout);
+    if (o->json && bench_write_json(b, o->json) < 0) {
+        fprintf(stderr, "hv bench: cannot write %s: %s\n", o->json, strerror(errno));
+        rc = 1;
+    }
+    if (o->csv && bench_write_csv(b, o->csv) < 0) {
+        fprintf(stderr, "hv bench: cannot write %s: %s\n", o->csv, strerror(errno));
+        rc = 1;
+    }
+    if (o->plot) {
+        char msg[512];
+        if (bench_write_plot(b, o->plot, msg, sizeof msg) < 0) {
+            fprintf(stderr, "hv bench: cannot write %s: %s\n", o->plot, strerror(errno));
+            rc = 1;
+        } else {
+            fprintf(stderr, "hv bench: %s\n", msg);
+        }
+    }
+    return rc;
+}
+
+static void list_workloads(const char *dir)
+{
+    printf("known workloads (in %s):\n", dir);
+    for (size_t i = 0; i < NKNOWN; i++) {
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof p, "%s/%s-full.elf", dir, known[i].name);
+        printf("  %-18s %-8s %s%s%s\n", known[i].name, known[i].kind, known[i].what,
+               known[i].quick ? " [quick]" : "", file_exists(p) ? "" : " (not built)");
+    }
+}
+
+int hv_cmd_bench(int argc, char **argv)
+{
+    struct bench b;
+    struct bench_opts o;
+    memset(&b, 0, sizeof b);
+    memset(&o, 0, sizeof o);
+    int rc = parse_opts(argc, argv, &b, &o);
+    if (rc)
+        return rc;
+    if (o.list) {
+        list_workloads(o.bench_dir);
+        return 0;
+    }
+    join_command(&b, argc, argv);
+    make_configs(&b, &o);
+    if (o.qemu) {
+        b.qemu = find_qemu();
+        if (!b.qemu)
+            fprintf(stderr, "hv bench: qemu-system-riscv64 not found; its column stays empty\n");
+    }
+    unsigned named = (unsigned)(argc - optind);
+    b.wl = calloc(named ? named : NKNOWN, sizeof *b.wl);
+    if (!b.wl)
+        return 1;
+    for (int i = optind; i < argc; i++)
+        if (add_workload(&b, argv[i], o.bench_dir, 1) < 0)
+            return 2;
+    for (size_t i = 0; !named && i < NKNOWN; i++)
+        if (!b.quick || known[i].quick)
+            add_workload(&b, known[i].name, o.bench_dir, 0);
+    if (!b.nwl) {
+        fprintf(stderr, "hv bench: no workloads built in %s (configure with a RISC-V "
+                "cross compiler)\n", o.bench_dir);
+        return 2;
+    }
+    char tmpl[] = "/tmp/hv-bench-XXXXXX";
+    const char *td = getenv("TMPDIR");
+    char tbuf[PATH_MAX];
+    snprintf(tbuf, sizeof tbuf, "%s/hv-bench-XXXXXX", td && *td ? td : "/tmp");
+    b.tmpdir = mkdtemp(tbuf) ? tbuf : mkdtemp(tmpl);
+    if (!b.tmpdir) {
+        fprintf(stderr, "hv bench: cannot create a temporary directory: %s\n", strerror(errno));
+        return 1;
+    }
+    struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int interrupted = run_all(&b) < 0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    rmdir(b.tmpdir);
+    bench_summarize(&b);
+    int status = outputs(&b, &o);
+    for (unsigned w = 0; w < b.nwl; w++) {
+        for (unsigned k = 0; k < b.ncfg; k++)
+            if (b.wl[w].cells[k].status == BENCH_FAILED)
+                status = 1;
+        free(b.wl[w].cells);
+    }
+    free(b.wl);
+    if (interrupted) {
+        fprintf(stderr, "hv bench: interrupted\n");
+        return 130;
+    }
+    return status;
+}
