@@ -3,6 +3,7 @@
  * VM's virtual clock. MTIP is not stored: it is computed as mtime >= mtimecmp on read. */
 #include "backends/full/full.h"
 #include "core/wait.h"
+#include "backends/full/snapshot.h"
 
 #define CLINT_MSIP 0x0000u
 #define CLINT_MTIMECMP 0x4000u
@@ -94,3 +95,35 @@ static int clint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 }
 
 const struct hv_mmio_ops hvf_clint_ops = { .read = clint_read, .write = clint_write };
+
+/* ---- snapshot (additive) ---------------------------------------------------------------- */
+
+#define CLINT_SNAP_VERSION 1
+
+/* mtime itself is the VM clock (restored by the core) plus the guest's offset. */
+void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w)
+{
+    hv__snap_begin(w, "clint", CLINT_SNAP_VERSION);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        hv__snap_put_u64(w, atomic_load(&b->mtimecmp[i]));
+    hv__snap_put_u64(w, (uint64_t)atomic_load(&b->mtime_off));
+    hv__snap_end(w);
+}
+
+int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
+                   size_t errlen)
+{
+    struct hv_snap_r r;
+    uint64_t cmp[HV_MAX_VCPUS];
+    hv__snap_r_open(&r, idx, "clint", CLINT_SNAP_VERSION);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        cmp[i] = hv__snap_get_u64(&r);
+    int64_t off = (int64_t)hv__snap_get_u64(&r);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        atomic_store(&b->mtimecmp[i], cmp[i]);
+    atomic_store(&b->mtime_off, off);
+    return 0;
+}

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "backends/full/devices.h"
+#include "backends/full/snapshot.h"
 
 enum {
     R_TIME_LOW = 0x00, R_TIME_HIGH = 0x04, R_ALARM_LOW = 0x08, R_ALARM_HIGH = 0x0c,
@@ -156,4 +157,52 @@ void hvf_rtc_destroy(struct hvf_rtc *rtc)
         return;
     pthread_mutex_destroy(&rtc->lock);
     free(rtc);
+}
+
+/* ---- snapshot (additive) ---------------------------------------------------------------- */
+
+#define RTC_SNAP_VERSION 1
+
+/* The offset is relative to the VM's virtual wall clock, which the snapshot restores, so
+ * the guest's time continues from the snapshot. */
+void hvf_rtc_save(struct hvf_rtc *r, struct hv_snap_w *w)
+{
+    pthread_mutex_lock(&r->lock);
+    hv__snap_begin(w, "rtc", RTC_SNAP_VERSION);
+    hv__snap_put_u64(w, (uint64_t)r->offset);
+    hv__snap_put_u32(w, r->time_high);
+    hv__snap_put_u64(w, r->alarm);
+    hv__snap_put_u32(w, r->alarm_high);
+    hv__snap_put_bool(w, r->alarm_running);
+    hv__snap_put_bool(w, r->irq_pending);
+    hv__snap_put_bool(w, r->irq_enabled);
+    hv__snap_put_bool(w, r->irq_level);
+    hv__snap_end(w);
+    pthread_mutex_unlock(&r->lock);
+}
+
+int hvf_rtc_load(struct hvf_rtc *r, const struct hv_snap_index *idx, char *err, size_t errlen)
+{
+    struct hv_snap_r s;
+    hv__snap_r_open(&s, idx, "rtc", RTC_SNAP_VERSION);
+    int64_t offset = (int64_t)hv__snap_get_u64(&s);
+    uint32_t time_high = hv__snap_get_u32(&s);
+    uint64_t alarm = hv__snap_get_u64(&s);
+    uint32_t alarm_high = hv__snap_get_u32(&s);
+    bool running = hv__snap_get_bool(&s), pending = hv__snap_get_bool(&s);
+    bool enabled = hv__snap_get_bool(&s), level = hv__snap_get_bool(&s);
+    int rc = hv__snap_r_close(&s, err, errlen);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&r->lock);
+    r->offset = offset;
+    r->time_high = time_high;
+    r->alarm = alarm;
+    r->alarm_high = alarm_high;
+    r->alarm_running = running;
+    r->irq_pending = pending;
+    r->irq_enabled = enabled;
+    r->irq_level = level;
+    pthread_mutex_unlock(&r->lock);
+    return 0;
 }

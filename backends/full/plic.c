@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
+#include "backends/full/snapshot.h"
 
 #define NWORDS ((HVF_PLIC_SOURCES + 31) / 32)
 #define PRIO_MASK 7u
@@ -228,4 +229,70 @@ void hvf_plic_destroy(struct hvf_plic *plic)
         return;
     pthread_mutex_destroy(&plic->lock);
     free(plic);
+}
+
+/* ---- snapshot (additive) ---------------------------------------------------------------- */
+
+#define PLIC_SNAP_VERSION 1
+
+void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w)
+{
+    pthread_mutex_lock(&p->lock);
+    hv__snap_begin(w, "plic", PLIC_SNAP_VERSION);
+    hv__snap_put_u32(w, p->nr_ctx);
+    for (unsigned i = 0; i < HVF_PLIC_SOURCES; i++)
+        hv__snap_put_u32(w, p->priority[i]);
+    for (unsigned i = 0; i < NWORDS; i++) {
+        hv__snap_put_u32(w, p->level[i]);
+        hv__snap_put_u32(w, p->pending[i]);
+        hv__snap_put_u32(w, p->in_service[i]);
+    }
+    for (unsigned c = 0; c < p->nr_ctx; c++) {
+        for (unsigned i = 0; i < NWORDS; i++)
+            hv__snap_put_u32(w, p->enable[c][i]);
+        hv__snap_put_u32(w, p->threshold[c]);
+        hv__snap_put_bool(w, p->out_level[c]);
+    }
+    hv__snap_end(w);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* The output levels are restored without driving the lines: the harts' MEIP/SEIP are part
+ * of the same snapshot. */
+int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err,
+                  size_t errlen)
+{
+    struct hvf_plic s;
+    struct hv_snap_r r;
+    hv__snap_r_open(&r, idx, "plic", PLIC_SNAP_VERSION);
+    if (hv__snap_get_u32(&r) != p->nr_ctx && hv__snap_r_ok(&r))
+        hv__snap_r_fail(&r, "context count differs (VM has %u)", p->nr_ctx);
+    for (unsigned i = 0; i < HVF_PLIC_SOURCES; i++)
+        s.priority[i] = hv__snap_get_u32(&r) & PRIO_MASK;
+    for (unsigned i = 0; i < NWORDS; i++) {
+        s.level[i] = hv__snap_get_u32(&r);
+        s.pending[i] = hv__snap_get_u32(&r);
+        s.in_service[i] = hv__snap_get_u32(&r);
+    }
+    for (unsigned c = 0; c < p->nr_ctx; c++) {
+        for (unsigned i = 0; i < NWORDS; i++)
+            s.enable[c][i] = hv__snap_get_u32(&r);
+        s.threshold[c] = hv__snap_get_u32(&r) & PRIO_MASK;
+        s.out_level[c] = hv__snap_get_bool(&r);
+    }
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&p->lock);
+    memcpy(p->priority, s.priority, sizeof(s.priority));
+    memcpy(p->level, s.level, sizeof(s.level));
+    memcpy(p->pending, s.pending, sizeof(s.pending));
+    memcpy(p->in_service, s.in_service, sizeof(s.in_service));
+    for (unsigned c = 0; c < p->nr_ctx; c++) {
+        memcpy(p->enable[c], s.enable[c], sizeof(s.enable[c]));
+        p->threshold[c] = s.threshold[c];
+        p->out_level[c] = s.out_level[c];
+    }
+    pthread_mutex_unlock(&p->lock);
+    return 0;
 }

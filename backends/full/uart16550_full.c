@@ -6,7 +6,9 @@
  * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll(). */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include "backends/full/devices.h"
+#include "backends/full/snapshot.h"
 
 enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR = 5,
        REG_MSR = 6, REG_SCR = 7 };
@@ -327,4 +329,60 @@ void hvf_uart16550_destroy(struct hvf_uart16550 *uart)
         return;
     pthread_mutex_destroy(&uart->lock);
     free(uart);
+}
+
+/* ---- snapshot (additive) ---------------------------------------------------------------- */
+
+#define UART_SNAP_VERSION 1
+
+void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w)
+{
+    pthread_mutex_lock(&u->lock);
+    hv__snap_begin(w, "uart", UART_SNAP_VERSION);
+    const uint8_t regs[8] = { u->ier, u->lcr, u->mcr, u->scr, u->dll, u->dlm, u->fcr, u->msr };
+    hv__snap_put_bytes(w, regs, sizeof(regs));
+    hv__snap_put_u8(w, u->lsr_err);
+    hv__snap_put_bool(w, u->thr_ipending);
+    hv__snap_put_bool(w, u->irq_level);
+    hv__snap_put_u8(w, (uint8_t)u->rx_count);
+    for (unsigned i = 0; i < u->rx_count; i++)         /* the RX FIFO, oldest first */
+        hv__snap_put_u8(w, u->rx[(u->rx_head + i) % FIFO_SIZE]);
+    hv__snap_end(w);
+    pthread_mutex_unlock(&u->lock);
+}
+
+int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx, char *err,
+                       size_t errlen)
+{
+    struct hv_snap_r r;
+    uint8_t regs[8], rx[FIFO_SIZE];
+    hv__snap_r_open(&r, idx, "uart", UART_SNAP_VERSION);
+    hv__snap_get_bytes(&r, regs, sizeof(regs));
+    uint8_t lsr_err = hv__snap_get_u8(&r);
+    bool thr = hv__snap_get_bool(&r), level = hv__snap_get_bool(&r);
+    unsigned count = hv__snap_get_u8(&r);
+    if (count > FIFO_SIZE)
+        hv__snap_r_fail(&r, "RX FIFO holds %u bytes (at most %u)", count, FIFO_SIZE);
+    else
+        hv__snap_get_bytes(&r, rx, count);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&u->lock);
+    u->ier = regs[0];
+    u->lcr = regs[1];
+    u->mcr = regs[2];
+    u->scr = regs[3];
+    u->dll = regs[4];
+    u->dlm = regs[5];
+    u->fcr = regs[6];
+    u->msr = regs[7];
+    u->lsr_err = lsr_err;
+    u->thr_ipending = thr;
+    u->irq_level = level;          /* the PLIC's input level is in its own section */
+    memcpy(u->rx, rx, count);
+    u->rx_head = 0;
+    u->rx_count = count;
+    pthread_mutex_unlock(&u->lock);
+    return 0;
 }

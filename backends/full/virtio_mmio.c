@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/virtio_mmio.h"
+#include "backends/full/snapshot.h"
 
 enum {
     R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
@@ -575,4 +576,96 @@ void hvf_virtio_destroy(struct hvf_virtio *v)
         v->ops->destroy(v->dev);
     pthread_mutex_destroy(&v->lock);
     free(v);
+}
+
+/* ---- snapshot (additive) ---------------------------------------------------------------- */
+
+#define VIRTIO_SNAP_VERSION 1
+
+void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w)
+{
+    pthread_mutex_lock(&v->lock);
+    hv__snap_begin_idx(w, "virtio", slot, VIRTIO_SNAP_VERSION);
+    hv__snap_put_u32(w, v->ops ? v->ops->device_id : 0);
+    hv__snap_put_u64(w, v->dev_features);
+    hv__snap_put_u64(w, v->drv_features);
+    hv__snap_put_u32(w, v->dev_features_sel);
+    hv__snap_put_u32(w, v->drv_features_sel);
+    hv__snap_put_u32(w, v->queue_sel);
+    hv__snap_put_u32(w, v->status);
+    hv__snap_put_u32(w, v->int_status);
+    hv__snap_put_u32(w, v->config_gen);
+    hv__snap_put_bool(w, v->irq_level);
+    for (unsigned i = 0; i < HVF_VQ_MAX_QUEUES; i++) {
+        const struct vq *q = &v->vq[i];
+        hv__snap_put_u32(w, q->num);
+        hv__snap_put_bool(w, q->ready);
+        hv__snap_put_u64(w, q->desc);
+        hv__snap_put_u64(w, q->avail);
+        hv__snap_put_u64(w, q->used);
+        hv__snap_put_u16(w, q->last_avail);
+        hv__snap_put_u16(w, q->used_idx);
+    }
+    if (v->ops && v->ops->save)
+        v->ops->save(v->dev, w);
+    hv__snap_end(w);
+    pthread_mutex_unlock(&v->lock);
+}
+
+int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_index *idx,
+                    char *err, size_t errlen)
+{
+    struct hvf_virtio s;
+    struct hv_snap_r r;
+    hv__snap_r_open_idx(&r, idx, "virtio", slot, VIRTIO_SNAP_VERSION);
+    uint32_t id = hv__snap_get_u32(&r);
+    if (hv__snap_r_ok(&r) && id != hvf_virtio_device_id(v))
+        hv__snap_r_fail(&r, "device id %u, this slot holds %u", id, hvf_virtio_device_id(v));
+    s.dev_features = hv__snap_get_u64(&r);
+    s.drv_features = hv__snap_get_u64(&r);
+    s.dev_features_sel = hv__snap_get_u32(&r);
+    s.drv_features_sel = hv__snap_get_u32(&r);
+    s.queue_sel = hv__snap_get_u32(&r);
+    s.status = hv__snap_get_u32(&r);
+    s.int_status = hv__snap_get_u32(&r);
+    s.config_gen = hv__snap_get_u32(&r);
+    s.irq_level = hv__snap_get_bool(&r);
+    s.ops = v->ops;
+    s.vm = v->vm;
+    if (hv__snap_r_ok(&r) && s.dev_features != v->dev_features)
+        hv__snap_r_fail(&r, "device features %#llx differ from this device's %#llx",
+                        (unsigned long long)s.dev_features,
+                        (unsigned long long)v->dev_features);
+    for (unsigned i = 0; i < HVF_VQ_MAX_QUEUES; i++) {
+        struct vq *q = &s.vq[i];
+        q->num = hv__snap_get_u32(&r);
+        q->ready = hv__snap_get_bool(&r);
+        q->desc = hv__snap_get_u64(&r);
+        q->avail = hv__snap_get_u64(&r);
+        q->used = hv__snap_get_u64(&r);
+        q->last_avail = hv__snap_get_u16(&r);
+        q->used_idx = hv__snap_get_u16(&r);
+        const char *why;
+        if (hv__snap_r_ok(&r) && q->ready &&
+            (!v->ops || i >= v->ops->nr_queues || (why = queue_check(&s, q)) != NULL))
+            hv__snap_r_fail(&r, "queue %u: %s", i, v->ops && i < v->ops->nr_queues ? why :
+                            "ready but the device has no such queue");
+    }
+    if (hv__snap_r_ok(&r) && v->ops && v->ops->load)
+        v->ops->load(v->dev, &r);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&v->lock);
+    v->drv_features = s.drv_features;
+    v->dev_features_sel = s.dev_features_sel;
+    v->drv_features_sel = s.drv_features_sel;
+    v->queue_sel = s.queue_sel;
+    v->status = s.status;
+    v->int_status = s.int_status;
+    v->config_gen = s.config_gen;
+    v->irq_level = s.irq_level;    /* the PLIC's input level is in its own section */
+    memcpy(v->vq, s.vq, sizeof(s.vq));
+    pthread_mutex_unlock(&v->lock);
+    return 0;
 }

@@ -94,6 +94,29 @@ static void destroy(void *dev)
     free(dev);
 }
 
+/* Snapshot (additive): the PRNG state, so a restored deterministic VM draws the same bytes
+ * as the original would have. Host entropy has no state. */
+static void vrng_save(void *dev, struct hv_snap_w *w)
+{
+    const struct vrng *r = dev;
+    hv__snap_put_bool(w, r->deterministic);
+    for (unsigned i = 0; i < 4; i++)
+        hv__snap_put_u64(w, r->s[i]);
+}
+
+static void vrng_load(void *dev, struct hv_snap_r *rd)
+{
+    struct vrng *r = dev;
+    uint64_t s[4];
+    bool det = hv__snap_get_bool(rd);
+    for (unsigned i = 0; i < 4; i++)
+        s[i] = hv__snap_get_u64(rd);
+    if (hv__snap_r_ok(rd) && det != r->deterministic)
+        hv__snap_r_fail(rd, "rng is %sdeterministic in the snapshot", det ? "" : "not ");
+    if (hv__snap_r_done(rd))
+        memcpy(r->s, s, sizeof(s));
+}
+
 static const struct hvf_virtio_ops vrng_ops = {
     .name = "rng",
     .device_id = VIRTIO_ID_RNG,
@@ -102,6 +125,8 @@ static const struct hvf_virtio_ops vrng_ops = {
     .config_read = config_read,
     .notify = notify,
     .destroy = destroy,
+    .save = vrng_save,
+    .load = vrng_load,
 };
 
 int hvf_virtio_rng_attach(struct hvf_virtio *vio, bool deterministic, uint64_t seed,

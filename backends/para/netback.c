@@ -198,12 +198,23 @@ static void net_fini(struct hvp_dev *d)
     free(n);
 }
 
+/* Snapshot loaded (snapshot.c): a frame half gathered before it is not part of it. */
+static void tx_restored(struct hvp_dev *d)
+{
+    struct netback *n = d->priv;
+    if (n) {
+        n->tx_len = 0;
+        n->tx_bad = false;
+    }
+}
+
 static const struct hvp_dev_ops tx_ops = {
     .type = HVP_DEV_NET,
     .max_order = NET_MAX_ORDER,
     .notify = tx_notify,
     .connect = hvp_ring_reset,
     .fini = net_fini,
+    .restored = tx_restored,
 };
 
 static const struct hvp_dev_ops rx_ops = {

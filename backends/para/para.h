@@ -40,6 +40,9 @@ struct hvp_dev_ops {
     void (*connect)(struct hvp_vm *pv, struct hvp_dev *d);
     /* VM teardown: free d->priv. May be NULL. */
     void (*fini)(struct hvp_dev *d);
+    /* A snapshot or checkpoint was loaded (d->lock held): drop state that is not part of
+     * it (snapshot.c). May be NULL. Additive. */
+    void (*restored)(struct hvp_dev *d);
 };
 
 struct hvp_dev {
@@ -199,6 +202,12 @@ bool hvp_ring_push(struct hvp_vm *pv, struct hvp_dev *d, const struct hvp_bring 
 void hvp_ring_break(struct hvp_vm *pv, struct hvp_dev *d, const char *why);
 /* The generic connect hook: back-end indices to 0, req_event = 1, not broken. */
 void hvp_ring_reset(struct hvp_vm *pv, struct hvp_dev *d);
+
+/* snapshot.c: the backend ops' snapshot hooks (core/vm.h). */
+int hvp_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w);
+int hvp_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
+                      size_t errlen);
+void hvp_snapshot_host_pages(struct hv_vm *vm);
 
 /* blkback.c / netback.c: add the VM's disks / NICs to the device table. */
 int hvp_blkback_init(struct hvp_vm *pv, char *err, size_t errlen);

@@ -258,4 +258,7 @@ const struct hv_backend_ops hvp_backend_ops = {
     .vcpu_wake = vcpu_wake,
     .get_reg = get_reg,
     .set_reg = set_reg,
+    .snapshot_save = hvp_snapshot_save,
+    .snapshot_load = hvp_snapshot_load,
+    .snapshot_host_pages = hvp_snapshot_host_pages,
 };

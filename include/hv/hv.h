@@ -7,6 +7,7 @@
 #include "hv/error.h"
 #include "hv/config.h"
 #include "hv/vm.h"
+#include "hv/snapshot.h"
 
 #ifdef __cplusplus
 extern "C" {

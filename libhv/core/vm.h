@@ -13,6 +13,9 @@
 #include "dev/dev.h"
 #include "mem/mem.h"
 
+struct hv_snap_w;
+struct hv_snap_index;
+
 struct hv_backend_ops {
     const char *name;
     /* Build the platform for vm->cfg: map RAM/ROM, create devices, load boot images.
@@ -32,6 +35,18 @@ struct hv_backend_ops {
     /* Registers beyond x/pc/f (CSRs, privilege). Return HV_ENOENT for unknown ones. */
     int (*get_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val);
     int (*set_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t val);
+    /* Snapshots (libhv/snapshot, additive). save: write the platform's device state and
+     * each created vCPU's privileged state as sections (snapshot/stream.h). load: read
+     * them back from `idx` for the same config; each component validates its section
+     * completely before changing anything (the core re-applies a backup of the previous
+     * state if a later component fails). Called only while no vCPU runs. */
+    int (*snapshot_save)(struct hv_vm *vm, struct hv_snap_w *w);
+    int (*snapshot_load)(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
+                         size_t errlen);
+    /* Mark in the dirty log the guest RAM the platform writes through host pointers
+     * without marking it (shared pages, ring headers), so a rollback restores it. May be
+     * NULL. */
+    void (*snapshot_host_pages)(struct hv_vm *vm);
 };
 
 extern const struct hv_backend_ops hvf_backend_ops;  /* backends/full */
@@ -58,6 +73,9 @@ struct hv_vm {
         unsigned flags;
     } hcall[HV_MAX_HYPERCALL_HANDLERS];
     unsigned nr_hcall;
+    /* Checkpoints (libhv/snapshot, additive): the dirty log is relative to the checkpoint
+     * whose generation is snap_base_gen (0: none); snap_next_gen numbers checkpoints. */
+    uint64_t snap_base_gen, snap_next_gen;
 };
 
 struct hv_vcpu {

@@ -23,6 +23,7 @@
  * probed on both pages before any byte is written, so a faulting store writes nothing. */
 #include <string.h>
 #include "cpu/cpu.h"
+#include "snapshot/stream.h"
 
 #define PAGE_MASK (~0xfffull)
 
@@ -36,6 +37,70 @@ void hv__cpu_tlb_flush(struct hv_cpu *cpu)
     }
     if (cpu->engine_hooks && cpu->engine_hooks->tlb_flushed)
         cpu->engine_hooks->tlb_flushed(cpu);
+}
+
+void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu)
+{
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
+        cpu->tlb[i].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+}
+
+#define CPU_SNAP_VERSION 1
+
+void hv__cpu_snapshot_save(const struct hv_cpu *cpu, unsigned id, struct hv_snap_w *w)
+{
+    hv__snap_begin_idx(w, "cpu", id, CPU_SNAP_VERSION);
+    for (unsigned i = 0; i < 32; i++)
+        hv__snap_put_u64(w, i ? cpu->x[i] : 0);
+    hv__snap_put_u64(w, cpu->pc);
+    for (unsigned i = 0; i < 32; i++)
+        hv__snap_put_u64(w, cpu->f[i]);
+    hv__snap_put_u32(w, cpu->fflags);
+    hv__snap_put_u32(w, cpu->frm);
+    hv__snap_put_u32(w, cpu->priv);
+    hv__snap_put_u64(w, cpu->instret);
+    hv__snap_put_u64(w, cpu->reservation);
+    hv__snap_put_u64(w, cpu->reservation_val);
+    hv__snap_end(w);
+}
+
+int hv__cpu_snapshot_load(struct hv_cpu *cpu, unsigned id, const struct hv_snap_index *idx,
+                          char *err, size_t errlen)
+{
+    struct hv_snap_r r;
+    uint64_t x[32], f[32];
+    hv__snap_r_open_idx(&r, idx, "cpu", id, CPU_SNAP_VERSION);
+    for (unsigned i = 0; i < 32; i++)
+        x[i] = hv__snap_get_u64(&r);
+    uint64_t pc = hv__snap_get_u64(&r);
+    for (unsigned i = 0; i < 32; i++)
+        f[i] = hv__snap_get_u64(&r);
+    uint32_t fflags = hv__snap_get_u32(&r), frm = hv__snap_get_u32(&r);
+    uint32_t priv = hv__snap_get_u32(&r);
+    uint64_t instret = hv__snap_get_u64(&r);
+    uint64_t resv = hv__snap_get_u64(&r), resv_val = hv__snap_get_u64(&r);
+    if (fflags > 0x1f || frm > 7)
+        hv__snap_r_fail(&r, "fcsr fields out of range (fflags %#x, frm %u)", fflags, frm);
+    if (priv != HV_PRIV_U && priv != HV_PRIV_S && priv != HV_PRIV_M)
+        hv__snap_r_fail(&r, "privilege level %u", priv);
+    if (x[0] != 0)
+        hv__snap_r_fail(&r, "x0 is not zero");
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    memcpy(cpu->x, x, sizeof(x));
+    memcpy(cpu->f, f, sizeof(f));
+    cpu->pc = pc;
+    cpu->fflags = fflags;
+    cpu->frm = frm;
+    cpu->priv = priv;
+    cpu->instret = instret;
+    cpu->poll_at = 0;                  /* poll at once: timers and interrupts changed */
+    cpu->exit_request = 1;
+    cpu->reservation = resv;
+    cpu->reservation_val = resv_val;
+    hv__cpu_tlb_flush(cpu);
+    return 0;
 }
 
 void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)

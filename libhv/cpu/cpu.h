@@ -192,6 +192,19 @@ static inline int hv__cpu_raise(struct hv_cpu *cpu, uint64_t cause, uint64_t tva
 
 /* Invalidate the whole soft-TLB (SATP write, SFENCE.VMA, privilege change, map change). */
 void hv__cpu_tlb_flush(struct hv_cpu *cpu);
+/* Drop only the write tags (dirty tracking, additive): every filled write tag implies its
+ * page is marked in the dirty log (the policies mark when they fill one), so whoever
+ * clears the log drops the write tags of every vCPU and the next store to each page takes
+ * the slow path and marks it again. */
+void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu);
+/* Snapshot state of the hart (additive): x, f, pc, fcsr, priv, instret, reservation as
+ * section "cpu.<id>" (snapshot/stream.h). load validates before changing anything and
+ * flushes the soft-TLB. */
+struct hv_snap_w;
+struct hv_snap_index;
+void hv__cpu_snapshot_save(const struct hv_cpu *cpu, unsigned id, struct hv_snap_w *w);
+int hv__cpu_snapshot_load(struct hv_cpu *cpu, unsigned id, const struct hv_snap_index *idx,
+                          char *err, size_t errlen);
 /* Reset architectural state: registers zero, pc = reset_pc, priv = M, TLB flushed. */
 void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc);
 

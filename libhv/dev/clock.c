@@ -3,6 +3,7 @@
  * wall-clock epoch, so two runs of the same guest see identical time. */
 #include <time.h>
 #include "dev/dev.h"
+#include "snapshot/stream.h"
 
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_TICK (NS_PER_SEC / HV_TIMEBASE_HZ)    /* 100 ns */
@@ -57,4 +58,36 @@ uint64_t hv__clock_ns(const struct hv_clock *clk)
 uint64_t hv__clock_wall_ns(const struct hv_clock *clk)
 {
     return clk->wall_base_ns + hv__clock_ns(clk);
+}
+
+#define CLOCK_SNAP_VERSION 1
+
+void hv__clock_snapshot_save(const struct hv_clock *clk, struct hv_snap_w *w)
+{
+    hv__snap_begin(w, "clock", CLOCK_SNAP_VERSION);
+    hv__snap_put_bool(w, clk->deterministic);
+    hv__snap_put_u64(w, hv__clock_ns(clk));
+    hv__snap_put_u64(w, clk->wall_base_ns);
+    hv__snap_end(w);
+}
+
+int hv__clock_snapshot_load(struct hv_clock *clk, const struct hv_snap_index *idx,
+                            char *err, size_t errlen)
+{
+    struct hv_snap_r r;
+    hv__snap_r_open(&r, idx, "clock", CLOCK_SNAP_VERSION);
+    bool det = hv__snap_get_bool(&r);
+    uint64_t ns = hv__snap_get_u64(&r), wall = hv__snap_get_u64(&r);
+    if (hv__snap_r_ok(&r) && det != clk->deterministic)
+        hv__snap_r_fail(&r, "snapshot clock is %s, this VM's is %s",
+                        det ? "deterministic" : "host time",
+                        clk->deterministic ? "deterministic" : "host time");
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    clk->wall_base_ns = wall;
+    /* Host mode: shift the origin so that hv__clock_ns() reads `ns` now and runs on. */
+    if (!clk->deterministic)
+        clk->start_ns = hv__host_monotonic_ns() - ns;
+    return 0;
 }

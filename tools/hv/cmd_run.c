@@ -1,12 +1,14 @@
 /* hv run — build a VM from flags and/or a domain XML file and run it until the guest powers
  * off. Console goes to stdout; the exit status is the guest's exit code when it reports one,
  * 125 when the VM could not be run or stopped abnormally, 130 on Ctrl-C. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "hv_tool.h"
 
 #define EXIT_HV_FAILED 125
@@ -35,6 +37,13 @@ static void run_usage(FILE *f)
         "  --gdb PORT             serve the GDB remote protocol on 127.0.0.1:PORT (0: any)\n"
         "  --gdb-wait             with --gdb: do not start the guest before gdb attaches\n"
         "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
+        "  --snapshot-at N        once vCPU 0 has retired N instructions (counted from VM\n"
+        "                         creation, or the restored count), save a snapshot (--smp 1)\n"
+        "  --snapshot-file FILE   where --snapshot-at writes (default hv.snap)\n"
+        "  --snapshot-exit        stop after writing the snapshot instead of continuing\n"
+        "  --restore FILE         load FILE (made with the same flags/XML) before running\n"
+        "  --state-hash           print a hash of the final state (registers, instret, RAM)\n"
+        "                         to stderr as 'state-hash: HEX'\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
 }
@@ -88,7 +97,8 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
-       OPT_TRACE, OPT_GDB, OPT_GDB_WAIT };
+       OPT_TRACE, OPT_GDB, OPT_GDB_WAIT, OPT_SNAP_AT, OPT_SNAP_FILE, OPT_SNAP_EXIT,
+       OPT_RESTORE, OPT_STATE_HASH };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -110,6 +120,11 @@ static const struct option run_opts[] = {
     { "trace", required_argument, 0, OPT_TRACE },
     { "gdb", required_argument, 0, OPT_GDB },
     { "gdb-wait", no_argument, 0, OPT_GDB_WAIT },
+    { "snapshot-at", required_argument, 0, OPT_SNAP_AT },
+    { "snapshot-file", required_argument, 0, OPT_SNAP_FILE },
+    { "snapshot-exit", no_argument, 0, OPT_SNAP_EXIT },
+    { "restore", required_argument, 0, OPT_RESTORE },
+    { "state-hash", no_argument, 0, OPT_STATE_HASH },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -120,6 +135,12 @@ struct run_opts {
     int stats, verbose;
     const char *gdb;        /* --gdb PORT: run under the GDB stub */
     int gdb_wait;
+    /* Snapshots (additive): --snapshot-at/-file/-exit, --restore, --state-hash. */
+    uint64_t snap_at;       /* 0: none */
+    const char *snap_file;
+    int snap_exit;
+    const char *restore;
+    int state_hash;
 };
 
 static void log_stderr(void *opaque, enum hv_log_level level, const char *msg)
@@ -231,6 +252,17 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         case OPT_STATS: ro->stats = 1; break;
         case OPT_GDB: ro->gdb = optarg; break;
         case OPT_GDB_WAIT: ro->gdb_wait = 1; break;
+        case OPT_SNAP_AT: {
+            char *end;
+            ro->snap_at = strtoull(optarg, &end, 0);
+            if (*end || !ro->snap_at)
+                goto bad;
+            break;
+        }
+        case OPT_SNAP_FILE: ro->snap_file = optarg; break;
+        case OPT_SNAP_EXIT: ro->snap_exit = 1; break;
+        case OPT_RESTORE: ro->restore = optarg; break;
+        case OPT_STATE_HASH: ro->state_hash = 1; break;
         case OPT_TRACE: {
             char *save = NULL;
             for (char *tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -384,18 +416,35 @@ static void print_stats(struct run_ctx *ctx)
     }
 }
 
+static int create_vcpus(struct run_ctx *ctx)
+{
+    for (unsigned i = 0; i < ctx->n; i++) {
+        int rc = hv_vcpu_create(ctx->vm, i, &ctx->t[i].vcpu);
+        if (rc < 0) {
+            fprintf(stderr, "hv run: vCPU %u: %s\n", i, hv_vm_last_error(ctx->vm));
+            return EXIT_HV_FAILED;
+        }
+        ctx->t[i].ctx = ctx;
+        ctx->t[i].status = -1;
+    }
+    return 0;
+}
+
+static int run_created(struct run_ctx *ctx, int stats);
+
 int hv_tool_run_vm(hv_vm *vm, const struct hv_config *cfg, uint64_t budget, int stats)
 {
     struct run_ctx ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = budget };
-    for (unsigned i = 0; i < ctx.n; i++) {
-        int rc = hv_vcpu_create(vm, i, &ctx.t[i].vcpu);
-        if (rc < 0) {
-            fprintf(stderr, "hv run: vCPU %u: %s\n", i, hv_vm_last_error(vm));
-            return EXIT_HV_FAILED;
-        }
+    int rc = create_vcpus(&ctx);
+    return rc ? rc : run_created(&ctx, stats);
+}
+
+/* Run vCPUs already created in ctx (vCPU 0 on this thread) until the guest stops. */
+static int run_created(struct run_ctx *ctx_, int stats)
+{
+    struct run_ctx ctx = *ctx_;
+    for (unsigned i = 0; i < ctx.n; i++)
         ctx.t[i].ctx = &ctx;
-        ctx.t[i].status = -1;
-    }
     g_ctx = &ctx;
     struct sigaction sa = { .sa_handler = on_sigint };
     sigaction(SIGINT, &sa, NULL);
@@ -409,6 +458,85 @@ int hv_tool_run_vm(hv_vm *vm, const struct hv_config *cfg, uint64_t budget, int 
     if (stats)
         print_stats(&ctx);
     return ctx.t[0].status;
+}
+
+/* ---- snapshots (additive) --------------------------------------------------------------- */
+
+/* Run vCPU 0 alone until its instret reaches `at`; 0, or the exit status if the guest
+ * stopped for good before that. */
+static int run_to(struct run_ctx *ctx, uint64_t at)
+{
+    hv_vcpu *v = ctx->t[0].vcpu;
+    struct hv_exit e;
+    memset(&e, 0, sizeof(e));
+    for (;;) {
+        struct hv_stats st;
+        hv_vcpu_get_stats(v, &st);
+        if (st.instructions >= at)
+            return 0;
+        if (hv_vcpu_run(v, at - st.instructions, &e) < 0) {
+            fprintf(stderr, "hv run: %s\n", hv_vm_last_error(ctx->vm));
+            return EXIT_HV_FAILED;
+        }
+        if (e.reason == HV_EXIT_BUDGET || e.reason == HV_EXIT_KICK)
+            continue;
+        if (e.reason == HV_EXIT_HYPERCALL) {
+            e.u.hypercall.ret_error = -2;      /* as drive(): not supported, passed in */
+            e.u.hypercall.ret_value = 0;       /* `e` to the next hv_vcpu_run */
+            continue;
+        }
+        fprintf(stderr, "hv run: guest stopped (%s) at pc %#llx before instruction %llu; no "
+                "snapshot written\n", exit_name(e.reason), (unsigned long long)e.pc,
+                (unsigned long long)at);
+        return e.reason == HV_EXIT_SHUTDOWN ? (e.u.shutdown.code & 0xff) : EXIT_HV_FAILED;
+    }
+}
+
+static int file_op(hv_vm *vm, const char *path, int save)
+{
+    int fd = save ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+                  : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "hv run: %s: %m\n", path);
+        return EXIT_HV_FAILED;
+    }
+    int rc = save ? hv_vm_snapshot_save(vm, fd) : hv_vm_snapshot_load(vm, fd);
+    if (close(fd) < 0 && rc == 0 && save)
+        rc = HV_EIO;
+    if (rc < 0) {
+        fprintf(stderr, "hv run: %s %s: %s\n", save ? "saving snapshot" : "restoring", path,
+                hv_vm_last_error(vm)[0] ? hv_vm_last_error(vm) : hv_strerror(rc));
+        return EXIT_HV_FAILED;
+    }
+    return 0;
+}
+
+static int run_stateful(hv_vm *vm, const struct hv_config *cfg, const struct run_opts *ro)
+{
+    struct run_ctx ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget };
+    int rc = create_vcpus(&ctx);
+    if (rc)
+        return rc;
+    if (ro->restore && (rc = file_op(vm, ro->restore, 0)) != 0)
+        return rc;
+    if (ro->snap_at) {
+        if (ctx.n != 1) {
+            fprintf(stderr, "hv run: --snapshot-at needs --smp 1\n");
+            return 2;
+        }
+        const char *file = ro->snap_file ? ro->snap_file : "hv.snap";
+        if ((rc = run_to(&ctx, ro->snap_at)) != 0 || (rc = file_op(vm, file, 1)) != 0)
+            return rc;
+        fprintf(stderr, "hv run: snapshot at instruction %llu written to %s\n",
+                (unsigned long long)ro->snap_at, file);
+        if (ro->snap_exit)
+            return 0;
+    }
+    int status = run_created(&ctx, ro->stats);
+    uint64_t h;
+    if (ro->state_hash && hv_vm_state_hash(vm, &h) == 0)
+        fprintf(stderr, "state-hash: %016llx\n", (unsigned long long)h);
+    return status;
 }
 
 int hv_cmd_run(int argc, char **argv)
@@ -430,7 +558,8 @@ int hv_cmd_run(int argc, char **argv)
     }
     fflush(stdout);
     int status = ro.gdb ? hv_tool_run_gdb(vm, ro.gdb, ro.gdb_wait)
-                        : hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
+                 : (ro.snap_at || ro.restore || ro.state_hash) ? run_stateful(vm, &cfg, &ro)
+                 : hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
     hv_vm_destroy(vm);
     hv_config_dispose(&cfg);
     return status;

@@ -1,0 +1,230 @@
+/* libhv para backend — snapshot state of the para platform (para.h's per-VM and per-vCPU
+ * structs): event-channel ports and VIRQ bindings, the authoritative start-info copy with
+ * the device list, each device's ring connection and the back-end's private ring indices,
+ * a VM-wide stop, and per vCPU the upcall/fault entries and flags, the timer and pending
+ * control transfers. Shared-info, the console ring and the rings themselves live in guest
+ * RAM and travel with it. Not saved: a net back-end's partially gathered tx frame and
+ * frames queued in the host fabric (dropped, i.e. packet loss); disk contents. */
+#include <stdlib.h>
+#include <string.h>
+#include "backends/para/para.h"
+#include "snapshot/stream.h"
+
+#define VM_VERSION 1
+#define VCPU_VERSION 1
+
+static void save_vm(struct hvp_vm *pv, struct hv_snap_w *w)
+{
+    hv__snap_begin(w, "para.vm", VM_VERSION);
+    pthread_mutex_lock(&pv->lock);
+    for (unsigned p = 0; p < HVP_NR_PORTS; p++) {
+        hv__snap_put_u8(w, pv->ports[p].state);
+        hv__snap_put_u8(w, pv->ports[p].vcpu);
+        hv__snap_put_u16(w, pv->ports[p].detail);
+    }
+    for (unsigned v = 0; v < HV_MAX_VCPUS; v++)
+        for (unsigned q = 0; q < HVP_NR_VIRQS; q++)
+            hv__snap_put_u16(w, pv->virq[v][q]);
+    hv__snap_put_u32(w, (uint32_t)sizeof(pv->start));
+    hv__snap_put_bytes(w, &pv->start, sizeof(pv->start));
+    hv__snap_put_u32(w, pv->nr_devs);
+    for (unsigned i = 0; i < pv->nr_devs; i++) {
+        struct hvp_dev *d = &pv->devs[i];
+        pthread_mutex_lock(&d->lock);
+        hv__snap_put_u16(w, d->ops->type);
+        hv__snap_put_u64(w, d->ring_gpa);
+        hv__snap_put_u32(w, d->order);
+        hv__snap_put_u32(w, d->port);
+        hv__snap_put_u32(w, d->req_cons);
+        hv__snap_put_u32(w, d->rsp_prod);
+        hv__snap_put_bool(w, d->broken);
+        pthread_mutex_unlock(&d->lock);
+    }
+    pthread_mutex_unlock(&pv->lock);
+    hv__snap_put_u32(w, (uint32_t)atomic_load(&pv->stop_reason));
+    hv__snap_put_u32(w, (uint32_t)atomic_load(&pv->stop_code));
+    hv__snap_end(w);
+}
+
+struct dev_state {
+    uint64_t ring_gpa;
+    uint32_t order, port, req_cons, rsp_prod;
+    bool broken;
+};
+
+static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err,
+                   size_t errlen)
+{
+    /* Large: the port table alone is 16 KiB. */
+    const size_t ports_sz = sizeof(struct hvp_port) * HVP_NR_PORTS;
+    struct hvp_port *ports = calloc(1, ports_sz);
+    struct hvp_start_info *start = calloc(1, sizeof(*start));
+    struct dev_state devs[HVP_MAX_DEVICES];
+    uint16_t virq[HV_MAX_VCPUS][HVP_NR_VIRQS];
+    struct hv_snap_r r;
+    if (!ports || !start) {
+        free(ports);
+        free(start);
+        return hv__errf(err, errlen, HV_ENOMEM, "para snapshot: out of memory");
+    }
+    unsigned nv = pv->vm->cfg.nr_vcpus;
+    hv__snap_r_open(&r, idx, "para.vm", VM_VERSION);
+    for (unsigned p = 0; p < HVP_NR_PORTS && hv__snap_r_ok(&r); p++) {
+        ports[p].state = hv__snap_get_u8(&r);
+        ports[p].vcpu = hv__snap_get_u8(&r);
+        ports[p].detail = hv__snap_get_u16(&r);
+        if (ports[p].state > HVP_PORT_DEVICE || (ports[p].state && ports[p].vcpu >= nv) ||
+            (p == 0 && ports[p].state))
+            hv__snap_r_fail(&r, "port %u: state %u on vCPU %u", p, ports[p].state,
+                            ports[p].vcpu);
+    }
+    for (unsigned v = 0; v < HV_MAX_VCPUS; v++)
+        for (unsigned q = 0; q < HVP_NR_VIRQS; q++) {
+            virq[v][q] = hv__snap_get_u16(&r);
+            if (virq[v][q] >= HVP_NR_PORTS)
+                hv__snap_r_fail(&r, "VIRQ %u of vCPU %u bound to port %u", q, v, virq[v][q]);
+        }
+    if (hv__snap_get_u32(&r) != sizeof(*start))
+        hv__snap_r_fail(&r, "start-info size differs (another para ABI)");
+    hv__snap_get_bytes(&r, start, sizeof(*start));
+    if (hv__snap_r_ok(&r) && (start->magic != HVP_START_MAGIC ||
+                              start->ram_size != pv->ram_size ||
+                              start->nr_devices != pv->nr_devs))
+        hv__snap_r_fail(&r, "start-info does not describe this VM");
+    if (hv__snap_get_u32(&r) != pv->nr_devs && hv__snap_r_ok(&r))
+        hv__snap_r_fail(&r, "device count differs (VM has %u)", pv->nr_devs);
+    for (unsigned i = 0; i < pv->nr_devs && hv__snap_r_ok(&r); i++) {
+        struct hvp_dev *d = &pv->devs[i];
+        struct dev_state *s = &devs[i];
+        uint16_t type = hv__snap_get_u16(&r);
+        s->ring_gpa = hv__snap_get_u64(&r);
+        s->order = hv__snap_get_u32(&r);
+        s->port = hv__snap_get_u32(&r);
+        s->req_cons = hv__snap_get_u32(&r);
+        s->rsp_prod = hv__snap_get_u32(&r);
+        s->broken = hv__snap_get_bool(&r);
+        if (!hv__snap_r_ok(&r))
+            break;
+        if (type != d->ops->type)
+            hv__snap_r_fail(&r, "device %u is of type %u, the VM's of type %u", i, type,
+                            d->ops->type);
+        else if (s->order > d->ops->max_order || s->port >= HVP_NR_PORTS ||
+                 (s->ring_gpa && ((s->ring_gpa & (HV_PAGE_SIZE - 1)) ||
+                                  !hvp_ram(pv, s->ring_gpa, HV_PAGE_SIZE << s->order))))
+            hv__snap_r_fail(&r, "device %u: ring %#llx order %u port %u invalid", i,
+                            (unsigned long long)s->ring_gpa, s->order, s->port);
+    }
+    uint32_t stop_reason = hv__snap_get_u32(&r), stop_code = hv__snap_get_u32(&r);
+    if (stop_reason > HV_EXIT_INTERNAL)
+        hv__snap_r_fail(&r, "stop reason %u", stop_reason);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc == 0) {
+        pthread_mutex_lock(&pv->lock);
+        memcpy(pv->ports, ports, ports_sz);
+        memcpy(pv->virq, virq, sizeof(virq));
+        pv->start = *start;
+        for (unsigned i = 0; i < pv->nr_devs; i++) {
+            struct hvp_dev *d = &pv->devs[i];
+            pthread_mutex_lock(&d->lock);
+            d->ring_gpa = devs[i].ring_gpa;
+            d->order = devs[i].order;
+            d->port = devs[i].port;
+            d->req_cons = devs[i].req_cons;
+            d->rsp_prod = devs[i].rsp_prod;
+            d->broken = devs[i].broken;
+            if (d->ops->restored)
+                d->ops->restored(d);
+            pthread_mutex_unlock(&d->lock);
+        }
+        pthread_mutex_unlock(&pv->lock);
+        atomic_store(&pv->stop_reason, (int)stop_reason);
+        atomic_store(&pv->stop_code, (int)stop_code);
+    }
+    free(ports);
+    free(start);
+    return rc;
+}
+
+static void save_vcpu(struct hvp_vcpu *h, struct hv_snap_w *w)
+{
+    hv__snap_begin_idx(w, "para.vcpu", h->id, VCPU_VERSION);
+    hv__snap_put_u64(w, h->event_entry);
+    hv__snap_put_u64(w, h->fault_entry);
+    hv__snap_put_bool(w, h->in_upcall);
+    hv__snap_put_bool(w, h->in_fault);
+    hv__snap_put_u64(w, h->timer_deadline);
+    hv__snap_put_bool(w, h->hcall_pending);
+    hv__snap_put_bool(w, h->jump_pending);
+    hv__snap_put_u64(w, h->jump_pc);
+    hv__snap_put_u32(w, h->polls);
+    hv__snap_end(w);
+}
+
+static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, char *err,
+                     size_t errlen)
+{
+    struct hv_snap_r r;
+    hv__snap_r_open_idx(&r, idx, "para.vcpu", h->id, VCPU_VERSION);
+    uint64_t event_entry = hv__snap_get_u64(&r), fault_entry = hv__snap_get_u64(&r);
+    bool in_upcall = hv__snap_get_bool(&r), in_fault = hv__snap_get_bool(&r);
+    uint64_t timer = hv__snap_get_u64(&r);
+    bool hcall = hv__snap_get_bool(&r), jump = hv__snap_get_bool(&r);
+    uint64_t jump_pc = hv__snap_get_u64(&r);
+    uint32_t polls = hv__snap_get_u32(&r);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc < 0)
+        return rc;
+    h->event_entry = event_entry;
+    h->fault_entry = fault_entry;
+    h->in_upcall = in_upcall;
+    h->in_fault = in_fault;
+    h->timer_deadline = timer;
+    h->hcall_pending = hcall;
+    h->jump_pending = jump;
+    h->jump_pc = jump_pc;
+    h->polls = polls;
+    h->exit_set = false;
+    return 0;
+}
+
+int hvp_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
+{
+    struct hvp_vm *pv = vm->backend;
+    save_vm(pv, w);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (pv->vcpus[i])
+            save_vcpu(pv->vcpus[i], w);
+    return w->err;
+}
+
+int hvp_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
+                      size_t errlen)
+{
+    struct hvp_vm *pv = vm->backend;
+    /* vCPU sections first: they cannot fail half-way through the VM-wide state. */
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        if (!pv->vcpus[i])
+            continue;
+        struct hv_snap_r r;
+        hv__snap_r_open_idx(&r, idx, "para.vcpu", i, VCPU_VERSION);
+        if (!hv__snap_r_ok(&r))
+            return hv__errf(err, errlen, r.err, "%s", r.msg);
+    }
+    int rc = load_vm(pv, idx, err, errlen);
+    for (unsigned i = 0; i < HV_MAX_VCPUS && rc == 0; i++)
+        if (pv->vcpus[i])
+            rc = load_vcpu(pv->vcpus[i], idx, err, errlen);
+    return rc;
+}
+
+/* The reserved area (start-info, shared-info with event bits and vCPU info, console ring)
+ * and connected rings are written by the host without the dirty log. */
+void hvp_snapshot_host_pages(struct hv_vm *vm)
+{
+    struct hvp_vm *pv = vm->backend;
+    hv__mem_mark_dirty(&vm->mem, pv->reserved_base, HVP_RESERVED_SIZE);
+    for (unsigned i = 0; i < pv->nr_devs; i++)
+        if (pv->devs[i].ring_gpa)
+            hv__mem_mark_dirty(&vm->mem, pv->devs[i].ring_gpa,
+                               HV_PAGE_SIZE << pv->devs[i].order);
+}
