@@ -17,11 +17,26 @@ static void save_vm(struct hvp_vm *pv, struct hv_snap_w *w)
 {
     hv__snap_begin(w, "para.vm", VM_VERSION);
     pthread_mutex_lock(&pv->lock);
-    for (unsigned p = 0; p < HVP_NR_PORTS; p++) {
-        hv__snap_put_u8(w, pv->ports[p].state);
-        hv__snap_put_u8(w, pv->ports[p].vcpu);
-        hv__snap_put_u16(w, pv->ports[p].detail);
+    /* The port table up to its last used port, in one piece (4 bytes a port: state,
+     * vCPU, detail LE): rollbacks read it back thousands of times a second. */
+    unsigned used = HVP_NR_PORTS;
+    while (used > 0 && pv->ports[used - 1].state == HVP_PORT_FREE)
+        used--;
+    hv__snap_put_u32(w, used);
+    uint8_t *pb = malloc(4 * HVP_NR_PORTS);
+    if (!pb) {
+        pthread_mutex_unlock(&pv->lock);
+        hv__snap_w_fail(w, HV_ENOMEM, "para snapshot: out of memory");
+        return;
     }
+    for (unsigned p = 0; p < used; p++) {
+        pb[4 * p] = pv->ports[p].state;
+        pb[4 * p + 1] = pv->ports[p].vcpu;
+        pb[4 * p + 2] = (uint8_t)pv->ports[p].detail;
+        pb[4 * p + 3] = (uint8_t)(pv->ports[p].detail >> 8);
+    }
+    hv__snap_put_bytes(w, pb, 4 * used);
+    free(pb);
     for (unsigned v = 0; v < HV_MAX_VCPUS; v++)
         for (unsigned q = 0; q < HVP_NR_VIRQS; q++)
             hv__snap_put_u16(w, pv->virq[v][q]);
@@ -57,7 +72,7 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
 {
     /* Large: the port table alone is 16 KiB. */
     const size_t ports_sz = sizeof(struct hvp_port) * HVP_NR_PORTS;
-    struct hvp_port *ports = calloc(1, ports_sz);
+    struct hvp_port *ports = malloc(ports_sz);
     struct hvp_start_info *start = calloc(1, sizeof(*start));
     struct dev_state devs[HVP_MAX_DEVICES];
     uint16_t virq[HV_MAX_VCPUS][HVP_NR_VIRQS];
@@ -69,14 +84,20 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
     }
     unsigned nv = pv->vm->cfg.nr_vcpus;
     hv__snap_r_open(&r, idx, "para.vm", VM_VERSION);
-    for (unsigned p = 0; p < HVP_NR_PORTS && hv__snap_r_ok(&r); p++) {
-        ports[p].state = hv__snap_get_u8(&r);
-        ports[p].vcpu = hv__snap_get_u8(&r);
-        ports[p].detail = hv__snap_get_u16(&r);
+    unsigned used = hv__snap_get_u32(&r);
+    if (used > HVP_NR_PORTS)
+        hv__snap_r_fail(&r, "%u ports (at most %u)", used, HVP_NR_PORTS);
+    const uint8_t *pb = hv__snap_get_ptr(&r, 4ull * used);
+    for (unsigned p = 0; pb && p < used; p++) {
+        ports[p].state = pb[4 * p];
+        ports[p].vcpu = pb[4 * p + 1];
+        ports[p].detail = (uint16_t)(pb[4 * p + 2] | pb[4 * p + 3] << 8);
         if (ports[p].state > HVP_PORT_DEVICE || (ports[p].state && ports[p].vcpu >= nv) ||
-            (p == 0 && ports[p].state))
+            (p == 0 && ports[p].state)) {
             hv__snap_r_fail(&r, "port %u: state %u on vCPU %u", p, ports[p].state,
                             ports[p].vcpu);
+            break;
+        }
     }
     for (unsigned v = 0; v < HV_MAX_VCPUS; v++)
         for (unsigned q = 0; q < HVP_NR_VIRQS; q++) {
@@ -120,7 +141,8 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
     int rc = hv__snap_r_close(&r, err, errlen);
     if (rc == 0) {
         pthread_mutex_lock(&pv->lock);
-        memcpy(pv->ports, ports, ports_sz);
+        memcpy(pv->ports, ports, used * sizeof(ports[0]));
+        memset(pv->ports + used, 0, ports_sz - used * sizeof(ports[0]));
         memcpy(pv->virq, virq, sizeof(virq));
         pv->start = *start;
         for (unsigned i = 0; i < pv->nr_devs; i++) {

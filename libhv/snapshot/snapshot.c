@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <zlib.h>
 #include "core/vm.h"
 #include "hv/snapshot.h"
@@ -109,6 +110,41 @@ static bool page_is_zero(const uint8_t *p)
             return false;
     }
     return true;
+}
+
+/* Pages of [host, host+size) the host kernel has never backed (neither present nor
+ * swapped: /proc/self/pagemap bits 63/62) are zero without reading them; reading them would
+ * fault in the shared zero page, page by page (a sparse 1 GiB guest: seconds). Returns a
+ * malloc'd array with one byte per page, 1 = may hold data, or NULL when pagemap is not
+ * readable (then every page is checked). */
+static uint8_t *backed_pages(const uint8_t *host, uint64_t size)
+{
+    uint64_t pages = size / PAGE;
+    int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    uint8_t *backed = malloc(pages ? pages : 1);
+    uint64_t ent[512];
+    uint64_t first = (uint64_t)(uintptr_t)host / PAGE;
+    for (uint64_t p = 0; backed && p < pages;) {
+        uint64_t n = pages - p < 512 ? pages - p : 512;
+        ssize_t k = pread(fd, ent, n * 8, (off_t)((first + p) * 8));
+        if (k != (ssize_t)(n * 8)) {
+            free(backed);
+            backed = NULL;
+            break;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            backed[p + i] = (ent[i] >> 62) != 0;
+        p += n;
+    }
+    close(fd);
+    return backed;
+}
+
+static bool maybe_data(const uint8_t *backed, const uint8_t *host, uint64_t page)
+{
+    return (!backed || backed[page]) && !page_is_zero(host + page * PAGE);
 }
 
 static uint32_t vcpu_mask(const struct hv_vm *vm)
@@ -255,11 +291,13 @@ static void save_ram(struct hv_vm *vm, struct hv_snap_w *w)
             hv__snap_w_fail(w, HV_ENOMEM, "out of memory for the page bitmap");
             return;
         }
+        uint8_t *backed = backed_pages(r->host, r->size);
         for (uint64_t p = 0; p < pages; p++)
-            if (!page_is_zero(r->host + p * PAGE)) {
+            if (maybe_data(backed, r->host, p)) {
                 bm[p / 8] |= (uint8_t)(1u << (p % 8));
                 nz++;
             }
+        free(backed);
         char name[24];
         snprintf(name, sizeof(name), "ram.%u", k++);
         hv__snap_begin_sized(w, name, RAM_SNAP_VERSION, 16 + bm_len + nz * PAGE);
@@ -611,9 +649,11 @@ HV_API int hv_vm_checkpoint(hv_vm *vm, hv_checkpoint **out)
             goto fail;
         }
         c->copy = p;
-        for (uint64_t off = 0; off < r->size; off += PAGE)
-            if (!page_is_zero(r->host + off))
-                memcpy(c->copy + off, r->host + off, PAGE);
+        uint8_t *backed = backed_pages(r->host, r->size);
+        for (uint64_t pg = 0; pg < r->size / PAGE; pg++)
+            if (maybe_data(backed, r->host, pg))
+                memcpy(c->copy + pg * PAGE, r->host + pg * PAGE, PAGE);
+        free(backed);
     }
     /* From now on the dirty log lists exactly the pages written since this checkpoint. */
     hv__mem_dirty_scan(&vm->mem, NULL, NULL, true);
@@ -762,15 +802,17 @@ HV_API int hv_vm_state_hash(hv_vm *vm, uint64_t *hash)
         const struct hv_region *r = &vm->mem.regions[i];
         if (!is_mem(r))
             continue;
+        uint8_t *backed = backed_pages(r->host, r->size);
         for (uint64_t off = 0; off < r->size; off += PAGE) {
             const uint8_t *p = r->host + off;
-            if (page_is_zero(p))
+            if (!maybe_data(backed, r->host, off / PAGE))
                 continue;
             h = mix(h, r->gpa + off);
             const uint64_t *w = (const uint64_t *)(const void *)p;
             for (unsigned k = 0; k < PAGE / 8; k++)
                 h = mix(h, w[k]);
         }
+        free(backed);
     }
     *hash = h;
     return 0;

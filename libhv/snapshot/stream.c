@@ -1,6 +1,7 @@
 /* libhv snapshot — the section writer (memory or zlib deflate to an fd) and the
  * bounds-checked section reader. Layout and error conventions: stream.h. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,7 @@ int hv__snap_w_init_fd(struct hv_snap_w *w, int fd, int level, const void *prefi
         hv__snap_w_fail(w, HV_ENOMEM, "out of memory for the deflate stream");
         return w->err;
     }
+    w->level = w->cur_level = level;
     if (deflateInit(z, level) != Z_OK) {
         free(z);
         hv__snap_w_fail(w, HV_ENOMEM, "deflateInit failed");
@@ -77,11 +79,63 @@ int hv__snap_w_init_fd(struct hv_snap_w *w, int fd, int level, const void *prefi
     return prefix_len ? write_all(w, prefix, prefix_len) : 0;
 }
 
+/* Bits of entropy per byte of a sample of buf (64 slices of 256 bytes). */
+static double sample_entropy(const uint8_t *buf, size_t len)
+{
+    uint32_t hist[256] = { 0 };
+    size_t slice = 256, step = len / 64, n = 0;
+    if (step < slice)
+        step = slice;
+    for (size_t off = 0; off + slice <= len; off += step)
+        for (size_t i = 0; i < slice; i++, n++)
+            hist[buf[off + i]]++;
+    double h = 0;
+    for (unsigned i = 0; i < 256 && n; i++)
+        if (hist[i]) {
+            double p = (double)hist[i] / (double)n;
+            h -= p * log2(p);
+        }
+    return h;
+}
+
+/* Data that does not compress (random or already compressed guest pages) costs deflate
+ * ten times more than storing it: such chunks are stored (level 0) in the same stream. */
+static void emit(struct hv_snap_w *w, const uint8_t *out, size_t have)
+{
+    w->out_len += have;
+    if (have)
+        write_all(w, out, have);
+}
+
+static void pick_level(struct hv_snap_w *w, uint8_t *out, size_t outlen)
+{
+    if (w->level <= 0 || w->len < (64u << 10))
+        return;
+    int want = sample_entropy(w->buf, w->len) > 7.5 ? 0 : w->level;
+    if (want == w->cur_level)
+        return;
+    /* deflateParams finishes the block in progress with the old level: give it room. */
+    z_stream *z = w->z;
+    for (int i = 0; i < 64 && !w->err; i++) {
+        z->avail_in = 0;
+        z->next_out = out;
+        z->avail_out = (uInt)outlen;
+        int rc = deflateParams(z, want, Z_DEFAULT_STRATEGY);
+        emit(w, out, outlen - z->avail_out);
+        if (rc != Z_BUF_ERROR) {
+            if (rc == Z_OK)
+                w->cur_level = want;
+            return;
+        }
+    }
+}
+
 /* Push buf[0..len) through deflate (flush = Z_FINISH at the end) to the fd. */
 static void deflate_out(struct hv_snap_w *w, int flush)
 {
     z_stream *z = w->z;
     uint8_t out[OUT_CHUNK];
+    pick_level(w, out, sizeof(out));
     z->next_in = w->buf;
     z->avail_in = (uInt)w->len;
     w->raw_len += w->len;
@@ -93,9 +147,8 @@ static void deflate_out(struct hv_snap_w *w, int flush)
             hv__snap_w_fail(w, HV_EINTERNAL, "deflate failed");
             return;
         }
-        size_t have = sizeof(out) - z->avail_out;
-        w->out_len += have;
-        if (have && write_all(w, out, have) < 0)
+        emit(w, out, sizeof(out) - z->avail_out);
+        if (w->err)
             return;
         if (flush == Z_FINISH ? rc == Z_STREAM_END : (z->avail_in == 0 && z->avail_out != 0))
             break;

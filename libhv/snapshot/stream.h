@@ -33,6 +33,7 @@ struct hv_snap_w {
     char name[HV_SNAP_NAME_MAX + 1];
     int fd;                      /* -1: in memory */
     void *z;                     /* z_stream (fd mode) */
+    int level, cur_level;        /* requested deflate level, level in use */
     uint32_t crc;                /* over everything written to fd (header, compressed) */
     uint64_t raw_len, out_len;   /* raw bytes deflated, compressed bytes written */
     int err;                     /* 0 or the first HV_E* */
