@@ -1,17 +1,13 @@
 /* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the SiFive
- * test device, CLINT and UART, boot images (direct ELF boot in M-mode, or firmware at the
- * start of RAM), per-hart state, the run loop around the engine and register access. */
+ * test device and CLINT, the devices (platform.c) and boot images (boot.c), per-hart state,
+ * the run loop around the engine and register access. */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
-#include "loader/loader.h"
 #include "cpu/jit/jit.h"
 
 /* HV_ENGINE_DEFAULT picks the translator when the host can run it. */
 #define DEFAULT_IS_JIT 0
-
-#define KERNEL_OFFSET 0x200000ull      /* kernel after firmware (fw_jump's next address) */
-#define MAX_IMAGE (1ull << 30)
 
 const struct hv_cpu_policy hvf_policy = {
     .tlb_fill = hvf_tlb_fill,
@@ -33,53 +29,6 @@ void hvf_board_stop(struct hvf_board *b, enum hv_exit_reason reason, int code)
         hvf_hart_wake(b->harts[i]);
 }
 
-/* Load one boot image: ELF at its addresses (entry returned), or raw at `raw_gpa`. */
-static int load_image(struct hv_vm *vm, struct hvf_board *b, const char *path,
-                      uint64_t raw_gpa, uint64_t *entry, bool want_htif)
-{
-    void *data = NULL;
-    size_t len = 0;
-    int rc = hv__file_read(path, MAX_IMAGE, &data, &len, vm->last_error,
-                           sizeof(vm->last_error));
-    if (rc < 0)
-        return rc;
-    if (hv__elf_is_elf(data, len)) {
-        struct hv_elf_info info;
-        rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
-        if (rc == 0) {
-            *entry = info.entry;
-            if (want_htif) {
-                b->tohost = info.tohost;
-                b->fromhost = info.fromhost;
-            }
-        }
-    } else {
-        rc = hv__raw_load(&vm->mem, raw_gpa, data, len, vm->last_error,
-                          sizeof(vm->last_error));
-        *entry = raw_gpa;
-    }
-    free(data);
-    return rc;
-}
-
-static int boot(struct hv_vm *vm, struct hvf_board *b)
-{
-    const struct hv_config *cfg = &vm->cfg;
-    bool direct = !cfg->bios || !strcmp(cfg->bios, "none");
-    if (direct) {
-        /* Nothing to load: the embedder writes code into RAM and starts at its base. */
-        b->entry = HVF_RAM_BASE;
-        if (!cfg->kernel)
-            return 0;
-        return load_image(vm, b, cfg->kernel, HVF_RAM_BASE, &b->entry, true);
-    }
-    int rc = load_image(vm, b, cfg->bios, HVF_RAM_BASE, &b->entry, true);
-    if (rc < 0 || !cfg->kernel)
-        return rc;
-    uint64_t kentry;
-    return load_image(vm, b, cfg->kernel, HVF_RAM_BASE + KERNEL_OFFSET, &kentry, false);
-}
-
 static int vm_init(struct hv_vm *vm)
 {
     char *err = vm->last_error;
@@ -89,7 +38,6 @@ static int vm_init(struct hv_vm *vm)
         return hv__vm_error(vm, HV_ENOMEM, "full backend: out of memory");
     vm->backend = b;
     b->vm = vm;
-    b->uart.board = b;
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         atomic_store(&b->mtimecmp[i], UINT64_MAX);
     int rc;
@@ -99,14 +47,15 @@ static int vm_init(struct hv_vm *vm)
                                err, errlen)) < 0 ||
         (rc = hv__mem_add_mmio(&vm->mem, HVF_CLINT_BASE, HVF_CLINT_SIZE, &hvf_clint_ops, b,
                                err, errlen)) < 0 ||
-        (rc = hv__mem_add_mmio(&vm->mem, HVF_UART_BASE, HVF_UART_SIZE, &hvf_uart_ops,
-                               &b->uart, err, errlen)) < 0)
+        (rc = hvf_platform_create(b, err, errlen)) < 0)
         return rc;
-    return boot(vm, b);
+    return hvf_boot_load(b);
 }
 
 static void vm_fini(struct hv_vm *vm)
 {
+    if (vm->backend)
+        hvf_platform_destroy(vm->backend);
     free(vm->backend);
     vm->backend = NULL;
 }
@@ -126,9 +75,10 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     hv__cpu_reset(&vcpu->cpu, b->entry);
     hvf_hart_reset(h);
     vcpu->cpu.x[10] = vcpu->id;        /* a0 = hartid */
-    vcpu->cpu.x[11] = 0;               /* a1 = DTB (none yet) */
+    vcpu->cpu.x[11] = b->dtb_addr;     /* a1 = DTB */
     vcpu->cpu.reservation = HV_TLB_INVALID;
     b->harts[vcpu->id] = h;
+    hvf_platform_sync_hart(b, vcpu->id);   /* PLIC lines raised before this hart existed */
     return 0;
 }
 

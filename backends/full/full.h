@@ -15,7 +15,6 @@
 #define HVF_CLINT_BASE  0x2000000ull
 #define HVF_CLINT_SIZE  0x10000ull
 #define HVF_UART_BASE   0x10000000ull
-#define HVF_UART_SIZE   0x100ull
 #define HVF_RAM_BASE    0x80000000ull
 
 /* ---- CSR numbers -------------------------------------------------------------------- */
@@ -138,19 +137,37 @@ struct hvf_hart {
     struct hvf_mmio_pending mmio;
 };
 
-struct hvf_uart {
-    struct hvf_board *board;
-    uint8_t ier, lcr, mcr, scr, dll, dlm;
-};
+struct hvf_plic;
+struct hvf_uart16550;
+struct hvf_rtc;
+struct hvf_virtio;
+struct hv_net;
+struct hv_netdev;
+
+#define HVF_NR_VIRTIO 8u
 
 struct hvf_board {
     struct hv_vm *vm;
     uint64_t tohost, fromhost;                 /* HTIF symbol addresses, 0 if absent */
-    uint64_t entry;
+    uint64_t entry;                            /* where harts start (pc after reset) */
+    uint64_t dtb_addr;                         /* a1 at reset; 0: no device tree */
     _Atomic uint64_t mtimecmp[HV_MAX_VCPUS];
     _Atomic int64_t mtime_off;                 /* mtime = clock ticks + off (mtime writes) */
     struct hvf_hart *harts[HV_MAX_VCPUS];
-    struct hvf_uart uart;
+    /* Devices (devices.h), created by hvf_platform_create. */
+    struct hvf_plic *plic;
+    struct hvf_uart16550 *uart;
+    struct hvf_rtc *rtc;
+    struct hvf_virtio *virtio[HVF_NR_VIRTIO];
+    uint8_t virtio_populated;                  /* bit i: slot i has a device */
+    struct hv_net *net;
+    struct hv_netdev *netdevs[HV_MAX_NICS];
+    /* MEIP/SEIP levels driven by the PLIC, per hart: kept here so that a hart created
+     * after its line went high still sees it (hvf_platform_sync_hart). */
+    _Atomic uint64_t ext_ip[HV_MAX_VCPUS];
+    /* Device polling (hvf_platform_poll): host ns or, deterministic, hart 0's instret of
+     * the next poll. */
+    _Atomic uint64_t next_dev_poll;
     /* True once a device that can raise MEIP/SEIP (an interrupt controller) is wired:
      * WFI then never reports HV_EXIT_HALT while external interrupts are enabled. */
     bool ext_irq_sources;
@@ -221,9 +238,26 @@ static inline bool hvf_htif_page(const struct hvf_board *b, uint64_t pa)
     return b->tohost && (pa >> 12) == (b->tohost >> 12);
 }
 
-/* sifive_test.c, uart16550.c */
+/* sifive_test.c */
 extern const struct hv_mmio_ops hvf_test_ops;
-extern const struct hv_mmio_ops hvf_uart_ops;
+
+/* platform.c: the devices of devices.h wired to the harts. */
+int hvf_platform_create(struct hvf_board *b, char *err, size_t errlen);
+void hvf_platform_destroy(struct hvf_board *b);
+/* Apply the board's recorded MEIP/SEIP levels to a (newly created) hart. */
+void hvf_platform_sync_hart(struct hvf_board *b, unsigned id);
+/* Poll the devices (host input, alarms, received frames) if one is due; `force` polls
+ * now. Called from the poll hook and the WFI sleep loop of any hart. */
+void hvf_platform_poll(struct hvf_hart *h, bool force);
+/* The instret at which hart h next has to poll devices (deterministic mode), or
+ * UINT64_MAX. */
+uint64_t hvf_platform_next_poll_insn(struct hvf_hart *h);
+/* Longest a WFI may sleep (ns) before devices need polling again (RTC alarm, host input
+ * that does not wake harts), UINT64_MAX: no bound. */
+uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b);
+
+/* boot.c: MROM, boot images, device tree. */
+int hvf_boot_load(struct hvf_board *b);
 
 /* board.c */
 extern const struct hv_cpu_policy hvf_policy;

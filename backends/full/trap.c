@@ -203,6 +203,8 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
     struct hv_vm *vm = h->board->vm;
     for (;;) {
         uint32_t seen = hv__wait_seq(&h->wake);
+        /* Devices first: host input or an expired alarm may raise an interrupt now. */
+        hvf_platform_poll(h, false);
         if (hvf_mip_read(h) & h->mie) {
             cpu->exit_request = 1;      /* deliver it at the next block boundary */
             return HV_STEP_OK;
@@ -227,6 +229,9 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         uint64_t ns = WFI_MAX_SLEEP_NS;
         if (deadline != UINT64_MAX && deadline > now && (deadline - now) < ns / 100)
             ns = (deadline - now) * 100;
+        uint64_t bound = hvf_platform_sleep_bound_ns(h->board);
+        if (bound < ns)
+            ns = bound ? bound : 1;
         if (deadline > now)
             hv__wait(&h->wake, seen, ns);
     }
@@ -273,13 +278,20 @@ static uint64_t next_poll(struct hvf_hart *h)
     const struct hv_clock *clk = &h->board->vm->clock;
     if (!clk->deterministic)
         return at;
+    /* Devices are polled at instruction counts too (hart 0). */
+    uint64_t dev = hvf_platform_next_poll_insn(h);
+    if (dev > cpu->instret && dev < at)
+        at = dev;
     uint64_t deadline = next_deadline(h), now = hvf_mtime(h->board);
     if (deadline == UINT64_MAX || deadline <= now)
         return at;
     uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : 1;
     uint64_t delta = deadline - now;
-    if (delta < POLL_SLICE / ipt)
-        at = cpu->instret + delta * ipt - (hv__vm_instructions(h->board->vm) % ipt);
+    if (delta < POLL_SLICE / ipt) {
+        uint64_t t = cpu->instret + delta * ipt - (hv__vm_instructions(h->board->vm) % ipt);
+        if (t < at)
+            at = t;
+    }
     return at;
 }
 
@@ -295,6 +307,7 @@ int hvf_poll(struct hv_cpu *cpu)
         return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hvf_exit(h, HV_EXIT_DEADLINE, 0);
+    hvf_platform_poll(h, false);
     int irq = hvf_pending_irq(h);
     if (irq >= 0)
         return enter_trap(h, CAUSE_INTERRUPT | (uint64_t)irq, 0);

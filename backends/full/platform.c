@@ -1,0 +1,227 @@
+/* libhv full backend — the virt board's devices wired together: the PLIC's contexts drive
+ * MEIP/SEIP of the harts, the NS16550A UART, goldfish RTC and eight virtio-mmio slots (disks,
+ * NICs, rng in that order) raise PLIC inputs; device polling from the harts' poll hooks and
+ * WFI sleeps at a bounded rate (or at instruction counts, in deterministic mode). */
+#include <stdlib.h>
+#include <string.h>
+#include "backends/full/full.h"
+#include "backends/full/devices.h"
+#include "dev/net.h"
+
+/* Host-time period of device polling (host input, received frames, RTC alarms). */
+#define DEV_POLL_NS 1000000ull
+/* Deterministic mode: hart 0 polls devices every this many retired instructions. */
+#define DEV_POLL_INSNS 65536ull
+/* Longest WFI sleep while a device without its own wake-up (host input of a stdio or pty
+ * UART, frames from a hub) may need polling. */
+#define DEV_SLEEP_NS 10000000ull
+
+/* ---- PLIC outputs -> harts ------------------------------------------------------------ */
+
+void hvf_platform_sync_hart(struct hvf_board *b, unsigned id)
+{
+    if (id >= HV_MAX_VCPUS)
+        return;
+    struct hvf_hart *h = b->harts[id];
+    if (!h)
+        return;
+    uint64_t lv = atomic_load(&b->ext_ip[id]);
+    uint64_t cur = atomic_load(&h->hw_ip) & (MIP_MEIP | MIP_SEIP);
+    if ((lv ^ cur) & MIP_MEIP)
+        hvf_set_hw_irq(h, MIP_MEIP, (lv & MIP_MEIP) != 0);
+    if ((lv ^ cur) & MIP_SEIP)
+        hvf_set_hw_irq(h, MIP_SEIP, (lv & MIP_SEIP) != 0);
+}
+
+/* Context 2h is hart h's M-mode external interrupt, 2h+1 its S-mode one. The PLIC calls
+ * this under its lock, so calls are serialised; the level is recorded first so that a hart
+ * created later (vCPUs come after vm_init) picks it up. */
+static void plic_out(void *opaque, unsigned ctx, int level)
+{
+    struct hvf_board *b = opaque;
+    unsigned hart = ctx / 2;
+    uint64_t bit = (ctx & 1) ? MIP_SEIP : MIP_MEIP;
+    if (hart >= HV_MAX_VCPUS)
+        return;
+    if (level)
+        atomic_fetch_or(&b->ext_ip[hart], bit);
+    else
+        atomic_fetch_and(&b->ext_ip[hart], ~bit);
+    hvf_platform_sync_hart(b, hart);
+}
+
+/* ---- creation --------------------------------------------------------------------------- */
+
+/* 52:54:00 (QEMU's prefix) + three bytes from the VM uuid, or QEMU's 12:34:56 without one;
+ * the NIC index is added to the last byte. */
+static void default_mac(const struct hv_config *cfg, unsigned k, uint8_t mac[6])
+{
+    static const uint8_t zero[16];
+    uint32_t h = 0x123456;
+    if (memcmp(cfg->uuid, zero, sizeof zero)) {
+        h = 2166136261u;                       /* FNV-1a */
+        for (unsigned i = 0; i < 16; i++)
+            h = (h ^ cfg->uuid[i]) * 16777619u;
+    }
+    mac[0] = 0x52;
+    mac[1] = 0x54;
+    mac[2] = 0x00;
+    mac[3] = (uint8_t)(h >> 16);
+    mac[4] = (uint8_t)(h >> 8);
+    mac[5] = (uint8_t)(h + k);
+}
+
+static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
+{
+    struct hv_vm *vm = b->vm;
+    const struct hv_config *cfg = &vm->cfg;
+    unsigned slot = 0;
+    int rc;
+    for (unsigned k = 0; k < cfg->nr_disks && k < HV_MAX_DISKS; k++, slot++) {
+        if (slot >= HVF_NR_VIRTIO)
+            return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
+                            HVF_NR_VIRTIO);
+        if ((rc = hvf_virtio_blk_attach(b->virtio[slot], vm->disks[k], cfg->disks[k].serial,
+                                        err, errlen)) < 0)
+            return rc;
+        b->virtio_populated |= (uint8_t)(1u << slot);
+    }
+    for (unsigned k = 0; k < cfg->nr_nics && k < HV_MAX_NICS; k++, slot++) {
+        if (slot >= HVF_NR_VIRTIO)
+            return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
+                            HVF_NR_VIRTIO);
+        if (!b->net && (rc = hv__net_create(&b->net, err, errlen)) < 0)
+            return rc;
+        if ((rc = hv__netdev_open(b->net, &cfg->nics[k], &b->netdevs[k], err, errlen)) < 0)
+            return rc;
+        uint8_t mac[6];
+        static const uint8_t zero[6];
+        if (memcmp(cfg->nics[k].mac, zero, 6))
+            memcpy(mac, cfg->nics[k].mac, 6);
+        else
+            default_mac(cfg, k, mac);
+        if ((rc = hvf_virtio_net_attach(b->virtio[slot], b->netdevs[k], mac, err, errlen)) < 0)
+            return rc;
+        b->virtio_populated |= (uint8_t)(1u << slot);
+    }
+    if (cfg->rng) {
+        if (slot >= HVF_NR_VIRTIO)
+            return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
+                            HVF_NR_VIRTIO);
+        if ((rc = hvf_virtio_rng_attach(b->virtio[slot], cfg->deterministic != 0,
+                                        cfg->rng_seed, err, errlen)) < 0)
+            return rc;
+        b->virtio_populated |= (uint8_t)(1u << slot);
+    }
+    return 0;
+}
+
+int hvf_platform_create(struct hvf_board *b, char *err, size_t errlen)
+{
+    struct hv_vm *vm = b->vm;
+    unsigned harts = vm->cfg.nr_vcpus ? vm->cfg.nr_vcpus : 1;
+    struct hv_irq_line ctx[HVF_PLIC_MAX_CTX];
+    for (unsigned c = 0; c < 2 * harts; c++)
+        ctx[c] = (struct hv_irq_line){ .set = plic_out, .opaque = b, .irq = c };
+    int rc = hvf_plic_create(vm, HVF_PLIC_BASE, harts, ctx, &b->plic, err, errlen);
+    if (rc < 0)
+        return rc;
+    b->ext_irq_sources = true;
+    if ((rc = hvf_uart16550_create(vm, HVF_UART_BASE, vm->serial,
+                                   hvf_plic_input(b->plic, HVF_IRQ_UART), &b->uart,
+                                   err, errlen)) < 0 ||
+        (rc = hvf_rtc_create(vm, HVF_RTC_BASE, hvf_plic_input(b->plic, HVF_IRQ_RTC), &b->rtc,
+                             err, errlen)) < 0)
+        return rc;
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++) {
+        rc = hvf_virtio_create(vm, HVF_VIRTIO_BASE + i * HVF_VIRTIO_STRIDE,
+                               hvf_plic_input(b->plic, HVF_IRQ_VIRTIO0 + i), &b->virtio[i],
+                               err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return create_virtio_devices(b, err, errlen);
+}
+
+/* Teardown order: virtio slots (they borrow the netdevs), netdevs and the fabric, RTC,
+ * UART, PLIC (the others hold lines into it). */
+void hvf_platform_destroy(struct hvf_board *b)
+{
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++) {
+        hvf_virtio_destroy(b->virtio[i]);
+        b->virtio[i] = NULL;
+    }
+    for (unsigned k = 0; k < HV_MAX_NICS; k++) {
+        if (b->netdevs[k])
+            hv__netdev_close(b->netdevs[k]);
+        b->netdevs[k] = NULL;
+    }
+    hv__net_destroy(b->net);
+    b->net = NULL;
+    hvf_rtc_destroy(b->rtc);
+    b->rtc = NULL;
+    hvf_uart16550_destroy(b->uart);
+    b->uart = NULL;
+    hvf_plic_destroy(b->plic);
+    b->plic = NULL;
+}
+
+/* ---- polling ----------------------------------------------------------------------------- */
+
+static void poll_devices(struct hvf_board *b)
+{
+    if (b->uart)
+        hvf_uart16550_poll(b->uart);
+    if (b->rtc)
+        hvf_rtc_poll(b->rtc);
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
+        if (b->virtio_populated & (1u << i))
+            hvf_virtio_poll(b->virtio[i]);
+}
+
+uint64_t hvf_platform_next_poll_insn(struct hvf_hart *h)
+{
+    struct hvf_board *b = h->board;
+    if (!b->vm->clock.deterministic || h->id != 0)
+        return UINT64_MAX;
+    return atomic_load(&b->next_dev_poll);
+}
+
+void hvf_platform_poll(struct hvf_hart *h, bool force)
+{
+    struct hvf_board *b = h->board;
+    if (b->vm->clock.deterministic) {
+        /* Only at instruction counts of hart 0, so that a run is reproducible. */
+        uint64_t insn = h->vcpu->cpu.instret, due = atomic_load(&b->next_dev_poll);
+        if (h->id != 0 || (!force && insn < due))
+            return;
+        atomic_store(&b->next_dev_poll, (insn / DEV_POLL_INSNS + 1) * DEV_POLL_INSNS);
+        poll_devices(b);
+        return;
+    }
+    uint64_t now = hv__host_monotonic_ns(), due = atomic_load(&b->next_dev_poll);
+    if (!force && now < due)
+        return;
+    /* One poller per period, whichever hart gets there first. */
+    if (!atomic_compare_exchange_strong(&b->next_dev_poll, &due, now + DEV_POLL_NS) && !force)
+        return;
+    poll_devices(b);
+}
+
+uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b)
+{
+    uint64_t bound = UINT64_MAX;
+    if (b->rtc) {
+        uint64_t d = hvf_rtc_next_deadline(b->rtc), now = hv__clock_ns(&b->vm->clock);
+        if (d != UINT64_MAX)
+            bound = d > now ? d - now : 0;
+    }
+    /* Console input through hv_vm_console_input wakes the hart itself; other chardevs
+     * (stdio, pty, socket) and network frames are only seen by polling. */
+    bool host_input = (b->uart && b->vm->cfg.serial.type != HV_CHARDEV_NULL &&
+                       b->vm->cfg.serial.type != HV_CHARDEV_FILE &&
+                       b->vm->cfg.serial.type != HV_CHARDEV_BUFFER) || b->net;
+    if (host_input && bound > DEV_SLEEP_NS)
+        bound = DEV_SLEEP_NS;
+    return bound;
+}
