@@ -1,6 +1,9 @@
 #!/bin/sh
-# The main job on the bundled default guest: build libhv and the guest, then run the same
-# guest source on each available backend, side by side, with timing and statistics.
+# The main job on the bundled default guests: build libhv and the guests, run the hello
+# guest on each backend (same source, same output), then a short side-by-side benchmark of
+# the bundled workloads on both backends (`hv bench --quick`): the table shows time, guest
+# instructions, MIPS, MMIO traps vs hypercalls, TLB misses, throughput and exits per
+# operation. docs/BENCHMARKS.md explains the columns and the full results.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,3 +19,6 @@ for backend in full para; do
     end=$(date +%s.%N)
     echo "== backend $backend: exit status $status, $(awk "BEGIN{printf \"%.3f\", $end - $start}") s"
 done
+echo
+echo "== $hv bench --quick --backends full,para   (JSON and plot in build/bench-quick.*)"
+$hv bench --quick --backends full,para --json build/bench-quick.json --plot build/bench-quick.svg

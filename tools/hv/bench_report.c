@@ -21,6 +21,8 @@ static void summarize_cell(struct bench_cell *c)
     double t[BENCH_MAX_RUNS];
     unsigned n = 0;
     c->rep = NULL;
+    if (c->status == BENCH_OK && c->nruns && c->runs[c->nruns - 1].status != BENCH_OK)
+        snprintf(c->err, sizeof c->err, "%s", c->runs[c->nruns - 1].err);
     for (unsigned i = 0; i < c->nruns; i++)
         if (c->runs[i].status == BENCH_OK)
             t[n++] = c->runs[i].wall_ms;
@@ -133,6 +135,8 @@ static const char *status_word(const struct bench_cell *c)
 {
     if (c->rep && c->status == BENCH_OK)
         return "ok";
+    if (c->status == BENCH_OK)
+        return "not run";           /* interrupted before this cell had a result */
     return c->status == BENCH_UNSUPPORTED ? "n/a" : "FAIL";
 }
 
@@ -142,7 +146,8 @@ static void print_cell(const struct bench *b, const struct bench_workload *w, un
     const struct bench_cell *c = &w->cells[k];
     const char *name = k == 0 ? w->name : "";
     if (!c->rep) {
-        fprintf(f, "%-17s %-12s %s: %s\n", name, b->cfg[k].label, status_word(c), c->err);
+        fprintf(f, "%-17s %-12s %s%s%s\n", name, b->cfg[k].label, status_word(c),
+                c->err[0] ? ": " : "", c->err);
         return;
     }
     const struct bench_sample *r = c->rep;

@@ -410,6 +410,15 @@ static void list_workloads(const char *dir)
     }
 }
 
+static void free_workloads(struct bench *b)
+{
+    for (unsigned w = 0; w < b->nwl; w++)
+        free(b->wl[w].cells);
+    free(b->wl);
+    b->wl = NULL;
+    b->nwl = 0;
+}
+
 int hv_cmd_bench(int argc, char **argv)
 {
     struct bench b;
@@ -435,14 +444,17 @@ int hv_cmd_bench(int argc, char **argv)
     if (!b.wl)
         return 1;
     for (int i = optind; i < argc; i++)
-        if (add_workload(&b, argv[i], o.bench_dir, 1) < 0)
+        if (add_workload(&b, argv[i], o.bench_dir, 1) < 0) {
+            free_workloads(&b);
             return 2;
+        }
     for (size_t i = 0; !named && i < NKNOWN; i++)
         if (!b.quick || known[i].quick)
             add_workload(&b, known[i].name, o.bench_dir, 0);
     if (!b.nwl) {
         fprintf(stderr, "hv bench: no workloads built in %s (configure with a RISC-V "
                 "cross compiler)\n", o.bench_dir);
+        free_workloads(&b);
         return 2;
     }
     char tmpl[] = "/tmp/hv-bench-XXXXXX";
@@ -452,6 +464,7 @@ int hv_cmd_bench(int argc, char **argv)
     b.tmpdir = mkdtemp(tbuf) ? tbuf : mkdtemp(tmpl);
     if (!b.tmpdir) {
         fprintf(stderr, "hv bench: cannot create a temporary directory: %s\n", strerror(errno));
+        free_workloads(&b);
         return 1;
     }
     struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
@@ -463,13 +476,11 @@ int hv_cmd_bench(int argc, char **argv)
     rmdir(b.tmpdir);
     bench_summarize(&b);
     int status = outputs(&b, &o);
-    for (unsigned w = 0; w < b.nwl; w++) {
+    for (unsigned w = 0; w < b.nwl; w++)
         for (unsigned k = 0; k < b.ncfg; k++)
             if (b.wl[w].cells[k].status == BENCH_FAILED)
                 status = 1;
-        free(b.wl[w].cells);
-    }
-    free(b.wl);
+    free_workloads(&b);
     if (interrupted) {
         fprintf(stderr, "hv bench: interrupted\n");
         return 130;
