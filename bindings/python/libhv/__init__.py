@@ -19,7 +19,7 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, Union, byref, c_char, c_char_
                     c_int64, c_size_t, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
                     c_void_p)
 
-__all__ = ["HvError", "Config", "VM", "VCPU", "Exit", "Hypercall", "library",
+__all__ = ["HvError", "Config", "VM", "VCPU", "Exit", "Hypercall", "Checkpoint", "library",
            "BACKEND_FULL", "BACKEND_PARA", "EXIT_NAMES", "MEM_RAM", "MEM_ROM"]
 
 # ---- the shared library ---------------------------------------------------------------------
@@ -189,6 +189,13 @@ def _declare(lib):
         "hv_vcpu_translate": (c_int, [p, c_uint64, POINTER(c_uint64)]),
         "hv_vcpu_mem_read": (c_int, [p, c_uint64, c_void_p, c_size_t]),
         "hv_vcpu_mem_write": (c_int, [p, c_uint64, c_void_p, c_size_t]),
+        # snapshots and checkpoints (include/hv/snapshot.h)
+        "hv_vm_snapshot_save": (c_int, [p, c_int]),
+        "hv_vm_snapshot_load": (c_int, [p, c_int]),
+        "hv_vm_checkpoint": (c_int, [p, POINTER(p)]),
+        "hv_vm_rollback": (c_int, [p, p]),
+        "hv_checkpoint_free": (None, [p]),
+        "hv_vm_state_hash": (c_int, [p, POINTER(c_uint64)]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -620,6 +627,68 @@ class VM:
         _check(library().hv_vm_set_hypercall_handler(self._h, e, cb, None,
                                                      HYPERCALL_OVERRIDE if override else 0),
                "hv_vm_set_hypercall_handler", self._h)
+
+    # snapshots and checkpoints (include/hv/snapshot.h): the vCPUs the state holds must
+    # exist (vm.vcpu(i)) before load / rollback.
+    def _with_fd(self, target, mode, call):
+        if isinstance(target, (str, bytes, os.PathLike)):
+            with open(target, mode) as f:
+                return self._with_fd(f, mode, call)
+        if hasattr(target, "flush"):
+            target.flush()
+        fd = target if isinstance(target, int) else target.fileno()
+        _check(getattr(library(), call)(self._h, fd), call, self._h)
+
+    def snapshot_save(self, target):
+        """Write a snapshot to `target`: a path, a binary file object or an fd (from its
+        current position). Disk contents are not included (see include/hv/snapshot.h)."""
+        self._with_fd(target, "wb", "hv_vm_snapshot_save")
+
+    def snapshot_load(self, source):
+        """Load a snapshot (path, binary file object or fd, read to the end) into this VM,
+        made from the same configuration. A bad file raises HvError and changes nothing."""
+        self._with_fd(source, "rb", "hv_vm_snapshot_load")
+
+    def checkpoint(self):
+        """Save the VM's state in memory; returns a Checkpoint for rollback()."""
+        h = c_void_p()
+        _check(library().hv_vm_checkpoint(self._h, byref(h)), "hv_vm_checkpoint", self._h)
+        return Checkpoint(self, h)
+
+    def rollback(self, cp):
+        """Return the VM to checkpoint `cp` (copies back only the pages written since)."""
+        _check(library().hv_vm_rollback(self._h, cp._h), "hv_vm_rollback", self._h)
+
+    def state_hash(self):
+        """64-bit hash of registers, instret and guest RAM (equal for equal states)."""
+        v = c_uint64()
+        _check(library().hv_vm_state_hash(self._h, byref(v)), "hv_vm_state_hash", self._h)
+        return v.value
+
+
+class Checkpoint:
+    """An in-memory checkpoint of a VM (VM.checkpoint()); freed with close() or when
+    garbage-collected (it may outlive its VM)."""
+
+    def __init__(self, vm, handle):
+        self.vm = vm
+        self._h = handle
+
+    def close(self):
+        if self._h:
+            library().hv_checkpoint_free(self._h)
+            self._h = c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        if getattr(self, "_h", None) and _lib is not None:
+            _lib.hv_checkpoint_free(self._h)
 
 
 def version():
