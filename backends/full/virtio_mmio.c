@@ -645,10 +645,10 @@ int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_in
         q->used = hv__snap_get_u64(&r);
         q->last_avail = hv__snap_get_u16(&r);
         q->used_idx = hv__snap_get_u16(&r);
-        const char *why;
+        const char *why = NULL;
         if (hv__snap_r_ok(&r) && q->ready &&
             (!v->ops || i >= v->ops->nr_queues || (why = queue_check(&s, q)) != NULL))
-            hv__snap_r_fail(&r, "queue %u: %s", i, v->ops && i < v->ops->nr_queues ? why :
+            hv__snap_r_fail(&r, "queue %u: %s", i, why ? why :
                             "ready but the device has no such queue");
     }
     if (hv__snap_r_ok(&r) && v->ops && v->ops->load)
