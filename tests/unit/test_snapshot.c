@@ -535,14 +535,16 @@ Test(checkpoint, fast_path_para) { rollback_fast_path(HV_BACKEND_PARA, HV_ENGINE
 Test(checkpoint, fast_path_full) { rollback_fast_path(HV_BACKEND_FULL, HV_ENGINE_INTERP); }
 Test(checkpoint, fast_path_full_jit) { rollback_fast_path(HV_BACKEND_FULL, HV_ENGINE_JIT); }
 
-Test(checkpoint, code_rewritten_after_checkpoint)
+/* The guest's code is replaced after the checkpoint: the rollback restores it and the
+ * engine must not keep running the replaced code. */
+static void code_rewritten(enum hv_backend b, enum hv_engine eng)
 {
-    /* The guest's code is replaced after the checkpoint: the rollback restores it and the
-     * engine must not keep running the replaced code. */
     struct guest g;
     struct hv_config cfg;
-    cfg_for(&cfg, &g, HV_BACKEND_PARA);
+    cfg_for(&cfg, &g, b);
+    cfg.engine = eng;
     start(&g, &cfg);
+    skip_unless_snapshots(&g);
     load_store_loop(&g);
     run(&g, 100);
     hv_checkpoint *cp = NULL;
@@ -556,6 +558,53 @@ Test(checkpoint, code_rewritten_after_checkpoint)
     cr_assert_eq(reg(&g, 10), a0 + 100, "a0 %llu", (unsigned long long)reg(&g, 10));
     hv_checkpoint_free(cp);
     stop(&g);
+}
+
+Test(checkpoint, code_rewritten_para) { code_rewritten(HV_BACKEND_PARA, HV_ENGINE_INTERP); }
+Test(checkpoint, code_rewritten_full) { code_rewritten(HV_BACKEND_FULL, HV_ENGINE_INTERP); }
+Test(checkpoint, code_rewritten_full_jit) { code_rewritten(HV_BACKEND_FULL, HV_ENGINE_JIT); }
+
+/* Two vCPUs (driven alternately from this thread): both come back, and a VM without the
+ * second vCPU refuses the snapshot. */
+Test(snapshot, two_vcpus)
+{
+    struct guest a, c;
+    struct hv_config cfg;
+    cfg_for(&cfg, &a, HV_BACKEND_PARA);
+    cfg.nr_vcpus = 2;
+    cfg.deterministic = 1;
+    start(&a, &cfg);
+    hv_vcpu *a1, *c1;
+    cr_assert_eq(hv_vcpu_create(a.vm, 1, &a1), 0);
+    load_store_loop(&a);
+    cr_assert_eq(hv_vcpu_set_reg(a1, HV_REG_PC, RAM), 0);
+    cr_assert_eq(hv_vcpu_set_reg(a1, 5, DATA + 0x100), 0);
+    cr_assert_eq(hv_vcpu_set_reg(a1, 6, DATA2 + 0x100), 0);
+    struct hv_exit e;
+    cr_assert_eq(hv_vcpu_run(a1, 333, &e), 0);
+    run(&a, 444);
+    int fd = memfd();
+    cr_assert_eq(hv_vm_snapshot_save(a.vm, fd), 0, "%s", hv_vm_last_error(a.vm));
+    cr_assert_eq(hv_vcpu_run(a1, 1000, &e), 0);
+    run(&a, 1000);
+
+    cfg.serial.opaque = &c;
+    start(&c, &cfg);
+    rewind_fd(fd);
+    cr_assert_eq(hv_vm_snapshot_load(c.vm, fd), HV_ESTATE, "vCPU 1 is missing");
+    cr_assert_eq(hv_vcpu_create(c.vm, 1, &c1), 0);
+    rewind_fd(fd);
+    cr_assert_eq(hv_vm_snapshot_load(c.vm, fd), 0, "%s", hv_vm_last_error(c.vm));
+    cr_assert_eq(hv_vcpu_run(c1, 1000, &e), 0);
+    run(&c, 1000);
+    cr_assert_eq(hash(&c), hash(&a));
+    uint64_t x = 0, y = 0;
+    hv_vcpu_get_reg(a1, 10, &x);
+    hv_vcpu_get_reg(c1, 10, &y);
+    cr_assert_eq(x, y);
+    close(fd);
+    stop(&a);
+    stop(&c);
 }
 
 Test(checkpoint, errors)
