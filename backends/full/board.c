@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
+#include "backends/full/snapshot.h"
 #include "cpu/jit/jit.h"
 
 /* HV_ENGINE_DEFAULT picks the translator when the host can run it. */
@@ -203,4 +204,6 @@ const struct hv_backend_ops hvf_backend_ops = {
     .vcpu_wake = vcpu_wake,
     .get_reg = get_reg,
     .set_reg = set_reg,
+    .snapshot_save = hvf_snapshot_save,      /* snapshot.c */
+    .snapshot_load = hvf_snapshot_load,
 };

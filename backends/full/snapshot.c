@@ -1,0 +1,97 @@
+/* libhv full backend — snapshot hooks of the virt board: the board's own wiring state
+ * ("board": PLIC output levels per hart, the deterministic device-poll point, a board-wide
+ * stop), then each component's section (clint, plic, uart, rtc, virtio.N, hart.N). The
+ * components serialize themselves (snapshot.h); this file only orders them and restores
+ * the interrupt wiring afterwards. Not saved: disk contents and frames queued in the host
+ * network fabric (see include/hv/snapshot.h); SiFive test and HTIF have no state. */
+#include "backends/full/snapshot.h"
+
+#define BOARD_SNAP_VERSION 1
+
+int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
+{
+    struct hvf_board *b = vm->backend;
+    hv__snap_begin(w, "board", BOARD_SNAP_VERSION);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        hv__snap_put_u64(w, atomic_load(&b->ext_ip[i]));
+    hv__snap_put_u64(w, atomic_load(&b->next_dev_poll));
+    hv__snap_put_u32(w, (uint32_t)atomic_load(&b->stop_reason));
+    hv__snap_put_u32(w, (uint32_t)atomic_load(&b->stop_code));
+    hv__snap_put_u8(w, b->virtio_populated);
+    hv__snap_end(w);
+    hvf_clint_save(b, w);
+    if (b->plic)
+        hvf_plic_save(b->plic, w);
+    if (b->uart)
+        hvf_uart16550_save(b->uart, w);
+    if (b->rtc)
+        hvf_rtc_save(b->rtc, w);
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
+        if (b->virtio[i])
+            hvf_virtio_save(b->virtio[i], i, w);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (b->harts[i])
+            hvf_hart_save(b->harts[i], w);
+    return w->err;
+}
+
+struct board_state {
+    uint64_t ext_ip[HV_MAX_VCPUS];
+    uint64_t next_poll;
+    uint32_t stop_reason, stop_code;
+};
+
+static int read_board(struct hvf_board *b, const struct hv_snap_index *idx,
+                      struct board_state *s, char *err, size_t errlen)
+{
+    struct hv_snap_r r;
+    hv__snap_r_open(&r, idx, "board", BOARD_SNAP_VERSION);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        s->ext_ip[i] = hv__snap_get_u64(&r) & (MIP_MEIP | MIP_SEIP);
+    s->next_poll = hv__snap_get_u64(&r);
+    s->stop_reason = hv__snap_get_u32(&r);
+    s->stop_code = hv__snap_get_u32(&r);
+    uint8_t populated = hv__snap_get_u8(&r);
+    if (hv__snap_r_ok(&r) && populated != b->virtio_populated)
+        hv__snap_r_fail(&r, "virtio slots %#x populated, this VM has %#x", populated,
+                        b->virtio_populated);
+    if (s->stop_reason > HV_EXIT_INTERNAL)
+        hv__snap_r_fail(&r, "stop reason %u", s->stop_reason);
+    return hv__snap_r_close(&r, err, errlen);
+}
+
+int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
+                      size_t errlen)
+{
+    struct hvf_board *b = vm->backend;
+    struct board_state s;
+    int rc = read_board(b, idx, &s, err, errlen);
+    if (rc < 0)
+        return rc;
+    /* Every section must be there before the first one is applied. */
+    const char *need[] = { "clint", b->plic ? "plic" : NULL, b->uart ? "uart" : NULL,
+                           b->rtc ? "rtc" : NULL };
+    for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+        if (need[i] && !hv__snap_find(idx, need[i]))
+            return hv__errf(err, errlen, HV_EFORMAT, "snapshot section '%s': missing",
+                            need[i]);
+    if ((rc = hvf_clint_load(b, idx, err, errlen)) < 0 ||
+        (b->plic && (rc = hvf_plic_load(b->plic, idx, err, errlen)) < 0) ||
+        (b->uart && (rc = hvf_uart16550_load(b->uart, idx, err, errlen)) < 0) ||
+        (b->rtc && (rc = hvf_rtc_load(b->rtc, idx, err, errlen)) < 0))
+        return rc;
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
+        if (b->virtio[i] && (rc = hvf_virtio_load(b->virtio[i], i, idx, err, errlen)) < 0)
+            return rc;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (b->harts[i] && (rc = hvf_hart_load(b->harts[i], idx, err, errlen)) < 0)
+            return rc;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        atomic_store(&b->ext_ip[i], s.ext_ip[i]);
+    /* Host mode polls on host time: poll at once. Deterministic: exactly where the
+     * original run would have polled next. */
+    atomic_store(&b->next_dev_poll, vm->clock.deterministic ? s.next_poll : 0);
+    atomic_store(&b->stop_code, (int)s.stop_code);
+    atomic_store(&b->stop_reason, (int)s.stop_reason);
+    return 0;
+}
