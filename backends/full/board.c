@@ -8,7 +8,7 @@
 #include "cpu/jit/jit.h"
 
 /* HV_ENGINE_DEFAULT picks the translator when the host can run it. */
-#define DEFAULT_IS_JIT 0
+#define DEFAULT_IS_JIT 1
 
 const struct hv_cpu_policy hvf_policy = {
     .tlb_fill = hvf_tlb_fill,

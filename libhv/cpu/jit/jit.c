@@ -19,7 +19,7 @@
 
 #define HASH_BITS 12
 #define PAGE_HASH_BITS 10
-#define DEFAULT_CACHE (32u << 20)
+#define DEFAULT_CACHE (4u << 20)
 #define DEFAULT_BLOCKS (1u << 16)
 #define PAGE_MASK (~(uintptr_t)0xfff)
 
@@ -63,13 +63,18 @@ static struct jit_page **find_page(struct hv__jit *jit, uintptr_t page)
     return pp;
 }
 
+/* Clear only the entries filled since the last clear: traps flush the soft-TLB (and with
+ * it the jump cache) often, and most of the table is usually empty. */
 static void jc_clear(struct hv__jit *jit)
 {
-    for (unsigned i = 0; i < HV_JIT_JC_SIZE; i++) {
-        jit->jc[i].pc = 1;      /* pcs are even: never matches */
-        jit->jc[i].code = NULL;
-        jit->jc[i].blk = NULL;
+    if (jit->jc_nused > HV_JIT_JC_SIZE / 4) {
+        for (unsigned i = 0; i < HV_JIT_JC_SIZE; i++)
+            jit->jc[i].pc = 1;  /* pcs are even: never matches */
+    } else {
+        for (unsigned i = 0; i < jit->jc_nused; i++)
+            jit->jc[jit->jc_used[i]].pc = 1;
     }
+    jit->jc_nused = 0;
 }
 
 static void free_pages(struct hv_cpu *cpu, struct hv__jit *jit)
@@ -232,6 +237,7 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
         return rc;
     }
     jit->features = hv__x86_host_features();
+    jit->jc_nused = HV_JIT_JC_SIZE;
     jc_clear(jit);
     if (hv__jit_emit_stubs(jit) < 0) {
         hv__cc_fini(&jit->cc);
@@ -308,10 +314,24 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
         b->next = jit->hash[h];
         jit->hash[h] = b;
     }
+    if (jc->pc == 1 && jit->jc_nused < HV_JIT_JC_SIZE)
+        jit->jc_used[jit->jc_nused++] = (uint16_t)(jc - jit->jc);
     jc->pc = pc;
     jc->code = b->check_entry;
     jc->blk = b;
     return b;
+}
+
+#define STEP_BREAK 4             /* stopped before a breakpoint (cpu.h's contract) */
+
+/* Must the engine stop before the instruction at cpu->pc? Consumes the one-shot step-over
+ * (same rule as the interpreter). */
+static bool bp_stop_here(struct hv_cpu *cpu)
+{
+    struct hv_cpu_debug *d = &cpu->dbg;
+    bool skip = d->skip && d->skip_pc == cpu->pc;
+    d->skip = false;
+    return !skip && hv__cpu_is_breakpoint(d, cpu->pc);
 }
 
 /* Execute n instructions with the interpreter's semantics (budget tails, untranslatable
@@ -319,6 +339,8 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
 static int step_n(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
+        if (i && cpu->dbg.nr_bp && hv__cpu_is_breakpoint(&cpu->dbg, cpu->pc))
+            return STEP_BREAK;
         int r = hv__interp_step(cpu);
         if (jit->flush_pending)
             flush_all(cpu, jit);
@@ -366,6 +388,15 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
             if (cpu->instret >= stop_at)
                 return HV_STEP_OK;
         }
+        if (cpu->dbg.gen != jit->bp_gen) {
+            /* Blocks end before breakpointed pcs: rebuild them for the new set. */
+            flush_all(cpu, jit);
+            jit->bp_gen = cpu->dbg.gen;
+        }
+        if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
+            cpu->dbg.hit = true;
+            return HV_STEP_OK;
+        }
         int r;
         struct jit_block *b = lookup(cpu, jit, &r);
         if (r == HV_STEP_OK) {
@@ -375,6 +406,10 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
                 r = step_n(cpu, jit, stop_at - cpu->instret);
             else
                 r = run_block(cpu, jit, b);
+        }
+        if (r == STEP_BREAK) {
+            cpu->dbg.hit = true;
+            return HV_STEP_OK;
         }
         if (r == HV_STEP_TRAP)
             r = cpu->policy->take_trap(cpu);

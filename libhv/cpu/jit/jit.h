@@ -87,10 +87,13 @@ struct hv__jit {
     struct jit_block *pool;
     unsigned npool, maxpool;
     struct hv__jit_jc *jc;
+    uint16_t jc_used[HV_JIT_JC_SIZE];   /* indices filled since the last clear */
+    unsigned jc_nused;
     struct jit_page **pages;
     bool in_code;               /* generated code (or a helper it called) is running */
     bool flush_pending;         /* flush once back in the dispatcher */
-    bool full;                  /* the last translation failed for lack of space */
+    bool full;
+    uint32_t bp_gen;            /* cpu->dbg.gen the cached blocks were built for */                  /* the last translation failed for lack of space */
     uint32_t features;          /* hv__x86_host_features() */
     struct hv__jit_opts opts;
     struct hv__jit_stats stats;

@@ -26,6 +26,7 @@
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
+#define NRBP_OFF ((int32_t)offsetof(struct hv_cpu, dbg.nr_bp))
 
 /* The inline soft-TLB probe depends on this layout. */
 _Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB index is scaled by 32");
@@ -49,7 +50,7 @@ enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY };
 
 struct cold {
     enum cold_kind kind;
-    struct hv__x86_fixup from[2];
+    struct hv__x86_fixup from[4];
     unsigned nfrom;
     uint32_t resume;
     uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN) */
@@ -397,7 +398,8 @@ static void alu_ri(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, 
     } else {
         if (d != a)
             hv__x86_mov_rr(t->b, 8, d, a);
-        if (in->imm || w)
+        /* x op 0 is x for add/or/xor, not for and */
+        if (in->imm || w || op == HV_X86_AND)
             hv__x86_alu_ri(t->b, op, w ? 4 : 8, d, (int32_t)in->imm);
     }
     finish_w(t, d, w);
@@ -1012,12 +1014,15 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
 
 /* ---- the block ---------------------------------------------------------------------------- */
 
-static unsigned decode_block(uint64_t pc, uintptr_t host, struct hv_insn *out,
-                             unsigned *bytes)
+static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
+                             struct hv_insn *out, unsigned *bytes)
 {
     unsigned n = 0, off = pc & 0xfff;
     const uint8_t *p = (const uint8_t *)host;
     while (n < HV_JIT_BLOCK_MAX && off + 2 <= 4096) {
+        /* A block ends before a breakpointed pc (the dispatcher stops there). */
+        if (n && cpu->dbg.nr_bp && hv__cpu_is_breakpoint(&cpu->dbg, pc + (off - (pc & 0xfff))))
+            break;
         uint16_t lo, hi = 0;
         memcpy(&lo, p, 2);
         unsigned len = hv__insn_len(lo);
@@ -1081,7 +1086,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     struct tr tr_, *t = &tr_;
     struct hv_insn insns[HV_JIT_BLOCK_MAX];
     unsigned bytes;
-    unsigned n = decode_block(pc, host, insns, &bytes);
+    unsigned n = decode_block(cpu, pc, host, insns, &bytes);
     if (!n)
         return NULL;
     if (jit->npool >= jit->maxpool) {
@@ -1117,6 +1122,9 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, POLL_OFF));
     ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_AE);
     hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
+    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
+    /* Breakpoints set: every block start goes through the dispatcher's check. */
+    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, NRBP_OFF), 0);
     ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
     hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)n);
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));

@@ -1,0 +1,560 @@
+/* jitfuzz — differential fuzzer: random valid RV64GC instruction sequences (ALU incl. W and
+ * Zb* forms, forward branches and jumps, loads/stores into a scratch area incl. misaligned
+ * and faulting ones, AMOs, LR/SC, F/D with random rounding modes and special values, fcsr
+ * CSR accesses, ecall/ebreak/illegal encodings, compressed instructions) run on two
+ * full-backend VMs from the same initial state, one on the interpreter (the oracle), one
+ * on the translator; every register, fcsr, instret, pc, the scratch memory and the trap log
+ * must match.
+ *
+ * Guest layout (M-mode, bios none): a trap handler at RAM that logs mcause/mepc/mtval and
+ * skips the faulting instruction (x28-x31 are reserved for it), the sequence at RAM+0x1000
+ * ending in WFI (HV_EXIT_HALT), scratch data at RAM+0x10000 (x27 points into it).
+ *
+ * usage: jitfuzz [--seed N] [--count N] [--verbose] */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hv/hv.h"
+#include "cpu/insn.h"
+
+#define RAM 0x80000000ull
+#define CODE (RAM + 0x1000)
+#define SCRATCH (RAM + 0x10000)
+#define SCRATCH_SIZE 0x2000
+#define TRAPLOG (RAM + 0x20000)
+#define TRAPLOG_SIZE 0x1000
+#define MAXN 48
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rng_state = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static unsigned rn(unsigned n)
+{
+    return (unsigned)(rnd() % n);
+}
+
+/* ---- encoders -------------------------------------------------------------------------- */
+
+static uint32_t enc_i(unsigned op, unsigned f3, unsigned rd, unsigned rs1, int32_t imm)
+{
+    return ((uint32_t)imm & 0xfff) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op;
+}
+
+static uint32_t enc_s(unsigned op, unsigned f3, unsigned rs1, unsigned rs2, int32_t imm)
+{
+    uint32_t u = (uint32_t)imm;
+    return ((u >> 5) & 0x7f) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1f) << 7 | op;
+}
+
+static uint32_t enc_b(unsigned f3, unsigned rs1, unsigned rs2, int32_t off)
+{
+    uint32_t u = (uint32_t)off;
+    return ((u >> 12) & 1) << 31 | ((u >> 5) & 0x3f) << 25 | rs2 << 20 | rs1 << 15 |
+           f3 << 12 | ((u >> 1) & 0xf) << 8 | ((u >> 11) & 1) << 7 | 0x63;
+}
+
+static uint32_t enc_j(unsigned rd, int32_t off)
+{
+    uint32_t u = (uint32_t)off;
+    return ((u >> 20) & 1) << 31 | ((u >> 1) & 0x3ff) << 21 | ((u >> 11) & 1) << 20 |
+           ((u >> 12) & 0xff) << 12 | rd << 7 | 0x6f;
+}
+
+/* ---- random instruction items ----------------------------------------------------------- */
+
+enum item_kind { IT_RAW, IT_BRANCH, IT_JAL, IT_JALR_PAIR };
+
+struct item {
+    enum item_kind kind;
+    uint32_t raw;               /* IT_RAW: the encoding (16 or 32 bits) */
+    unsigned len;               /* bytes */
+    unsigned skip;              /* control transfer: target = this many items ahead */
+    unsigned f3, rs1, rs2, rd;
+    uint64_t pos;
+};
+
+static unsigned gpr(void)       /* destination or source for random ops */
+{
+    return rn(8) == 0 ? 0 : 1 + rn(22);
+}
+
+static unsigned src_reg(void)
+{
+    return rn(10) == 0 ? 0 : 1 + rn(27);
+}
+
+static bool is_fmt(unsigned fmt, const unsigned *list, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (fmt == list[i])
+            return true;
+    return false;
+}
+
+/* A random encoding of an opcode of one of the given formats from the decoder's table
+ * (the register fields are then forced into the allowed ranges). */
+static uint32_t random_op(const unsigned *fmts, unsigned nf, bool fp)
+{
+    for (;;) {
+        unsigned op = 1 + rn(HV_OP__COUNT - 1);
+        const struct hv_op_info *oi = &hv__op_info[op];
+        if (!is_fmt(oi->fmt, fmts, nf))
+            continue;
+        const char *m = oi->mnemonic;
+        bool isfp = m[0] == 'f' && strncmp(m, "fence", 5);
+        if (isfp != fp)
+            continue;
+        if (!strncmp(m, "csr", 3) || !strcmp(m, "jalr") || op == HV_OP_FENCE_I)
+            continue;
+        if (oi->fmt == HV_FMT_I && (oi->match & 0x7f) == 0x03)
+            continue;           /* loads: generated with a base register below */
+        uint32_t raw = oi->match | ((uint32_t)rnd() & ~oi->mask);
+        /* rd in 1..26 (or x0), rs1/rs2 in 0..27; FP registers are free. */
+        unsigned rd = (raw >> 7) & 31, rs1 = (raw >> 15) & 31, rs2 = (raw >> 20) & 31;
+        if (!fp || strstr(m, "fmv.x") || strstr(m, "fcvt.w") || strstr(m, "fcvt.l") ||
+            !strncmp(m, "feq", 3) || !strncmp(m, "flt", 3) || !strncmp(m, "fle", 3) ||
+            !strncmp(m, "fclass", 6))
+            rd = gpr();
+        if (!fp || strstr(m, ".x") || strstr(m, "fcvt.s.w") || strstr(m, "fcvt.s.l") ||
+            strstr(m, "fcvt.d.w") || strstr(m, "fcvt.d.l"))
+            rs1 = src_reg();
+        if (!fp)
+            rs2 = src_reg();
+        uint32_t fields = (31u << 7) | (31u << 15);
+        if (!fp)
+            fields |= 31u << 20;
+        fields &= ~oi->mask;
+        raw = (raw & ~fields) | (((uint32_t)rd << 7 | rs1 << 15 | (fp ? 0 : rs2 << 20)) & fields);
+        struct hv_insn in;
+        if (hv__decode(raw, &in) && in.op == op)
+            return raw;
+    }
+}
+
+static void add_raw(struct item *it, uint32_t raw)
+{
+    memset(it, 0, sizeof(*it));
+    it->kind = IT_RAW;
+    it->raw = raw;
+    it->len = (raw & 3) == 3 ? 4 : 2;
+}
+
+static void gen_item(struct item *it, unsigned left)
+{
+    static const unsigned alu_fmts[] = { HV_FMT_R, HV_FMT_R1, HV_FMT_I, HV_FMT_SHIFT,
+                                         HV_FMT_SHIFTW, HV_FMT_U };
+    static const unsigned fp_fmts[] = { HV_FMT_R, HV_FMT_R_RM, HV_FMT_R1, HV_FMT_R1_RM,
+                                        HV_FMT_R4_RM };
+    static const unsigned amo_fmts[] = { HV_FMT_AMO, HV_FMT_LR };
+    unsigned r = rn(100);
+    if (r < 38) {
+        add_raw(it, random_op(alu_fmts, 6, false));
+    } else if (r < 50) {
+        /* load: mostly scratch-relative, sometimes through x26 (anything) */
+        static const unsigned f3s[] = { 0, 1, 2, 3, 4, 5, 6 };
+        unsigned base = rn(8) ? 27 : 26;
+        add_raw(it, enc_i(0x03, f3s[rn(7)], gpr(), base, (int32_t)rn(4096) - 2048));
+    } else if (r < 60) {
+        if (rn(10) == 0) {
+            /* self-modifying code: a valid ALU instruction (x23) over another item */
+            add_raw(it, enc_s(0x23, 2, 25, 23, 0));
+        } else {
+            unsigned base = rn(8) ? 27 : 26;
+            add_raw(it, enc_s(0x23, rn(4), base, src_reg(), (int32_t)rn(4096) - 2048));
+        }
+    } else if (r < 66) {
+        uint32_t raw = random_op(amo_fmts, 2, false);
+        unsigned base = rn(6) ? 24 : 26;
+        raw = (raw & ~(31u << 15)) | base << 15;
+        add_raw(it, raw);
+    } else if (r < 78) {
+        add_raw(it, random_op(fp_fmts, 5, true));
+    } else if (r < 82) {
+        /* flw/fld/fsw/fsd */
+        unsigned k = rn(4), base = rn(8) ? 27 : 26;
+        int32_t imm = (int32_t)rn(4096) - 2048;
+        if (k == 0)
+            add_raw(it, enc_i(0x07, 2, rn(32), base, imm));
+        else if (k == 1)
+            add_raw(it, enc_i(0x07, 3, rn(32), base, imm));
+        else
+            add_raw(it, enc_s(0x27, k == 2 ? 2 : 3, base, rn(32), imm));
+    } else if (r < 86) {
+        /* fcsr accesses: csrrw/s/c(i) on fflags/frm/fcsr, rarely a random CSR */
+        static const unsigned csrs[] = { 1, 2, 3 };
+        if (rn(20)) {
+            unsigned f3 = 1 + rn(3) + (rn(2) ? 4 : 0);
+            add_raw(it, enc_i(0x73, f3, gpr(), f3 >= 4 ? rn(32) : src_reg(),
+                              (int32_t)csrs[rn(3)]));
+        } else {
+            /* any CSR, read-only (csrrs rd, csr, x0): absent ones trap */
+            add_raw(it, enc_i(0x73, 2, gpr(), 0, (int32_t)rn(4096)));
+        }
+    } else if (r < 92 && left > 1) {
+        memset(it, 0, sizeof(*it));
+        it->kind = IT_BRANCH;
+        it->len = 4;
+        static const unsigned f3s[] = { 0, 1, 4, 5, 6, 7 };
+        it->f3 = f3s[rn(6)];
+        it->rs1 = src_reg();
+        it->rs2 = src_reg();
+        it->skip = 1 + rn(left < 6 ? left : 6);
+    } else if (r < 94 && left > 1) {
+        memset(it, 0, sizeof(*it));
+        it->kind = IT_JAL;
+        it->len = 4;
+        it->rd = gpr();
+        it->skip = 1 + rn(left < 4 ? left : 4);
+    } else if (r < 95 && left > 2) {
+        memset(it, 0, sizeof(*it));
+        it->kind = IT_JALR_PAIR;
+        it->len = 8;
+        it->rd = gpr();
+        it->skip = 1 + rn(left - 1 < 4 ? left - 1 : 4);
+    } else if (r < 97) {
+        /* compressed: a random parcel that expands to a non-control-transfer op */
+        for (;;) {
+            uint16_t p = (uint16_t)rnd();
+            if ((p & 3) == 3)
+                continue;
+            uint32_t e = hv__rvc_expand(p);
+            struct hv_insn in;
+            if (!e || !hv__decode(e, &in))
+                continue;
+            unsigned op = in.op;
+            if (op == HV_OP_JAL || op == HV_OP_JALR || op == HV_OP_BEQ || op == HV_OP_BNE ||
+                op == HV_OP_EBREAK)
+                continue;
+            /* keep x2 (sp-relative forms) and the reserved registers out of reach */
+            if (in.rd >= 22 || in.rs1 == 2 || in.rd == 2 || in.rs1 >= 28)
+                continue;
+            if ((op >= HV_OP_LB && op <= HV_OP_SD) || op == HV_OP_FLD || op == HV_OP_FSD ||
+                op == HV_OP_FLW || op == HV_OP_FSW)
+                continue;
+            add_raw(it, p);
+            break;
+        }
+    } else {
+        static const uint32_t sys[] = { 0x00000073 /* ecall */, 0x00100073 /* ebreak */,
+                                        0x00000000 /* illegal */, 0xffffffff,
+                                        0x0ff0000f /* fence */, 0x0000100f /* fence.i */ };
+        add_raw(it, sys[rn(6)]);
+    }
+}
+
+/* ---- the guest --------------------------------------------------------------------------- */
+
+/* The trap handler: logs (mcause, mepc, mtval) at t5 and resumes after the faulting
+ * instruction. Anything that would make it fault itself (t5 or mepc out of range after a
+ * wild jump) ends in a self-loop, which retires instructions until the budget runs out. */
+static unsigned build_handler(uint32_t *w)
+{
+    unsigned n = 0;
+    const unsigned bad = 31;
+    w[n++] = enc_i(0x73, 2, 28, 0, 0x342);             /* csrr t3, mcause */
+    w[n++] = enc_i(0x73, 2, 29, 0, 0x341);             /* csrr t4, mepc */
+    w[n++] = 0x80020u << 12 | 31u << 7 | 0x37;          /* lui t6, TRAPLOG */
+    w[n++] = enc_i(0x13, 1, 31, 31, 32);               /* slli t6, t6, 32 */
+    w[n++] = enc_i(0x13, 5, 31, 31, 32);               /* srli t6, t6, 32 */
+    w[n] = enc_b(6, 30, 31, (int32_t)(bad - n) * 4); n++;  /* bltu t5, t6, bad */
+    w[n++] = enc_i(0x13, 0, 31, 31, 0x7f0);            /* addi t6, t6, 0x7f0 */
+    w[n] = enc_b(7, 30, 31, (int32_t)(bad - n) * 4); n++;  /* bgeu t5, t6, bad */
+    w[n++] = 0x01cf3023;                                /* sd t3, 0(t5) */
+    w[n++] = 0x01df3423;                                /* sd t4, 8(t5) */
+    w[n++] = enc_i(0x73, 2, 31, 0, 0x343);             /* csrr t6, mtval */
+    w[n++] = 0x01ff3823;                                /* sd t6, 16(t5) */
+    w[n++] = enc_i(0x13, 0, 30, 30, 24);               /* addi t5, t5, 24 */
+    w[n++] = 0x80001u << 12 | 31u << 7 | 0x37;          /* lui t6, CODE */
+    w[n++] = enc_i(0x13, 1, 31, 31, 32);
+    w[n++] = enc_i(0x13, 5, 31, 31, 32);
+    w[n] = enc_b(6, 29, 31, (int32_t)(bad - n) * 4); n++;  /* bltu t4, t6, bad */
+    w[n++] = 0x80002u << 12 | 31u << 7 | 0x37;          /* lui t6, CODE + 0x1000 */
+    w[n++] = enc_i(0x13, 1, 31, 31, 32);
+    w[n++] = enc_i(0x13, 5, 31, 31, 32);
+    w[n] = enc_b(7, 29, 31, (int32_t)(bad - n) * 4); n++;  /* bgeu t4, t6, bad */
+    w[n++] = 0x000edf83;                                /* lhu t6, 0(t4) */
+    w[n++] = 0x003fff93;                                /* andi t6, t6, 3 */
+    w[n++] = 0x00300e13;                                /* li t3, 3 */
+    w[n++] = 0x01cf9663;                                /* bne t6, t3, +12 */
+    w[n++] = 0x004e8e93;                                /* addi t4, t4, 4 */
+    w[n++] = 0x0080006f;                                /* j +8 */
+    w[n++] = 0x002e8e93;                                /* addi t4, t4, 2 */
+    w[n++] = enc_i(0x73, 1, 0, 29, 0x341);             /* csrw mepc, t4 */
+    w[n++] = 0x30200073;                                /* mret */
+    while (n < bad)
+        w[n++] = 0x00000013;                            /* nop */
+    w[n++] = enc_j(0, 0);                               /* bad: j bad */
+    return n;
+}
+
+static unsigned layout(struct item *items, unsigned n, uint8_t *code)
+{
+    uint64_t pos = 0;
+    for (unsigned i = 0; i < n; i++) {
+        items[i].pos = pos;
+        pos += items[i].len;
+    }
+    uint64_t end = pos;
+    for (unsigned i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        uint64_t target = i + it->skip < n ? items[i + it->skip].pos : end;
+        int32_t off = (int32_t)(target - it->pos);
+        uint32_t w[2];
+        unsigned nw = 1;
+        switch (it->kind) {
+        case IT_RAW:
+            w[0] = it->raw;
+            break;
+        case IT_BRANCH:
+            w[0] = enc_b(it->f3, it->rs1, it->rs2, off);
+            break;
+        case IT_JAL:
+            w[0] = enc_j(it->rd, off);
+            break;
+        case IT_JALR_PAIR:
+            w[0] = 0x00000b17;                                  /* auipc x22, 0 */
+            w[1] = enc_i(0x67, 0, it->rd, 22, off);              /* jalr rd, off(x22) */
+            nw = 2;
+            break;
+        }
+        if (it->kind == IT_RAW && it->len == 2) {
+            uint16_t h = (uint16_t)w[0];
+            memcpy(code + it->pos, &h, 2);
+        } else {
+            memcpy(code + it->pos, w, 4 * nw);
+        }
+    }
+    uint32_t wfi = 0x10500073;
+    memcpy(code + end, &wfi, 4);
+    return (unsigned)end + 4;
+}
+
+static uint64_t special_f(void)
+{
+    static const uint64_t d[] = { 0, 0x8000000000000000ull, 0x7ff0000000000000ull,
+                                  0xfff0000000000000ull, 0x7ff8000000000000ull,
+                                  0x7ff4000000000000ull, 0x0000000000000001ull,
+                                  0x000fffffffffffffull, 0x3ff0000000000000ull,
+                                  0x43e0000000000000ull, 0xc3e0000000000000ull,
+                                  0x41dfffffffc00000ull };
+    static const uint32_t s[] = { 0, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u,
+                                  0x7fa00000u, 1, 0x007fffffu, 0x3f800000u, 0x4f000000u,
+                                  0xcf000000u, 0x5f000000u };
+    switch (rn(5)) {
+    case 0: return d[rn(12)];
+    case 1: return 0xffffffff00000000ull | s[rn(12)];
+    case 2: return 0xffffffff00000000ull | (uint32_t)rnd();
+    case 3: return rnd();
+    default: return (uint64_t)(rnd() & 0x800fffffffffffffull) | (uint64_t)(0x3f0 + rn(32)) << 52;
+    }
+}
+
+static uint64_t special_x(void)
+{
+    static const uint64_t v[] = { 0, 1, 2, 0x7fffffffffffffffull, 0x8000000000000000ull,
+                                  ~0ull, 0x80000000ull, 0x7fffffffull, 0xffffffff80000000ull,
+                                  0xffffffffull, 31, 32, 63, 64 };
+    return rn(3) ? rnd() >> rn(64) : v[rn(14)];
+}
+
+struct vmside {
+    hv_vm *vm;
+    hv_vcpu *cpu;
+};
+
+static int mkside(struct vmside *s, enum hv_engine engine)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.mem_size = 1 << 20;
+    cfg.bios = "none";
+    cfg.serial.type = HV_CHARDEV_NULL;
+    cfg.engine = engine;
+    cfg.deterministic = 1;
+    char err[256];
+    if (hv_vm_create(&cfg, &s->vm, err, sizeof err) < 0 ||
+        hv_vcpu_create(s->vm, 0, &s->cpu) < 0) {
+        fprintf(stderr, "jitfuzz: cannot create VM: %s\n", err);
+        return -1;
+    }
+    uint32_t handler[40];
+    unsigned n = build_handler(handler);
+    hv_vm_mem_write(s->vm, RAM, handler, 4 * n);
+    return 0;
+}
+
+struct result {
+    struct hv_regs regs;
+    struct hv_exit ex;
+    uint64_t instret;
+    uint8_t scratch[SCRATCH_SIZE];
+    uint8_t log[TRAPLOG_SIZE];
+    uint8_t code[0x1000];
+};
+
+static void run_side(struct vmside *s, const struct hv_regs *init, const uint8_t *code,
+                     unsigned codelen, const uint8_t *scratch, struct result *out)
+{
+    static const uint8_t zero[TRAPLOG_SIZE];
+    hv_vm_mem_write(s->vm, CODE, code, codelen);
+    hv_vm_mem_write(s->vm, SCRATCH, scratch, SCRATCH_SIZE);
+    hv_vm_mem_write(s->vm, TRAPLOG, zero, TRAPLOG_SIZE);
+    hv_vcpu_set_regs(s->cpu, init);
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x305), RAM);                 /* mtvec */
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x300), 3ull << 13);          /* mstatus.FS */
+    struct hv_stats st0, st1;
+    hv_vcpu_get_stats(s->cpu, &st0);
+    memset(&out->ex, 0, sizeof(out->ex));
+    hv_vcpu_run(s->cpu, 20000, &out->ex);
+    hv_vcpu_get_stats(s->cpu, &st1);
+    out->instret = st1.instructions - st0.instructions;
+    hv_vcpu_get_regs(s->cpu, &out->regs);
+    hv_vm_mem_read(s->vm, SCRATCH, out->scratch, SCRATCH_SIZE);
+    hv_vm_mem_read(s->vm, TRAPLOG, out->log, TRAPLOG_SIZE);
+    hv_vm_mem_read(s->vm, CODE, out->code, sizeof(out->code));
+}
+
+static void dump_seq(const uint8_t *code, unsigned len)
+{
+    for (unsigned off = 0; off < len;) {
+        uint16_t lo;
+        memcpy(&lo, code + off, 2);
+        uint32_t raw = lo;
+        unsigned l = (lo & 3) == 3 ? 4 : 2;
+        if (l == 4)
+            memcpy(&raw, code + off, 4);
+        struct hv_insn in;
+        char buf[96] = "?";
+        if (hv__decode(raw, &in))
+            hv__disasm(&in, CODE + off, buf, sizeof buf);
+        fprintf(stderr, "  %08llx: %08x  %s\n", (unsigned long long)(CODE + off), raw, buf);
+        off += l;
+    }
+}
+
+static int compare(const struct result *a, const struct result *b, char *why, size_t n)
+{
+    if (a->ex.reason != b->ex.reason)
+        return snprintf(why, n, "exit reason %d vs %d", a->ex.reason, b->ex.reason), 1;
+    if (a->instret != b->instret)
+        return snprintf(why, n, "instret %" PRIu64 " vs %" PRIu64, a->instret, b->instret), 1;
+    if (a->regs.pc != b->regs.pc)
+        return snprintf(why, n, "pc %" PRIx64 " vs %" PRIx64, a->regs.pc, b->regs.pc), 1;
+    for (unsigned i = 0; i < 32; i++)
+        if (a->regs.x[i] != b->regs.x[i])
+            return snprintf(why, n, "x%u %" PRIx64 " vs %" PRIx64, i, a->regs.x[i],
+                            b->regs.x[i]), 1;
+    for (unsigned i = 0; i < 32; i++)
+        if (a->regs.f[i] != b->regs.f[i])
+            return snprintf(why, n, "f%u %" PRIx64 " vs %" PRIx64, i, a->regs.f[i],
+                            b->regs.f[i]), 1;
+    if (a->regs.fcsr != b->regs.fcsr)
+        return snprintf(why, n, "fcsr %" PRIx64 " vs %" PRIx64, a->regs.fcsr, b->regs.fcsr), 1;
+    if (memcmp(a->scratch, b->scratch, SCRATCH_SIZE))
+        return snprintf(why, n, "scratch memory differs"), 1;
+    if (memcmp(a->log, b->log, TRAPLOG_SIZE))
+        return snprintf(why, n, "trap log differs"), 1;
+    if (memcmp(a->code, b->code, sizeof(a->code)))
+        return snprintf(why, n, "code memory differs"), 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t seed = 1, count = 2000, start = 0;
+    int verbose = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+            count = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose++;
+        else if (!strcmp(argv[i], "--start") && i + 1 < argc)
+            start = strtoull(argv[++i], NULL, 0);
+        else {
+            fprintf(stderr, "usage: jitfuzz [--seed N] [--count N] [--verbose]\n");
+            return 2;
+        }
+    }
+    struct vmside ref, jit;
+    if (mkside(&ref, HV_ENGINE_INTERP) < 0 || mkside(&jit, HV_ENGINE_JIT) < 0)
+        return 2;
+    static struct result ra, rb;
+    static uint8_t scratch[SCRATCH_SIZE];
+    uint8_t code[0x1000];
+    struct item items[MAXN];
+    unsigned fails = 0;
+    for (uint64_t iter = start; iter < start + count; iter++) {
+        rng_state = (seed * 0x9E3779B97F4A7C15ull) ^ (iter + 1) * 0xBF58476D1CE4E5B9ull;
+        if (!rng_state)
+            rng_state = 1;
+        unsigned n = 1 + rn(MAXN);
+        for (unsigned i = 0; i < n; i++)
+            gen_item(&items[i], n - 1 - i);
+        memset(code, 0, sizeof code);
+        unsigned codelen = layout(items, n, code);
+        for (unsigned i = 0; i < SCRATCH_SIZE; i += 8) {
+            uint64_t v = rn(4) ? rnd() : special_x();
+            memcpy(scratch + i, &v, 8);
+        }
+        struct hv_regs init;
+        memset(&init, 0, sizeof init);
+        for (unsigned i = 1; i < 32; i++)
+            init.x[i] = special_x();
+        for (unsigned i = 0; i < 32; i++)
+            init.f[i] = special_f();
+        static const uint64_t odd[] = { 0x10000005, 0x10000000, 0x2000001, 0x0c000000, 0,
+                                        0x10000000, 0x10000003, 0x40000000 };
+        init.x[24] = SCRATCH + 0x800 + 8 * rn(64) + (rn(10) ? 0 : 1 + rn(7));
+        /* x25: a 4-byte item that is not part of a jalr pair; x23: what SMC writes */
+        init.x[25] = CODE + codelen - 4;
+        for (unsigned tries = 0; tries < 8; tries++) {
+            unsigned k = rn(n);
+            if (items[k].len == 4 && items[k].kind != IT_JALR_PAIR) {
+                init.x[25] = CODE + items[k].pos;
+                break;
+            }
+        }
+        static const unsigned alu_fmts2[] = { HV_FMT_R, HV_FMT_I, HV_FMT_SHIFT };
+        init.x[23] = random_op(alu_fmts2, 3, false);
+        init.x[26] = rn(2) ? odd[rn(8)] + rn(16) - 8 : special_x();
+        if (init.x[26] + 0x800 >= RAM && init.x[26] < RAM + 0x3000)
+            init.x[26] += 0x40000;      /* never let wild stores hit the handler or code */
+        init.x[27] = SCRATCH + 0x800 + rn(0x800);
+        init.x[30] = TRAPLOG;
+        init.pc = CODE;
+        init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;
+        init.priv = 3;
+        run_side(&ref, &init, code, codelen, scratch, &ra);
+        run_side(&jit, &init, code, codelen, scratch, &rb);
+        char why[160];
+        if (compare(&ra, &rb, why, sizeof why)) {
+            fprintf(stderr, "jitfuzz: MISMATCH seed %" PRIu64 " iter %" PRIu64 ": %s "
+                    "(interp first)\n", seed, iter, why);
+            dump_seq(code, codelen);
+            if (++fails >= 3)
+                break;
+        } else if (verbose && (verbose > 1 || iter % 10000 == 0)) {
+            fprintf(stderr, "jitfuzz: %" PRIu64 " sequences ok\n", iter);
+        }
+    }
+    struct hv_stats st;
+    hv_vcpu_get_stats(jit.cpu, &st);
+    printf("jitfuzz: seed %" PRIu64 ": %" PRIu64 " sequences, %u mismatches, %" PRIu64
+           " blocks translated\n", seed, count, fails, st.blocks_translated);
+    hv_vm_destroy(ref.vm);
+    hv_vm_destroy(jit.vm);
+    return fails ? 1 : 0;
+}
