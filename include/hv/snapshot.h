@@ -10,7 +10,9 @@
  *    in the host fabric (dropped: to the guest this is packet loss);
  *  - embedder settings: breakpoints, deadlines, hypercall handlers, MMIO callbacks.
  * All calls here are allowed only while no vCPU of the VM runs (HV_EBUSY otherwise), and
- * the VM must have the vCPUs the snapshot has created (create them before loading). */
+ * the VM must have the vCPUs the snapshot has created (create them before loading). After
+ * a load or a rollback each vCPU's instruction count (and so hv_vcpu_get_stats()'s
+ * `instructions`) is the saved one; the other statistics keep counting. */
 #ifndef HV_SNAPSHOT_H
 #define HV_SNAPSHOT_H
 
