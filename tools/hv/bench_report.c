@@ -477,9 +477,24 @@ int bench_write_csv(const struct bench *b, const char *path)
 
 /* ---- plot ------------------------------------------------------------------------------ */
 
+/* A configuration with no result at all (para/jit before para has a translator, QEMU not
+ * installed) says nothing in a chart: only the table shows it. */
+static int cfg_has_results(const struct bench *b, unsigned k)
+{
+    for (unsigned w = 0; w < b->nwl; w++)
+        if (b->wl[w].cells[k].rep)
+            return 1;
+    return 0;
+}
+
 int bench_write_plot(const struct bench *b, const char *path, char *msg, size_t msglen)
 {
-    unsigned ng = b->nwl, ns = b->ncfg;
+    unsigned ng = b->nwl, ns = 0, cols[BENCH_MAX_CONFIGS];
+    for (unsigned k = 0; k < b->ncfg; k++)
+        if (cfg_has_results(b, k))
+            cols[ns++] = k;
+    if (!ns)
+        cols[ns++] = 0;
     double *v = calloc((size_t)ng * ns * 3, sizeof *v);
     const char **groups = calloc(ng, sizeof *groups);
     const char **series = calloc(ns, sizeof *series);
@@ -491,14 +506,14 @@ int bench_write_plot(const struct bench *b, const char *path, char *msg, size_t 
     for (unsigned g = 0; g < ng; g++) {
         groups[g] = b->wl[g].name;
         for (unsigned s = 0; s < ns; s++) {
-            const struct bench_cell *c = &b->wl[g].cells[s];
+            const struct bench_cell *c = &b->wl[g].cells[cols[s]];
             v[g * ns + s] = c->rep ? c->med_ms : NAN;
             lo[g * ns + s] = c->rep ? c->min_ms : NAN;
             hi[g * ns + s] = c->rep ? c->max_ms : NAN;
         }
     }
     for (unsigned s = 0; s < ns; s++)
-        series[s] = b->cfg[s].label;
+        series[s] = b->cfg[cols[s]].label;
     char sub[160];
     snprintf(sub, sizeof sub, "median of %u run%s, whiskers min..max; lower is better", b->runs,
              b->runs == 1 ? "" : "s");

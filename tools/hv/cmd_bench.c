@@ -265,8 +265,16 @@ static int add_workload(struct bench *b, const char *name, const char *dir, int 
     memset(w, 0, sizeof *w);
     w->name = name;
     const struct bench_wl_info *info = lookup(name);
+    char base[64];
+    size_t len = strlen(name);
+    /* NAME-x10: the same workload built with ten times the work (BENCH_SCALE=10). */
+    if (!info && len > 4 && len < sizeof base && !strcmp(name + len - 4, "-x10")) {
+        snprintf(base, sizeof base, "%.*s", (int)(len - 4), name);
+        info = lookup(base);
+    }
     w->info = info ? *info
                    : (struct bench_wl_info){ name, "other", !strncmp(name, "blk", 3), 0, "" };
+    w->info.name = name;
     snprintf(w->elf[0], sizeof w->elf[0], "%s/%s-full.elf", dir, name);
     snprintf(w->elf[1], sizeof w->elf[1], "%s/%s-para.elf", dir, name);
     int any = 0;
