@@ -49,6 +49,13 @@ for t in flex bison bc make; do
 done
 
 mkdir -p "$CACHE"
+# One build at a time (parallel test runs): wait for the other, then reuse its result.
+exec 9>"$CACHE/build.lock"
+flock 9
+if [ -f "$IMAGE" ]; then
+    echo "$IMAGE"
+    exit 0
+fi
 SRC=$CACHE/linux-source-6.1
 if [ ! -f "$SRC/.extracted" ]; then
     log "extracting $TARBALL into $CACHE (once)"

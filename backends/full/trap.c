@@ -300,11 +300,13 @@ int hvf_poll(struct hv_cpu *cpu)
     struct hvf_hart *h = hvf_hart_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
     cpu->poll_at = next_poll(h);
-    if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hvf_exit(h, HV_EXIT_KICK, 0);
+    /* A board-wide stop (power-off from another hart) wins over a kick: an embedder that
+     * kicks every vCPU once the first one stopped still sees why the board stopped. */
     int stop = atomic_load(&h->board->stop_reason);
     if (stop)
         return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
+    if (atomic_exchange(&h->vcpu->kicked, 0))
+        return hvf_exit(h, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hvf_exit(h, HV_EXIT_DEADLINE, 0);
     hvf_platform_poll(h, false);
