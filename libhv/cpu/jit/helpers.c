@@ -47,3 +47,8 @@ int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in)
         return HV_JIT_STALE;
     return s;
 }
+
+int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes)
+{
+    return cpu->policy->fp_check(cpu, writes != 0);
+}

@@ -83,6 +83,7 @@ struct hv__jit {
     void *exit_nochain;         /* status in eax, rdx = 0 */
     void *exit_chain;           /* status in eax, rdx = patch field */
     void *jc_lookup;            /* rax = guest pc: probe the jump cache */
+    const uint8_t *mx_table;    /* MXCSR flags -> fflags (64 bytes, in the cache) */
     struct jit_block **hash;
     struct jit_block *pool;
     unsigned npool, maxpool;
@@ -113,5 +114,6 @@ struct hv__jit_r2 { uint64_t val; uint64_t status; };
 struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind);
 int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind);
 int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in);
+int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include "cpu/jit/jit.h"
 #include "cpu/x86/disas.h"
+#include "cpu/fpu.h"
 
 #define X_OFF(g) ((int32_t)(offsetof(struct hv_cpu, x) + 8 * (g)))
 #define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
@@ -26,6 +27,10 @@
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
+#define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
+#define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
+#define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
+#define XMM0 HV_X86_XMM0
 #define NRBP_OFF ((int32_t)offsetof(struct hv_cpu, dbg.nr_bp))
 
 /* The inline soft-TLB probe depends on this layout. */
@@ -46,7 +51,7 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 5
 
-enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY };
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC };
 
 struct cold {
     enum cold_kind kind;
@@ -77,6 +82,7 @@ struct tr {
     struct hv__x86_fixup fail[2 * HV_JIT_BLOCK_MAX + 8];
     unsigned nfail;
     bool direct;
+    bool fp_ok, fp_dirty;       /* policy->fp_check already passed (for writes) */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -351,6 +357,182 @@ static void emit_generic(struct tr *t, unsigned i, bool ends)
     add_instret(t, -(int64_t)(i + 1));
     unsigned rd = t->in[i].rd;
     t->loaded &= ~(1u << rd);
+}
+
+/* ---- F/D -------------------------------------------------------------------------------------
+ * Native where results and flags are exact: loads/stores, moves, sign injection, and
+ * add/sub/mul/div/sqrt in RNE (static, or dynamic with frm checked at run time). Generated
+ * code runs with its own MXCSR (all exceptions masked, RNE, no FTZ/DAZ, set by the enter
+ * stub); the sticky flags accumulate there and are folded into cpu->fflags at every exit
+ * and before CSR/system instructions (which may read or write fflags). A NaN result goes
+ * to the interpreter's semantics (canonical NaN; the flags are the same either way). */
+
+static void fp_gate(struct tr *t, unsigned i, bool writes)
+{
+    if (!t->cpu->policy->fp_check || (writes ? t->fp_dirty : t->fp_ok))
+        return;
+    struct hv__x86_buf *b = t->b;
+    sync_for_call(t);
+    set_pc(t, insn_pc(t, i), RAX);
+    add_instret(t, i);
+    hv__x86_mov_rr(b, 8, RDI, RBX);
+    hv__x86_mov_ri(b, RSI, writes);
+    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_fpcheck, RAX);
+    check_status(t);
+    add_instret(t, -(int64_t)i);
+    t->fp_ok = true;
+    t->fp_dirty |= writes;
+}
+
+static struct cold *generic_cold(struct tr *t, unsigned i)
+{
+    struct cold *c = new_cold(t, COLD_GENERIC);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    return c;
+}
+
+static void emit_fload(struct tr *t, unsigned i, unsigned size)
+{
+    const struct hv_insn *in = &t->in[i];
+    fp_gate(t, i, true);
+    int base = src(t, in->rs1, RAX);
+    struct cold *c = new_cold(t, COLD_LOAD);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    c->kind_arg = size | (unsigned)in->len << 8;
+    c->dst = RDX;
+    struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
+    hv__x86_load(t->b, size, RDX, m);
+    c->resume = hv__x86_label(t->b);
+    if (size == 4) {
+        hv__x86_mov_ri(t->b, RCX, 0xffffffff00000000ull);
+        hv__x86_alu_rr(t->b, HV_X86_OR, 8, RDX, RCX);
+    }
+    hv__x86_store(t->b, 8, hv__x86_mb(RBX, F_OFF(in->rd)), RDX);
+}
+
+static void emit_fstore(struct tr *t, unsigned i, unsigned size)
+{
+    const struct hv_insn *in = &t->in[i];
+    fp_gate(t, i, false);
+    int base = src(t, in->rs1, RAX);
+    hv__x86_load(t->b, 8, RSI, hv__x86_mb(RBX, F_OFF(in->rs2)));
+    struct cold *c = new_cold(t, COLD_STORE);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    c->val = RSI;
+    c->kind_arg = size | (unsigned)in->len << 8;
+    struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, true);
+    hv__x86_store(t->b, size, m, RSI);
+    c->resume = hv__x86_label(t->b);
+}
+
+/* add/sub/mul/div/sqrt (.s when dbl is false). */
+static bool emit_farith(struct tr *t, unsigned i, enum hv__x86_sse op, bool dbl, bool unary)
+{
+    const struct hv_insn *in = &t->in[i];
+    if (in->rm != HV_RM_RNE && in->rm != HV_RM_DYN)
+        return false;
+    struct hv__x86_buf *b = t->b;
+    fp_gate(t, i, true);
+    struct cold *c = generic_cold(t, i);
+    if (in->rm == HV_RM_DYN) {
+        hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, FRM_OFF), HV_RM_RNE);
+        c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+    }
+    if (!dbl) {
+        /* both operands must be NaN-boxed singles */
+        hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, F_OFF(in->rs1) + 4), -1);
+        c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+        if (!unary) {
+            hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, F_OFF(in->rs2) + 4), -1);
+            c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+        }
+    }
+    if (unary) {
+        hv__x86_sse_rm(b, op, dbl, XMM0, hv__x86_mb(RBX, F_OFF(in->rs1)));
+    } else {
+        hv__x86_movs_load(b, dbl, XMM0, hv__x86_mb(RBX, F_OFF(in->rs1)));
+        hv__x86_sse_rm(b, op, dbl, XMM0, hv__x86_mb(RBX, F_OFF(in->rs2)));
+    }
+    hv__x86_ucomis(b, dbl, XMM0, XMM0);
+    c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_P);
+    if (dbl) {
+        hv__x86_movs_store(b, true, hv__x86_mb(RBX, F_OFF(in->rd)), XMM0);
+    } else {
+        hv__x86_movq_rx(b, 4, RAX, XMM0);
+        hv__x86_mov_ri(b, RCX, 0xffffffff00000000ull);
+        hv__x86_alu_rr(b, HV_X86_OR, 8, RAX, RCX);
+        hv__x86_store(b, 8, hv__x86_mb(RBX, F_OFF(in->rd)), RAX);
+    }
+    c->resume = hv__x86_label(b);
+    return true;
+}
+
+/* fsgnj.d / fsgnjn.d / fsgnjx.d on the raw bits. */
+static void emit_fsgnj_d(struct tr *t, unsigned i)
+{
+    const struct hv_insn *in = &t->in[i];
+    struct hv__x86_buf *b = t->b;
+    fp_gate(t, i, true);
+    hv__x86_load(b, 8, RAX, hv__x86_mb(RBX, F_OFF(in->rs1)));
+    hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, F_OFF(in->rs2)));
+    hv__x86_mov_ri(b, RDX, 0x8000000000000000ull);
+    if (in->op == HV_OP_FSGNJN_D)
+        hv__x86_unary(b, HV_X86_NOT, 8, RCX);
+    hv__x86_alu_rr(b, HV_X86_AND, 8, RCX, RDX);         /* sign source */
+    if (in->op != HV_OP_FSGNJX_D) {
+        hv__x86_unary(b, HV_X86_NOT, 8, RDX);
+        hv__x86_alu_rr(b, HV_X86_AND, 8, RAX, RDX);
+        hv__x86_alu_rr(b, HV_X86_OR, 8, RAX, RCX);
+    } else {
+        hv__x86_alu_rr(b, HV_X86_XOR, 8, RAX, RCX);
+    }
+    hv__x86_store(b, 8, hv__x86_mb(RBX, F_OFF(in->rd)), RAX);
+}
+
+static void emit_fmv(struct tr *t, unsigned i)
+{
+    const struct hv_insn *in = &t->in[i];
+    struct hv__x86_buf *b = t->b;
+    bool to_f = in->op == HV_OP_FMV_D_X || in->op == HV_OP_FMV_W_X;
+    fp_gate(t, i, to_f);
+    if (to_f) {
+        int a = src(t, in->rs1, RAX);
+        if (in->op == HV_OP_FMV_W_X) {
+            hv__x86_mov_rr(b, 4, RAX, a);
+            hv__x86_mov_ri(b, RCX, 0xffffffff00000000ull);
+            hv__x86_alu_rr(b, HV_X86_OR, 8, RAX, RCX);
+            a = RAX;
+        }
+        hv__x86_store(b, 8, hv__x86_mb(RBX, F_OFF(in->rd)), a);
+        return;
+    }
+    int d = dst(t, in->rd);
+    if (d < 0)
+        return;
+    if (in->op == HV_OP_FMV_X_W)
+        hv__x86_movsxd_load(b, d, hv__x86_mb(RBX, F_OFF(in->rs1)));
+    else
+        hv__x86_load(b, 8, d, hv__x86_mb(RBX, F_OFF(in->rs1)));
+    commit(t, in->rd, d);
+}
+
+/* Fold MXCSR's sticky flags into cpu->fflags and clear them (before CSR/system ops). */
+static void emit_fflags_sync(struct tr *t)
+{
+    struct hv__x86_buf *b = t->b;
+    hv__x86_stmxcsr(b, hv__x86_mb(RSP, 4));
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, 4));
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x3d);
+    struct hv__x86_fixup none = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
+    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)t->jit->mx_table);
+    hv__x86_movzx_load(b, 4, 1, RCX, hv__x86_mbi(RSI, RCX, 1, 0));
+    hv__x86_alu_mr(b, HV_X86_OR, 4, hv__x86_mb(RBX, FFLAGS_OFF), RCX);
+    hv__x86_store_imm(b, 4, hv__x86_mb(RSP, 4), 0x1f80);
+    hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));
+    hv__x86_bind(b, none);
 }
 
 /* ---- ALU ------------------------------------------------------------------------------------ */
@@ -890,9 +1072,29 @@ static void emit_insn(struct tr *t, unsigned i)
     case HV_OP_BEXTI: bext(t, in, true); return;
     case HV_OP_CZERO_EQZ: czero(t, in, true); return;
     case HV_OP_CZERO_NEZ: czero(t, in, false); return;
+    case HV_OP_FLD: emit_fload(t, i, 8); return;
+    case HV_OP_FLW: emit_fload(t, i, 4); return;
+    case HV_OP_FSD: emit_fstore(t, i, 8); return;
+    case HV_OP_FSW: emit_fstore(t, i, 4); return;
+    case HV_OP_FADD_D: if (emit_farith(t, i, HV_X86_ADDS, true, false)) return; break;
+    case HV_OP_FSUB_D: if (emit_farith(t, i, HV_X86_SUBS, true, false)) return; break;
+    case HV_OP_FMUL_D: if (emit_farith(t, i, HV_X86_MULS, true, false)) return; break;
+    case HV_OP_FDIV_D: if (emit_farith(t, i, HV_X86_DIVS, true, false)) return; break;
+    case HV_OP_FSQRT_D: if (emit_farith(t, i, HV_X86_SQRTS, true, true)) return; break;
+    case HV_OP_FADD_S: if (emit_farith(t, i, HV_X86_ADDS, false, false)) return; break;
+    case HV_OP_FSUB_S: if (emit_farith(t, i, HV_X86_SUBS, false, false)) return; break;
+    case HV_OP_FMUL_S: if (emit_farith(t, i, HV_X86_MULS, false, false)) return; break;
+    case HV_OP_FDIV_S: if (emit_farith(t, i, HV_X86_DIVS, false, false)) return; break;
+    case HV_OP_FSQRT_S: if (emit_farith(t, i, HV_X86_SQRTS, false, true)) return; break;
+    case HV_OP_FSGNJ_D: case HV_OP_FSGNJN_D: case HV_OP_FSGNJX_D: emit_fsgnj_d(t, i); return;
+    case HV_OP_FMV_X_D: case HV_OP_FMV_D_X: case HV_OP_FMV_X_W: case HV_OP_FMV_W_X:
+        emit_fmv(t, i);
+        return;
     default:
         break;
     }
+    if (ends_block(in->op))
+        emit_fflags_sync(t);
     emit_generic(t, i, ends_block(in->op));
 }
 
@@ -917,6 +1119,19 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_chain, RCX);
         return;
     }
+    case COLD_GENERIC:
+        /* The interpreter's semantics for one instruction the fast path declined. */
+        write_back(t, c->dirty);
+        set_pc(t, c->pc, RAX);
+        add_instret(t, c->k);
+        hv__x86_mov_rr(b, 8, RDI, RBX);
+        hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[c->k]);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
+        check_status(t);
+        add_instret(t, -(int64_t)(c->k + 1));
+        reload_caller_saved(t, c->loaded);
+        hv__x86_jmp_to(b, c->resume);
+        return;
     case COLD_LOAD:
     case COLD_STORE:
         break;
@@ -973,18 +1188,40 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
 {
     static const int saved[] = { RBX, RBP, R12, R13, R14, R15 };
     struct hv__x86_buf buf, *b = &buf;
+    /* MXCSR exception flags (IE DE ZE OE UE PE) -> fflags (NV - DZ OF UF NX). */
+    uint8_t *tab = hv__cc_alloc(&jit->cc, 64, 64);
+    if (!tab)
+        return -1;
+    for (unsigned m = 0; m < 64; m++)
+        tab[m] = (uint8_t)(((m & 1) ? HV_FF_NV : 0) | ((m & 4) ? HV_FF_DZ : 0) |
+                           ((m & 8) ? HV_FF_OF : 0) | ((m & 16) ? HV_FF_UF : 0) |
+                           ((m & 32) ? HV_FF_NX : 0));
+    jit->mx_table = hv__cc_rx(&jit->cc, tab);
     hv__cc_begin(&jit->cc, b);
     uintptr_t base = b->exec;
-    /* enter(cpu, code): save callee-saved registers, keep 16-byte alignment for calls. */
+    /* enter(cpu, code): save callee-saved registers, keep 16-byte alignment for calls;
+     * [rsp] keeps the embedder's MXCSR, [rsp+4] is scratch; generated code runs with
+     * 0x1f80 (RNE, all exceptions masked, no FTZ/DAZ, flags clear). */
     for (unsigned i = 0; i < 6; i++)
         hv__x86_push(b, saved[i]);
     hv__x86_alu_ri(b, HV_X86_SUB, 8, RSP, 8);
+    hv__x86_stmxcsr(b, hv__x86_mb(RSP, 0));
+    hv__x86_store_imm(b, 4, hv__x86_mb(RSP, 4), 0x1f80);
+    hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));
     hv__x86_mov_rr(b, 8, RBX, RDI);
     hv__x86_jmp_r(b, RSI);
     /* exit_nochain falls into exit_chain: status in eax, chain field in rdx. */
     uint32_t nochain = hv__x86_label(b);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RDX, RDX);
     uint32_t chain = hv__x86_label(b);
+    /* fold the accrued FP flags into fflags, restore the embedder's MXCSR */
+    hv__x86_stmxcsr(b, hv__x86_mb(RSP, 4));
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, 4));
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x3d);
+    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)jit->mx_table);
+    hv__x86_movzx_load(b, 4, 1, RCX, hv__x86_mbi(RSI, RCX, 1, 0));
+    hv__x86_alu_mr(b, HV_X86_OR, 4, hv__x86_mb(RBX, FFLAGS_OFF), RCX);
+    hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 0));
     hv__x86_alu_ri(b, HV_X86_ADD, 8, RSP, 8);
     for (int i = 5; i >= 0; i--)
         hv__x86_pop(b, saved[i]);
@@ -1103,6 +1340,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     memset(t, 0, offsetof(struct tr, cold));
     t->ncold = 0;
     t->nfail = 0;
+    t->fp_ok = t->fp_dirty = false;
     t->cpu = cpu;
     t->jit = jit;
     t->in = stored;
