@@ -425,6 +425,13 @@ int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
     cpu->jit_stop_at = UINT64_MAX;
     if (jit->flush_pending)
         flush_all(cpu, jit);
+    *n = 0;
+    /* Poll at block boundaries exactly like the interpreter does. */
+    if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
+        int p = cpu->policy->poll(cpu);
+        if (p != HV_STEP_OK)
+            return p;
+    }
     int r;
     struct jit_block *b = lookup(cpu, jit, &r);
     if (r == HV_STEP_OK)

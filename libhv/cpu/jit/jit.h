@@ -48,6 +48,15 @@ int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n);
 
 void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 
+/* Lockstep check (lockstep.c): run jit_cpu on the translator block by block and ref_cpu
+ * (a copy of the same machine, never run by the translator) on the interpreter for the same
+ * instruction counts, comparing architectural state after every block and memory through
+ * mem_equal every mem_every blocks and at the end. Stops at max_insns or when both stop
+ * (HV_STEP_EXIT). Returns 0, or HV_EINTERNAL with the first difference in err. */
+int hv__jit_lockstep(struct hv_cpu *jit_cpu, struct hv_cpu *ref_cpu, uint64_t max_insns,
+                     uint64_t mem_every, bool (*mem_equal)(void *opaque), void *opaque,
+                     uint64_t *blocks, char *err, size_t errlen);
+
 /* ---- internal: shared by jit.c, translate.c, helpers.c ------------------------------- */
 
 #include "cpu/x86/codecache.h"
