@@ -17,6 +17,7 @@ struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind)
     unsigned size = kind & 0xf;
     uint64_t v = 0;
     int s = hv__cpu_load_slow(cpu, va, size, &v);
+    hv__jit_update_limit(cpu);
     if (s != HV_STEP_OK) {
         r.status = (uint64_t)s;
         return r;
@@ -32,6 +33,7 @@ struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind)
 int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind)
 {
     int s = hv__cpu_store_slow(cpu, va, kind & 0xf, val);
+    hv__jit_update_limit(cpu);
     if (s == HV_STEP_OK && stale(cpu)) {
         cpu->pc += kind >> 8;
         cpu->instret++;
@@ -43,6 +45,7 @@ int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind
 int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in)
 {
     int s = hv__interp_exec(cpu, in);
+    hv__jit_update_limit(cpu);
     if (s == HV_STEP_OK && stale(cpu))
         return HV_JIT_STALE;
     return s;
@@ -50,5 +53,7 @@ int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in)
 
 int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes)
 {
-    return cpu->policy->fp_check(cpu, writes != 0);
+    int s = cpu->policy->fp_check(cpu, writes != 0);
+    hv__jit_update_limit(cpu);
+    return s;
 }

@@ -376,7 +376,7 @@ static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *
 int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct hv__jit *jit = cpu->jit;
-    cpu->jit_stop_at = stop_at;
+    jit->stop_at = stop_at;
     for (;;) {
         if (jit->flush_pending)
             flush_all(cpu, jit);
@@ -404,8 +404,10 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
                 r = step_n(cpu, jit, 1);
             else if (b->n > stop_at - cpu->instret)
                 r = step_n(cpu, jit, stop_at - cpu->instret);
-            else
+            else {
+                hv__jit_update_limit(cpu);
                 r = run_block(cpu, jit, b);
+            }
         }
         if (r == STEP_BREAK) {
             cpu->dbg.hit = true;
@@ -422,7 +424,7 @@ int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
 {
     struct hv__jit *jit = cpu->jit;
     uint64_t start = cpu->instret;
-    cpu->jit_stop_at = UINT64_MAX;
+    jit->stop_at = UINT64_MAX;
     if (jit->flush_pending)
         flush_all(cpu, jit);
     *n = 0;
@@ -434,6 +436,7 @@ int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
     }
     int r;
     struct jit_block *b = lookup(cpu, jit, &r);
+    hv__jit_update_limit(cpu);
     if (r == HV_STEP_OK)
         r = b ? run_block(cpu, jit, b) : step_n(cpu, jit, 1);
     *n = cpu->instret - start;

@@ -103,7 +103,8 @@ struct hv__jit {
     bool in_code;               /* generated code (or a helper it called) is running */
     bool flush_pending;         /* flush once back in the dispatcher */
     bool full;
-    uint32_t bp_gen;            /* cpu->dbg.gen the cached blocks were built for */                  /* the last translation failed for lack of space */
+    uint32_t bp_gen;            /* cpu->dbg.gen the cached blocks were built for */
+    uint64_t stop_at;           /* the run's exact budget end */                  /* the last translation failed for lack of space */
     uint32_t features;          /* hv__x86_host_features() */
     struct hv__jit_opts opts;
     struct hv__jit_stats stats;
@@ -117,6 +118,17 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
 int hv__jit_emit_stubs(struct hv__jit *jit);
 /* Record that [host, host+len) of a page holds translated code. */
 void hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
+
+/* cpu->jit_stop_at, the one limit block entries compare instret + length against:
+ * min(stop_at, poll_at), or 0 while breakpoints are set (every block start then goes
+ * through the dispatcher). poll_at only changes on the vCPU thread inside policy hooks, so
+ * the dispatcher and every helper refresh it after calling into the policy. */
+static inline void hv__jit_update_limit(struct hv_cpu *cpu)
+{
+    const struct hv__jit *jit = cpu->jit;
+    uint64_t l = jit->stop_at < cpu->poll_at ? jit->stop_at : cpu->poll_at;
+    cpu->jit_stop_at = cpu->dbg.nr_bp ? 0 : l;
+}
 
 /* Helpers called from generated code (helpers.c). */
 struct hv__jit_r2 { uint64_t val; uint64_t status; };

@@ -22,7 +22,6 @@
 #define X_OFF(g) ((int32_t)(offsetof(struct hv_cpu, x) + 8 * (g)))
 #define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
 #define INSTRET_OFF ((int32_t)offsetof(struct hv_cpu, instret))
-#define POLL_OFF ((int32_t)offsetof(struct hv_cpu, poll_at))
 #define EXITREQ_OFF ((int32_t)offsetof(struct hv_cpu, exit_request))
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
@@ -31,7 +30,6 @@
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
 #define XMM0 HV_X86_XMM0
-#define NRBP_OFF ((int32_t)offsetof(struct hv_cpu, dbg.nr_bp))
 
 /* The inline soft-TLB probe depends on this layout. */
 _Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB index is scaled by 32");
@@ -1356,17 +1354,14 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     uintptr_t rx = buf.exec;
     /* Checked entry: poll / exit requests and the budget (exact stop). */
     struct cold *ce = new_cold(t, COLD_ENTRY);
+    /* instret + n > min(stop_at, poll_at) (0 with breakpoints set), or another thread's
+     * exit request: back to the dispatcher, which polls / single-steps / checks. */
     hv__x86_load(&buf, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
-    hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, POLL_OFF));
-    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_AE);
-    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
-    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
-    /* Breakpoints set: every block start goes through the dispatcher's check. */
-    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, NRBP_OFF), 0);
-    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
     hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)n);
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
+    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
+    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
     uint32_t body = hv__x86_label(&buf);
 
     for (unsigned i = 0; i < n; i++)
