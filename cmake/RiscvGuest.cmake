@@ -6,7 +6,8 @@ if(NOT HV_RISCV_CC)
 endif()
 # binutils 2.40 (Debian 12) does not know Zicond: tests encode it with .insn.
 set(HV_GUEST_FLAGS -march=rv64gc_zba_zbb_zbc_zbs -mabi=lp64d -mcmodel=medany -O2 -g
-    -ffreestanding -nostdlib -nostartfiles -static)
+    -ffreestanding -nostdlib -nostartfiles -static
+    -Wl,--no-warn-rwx-segments)   # one RWX segment is normal for bare-metal guests
 
 # hv_add_guest(NAME SOURCES... [LDSCRIPT file] [FLAGS ...]) -> ${CMAKE_BINARY_DIR}/guest-bin/NAME.elf
 function(hv_add_guest name)
