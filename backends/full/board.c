@@ -126,6 +126,53 @@ static int want_jit(struct hv_vcpu *vcpu, bool *jit)
     return 0;
 }
 
+/* on_reboot = restart is handled here for one hart; with several, the other harts would
+ * have to be stopped and reset together, so the caller gets HV_EXIT_REBOOT instead. */
+static bool restart_in_library(const struct hv_vm *vm)
+{
+    return vm->cfg.on_reboot == HV_ACTION_RESTART && vm->cfg.nr_vcpus <= 1;
+}
+
+/* A board reset as QEMU's: devices re-created (disks and the serial port stay), boot images
+ * re-loaded over the kept RAM, the hart back at its reset state. */
+static int restart(struct hvf_board *b, struct hvf_hart *h)
+{
+    struct hv_vm *vm = b->vm;
+    char *err = vm->last_error;
+    size_t errlen = sizeof(vm->last_error);
+    hvf_platform_destroy(b);
+    uint64_t regions[3 + HVF_NR_VIRTIO] = { HVF_PLIC_BASE, HVF_UART_BASE, HVF_RTC_BASE };
+    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
+        regions[3 + i] = HVF_VIRTIO_BASE + i * HVF_VIRTIO_STRIDE;
+    int rc;
+    for (unsigned i = 0; i < sizeof regions / sizeof regions[0]; i++)
+        if ((rc = hv__mem_unmap(&vm->mem, regions[i], err, errlen)) < 0)
+            return rc;
+    atomic_store(&b->stop_reason, 0);
+    atomic_store(&b->stop_code, 0);
+    atomic_store(&b->mtime_off, 0);
+    atomic_store(&b->next_dev_poll, 0);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        atomic_store(&b->mtimecmp[i], UINT64_MAX);
+        atomic_store(&b->ext_ip[i], 0);
+    }
+    b->tohost = b->fromhost = 0;
+    b->virtio_populated = 0;
+    b->dtb_addr = 0;
+    if ((rc = hvf_platform_create(b, err, errlen)) < 0 || (rc = hvf_boot_load(b)) < 0)
+        return rc;
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    hvf_code_written(cpu, HVF_RAM_BASE, vm->cfg.mem_size);   /* images were rewritten */
+    hvf_code_written(cpu, 0x1000, 0xf000);                   /* and the MROM */
+    hv__cpu_reset(cpu, b->entry);
+    hvf_hart_reset(h);
+    cpu->x[10] = h->id;
+    cpu->x[11] = b->dtb_addr;
+    hvf_platform_sync_hart(b, h->id);
+    hv__log(vm, HV_LOG_INFO, "full backend: guest reboot, board reset (on_reboot=restart)");
+    return 0;
+}
+
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
     struct hvf_hart *h = vcpu->backend;
@@ -141,7 +188,16 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     h->exit_set = false;
     h->stop_at = stop_at;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
-    rc = jit ? hv__jit_run(cpu, stop_at) : hv__interp_run(cpu, stop_at);
+    for (;;) {
+        rc = jit ? hv__jit_run(cpu, stop_at) : hv__interp_run(cpu, stop_at);
+        if (rc != HV_STEP_EXIT || !h->exit_set || h->exit.reason != HV_EXIT_REBOOT ||
+            !restart_in_library(vcpu->vm))
+            break;
+        if ((rc = restart(h->board, h)) < 0)
+            return rc;
+        h->exit_set = false;
+        cpu->exit_request = 1;
+    }
     if (jit) {
         struct hv__jit_stats js;
         hv__jit_get_stats(cpu, &js);

@@ -276,10 +276,12 @@ int hvf_boot_load(struct hvf_board *b)
     if (direct_boot(&vm->cfg))
         return boot_direct(b);
     /* The MROM only exists for firmware boots: a direct boot never runs it, and embedders
-     * of a bare board expect nothing below the devices. */
-    int rc = hv__mem_map(&vm->mem, MROM_BASE, MROM_SIZE, HV_REGION_ROM, HV_MEM_ROM,
-                         vm->last_error, sizeof(vm->last_error));
-    if (rc < 0)
-        return rc;
+     * of a bare board expect nothing below the devices. A reboot finds it mapped. */
+    if (!hv__mem_find(&vm->mem, MROM_BASE)) {
+        int rc = hv__mem_map(&vm->mem, MROM_BASE, MROM_SIZE, HV_REGION_ROM, HV_MEM_ROM,
+                             vm->last_error, sizeof(vm->last_error));
+        if (rc < 0)
+            return rc;
+    }
     return boot_firmware(b);
 }

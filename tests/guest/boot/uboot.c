@@ -1,7 +1,8 @@
 /* U-Boot boot test: Debian's qemu-riscv64_smode U-Boot on OpenSBI fw_jump, embedded through
  * libhv's API with a buffer console. Types at the prompt like a user would and checks the
  * answers: `version`, virtio-blk scan/info, reading a block holding a known pattern from a
- * disk file this test creates, writing a block and finding it in the file afterwards.
+ * disk file this test creates, writing a block and finding it in the file afterwards,
+ * `reset` with on_reboot = restart (the board reboots inside libhv) and reading it back.
  * Usage: uboot FW_JUMP U_BOOT_BIN [interp|jit]. Exit status 0 = pass. Prints the output and
  * the seconds from start to the U-Boot banner and prompt. */
 #include <hv/hv.h>
@@ -141,6 +142,19 @@ static int session(hv_vm *vm, const char *disk)
         fprintf(stderr, "uboot: FAIL: block 2 of the disk file does not hold the write\n");
         return -1;
     }
+    /* `reset` (SBI SRST reboot -> SiFive test 0x7777) with on_reboot = restart: the board is
+     * reset inside libhv and boots again; the disk still works afterwards. */
+    double before = now() - t0;
+    hv_vm_console_input(vm, "reset\r", 6);
+    if (expect("OpenSBI v", 120) < 0 || expect("Hit any key to stop autoboot", 120) < 0)
+        return -1;
+    hv_vm_console_input(vm, " ", 1);
+    if (expect("=> ", 60) < 0 || type(vm, "virtio scan\r", "\n", 60) < 0 ||
+        type(vm, "mw.b 0x84000000 0 0x10\r", "\n", 60) < 0 ||   /* RAM survives reset */
+        type(vm, "virtio read 0x84000000 2 1\r", "1 blocks read: OK", 60) < 0 ||
+        type(vm, "md.b 0x84000000 0x10\r", "AAAAAAAAAAAAAAAA", 60) < 0)
+        return -1;
+    fprintf(stderr, "\nuboot: reboot to prompt %.2f s\n", now() - t0 - before);
     fprintf(stderr, "\nuboot: OpenSBI banner %.2f s, U-Boot banner %.2f s, prompt %.2f s, "
             "session done %.2f s\n", sbi, banner, prompt, now() - t0);
     return 0;
@@ -167,6 +181,7 @@ int main(int argc, char **argv)
     cfg.serial.on_output = on_output;
     cfg.disks[0].path = disk;
     cfg.nr_disks = 1;
+    cfg.on_reboot = HV_ACTION_RESTART;
     hv_vm *vm;
     hv_vcpu *cpu;
     char err[256];
