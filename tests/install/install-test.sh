@@ -10,12 +10,14 @@ libdir=$(ls -d "$prefix"/lib*/ | head -1)
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 export LD_LIBRARY_PATH="$libdir"
 
+extra=${HV_CONSUMER_CFLAGS:-}      # sanitizer builds: the consumer needs the same runtimes
+
 # 1. pkg-config
-cc -std=c11 -Wall -Wextra -Werror "$consumer/consumer.c" -o "$tmp/consumer-pc" $(pkg-config --cflags --libs hv)
+cc -std=c11 -Wall -Wextra -Werror $extra "$consumer/consumer.c" -o "$tmp/consumer-pc" $(pkg-config --cflags --libs hv)
 "$tmp/consumer-pc" pkg-config
 
 # 2. CMake package
-cmake -S "$consumer" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$consumer" -B "$tmp/cb" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$extra" >/dev/null
 cmake --build "$tmp/cb" >/dev/null
 "$tmp/cb/consumer" find_package
 [ -x "$prefix/bin/hv" ] && "$prefix/bin/hv" version

@@ -4,7 +4,7 @@
 # flavours, and run each with the installed `hv` on its backend: same output, exit 0.
 set -eu
 build=$1
-command -v riscv64-unknown-elf-gcc >/dev/null || { echo "no riscv64-unknown-elf-gcc: skipped"; exit 0; }
+command -v riscv64-unknown-elf-gcc >/dev/null || { echo "riscv64-unknown-elf-gcc missing (scripts/install-deps.sh installs it)"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null
