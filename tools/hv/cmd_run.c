@@ -170,7 +170,7 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         char err[512];
         int rc = hv_config_from_xml_file(cfg, xml, err, sizeof(err));
         if (rc < 0) {
-            fprintf(stderr, "hv run: %s: %s\n", xml, err);
+            fprintf(stderr, "hv run: %s\n", err);     /* the message names the file */
             return 2;
         }
     }

@@ -34,7 +34,7 @@ int hv_cmd_xml(int argc, char **argv)
         char err[512];
         int rc = hv_config_from_xml_file(&cfg, argv[i], err, sizeof(err));
         if (rc < 0) {
-            fprintf(stderr, "%s: %s\n", argv[i], err);
+            fprintf(stderr, "%s\n", err);     /* the message names the file */
             status = 1;
             continue;
         }
