@@ -49,14 +49,17 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 5
 
-enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC };
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE };
+
+/* Superblocks: a block continues past up to this many not-taken conditional branches. */
+#define SIDE_MAX 8
 
 struct cold {
     enum cold_kind kind;
     struct hv__x86_fixup from[4];
     unsigned nfrom;
     uint32_t resume;
-    uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN) */
+    uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN, SIDE) */
     unsigned k;                 /* instructions retired before it in the block */
     uint32_t loaded, dirty;     /* register cache state at the instruction */
     int dst;                    /* LOAD: host register receiving the value */
@@ -75,8 +78,16 @@ struct tr {
     int8_t host_of[32];
     uint32_t loaded, dirty;
     uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
-    struct cold cold[HV_JIT_BLOCK_MAX + 8];
+    struct cold cold[2 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
+    /* Self-loops (an exit back to pc0): every cached register is loaded right after the
+     * body entry, so a back-edge jumps to loop_head with the registers still valid. */
+    bool loop;
+    uint32_t preload;           /* guest regs loaded before loop_head */
+    uint32_t loop_head;
+    struct hv__x86_fixup to_entry[8];   /* back-edge checks that fail */
+    unsigned nto_entry;
+    int64_t entry_label;        /* COLD_ENTRY stub once emitted, else -1 */
     struct hv__x86_fixup fail[2 * HV_JIT_BLOCK_MAX + 8];
     unsigned nfail;
     bool direct;
@@ -153,14 +164,17 @@ static void sync_for_call(struct tr *t)
     t->loaded &= t->callee_mask;
 }
 
-static void alloc_regs(struct tr *t)
+/* Most used guest registers first; in a self-loop, uses inside the loop (up to its last
+ * back-edge) count far more than the code after it, which runs once. */
+static void alloc_regs(struct tr *t, int loop_end)
 {
     unsigned count[32] = { 0 };
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
-        count[in->rs1] += 2;
-        count[in->rs2] += 2;
-        count[in->rd] += 2;
+        unsigned w = (int)i <= loop_end ? 32 : 2;
+        count[in->rs1] += w;
+        count[in->rs2] += w;
+        count[in->rd] += w;
     }
     count[0] = 0;
     memset(t->host_of, -1, sizeof(t->host_of));
@@ -240,6 +254,51 @@ static void exit_to(struct tr *t, uint64_t target)
     }
     hv__x86_mov_ri(b, RAX, target);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+
+/* Back-edge of a self-loop (instret counted; `dirty` / `loaded`: the register cache state
+ * here): the same budget / exit-request check as the checked entry, then straight to
+ * loop_head without writing back or reloading (registers lost to helper calls excepted).
+ * Every iteration checks, so budgets stay exact and interrupt latency bounded. */
+static void loop_back(struct tr *t, uint32_t dirty, uint32_t loaded)
+{
+    struct hv__x86_buf *b = t->b;
+    for (unsigned g = 1; g < 32; g++)
+        if ((t->preload & ~loaded) & (1u << g))
+            hv__x86_load(b, 8, t->host_of[g], xmem(g));
+    hv__x86_load(b, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
+    hv__x86_alu_ri(b, HV_X86_ADD, 8, RAX, (int32_t)t->n);
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
+    struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+    hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
+    struct hv__x86_fixup req = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_to(b, t->loop_head);
+    /* Leave for the dispatcher at pc0 (the COLD_ENTRY stub), state written back. */
+    hv__x86_bind(b, over);
+    hv__x86_bind(b, req);
+    write_back(t, dirty);
+    if (t->entry_label >= 0)
+        hv__x86_jmp_to(b, (uint32_t)t->entry_label);
+    else
+        t->to_entry[t->nto_entry++] = hv__x86_jmp_fwd(b);
+}
+
+static bool is_loop_back(const struct tr *t, uint64_t target)
+{
+    return t->loop && target == t->pc0 &&
+           (t->entry_label >= 0 || t->nto_entry < sizeof(t->to_entry) / sizeof(t->to_entry[0]));
+}
+
+/* Leave for `target` with instret counted and the cache in state dirty / loaded. */
+static void exit_path(struct tr *t, uint64_t target, uint32_t dirty, uint32_t loaded)
+{
+    if (is_loop_back(t, target)) {
+        loop_back(t, dirty, loaded);
+        return;
+    }
+    write_back(t, dirty);
+    exit_to(t, target);
 }
 
 static void end_block_common(struct tr *t)
@@ -573,6 +632,12 @@ static void alu_ri(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, 
     if (d < 0)
         return;
     int a = src(t, in->rs1, RAX);
+    if (op == HV_X86_ADD && w && !in->imm) {
+        /* sext.w: one movsxd (it reads only the low 32 bits) */
+        hv__x86_movsxd(t->b, d, a);
+        commit(t, in->rd, d);
+        return;
+    }
     if (op == HV_X86_ADD && !w && d != a) {
         hv__x86_lea(t->b, 8, d, hv__x86_mb(a, (int32_t)in->imm));
     } else {
@@ -859,15 +924,42 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
     const struct hv_insn *in = &t->in[i];
     uint64_t pc = insn_pc(t, i);
     int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
+    if (i + 1 < t->n) {
+        /* Inside a superblock: the taken path is a side exit, the block goes on. */
+        if (c < 0)
+            hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
+        else
+            hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        struct cold *s = new_cold(t, COLD_SIDE);
+        s->pc = pc + (uint64_t)in->imm;
+        s->k = i;
+        s->from[s->nfrom++] = hv__x86_jcc_fwd(t->b, cc);
+        return;
+    }
+    uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
+    if (t->loop && (target == t->pc0 || fall == t->pc0)) {
+        /* Self-loop: the back-edge keeps the register cache (see loop_back). */
+        uint32_t dirty = t->dirty, loaded = t->loaded;
+        add_instret(t, t->n);
+        if (c < 0)
+            hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
+        else
+            hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
+        exit_path(t, fall, dirty, loaded);
+        hv__x86_bind(t->b, taken);
+        exit_path(t, target, dirty, loaded);
+        return;
+    }
     end_block_common(t);
     if (c < 0)
         hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
     else
         hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
     struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-    exit_to(t, pc + in->len);
+    exit_to(t, fall);
     hv__x86_bind(t->b, taken);
-    exit_to(t, pc + (uint64_t)in->imm);
+    exit_to(t, target);
 }
 
 static void emit_jal(struct tr *t, unsigned i)
@@ -879,8 +971,8 @@ static void emit_jal(struct tr *t, unsigned i)
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    end_block_common(t);
-    exit_to(t, pc + (uint64_t)in->imm);
+    add_instret(t, t->n);
+    exit_path(t, pc + (uint64_t)in->imm, t->dirty, t->loaded);
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
@@ -907,6 +999,17 @@ static void emit_jalr(struct tr *t, unsigned i)
 }
 
 /* ---- one instruction ------------------------------------------------------------------------ */
+
+static bool is_cond_branch(unsigned op)
+{
+    switch (op) {
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+        return true;
+    default:
+        return false;
+    }
+}
 
 static bool ends_block(unsigned op)
 {
@@ -1105,6 +1208,9 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_bind(b, c->from[j]);
     switch (c->kind) {
     case COLD_ENTRY:
+        t->entry_label = hv__x86_label(b);
+        for (unsigned j = 0; j < t->nto_entry; j++)
+            hv__x86_bind(b, t->to_entry[j]);
         set_pc(t, t->pc0, RAX);
         hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
@@ -1117,6 +1223,11 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_chain, RCX);
         return;
     }
+    case COLD_SIDE:
+        /* Taken conditional branch inside a superblock: instructions 0..k retired. */
+        add_instret(t, c->k + 1);
+        exit_path(t, c->pc, c->dirty, c->loaded);
+        return;
     case COLD_GENERIC:
         /* The interpreter's semantics for one instruction the fast path declined. */
         write_back(t, c->dirty);
@@ -1252,7 +1363,7 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
 static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
                              struct hv_insn *out, unsigned *bytes)
 {
-    unsigned n = 0, off = pc & 0xfff;
+    unsigned n = 0, off = pc & 0xfff, nside = 0;
     const uint8_t *p = (const uint8_t *)host;
     while (n < HV_JIT_BLOCK_MAX && off + 2 <= 4096) {
         /* A block ends before a breakpointed pc (the dispatcher stops there). */
@@ -1274,7 +1385,7 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         in->len = (uint8_t)len;
         p += len;
         off += len;
-        if (ends_block(in->op))
+        if (ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
             break;
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
@@ -1315,6 +1426,32 @@ static void trace_block(struct hv__jit *jit, const struct tr *t, const void *cod
     }
 }
 
+/* The index of the last instruction whose exit leads back to the block's own first
+ * instruction (a self-loop's back-edge), or -1. */
+static int self_loop_end(const struct tr *t)
+{
+    uint64_t pc = t->pc0;
+    int last = -1;
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct hv_insn *in = &t->in[i];
+        if ((is_cond_branch(in->op) || in->op == HV_OP_JAL) && pc + (uint64_t)in->imm == t->pc0)
+            last = (int)i;
+        pc += in->len;
+    }
+    return last;
+}
+
+static uint32_t loop_writes(const struct tr *t, int loop_end)
+{
+    uint32_t m = 0;
+    for (int i = 0; i <= loop_end; i++) {
+        unsigned rd = t->in[i].rd;
+        if (rd && t->host_of[rd] >= 0)
+            m |= 1u << rd;
+    }
+    return m;
+}
+
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
                                     uintptr_t host)
 {
@@ -1338,6 +1475,9 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     memset(t, 0, offsetof(struct tr, cold));
     t->ncold = 0;
     t->nfail = 0;
+    t->preload = 0;
+    t->loop_head = 0;
+    t->nto_entry = 0;
     t->fp_ok = t->fp_dirty = false;
     t->cpu = cpu;
     t->jit = jit;
@@ -1346,7 +1486,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->n = n;
     t->pc0 = pc;
     t->direct = cpu->policy->direct_host != NULL;
-    alloc_regs(t);
+    t->entry_label = -1;
+    int loop_end = jit->opts.no_chain ? -1 : self_loop_end(t);
+    t->loop = loop_end >= 0;
+    alloc_regs(t, loop_end);
 
     struct hv__x86_buf buf;
     t->b = &buf;
@@ -1363,6 +1506,19 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
     ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
     uint32_t body = hv__x86_label(&buf);
+    if (t->loop) {
+        for (unsigned g = 1; g < 32; g++) {
+            if (t->host_of[g] >= 0) {
+                hv__x86_load(&buf, 8, t->host_of[g], xmem(g));
+                t->preload |= 1u << g;
+            }
+        }
+        t->loaded = t->preload;
+        t->loop_head = hv__x86_label(&buf);
+        /* Back-edges do not write back: from here on every cached register the loop
+         * writes counts as dirty (a redundant store of an unchanged value is harmless). */
+        t->dirty = loop_writes(t, loop_end);
+    }
 
     for (unsigned i = 0; i < n; i++)
         emit_insn(t, i);
