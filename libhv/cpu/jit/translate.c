@@ -315,8 +315,10 @@ static struct hv__x86_mem fast_path(struct tr *t, struct cold *c, int base, int6
                                     unsigned size, bool store)
 {
     struct hv__x86_buf *b = t->b;
-    if (imm || base != RAX)
+    if (imm)
         hv__x86_lea(b, 8, RAX, hv__x86_mb(base, (int32_t)imm));
+    else if (base != RAX)
+        hv__x86_mov_rr(b, 8, RAX, base);
     if (t->direct) {
         const struct hv_cpu_policy *p = t->cpu->policy;
         /* One compare + one predicted branch: outside the RAM window -> slow path. */
@@ -607,6 +609,16 @@ static void alu_rr(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, 
     int d = dst(t, in->rd);
     if (d < 0)
         return;
+    if ((op == HV_X86_ADD || op == HV_X86_OR || op == HV_X86_XOR) && (!in->rs1 || !in->rs2)) {
+        /* mv / sext.w spelled with x0: one move */
+        int v = src(t, in->rs1 ? in->rs1 : in->rs2, RAX);
+        if (w)
+            hv__x86_movsxd(t->b, d, v);
+        else if (d != v)
+            hv__x86_mov_rr(t->b, 8, d, v);
+        commit(t, in->rd, d);
+        return;
+    }
     int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
     unsigned sz = w ? 4 : 8;
     if (d == c && d != a) {
