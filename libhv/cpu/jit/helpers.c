@@ -55,5 +55,7 @@ int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes)
 {
     int s = cpu->policy->fp_check(cpu, writes != 0);
     hv__jit_update_limit(cpu);
+    if (s == HV_STEP_OK)
+        ((struct hv__jit *)cpu->jit)->fp_gate |= writes ? 3u : 1u;
     return s;
 }

@@ -354,6 +354,7 @@ static int step_n(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t n)
 static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *b)
 {
     uint64_t gen = jit->cc.generation;
+    jit->fp_gate = 0;
     jit->in_code = true;
     struct jit_ret ret = ((enter_fn)jit->enter)(cpu, b->body_entry);
     jit->in_code = false;

@@ -106,6 +106,8 @@ struct hv__jit {
     uint32_t bp_gen;            /* cpu->dbg.gen the cached blocks were built for */
     uint64_t stop_at;           /* the run's exact budget end */                  /* the last translation failed for lack of space */
     uint32_t features;          /* hv__x86_host_features() */
+    uint32_t fp_gate;           /* policy fp_check passed since entering generated code:
+                                 * 1 for reads, 3 for writes (cleared by run_block) */
     struct hv__jit_opts opts;
     struct hv__jit_stats stats;
 };

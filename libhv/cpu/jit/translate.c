@@ -49,7 +49,8 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 5
 
-enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE };
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE,
+                 COLD_FPGATE };
 
 /* Superblocks: a block continues past up to this many not-taken conditional branches. */
 #define SIDE_MAX 8
@@ -430,15 +431,18 @@ static void fp_gate(struct tr *t, unsigned i, bool writes)
 {
     if (!t->cpu->policy->fp_check || (writes ? t->fp_dirty : t->fp_ok))
         return;
+    /* The policy's answer holds until the next return to the dispatcher (only block-ending
+     * instructions, traps and polls change it), so loops and chained blocks ask once per
+     * dispatcher entry: jit->fp_gate remembers it; the call is a cold stub. */
     struct hv__x86_buf *b = t->b;
-    sync_for_call(t);
-    set_pc(t, insn_pc(t, i), RAX);
-    add_instret(t, i);
-    hv__x86_mov_rr(b, 8, RDI, RBX);
-    hv__x86_mov_ri(b, RSI, writes);
-    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_fpcheck, RAX);
-    check_status(t);
-    add_instret(t, -(int64_t)i);
+    struct cold *c = new_cold(t, COLD_FPGATE);
+    c->pc = insn_pc(t, i);
+    c->k = i;
+    c->val = writes;
+    hv__x86_mov_ri(b, RAX, (uint64_t)(uintptr_t)&t->jit->fp_gate);
+    hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RAX, 0), writes ? 3 : 0);
+    c->from[c->nfrom++] = hv__x86_jcc_fwd(b, writes ? HV_X86_CC_NE : HV_X86_CC_E);
+    c->resume = hv__x86_label(b);
     t->fp_ok = true;
     t->fp_dirty |= writes;
 }
@@ -1239,6 +1243,18 @@ static void emit_cold(struct tr *t, struct cold *c)
         /* Taken conditional branch inside a superblock: instructions 0..k retired. */
         add_instret(t, c->k + 1);
         exit_path(t, c->pc, c->dirty, c->loaded);
+        return;
+    case COLD_FPGATE:
+        write_back(t, c->dirty);
+        set_pc(t, c->pc, RAX);
+        add_instret(t, c->k);
+        hv__x86_mov_rr(b, 8, RDI, RBX);
+        hv__x86_mov_ri(b, RSI, (uint64_t)c->val);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_fpcheck, RAX);
+        check_status(t);
+        add_instret(t, -(int64_t)c->k);
+        reload_caller_saved(t, c->loaded);
+        hv__x86_jmp_to(b, c->resume);
         return;
     case COLD_GENERIC:
         /* The interpreter's semantics for one instruction the fast path declined. */
