@@ -5,10 +5,7 @@
 #include <string.h>
 #include "backends/full/full.h"
 #include "backends/full/snapshot.h"
-#include "cpu/jit/jit.h"
-
-/* HV_ENGINE_DEFAULT picks the translator when the host can run it. */
-#define DEFAULT_IS_JIT 1
+#include "core/engine.h"
 
 const struct hv_cpu_policy hvf_policy = {
     .tlb_fill = hvf_tlb_fill,
@@ -96,36 +93,6 @@ static void vcpu_fini(struct hv_vcpu *vcpu)
     vcpu->cpu.backend = NULL;
 }
 
-static void jit_log(void *opaque, const char *msg)
-{
-    hv__log(opaque, HV_LOG_INFO, "%s", msg);
-}
-
-/* Decide the engine (the translator is set up on the first run); false: interpreter. */
-static int want_jit(struct hv_vcpu *vcpu, bool *jit)
-{
-    struct hv_cpu *cpu = &vcpu->cpu;
-    enum hv_engine engine = vcpu->vm->cfg.engine;
-    *jit = engine == HV_ENGINE_JIT ||
-           (engine == HV_ENGINE_DEFAULT && DEFAULT_IS_JIT && hv__jit_available());
-    if (!*jit || cpu->jit)
-        return 0;
-    if (cpu->engine) {                 /* already interpreting: keep doing so */
-        *jit = false;
-        return 0;
-    }
-    struct hv__jit_opts o = { .trace = vcpu->vm->cfg.trace, .log = jit_log,
-                              .log_opaque = vcpu->vm };
-    char err[256];
-    int rc = hv__jit_init(cpu, &o, err, sizeof err);
-    if (rc < 0) {
-        if (engine == HV_ENGINE_JIT)
-            return hv__vm_error(vcpu->vm, rc, "full backend: %s", err);
-        *jit = false;
-    }
-    return 0;
-}
-
 /* on_reboot = restart is handled here for one hart; with several, the other harts would
  * have to be stopped and reset together, so the caller gets HV_EXIT_REBOOT instead. */
 static bool restart_in_library(const struct hv_vm *vm)
@@ -177,19 +144,13 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
 {
     struct hvf_hart *h = vcpu->backend;
     struct hv_cpu *cpu = &vcpu->cpu;
-    enum hv_engine engine = vcpu->vm->cfg.engine;
-    if (engine != HV_ENGINE_DEFAULT && engine != HV_ENGINE_INTERP && engine != HV_ENGINE_JIT)
-        return hv__vm_error(vcpu->vm, HV_ENOTSUP, "full backend: engine %d not available",
-                            (int)engine);
-    bool jit;
-    int rc = want_jit(vcpu, &jit);
-    if (rc < 0)
-        return rc;
+    int rc;
     h->exit_set = false;
     h->stop_at = stop_at;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
     for (;;) {
-        rc = jit ? hv__jit_run(cpu, stop_at) : hv__interp_run(cpu, stop_at);
+        if ((rc = hv__engine_run(vcpu, stop_at, "full backend", NULL)) < 0)
+            return rc;
         if (rc != HV_STEP_EXIT || !h->exit_set || h->exit.reason != HV_EXIT_REBOOT ||
             !restart_in_library(vcpu->vm))
             break;
@@ -197,11 +158,6 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
             return rc;
         h->exit_set = false;
         cpu->exit_request = 1;
-    }
-    if (jit) {
-        struct hv__jit_stats js;
-        hv__jit_get_stats(cpu, &js);
-        vcpu->stats.blocks_translated = js.blocks;
     }
     memset(exit, 0, sizeof(*exit));
     if (rc == HV_STEP_EXIT && h->exit_set) {
