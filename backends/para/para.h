@@ -107,6 +107,10 @@ struct hvp_vcpu {
     unsigned polls;
 
     _Atomic uint32_t wake;               /* futex word (core/wait.h): SCHED_OP block/poll */
+    /* This vCPU's copy of hvp_policy (cpu.policy points here) with the translator's direct
+     * RAM window filled in (hvp_policy_sync). Per vCPU so that switching direct mode on or
+     * off at run entry never changes a policy another vCPU's translator is reading. */
+    struct hv_cpu_policy policy;
 };
 
 static inline struct hvp_vcpu *hvp_of(struct hv_cpu *cpu)
@@ -139,6 +143,10 @@ static inline struct hvp_vcpu_info *hvp_vinfo(struct hvp_vm *pv, unsigned vcpu)
 
 /* policy.c */
 extern const struct hv_cpu_policy hvp_policy;
+/* At run entry: the translator's direct RAM access is on (va - RAM base bounds-checked,
+ * then host = RAM + offset, no soft-TLB) unless a checkpoint needs the dirty log, which only
+ * soft-TLB stores feed. A change flushes the vCPU's translated code (it embeds the mode). */
+void hvp_policy_sync(struct hvp_vcpu *h);
 /* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
 int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code);
 /* Deliver a pending event upcall now if allowed; true if delivered. */

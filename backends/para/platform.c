@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/para/para.h"
+#include "core/engine.h"
 #include "loader/loader.h"
 
 #define MAX_IMAGE (1ull << 30)
@@ -134,7 +135,8 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     h->timer_deadline = UINT64_MAX;
     vcpu->backend = h;
     vcpu->cpu.backend = h;
-    vcpu->cpu.policy = &hvp_policy;
+    h->policy = hvp_policy;                 /* direct window: hvp_policy_sync at run */
+    vcpu->cpu.policy = &h->policy;
     hv__cpu_reset(&vcpu->cpu, pv->entry);
     /* No privilege levels exist for a para guest; the hart is reported as U-mode. */
     vcpu->cpu.priv = HV_PRIV_U;
@@ -179,14 +181,13 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
 {
     struct hvp_vcpu *h = vcpu->backend;
     struct hv_cpu *cpu = &vcpu->cpu;
-    enum hv_engine engine = vcpu->vm->cfg.engine;
-    if (engine != HV_ENGINE_DEFAULT && engine != HV_ENGINE_INTERP)
-        return hv__vm_error(vcpu->vm, HV_ENOTSUP, "para backend: engine %d not available",
-                            (int)engine);
     complete_hypercall(h);
+    hvp_policy_sync(h);
     h->exit_set = false;
     cpu->exit_request = 1;              /* poll first: kicks, stops, pending events */
-    int rc = hv__interp_run(cpu, stop_at);
+    int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
+    if (rc < 0)
+        return rc;
     memset(exit, 0, sizeof(*exit));
     if (rc == HV_STEP_EXIT && h->exit_set) {
         *exit = h->exit;

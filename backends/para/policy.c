@@ -290,3 +290,28 @@ const struct hv_cpu_policy hvp_policy = {
     .code_written = code_written,
     .fp_check = NULL,                   /* F/D always enabled: there is no mstatus.FS */
 };
+
+/* The RAM window for direct access: the one writable RAM region at HVP_RAM_BASE covering the
+ * VM's memory, or NULL (the embedder remapped it: the soft-TLB path keeps working). */
+static uint8_t *direct_ram(struct hvp_vm *pv)
+{
+    struct hv_region *r = hv__mem_find(&pv->vm->mem, HVP_RAM_BASE);
+    if (!r || r->kind != HV_REGION_RAM || !r->host || r->gpa != HVP_RAM_BASE ||
+        r->size != pv->ram_size || (r->flags & HV_MEM_RAM) != HV_MEM_RAM)
+        return NULL;
+    return r->host;
+}
+
+void hvp_policy_sync(struct hvp_vcpu *h)
+{
+    struct hvp_vm *pv = h->pv;
+    /* snap_base_gen != 0: rollback restores only the pages the dirty log lists. */
+    uint8_t *host = pv->vm->snap_base_gen ? NULL : direct_ram(pv);
+    struct hv_cpu_policy *p = &h->policy;
+    if (p->direct_host == host && p->direct_size == pv->ram_size)
+        return;
+    p->direct_base_gpa = HVP_RAM_BASE;
+    p->direct_size = pv->ram_size;
+    p->direct_host = host;
+    hv__interp_invalidate(&h->vcpu->cpu, 0, ~0ull);
+}
