@@ -117,7 +117,8 @@ class RunTests(unittest.TestCase):
             ex = cpu.run()
             t.join()
             self.assertEqual(ex.reason, "kick")
-            self.assertGreater(cpu.x[10], 0)
+            # how far the guest got depends on host load; it must resume exactly
+            self.assertEqual(cpu.run(100).reason, "budget")
 
     def test_deadline(self):
         with small(backend="para") as vm:
