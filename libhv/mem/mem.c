@@ -119,7 +119,7 @@ static void insert_region(struct hv_mem *mem, unsigned i, const struct hv_region
 int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_kind kind,
                 unsigned flags, char *err, size_t errlen)
 {
-    unsigned i;
+    unsigned i = 0;
     int rc;
     if (kind != HV_REGION_RAM && kind != HV_REGION_ROM)
         return hv__errf(err, errlen, HV_EINVAL, "hv__mem_map: kind must be RAM or ROM");
@@ -148,7 +148,7 @@ int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_
 int hv__mem_add_mmio(struct hv_mem *mem, uint64_t gpa, uint64_t size,
                      const struct hv_mmio_ops *ops, void *opaque, char *err, size_t errlen)
 {
-    unsigned i;
+    unsigned i = 0;
     int rc;
     if ((rc = check_range(mem, gpa, size, false, &i, err, errlen)) < 0)
         return rc;
@@ -161,7 +161,7 @@ int hv__mem_add_mmio(struct hv_mem *mem, uint64_t gpa, uint64_t size,
 
 int hv__mem_unmap(struct hv_mem *mem, uint64_t gpa, char *err, size_t errlen)
 {
-    unsigned i;
+    unsigned i = 0;
     for (i = 0; i < mem->nr_regions; i++)
         if (mem->regions[i].gpa == gpa)
             break;
