@@ -79,6 +79,27 @@ static inline unsigned hv__insn_len(uint16_t lo)
     return (lo & 3) == 3 ? 4 : 2;
 }
 
+/* True for instructions after which an engine must end a block (interpreter) or leave
+ * straight-line translation (translator): control transfers, system instructions and CSR
+ * accesses (they may change privilege, the memory map or interrupt state), and illegal
+ * encodings. One list for both engines, so they always cut blocks at the same places. */
+static inline int hv__insn_ends_block(unsigned op)
+{
+    switch (op) {
+    case HV_OP_ILLEGAL:
+    case HV_OP_JAL: case HV_OP_JALR:
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+    case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
+    case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
+    case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
+    case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Print one instruction in GNU objdump's syntax (mnemonics, aliases, register names,
  * immediates and branch targets as objdump prints them for `addr`). Returns the length of
  * the text (snprintf semantics). */

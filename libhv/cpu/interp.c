@@ -189,23 +189,6 @@ void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
         drop_all(cpu, cpu->engine);
 }
 
-static bool ends_block(unsigned op)
-{
-    switch (op) {
-    case HV_OP_ILLEGAL:
-    case HV_OP_JAL: case HV_OP_JALR:
-    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
-    case HV_OP_BGEU:
-    case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
-    case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
-    case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
-    case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void decode_one(uint32_t raw, struct hv_insn *in)
 {
     if (!hv__decode(raw, in)) {
@@ -236,7 +219,7 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
         decode_one((uint32_t)lo | (uint32_t)hi << 16, in);
         p += len;
         off += len;
-        if (ends_block(in->op))
+        if (hv__insn_ends_block(in->op))
             break;
     }
     if (!n)

@@ -1027,23 +1027,6 @@ static bool is_cond_branch(unsigned op)
     }
 }
 
-static bool ends_block(unsigned op)
-{
-    switch (op) {
-    case HV_OP_ILLEGAL:
-    case HV_OP_JAL: case HV_OP_JALR:
-    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
-    case HV_OP_BGEU:
-    case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
-    case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
-    case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
-    case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void emit_insn(struct tr *t, unsigned i)
 {
     const struct hv_insn *in = &t->in[i];
@@ -1210,9 +1193,9 @@ static void emit_insn(struct tr *t, unsigned i)
     default:
         break;
     }
-    if (ends_block(in->op))
+    if (hv__insn_ends_block(in->op))
         emit_fflags_sync(t);
-    emit_generic(t, i, ends_block(in->op));
+    emit_generic(t, i, hv__insn_ends_block(in->op));
 }
 
 /* ---- cold stubs -------------------------------------------------------------------------- */
@@ -1413,7 +1396,7 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         in->len = (uint8_t)len;
         p += len;
         off += len;
-        if (ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
+        if (hv__insn_ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
             break;
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
@@ -1550,7 +1533,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
 
     for (unsigned i = 0; i < n; i++)
         emit_insn(t, i);
-    if (!ends_block(t->in[n - 1].op)) {
+    if (!hv__insn_ends_block(t->in[n - 1].op)) {
         /* Page end or BLOCK_MAX: fall through to the next block. */
         end_block_common(t);
         exit_to(t, pc + bytes);
