@@ -159,7 +159,12 @@ struct hv_stats {
     uint64_t interrupts;       /* interrupts and events delivered to the guest */
     uint64_t exceptions;       /* synchronous traps taken by the guest */
     uint64_t tlb_misses;       /* soft-TLB refills (full backend) */
-    uint64_t blocks_translated;
+    uint64_t blocks_translated;   /* translator: blocks translated (0 on the interpreter) */
+    /* Translation cost (translator only, 0 on the interpreter): guest instructions in the
+     * translated blocks (re-translations after a flush count again) and the host time
+     * (CLOCK_MONOTONIC ns) spent translating them; cache flushes are not included. */
+    uint64_t insns_translated;
+    uint64_t translate_ns;
 };
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 

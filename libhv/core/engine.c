@@ -56,5 +56,7 @@ int hv__engine_run(struct hv_vcpu *vcpu, uint64_t stop_at, const char *who, bool
     struct hv__jit_stats js;
     hv__jit_get_stats(cpu, &js);
     vcpu->stats.blocks_translated = js.blocks;
+    vcpu->stats.insns_translated = js.insns_translated;
+    vcpu->stats.translate_ns = js.translate_ns;
     return rc;
 }

@@ -408,11 +408,13 @@ static void print_stats(struct run_ctx *ctx)
         if (hv_vcpu_get_stats(ctx->t[i].vcpu, &s) < 0)
             continue;
         fprintf(stderr, "vcpu%u: instructions %llu exits %llu mmio %llu hypercalls %llu "
-                "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu\n", i,
+                "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu "
+                "insns-translated %llu translate-ns %llu\n", i,
                 (unsigned long long)s.instructions, (unsigned long long)s.exits,
                 (unsigned long long)s.mmio_traps, (unsigned long long)s.hypercalls,
                 (unsigned long long)s.interrupts, (unsigned long long)s.exceptions,
-                (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated);
+                (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated,
+                (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns);
     }
 }
 

@@ -133,7 +133,8 @@ class _Stats(Structure):
     _fields_ = [("instructions", c_uint64), ("exits", c_uint64),
                 ("exits_by_reason", c_uint64 * 16), ("mmio_traps", c_uint64),
                 ("hypercalls", c_uint64), ("interrupts", c_uint64), ("exceptions", c_uint64),
-                ("tlb_misses", c_uint64), ("blocks_translated", c_uint64)]
+                ("tlb_misses", c_uint64), ("blocks_translated", c_uint64),
+                ("insns_translated", c_uint64), ("translate_ns", c_uint64)]
 
 
 class _Regs(Structure):

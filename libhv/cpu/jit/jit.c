@@ -13,6 +13,7 @@
  * is ever returned into, and freed code bytes (int3) are never executed. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cpu/jit/jit.h"
 #include "core/err.h"
 #include "hv/error.h"
@@ -91,9 +92,19 @@ static void free_pages(struct hv_cpu *cpu, struct hv__jit *jit)
             cpu->tlb[i].tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
 }
 
+/* Monotonic nanoseconds for the translation-cost stats: a vDSO call, small next to
+ * translating a block or flushing the cache. */
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Drop all translated code (see the header comment); only outside generated code. */
 static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
 {
+    uint64_t t0 = mono_ns();
     hv__cc_flush(&jit->cc);
     memset(jit->hash, 0, sizeof(*jit->hash) << HASH_BITS);
     jit->npool = 0;
@@ -102,6 +113,7 @@ static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
     jit->flush_pending = false;
     jit->stats.flushes++;
     hv__jit_emit_stubs(jit);
+    jit->stats.flush_ns += mono_ns() - t0;
 }
 
 static void request_flush(struct hv_cpu *cpu, struct hv__jit *jit)
@@ -281,6 +293,18 @@ static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uint64_t
     return NULL;
 }
 
+/* hv__jit_translate with its cost counted (failed attempts included: they cost too). */
+static struct jit_block *translate_counted(struct hv_cpu *cpu, struct hv__jit *jit,
+                                           uint64_t pc, uintptr_t host)
+{
+    uint64_t t0 = mono_ns();
+    struct jit_block *b = hv__jit_translate(cpu, jit, pc, host);
+    jit->stats.translate_ns += mono_ns() - t0;
+    if (b)
+        jit->stats.insns_translated += b->n;
+    return b;
+}
+
 /* The block at cpu->pc, translating it if needed. NULL with *r == HV_STEP_OK: nothing can be
  * translated there (MMIO code, a page-straddling first instruction): single-step it. */
 static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
@@ -303,10 +327,10 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
     struct jit_block *b = hash_find(jit, host, pc);
     if (!b) {
         jit->full = false;
-        b = hv__jit_translate(cpu, jit, pc, host);
+        b = translate_counted(cpu, jit, pc, host);
         if (!b && jit->full) {
             flush_all(cpu, jit);
-            b = hv__jit_translate(cpu, jit, pc, host);
+            b = translate_counted(cpu, jit, pc, host);
         }
         if (!b)
             return NULL;

@@ -27,6 +27,9 @@ struct hv__jit_stats {
     uint64_t flushes;           /* whole-cache flushes (full, SMC, FENCE.I) */
     uint64_t chains;            /* exits patched */
     uint64_t interp_steps;      /* instructions single-stepped by the interpreter */
+    uint64_t insns_translated;  /* guest instructions in the blocks translated */
+    uint64_t translate_ns;      /* CLOCK_MONOTONIC time inside hv__jit_translate */
+    uint64_t flush_ns;          /* time spent flushing the code cache */
 };
 
 /* True when the host can run generated code (x86-64; the code cache can be mapped). */
