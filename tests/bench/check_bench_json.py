@@ -43,6 +43,12 @@ def main():
                 fail(where + ": exits is not MMIO traps + hypercalls")
             if r["exits_by_reason"].get("shutdown") != 1:
                 fail(where + ": the run did not end with one shutdown exit")
+            # Translation cost: real values whenever the translator ran.
+            if r["blocks_translated"] > 0 and (
+                    r["insns_translated"] < r["blocks_translated"] or r["translate_ns"] <= 0
+                    or not r["translate_ns_per_insn"] > 0):
+                fail(where + ": translation cost %r/%r ns" % (r["insns_translated"],
+                                                              r["translate_ns"]))
             para = r["backend"] == "para"
             if para and r["mmio_traps"] != 0:
                 fail(where + ": para counted MMIO traps")
@@ -57,6 +63,8 @@ def main():
         ratios = [x for x in w["ratios"] if x["what"] == "para vs full"]
         if len(ratios) != 1 or ratios[0]["speedup"] <= 0 or ratios[0]["config"] != "para":
             fail(w["name"] + ": para vs full ratio missing")
+    if "ratios" not in doc.get("summary", {}) or "translation" not in doc["summary"]:
+        fail("no summary")
     print("check_bench_json: %d workloads ok" % len(doc["workloads"]))
 
 

@@ -65,6 +65,7 @@ struct bench_workload {
     struct bench_wl_info info;
     char elf[2][4096];          /* [0] -full.elf, [1] -para.elf; "" when not built */
     struct bench_cell *cells;   /* [nconfigs] */
+    char what[160];             /* info.what of a NAME-x10 variant */
 };
 
 struct bench {

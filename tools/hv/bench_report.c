@@ -1,6 +1,7 @@
 /* hv bench — from runs to reports: per-cell summaries (median/min/max, the median run's
- * counters, MIPS, throughput, exits per operation), the para/full ratios, and the outputs:
- * a text table, JSON, CSV and a bar chart (gnuplot when installed, else bench_svg.c). */
+ * counters, MIPS, throughput, exits per operation), the para/full, jit/interp and QEMU
+ * ratios with their geometric means, the translation cost, and the outputs: a text table,
+ * JSON, CSV and a bar chart (gnuplot when installed, else bench_svg.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,19 @@ struct pair {
     const char *what;
 };
 
+/* The translator against the interpreter on the same backend. */
+static unsigned engine_pairs(const struct bench *b, struct pair *p, unsigned n, unsigned max)
+{
+    for (int be = 0; be < 2 && n < max; be++) {
+        enum hv_backend backend = be ? HV_BACKEND_PARA : HV_BACKEND_FULL;
+        int i = find_cfg(b, 0, backend, HV_ENGINE_INTERP);
+        int j = find_cfg(b, 0, backend, HV_ENGINE_JIT);
+        if (i >= 0 && j >= 0)
+            p[n++] = (struct pair){ (unsigned)i, (unsigned)j, "jit vs interp" };
+    }
+    return n;
+}
+
 static unsigned ratio_pairs(const struct bench *b, struct pair *p, unsigned max)
 {
     unsigned n = 0;
@@ -98,7 +112,73 @@ static unsigned ratio_pairs(const struct bench *b, struct pair *p, unsigned max)
         if (q >= 0 && n < max)
             p[n++] = (struct pair){ (unsigned)q, k, "full vs qemu" };
     }
+    return engine_pairs(b, p, n, max);
+}
+
+/* The summary's columns: jit vs interp on each backend, then QEMU vs the full backend's
+ * translator (or its default engine; vs the interpreter only when nothing else ran). */
+static unsigned summary_pairs(const struct bench *b, struct pair *p, unsigned max)
+{
+    unsigned n = engine_pairs(b, p, 0, max);
+    int q = find_cfg(b, 1, 0, 0);
+    if (q < 0)
+        return n;
+    unsigned before = n;
+    for (int pass = 0; pass < 2 && n == before; pass++)
+        for (unsigned k = 0; k < b->ncfg && n < max; k++) {
+            const struct bench_config *c = &b->cfg[k];
+            if (!c->qemu && c->backend == HV_BACKEND_FULL &&
+                (pass || c->engine != HV_ENGINE_INTERP))
+                p[n++] = (struct pair){ (unsigned)q, k, "vs qemu" };
+        }
     return n;
+}
+
+/* Geometric mean of one pair's speedups over the workloads where both sides ran (0 when
+ * none did); *count gets how many those were. */
+static double pair_geomean(const struct bench *b, const struct pair *p, unsigned *count)
+{
+    double logsum = 0;
+    unsigned n = 0;
+    for (unsigned w = 0; w < b->nwl; w++) {
+        double r = bench_ratio(b, &b->wl[w], p->slow, p->fast);
+        if (r > 0) {
+            logsum += log(r);
+            n++;
+        }
+    }
+    *count = n;
+    return n ? exp(logsum / n) : 0;
+}
+
+/* Translation cost of one configuration over the table's workloads (each cell's median
+ * run): blocks, guest instructions translated, ns spent translating, and the run time. */
+struct xlat_cost {
+    uint64_t blocks, insns, ns;
+    double run_ms;
+    unsigned cells;
+};
+
+static int config_xlat_cost(const struct bench *b, unsigned k, struct xlat_cost *x)
+{
+    memset(x, 0, sizeof *x);
+    for (unsigned w = 0; w < b->nwl; w++) {
+        const struct bench_cell *c = &b->wl[w].cells[k];
+        if (!c->rep || !c->rep->has_stats || !c->rep->stats.blocks_translated)
+            continue;
+        x->blocks += c->rep->stats.blocks_translated;
+        x->insns += c->rep->stats.insns_translated;
+        x->ns += c->rep->stats.translate_ns;
+        x->run_ms += c->rep->wall_ms;
+        x->cells++;
+    }
+    return x->cells > 0;
+}
+
+/* ns per translated guest instruction of one run, or -1 when it translated nothing. */
+static double ns_per_insn(const struct hv_stats *s)
+{
+    return s->insns_translated ? (double)s->translate_ns / (double)s->insns_translated : -1;
 }
 
 /* ---- text table ------------------------------------------------------------------------ */
@@ -193,6 +273,81 @@ static void print_ratios(const struct bench *b, const struct bench_workload *w, 
     }
 }
 
+static void pair_header(const struct bench *b, const struct pair *p, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s vs %s", b->cfg[p->fast].label, b->cfg[p->slow].label);
+}
+
+/* Per workload: each summary pair's speedup and each translating configuration's
+ * ns/insn; then the geometric means. */
+static void print_summary_ratios(const struct bench *b, const struct pair *p, unsigned np,
+                                 FILE *f)
+{
+    char h[64];
+    int width[BENCH_MAX_CONFIGS * 2];
+    fprintf(f, "\nsummary: speedup = median time of the baseline / median time of the config "
+            "(> 1: the config is faster)\n%-17s", "workload");
+    for (unsigned i = 0; i < np; i++) {
+        pair_header(b, &p[i], h, sizeof h);
+        width[i] = (int)strlen(h) < 10 ? 10 : (int)strlen(h);
+        fprintf(f, "  %*s", width[i], h);
+    }
+    fputc('\n', f);
+    for (unsigned w = 0; w < b->nwl; w++) {
+        fprintf(f, "%-17s", b->wl[w].name);
+        for (unsigned i = 0; i < np; i++) {
+            double r = bench_ratio(b, &b->wl[w], p[i].slow, p[i].fast);
+            if (r > 0)
+                fprintf(f, "  %*.2fx", width[i] - 1, r);
+            else
+                fprintf(f, "  %*s", width[i], "-");
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "%-17s", "geomean");
+    for (unsigned i = 0; i < np; i++) {
+        unsigned cnt;
+        double g = pair_geomean(b, &p[i], &cnt);
+        char v[32];
+        if (g > 0)
+            snprintf(v, sizeof v, "%.2fx (%u)", g, cnt);
+        else
+            snprintf(v, sizeof v, "-");
+        fprintf(f, "  %*s", width[i], v);
+    }
+    fputs("\n(geomean: over the workloads where both ran, their number in parentheses; qemu "
+          "times are its whole process, start-up included)\n", f);
+}
+
+/* Per translating configuration: totals over the workloads, then per workload ns/insn. */
+static void print_xlat_cost(const struct bench *b, FILE *f)
+{
+    int any = 0;
+    for (unsigned k = 0; k < b->ncfg; k++) {
+        struct xlat_cost x;
+        if (!config_xlat_cost(b, k, &x))
+            continue;
+        if (!any)
+            fprintf(f, "\ntranslation cost (each workload's median run, summed):\n"
+                    "%-12s %8s %10s %12s %9s %10s  %s\n", "config", "blocks", "insns-tr",
+                    "translate-ms", "ns/insn", "% of run", "ns/insn per workload");
+        any = 1;
+        char blk[16], ins[16];
+        fmt_count(blk, sizeof blk, (double)x.blocks);
+        fmt_count(ins, sizeof ins, (double)x.insns);
+        fprintf(f, "%-12s %8s %10s %12.3f %9.0f %9.3f%% ", b->cfg[k].label, blk, ins,
+                x.ns / 1e6, x.insns ? (double)x.ns / (double)x.insns : 0,
+                x.run_ms > 0 ? x.ns / 1e4 / x.run_ms : 0);
+        for (unsigned w = 0; w < b->nwl; w++) {
+            const struct bench_cell *c = &b->wl[w].cells[k];
+            double v = c->rep && c->rep->has_stats ? ns_per_insn(&c->rep->stats) : -1;
+            if (v >= 0)
+                fprintf(f, " %s %.0f", b->wl[w].name, v);
+        }
+        fputc('\n', f);
+    }
+}
+
 void bench_print_table(const struct bench *b, FILE *f)
 {
     fprintf(f, "%-17s %-12s %9s %9s %9s %8s %6s %7s %7s %6s %8s %6s %7s %7s %8s %-4s\n",
@@ -207,6 +362,11 @@ void bench_print_table(const struct bench *b, FILE *f)
             "(libhv: hv_vcpu_run loop; qemu: whole process). exit/op: (MMIO traps + "
             "hypercalls) per guest operation. MB/s and ops/s use the guest's own clock.\n",
             b->runs, b->runs == 1 ? "" : "s");
+    struct pair p[BENCH_MAX_CONFIGS * 2];
+    unsigned np = summary_pairs(b, p, BENCH_MAX_CONFIGS * 2);
+    if (np)
+        print_summary_ratios(b, p, np, f);
+    print_xlat_cost(b, f);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -245,11 +405,15 @@ static void json_counters(FILE *f, const struct bench_sample *r)
     const struct hv_stats *s = &r->stats;
     fprintf(f, ", \"instructions\": %llu, \"mmio_traps\": %llu, \"hypercalls\": %llu, "
             "\"interrupts\": %llu, \"exceptions\": %llu, \"tlb_misses\": %llu, "
-            "\"blocks_translated\": %llu, \"run_exits\": %llu, \"exits_by_reason\": {",
+            "\"blocks_translated\": %llu, \"insns_translated\": %llu, \"translate_ns\": %llu, "
+            "\"translate_ns_per_insn\": ",
             (unsigned long long)s->instructions, (unsigned long long)s->mmio_traps,
             (unsigned long long)s->hypercalls, (unsigned long long)s->interrupts,
             (unsigned long long)s->exceptions, (unsigned long long)s->tlb_misses,
-            (unsigned long long)s->blocks_translated, (unsigned long long)s->exits);
+            (unsigned long long)s->blocks_translated, (unsigned long long)s->insns_translated,
+            (unsigned long long)s->translate_ns);
+    json_num(f, ns_per_insn(s) >= 0 ? ns_per_insn(s) : NAN);
+    fprintf(f, ", \"run_exits\": %llu, \"exits_by_reason\": {", (unsigned long long)s->exits);
     int first = 1;
     for (unsigned i = 0; i < 16; i++) {
         if (!s->exits_by_reason[i])
@@ -349,6 +513,58 @@ static void json_host(FILE *f)
     fputs("},\n", f);
 }
 
+/* "summary": the text summary's ratios (per workload and geometric mean) and the
+ * translation cost of each configuration that translated. */
+static void json_summary(FILE *f, const struct bench *b)
+{
+    struct pair p[BENCH_MAX_CONFIGS * 2];
+    unsigned np = summary_pairs(b, p, BENCH_MAX_CONFIGS * 2);
+    fputs("  \"summary\": {\n    \"ratios\": [", f);
+    for (unsigned i = 0; i < np; i++) {
+        unsigned cnt;
+        double g = pair_geomean(b, &p[i], &cnt);
+        fprintf(f, "%s\n      {\"what\": \"%s\", \"config\": ", i ? "," : "",
+                p[i].what);
+        json_str(f, b->cfg[p[i].fast].label);
+        fputs(", \"baseline\": ", f);
+        json_str(f, b->cfg[p[i].slow].label);
+        fputs(", \"geomean_speedup\": ", f);
+        json_num(f, g > 0 ? g : NAN);
+        fprintf(f, ", \"workloads\": %u, \"speedup\": {", cnt);
+        int first = 1;
+        for (unsigned w = 0; w < b->nwl; w++) {
+            double r = bench_ratio(b, &b->wl[w], p[i].slow, p[i].fast);
+            if (r <= 0)
+                continue;
+            fputs(first ? "" : ", ", f);
+            json_str(f, b->wl[w].name);
+            fputs(": ", f);
+            json_num(f, r);
+            first = 0;
+        }
+        fputs("}}", f);
+    }
+    fputs(np ? "\n    ],\n    \"translation\": [" : "],\n    \"translation\": [", f);
+    int first = 1;
+    for (unsigned k = 0; k < b->ncfg; k++) {
+        struct xlat_cost x;
+        if (!config_xlat_cost(b, k, &x))
+            continue;
+        fputs(first ? "\n      {\"config\": " : ",\n      {\"config\": ", f);
+        json_str(f, b->cfg[k].label);
+        fprintf(f, ", \"workloads\": %u, \"blocks_translated\": %llu, "
+                "\"insns_translated\": %llu, \"translate_ns\": %llu, "
+                "\"translate_ns_per_insn\": ", x.cells, (unsigned long long)x.blocks,
+                (unsigned long long)x.insns, (unsigned long long)x.ns);
+        json_num(f, x.insns ? (double)x.ns / (double)x.insns : NAN);
+        fputs(", \"translate_share_of_run\": ", f);
+        json_num(f, x.run_ms > 0 ? x.ns / 1e6 / x.run_ms : NAN);
+        fputc('}', f);
+        first = 0;
+    }
+    fputs(first ? "]\n  }\n" : "\n    ]\n  }\n", f);
+}
+
 int bench_write_json(const struct bench *b, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -409,7 +625,9 @@ int bench_write_json(const struct bench *b, const char *path)
         }
         fprintf(f, "]}%s\n", w + 1 < b->nwl ? "," : "");
     }
-    fputs("  ]\n}\n", f);
+    fputs("  ],\n", f);
+    json_summary(f, b);
+    fputs("}\n", f);
     return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -438,7 +656,8 @@ int bench_write_csv(const struct bench *b, const char *path)
         return -1;
     fputs("workload,kind,config,status,checksum_ok,runs,median_ms,min_ms,max_ms,guest_ms,"
           "instructions,mips,mmio_traps,hypercalls,interrupts,exceptions,tlb_misses,"
-          "blocks_translated,run_exits,exits,ops,bytes,mb_per_s,ops_per_s,exits_per_op\n", f);
+          "blocks_translated,run_exits,exits,ops,bytes,mb_per_s,ops_per_s,exits_per_op,"
+          "insns_translated,translate_ns,translate_ns_per_insn\n", f);
     for (unsigned w = 0; w < b->nwl; w++) {
         for (unsigned k = 0; k < b->ncfg; k++) {
             const struct bench_cell *c = &b->wl[w].cells[k];
@@ -469,6 +688,9 @@ int bench_write_csv(const struct bench *b, const char *path)
             csv_num(f, c->mb_s, ln && c->mb_s > 0);
             csv_num(f, c->ops_s, ln && c->ops_s > 0);
             csv_num(f, c->exits_per_op, st && ln && c->exits_per_op >= 0);
+            csv_u64(f, st ? hs->insns_translated : 0, st);
+            csv_u64(f, st ? hs->translate_ns : 0, st);
+            csv_num(f, st ? ns_per_insn(hs) : 0, st && ns_per_insn(hs) >= 0);
             fputc('\n', f);
         }
     }

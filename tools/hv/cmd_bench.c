@@ -37,6 +37,18 @@ static const struct bench_wl_info known[] = {
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
+/* Workloads bench/CMakeLists.txt also builds as NAME-x10 (BENCH_SCALE=10: ten times the
+ * work, for timings of a second or more). Runnable by name; not in the default set. */
+static const char *const scaled[] = { "intmix", "sort", "crc", "matmul", "bytecode",
+                                      "ptrchase", "paging" };
+#define NSCALED (sizeof(scaled) / sizeof(scaled[0]))
+
+/* --cpu: the translator's CPU suite (docs/BENCHMARKS.md, "Translator vs interpreter vs
+ * QEMU"). bytecode, ptrchase and paging at scale 1: their x10 variants grow super-linearly. */
+static const char *const cpu_suite[] = { "intmix-x10", "sort-x10", "crc-x10", "matmul-x10",
+                                         "bytecode", "ptrchase", "paging" };
+#define NCPU_SUITE (sizeof(cpu_suite) / sizeof(cpu_suite[0]))
+
 static void bench_usage(FILE *f)
 {
     fprintf(f,
@@ -56,9 +68,14 @@ static void bench_usage(FILE *f)
         "  --bench-dir DIR     where NAME-full.elf / NAME-para.elf are (default\n"
         "                      <bindir>/../bench, or $HV_BENCH_DIR)\n"
         "  --quick             one run each; without WORKLOADs, a short default set\n"
+        "  --cpu               the translator's CPU suite (intmix-x10 sort-x10 crc-x10\n"
+        "                      matmul-x10 bytecode ptrchase paging), before any WORKLOADs\n"
         "  --list              list the known workloads\n"
         "  -h, --help          this help\n\n"
-        "Without WORKLOADs every known workload that is built runs.\n");
+        "Without WORKLOADs every known workload that is built runs (not the -x10 ones).\n"
+        "With more than one engine or --qemu, a summary follows the table: per workload\n"
+        "the interp/jit and qemu/jit time ratios, their geometric means, and the\n"
+        "translation cost (ns per guest instruction translated) of each configuration.\n");
 }
 
 static const struct bench_wl_info *lookup(const char *name)
@@ -115,7 +132,7 @@ static const char *find_qemu(void)
 struct bench_opts {
     int backends;               /* bit 0 full, bit 1 para */
     int engines;                /* bit 0 interp, bit 1 jit; 0 = default */
-    int qemu, list, runs_given;
+    int qemu, list, runs_given, cpu;
     const char *json, *csv, *plot;
     char bench_dir[PATH_MAX];
 };
@@ -138,7 +155,7 @@ static int parse_list(const char *arg, const char *a, const char *b, int *mask)
 }
 
 enum { O_BACKENDS = 256, O_ENGINES, O_QEMU, O_RUNS, O_JSON, O_CSV, O_PLOT, O_DISK, O_MEM,
-       O_TIMEOUT, O_DIR, O_QUICK, O_LIST };
+       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU };
 
 static const struct option bench_longopts[] = {
     { "backends", required_argument, 0, O_BACKENDS },
@@ -154,6 +171,7 @@ static const struct option bench_longopts[] = {
     { "bench-dir", required_argument, 0, O_DIR },
     { "quick", no_argument, 0, O_QUICK },
     { "list", no_argument, 0, O_LIST },
+    { "cpu", no_argument, 0, O_CPU },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
@@ -209,6 +227,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
         case O_DIR: snprintf(o->bench_dir, sizeof o->bench_dir, "%s", optarg); break;
         case O_QUICK: b->quick = 1; break;
         case O_LIST: o->list = 1; break;
+        case O_CPU: o->cpu = 1; break;
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return 2;
         }
@@ -275,6 +294,10 @@ static int add_workload(struct bench *b, const char *name, const char *dir, int 
     w->info = info ? *info
                    : (struct bench_wl_info){ name, "other", !strncmp(name, "blk", 3), 0, "" };
     w->info.name = name;
+    if (info && strcmp(info->name, name)) {
+        snprintf(w->what, sizeof w->what, "%s (x10 work)", info->what);
+        w->info.what = w->what;
+    }
     snprintf(w->elf[0], sizeof w->elf[0], "%s/%s-full.elf", dir, name);
     snprintf(w->elf[1], sizeof w->elf[1], "%s/%s-para.elf", dir, name);
     int any = 0;
@@ -416,6 +439,19 @@ static void list_workloads(const char *dir)
         printf("  %-18s %-8s %s%s%s\n", known[i].name, known[i].kind, known[i].what,
                known[i].quick ? " [quick]" : "", file_exists(p) ? "" : " (not built)");
     }
+    printf("ten times the work (run by name or --cpu, not by default):\n");
+    for (size_t i = 0; i < NSCALED; i++) {
+        const struct bench_wl_info *info = lookup(scaled[i]);
+        char p[PATH_MAX + 96], name[32];
+        snprintf(name, sizeof name, "%s-x10", scaled[i]);
+        snprintf(p, sizeof p, "%s/%s-full.elf", dir, name);
+        printf("  %-18s %-8s %s (x10 work)%s\n", name, info ? info->kind : "cpu",
+               info ? info->what : "", file_exists(p) ? "" : " (not built)");
+    }
+    printf("--cpu runs:");
+    for (size_t i = 0; i < NCPU_SUITE; i++)
+        printf(" %s", cpu_suite[i]);
+    printf("\n");
 }
 
 static void free_workloads(struct bench *b)
@@ -447,10 +483,22 @@ int hv_cmd_bench(int argc, char **argv)
         if (!b.qemu)
             fprintf(stderr, "hv bench: qemu-system-riscv64 not found; its column stays empty\n");
     }
-    unsigned named = (unsigned)(argc - optind);
+    unsigned named = (unsigned)(argc - optind) + (o.cpu ? (unsigned)NCPU_SUITE : 0);
     b.wl = calloc(named ? named : NKNOWN, sizeof *b.wl);
     if (!b.wl)
         return 1;
+    /* A suite member that is not built is skipped with a note, not an error: the others
+     * still make a table. */
+    for (size_t i = 0; o.cpu && i < NCPU_SUITE; i++) {
+        unsigned before = b.nwl;
+        if (add_workload(&b, cpu_suite[i], o.bench_dir, 0) < 0) {
+            free_workloads(&b);
+            return 1;
+        }
+        if (b.nwl == before)
+            fprintf(stderr, "hv bench: --cpu: %s not built in %s: skipped\n", cpu_suite[i],
+                    o.bench_dir);
+    }
     for (int i = optind; i < argc; i++)
         if (add_workload(&b, argv[i], o.bench_dir, 1) < 0) {
             free_workloads(&b);
