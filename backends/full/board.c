@@ -140,6 +140,16 @@ static int restart(struct hvf_board *b, struct hvf_hart *h)
     return 0;
 }
 
+/* Lockstep (core/lockstep.c): the twin hart is run by the engine, never through vcpu_run,
+ * so it gets the same per-run preparation here. */
+static void prepare_twin(struct hv_vcpu *twin, uint64_t stop_at)
+{
+    struct hvf_hart *t = twin->backend;
+    t->exit_set = false;
+    t->stop_at = stop_at;
+    twin->cpu.exit_request = 1;
+}
+
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
     struct hvf_hart *h = vcpu->backend;
@@ -148,6 +158,8 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     h->exit_set = false;
     h->stop_at = stop_at;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
+    if (vcpu->twin)
+        prepare_twin(vcpu->twin, stop_at);
     for (;;) {
         if ((rc = hv__engine_run(vcpu, stop_at, "full backend", NULL)) < 0)
             return rc;
@@ -156,6 +168,12 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
             break;
         if ((rc = restart(h->board, h)) < 0)
             return rc;
+        if (vcpu->twin) {
+            struct hvf_hart *t = vcpu->twin->backend;
+            if ((rc = restart(t->board, t)) < 0)
+                return rc;
+            prepare_twin(vcpu->twin, stop_at);
+        }
         h->exit_set = false;
         cpu->exit_request = 1;
     }

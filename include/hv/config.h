@@ -24,7 +24,15 @@ enum hv_backend {
 enum hv_engine {
     HV_ENGINE_DEFAULT = 0, /* the fastest engine available for the backend */
     HV_ENGINE_INTERP = 1,  /* reference interpreter (the oracle) */
-    HV_ENGINE_JIT = 2      /* binary translator to x86-64 */
+    HV_ENGINE_JIT = 2,     /* binary translator to x86-64 */
+    /* Translator checked against the interpreter: the VM runs on the translator, one block
+     * at a time, next to a hidden twin VM (same configuration, interpreter, serial output
+     * discarded, disks transient) and compares registers and key CSRs after every block
+     * and RAM periodically; the first difference stops the run with HV_EINTERNAL and a
+     * message naming it. Full backend, one vCPU; implies deterministic mode. Slow: for
+     * debugging the translator. Guest input (console, hub/user networks) is not mirrored
+     * into the twin, so those are refused. */
+    HV_ENGINE_LOCKSTEP = 3
 };
 
 /* What happens when the guest powers off, reboots or crashes (libvirt's on_* elements). */
@@ -64,6 +72,9 @@ struct hv_disk_config {
     const char *path;      /* host file; NULL with mem_size > 0 gives an in-memory disk */
     uint64_t mem_size;     /* size of an in-memory disk (bytes), when path is NULL */
     int readonly;          /* non-zero: guest writes fail with an I/O error */
+    int transient;         /* non-zero: guest writes go to a private in-memory overlay and
+                            * are dropped when the VM is destroyed; the file is opened
+                            * read-only and never changes (libvirt's <transient/>) */
     enum hv_disk_format format;
     const char *target;    /* guest name hint ("vda"); informational */
     const char *serial;    /* device serial / id string returned by GET_ID; may be NULL */

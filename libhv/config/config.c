@@ -77,6 +77,7 @@ const struct hv__kw hv__kw_engine[] = {
     {"default", HV_ENGINE_DEFAULT},
     {"interp", HV_ENGINE_INTERP},
     {"jit", HV_ENGINE_JIT},
+    {"lockstep", HV_ENGINE_LOCKSTEP},
     {NULL, 0},
 };
 

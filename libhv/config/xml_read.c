@@ -618,6 +618,12 @@ static int el_disk_readonly(struct xr *x, xmlNode *n)
     return empty_elem(x, n, NULL);
 }
 
+static int el_disk_transient(struct xr *x, xmlNode *n)
+{
+    x->disk->transient = 1;
+    return empty_elem(x, n, NULL);
+}
+
 static int el_disk_serial(struct xr *x, xmlNode *n)
 {
     const char *text;
@@ -638,6 +644,7 @@ static const struct rule disk_rules[] = {
     {NS_CORE, "source", el_disk_source},
     {NS_CORE, "target", el_disk_target},
     {NS_CORE, "readonly", el_disk_readonly},
+    {NS_CORE, "transient", el_disk_transient},
     {NS_CORE, "serial", el_disk_serial},
     {NS_HV, "size", el_disk_size},
     {0, NULL, NULL},

@@ -199,6 +199,8 @@ static void write_disk(struct sb *b, const struct hv_disk_config *d)
     }
     if (d->readonly)
         sb_printf(b, "      <readonly/>\n");
+    if (d->transient)
+        sb_printf(b, "      <transient/>\n");
     if (d->serial)
         sb_elem(b, "      ", "serial", d->serial);
     sb_printf(b, "    </disk>\n");

@@ -18,10 +18,12 @@ static int want_jit(struct hv_vcpu *vcpu, const char *who, bool *jit)
 {
     struct hv_cpu *cpu = &vcpu->cpu;
     enum hv_engine engine = vcpu->vm->cfg.engine;
-    if (engine != HV_ENGINE_DEFAULT && engine != HV_ENGINE_INTERP && engine != HV_ENGINE_JIT)
+    if (engine != HV_ENGINE_DEFAULT && engine != HV_ENGINE_INTERP && engine != HV_ENGINE_JIT &&
+        engine != HV_ENGINE_LOCKSTEP)
         return hv__vm_error(vcpu->vm, HV_ENOTSUP, "%s: engine %d not available", who,
                             (int)engine);
-    *jit = engine == HV_ENGINE_JIT ||
+    bool strict = engine == HV_ENGINE_JIT || engine == HV_ENGINE_LOCKSTEP;
+    *jit = strict ||
            (engine == HV_ENGINE_DEFAULT && DEFAULT_IS_JIT && hv__jit_available());
     if (!*jit || cpu->jit)
         return 0;
@@ -29,12 +31,14 @@ static int want_jit(struct hv_vcpu *vcpu, const char *who, bool *jit)
         *jit = false;
         return 0;
     }
+    /* Lockstep compares after every block: no chaining between blocks. */
     struct hv__jit_opts o = { .trace = vcpu->vm->cfg.trace, .log = jit_log,
-                              .log_opaque = vcpu->vm };
+                              .log_opaque = vcpu->vm,
+                              .no_chain = engine == HV_ENGINE_LOCKSTEP };
     char err[256];
     int rc = hv__jit_init(cpu, &o, err, sizeof err);
     if (rc < 0) {
-        if (engine == HV_ENGINE_JIT)
+        if (strict)
             return hv__vm_error(vcpu->vm, rc, "%s: %s", who, err);
         *jit = false;
     }
@@ -52,7 +56,7 @@ int hv__engine_run(struct hv_vcpu *vcpu, uint64_t stop_at, const char *who, bool
     struct hv_cpu *cpu = &vcpu->cpu;
     if (!jit)
         return hv__interp_run(cpu, stop_at);
-    rc = hv__jit_run(cpu, stop_at);
+    rc = vcpu->twin ? hv__lockstep_run(vcpu, stop_at) : hv__jit_run(cpu, stop_at);
     struct hv__jit_stats js;
     hv__jit_get_stats(cpu, &js);
     vcpu->stats.blocks_translated = js.blocks;

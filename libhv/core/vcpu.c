@@ -35,6 +35,15 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
         pthread_mutex_unlock(&vm->lock);
         return rc;
     }
+    if (vm->twin && (rc = hv_vcpu_create(vm->twin, id, &v->twin)) < 0) {
+        hv__vm_error(vm, rc, "lockstep engine: twin vCPU %u: %s", id,
+                     hv_vm_last_error(vm->twin));
+        if (vm->ops->vcpu_fini)
+            vm->ops->vcpu_fini(v);
+        free(v);
+        pthread_mutex_unlock(&vm->lock);
+        return rc;
+    }
     vm->vcpus[id] = v;
     pthread_mutex_unlock(&vm->lock);
     *out = v;
@@ -49,6 +58,15 @@ HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit)
     int expected = 0;
     if (!atomic_compare_exchange_strong(&vcpu->running, &expected, 1))
         return hv__vm_error(vm, HV_EBUSY, "vCPU %u is already running", vcpu->id);
+    if (vm->twin && !vm->twin_synced) {
+        /* Lockstep: the twin starts from this VM's state (images the embedder loaded,
+         * a restored snapshot, registers it set). */
+        int rs = hv__lockstep_sync(vm);
+        if (rs < 0) {
+            atomic_store(&vcpu->running, 0);
+            return rs;
+        }
+    }
     atomic_fetch_add(&vm->running, 1);
 
     /* The embedder's answers to the previous exit (MMIO read data, hypercall results)
@@ -138,6 +156,7 @@ HV_API int hv_vcpu_set_reg(hv_vcpu *vcpu, unsigned reg, uint64_t value)
         return HV_EINVAL;
     if (atomic_load(&vcpu->running))
         return HV_EBUSY;
+    hv__lockstep_dirty(vcpu->vm);
     if (reg < 32) {
         if (reg)
             vcpu->cpu.x[reg] = value;

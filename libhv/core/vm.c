@@ -135,8 +135,19 @@ static int validate_config(struct hv_vm *vm)
     if (c->nr_nics > HV_MAX_NICS)
         return hv__vm_error(vm, HV_EINVAL, "%u NICs: at most %d", c->nr_nics, HV_MAX_NICS);
     if (c->engine != HV_ENGINE_DEFAULT && c->engine != HV_ENGINE_INTERP &&
-        c->engine != HV_ENGINE_JIT)
+        c->engine != HV_ENGINE_JIT && c->engine != HV_ENGINE_LOCKSTEP)
         return hv__vm_error(vm, HV_EINVAL, "unknown engine %d", (int)c->engine);
+    if (c->engine == HV_ENGINE_LOCKSTEP) {
+        if (c->backend != HV_BACKEND_FULL)
+            return hv__vm_error(vm, HV_ENOTSUP, "lockstep engine: full backend only");
+        if (c->nr_vcpus != 1)
+            return hv__vm_error(vm, HV_ENOTSUP, "lockstep engine: one vCPU only (%u given)",
+                                c->nr_vcpus);
+        for (unsigned i = 0; i < c->nr_nics; i++)
+            if (c->nics[i].type == HV_NET_HUB || c->nics[i].type == HV_NET_USER)
+                return hv__vm_error(vm, HV_ENOTSUP, "lockstep engine: NIC %u: hub and user "
+                                    "networks bring outside input the twin cannot see", i);
+    }
     return 0;
 }
 
@@ -185,6 +196,10 @@ HV_API int hv_vm_create(const struct hv_config *cfg, hv_vm **out, char *errbuf, 
         vm->mem.notify = mem_changed;
         vm->mem.notify_opaque = vm;
     }
+    /* Lockstep compares two runs of the same machine: time must be a function of the
+     * instructions retired. */
+    if (rc == 0 && vm->cfg.engine == HV_ENGINE_LOCKSTEP)
+        vm->cfg.deterministic = 1;
     if (rc == 0) {
         hv__clock_init(&vm->clock, vm->cfg.deterministic != 0, vm->cfg.insns_per_tick);
         vm->clock.insns = clock_insns;
@@ -193,6 +208,14 @@ HV_API int hv_vm_create(const struct hv_config *cfg, hv_vm **out, char *errbuf, 
     }
     if (rc == 0)
         rc = vm->ops->vm_init(vm);
+    if (rc == 0 && vm->cfg.engine == HV_ENGINE_LOCKSTEP) {
+        struct hv_config tc;
+        char err[HV__ERRLEN];
+        hv__lockstep_twin_config(vm, &tc);
+        rc = hv_vm_create(&tc, &vm->twin, err, sizeof(err));
+        if (rc < 0)
+            hv__vm_error(vm, rc, "lockstep engine: twin VM: %s", err);
+    }
     if (rc < 0) {
         hv__errf(errbuf, errlen, rc, "%s", vm->last_error[0] ? vm->last_error : hv_strerror(rc));
         vm->running = 0;
@@ -209,6 +232,8 @@ HV_API int hv_vm_destroy(hv_vm *vm)
         return 0;
     if (atomic_load(&vm->running) > 0)
         return hv__vm_error(vm, HV_EBUSY, "hv_vm_destroy: a vCPU is running");
+    hv_vm_destroy(vm->twin);
+    vm->twin = NULL;
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         struct hv_vcpu *v = vm->vcpus[i];
         if (!v)
@@ -300,6 +325,7 @@ HV_API int hv_vm_mem_write(hv_vm *vm, uint64_t gpa, const void *buf, size_t len)
     if (rc < 0)
         return hv__vm_error(vm, rc, "hv_vm_mem_write: %#llx+%#zx is not guest memory",
                             (unsigned long long)gpa, len);
+    hv__lockstep_dirty(vm);
     /* Host writes may overwrite guest code: drop cached translations of that range. */
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (vm->vcpus[i] && vm->vcpus[i]->cpu.policy && vm->vcpus[i]->cpu.policy->code_written)

@@ -76,6 +76,11 @@ struct hv_vm {
     /* Checkpoints (libhv/snapshot, additive): the dirty log is relative to the checkpoint
      * whose generation is snap_base_gen (0: none); snap_next_gen numbers checkpoints. */
     uint64_t snap_base_gen, snap_next_gen;
+    /* HV_ENGINE_LOCKSTEP: the hidden interpreter twin, and whether its state was copied
+     * from this VM since the last change made through the API (snapshot load, rollback,
+     * memory or register writes). */
+    struct hv_vm *twin;
+    bool twin_synced;
 };
 
 struct hv_vcpu {
@@ -88,6 +93,9 @@ struct hv_vcpu {
     struct hv_stats stats;
     struct hv_exit last_exit;        /* to complete MMIO reads / hypercalls on re-entry */
     uint64_t deadline_ns;            /* hv_vcpu_set_deadline; UINT64_MAX: none */
+    /* HV_ENGINE_LOCKSTEP (core/lockstep.c): the same vCPU of the twin VM, and counters. */
+    struct hv_vcpu *twin;
+    uint64_t ls_blocks, ls_ram_checks, ls_ram_at;
 };
 
 /* Time budget (hv_vcpu_set_deadline). Backends call hv__vcpu_deadline_fire() in their poll
@@ -120,6 +128,19 @@ int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 /* Log through the configured callback (no-op without one or above log_level). */
 void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Lockstep engine (core/lockstep.c). twin_config: the twin's configuration derived from
+ * vm->cfg (interpreter, serial discarded, disks transient). sync: copy vm's whole state
+ * into the twin (through an in-memory snapshot) while no vCPU runs. run: the engine. */
+void hv__lockstep_twin_config(const struct hv_vm *vm, struct hv_config *twin);
+int hv__lockstep_sync(struct hv_vm *vm);
+int hv__lockstep_run(struct hv_vcpu *vcpu, uint64_t stop_at);
+/* The API changed vm's state: the twin is copied again before the next run. */
+static inline void hv__lockstep_dirty(struct hv_vm *vm)
+{
+    if (vm)
+        vm->twin_synced = false;
+}
 
 /* Retired instructions of all vCPUs (deterministic clock source). */
 uint64_t hv__vm_instructions(const struct hv_vm *vm);

@@ -278,6 +278,8 @@ void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page);
  * or stopped before a breakpoint with cpu->dbg.hit set: see "breakpoints" above).
  * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini. */
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
+/* The same without polls (lockstep catch-up: the caller polls). */
+int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at);
 void hv__interp_fini(struct hv_cpu *cpu);
 /* Drop pre-decoded blocks overlapping guest-physical/virtual range (all if len == ~0). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);

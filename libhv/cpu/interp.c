@@ -1058,6 +1058,25 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     return exec(cpu, b->insn, n, &eng->stale);
 }
 
+/* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both
+ * engines itself, at the same instruction counts), taking traps as they come. */
+int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
+{
+    struct engine *eng = engine_get(cpu);
+    while (cpu->instret < stop_at) {
+        if (eng)
+            free_zombies(eng);
+        int r = step_block(cpu, eng, stop_at - cpu->instret);
+        if (r == STEP_BREAK)
+            return HV_STEP_OK;
+        if (r == HV_STEP_TRAP)
+            r = cpu->policy->take_trap(cpu);
+        if (r == HV_STEP_EXIT)
+            return HV_STEP_EXIT;
+    }
+    return HV_STEP_OK;
+}
+
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);

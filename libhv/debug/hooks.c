@@ -73,6 +73,8 @@ HV_API int hv_vcpu_set_deadline(hv_vcpu *vcpu, uint64_t virtual_ns)
     if (rc < 0)
         return rc;
     vcpu->deadline_ns = virtual_ns;
+    if (vcpu->twin)
+        vcpu->twin->deadline_ns = virtual_ns;   /* virtual time is the same in the twin */
     /* Poll at once so a deadline already in the past is reported before any instruction. */
     __atomic_store_n(&vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
     return 0;
@@ -104,6 +106,7 @@ HV_API int hv_vcpu_set_regs(hv_vcpu *vcpu, const struct hv_regs *regs)
     int rc = check_stopped(vcpu);
     if (rc < 0)
         return rc;
+    hv__lockstep_dirty(vcpu->vm);
     struct hv_cpu *c = &vcpu->cpu;
     /* Privilege first: it is the only field the backend may refuse. */
     if (regs->priv != c->priv) {
@@ -201,6 +204,7 @@ HV_API int hv_vcpu_mem_write(hv_vcpu *vcpu, uint64_t va, const void *buf, size_t
 {
     if (!vcpu || (!buf && len))
         return HV_EINVAL;
+    hv__lockstep_dirty(vcpu->vm);
     return vmem_copy(vcpu, va, (void *)(uintptr_t)buf, len, true);
 }
 

@@ -1,5 +1,5 @@
-/* libhv dev — block device back-ends: a raw host file or block device (read-write or
- * read-only) and an anonymous-memory disk. The core range-checks every request once, so the
+/* libhv dev — block device back-ends: a raw host file or block device (read-write,
+ * read-only, or transient: writes kept in a private overlay) and an anonymous-memory disk. The core range-checks every request once, so the
  * back-end hooks only ever see in-bounds I/O. */
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -29,7 +29,8 @@ struct hv_blockdev {
     uint64_t size;
     bool readonly;
     int fd;            /* file disks */
-    uint8_t *mem;      /* memory disks: anonymous mapping of `size` bytes */
+    uint8_t *mem;      /* memory disks, transient overlays: anonymous mapping of `size` */
+    uint64_t *present; /* transient: one bit per OVL_CHUNK, set once the chunk is in mem */
 };
 
 /* Chunk size when zeroing by writes (discard fallback). */
@@ -216,6 +217,152 @@ static int open_mem(struct hv_blockdev *bd, const struct hv_disk_config *cfg,
     return 0;
 }
 
+/* ---- transient file disks: the file read-only below a private copy-on-write overlay ----- */
+
+/* Overlay granule: a chunk is copied up from the file on its first partial write. */
+#define OVL_CHUNK 4096u
+
+static bool ovl_has(const struct hv_blockdev *bd, uint64_t chunk)
+{
+    return (bd->present[chunk / 64] >> (chunk % 64)) & 1;
+}
+
+/* Visit [off, off+len) chunk by chunk: fn(bd, buf offset, disk offset, length). */
+typedef int (*ovl_fn)(struct hv_blockdev *bd, uint8_t *buf, uint64_t off, size_t n);
+
+static int ovl_walk(struct hv_blockdev *bd, uint8_t *buf, size_t len, uint64_t off, ovl_fn fn)
+{
+    while (len) {
+        size_t n = OVL_CHUNK - (size_t)(off % OVL_CHUNK);
+        if (n > len)
+            n = len;
+        int rc = fn(bd, buf, off, n);
+        if (rc < 0)
+            return rc;
+        if (buf)
+            buf += n;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int ovl_read_piece(struct hv_blockdev *bd, uint8_t *buf, uint64_t off, size_t n)
+{
+    if (ovl_has(bd, off / OVL_CHUNK)) {
+        memcpy(buf, bd->mem + off, n);
+        return 0;
+    }
+    return file_read(bd, buf, n, off);
+}
+
+/* Make the chunk holding off private: copy it up from the file unless it is already. */
+static int ovl_copy_up(struct hv_blockdev *bd, uint64_t off, size_t n)
+{
+    uint64_t chunk = off / OVL_CHUNK;
+    if (ovl_has(bd, chunk))
+        return 0;
+    uint64_t start = chunk * OVL_CHUNK, end = start + OVL_CHUNK;
+    if (end > bd->size)
+        end = bd->size;
+    /* A write that covers the whole chunk needs nothing from the file. */
+    if (!(off == start && off + n == end)) {
+        int rc = file_read(bd, bd->mem + start, (size_t)(end - start), start);
+        if (rc < 0)
+            return rc;
+    }
+    bd->present[chunk / 64] |= 1ull << (chunk % 64);
+    return 0;
+}
+
+static int ovl_write_piece(struct hv_blockdev *bd, uint8_t *buf, uint64_t off, size_t n)
+{
+    int rc = ovl_copy_up(bd, off, n);
+    if (rc == 0)
+        memcpy(bd->mem + off, buf, n);
+    return rc;
+}
+
+static int ovl_zero_piece(struct hv_blockdev *bd, uint8_t *buf, uint64_t off, size_t n)
+{
+    (void)buf;
+    int rc = ovl_copy_up(bd, off, n);
+    if (rc == 0)
+        memset(bd->mem + off, 0, n);
+    return rc;
+}
+
+static int ovl_read(struct hv_blockdev *bd, void *buf, size_t len, uint64_t off)
+{
+    return ovl_walk(bd, buf, len, off, ovl_read_piece);
+}
+
+static int ovl_write(struct hv_blockdev *bd, const void *buf, size_t len, uint64_t off)
+{
+    return ovl_walk(bd, (uint8_t *)buf, len, off, ovl_write_piece);
+}
+
+static int ovl_discard(struct hv_blockdev *bd, uint64_t off, uint64_t len)
+{
+    /* In SIZE_MAX pieces so that a 32-bit size_t could not truncate (no-op on 64-bit). */
+    while (len) {
+        size_t n = len > SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)len;
+        int rc = ovl_walk(bd, NULL, n, off, ovl_zero_piece);
+        if (rc < 0)
+            return rc;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static void ovl_close(struct hv_blockdev *bd)
+{
+    munmap(bd->mem, bd->size);
+    free(bd->present);
+    close(bd->fd);
+}
+
+static const struct hv_blockdev_ops ovl_ops = {
+    .read = ovl_read,
+    .write = ovl_write,
+    .flush = mem_flush,          /* transient writes are not meant to last */
+    .discard = ovl_discard,
+    .close = ovl_close,
+};
+
+static int open_transient(struct hv_blockdev *bd, const struct hv_disk_config *cfg,
+                          char *err, size_t errlen)
+{
+    bd->readonly = true;                /* open the file read-only ... */
+    int rc = open_file(bd, cfg, err, errlen);
+    bd->readonly = cfg->readonly != 0;  /* ... but the guest may write unless told not to */
+    if (rc < 0)
+        return rc;
+    if (bd->size == 0 || bd->size > SIZE_MAX / 2) {
+        close(bd->fd);
+        return hv__errf(err, errlen, HV_ERANGE, "disk %s: size %llu unusable for a transient "
+                        "disk", cfg->path, (unsigned long long)bd->size);
+    }
+    uint64_t chunks = (bd->size + OVL_CHUNK - 1) / OVL_CHUNK;
+    bd->present = calloc((size_t)((chunks + 63) / 64), sizeof(uint64_t));
+    void *p = mmap(NULL, (size_t)bd->size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!bd->present || p == MAP_FAILED) {
+        int e = errno;
+        free(bd->present);
+        bd->present = NULL;
+        if (p != MAP_FAILED)
+            munmap(p, (size_t)bd->size);
+        close(bd->fd);
+        return hv__dev_syserr(err, errlen, e ? e : ENOMEM,
+                              "disk %s: transient overlay", cfg->path);
+    }
+    bd->mem = p;
+    bd->ops = &ovl_ops;
+    return 0;
+}
+
 /* ---- public (internal) API -------------------------------------------------------------- */
 
 int hv__blockdev_open(const struct hv_disk_config *cfg, struct hv_blockdev **out,
@@ -229,7 +376,9 @@ int hv__blockdev_open(const struct hv_disk_config *cfg, struct hv_blockdev **out
         return hv__errf(err, errlen, HV_ENOMEM, "disk: out of memory");
     bd->fd = -1;
     bd->readonly = cfg->readonly != 0;
-    int rc = cfg->path ? open_file(bd, cfg, err, errlen) : open_mem(bd, cfg, err, errlen);
+    int rc = !cfg->path ? open_mem(bd, cfg, err, errlen)
+             : cfg->transient ? open_transient(bd, cfg, err, errlen)
+             : open_file(bd, cfg, err, errlen);
     if (rc < 0) {
         free(bd);
         return rc;

@@ -546,6 +546,7 @@ HV_API int hv_vm_snapshot_load(hv_vm *vm, int fd)
     int rc = check_stopped(vm, "hv_vm_snapshot_load");
     if (rc < 0)
         return rc;
+    hv__lockstep_dirty(vm);
     /* No valid snapshot of this VM is larger than its memory plus bitmaps and device state
      * (deflate never grows data by more than a fraction of a percent). */
     uint64_t limit = mem_bytes(vm) + mem_bytes(vm) / 64 + (64ull << 20);
@@ -745,6 +746,7 @@ HV_API int hv_vm_rollback(hv_vm *vm, const hv_checkpoint *cp)
     int rc = check_stopped(vm, "hv_vm_rollback");
     if (rc < 0)
         return rc;
+    hv__lockstep_dirty(vm);
     if (!same_map(vm, cp))
         return hv__vm_error(vm, HV_ESTATE, "hv_vm_rollback: the memory map changed since "
                             "the checkpoint");

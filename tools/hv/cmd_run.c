@@ -19,13 +19,18 @@ static void run_usage(FILE *f)
         "usage: hv run [DOMAIN.xml] [options]\n"
         "Run a RISC-V RV64GC VM. Options override values from DOMAIN.xml.\n\n"
         "  --backend full|para    virtualization technique (default full)\n"
-        "  --engine interp|jit    execution engine (default: best available)\n"
+        "  --engine interp|jit|lockstep\n"
+        "                         execution engine (default: best available); lockstep\n"
+        "                         checks the translator against the interpreter after\n"
+        "                         every block (full, --smp 1, implies --deterministic)\n"
         "  --kernel FILE          kernel / program (ELF or raw image)\n"
         "  --bios FILE|none       firmware; 'none' boots the kernel directly in M-mode\n"
         "  --initrd FILE          initial ramdisk\n"
         "  --append STRING        kernel command line\n"
         "  --dtb FILE             use this device tree instead of generating one\n"
-        "  --disk FILE[,ro]       add a raw disk (repeatable)\n"
+        "  --disk FILE[,ro][,transient]\n"
+        "                         add a raw disk (repeatable); transient: guest writes\n"
+        "                         stay in memory, the file is never modified\n"
         "  --net TYPE             add a NIC: loopback | hub:N | user | none (repeatable)\n"
         "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
         "  --smp N                number of vCPUs (default 1)\n"
@@ -193,6 +198,8 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
                 cfg->engine = HV_ENGINE_JIT;
             else if (!strcmp(optarg, "default"))
                 cfg->engine = HV_ENGINE_DEFAULT;
+            else if (!strcmp(optarg, "lockstep"))
+                cfg->engine = HV_ENGINE_LOCKSTEP;
             else
                 goto bad;
             break;
@@ -208,10 +215,14 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
             }
             struct hv_disk_config *d = &cfg->disks[cfg->nr_disks++];
             memset(d, 0, sizeof(*d));
-            char *comma = strrchr(optarg, ',');
-            if (comma && !strcmp(comma, ",ro")) {
+            char *comma;
+            while ((comma = strrchr(optarg, ',')) &&
+                   (!strcmp(comma, ",ro") || !strcmp(comma, ",transient"))) {
                 *comma = 0;
-                d->readonly = 1;
+                if (comma[1] == 'r')
+                    d->readonly = 1;
+                else
+                    d->transient = 1;
             }
             d->path = optarg;
             break;

@@ -50,7 +50,7 @@ def library():
 # ---- C types (mirror include/hv/*.h) ----------------------------------------------------------
 
 BACKEND_FULL, BACKEND_PARA = 1, 2
-ENGINES = {"default": 0, "interp": 1, "jit": 2}
+ENGINES = {"default": 0, "interp": 1, "jit": 2, "lockstep": 3}
 CHARDEV = {"null": 0, "stdio": 1, "file": 2, "buffer": 3, "pty": 4, "socket": 5}
 MEM_READ, MEM_WRITE, MEM_EXEC = 1, 2, 4
 MEM_RAM, MEM_ROM = 7, 5
@@ -82,7 +82,8 @@ class _Chardev(Structure):
 
 class _Disk(Structure):
     _fields_ = [("path", c_char_p), ("mem_size", c_uint64), ("readonly", c_int),
-                ("format", c_int), ("target", c_char_p), ("serial", c_char_p)]
+                ("transient", c_int), ("format", c_int), ("target", c_char_p),
+                ("serial", c_char_p)]
 
 
 class _Nic(Structure):

@@ -445,7 +445,7 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
     }
 }
 
-int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
+int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
 {
     struct hv__jit *jit = cpu->jit;
     uint64_t start = cpu->instret;
@@ -453,21 +453,35 @@ int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
     if (jit->flush_pending)
         flush_all(cpu, jit);
     *n = 0;
-    /* Poll at block boundaries exactly like the interpreter does. */
-    if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
-        int p = cpu->policy->poll(cpu);
-        if (p != HV_STEP_OK)
-            return p;
-    }
     int r;
     struct jit_block *b = lookup(cpu, jit, &r);
     hv__jit_update_limit(cpu);
-    if (r == HV_STEP_OK)
-        r = b ? run_block(cpu, jit, b) : step_n(cpu, jit, 1);
+    if (r == HV_STEP_OK) {
+        if (!b)
+            r = step_n(cpu, jit, 1);
+        else if (b->n > max)
+            r = step_n(cpu, jit, max);
+        else
+            r = run_block(cpu, jit, b);
+    }
+    if (r == STEP_BREAK)
+        r = HV_STEP_OK;
     *n = cpu->instret - start;
     if (r == HV_STEP_TRAP) {
         r = cpu->policy->take_trap(cpu);
         return r == HV_STEP_EXIT ? HV_STEP_EXIT : HV_STEP_TRAP;
     }
     return r;
+}
+
+int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
+{
+    *n = 0;
+    /* Poll at block boundaries exactly like the interpreter does. */
+    if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
+        int p = cpu->policy->poll(cpu);
+        if (p != HV_STEP_OK)
+            return p;
+    }
+    return hv__jit_exec_block(cpu, UINT64_MAX, n);
 }

@@ -48,6 +48,9 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at);
  * translated at pc), no chaining, no poll: the lockstep checker's step. Returns the
  * number of instructions retired in *n and HV_STEP_OK / TRAP (already taken) / EXIT. */
 int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n);
+/* The same without the poll, and at most `max` instructions (a longer block is
+ * single-stepped): the VM-level lockstep engine polls both engines itself. */
+int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n);
 
 void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 
@@ -59,6 +62,11 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 int hv__jit_lockstep(struct hv_cpu *jit_cpu, struct hv_cpu *ref_cpu, uint64_t max_insns,
                      uint64_t mem_every, bool (*mem_equal)(void *opaque), void *opaque,
                      uint64_t *blocks, char *err, size_t errlen);
+
+/* The first architectural difference (instret, pc, x, f, fcsr, privilege) between the
+ * translator's hart a and the interpreter's hart b, as HV_EINTERNAL with a message. */
+int hv__jit_lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
+                          size_t errlen);
 
 /* ---- internal: shared by jit.c, translate.c, helpers.c ------------------------------- */
 

@@ -11,7 +11,8 @@
 #include "core/err.h"
 #include "hv/error.h"
 
-static int diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err, size_t errlen)
+int hv__jit_lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
+                          size_t errlen)
 {
 #define D(cond, ...) do { if (cond) return hv__errf(err, errlen, HV_EINTERNAL, __VA_ARGS__); } while (0)
     D(a->instret != b->instret, "instret %" PRIu64 " (jit) vs %" PRIu64, a->instret, b->instret);
@@ -55,7 +56,7 @@ int hv__jit_lockstep(struct hv_cpu *jc, struct hv_cpu *ic, uint64_t max_insns,
                 ri = ic->policy->take_trap(ic);
         }
         nblk++;
-        if ((rc = diff(jc, ic, err, errlen)) < 0)
+        if ((rc = hv__jit_lockstep_diff(jc, ic, err, errlen)) < 0)
             break;
         if (mem_equal && (rj == HV_STEP_EXIT || (mem_every && nblk % mem_every == 0)) &&
             !mem_equal(opaque)) {
