@@ -1,20 +1,28 @@
 /* libhv para backend — the PV block back-end: one device per configured disk, a generic
  * ring of struct hvp_blk_req / hvp_blk_rsp (hv/para.h) serviced on the kicking vCPU. Each
- * NOTIFY drains every pending request (one kick per batch), requests are copied out of the
- * ring before they are checked, decoded into the shared block engine's form (dev/blk.h,
- * which bounds-checks guest memory and the sector range) and answered in ring order. A
- * request that is merely invalid gets HVP_BLK_EIO; a ring whose indices are impossible
- * breaks the device (docs/PARA-ABI.md, "Block devices"). */
+ * NOTIFY drains every pending request (one kick per batch): the batch is copied out of the
+ * ring, each request validated on its own, runs of adjacent READs or WRITEs merged into one
+ * engine request (dev/blk.h) whose guest-contiguous segments become one host read/write,
+ * and the answers written in ring order with at most one event. A request that is merely
+ * invalid gets HVP_BLK_EIO without touching its neighbours; a ring whose indices are
+ * impossible breaks the device (docs/PARA-ABI.md, "Block devices"). */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/para/para.h"
+#include "backends/para/blkback.h"
 #include "dev/blk.h"
 
 #define BLK_MAX_ORDER 4u        /* 64 KiB rings: 256 slots */
+#define BATCH_MAX 256u          /* the most slots a ring of BLK_MAX_ORDER has */
 
+/* Per device; the batch buffers are used under the device's lock only. */
 struct blkback {
     struct hv_blockdev *bd;
     const char *serial;
+    struct hvp_blk_req req[BATCH_MAX];          /* the batch, copied out of the ring */
+    struct hvp_blk_io io[BATCH_MAX];            /* its READ/WRITE requests, validated */
+    int32_t status[BATCH_MAX];
+    struct hv_blk_seg segs[HVP_BLK_MERGE_MAX_SEGS];
 };
 
 static int32_t status_of(enum hv_blk_status st)
@@ -66,9 +74,89 @@ static int32_t execute(struct hvp_vm *pv, struct blkback *b, const struct hvp_bl
     }
 }
 
-/* Drain the ring (d->lock held). True if the guest wants a completion event. */
+/* Decode a READ/WRITE for merging: ok only if the engine would accept it as it is (every
+ * segment whole sectors inside RAM, writable when the disk writes it, the range inside the
+ * disk, no write to a read-only disk). Anything else is executed alone, which answers it
+ * with the engine's own verdict. */
+static void classify(struct hvp_vm *pv, struct blkback *b, const struct hvp_blk_req *q,
+                     struct hvp_blk_io *io)
+{
+    *io = (struct hvp_blk_io){ .sector = q->sector, .op = q->op, .nr_segs = q->nr_segments };
+    if (q->op != HVP_BLK_OP_READ && q->op != HVP_BLK_OP_WRITE)
+        return;
+    if (q->nr_segments == 0 || q->nr_segments > HVP_BLK_MAX_SEGS)
+        return;
+    bool is_read = q->op == HVP_BLK_OP_READ;
+    if (!is_read && hv__blockdev_readonly(b->bd))
+        return;
+    struct hv_mem *mem = &pv->vm->mem;
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < q->nr_segments; i++) {
+        const struct hvp_blk_seg *s = &q->seg[i];
+        if (s->len == 0 || s->len % HVP_BLK_SECTOR || !hv__mem_hva(mem, s->gpa, s->len))
+            return;
+        if (is_read && !(mem->regions[mem->last_hit].flags & HV_MEM_WRITE))
+            return;
+        bytes += s->len;                         /* <= 8 x 4 GiB: no wrap */
+    }
+    uint64_t disk_sectors = hv__blockdev_size(b->bd) / HVP_BLK_SECTOR;
+    if (bytes > HV_BLK_MAX_BYTES || q->sector > disk_sectors ||
+        bytes / HVP_BLK_SECTOR > disk_sectors - q->sector)
+        return;
+    io->bytes = bytes;
+    io->ok = 1;
+}
+
+/* Execute batch entries [i, i + n), a run hvp_blk_run_len() found mergeable, as one engine
+ * request: segments that continue each other in guest memory are joined, so adjacent
+ * buffers become one host read or write. If the merged request fails (a host I/O error),
+ * every request is retried alone so that each gets its own status. */
+static void run_merged(struct hvp_vm *pv, struct blkback *b, unsigned i, unsigned n)
+{
+    struct hv_mem *mem = &pv->vm->mem;
+    unsigned ns = 0;
+    for (unsigned k = i; k < i + n; k++) {
+        const struct hvp_blk_req *q = &b->req[k];
+        for (unsigned j = 0; j < q->nr_segments; j++) {
+            struct hv_blk_seg s = { q->seg[j].gpa, q->seg[j].len };
+            struct hv_blk_seg *last = ns ? &b->segs[ns - 1] : NULL;
+            if (last && last->gpa + last->len == s.gpa &&
+                hv__mem_hva(mem, last->gpa, last->len + s.len)) {
+                last->len += s.len;
+                continue;
+            }
+            b->segs[ns++] = s;
+        }
+    }
+    struct hv_blk_req req = { .type = b->io[i].op == HVP_BLK_OP_READ ? HV_BLK_READ
+                                                                   : HV_BLK_WRITE,
+                              .sector = b->io[i].sector, .segs = b->segs, .nr_segs = ns };
+    int32_t st = status_of(hv__blk_execute(b->bd, mem, &req, b->serial, NULL));
+    for (unsigned k = i; k < i + n; k++)
+        b->status[k] = n == 1 || st == HVP_BLK_OK ? st : execute(pv, b, &b->req[k]);
+}
+
+/* Answer the m requests in b->req[] into b->status[], in ring order. */
+static void run_batch(struct hvp_vm *pv, struct blkback *b, unsigned m)
+{
+    for (unsigned k = 0; k < m; k++)
+        classify(pv, b, &b->req[k], &b->io[k]);
+    for (unsigned k = 0; k < m;) {
+        if (!b->io[k].ok) {
+            b->status[k] = execute(pv, b, &b->req[k]);
+            k++;
+            continue;
+        }
+        unsigned n = hvp_blk_run_len(&b->io[k], m - k);
+        run_merged(pv, b, k, n);
+        k += n;
+    }
+}
+
+/* Drain the ring (d->lock held), a batch at a time. True if the guest wants an event. */
 static bool service(struct hvp_vm *pv, struct hvp_dev *d)
 {
+    struct blkback *b = d->priv;
     struct hvp_bring r;
     if (!hvp_ring_map(pv, d, sizeof(union hvp_blk_slot), &r))
         return false;
@@ -79,15 +167,18 @@ static bool service(struct hvp_vm *pv, struct hvp_dev *d)
             hvp_ring_break(pv, d, "block ring: req_prod more than a ring ahead");
             break;
         }
-        while (n-- > 0) {
-            /* Copy first: the guest may rewrite the slot while we work. */
-            struct hvp_blk_req q;
-            memcpy(&q, hvp_ring_slot(&r, d->req_cons), sizeof(q));
-            d->req_cons++;
-            struct hvp_blk_rsp rsp = { .id = q.id, .status = execute(pv, d->priv, &q) };
-            /* Responses are produced in request order, so the slot is the request's. */
-            memcpy(hvp_ring_slot(&r, d->rsp_prod), &rsp, sizeof(rsp));
-            d->rsp_prod++;
+        while (n > 0) {
+            unsigned m = n < BATCH_MAX ? (unsigned)n : BATCH_MAX;
+            /* Copy first: the guest may rewrite the slots while we work. */
+            for (unsigned k = 0; k < m; k++)
+                memcpy(&b->req[k], hvp_ring_slot(&r, d->req_cons++), sizeof(b->req[k]));
+            run_batch(pv, b, m);
+            /* Responses are produced in request order, so each slot is its request's. */
+            for (unsigned k = 0; k < m; k++) {
+                struct hvp_blk_rsp rsp = { .id = b->req[k].id, .status = b->status[k] };
+                memcpy(hvp_ring_slot(&r, d->rsp_prod++), &rsp, sizeof(rsp));
+            }
+            n -= m;
         }
     } while (hvp_ring_final_check(d, &r));
     return hvp_ring_push(pv, d, &r, old);
