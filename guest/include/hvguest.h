@@ -26,6 +26,26 @@ int hv_guest_blk_read(int dev, uint64_t sector, void *buf, uint32_t nsec);
 int hv_guest_blk_write(int dev, uint64_t sector, const void *buf, uint32_t nsec);
 int hv_guest_blk_flush(int dev);                          /* durable on the host */
 
+/* Asynchronous block I/O: several requests in flight on one disk. submit queues a request
+ * (the device does not see it yet); kick hands every queued request to the device at once
+ * (para: one NOTIFY at most for the batch; full: one virtio QueueNotify); complete takes
+ * one finished request and gives back the cookie it was submitted with. Per disk at most
+ * HV_GUEST_BLK_QDEPTH requests are queued or in flight, each of 1..HV_GUEST_BLK_ASYNC_MAX
+ * sectors; buf must stay untouched until the request completes. Completions may arrive in
+ * any order. While requests are outstanding the synchronous calls above return -1 on that
+ * disk. Requests in one kick may be executed in any order: do not put overlapping writes
+ * (or a read of what another request writes) in one batch. */
+#define HV_GUEST_BLK_QDEPTH 32u
+#define HV_GUEST_BLK_ASYNC_MAX 128u                       /* sectors (64 KiB) */
+/* 0, or -1: no such device, bad nsec, queue full (complete some requests first). */
+int hv_guest_blk_submit(int dev, int write, uint64_t sector, void *buf, uint32_t nsec,
+                        uint64_t cookie);
+void hv_guest_blk_kick(int dev);
+/* Waits for the next finished request (kicking queued ones first): 1 = it succeeded,
+ * -1 = it failed (device error, out of range, read-only); *cookie (may be NULL) names it.
+ * 0: nothing queued or in flight. */
+int hv_guest_blk_complete(int dev, uint64_t *cookie);
+
 /* The first NIC: whole Ethernet frames of 1..HV_GUEST_NET_MTU bytes. recv waits up to
  * timeout_ns (0: just look) and returns the frame length (truncated to maxlen), or 0. */
 #define HV_GUEST_NET_MTU 1514u

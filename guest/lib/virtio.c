@@ -100,6 +100,19 @@ void vio_submit(struct vio_dev *d, unsigned qi, struct vio_queue *q, uint16_t he
     d->regs[R_QUEUE_NOTIFY] = qi;
 }
 
+void vio_post(struct vio_queue *q, uint16_t head)
+{
+    q->avail.ring[q->avail.idx % VIO_QSIZE] = head;
+    fence();                                    /* ring entry before the index */
+    q->avail.idx++;
+}
+
+void vio_notify(struct vio_dev *d, unsigned qi)
+{
+    fence();                                    /* indices before the notify */
+    d->regs[R_QUEUE_NOTIFY] = qi;
+}
+
 int vio_used(struct vio_queue *q, uint32_t *id, uint32_t *len)
 {
     fence();

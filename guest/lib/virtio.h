@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#define VIO_QSIZE 16u
+#define VIO_QSIZE 128u            /* room for 32 block requests of 3 descriptors */
 
 struct vio_desc {
     uint64_t addr;
@@ -43,6 +43,10 @@ uint32_t vio_config32(struct vio_dev *d, unsigned off);
 /* Put a chain of n descriptors (built by the caller in desc[head..head+n-1] order, using
  * vio_desc_at) on the avail ring and notify queue qi. */
 void vio_submit(struct vio_dev *d, unsigned qi, struct vio_queue *q, uint16_t head);
+/* The same in two steps, for batches: put a chain on the avail ring without telling the
+ * device, then one notify for everything posted. */
+void vio_post(struct vio_queue *q, uint16_t head);
+void vio_notify(struct vio_dev *d, unsigned qi);
 /* A used entry, if any: 1 and *id/*len, else 0. */
 int vio_used(struct vio_queue *q, uint32_t *id, uint32_t *len);
 
