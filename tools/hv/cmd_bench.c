@@ -34,6 +34,8 @@ static const struct bench_wl_info known[] = {
     { "blk-rand-1m", "io", 1, 0, "block: 32 MiB written then read, 1 MiB random" },
     { "blk-seq-4k-flush", "io", 1, 0, "block: 64 x 4 KiB writes, each flushed, read back" },
     { "blk-seq-1m-flush", "io", 1, 0, "block: 16 x 1 MiB writes, each flushed, read back" },
+    { "blk-qd32-seq-4k", "io", 1, 1, "block: as blk-seq-4k, 32 requests in flight" },
+    { "blk-qd32-rand-4k", "io", 1, 0, "block: as blk-rand-4k, 32 requests in flight" },
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
