@@ -427,7 +427,7 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
         if (r == HV_STEP_OK) {
             if (!b)
                 r = step_n(cpu, jit, 1);
-            else if (b->n > stop_at - cpu->instret)
+            else if (b->max_n > stop_at - cpu->instret)
                 r = step_n(cpu, jit, stop_at - cpu->instret);
             else {
                 hv__jit_update_limit(cpu);
@@ -459,7 +459,7 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     if (r == HV_STEP_OK) {
         if (!b)
             r = step_n(cpu, jit, 1);
-        else if (b->n > max)
+        else if (b->max_n > max)
             r = step_n(cpu, jit, max);
         else
             r = run_block(cpu, jit, b);

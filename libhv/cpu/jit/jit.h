@@ -92,7 +92,8 @@ struct jit_block {
     uintptr_t host;
     void *check_entry;          /* RX: budget/poll check, then the body */
     void *body_entry;           /* RX: body (the dispatcher checked already) */
-    uint32_t n;                 /* guest instructions */
+    uint32_t n;                 /* guest instructions translated (stats) */
+    uint32_t max_n;             /* most instructions one execution can retire (budgets) */
     uint32_t bytes;             /* guest code bytes */
     struct jit_block *next;     /* hash chain */
 };

@@ -48,12 +48,29 @@ enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
 static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 5
+/* In a self-loop, instret lives in this (callee-saved) register instead of caching a guest
+ * register: the back-edge then adds to a register and stores, instead of a memory
+ * read-modify-write whose store-to-load forwarding chained every iteration to the last
+ * (about 6 cycles per iteration, more than a short loop's own work). */
+#define IREG R15
 
 enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE,
                  COLD_FPGATE };
 
 /* Superblocks: a block continues past up to this many not-taken conditional branches. */
 #define SIDE_MAX 8
+/* Loop tails: a side exit whose target is at most TAIL_MAX plain ALU instructions and a
+ * `j pc0` (e.g. `while (v[i] < p) i++;` compiled as a branch out of the loop body to an
+ * increment that jumps back) is translated inline as another back-edge of the self-loop,
+ * instead of leaving for a two-block cycle that writes back and reloads every register
+ * on each iteration. */
+#define TAIL_MAX 6
+
+struct tail {
+    uint16_t first;             /* index of its first instruction in tr.in (after the block) */
+    uint8_t m;                  /* ALU instructions before the jump */
+    bool present;
+};
 
 struct cold {
     enum cold_kind kind;
@@ -93,6 +110,8 @@ struct tr {
     unsigned nfail;
     bool direct;
     bool fp_ok, fp_dirty;       /* policy->fp_check already passed (for writes) */
+    struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
+    unsigned maxlen;            /* longest path through the block (budget checks) */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -176,11 +195,19 @@ static void alloc_regs(struct tr *t, int loop_end)
         count[in->rs1] += w;
         count[in->rs2] += w;
         count[in->rd] += w;
+        for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m; j++) {
+            const struct hv_insn *ti = &t->in[t->tail[i].first + j];
+            count[ti->rs1] += 32;
+            count[ti->rs2] += 32;
+            count[ti->rd] += 32;
+        }
     }
     count[0] = 0;
     memset(t->host_of, -1, sizeof(t->host_of));
     t->callee_mask = 0;
     for (unsigned k = 0; k < NCACHE; k++) {
+        if (loop_end >= 0 && cache_regs[k] == IREG)
+            continue;
         unsigned best = 0;
         for (unsigned g = 1; g < 32; g++)
             if (count[g] > count[best])
@@ -206,6 +233,13 @@ static void add_instret(struct tr *t, int64_t k)
 {
     if (k)
         hv__x86_alu_mi(t->b, HV_X86_ADD, 8, hv__x86_mb(RBX, INSTRET_OFF), (int32_t)k);
+}
+
+/* After a helper call inside a self-loop: the helper may have changed instret. */
+static void reload_ireg(struct tr *t)
+{
+    if (t->loop)
+        hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
 }
 
 static uint64_t insn_pc(const struct tr *t, unsigned i)
@@ -258,18 +292,21 @@ static void exit_to(struct tr *t, uint64_t target)
 }
 
 
-/* Back-edge of a self-loop (instret counted; `dirty` / `loaded`: the register cache state
- * here): the same budget / exit-request check as the checked entry, then straight to
- * loop_head without writing back or reloading (registers lost to helper calls excepted).
- * Every iteration checks, so budgets stay exact and interrupt latency bounded. */
-static void loop_back(struct tr *t, uint32_t dirty, uint32_t loaded)
+/* Back-edge of a self-loop after k instructions of this iteration (`dirty` / `loaded`: the
+ * register cache state here): count them in IREG and store it (memory instret stays exact
+ * at every iteration start, which every other exit relies on), the same budget /
+ * exit-request check as the checked entry, then straight to loop_head without writing back
+ * or reloading (registers lost to helper calls excepted). Every iteration checks, so
+ * budgets stay exact and interrupt latency bounded. */
+static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
 {
     struct hv__x86_buf *b = t->b;
     for (unsigned g = 1; g < 32; g++)
         if ((t->preload & ~loaded) & (1u << g))
             hv__x86_load(b, 8, t->host_of[g], xmem(g));
-    hv__x86_load(b, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
-    hv__x86_alu_ri(b, HV_X86_ADD, 8, RAX, (int32_t)t->n);
+    hv__x86_alu_ri(b, HV_X86_ADD, 8, IREG, (int32_t)k);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
+    hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
     hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
@@ -291,13 +328,16 @@ static bool is_loop_back(const struct tr *t, uint64_t target)
            (t->entry_label >= 0 || t->nto_entry < sizeof(t->to_entry) / sizeof(t->to_entry[0]));
 }
 
-/* Leave for `target` with instret counted and the cache in state dirty / loaded. */
-static void exit_path(struct tr *t, uint64_t target, uint32_t dirty, uint32_t loaded)
+/* Leave for `target` after k instructions of the block, the cache in state dirty /
+ * loaded. */
+static void exit_path(struct tr *t, uint64_t target, unsigned k, uint32_t dirty,
+                      uint32_t loaded)
 {
     if (is_loop_back(t, target)) {
-        loop_back(t, dirty, loaded);
+        loop_back(t, k, dirty, loaded);
         return;
     }
+    add_instret(t, k);
     write_back(t, dirty);
     exit_to(t, target);
 }
@@ -415,6 +455,7 @@ static void emit_generic(struct tr *t, unsigned i, bool ends)
         return;
     }
     add_instret(t, -(int64_t)(i + 1));
+    reload_ireg(t);
     unsigned rd = t->in[i].rd;
     t->loaded &= ~(1u << rd);
 }
@@ -956,15 +997,14 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
     if (t->loop && (target == t->pc0 || fall == t->pc0)) {
         /* Self-loop: the back-edge keeps the register cache (see loop_back). */
         uint32_t dirty = t->dirty, loaded = t->loaded;
-        add_instret(t, t->n);
         if (c < 0)
             hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
         else
             hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
         struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-        exit_path(t, fall, dirty, loaded);
+        exit_path(t, fall, t->n, dirty, loaded);
         hv__x86_bind(t->b, taken);
-        exit_path(t, target, dirty, loaded);
+        exit_path(t, target, t->n, dirty, loaded);
         return;
     }
     end_block_common(t);
@@ -987,8 +1027,7 @@ static void emit_jal(struct tr *t, unsigned i)
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    add_instret(t, t->n);
-    exit_path(t, pc + (uint64_t)in->imm, t->dirty, t->loaded);
+    exit_path(t, pc + (uint64_t)in->imm, t->n, t->dirty, t->loaded);
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
@@ -1224,8 +1263,20 @@ static void emit_cold(struct tr *t, struct cold *c)
     }
     case COLD_SIDE:
         /* Taken conditional branch inside a superblock: instructions 0..k retired. */
-        add_instret(t, c->k + 1);
-        exit_path(t, c->pc, c->dirty, c->loaded);
+        if (t->tail[c->k].present) {
+            /* A loop tail: its ALU instructions, then `j pc0` as a back-edge. */
+            const struct tail *tl = &t->tail[c->k];
+            uint32_t keep_loaded = t->loaded, keep_dirty = t->dirty;
+            t->loaded = c->loaded;
+            t->dirty = c->dirty;
+            for (unsigned j = 0; j < tl->m; j++)
+                emit_insn(t, tl->first + j);
+            exit_path(t, t->pc0, c->k + 1 + tl->m + 1, t->dirty, t->loaded);
+            t->loaded = keep_loaded;
+            t->dirty = keep_dirty;
+            return;
+        }
+        exit_path(t, c->pc, c->k + 1, c->dirty, c->loaded);
         return;
     case COLD_FPGATE:
         write_back(t, c->dirty);
@@ -1236,6 +1287,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_call_abs(b, (uintptr_t)hv__jit_h_fpcheck, RAX);
         check_status(t);
         add_instret(t, -(int64_t)c->k);
+        reload_ireg(t);
         reload_caller_saved(t, c->loaded);
         hv__x86_jmp_to(b, c->resume);
         return;
@@ -1249,6 +1301,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
         check_status(t);
         add_instret(t, -(int64_t)(c->k + 1));
+        reload_ireg(t);
         reload_caller_saved(t, c->loaded);
         hv__x86_jmp_to(b, c->resume);
         return;
@@ -1281,6 +1334,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     add_instret(t, -(int64_t)c->k);
+    reload_ireg(t);
     reload_caller_saved(t, c->loaded);
     if (c->kind == COLD_LOAD && c->dst != RAX)
         hv__x86_mov_rr(b, 8, c->dst, RAX);
@@ -1428,6 +1482,19 @@ static void trace_block(struct hv__jit *jit, const struct tr *t, const void *cod
             o->log(o->log_opaque, line);
             pc += t->in[i].len;
         }
+        for (unsigned i = 0; i < t->n; i++) {
+            if (!t->tail[i].present)
+                continue;
+            snprintf(line, sizeof line, "  loop tail after insn %u: %u ALU insns + j 0x%llx",
+                     i, t->tail[i].m, (unsigned long long)t->pc0);
+            o->log(o->log_opaque, line);
+            for (unsigned j = 0; j < t->tail[i].m; j++) {
+                char d[96];
+                hv__disasm(&t->in[t->tail[i].first + j], 0, d, sizeof d);
+                snprintf(line, sizeof line, "  tail:  %s", d);
+                o->log(o->log_opaque, line);
+            }
+        }
     }
     if (o->trace & HV_JIT_TRACE_OUT_ASM) {
         snprintf(line, sizeof line, "OUT: block at 0x%llx -> %zu bytes of host code",
@@ -1447,6 +1514,8 @@ static int self_loop_end(const struct tr *t)
         const struct hv_insn *in = &t->in[i];
         if ((is_cond_branch(in->op) || in->op == HV_OP_JAL) && pc + (uint64_t)in->imm == t->pc0)
             last = (int)i;
+        if (t->tail[i].present)
+            last = (int)i;
         pc += in->len;
     }
     return last;
@@ -1459,8 +1528,65 @@ static uint32_t loop_writes(const struct tr *t, int loop_end)
         unsigned rd = t->in[i].rd;
         if (rd && t->host_of[rd] >= 0)
             m |= 1u << rd;
+        for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m; j++) {
+            rd = t->in[t->tail[i].first + j].rd;
+            if (rd && t->host_of[rd] >= 0)
+                m |= 1u << rd;
+        }
     }
     return m;
+}
+
+/* Instructions a loop tail may hold: translated inline with no helper, no cold stub and
+ * no use of their own pc. */
+static bool tail_op(unsigned op)
+{
+    switch (op) {
+    case HV_OP_LUI: case HV_OP_ADDI: case HV_OP_XORI: case HV_OP_ORI: case HV_OP_ANDI:
+    case HV_OP_ADDIW: case HV_OP_SLTI: case HV_OP_SLTIU: case HV_OP_SLT: case HV_OP_SLTU:
+    case HV_OP_SLLI: case HV_OP_SRLI: case HV_OP_SRAI: case HV_OP_SLLIW: case HV_OP_SRLIW:
+    case HV_OP_SRAIW: case HV_OP_ADD: case HV_OP_SUB: case HV_OP_XOR: case HV_OP_OR:
+    case HV_OP_AND: case HV_OP_ADDW: case HV_OP_SUBW: case HV_OP_SH1ADD: case HV_OP_SH2ADD:
+    case HV_OP_SH3ADD: case HV_OP_MUL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Decode the side-exit target `target` (same guest page as pc0, host_page = host address of
+ * that page) into out[]: up to TAIL_MAX tail_op instructions then `jal x0, pc0`. Returns
+ * the number of ALU instructions, or -1 when it is not a loop tail. *bytes: code length. */
+static int decode_tail(uint64_t pc0, uint64_t target, uintptr_t host_page,
+                       struct hv_insn *out, unsigned *bytes)
+{
+    unsigned off = target & 0xfff;
+    uint64_t pc = target;
+    for (unsigned m = 0; m <= TAIL_MAX; m++) {
+        if (off + 2 > 4096)
+            return -1;
+        uint16_t lo, hi = 0;
+        memcpy(&lo, (const void *)(host_page + off), 2);
+        unsigned len = hv__insn_len(lo);
+        if (off + len > 4096)
+            return -1;
+        if (len == 4)
+            memcpy(&hi, (const void *)(host_page + off + 2), 2);
+        struct hv_insn in;
+        if (!hv__decode((uint32_t)lo | (uint32_t)hi << 16, &in))
+            return -1;
+        in.len = (uint8_t)len;
+        if (in.op == HV_OP_JAL && in.rd == 0 && pc + (uint64_t)in.imm == pc0) {
+            *bytes = (unsigned)(pc + len - target);
+            return (int)m;
+        }
+        if (m == TAIL_MAX || !tail_op(in.op))
+            return -1;
+        out[m] = in;
+        off += len;
+        pc += len;
+    }
+    return -1;
 }
 
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
@@ -1476,14 +1602,46 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         jit->full = true;
         return NULL;
     }
-    struct hv_insn *stored = hv__cc_alloc(&jit->cc, n * sizeof(struct hv_insn), 8);
+    /* Loop tails (chained mode only: lockstep compares after every block). */
+    struct hv_insn tails[HV_JIT_BLOCK_MAX * 2];
+    struct tail tail_of[HV_JIT_BLOCK_MAX];
+    uint64_t tail_pc[HV_JIT_BLOCK_MAX];
+    unsigned tail_bytes[HV_JIT_BLOCK_MAX];
+    unsigned ntail = 0, maxlen = n;
+    memset(tail_of, 0, sizeof tail_of);
+    if (!jit->opts.no_chain && !cpu->dbg.nr_bp) {
+        uint64_t ipc = pc;
+        uintptr_t page = host - (pc & 0xfff);
+        for (unsigned i = 0; i + 1 < n; ipc += insns[i].len, i++) {
+            uint64_t target = ipc + (uint64_t)insns[i].imm;
+            if (!is_cond_branch(insns[i].op) || target == pc ||
+                (target & ~0xfffull) != (pc & ~0xfffull) ||
+                ntail + TAIL_MAX > sizeof tails / sizeof tails[0])
+                continue;
+            int m = decode_tail(pc, target, page, &tails[ntail], &tail_bytes[i]);
+            if (m < 0)
+                continue;
+            tail_of[i].present = true;
+            tail_of[i].first = (uint16_t)(n + ntail);
+            tail_of[i].m = (uint8_t)m;
+            tail_pc[i] = target;
+            ntail += (unsigned)m;
+            if (i + 1 + (unsigned)m + 1 > maxlen)
+                maxlen = i + 1 + (unsigned)m + 1;
+        }
+    }
+    struct hv_insn *stored = hv__cc_alloc(&jit->cc, (n + ntail) * sizeof(struct hv_insn), 8);
     if (!stored) {
         jit->full = true;
         return NULL;
     }
     memcpy(stored, insns, n * sizeof(struct hv_insn));
+    if (ntail)
+        memcpy(stored + n, tails, ntail * sizeof(struct hv_insn));
 
     memset(t, 0, offsetof(struct tr, cold));
+    memcpy(t->tail, tail_of, sizeof tail_of);
+    t->maxlen = maxlen;
     t->ncold = 0;
     t->nfail = 0;
     t->preload = 0;
@@ -1511,7 +1669,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     /* instret + n > min(stop_at, poll_at) (0 with breakpoints set), or another thread's
      * exit request: back to the dispatcher, which polls / single-steps / checks. */
     hv__x86_load(&buf, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
-    hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)n);
+    hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)maxlen);
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
     hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
@@ -1525,6 +1683,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             }
         }
         t->loaded = t->preload;
+        hv__x86_load(&buf, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
         t->loop_head = hv__x86_label(&buf);
         /* Back-edges do not write back: from here on every cached register the loop
          * writes counts as dirty (a redundant store of an unchanged value is harmless). */
@@ -1555,9 +1714,15 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->host = host;
     blk->check_entry = (void *)rx;
     blk->body_entry = (void *)(rx + body);
-    blk->n = n;
+    blk->n = n + ntail;
+    blk->max_n = maxlen;
     blk->bytes = bytes;
     hv__jit_track_code(cpu, jit, host, bytes);
+    /* A store into a tail's code must drop this block too. */
+    for (unsigned i = 0; i < n; i++)
+        if (tail_of[i].present)
+            hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),
+                               tail_bytes[i]);
     jit->stats.blocks++;
     if (jit->opts.trace)
         trace_block(jit, t, buf.start, len, rx);
