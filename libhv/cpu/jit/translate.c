@@ -392,9 +392,8 @@ static struct hv__x86_mem fast_path(struct tr *t, struct cold *c, int base, int6
                    hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 8 * (store ? HV_ACC_WRITE : HV_ACC_READ)));
     c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
     if (t->addend_hint) {
-        /* Most data shares the code's mapping offset (all of RAM without paging, the
-         * kernel's linear map with it): address with that constant and only compare the
-         * entry's addend, so the addend load is off the address's dependency chain (it
+        /* Without paging all of RAM shares the code's mapping offset: address with that
+         * constant and only compare the entry's addend, so the addend load is off the address's dependency chain (it
          * fed every load's address: ~5 cycles on each pointer chase / table lookup).
          * Another addend: a cold stub loads it into RDX and comes back. */
         struct cold *a = new_cold(t, COLD_ADDEND);
@@ -1673,7 +1672,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->n = n;
     t->pc0 = pc;
     t->direct = cpu->policy->direct_host != NULL;
-    t->addend_hint = t->direct ? 0 : host - (uintptr_t)pc;
+    /* Only for code translated in M-mode: there the code and data translations are the
+     * same (bare) unless MPRV is set; under paging, data pages rarely share the code's
+     * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
+    t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
     t->entry_label = -1;
     int loop_end = jit->opts.no_chain ? -1 : self_loop_end(t);
     t->loop = loop_end >= 0;
