@@ -2,10 +2,11 @@
  * ring of struct hvp_blk_req / hvp_blk_rsp (hv/para.h) serviced on the kicking vCPU. Each
  * NOTIFY drains every pending request (one kick per batch): the batch is copied out of the
  * ring, each request validated on its own, runs of adjacent READs or WRITEs merged into one
- * engine request (dev/blk.h) whose guest-contiguous segments become one host read/write,
- * and the answers written in ring order with at most one event. A request that is merely
- * invalid gets HVP_BLK_EIO without touching its neighbours; a ring whose indices are
- * impossible breaks the device (docs/PARA-ABI.md, "Block devices"). */
+ * host read/write (guest-contiguous buffers through the block engine, dev/blk.h, in place;
+ * scattered small ones through a per-device bounce buffer), and the answers written in
+ * ring order with at most one event. A request that is merely invalid gets HVP_BLK_EIO
+ * without touching its neighbours; a ring whose indices are impossible breaks the device
+ * (docs/PARA-ABI.md, "Block devices"). */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/para/para.h"
@@ -23,7 +24,12 @@ struct blkback {
     struct hvp_blk_io io[BATCH_MAX];            /* its READ/WRITE requests, validated */
     int32_t status[BATCH_MAX];
     struct hv_blk_seg segs[HVP_BLK_MERGE_MAX_SEGS];
+    uint8_t *bounce;                            /* HVP_BLK_MERGE_MAX_BYTES, on first use */
 };
+
+/* A merged run whose pieces in guest memory average at most this goes through the bounce
+ * buffer: copying a few KiB costs less than the system call per piece it saves. */
+#define BOUNCE_MAX_AVG (16u * 1024u)
 
 static int32_t status_of(enum hv_blk_status st)
 {
@@ -107,6 +113,34 @@ static void classify(struct hvp_vm *pv, struct blkback *b, const struct hvp_blk_
     io->ok = 1;
 }
 
+/* One host read or write for a run whose buffers are scattered in guest memory, through the
+ * device's bounce buffer (the block engine moves data with one host call per segment; it
+ * has no vectored I/O). classify() validated every segment and the sector range; the
+ * pointers are still looked up through hv__dma_ptr, which marks read targets dirty. */
+static int bounce_io(struct hvp_vm *pv, struct blkback *b, bool is_read, uint64_t sector,
+                     unsigned ns, uint64_t total)
+{
+    if (!b->bounce && !(b->bounce = malloc(HVP_BLK_MERGE_MAX_BYTES)))
+        return -1;
+    struct hv_mem *mem = &pv->vm->mem;
+    uint64_t off = sector * HVP_BLK_SECTOR;
+    if (is_read && hv__blockdev_read(b->bd, b->bounce, total, off) < 0)
+        return -1;
+    uint64_t pos = 0;
+    for (unsigned k = 0; k < ns; k++) {
+        uint64_t len = b->segs[k].len;
+        uint8_t *p = hv__dma_ptr(mem, b->segs[k].gpa, len, is_read);
+        if (!p)
+            return -1;
+        if (is_read)
+            memcpy(p, b->bounce + pos, len);
+        else
+            memcpy(b->bounce + pos, p, len);
+        pos += len;
+    }
+    return is_read ? 0 : hv__blockdev_write(b->bd, b->bounce, total, off);
+}
+
 /* Execute batch entries [i, i + n), a run hvp_blk_run_len() found mergeable, as one engine
  * request: segments that continue each other in guest memory are joined, so adjacent
  * buffers become one host read or write. If the merged request fails (a host I/O error),
@@ -115,8 +149,10 @@ static void run_merged(struct hvp_vm *pv, struct blkback *b, unsigned i, unsigne
 {
     struct hv_mem *mem = &pv->vm->mem;
     unsigned ns = 0;
+    uint64_t total = 0;
     for (unsigned k = i; k < i + n; k++) {
         const struct hvp_blk_req *q = &b->req[k];
+        total += b->io[k].bytes;
         for (unsigned j = 0; j < q->nr_segments; j++) {
             struct hv_blk_seg s = { q->seg[j].gpa, q->seg[j].len };
             struct hv_blk_seg *last = ns ? &b->segs[ns - 1] : NULL;
@@ -128,10 +164,16 @@ static void run_merged(struct hvp_vm *pv, struct blkback *b, unsigned i, unsigne
             b->segs[ns++] = s;
         }
     }
-    struct hv_blk_req req = { .type = b->io[i].op == HVP_BLK_OP_READ ? HV_BLK_READ
-                                                                   : HV_BLK_WRITE,
-                              .sector = b->io[i].sector, .segs = b->segs, .nr_segs = ns };
-    int32_t st = status_of(hv__blk_execute(b->bd, mem, &req, b->serial, NULL));
+    bool is_read = b->io[i].op == HVP_BLK_OP_READ;
+    int32_t st;
+    if (ns > 1 && total / ns <= BOUNCE_MAX_AVG) {
+        st = bounce_io(pv, b, is_read, b->io[i].sector, ns, total) < 0 ? HVP_BLK_EIO
+                                                                      : HVP_BLK_OK;
+    } else {
+        struct hv_blk_req req = { .type = is_read ? HV_BLK_READ : HV_BLK_WRITE,
+                                  .sector = b->io[i].sector, .segs = b->segs, .nr_segs = ns };
+        st = status_of(hv__blk_execute(b->bd, mem, &req, b->serial, NULL));
+    }
     for (unsigned k = i; k < i + n; k++)
         b->status[k] = n == 1 || st == HVP_BLK_OK ? st : execute(pv, b, &b->req[k]);
 }
@@ -197,6 +239,9 @@ static void blk_notify(struct hvp_vcpu *h, struct hvp_dev *d)
 
 static void blk_fini(struct hvp_dev *d)
 {
+    struct blkback *b = d->priv;
+    if (b)
+        free(b->bounce);
     free(d->priv);
     d->priv = NULL;
 }

@@ -2,8 +2,10 @@
  * hvguest.h): BLK_COUNT requests of BLK_REQ bytes, submitted BLK_QD at a time (in order, or
  * shuffled with BLK_RANDOM) and kicked once per batch, first writes, then reads of the same
  * requests whose every sector tag is checked. Each request has its own buffer slot, so a
- * batch never overlaps itself. Data follows blkpattern.h like blkio.c, so the harness
- * verifies the disk image afterwards. bytes = written + read; ops = requests. */
+ * batch never overlaps itself; the slots are one contiguous array, or with BLK_SCATTER
+ * every other 4 KiB of a twice larger one (so adjacent requests never have adjacent
+ * buffers: no host I/O can cover two of them). Data follows blkpattern.h like blkio.c, so
+ * the harness verifies the disk image afterwards. bytes = written + read; ops = requests. */
 #include "bench.h"
 #include "benchline.h"
 #include "blkpattern.h"
@@ -20,6 +22,9 @@
 #ifndef BLK_RANDOM
 #define BLK_RANDOM 0
 #endif
+#ifndef BLK_SCATTER
+#define BLK_SCATTER 0
+#endif
 #ifndef BENCH_NAME
 #define BENCH_NAME "blkqd"
 #endif
@@ -32,7 +37,9 @@ _Static_assert(BLK_QD <= HV_GUEST_BLK_QDEPTH, "queue deeper than the SDK allows"
 _Static_assert(SECS <= HV_GUEST_BLK_ASYNC_MAX, "request larger than the SDK allows");
 _Static_assert(BLK_COUNT % BLK_QD == 0, "whole batches only");
 
-static uint64_t buf[BLK_QD][WORDS] __attribute__((aligned(4096)));
+#define STRIDE (BLK_SCATTER ? 2u : 1u)
+static uint64_t slots[BLK_QD * STRIDE][WORDS] __attribute__((aligned(4096)));
+#define buf(j) slots[(j) * STRIDE]
 static uint32_t order[BLK_COUNT];
 
 static int fail(const char *what, uint32_t req)
@@ -61,7 +68,7 @@ static int batch(int write, uint32_t first, uint32_t *bad)
 {
     for (uint32_t j = 0; j < BLK_QD; j++) {
         uint64_t sector = (uint64_t)order[first + j] * SECS;
-        if (hv_guest_blk_submit(0, write, sector, buf[j], SECS, first + j) < 0) {
+        if (hv_guest_blk_submit(0, write, sector, buf(j), SECS, first + j) < 0) {
             *bad = first + j;
             return -1;
         }
@@ -95,7 +102,7 @@ int main(void)
     for (uint32_t j = 0; j < BLK_QD; j++)
         for (uint32_t k = 0; k < SECS; k++)
             for (unsigned w = 1; w < BLKPAT_WORDS; w++)
-                buf[j][k * BLKPAT_WORDS + w] = blkpat_word(w);
+                buf(j)[k * BLKPAT_WORDS + w] = blkpat_word(w);
     uint64_t ops = 0, sum = 0;
     uint32_t bad = 0;
     uint64_t t0 = hv_guest_time_ns();
@@ -103,7 +110,7 @@ int main(void)
         for (uint32_t j = 0; j < BLK_QD; j++) {
             uint64_t sector = (uint64_t)order[i + j] * SECS;
             for (uint32_t k = 0; k < SECS; k++)
-                buf[j][k * BLKPAT_WORDS] = blkpat_tag(sector + k);
+                buf(j)[k * BLKPAT_WORDS] = blkpat_tag(sector + k);
         }
         if (batch(1, i, &bad) < 0)
             return fail("write", bad);
@@ -111,16 +118,16 @@ int main(void)
     }
     for (uint32_t i = 0; i < BLK_COUNT; i += BLK_QD) {
         for (uint32_t j = 0; j < BLK_QD; j++)
-            buf[j][0] = 0;
+            buf(j)[0] = 0;
         if (batch(0, i, &bad) < 0)
             return fail("read", bad);
         ops += BLK_QD;
         for (uint32_t j = 0; j < BLK_QD; j++) {
             uint64_t sector = (uint64_t)order[i + j] * SECS;
             for (uint32_t k = 0; k < SECS; k++) {
-                uint64_t tag = buf[j][k * BLKPAT_WORDS];
+                uint64_t tag = buf(j)[k * BLKPAT_WORDS];
                 if (tag != blkpat_tag(sector + k) ||
-                    buf[j][k * BLKPAT_WORDS + 7] != blkpat_word(7))
+                    buf(j)[k * BLKPAT_WORDS + 7] != blkpat_word(7))
                     return fail("verify", i + j);
                 sum += tag;
             }

@@ -312,17 +312,19 @@ Test(para_blkbatch, a_full_ring_is_one_notify_and_one_event)
         cr_assert_eq(take(&r), HVP_BLK_OK);
 }
 
-/* Seven adjacent 1 KiB writes; request `bad` is made hostile by `spoil`. Only it fails; every
- * other range is written, the bad one's sectors stay zero (an unknown op answers ENOTSUP). */
-static void one_bad_in_a_run(void (*spoil)(struct hvp_blk_req *q), uint8_t op)
+/* Seven adjacent 1 KiB writes from buffers `stride` bytes apart (1024: one contiguous host
+ * write per run; more: scattered, through the bounce buffer); request `bad` is made hostile
+ * by `spoil`. Only it fails; every other range is written, the bad one's sectors stay zero
+ * (an unknown op answers ENOTSUP). */
+static void bad_in_a_run(void (*spoil)(struct hvp_blk_req *q), uint8_t op, uint64_t stride)
 {
     int32_t want = op == HVP_BLK_OP_WRITE ? HVP_BLK_EIO : HVP_BLK_ENOTSUP;
     boot(0);
     struct ring r = connect(1);
     const unsigned bad = 3;
     for (unsigned i = 0; i < 7; i++) {
-        fill(BUF + i * 1024ull, 1024, (uint8_t)(40 + i));
-        struct hvp_blk_req *q = queue(&r, HVP_BLK_OP_WRITE, i * 2ull, BUF + i * 1024ull, 1024);
+        fill(BUF + i * stride, 1024, (uint8_t)(40 + i));
+        struct hvp_blk_req *q = queue(&r, HVP_BLK_OP_WRITE, i * 2ull, BUF + i * stride, 1024);
         if (i == bad) {
             q->op = op;
             spoil(q);
@@ -333,10 +335,21 @@ static void one_bad_in_a_run(void (*spoil)(struct hvp_blk_req *q), uint8_t op)
         cr_assert_eq(take(&r), i == bad ? want : HVP_BLK_OK, "request %u", i);
     for (unsigned i = 0; i < 7; i++)
         disk_expect(i * 2ull, 1024, i == bad ? -1 : 40 + (int)i);
-    /* The device still works. */
-    queue(&r, HVP_BLK_OP_READ, 0, BUF + 0x10000, 1024);
+    /* The device still works, also for a scattered read of the same run. */
+    memset(gptr(BUF + 0x10000, 0x4000), 0, 0x4000);
+    for (unsigned i = 0; i < 7; i++)
+        queue(&r, HVP_BLK_OP_READ, i * 2ull, BUF + 0x10000 + i * 2048ull, 1024);
     kick(&r);
-    cr_assert_eq(take(&r), HVP_BLK_OK);
+    for (unsigned i = 0; i < 7; i++) {
+        cr_assert_eq(take(&r), HVP_BLK_OK);
+        uint8_t *p = gptr(BUF + 0x10000 + i * 2048ull, 1024);
+        cr_assert_eq(p[1023], i == bad ? 0 : (uint8_t)(40 + i + 1023 * 7), "request %u", i);
+    }
+}
+
+static void one_bad_in_a_run(void (*spoil)(struct hvp_blk_req *q), uint8_t op)
+{
+    bad_in_a_run(spoil, op, 1024);
 }
 
 static void wild_pointer(struct hvp_blk_req *q) { q->seg[0].gpa = 0x1000; }
@@ -363,6 +376,14 @@ Test(para_blkbatch, no_segments_fails_alone) { one_bad_in_a_run(zero_segments, H
 Test(para_blkbatch, too_many_segments_fail_alone) { one_bad_in_a_run(many_segments, HVP_BLK_OP_WRITE); }
 Test(para_blkbatch, over_a_gib_fails_alone) { one_bad_in_a_run(eight_huge, HVP_BLK_OP_WRITE); }
 Test(para_blkbatch, unknown_op_fails_alone) { one_bad_in_a_run(nothing, 7); }
+Test(para_blkbatch, wild_pointer_fails_alone_in_a_scattered_run)
+{
+    bad_in_a_run(wild_pointer, HVP_BLK_OP_WRITE, 4096);
+}
+Test(para_blkbatch, huge_length_fails_alone_in_a_scattered_run)
+{
+    bad_in_a_run(huge_length, HVP_BLK_OP_WRITE, 3072);
+}
 
 Test(para_blkbatch, sector_past_the_end_fails_alone)
 {

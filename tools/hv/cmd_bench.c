@@ -36,6 +36,7 @@ static const struct bench_wl_info known[] = {
     { "blk-seq-1m-flush", "io", 1, 0, "block: 16 x 1 MiB writes, each flushed, read back" },
     { "blk-qd32-seq-4k", "io", 1, 1, "block: as blk-seq-4k, 32 requests in flight" },
     { "blk-qd32-rand-4k", "io", 1, 0, "block: as blk-rand-4k, 32 requests in flight" },
+    { "blk-qd32-seq-4k-sg", "io", 1, 0, "block: blk-qd32-seq-4k, buffers not adjacent" },
 };
 #define NKNOWN (sizeof(known) / sizeof(known[0]))
 
