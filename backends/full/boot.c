@@ -249,7 +249,7 @@ static int boot_firmware(struct hvf_board *b)
     struct hv_vm *vm = b->vm;
     const struct hv_config *cfg = &vm->cfg;
     const char *fw = cfg->bios ? cfg->bios : DEFAULT_FIRMWARE;
-    struct image f, k = { .entry = HVF_RAM_BASE + KERNEL_OFFSET, .end = 0 };
+    struct image f = { 0 }, k = { .entry = HVF_RAM_BASE + KERNEL_OFFSET, .end = 0 };
     int rc;
     if (cfg->kernel && (rc = load_image(b, cfg->kernel, HVF_RAM_BASE + KERNEL_OFFSET, &k,
                                         false)) < 0)

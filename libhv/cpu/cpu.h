@@ -40,7 +40,7 @@ enum hv_step {
 /* Soft-TLB: direct-mapped, indexed by virtual page number. A hit is one compare of the page
  * tag for the access type and one add: host = va + addend. Tags hold the page-aligned va, or
  * HV_TLB_INVALID. Only RAM/ROM pages are cached; MMIO always takes the slow path. */
-#define HV_TLB_BITS 8
+#define HV_TLB_BITS 10
 #define HV_TLB_SIZE (1u << HV_TLB_BITS)
 #define HV_TLB_INVALID (~0ull)
 /* Set in a WRITE tag whose page holds cached code: the fast path's compare fails (tags are
