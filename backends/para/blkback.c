@@ -141,10 +141,11 @@ static int bounce_io(struct hvp_vm *pv, struct blkback *b, bool is_read, uint64_
     return is_read ? 0 : hv__blockdev_write(b->bd, b->bounce, total, off);
 }
 
-/* Execute batch entries [i, i + n), a run hvp_blk_run_len() found mergeable, as one engine
- * request: segments that continue each other in guest memory are joined, so adjacent
- * buffers become one host read or write. If the merged request fails (a host I/O error),
- * every request is retried alone so that each gets its own status. */
+/* Execute batch entries [i, i + n), a run hvp_blk_run_len() found mergeable, as one host
+ * read or write: segments that continue each other in guest memory are joined; if pieces
+ * remain and they are small, the bounce buffer gathers them, else the engine moves each
+ * piece in place. If the merged I/O fails (a host I/O error), every request is retried
+ * alone so that each gets its own status. */
 static void run_merged(struct hvp_vm *pv, struct blkback *b, unsigned i, unsigned n)
 {
     struct hv_mem *mem = &pv->vm->mem;
