@@ -38,6 +38,7 @@ struct bench_sample {
     double wall_ms;             /* libhv: the run loop; QEMU: the child process' lifetime */
     double create_ms;           /* libhv: hv_vm_create (loading included) */
     double guest_ms;            /* the guest's own measurement (bench line ns=), or -1 */
+    double guest_total_ms;      /* guest clock at the result ("time: ns="), or -1 */
     int has_stats;              /* libhv only */
     struct hv_stats stats;
     int has_line;               /* a "bench:" line was found */
@@ -55,6 +56,7 @@ struct bench_cell {
     struct bench_sample runs[BENCH_MAX_RUNS];
     /* summary (bench_summarize) */
     double med_ms, min_ms, max_ms, guest_ms;
+    double guest_total_med_ms;  /* median guest clock at the result over the runs, or -1 */
     const struct bench_sample *rep;   /* the median run: its counters are reported */
     double mips, mb_s, ops_s, exits_per_op;
     uint64_t exits;             /* exit-equivalents: MMIO traps + hypercalls */

@@ -131,6 +131,8 @@ static void parse_output(const struct outbuf *o, const struct bench_wl_info *inf
         const char *nl = strchr(line, '\n');
         if (!strncmp(line, "bench:", 6))
             parse_bench_line(line, s);
+        else if (!strncmp(line, "time: ns=", 9))
+            s->guest_total_ms = (double)strtoull(line + 9, NULL, 0) / 1e6;
         else if (!strncmp(line, "con ", 4))
             con_lines++;
         const char *ck = strstr(line, ": checksum ");
@@ -411,6 +413,7 @@ int bench_run_one(const struct bench_job *job, struct bench_sample *s)
 {
     memset(s, 0, sizeof *s);
     s->guest_ms = -1;
+    s->guest_total_ms = -1;
     if (stop_requested) {
         fail(s, "interrupted");
         return -1;
