@@ -5,8 +5,12 @@
  * code runs. Guest registers live in cpu->x; within a block the most used ones are cached
  * in host registers (RBP, R12-R15 survive helper calls; R8-R11 are reloaded after them),
  * loaded on first use and written back at block exits and before any helper that may
- * observe them. RAX, RCX, RDX, RSI, RDI are scratch. pc and instret are only materialised
- * at exits and before helpers (exact there, so exceptions are precise). Slow paths (soft-TLB
+ * observe them. RAX, RCX, RDX, RSI, RDI are scratch. R15 holds cpu->instret for as long as
+ * generated code runs (blocks add to it as they retire instructions, chained blocks check
+ * the budget against it); the enter stub loads it, the exit stub stores it, and the code
+ * stores it before every helper call and reloads it after (helpers read and may change
+ * instret). pc is only materialised at exits and before helpers (exact there, so
+ * exceptions are precise). Slow paths (soft-TLB
  * misses, MMIO, misaligned accesses, code pages) are out-of-line "cold" stubs after the
  * block body, each restoring the exact register state of its instruction.
  *
@@ -45,13 +49,12 @@ enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
        R12 = HV_X86_R12, R13 = HV_X86_R13, R14 = HV_X86_R14, R15 = HV_X86_R15 };
 
 /* Host registers that cache guest registers, callee-saved first. */
-static const int cache_regs[] = { RBP, R12, R13, R14, R15, R8, R9, R10, R11 };
+static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11 };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
-#define NCALLEE 5
-/* In a self-loop, instret lives in this (callee-saved) register instead of caching a guest
- * register: the back-edge then adds to a register and stores, instead of a memory
- * read-modify-write whose store-to-load forwarding chained every iteration to the last
- * (about 6 cycles per iteration, more than a short loop's own work). */
+#define NCALLEE 4
+/* instret while generated code runs (callee-saved, so helpers preserve it). Counting in
+ * memory chained every block and loop iteration to the previous one through a
+ * read-modify-write and store-to-load forwarding (about 6 cycles each). */
 #define IREG R15
 
 enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE,
@@ -207,8 +210,6 @@ static void alloc_regs(struct tr *t, int loop_end)
     memset(t->host_of, -1, sizeof(t->host_of));
     t->callee_mask = 0;
     for (unsigned k = 0; k < NCACHE; k++) {
-        if (loop_end >= 0 && cache_regs[k] == IREG)
-            continue;
         unsigned best = 0;
         for (unsigned g = 1; g < 32; g++)
             if (count[g] > count[best])
@@ -233,14 +234,29 @@ static void set_pc(struct tr *t, uint64_t pc, int scratch)
 static void add_instret(struct tr *t, int64_t k)
 {
     if (k)
-        hv__x86_alu_mi(t->b, HV_X86_ADD, 8, hv__x86_mb(RBX, INSTRET_OFF), (int32_t)k);
+        hv__x86_alu_ri(t->b, HV_X86_ADD, 8, IREG, (int32_t)k);
 }
 
-/* After a helper call inside a self-loop: the helper may have changed instret. */
-static void reload_ireg(struct tr *t)
+/* Before a helper call at the block's k-th instruction: instret exact in memory. */
+static void instret_to_mem(struct tr *t, unsigned k)
 {
-    if (t->loop)
-        hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
+    add_instret(t, k);
+    hv__x86_store(t->b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
+}
+
+/* After it: back to the block's base count, from memory (the helper may have changed
+ * it: a retired instruction, a deterministic WFI's skip); `retired` is how many
+ * instructions of the block memory counts by now. */
+static void instret_from_mem(struct tr *t, unsigned retired)
+{
+    hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
+    add_instret(t, -(int64_t)retired);
+}
+
+/* Leaving for the exit stub after a helper changed memory's instret: take that value. */
+static void instret_reload(struct tr *t)
+{
+    hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
 }
 
 static uint64_t insn_pc(const struct tr *t, unsigned i)
@@ -294,19 +310,17 @@ static void exit_to(struct tr *t, uint64_t target)
 
 
 /* Back-edge of a self-loop after k instructions of this iteration (`dirty` / `loaded`: the
- * register cache state here): count them in IREG and store it (memory instret stays exact
- * at every iteration start, which every other exit relies on), the same budget /
- * exit-request check as the checked entry, then straight to loop_head without writing back
- * or reloading (registers lost to helper calls excepted). Every iteration checks, so
- * budgets stay exact and interrupt latency bounded. */
+ * register cache state here): count them, the same budget / exit-request check as the
+ * checked entry, then straight to loop_head without writing back or reloading (registers
+ * lost to helper calls excepted). Every iteration checks, so budgets stay exact and
+ * interrupt latency bounded. */
 static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
 {
     struct hv__x86_buf *b = t->b;
     for (unsigned g = 1; g < 32; g++)
         if ((t->preload & ~loaded) & (1u << g))
             hv__x86_load(b, 8, t->host_of[g], xmem(g));
-    hv__x86_alu_ri(b, HV_X86_ADD, 8, IREG, (int32_t)k);
-    hv__x86_store(b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
+    add_instret(t, k);
     hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
@@ -457,18 +471,18 @@ static void emit_generic(struct tr *t, unsigned i, bool ends)
     struct hv__x86_buf *b = t->b;
     sync_for_call(t);
     set_pc(t, insn_pc(t, i), RAX);
-    add_instret(t, i);
+    instret_to_mem(t, i);
     hv__x86_mov_rr(b, 8, RDI, RBX);
     hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
     hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
     check_status(t);
     if (ends) {
         /* The helper retired the instruction and set pc: back to the dispatcher. */
+        instret_reload(t);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
         return;
     }
-    add_instret(t, -(int64_t)(i + 1));
-    reload_ireg(t);
+    instret_from_mem(t, i + 1);
     unsigned rd = t->in[i].rd;
     t->loaded &= ~(1u << rd);
 }
@@ -1298,13 +1312,12 @@ static void emit_cold(struct tr *t, struct cold *c)
     case COLD_FPGATE:
         write_back(t, c->dirty);
         set_pc(t, c->pc, RAX);
-        add_instret(t, c->k);
+        instret_to_mem(t, c->k);
         hv__x86_mov_rr(b, 8, RDI, RBX);
         hv__x86_mov_ri(b, RSI, (uint64_t)c->val);
         hv__x86_call_abs(b, (uintptr_t)hv__jit_h_fpcheck, RAX);
         check_status(t);
-        add_instret(t, -(int64_t)c->k);
-        reload_ireg(t);
+        instret_from_mem(t, c->k);
         reload_caller_saved(t, c->loaded);
         hv__x86_jmp_to(b, c->resume);
         return;
@@ -1312,13 +1325,12 @@ static void emit_cold(struct tr *t, struct cold *c)
         /* The interpreter's semantics for one instruction the fast path declined. */
         write_back(t, c->dirty);
         set_pc(t, c->pc, RAX);
-        add_instret(t, c->k);
+        instret_to_mem(t, c->k);
         hv__x86_mov_rr(b, 8, RDI, RBX);
         hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[c->k]);
         hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
         check_status(t);
-        add_instret(t, -(int64_t)(c->k + 1));
-        reload_ireg(t);
+        instret_from_mem(t, c->k + 1);
         reload_caller_saved(t, c->loaded);
         hv__x86_jmp_to(b, c->resume);
         return;
@@ -1334,7 +1346,7 @@ static void emit_cold(struct tr *t, struct cold *c)
             hv__x86_mov_rr(b, 8, RDX, c->val);
     }
     set_pc(t, c->pc, RCX);
-    add_instret(t, c->k);
+    instret_to_mem(t, c->k);
     hv__x86_mov_rr(b, 8, RSI, RAX);
     hv__x86_mov_rr(b, 8, RDI, RBX);
     if (c->kind == COLD_LOAD) {
@@ -1350,8 +1362,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         hv__x86_call_abs(b, (uintptr_t)hv__jit_h_store, RAX);
         check_status(t);
     }
-    add_instret(t, -(int64_t)c->k);
-    reload_ireg(t);
+    instret_from_mem(t, c->k);
     reload_caller_saved(t, c->loaded);
     if (c->kind == COLD_LOAD && c->dst != RAX)
         hv__x86_mov_rr(b, 8, c->dst, RAX);
@@ -1366,6 +1377,8 @@ static void emit_fail(struct tr *t)
         return;
     for (unsigned j = 0; j < t->nfail; j++)
         hv__x86_bind(b, t->fail[j]);
+    /* Memory holds the count the helper left (it may have retired the instruction). */
+    instret_reload(t);
     hv__x86_alu_ri(b, HV_X86_CMP, 4, RAX, HV_JIT_STALE);
     struct hv__x86_fixup keep = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
@@ -1400,11 +1413,13 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     hv__x86_store_imm(b, 4, hv__x86_mb(RSP, 4), 0x1f80);
     hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));
     hv__x86_mov_rr(b, 8, RBX, RDI);
+    hv__x86_load(b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
     hv__x86_jmp_r(b, RSI);
     /* exit_nochain falls into exit_chain: status in eax, chain field in rdx. */
     uint32_t nochain = hv__x86_label(b);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RDX, RDX);
     uint32_t chain = hv__x86_label(b);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
     /* fold the accrued FP flags into fflags, restore the embedder's MXCSR */
     hv__x86_stmxcsr(b, hv__x86_mb(RSP, 4));
     hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, 4));
@@ -1689,8 +1704,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     struct cold *ce = new_cold(t, COLD_ENTRY);
     /* instret + n > min(stop_at, poll_at) (0 with breakpoints set), or another thread's
      * exit request: back to the dispatcher, which polls / single-steps / checks. */
-    hv__x86_load(&buf, 8, RAX, hv__x86_mb(RBX, INSTRET_OFF));
-    hv__x86_alu_ri(&buf, HV_X86_ADD, 8, RAX, (int32_t)maxlen);
+    hv__x86_lea(&buf, 8, RAX, hv__x86_mb(IREG, (int32_t)maxlen));
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
     hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
@@ -1704,7 +1718,6 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             }
         }
         t->loaded = t->preload;
-        hv__x86_load(&buf, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
         t->loop_head = hv__x86_label(&buf);
         /* Back-edges do not write back: from here on every cached register the loop
          * writes counts as dirty (a redundant store of an unchanged value is harmless). */
