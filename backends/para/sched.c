@@ -18,7 +18,7 @@
 
 void hvp_wake(struct hvp_vcpu *h)
 {
-    __atomic_store_n(&h->vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
+    hv__cpu_request_exit(&h->vcpu->cpu);
     hv__wake(&h->wake);
 }
 

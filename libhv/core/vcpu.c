@@ -121,7 +121,7 @@ HV_API int hv_vcpu_kick(hv_vcpu *vcpu)
     atomic_store(&vcpu->kicked, 1);
     /* exit_request makes the engine poll at the next block boundary; the wake ends a sleep
      * in WFI or SCHED_OP block at once. */
-    __atomic_store_n(&vcpu->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
+    hv__cpu_request_exit(&vcpu->cpu);
     if (vcpu->vm->ops->vcpu_wake)
         vcpu->vm->ops->vcpu_wake(vcpu);
     return 0;

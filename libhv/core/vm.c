@@ -367,7 +367,7 @@ HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
         struct hv_vcpu *v = vm->vcpus[i];
         if (!v)
             continue;
-        __atomic_store_n(&v->cpu.exit_request, 1, __ATOMIC_SEQ_CST);
+        hv__cpu_request_exit(&v->cpu);
         if (vm->ops->vcpu_wake)
             vm->ops->vcpu_wake(v);
     }

@@ -182,6 +182,17 @@ struct hv_cpu {
     struct hv_cpu_debug dbg;
 };
 
+/* Force a poll from another thread (kicks, input, IPIs, wake-ups; async-signal-safe).
+ * Generated code only compares instret with jit_stop_at at block entries and loop
+ * back-edges, so the request also zeroes that; the vCPU thread folds exit_request into
+ * jit_stop_at whenever it recomputes it (hv__jit_update_limit), and should it overwrite
+ * the zero in a race, the next poll (at most POLL_SLICE instructions on) sees the request. */
+static inline void hv__cpu_request_exit(struct hv_cpu *cpu)
+{
+    __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&cpu->jit_stop_at, 0, __ATOMIC_SEQ_CST);
+}
+
 /* Record an exception; returns HV_STEP_TRAP for convenient `return hv__cpu_raise(...)`. */
 static inline int hv__cpu_raise(struct hv_cpu *cpu, uint64_t cause, uint64_t tval)
 {

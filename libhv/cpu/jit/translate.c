@@ -26,7 +26,6 @@
 #define X_OFF(g) ((int32_t)(offsetof(struct hv_cpu, x) + 8 * (g)))
 #define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
 #define INSTRET_OFF ((int32_t)offsetof(struct hv_cpu, instret))
-#define EXITREQ_OFF ((int32_t)offsetof(struct hv_cpu, exit_request))
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
@@ -324,12 +323,9 @@ static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
     hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
-    hv__x86_alu_mi(b, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
-    struct hv__x86_fixup req = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
     hv__x86_jmp_to(b, t->loop_head);
     /* Leave for the dispatcher at pc0 (the COLD_ENTRY stub), state written back. */
     hv__x86_bind(b, over);
-    hv__x86_bind(b, req);
     write_back(t, dirty);
     if (t->entry_label >= 0)
         hv__x86_jmp_to(b, (uint32_t)t->entry_label);
@@ -1701,14 +1697,12 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__cc_begin(&jit->cc, &buf);
     uintptr_t rx = buf.exec;
     /* Checked entry: poll / exit requests and the budget (exact stop). */
-    struct cold *ce = new_cold(t, COLD_ENTRY);
-    /* instret + n > min(stop_at, poll_at) (0 with breakpoints set), or another thread's
-     * exit request: back to the dispatcher, which polls / single-steps / checks. */
+    new_cold(t, COLD_ENTRY);   /* first cold stub: `over` falls into it */
+    /* instret + n > jit_stop_at: min(stop_at, poll_at), or 0 with breakpoints set or an
+     * exit requested (jit.h): back to the dispatcher, which polls / single-steps / checks. */
     hv__x86_lea(&buf, 8, RAX, hv__x86_mb(IREG, (int32_t)maxlen));
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
-    hv__x86_alu_mi(&buf, HV_X86_CMP, 4, hv__x86_mb(RBX, EXITREQ_OFF), 0);
-    ce->from[ce->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_NE);
     uint32_t body = hv__x86_label(&buf);
     if (t->loop) {
         for (unsigned g = 1; g < 32; g++) {
