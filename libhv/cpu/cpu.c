@@ -27,22 +27,28 @@
 
 #define PAGE_MASK (~0xfffull)
 
+static void invalidate(struct hv_tlb_entry *e)
+{
+    e->tag[HV_ACC_READ] = HV_TLB_INVALID;
+    e->tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+    e->tag[HV_ACC_EXEC] = HV_TLB_INVALID;
+    e->addend = 0;
+}
+
 void hv__cpu_tlb_flush(struct hv_cpu *cpu)
 {
-    for (unsigned i = 0; i < HV_TLB_SIZE; i++) {
-        cpu->tlb[i].tag[HV_ACC_READ] = HV_TLB_INVALID;
-        cpu->tlb[i].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
-        cpu->tlb[i].tag[HV_ACC_EXEC] = HV_TLB_INVALID;
-        cpu->tlb[i].addend = 0;
-    }
+    for (uint32_t u = 0; u < cpu->tlb_nused; u++)
+        invalidate(&cpu->tlb[cpu->tlb_used[u]]);
+    cpu->tlb_nused = 0;
+    memset(cpu->tlb_used_bits, 0, sizeof(cpu->tlb_used_bits));
     if (cpu->engine_hooks && cpu->engine_hooks->tlb_flushed)
         cpu->engine_hooks->tlb_flushed(cpu);
 }
 
 void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu)
 {
-    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
-        cpu->tlb[i].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+    for (uint32_t u = 0; u < cpu->tlb_nused; u++)
+        cpu->tlb[cpu->tlb_used[u]].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
 }
 
 #define CPU_SNAP_VERSION 1
@@ -115,13 +121,17 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
     cpu->reservation_val = 0;
     cpu->trap_cause = 0;
     cpu->trap_tval = 0;
+    /* Every entry, whatever the used list says (a new hv_cpu is zero-filled). */
+    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
+        invalidate(&cpu->tlb[i]);
+    cpu->tlb_nused = 0;
     hv__cpu_tlb_flush(cpu);
 }
 
 static void set_code_flag(struct hv_cpu *cpu, uintptr_t host_page, bool code)
 {
-    for (unsigned i = 0; i < HV_TLB_SIZE; i++) {
-        struct hv_tlb_entry *e = &cpu->tlb[i];
+    for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
+        struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
         uint64_t tag = e->tag[HV_ACC_WRITE];
         if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
             continue;
@@ -169,6 +179,7 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
     if (tag != page) {
         uint64_t pa = 0;
         bool mmio = false;
+        hv__cpu_tlb_note(cpu, (unsigned)(e - cpu->tlb));
         int r = cpu->policy->tlb_fill(cpu, va, acc, &pa, &mmio);
         if (r != HV_STEP_OK)
             return r;

@@ -165,6 +165,12 @@ struct hv_cpu {
     uint64_t trap_cause, trap_tval; /* recorded by hv__cpu_raise */
 
     struct hv_tlb_entry tlb[HV_TLB_SIZE];
+    /* Entries that may hold a valid tag (filled since the last flush), so that a flush,
+     * which the full backend does on every trap and xRET, costs what was used rather than
+     * all HV_TLB_SIZE entries. Entries not listed are invalid. */
+    uint16_t tlb_used[HV_TLB_SIZE];
+    uint32_t tlb_nused;
+    uint64_t tlb_used_bits[HV_TLB_SIZE / 64];
 
     const struct hv_cpu_policy *policy;
     void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */
@@ -224,6 +230,16 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc);
  * Return HV_STEP_OK / TRAP / EXIT. Loads zero-extend into *val. */
 int hv__cpu_load_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val);
 int hv__cpu_store_slow(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val);
+
+/* Record that entry `idx` may now be valid (every fill goes through hv__cpu_translate). */
+static inline void hv__cpu_tlb_note(struct hv_cpu *cpu, unsigned idx)
+{
+    uint64_t bit = 1ull << (idx % 64);
+    if (cpu->tlb_used_bits[idx / 64] & bit)
+        return;
+    cpu->tlb_used_bits[idx / 64] |= bit;
+    cpu->tlb_used[cpu->tlb_nused++] = (uint16_t)idx;
+}
 
 static inline struct hv_tlb_entry *hv__tlb_entry(struct hv_cpu *cpu, uint64_t va)
 {

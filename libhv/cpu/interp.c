@@ -108,9 +108,11 @@ static void drop_all(struct hv_cpu *cpu, struct engine *eng)
     for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++)
         while (eng->pages[i])
             drop_page(eng, eng->pages[i]->page);
-    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
-        if (cpu->tlb[i].tag[HV_ACC_WRITE] != HV_TLB_INVALID)
-            cpu->tlb[i].tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
+    for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
+        struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
+        if (e->tag[HV_ACC_WRITE] != HV_TLB_INVALID)
+            e->tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
+    }
 }
 
 static void free_zombies(struct engine *eng)

@@ -87,9 +87,11 @@ static void free_pages(struct hv_cpu *cpu, struct hv__jit *jit)
             free(p);
         }
     }
-    for (unsigned i = 0; i < HV_TLB_SIZE; i++)
-        if (cpu->tlb[i].tag[HV_ACC_WRITE] != HV_TLB_INVALID)
-            cpu->tlb[i].tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
+    for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
+        struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
+        if (e->tag[HV_ACC_WRITE] != HV_TLB_INVALID)
+            e->tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
+    }
 }
 
 /* Monotonic nanoseconds for the translation-cost stats: a vDSO call, small next to
