@@ -20,6 +20,21 @@ static inline uint64_t bench_rand(uint64_t *s)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+/* order[0..n) = 0..n-1, then (when shuffle) a Fisher-Yates shuffle with a fixed seed, so
+ * every engine and backend visits the same sequence. */
+static inline void bench_order(uint32_t *order, uint32_t n, int shuffle)
+{
+    uint64_t s = 4242;
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    for (uint32_t i = n - 1; shuffle && i > 0; i--) {
+        uint32_t j = (uint32_t)(bench_rand(&s) % (i + 1));
+        uint32_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
 /* Also "time: ns=0x<16 hex digits>": the guest clock at the result, i.e. the time since
  * the machine started, which excludes the start-up of whatever process hosts the machine
  * (libhv, QEMU); hv bench compares libhv with QEMU on it. Fixed width, digit by digit, so

@@ -36,20 +36,6 @@ static int fail(const char *what, uint32_t slot)
     return 1;
 }
 
-/* Sequential, or a Fisher-Yates shuffle of the request slots. */
-static void make_order(void)
-{
-    uint64_t s = 4242;
-    for (uint32_t i = 0; i < BLK_COUNT; i++)
-        order[i] = i;
-    for (uint32_t i = BLK_COUNT - 1; BLK_RANDOM && i > 0; i--) {
-        uint32_t j = (uint32_t)(bench_rand(&s) % (i + 1));
-        uint32_t t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-}
-
 static void stamp(uint64_t first_sector)
 {
     for (uint32_t k = 0; k < SECS; k++)
@@ -66,7 +52,7 @@ int main(void)
                         (unsigned long long)cap, (unsigned long long)BLK_COUNT * SECS);
         return 1;
     }
-    make_order();
+    bench_order(order, BLK_COUNT, BLK_RANDOM);
     for (uint32_t k = 0; k < SECS; k++)
         for (unsigned w = 1; w < BLKPAT_WORDS; w++)
             buf[k * BLKPAT_WORDS + w] = blkpat_word(w);

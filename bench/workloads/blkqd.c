@@ -48,20 +48,6 @@ static int fail(const char *what, uint32_t req)
     return 1;
 }
 
-/* Sequential, or a Fisher-Yates shuffle of the request slots (as blkio.c). */
-static void make_order(void)
-{
-    uint64_t s = 4242;
-    for (uint32_t i = 0; i < BLK_COUNT; i++)
-        order[i] = i;
-    for (uint32_t i = BLK_COUNT - 1; BLK_RANDOM && i > 0; i--) {
-        uint32_t j = (uint32_t)(bench_rand(&s) % (i + 1));
-        uint32_t t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-}
-
 /* Submit requests [first, first + BLK_QD) in one batch and wait for all of them; each
  * completion's cookie must be one of the batch, seen once. -1 names the failing request. */
 static int batch(int write, uint32_t first, uint32_t *bad)
@@ -98,7 +84,7 @@ int main(void)
                         (unsigned long long)cap, (unsigned long long)BLK_COUNT * SECS);
         return 1;
     }
-    make_order();
+    bench_order(order, BLK_COUNT, BLK_RANDOM);
     for (uint32_t j = 0; j < BLK_QD; j++)
         for (uint32_t k = 0; k < SECS; k++)
             for (unsigned w = 1; w < BLKPAT_WORDS; w++)

@@ -113,16 +113,27 @@ Test(lockstep, budget_stops_exactly_and_resumes)
     hv_vm_destroy(vm);
 }
 
-Test(lockstep, register_difference_is_reported)
+/* The crc program in lockstep, stopped after 50,000 instructions; NULL when not built. */
+static hv_vm *crc_started(hv_vcpu **vcpu)
 {
     if (!built(BENCH("crc")))
-        return;
+        return NULL;
     struct hv_config cfg;
     config(&cfg, BENCH("crc"), NULL);
-    hv_vcpu *vcpu;
-    hv_vm *vm = create(&cfg, &vcpu);
+    hv_vm *vm = create(&cfg, vcpu);
     struct hv_exit ex;
-    cr_assert_eq(hv_vcpu_run(vcpu, 50000, &ex), 0, "%s", hv_vm_last_error(vm));
+    cr_assert_eq(hv_vcpu_run(*vcpu, 50000, &ex), 0, "%s", hv_vm_last_error(vm));
+    cr_assert_eq(ex.reason, HV_EXIT_BUDGET);
+    return vm;
+}
+
+Test(lockstep, register_difference_is_reported)
+{
+    hv_vcpu *vcpu;
+    hv_vm *vm = crc_started(&vcpu);
+    if (!vm)
+        return;
+    struct hv_exit ex;
     /* Behind the API's back (set_reg would re-copy the twin): the stack pointer. */
     vm->twin->vcpus[0]->cpu.x[2] ^= 0x10;
     int rc = run_to_exit(vcpu, &ex);
@@ -133,14 +144,11 @@ Test(lockstep, register_difference_is_reported)
 
 Test(lockstep, ram_difference_is_reported)
 {
-    if (!built(BENCH("crc")))
-        return;
-    struct hv_config cfg;
-    config(&cfg, BENCH("crc"), NULL);
     hv_vcpu *vcpu;
-    hv_vm *vm = create(&cfg, &vcpu);
+    hv_vm *vm = crc_started(&vcpu);
+    if (!vm)
+        return;
     struct hv_exit ex;
-    cr_assert_eq(hv_vcpu_run(vcpu, 50000, &ex), 0, "%s", hv_vm_last_error(vm));
     uint8_t *twin_ram = hv__mem_hva(&vm->twin->mem, 0x80000000ull + MEM - 64, 1);
     cr_assert_not_null(twin_ram);
     *twin_ram = 0x5a;           /* a byte the guest never touches */
@@ -153,14 +161,11 @@ Test(lockstep, ram_difference_is_reported)
 
 Test(lockstep, api_changes_are_copied_into_the_twin)
 {
-    if (!built(BENCH("crc")))
-        return;
-    struct hv_config cfg;
-    config(&cfg, BENCH("crc"), NULL);
     hv_vcpu *vcpu;
-    hv_vm *vm = create(&cfg, &vcpu);
+    hv_vm *vm = crc_started(&vcpu);
+    if (!vm)
+        return;
     struct hv_exit ex;
-    cr_assert_eq(hv_vcpu_run(vcpu, 50000, &ex), 0, "%s", hv_vm_last_error(vm));
     static const char junk[] = "written by the embedder between runs";
     cr_assert_eq(hv_vm_mem_write(vm, 0x80000000ull + MEM - 4096, junk, sizeof junk), 0);
     cr_assert_eq(run_to_exit(vcpu, &ex), 0, "%s", hv_vm_last_error(vm));
