@@ -8,6 +8,7 @@
 #include <time.h>
 #include "hv/hv.h"
 #include "hv/para.h"
+#include "para_fixture.h"
 
 #define RAM 0x80000000ull
 #define MEM (1ull << 20)
@@ -54,8 +55,6 @@ static void on_output(void *opaque, const uint8_t *data, size_t len)
     out_len += len;
 }
 
-static hv_vm *vm;
-static hv_vcpu *vcpu;
 
 static void boot_cfg(struct hv_config *cfg)
 {
@@ -91,18 +90,6 @@ static void fini(void)
 static void put(uint64_t gpa, const uint32_t *w, size_t n)
 {
     cr_assert_eq(hv_vm_mem_write(vm, gpa, w, n * 4), 0);
-}
-
-static uint64_t reg(unsigned r)
-{
-    uint64_t v = 0;
-    cr_assert_eq(hv_vcpu_get_reg(vcpu, r, &v), 0);
-    return v;
-}
-
-static void setreg(unsigned r, uint64_t v)
-{
-    cr_assert_eq(hv_vcpu_set_reg(vcpu, r, v), 0);
 }
 
 static struct hv_exit run(uint64_t budget)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "hv/hv.h"
 #include "hv/para.h"
+#include "para_fixture.h"
 #include "backends/para/blkback.h"
 
 #define RAM 0x80000000ull
@@ -24,8 +25,6 @@
 #define JSELF 0x0000006fu
 enum { A0 = 10, A1 = 11, A2 = 12, A3 = 13, A6 = 16, A7 = 17 };
 
-static hv_vm *vm;
-static hv_vcpu *vcpu;
 static char disk_path[64];
 static int disk_fd = -1;
 
@@ -103,25 +102,6 @@ static void boot(int readonly)
     char err[512];
     cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), 0, "hv_vm_create: %s", err);
     cr_assert_eq(hv_vcpu_create(vm, 0, &vcpu), 0);
-}
-
-static void *gptr(uint64_t gpa, size_t len)
-{
-    void *p = hv_vm_mem_ptr(vm, gpa, len);
-    cr_assert_not_null(p);
-    return p;
-}
-
-static uint64_t reg(unsigned r)
-{
-    uint64_t v = 0;
-    cr_assert_eq(hv_vcpu_get_reg(vcpu, r, &v), 0);
-    return v;
-}
-
-static void setreg(unsigned r, uint64_t v)
-{
-    cr_assert_eq(hv_vcpu_set_reg(vcpu, r, v), 0);
 }
 
 static int64_t pv(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,

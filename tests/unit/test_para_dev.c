@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "hv/hv.h"
 #include "hv/para.h"
+#include "para_fixture.h"
 
 #define RAM 0x80000000ull
 #define MEM (1ull << 20)
@@ -24,8 +25,6 @@
 #define JSELF 0x0000006fu
 enum { A0 = 10, A1 = 11, A2 = 12, A3 = 13, A6 = 16, A7 = 17 };
 
-static hv_vm *vm;
-static hv_vcpu *vcpu;
 static char disk_path[64];
 
 static void fini(void)
@@ -78,25 +77,6 @@ static void boot_nic(void)
     cfg.nics[0].type = HV_NET_LOOPBACK;
     cfg.nr_nics = 1;
     boot_cfg(&cfg);
-}
-
-static void *gptr(uint64_t gpa, size_t len)
-{
-    void *p = hv_vm_mem_ptr(vm, gpa, len);
-    cr_assert_not_null(p);
-    return p;
-}
-
-static uint64_t reg(unsigned r)
-{
-    uint64_t v = 0;
-    cr_assert_eq(hv_vcpu_get_reg(vcpu, r, &v), 0);
-    return v;
-}
-
-static void setreg(unsigned r, uint64_t v)
-{
-    cr_assert_eq(hv_vcpu_set_reg(vcpu, r, v), 0);
 }
 
 struct sbiret { int64_t error; uint64_t value; };
