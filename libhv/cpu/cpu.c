@@ -39,6 +39,8 @@ void hv__cpu_tlb_flush(struct hv_cpu *cpu)
 {
     for (uint32_t u = 0; u < cpu->tlb_nused; u++)
         invalidate(&cpu->tlb[cpu->tlb_used[u]]);
+    for (unsigned v = 0; v < HV_TLB_VICTIMS; v++)
+        invalidate(&cpu->tlb_victim[v]);
     cpu->tlb_nused = 0;
     memset(cpu->tlb_used_bits, 0, sizeof(cpu->tlb_used_bits));
     if (cpu->engine_hooks && cpu->engine_hooks->tlb_flushed)
@@ -49,6 +51,8 @@ void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu)
 {
     for (uint32_t u = 0; u < cpu->tlb_nused; u++)
         cpu->tlb[cpu->tlb_used[u]].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
+    for (unsigned v = 0; v < HV_TLB_VICTIMS; v++)
+        cpu->tlb_victim[v].tag[HV_ACC_WRITE] = HV_TLB_INVALID;
 }
 
 #define CPU_SNAP_VERSION 1
@@ -124,12 +128,23 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
     /* Every entry, whatever the used list says (a new hv_cpu is zero-filled). */
     for (unsigned i = 0; i < HV_TLB_SIZE; i++)
         invalidate(&cpu->tlb[i]);
+    cpu->tlb_victim_next = 0;
     cpu->tlb_nused = 0;
     hv__cpu_tlb_flush(cpu);
 }
 
+static void set_code_flag_entry(struct hv_tlb_entry *e, uintptr_t host_page, bool code)
+{
+    uint64_t tag = e->tag[HV_ACC_WRITE];
+    if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+        return;
+    e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
+}
+
 static void set_code_flag(struct hv_cpu *cpu, uintptr_t host_page, bool code)
 {
+    for (unsigned v = 0; v < HV_TLB_VICTIMS; v++)
+        set_code_flag_entry(&cpu->tlb_victim[v], host_page, code);
     for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
         struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
         uint64_t tag = e->tag[HV_ACC_WRITE];
@@ -163,6 +178,48 @@ static bool is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
     return cpu->engine_hooks && cpu->engine_hooks->is_code_page(cpu, host_page);
 }
 
+static bool holds_other_page(const struct hv_tlb_entry *e, uint64_t page)
+{
+    bool valid = false;
+    for (unsigned k = 0; k < 3; k++) {
+        uint64_t t = e->tag[k] & ~(k == HV_ACC_WRITE ? HV_TLB_CODE : 0);
+        if (e->tag[k] == HV_TLB_INVALID)
+            continue;
+        if (t == page)
+            return false;       /* the fill extends this entry: nothing to keep */
+        valid = true;
+    }
+    return valid;
+}
+
+/* Before a refill overwrites e with `page`: keep what it held in a victim slot. */
+static void evict(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t page)
+{
+    if (!holds_other_page(e, page))
+        return;
+    cpu->tlb_victim[cpu->tlb_victim_next] = *e;
+    cpu->tlb_victim_next = (cpu->tlb_victim_next + 1) % HV_TLB_VICTIMS;
+}
+
+/* A victim that maps `page` for acc: swap it with e (which becomes the victim). */
+static bool victim_swap(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t page,
+                        enum hv_access acc)
+{
+    for (unsigned v = 0; v < HV_TLB_VICTIMS; v++) {
+        struct hv_tlb_entry *x = &cpu->tlb_victim[v];
+        uint64_t t = x->tag[acc];
+        if (acc == HV_ACC_WRITE)
+            t &= ~HV_TLB_CODE;
+        if (x->tag[acc] == HV_TLB_INVALID || t != page)
+            continue;
+        struct hv_tlb_entry tmp = *e;
+        *e = *x;
+        *x = tmp;
+        return true;
+    }
+    return false;
+}
+
 int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
                       struct hv_xlat *out)
 {
@@ -177,16 +234,19 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
     if (acc == HV_ACC_WRITE)
         tag &= ~HV_TLB_CODE;
     if (tag != page) {
-        uint64_t pa = 0;
-        bool mmio = false;
         hv__cpu_tlb_note(cpu, (unsigned)(e - cpu->tlb));
-        int r = cpu->policy->tlb_fill(cpu, va, acc, &pa, &mmio);
-        if (r != HV_STEP_OK)
-            return r;
-        if (mmio) {
-            out->is_mmio = true;
-            out->pa = pa;
-            return HV_STEP_OK;
+        if (!victim_swap(cpu, e, page, acc)) {
+            uint64_t pa = 0;
+            bool mmio = false;
+            evict(cpu, e, page);
+            int r = cpu->policy->tlb_fill(cpu, va, acc, &pa, &mmio);
+            if (r != HV_STEP_OK)
+                return r;
+            if (mmio) {
+                out->is_mmio = true;
+                out->pa = pa;
+                return HV_STEP_OK;
+            }
         }
         /* Keep the invariant whatever tags the fill set (see the header comment). */
         if (e->tag[HV_ACC_WRITE] == page && is_code_page(cpu, (va + e->addend) & PAGE_MASK))

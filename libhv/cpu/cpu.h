@@ -42,6 +42,7 @@ enum hv_step {
  * HV_TLB_INVALID. Only RAM/ROM pages are cached; MMIO always takes the slow path. */
 #define HV_TLB_BITS 10
 #define HV_TLB_SIZE (1u << HV_TLB_BITS)
+#define HV_TLB_VICTIMS 8
 #define HV_TLB_INVALID (~0ull)
 /* Set in a WRITE tag whose page holds cached code: the fast path's compare fails (tags are
  * page aligned), the slow path still has a valid translation and performs the store, then
@@ -171,6 +172,11 @@ struct hv_cpu {
     uint16_t tlb_used[HV_TLB_SIZE];
     uint32_t tlb_nused;
     uint64_t tlb_used_bits[HV_TLB_SIZE / 64];
+    /* Victim entries: what a refill evicted, looked up (slow path only) before the policy
+     * is asked again, so two pages that share an index (a copy between buffers 4 MiB
+     * apart) do not refill each other forever. Same invariants as tlb[]. */
+    struct hv_tlb_entry tlb_victim[HV_TLB_VICTIMS];
+    uint32_t tlb_victim_next;
 
     const struct hv_cpu_policy *policy;
     void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */
