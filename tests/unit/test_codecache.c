@@ -867,3 +867,28 @@ Test(x86exec, sse_compare_and_mxcsr)
     uint32_t rn = host & ~0x6000u;        /* nearest */
     cr_assert_eq(conv(&saved, &rn, 2.7), 3);
 }
+
+/* The int3 fill runs a chunk ahead of the code, not over the whole cache at creation:
+ * everything from the end of the code to the fill mark traps, and a large cache that
+ * holds one small block has touched only its first chunk. */
+Test(codecache, int3_fill_runs_ahead_of_the_code)
+{
+    struct hv__cc c;
+    char why[256];
+    cr_assert_eq(hv__cc_init(&c, 8u << 20, 0, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(c.filled, 0, "nothing filled before the first block");
+    struct hv__x86_buf b;
+    hv__cc_begin(&c, &b);
+    hv__x86_mov_ri(&b, HV_X86_RAX, 42);
+    hv__x86_ret(&b);
+    cr_assert_not_null(hv__cc_commit(&c, &b));
+    cr_assert_geq(c.filled, c.used + 1);
+    cr_assert_lt(c.filled, c.size / 8, "filled %zu of %zu", c.filled, c.size);
+    for (size_t i = c.used; i < c.filled; i++)
+        cr_assert_eq(c.rw[i], 0xcc, "byte %zu past the code must trap", i);
+    /* Data allocations past the mark extend it. */
+    uint8_t *p = hv__cc_alloc(&c, 200000, 8);
+    cr_assert_not_null(p);
+    cr_assert_geq(c.filled, c.used);
+    hv__cc_fini(&c);
+}

@@ -129,8 +129,8 @@ int hv__cc_init(struct hv__cc *cc, size_t size, unsigned flags, char *err, size_
 ok:
     cc->size = size;
     cc->used = 0;
+    cc->filled = 0;
     cc->generation = 1;
-    memset(cc->rw, 0xcc, size);     /* int3: a wild jump into the cache traps */
     return 0;
 }
 
@@ -158,6 +158,22 @@ static size_t align_up(size_t v, size_t align)
     return (v + align - 1) & ~(align - 1);
 }
 
+/* int3 over the cache ahead of the bump pointer, a chunk at a time: a wild jump into the
+ * cache traps, and a VM that translates little never touches (and commits) the rest of
+ * its 4 MiB (filling all of it up front cost ~2 ms of page faults per vCPU start). */
+#define FILL_CHUNK ((size_t)64 * 1024)
+
+static void fill_to(struct hv__cc *cc, size_t end)
+{
+    if (end > cc->size)
+        end = cc->size;
+    if (end <= cc->filled)
+        return;
+    end = align_up(end, FILL_CHUNK) < cc->size ? align_up(end, FILL_CHUNK) : cc->size;
+    memset(cc->rw + cc->filled, 0xcc, end - cc->filled);
+    cc->filled = end;
+}
+
 void *hv__cc_alloc(struct hv__cc *cc, size_t n, size_t align)
 {
     if (align == 0 || (align & (align - 1)))
@@ -166,6 +182,7 @@ void *hv__cc_alloc(struct hv__cc *cc, size_t n, size_t align)
     if (at > cc->size || n > cc->size - at)
         return NULL;
     cc->used = at + n;
+    fill_to(cc, cc->used);
     return cc->rw + at;
 }
 
@@ -174,6 +191,7 @@ void hv__cc_begin(struct hv__cc *cc, struct hv__x86_buf *b)
     size_t at = align_up(cc->used, 16);
     if (at > cc->size)
         at = cc->size;
+    fill_to(cc, at + FILL_CHUNK);   /* a block is far smaller; code written past it is kept */
     hv__x86_buf_init(b, cc->rw + at, cc->size - at, (uintptr_t)(cc->rx + at));
 }
 
@@ -182,6 +200,9 @@ void *hv__cc_commit(struct hv__cc *cc, const struct hv__x86_buf *b)
     if (!hv__x86_buf_ok(b) || b->start < cc->rw || b->cur > cc->rw + cc->size)
         return NULL;
     cc->used = (size_t)(b->cur - cc->rw);
+    if (cc->used > cc->filled)
+        cc->filled = cc->used;      /* a huge block ran past the fill: it is code now */
+    fill_to(cc, cc->used + 1);
     return hv__cc_rx(cc, b->start);
 }
 

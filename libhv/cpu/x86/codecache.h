@@ -35,6 +35,7 @@ struct hv__cc {
     uint8_t *rx;            /* executable view (run here) */
     size_t size;            /* bytes in each view (a page multiple) */
     size_t used;            /* bump pointer: [0, used) holds code */
+    size_t filled;          /* [0, filled) has been filled with int3 (or holds code) */
     uint64_t generation;    /* advanced by every flush; starts at 1 */
     uint64_t flushes;
     const char *backing;    /* "memfd", "shm" or "tmpfile" (static string) */
