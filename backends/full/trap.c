@@ -35,6 +35,17 @@ int hvf_illegal(struct hv_cpu *cpu)
 
 /* ---- trap entry -------------------------------------------------------------------------- */
 
+/* The soft-TLB holds translations for one regime: the privilege (fetch and data; U-bit
+ * pages), and in M-mode with MPRV set, MPP's. A trap or xRET that keeps the privilege with
+ * MPRV clear on both sides keeps the regime: no flush (an interrupt taken and returned in
+ * M-mode refilled 8 entries each time). */
+static void switch_regime(struct hv_cpu *cpu, unsigned old_priv, uint64_t old_ms,
+                          uint64_t new_ms)
+{
+    if (old_priv != cpu->priv || ((old_ms | new_ms) & MSTATUS_MPRV))
+        hv__cpu_tlb_flush(cpu);
+}
+
 static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -56,7 +67,8 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         return HV_STEP_EXIT;
     }
 
-    uint64_t ms = h->mstatus;
+    uint64_t ms = h->mstatus, old_ms = ms;
+    unsigned old_priv = cpu->priv;
     if (to_s) {
         h->scause = cause;
         h->sepc = cpu->pc;
@@ -77,7 +89,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     h->mstatus = ms;
     cpu->pc = target;
     cpu->reservation = HV_TLB_INVALID;
-    hv__cpu_tlb_flush(cpu);
+    switch_regime(cpu, old_priv, old_ms, ms);
     if (irq)
         h->vcpu->stats.interrupts++;
     else
@@ -131,11 +143,12 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
          MSTATUS_MPIE;                  /* MPP <- U (least privileged supported) */
     if (mpp != HV_PRIV_M)
         ms &= ~MSTATUS_MPRV;
+    uint64_t old_ms = h->mstatus;
     h->mstatus = ms;
     cpu->priv = mpp;
     cpu->pc = h->mepc;
     cpu->reservation = HV_TLB_INVALID;
-    hv__cpu_tlb_flush(cpu);
+    switch_regime(cpu, HV_PRIV_M, old_ms, ms);
     cpu->exit_request = 1;              /* a pending interrupt may be enabled now */
     return HV_STEP_OK;
 }
@@ -148,11 +161,13 @@ static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
     unsigned spp = (ms & MSTATUS_SPP) ? HV_PRIV_S : HV_PRIV_U;
     ms = (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) |
          ((ms & MSTATUS_SPIE) ? MSTATUS_SIE : 0) | MSTATUS_SPIE;
+    uint64_t old_ms = h->mstatus;
+    unsigned old_priv = cpu->priv;
     h->mstatus = ms;
     cpu->priv = spp;
     cpu->pc = h->sepc;
     cpu->reservation = HV_TLB_INVALID;
-    hv__cpu_tlb_flush(cpu);
+    switch_regime(cpu, old_priv, old_ms, ms);
     cpu->exit_request = 1;
     return HV_STEP_OK;
 }
