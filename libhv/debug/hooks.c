@@ -73,6 +73,7 @@ HV_API int hv_vcpu_set_deadline(hv_vcpu *vcpu, uint64_t virtual_ns)
     if (rc < 0)
         return rc;
     vcpu->deadline_ns = virtual_ns;
+    vcpu->deadline_check_at = 0;
     if (vcpu->twin)
         vcpu->twin->deadline_ns = virtual_ns;   /* virtual time is the same in the twin */
     /* Poll at once so a deadline already in the past is reported before any instruction. */
