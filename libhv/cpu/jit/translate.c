@@ -38,7 +38,7 @@
 _Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB index is scaled by 32");
 _Static_assert(offsetof(struct hv_tlb_entry, tag) == 0, "tag[] first");
 _Static_assert(offsetof(struct hv_tlb_entry, addend) == 24, "addend after three tags");
-_Static_assert(HV_TLB_SIZE == 1024, "index mask 0x7fe0 assumes 1024 entries");
+_Static_assert(HV_TLB_SIZE == 4096, "index mask 0x1ffe0 assumes 4096 entries");
 _Static_assert(sizeof(struct hv__jit_jc) == 32, "jump cache index is scaled by 32");
 _Static_assert(offsetof(struct hv__jit_jc, code) == 8, "jump cache code pointer");
 
@@ -385,7 +385,7 @@ static struct hv__x86_mem fast_path(struct tr *t, struct cold *c, int base, int6
     }
     hv__x86_mov_rr(b, 4, RCX, RAX);
     hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
-    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x7fe0);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x1ffe0);
     hv__x86_mov_rr(b, 8, RDX, RAX);
     if (store) {
         /* The write tag may carry HV_TLB_CODE (bit 0): test alignment separately so a
