@@ -8,6 +8,8 @@
 #include "core/err.h"
 #include "mem/mem.h"
 
+#define HUGE_ALIGN ((size_t)2 << 20)
+
 #define MIN_WINDOW (1ull << 32)
 #define MAX_WINDOW (1ull << 40)   /* 1 TiB of guest-physical space is plenty for RV64 boards */
 
@@ -31,12 +33,20 @@ int hv__mem_init(struct hv_mem *mem, uint64_t window, char *err, size_t errlen)
      * as base + (gpa & (window - 1)) + offset with offset < window faults inside our own
      * reservation instead of touching foreign host memory. */
     mem->reserved = (size_t)(mem->window * 2);
-    void *p = mmap(NULL, mem->reserved, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* Aligned to 2 MiB (reserve a little more, trim both ends) so that RAM at an aligned
+     * guest address can be backed by transparent huge pages (hv__mem_map). */
+    size_t slack = HUGE_ALIGN;
+    uint8_t *p = mmap(NULL, mem->reserved + slack, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return hv__errf(err, errlen, HV_ENOMEM, "cannot reserve %zu bytes of address space: %s",
                         mem->reserved, strerror(errno));
-    mem->base = p;
+    uint8_t *base = (uint8_t *)(((uintptr_t)p + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+    if (base > p)
+        munmap(p, (size_t)(base - p));
+    if ((size_t)(p + slack - base) > 0)
+        munmap(base + mem->reserved, (size_t)(p + slack - base));
+    mem->base = base;
     return 0;
 }
 
@@ -138,6 +148,11 @@ int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_
         return hv__errf(err, errlen, HV_ENOMEM, "cannot map %#llx bytes of guest memory: %s",
                         (unsigned long long)size, strerror(errno));
     }
+    /* Guest RAM on transparent huge pages where the host allows it (as QEMU does): a guest
+     * walking a large working set misses the host's TLB far less (Sv39 paging workload:
+     * see docs/BENCHMARKS.md). Advice only: failure or THP "never" changes nothing. */
+    if (kind == HV_REGION_RAM && size >= HUGE_ALIGN)
+        (void)madvise(p, size, MADV_HUGEPAGE);
     struct hv_region r = { .gpa = gpa, .size = size, .kind = kind, .flags = flags,
                            .host = p, .dirty = dirty };
     insert_region(mem, i, &r);
