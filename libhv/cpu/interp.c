@@ -17,13 +17,13 @@
  * still works, uncached. */
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/codepages.h"
 #include "cpu/cpu.h"
 #include "cpu/fpu.h"
 
 #define BLOCK_MAX 64
 #define CACHE_MAX_BLOCKS (1u << 16)    /* beyond this the cache is dropped and rebuilt */
 #define HASH_BITS 12
-#define PAGE_HASH_BITS 10
 #define PAGE_MASK (~(uintptr_t)0xfff)
 
 struct block {
@@ -34,16 +34,9 @@ struct block {
     struct hv_insn insn[];
 };
 
-struct code_page {
-    uintptr_t page;
-    struct code_page *next;
-    struct block *blocks;
-    uint64_t chunks;            /* bit i: bytes [64i, 64i+64) of the page hold cached code */
-};
-
 struct engine {
     struct block *hash[1u << HASH_BITS];
-    struct code_page *pages[1u << PAGE_HASH_BITS];
+    struct hv_code_pages pages;     /* each page's `blocks`: its struct block list */
     struct block *zombies;
     unsigned nblocks;
     bool stale;                 /* blocks were dropped while a block ran */
@@ -54,19 +47,6 @@ struct engine {
 static unsigned block_hash(uintptr_t host)
 {
     return (unsigned)((host >> 1) ^ (host >> 13)) & ((1u << HASH_BITS) - 1);
-}
-
-static unsigned page_hash(uintptr_t page)
-{
-    return (unsigned)((page >> 12) ^ (page >> 22)) & ((1u << PAGE_HASH_BITS) - 1);
-}
-
-static struct code_page **find_page(struct engine *eng, uintptr_t page)
-{
-    struct code_page **pp = &eng->pages[page_hash(page)];
-    while (*pp && (*pp)->page != page)
-        pp = &(*pp)->next;
-    return pp;
 }
 
 static void unlink_block(struct engine *eng, struct block *b)
@@ -80,39 +60,22 @@ static void unlink_block(struct engine *eng, struct block *b)
     eng->nblocks--;
 }
 
-static void drop_page(struct engine *eng, uintptr_t page)
+/* Unlink (to the zombie list) every block cached from the page. */
+static void drop_page_blocks(struct hv_code_page *cp, void *opaque)
 {
-    struct code_page **pp = find_page(eng, page), *cp = *pp;
-    if (!cp)
-        return;
-    *pp = cp->next;
+    struct engine *eng = opaque;
     for (struct block *b = cp->blocks, *nb; b; b = nb) {
         nb = b->page_next;
         unlink_block(eng, b);
     }
-    free(cp);
+    cp->blocks = NULL;
     eng->stale = true;
-}
-
-/* Chunk bits (64-byte granularity) covering [off, off+len) within one page. */
-static uint64_t chunk_bits(unsigned off, unsigned len)
-{
-    unsigned first = off / 64, last = (off + len - 1) / 64;
-    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
-    return hi & ~((1ull << first) - 1);
 }
 
 /* Drop every cached block; no page holds code afterwards, so the soft-TLB's code flags go. */
 static void drop_all(struct hv_cpu *cpu, struct engine *eng)
 {
-    for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++)
-        while (eng->pages[i])
-            drop_page(eng, eng->pages[i]->page);
-    for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
-        struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
-        if (e->tag[HV_ACC_WRITE] != HV_TLB_INVALID)
-            e->tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
-    }
+    hv__code_pages_clear(&eng->pages, cpu, drop_page_blocks, eng);
 }
 
 static void free_zombies(struct engine *eng)
@@ -126,18 +89,19 @@ static void free_zombies(struct engine *eng)
 
 static bool hook_is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
 {
-    return *find_page(cpu->engine, host_page) != NULL;
+    return hv__code_page_find(&((struct engine *)cpu->engine)->pages, host_page) != NULL;
 }
 
 /* A store hit a page holding cached code: drop the page's blocks only when the bytes
  * written overlap code (stores to data sharing the page leave the cache alone). */
 static void code_write_page(struct hv_cpu *cpu, uintptr_t page, unsigned off, unsigned len)
 {
-    struct code_page *cp = *find_page(cpu->engine, page);
-    if (!cp || !(cp->chunks & chunk_bits(off, len)))
+    struct engine *eng = cpu->engine;
+    struct hv_code_page *cp = hv__code_page_find(&eng->pages, page);
+    if (!hv__code_page_overlaps(cp, off, len))
         return;
-    drop_page(cpu->engine, page);
-    hv__cpu_tlb_unmark_code(cpu, page);
+    drop_page_blocks(cp, eng);
+    hv__code_page_remove(&eng->pages, cpu, page);
 }
 
 static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
@@ -229,26 +193,19 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
     if (eng->nblocks >= CACHE_MAX_BLOCKS)
         drop_all(cpu, eng); /* safe: called between blocks, zombies are freed later */
 
-    uintptr_t page = host & PAGE_MASK;
-    struct code_page **pp = find_page(eng, page);
-    if (!*pp) {
-        struct code_page *cp = calloc(1, sizeof(*cp));
-        if (!cp)
-            return NULL;
-        cp->page = page;
-        *pp = cp;
-        /* From now on stores to this page must reach the slow path (cpu.c). */
-        hv__cpu_tlb_mark_code(cpu, page);
-    }
-    (*pp)->chunks |= chunk_bits((unsigned)(host - page), (unsigned)(p - (const uint8_t *)host));
+    /* From now on stores to this page must reach the slow path (cpu.c). */
+    struct hv_code_page *cp = hv__code_page_add(&eng->pages, cpu, host,
+                                                (unsigned)(p - (const uint8_t *)host));
+    if (!cp)
+        return NULL;
     struct block *b = malloc(sizeof(*b) + n * sizeof(struct hv_insn));
     if (!b)
         return NULL;
     b->host = host;
     b->n = n;
     memcpy(b->insn, tmp, n * sizeof(struct hv_insn));
-    b->page_next = (*pp)->blocks;
-    (*pp)->blocks = b;
+    b->page_next = cp->blocks;
+    cp->blocks = b;
     unsigned h = block_hash(host);
     b->next = eng->hash[h];
     eng->hash[h] = b;

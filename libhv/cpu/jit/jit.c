@@ -14,21 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cpu/codepages.h"
 #include "cpu/jit/jit.h"
 #include "core/err.h"
 #include "hv/error.h"
 
 #define HASH_BITS 12
-#define PAGE_HASH_BITS 10
 #define DEFAULT_CACHE (4u << 20)
 #define DEFAULT_BLOCKS (1u << 16)
-#define PAGE_MASK (~(uintptr_t)0xfff)
-
-struct jit_page {
-    uintptr_t page;
-    uint64_t chunks;            /* bit i: bytes [64i, 64i+64) hold translated code */
-    struct jit_page *next;
-};
 
 struct jit_ret {
     uint64_t status;
@@ -51,19 +44,6 @@ static unsigned block_hash(uintptr_t host, uint64_t pc)
     return (unsigned)((h >> 1) ^ (h >> 13)) & ((1u << HASH_BITS) - 1);
 }
 
-static unsigned page_hash(uintptr_t page)
-{
-    return (unsigned)((page >> 12) ^ (page >> 22)) & ((1u << PAGE_HASH_BITS) - 1);
-}
-
-static struct jit_page **find_page(struct hv__jit *jit, uintptr_t page)
-{
-    struct jit_page **pp = &jit->pages[page_hash(page)];
-    while (*pp && (*pp)->page != page)
-        pp = &(*pp)->next;
-    return pp;
-}
-
 /* Clear only the entries filled since the last clear: traps flush the soft-TLB (and with
  * it the jump cache) often, and most of the table is usually empty. */
 static void jc_clear(struct hv__jit *jit)
@@ -80,18 +60,7 @@ static void jc_clear(struct hv__jit *jit)
 
 static void free_pages(struct hv_cpu *cpu, struct hv__jit *jit)
 {
-    for (unsigned i = 0; i < (1u << PAGE_HASH_BITS); i++) {
-        while (jit->pages[i]) {
-            struct jit_page *p = jit->pages[i];
-            jit->pages[i] = p->next;
-            free(p);
-        }
-    }
-    for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
-        struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
-        if (e->tag[HV_ACC_WRITE] != HV_TLB_INVALID)
-            e->tag[HV_ACC_WRITE] &= ~HV_TLB_CODE;
-    }
+    hv__code_pages_clear(jit->pages, cpu, NULL, NULL);
 }
 
 /* Monotonic nanoseconds for the translation-cost stats: a vDSO call, small next to
@@ -126,54 +95,23 @@ static void request_flush(struct hv_cpu *cpu, struct hv__jit *jit)
         flush_all(cpu, jit);
 }
 
-void hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len)
+int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len)
 {
-    uintptr_t page = host & PAGE_MASK;
-    struct jit_page **pp = find_page(jit, page);
-    if (!*pp) {
-        struct jit_page *p = calloc(1, sizeof(*p));
-        if (!p)
-            return;             /* caller checks is_code_page: treated as untracked */
-        p->page = page;
-        *pp = p;
-        /* From now on stores to this page reach the slow path (cpu.c). */
-        hv__cpu_tlb_mark_code(cpu, page);
-    }
-    unsigned off = (unsigned)(host - page);
-    unsigned first = off / 64, last = (off + len - 1) / 64;
-    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
-    (*pp)->chunks |= hi & ~((1ull << first) - 1);
+    /* From now on stores to this page reach the slow path (cpu.c). */
+    return hv__code_page_add(jit->pages, cpu, host, len) ? 0 : -1;
 }
 
 /* ---- engine hooks (cpu.c's self-modifying-code protocol) ------------------------------ */
 
 static bool hook_is_code_page(struct hv_cpu *cpu, uintptr_t host_page)
 {
-    return *find_page(cpu->jit, host_page) != NULL;
-}
-
-static bool overlaps(struct hv__jit *jit, uintptr_t page, unsigned off, unsigned len)
-{
-    struct jit_page *p = *find_page(jit, page);
-    if (!p)
-        return false;
-    unsigned first = off / 64, last = (off + len - 1) / 64;
-    uint64_t hi = last >= 63 ? ~0ull : (2ull << last) - 1;
-    return (p->chunks & hi & ~((1ull << first) - 1)) != 0;
+    return hv__code_page_find(((struct hv__jit *)cpu->jit)->pages, host_page) != NULL;
 }
 
 static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
 {
     struct hv__jit *jit = cpu->jit;
-    uintptr_t page = host & PAGE_MASK, end_page = (host + len - 1) & PAGE_MASK;
-    unsigned off = (unsigned)(host - page);
-    bool hit;
-    if (end_page == page)
-        hit = overlaps(jit, page, off, len);
-    else
-        hit = overlaps(jit, page, off, 4096 - off) ||
-              overlaps(jit, end_page, 0, (unsigned)(host + len - end_page));
-    if (hit)
+    if (hv__code_pages_overlap(jit->pages, host, len))
         request_flush(cpu, jit);
 }
 
@@ -231,7 +169,7 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
     jit->hash = calloc(1u << HASH_BITS, sizeof(*jit->hash));
     jit->pool = calloc(jit->maxpool, sizeof(*jit->pool));
     jit->jc = calloc(HV_JIT_JC_SIZE, sizeof(*jit->jc));
-    jit->pages = calloc(1u << PAGE_HASH_BITS, sizeof(*jit->pages));
+    jit->pages = calloc(1, sizeof(*jit->pages));
     if (!jit->hash || !jit->pool || !jit->jc || !jit->pages) {
         free(jit->hash);
         free(jit->pool);

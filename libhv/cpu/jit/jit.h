@@ -78,6 +78,7 @@ int hv__jit_lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *
 #define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
 
 struct jit_block;
+struct hv_code_pages;
 
 /* Jump cache entry: generated code compares pc and jumps to code (the checked entry). */
 struct hv__jit_jc {
@@ -111,7 +112,7 @@ struct hv__jit {
     struct hv__jit_jc *jc;
     uint16_t jc_used[HV_JIT_JC_SIZE];   /* indices filled since the last clear */
     unsigned jc_nused;
-    struct jit_page **pages;
+    struct hv_code_pages *pages;        /* pages holding translated code (codepages.h) */
     bool in_code;               /* generated code (or a helper it called) is running */
     bool flush_pending;         /* flush once back in the dispatcher */
     bool full;
@@ -130,8 +131,9 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
                                     uintptr_t host);
 /* Emit the enter/exit/lookup stubs at the start of an empty cache. */
 int hv__jit_emit_stubs(struct hv__jit *jit);
-/* Record that [host, host+len) of a page holds translated code. */
-void hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
+/* Record that [host, host+len) of a page holds translated code; -1 when out of memory
+ * (the caller must then not keep the translation). */
+int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
 
 /* cpu->jit_stop_at, the one limit block entries compare instret + length against:
  * min(stop_at, poll_at), or 0 while breakpoints are set (every block start then goes

@@ -1745,12 +1745,18 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->n = n + ntail;
     blk->max_n = maxlen;
     blk->bytes = bytes;
-    hv__jit_track_code(cpu, jit, host, bytes);
-    /* A store into a tail's code must drop this block too. */
-    for (unsigned i = 0; i < n; i++)
+    /* Stores into the block's code (or a tail's) must drop it: without the tracking
+     * (out of memory) it cannot be kept. The dispatcher flushes and retries. */
+    bool tracked = hv__jit_track_code(cpu, jit, host, bytes) == 0;
+    for (unsigned i = 0; i < n && tracked; i++)
         if (tail_of[i].present)
-            hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),
-                               tail_bytes[i]);
+            tracked = hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),
+                                         tail_bytes[i]) == 0;
+    if (!tracked) {
+        jit->npool--;
+        jit->full = true;
+        return NULL;
+    }
     jit->stats.blocks++;
     if (jit->opts.trace)
         trace_block(jit, t, buf.start, len, rx);
