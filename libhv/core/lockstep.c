@@ -4,7 +4,8 @@
  * every register and the key CSRs, and every RAM_EVERY blocks (and at every exit) on all
  * of guest RAM. Both VMs are deterministic, have their own devices and poll at the same
  * instruction counts, so device interrupts, timers and DMA happen at the same points in
- * both and any difference is the translator's. */
+ * both and any difference is the translator's. Breakpoints (set on the VM) stop both
+ * before the instruction, like the other engines. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,6 +155,8 @@ int hv__lockstep_run(struct hv_vcpu *v, uint64_t stop_at)
         }
         uint64_t n;
         int rj = hv__jit_exec_block(a, stop_at - a->instret, &n);
+        if (a->dbg.hit)
+            return HV_STEP_OK;      /* stopped before a breakpoint: the twin waits there too */
         int ri = hv__interp_run_nopoll(b, a->instret);
         if (ri == HV_STEP_OK && (rj == HV_STEP_TRAP || rj == HV_STEP_EXIT)) {
             /* The translator stopped at an instruction that trapped or exited without

@@ -229,3 +229,45 @@ Test(lockstep, disk_io_agrees_and_only_the_vm_writes_the_file)
     close(fd);
     unlink(path);
 }
+
+/* Breakpoints (hv_vcpu_set_breakpoint) stop a lockstep VM before the instruction, at the
+ * same instruction count as the plain translator, and resuming continues in lockstep. */
+Test(lockstep, breakpoints_stop_like_the_translator)
+{
+    if (!built(BENCH("sort")))
+        return;
+    /* Where the plain translator is after 7,000 instructions: the breakpoint. */
+    struct hv_config cfg;
+    config(&cfg, BENCH("sort"), NULL);
+    cfg.engine = HV_ENGINE_JIT;
+    hv_vcpu *ref;
+    hv_vm *rvm = create(&cfg, &ref);
+    struct hv_exit ex;
+    cr_assert_eq(hv_vcpu_run(ref, 7000, &ex), 0);
+    uint64_t bp;
+    cr_assert_eq(hv_vcpu_get_reg(ref, HV_REG_PC, &bp), 0);
+    hv_vm_destroy(rvm);
+    uint64_t hits[2];
+    for (int i = 0; i < 2; i++) {
+        config(&cfg, BENCH("sort"), NULL);
+        cfg.engine = i ? HV_ENGINE_LOCKSTEP : HV_ENGINE_JIT;
+        hv_vcpu *vcpu;
+        hv_vm *vm = create(&cfg, &vcpu);
+        cr_assert_eq(hv_vcpu_set_breakpoint(vcpu, bp), 0);
+        cr_assert_eq(hv_vcpu_run(vcpu, 0, &ex), 0, "%s", hv_vm_last_error(vm));
+        cr_assert_eq(ex.reason, HV_EXIT_BREAKPOINT, "engine %d: exit %d", cfg.engine,
+                     ex.reason);
+        cr_assert_eq(ex.pc, bp);
+        struct hv_stats st;
+        hv_vcpu_get_stats(vcpu, &st);
+        hits[i] = st.instructions;
+        cr_assert_eq(hv_vcpu_clear_breakpoint(vcpu, bp), 0);
+        cr_assert_eq(run_to_exit(vcpu, &ex), 0, "%s", hv_vm_last_error(vm));
+        cr_assert_eq(ex.reason, HV_EXIT_SHUTDOWN);
+        cr_assert_eq(ex.u.shutdown.code, 0);
+        hv_vm_destroy(vm);
+    }
+    cr_assert_eq(hits[0], hits[1], "translator stopped at %llu, lockstep at %llu",
+                 (unsigned long long)hits[0], (unsigned long long)hits[1]);
+    cr_assert_leq(hits[1], 7000);
+}

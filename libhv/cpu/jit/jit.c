@@ -393,6 +393,16 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     if (jit->flush_pending)
         flush_all(cpu, jit);
     *n = 0;
+    /* Breakpoints as in hv__jit_run: blocks end before breakpointed pcs, and the engine
+     * stops before one with cpu->dbg.hit set (nothing executed). */
+    if (cpu->dbg.gen != jit->bp_gen) {
+        flush_all(cpu, jit);
+        jit->bp_gen = cpu->dbg.gen;
+    }
+    if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
+        cpu->dbg.hit = true;
+        return HV_STEP_OK;
+    }
     int r;
     struct jit_block *b = lookup(cpu, jit, &r);
     hv__jit_update_limit(cpu);
