@@ -1,15 +1,16 @@
 #!/bin/sh
 # GDB stub test: run a guest under `hv run --gdb 0 --gdb-wait`, drive it with gdb-multiarch
 # in batch mode (a session script), and check both gdb's and the guest's output.
-# usage: gdb-test.sh HV GDB ELF BACKEND SESSION.gdb WORKDIR
+# usage: gdb-test.sh HV GDB ELF BACKEND SESSION.gdb WORKDIR [ENGINE]
 set -u
-HV=$1 GDB=$2 ELF=$3 BACKEND=$4 SESSION=$5 WORK=$6
+HV=$1 GDB=$2 ELF=$3 BACKEND=$4 SESSION=$5 WORK=$6 ENGINE=${7:-default}
 mkdir -p "$WORK"
 out="$WORK/guest.out" err="$WORK/hv.err" log="$WORK/gdb.out"
 rm -f "$out" "$err" "$log"
 bios=""
 [ "$BACKEND" = full ] && bios="--bios none"
-"$HV" run --backend "$BACKEND" $bios --kernel "$ELF" --serial stdio --gdb 0 --gdb-wait \
+"$HV" run --backend "$BACKEND" --engine "$ENGINE" $bios --kernel "$ELF" --serial stdio \
+    --gdb 0 --gdb-wait \
     >"$out" 2>"$err" &
 hv=$!
 port=""
