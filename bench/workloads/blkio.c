@@ -6,6 +6,7 @@
  * bytes = written + read; ops = requests (writes + reads + flushes). */
 #include "bench.h"
 #include "benchline.h"
+#include "blkbench.h"
 #include "blkpattern.h"
 
 #ifndef BLK_REQ
@@ -44,14 +45,8 @@ static void stamp(uint64_t first_sector)
 
 int main(void)
 {
-    if (hv_guest_blk_count() < 1)
-        return fail("finding a disk", 0);
-    uint64_t cap = hv_guest_blk_capacity(0);
-    if (cap < (uint64_t)BLK_COUNT * SECS) {
-        hv_guest_printf("%s: disk too small: %llu sectors, need %llu\n", BLK_NAME,
-                        (unsigned long long)cap, (unsigned long long)BLK_COUNT * SECS);
+    if (blk_disk_ready(BLK_NAME, (uint64_t)BLK_COUNT * SECS))
         return 1;
-    }
     bench_order(order, BLK_COUNT, BLK_RANDOM);
     for (uint32_t k = 0; k < SECS; k++)
         for (unsigned w = 1; w < BLKPAT_WORDS; w++)

@@ -298,6 +298,21 @@ static bool bp_stop_here(struct hv_cpu *cpu)
     return !skip && hv__cpu_is_breakpoint(d, cpu->pc);
 }
 
+/* Before running from cpu->pc: rebuild the blocks when the breakpoint set changed (blocks
+ * end before breakpointed pcs), and stop before a breakpoint at pc with cpu->dbg.hit set. */
+static bool bp_stop(struct hv_cpu *cpu, struct hv__jit *jit)
+{
+    if (cpu->dbg.gen != jit->bp_gen) {
+        flush_all(cpu, jit);
+        jit->bp_gen = cpu->dbg.gen;
+    }
+    if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
+        cpu->dbg.hit = true;
+        return true;
+    }
+    return false;
+}
+
 /* Execute n instructions with the interpreter's semantics (budget tails, untranslatable
  * code), like one interpreter block: no poll in between. */
 static int step_n(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t n)
@@ -353,15 +368,8 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
             if (cpu->instret >= stop_at)
                 return HV_STEP_OK;
         }
-        if (cpu->dbg.gen != jit->bp_gen) {
-            /* Blocks end before breakpointed pcs: rebuild them for the new set. */
-            flush_all(cpu, jit);
-            jit->bp_gen = cpu->dbg.gen;
-        }
-        if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
-            cpu->dbg.hit = true;
+        if (bp_stop(cpu, jit))
             return HV_STEP_OK;
-        }
         int r;
         struct jit_block *b = lookup(cpu, jit, &r);
         if (r == HV_STEP_OK) {
@@ -393,16 +401,8 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     if (jit->flush_pending)
         flush_all(cpu, jit);
     *n = 0;
-    /* Breakpoints as in hv__jit_run: blocks end before breakpointed pcs, and the engine
-     * stops before one with cpu->dbg.hit set (nothing executed). */
-    if (cpu->dbg.gen != jit->bp_gen) {
-        flush_all(cpu, jit);
-        jit->bp_gen = cpu->dbg.gen;
-    }
-    if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
-        cpu->dbg.hit = true;
+    if (bp_stop(cpu, jit))
         return HV_STEP_OK;
-    }
     int r;
     struct jit_block *b = lookup(cpu, jit, &r);
     hv__jit_update_limit(cpu);
