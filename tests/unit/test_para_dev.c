@@ -83,19 +83,9 @@ struct sbiret { int64_t error; uint64_t value; };
 
 static struct sbiret pv(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    const uint32_t code[] = { ECALL, JSELF };
-    cr_assert_eq(hv_vm_mem_write(vm, RAM, code, sizeof code), 0);
-    setreg(HV_REG_PC, RAM);
-    setreg(A7, HVP_EID_PARA);
-    setreg(A6, fid);
-    setreg(A0, a0);
-    setreg(A1, a1);
-    setreg(A2, a2);
-    setreg(A3, a3);
-    struct hv_exit e;
-    cr_assert_eq(hv_vcpu_run(vcpu, 1, &e), 0);
-    cr_assert_eq(e.reason, HV_EXIT_BUDGET);
-    return (struct sbiret){ (int64_t)reg(A0), reg(A1) };
+    struct sbiret r;
+    r.error = para_hypercall(RAM, fid, a0, a1, a2, a3, &r.value);
+    return r;
 }
 
 static uint32_t alloc_port(void)
