@@ -28,6 +28,14 @@ static inline uint32_t hv__wait_seq(_Atomic uint32_t *word)
  * deadlines took 84 us each). */
 #define HV__WAIT_SPIN_NS 100000ull
 
+/* A spin-loop hint to the CPU (x86 PAUSE); nothing elsewhere. */
+static inline void hv__wait_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 static inline uint64_t hv__wait_now_ns(void)
 {
     struct timespec ts;
@@ -42,7 +50,7 @@ static inline void hv__wait(_Atomic uint32_t *word, uint32_t seen, uint64_t ns)
         uint64_t end = hv__wait_now_ns() + ns;
         while (__atomic_load_n((uint32_t *)word, __ATOMIC_SEQ_CST) == seen &&
                hv__wait_now_ns() < end)
-            __builtin_ia32_pause();
+            hv__wait_relax();
         return;
     }
     uint32_t want = seen | HV__WAIT_SLEEPER;
