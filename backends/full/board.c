@@ -147,6 +147,7 @@ static void prepare_twin(struct hv_vcpu *twin, uint64_t stop_at)
     struct hvf_hart *t = twin->backend;
     t->exit_set = false;
     t->stop_at = stop_at;
+    t->light_poll = t->board->vm->clock.deterministic && !twin->cpu.exit_request;
     twin->cpu.exit_request = 1;
 }
 
@@ -157,6 +158,7 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     int rc;
     h->exit_set = false;
     h->stop_at = stop_at;
+    h->light_poll = vcpu->vm->clock.deterministic && !cpu->exit_request;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
     if (vcpu->twin)
         prepare_twin(vcpu->twin, stop_at);

@@ -184,6 +184,8 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     complete_hypercall(h);
     hvp_policy_sync(h);
     h->exit_set = false;
+    h->stop_at = stop_at;
+    h->light_poll = vcpu->vm->clock.deterministic && !cpu->exit_request;
     cpu->exit_request = 1;              /* poll first: kicks, stops, pending events */
     int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
     if (rc < 0)

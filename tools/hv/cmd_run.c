@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ static void run_usage(FILE *f)
         "  --restore FILE         load FILE (made with the same flags/XML) before running\n"
         "  --state-hash           print a hash of the final state (registers, instret, RAM)\n"
         "                         to stderr as 'state-hash: HEX'\n"
+        "  --slice N              call hv_vcpu_run with at most N instructions at a time (a\n"
+        "                         harness check: with --deterministic the run is the same)\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
 }
@@ -103,7 +106,7 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
        OPT_TRACE, OPT_GDB, OPT_GDB_WAIT, OPT_SNAP_AT, OPT_SNAP_FILE, OPT_SNAP_EXIT,
-       OPT_RESTORE, OPT_STATE_HASH };
+       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -130,6 +133,7 @@ static const struct option run_opts[] = {
     { "snapshot-exit", no_argument, 0, OPT_SNAP_EXIT },
     { "restore", required_argument, 0, OPT_RESTORE },
     { "state-hash", no_argument, 0, OPT_STATE_HASH },
+    { "slice", required_argument, 0, OPT_SLICE },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -146,6 +150,7 @@ struct run_opts {
     int snap_exit;
     const char *restore;
     int state_hash;
+    uint64_t slice;         /* --slice N: hv_vcpu_run N instructions at a time */
 };
 
 static void log_stderr(void *opaque, enum hv_log_level level, const char *msg)
@@ -274,6 +279,13 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         case OPT_SNAP_EXIT: ro->snap_exit = 1; break;
         case OPT_RESTORE: ro->restore = optarg; break;
         case OPT_STATE_HASH: ro->state_hash = 1; break;
+        case OPT_SLICE: {
+            char *end;
+            ro->slice = strtoull(optarg, &end, 0);
+            if (*end || !ro->slice || optarg[0] == '-')
+                goto bad;
+            break;
+        }
         case OPT_TRACE: {
             char *save = NULL;
             for (char *tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -325,8 +337,14 @@ struct run_ctx {
     unsigned n;
     struct vcpu_thread t[HV_MAX_VCPUS];
     uint64_t budget;
-    volatile sig_atomic_t stop;
+    uint64_t slice;                     /* 0: each hv_vcpu_run gets the whole budget */
+    volatile sig_atomic_t stop;         /* stop every vCPU: Ctrl-C, or one of them finished */
+    volatile sig_atomic_t interrupted;  /* Ctrl-C / SIGTERM */
+    _Atomic int status;                 /* the first finished vCPU's exit status, or -1 */
 };
+
+/* drive()'s answer for a vCPU that stopped only because another one finished first. */
+#define STOPPED_BY_PEER (-2)
 
 static struct run_ctx *g_ctx;   /* the tool's own signal plumbing; the library has none */
 
@@ -335,6 +353,7 @@ static void on_sigint(int sig)
     (void)sig;
     if (!g_ctx)
         return;
+    g_ctx->interrupted = 1;
     g_ctx->stop = 1;
     for (unsigned i = 0; i < g_ctx->n; i++)
         hv_vcpu_kick(g_ctx->t[i].vcpu);
@@ -352,8 +371,20 @@ static const char *exit_name(enum hv_exit_reason r)
 static int drive(struct vcpu_thread *t)
 {
     struct run_ctx *ctx = t->ctx;
+    uint64_t left = ctx->budget;        /* of this vCPU's budget */
     for (;;) {
-        int rc = hv_vcpu_run(t->vcpu, ctx->budget, &t->exit);
+        uint64_t b = left;
+        if (ctx->slice && (!b || ctx->slice < b))
+            b = ctx->slice;
+        struct hv_stats s0, s1;
+        hv_vcpu_get_stats(t->vcpu, &s0);
+        int rc = hv_vcpu_run(t->vcpu, b, &t->exit);
+        hv_vcpu_get_stats(t->vcpu, &s1);
+        if (left)
+            left -= s1.instructions - s0.instructions < left ? s1.instructions - s0.instructions
+                                                             : left;
+        if (rc == 0 && t->exit.reason == HV_EXIT_BUDGET && b != 0 && (!ctx->budget || left))
+            continue;                   /* only a slice ended */
         if (rc < 0) {
             fprintf(stderr, "hv run: %s (%s)\n", hv_vm_last_error(ctx->vm), hv_strerror(rc));
             return EXIT_HV_FAILED;
@@ -374,8 +405,10 @@ static int drive(struct vcpu_thread *t)
                     (unsigned long long)e->pc);
             return 124;
         case HV_EXIT_KICK:
-            if (ctx->stop)
+            if (ctx->interrupted)
                 return 130;
+            if (ctx->stop)
+                return STOPPED_BY_PEER;
             continue;
         case HV_EXIT_MMIO:
             fprintf(stderr, "hv run: unhandled MMIO %s of %u bytes at %#llx (pc %#llx)\n",
@@ -405,7 +438,11 @@ static void *vcpu_main(void *arg)
 {
     struct vcpu_thread *t = arg;
     t->status = drive(t);
-    /* The first vCPU to finish stops the others. */
+    /* The first vCPU to finish decides the exit status and stops the others (which may
+     * see that as a kick before they see why the guest stopped). */
+    int none = -1;
+    if (t->status != STOPPED_BY_PEER)
+        atomic_compare_exchange_strong(&t->ctx->status, &none, t->status);
     t->ctx->stop = 1;
     for (unsigned i = 0; i < t->ctx->n; i++)
         hv_vcpu_kick(t->ctx->t[i].vcpu);
@@ -458,6 +495,7 @@ static int run_created(struct run_ctx *ctx_, int stats)
     struct run_ctx ctx = *ctx_;
     for (unsigned i = 0; i < ctx.n; i++)
         ctx.t[i].ctx = &ctx;
+    atomic_store(&ctx.status, -1);
     g_ctx = &ctx;
     struct sigaction sa = { .sa_handler = on_sigint };
     sigaction(SIGINT, &sa, NULL);
@@ -470,7 +508,10 @@ static int run_created(struct run_ctx *ctx_, int stats)
     g_ctx = NULL;
     if (stats)
         print_stats(&ctx);
-    return ctx.t[0].status;
+    if (ctx.interrupted)
+        return 130;
+    int status = atomic_load(&ctx.status);
+    return status >= 0 ? status : EXIT_HV_FAILED;
 }
 
 /* ---- snapshots (additive) --------------------------------------------------------------- */
@@ -526,7 +567,8 @@ static int file_op(hv_vm *vm, const char *path, int save)
 
 static int run_stateful(hv_vm *vm, const struct hv_config *cfg, const struct run_opts *ro)
 {
-    struct run_ctx ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget };
+    struct run_ctx ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget,
+                           .slice = ro->slice };
     int rc = create_vcpus(&ctx);
     if (rc)
         return rc;
@@ -571,7 +613,8 @@ int hv_cmd_run(int argc, char **argv)
     }
     fflush(stdout);
     int status = ro.gdb ? hv_tool_run_gdb(vm, ro.gdb, ro.gdb_wait)
-                 : (ro.snap_at || ro.restore || ro.state_hash) ? run_stateful(vm, &cfg, &ro)
+                 : (ro.snap_at || ro.restore || ro.state_hash || ro.slice)
+                       ? run_stateful(vm, &cfg, &ro)
                  : hv_tool_run_vm(vm, &cfg, ro.budget, ro.stats);
     hv_vm_destroy(vm);
     hv_config_dispose(&cfg);
