@@ -226,6 +226,13 @@ static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
     return HV_ENOENT;
 }
 
+/* The access is made again when its instruction re-executes (mmu.c: hvf_mmio). */
+static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
+{
+    struct hvf_hart *h = vcpu->backend;
+    h->mmio.active = false;
+}
+
 const struct hv_backend_ops hvf_backend_ops = {
     .name = "full",
     .vm_init = vm_init,
@@ -238,4 +245,5 @@ const struct hv_backend_ops hvf_backend_ops = {
     .set_reg = set_reg,
     .snapshot_save = hvf_snapshot_save,      /* snapshot.c */
     .snapshot_load = hvf_snapshot_load,
+    .vcpu_cancel_exit = vcpu_cancel_exit,
 };
