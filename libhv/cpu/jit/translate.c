@@ -32,6 +32,8 @@
 #define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
+#define HK_FALL_OFF ((int32_t)offsetof(struct hv_cpu, hk.fall))
+#define HK_PREV_OFF ((int32_t)offsetof(struct hv_cpu, hk.cov_prev))
 #define XMM0 HV_X86_XMM0
 
 /* The inline soft-TLB probe depends on this layout. */
@@ -115,6 +117,7 @@ struct tr {
     struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
     uintptr_t addend_hint;      /* the code page's soft-TLB addend (0: none), see fast_path */
     unsigned maxlen;            /* longest path through the block (budget checks) */
+    bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -175,6 +178,14 @@ static void reload_caller_saved(struct tr *t, uint32_t loaded)
 {
     for (unsigned g = 1; g < 32; g++)
         if ((loaded & (1u << g)) && !(t->callee_mask & (1u << g)))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* After a hook that may have changed guest registers: every cached one from memory. */
+static void reload_all(struct tr *t, uint32_t loaded)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (loaded & (1u << g))
             hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
 }
 
@@ -424,7 +435,7 @@ static void emit_load(struct tr *t, unsigned i, unsigned size, bool sign)
     struct cold *c = new_cold(t, COLD_LOAD);
     c->pc = insn_pc(t, i);
     c->k = i;
-    c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8;
+    c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8 | (unsigned)in->rd << 16;
     int d = in->rd ? dst(t, in->rd) : RDX;
     c->dst = d;
     struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
@@ -527,7 +538,7 @@ static void emit_fload(struct tr *t, unsigned i, unsigned size)
     struct cold *c = new_cold(t, COLD_LOAD);
     c->pc = insn_pc(t, i);
     c->k = i;
-    c->kind_arg = size | (unsigned)in->len << 8;
+    c->kind_arg = size | (unsigned)in->len << 8 | HV_JIT_LOAD_FP | (unsigned)in->rd << 16;
     c->dst = RDX;
     struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
     hv__x86_load(t->b, size, RDX, m);
@@ -1359,7 +1370,10 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
-    reload_caller_saved(t, c->loaded);
+    if (t->hooked)
+        reload_all(t, c->loaded);   /* a memory hook may have changed registers */
+    else
+        reload_caller_saved(t, c->loaded);
     if (c->kind == COLD_LOAD && c->dst != RAX)
         hv__x86_mov_rr(b, 8, c->dst, RAX);
     hv__x86_jmp_to(b, c->resume);
@@ -1375,6 +1389,12 @@ static void emit_fail(struct tr *t)
         hv__x86_bind(b, t->fail[j]);
     /* Memory holds the count the helper left (it may have retired the instruction). */
     instret_reload(t);
+    if (t->hooked) {
+        /* Left early (exit, stop, stale code): the next block event is judged from here
+         * (a trap's handler entry resets it in the dispatcher). */
+        hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, PC_OFF));
+        hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RCX);
+    }
     hv__x86_alu_ri(b, HV_X86_CMP, 4, RAX, HV_JIT_STALE);
     struct hv__x86_fixup keep = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
@@ -1451,6 +1471,56 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     return 0;
 }
 
+/* ---- hooks (cpu.h's contract) -------------------------------------------------------------- */
+
+/* At the body entry of a block translated with hooks on: the block event when pc0 differs
+ * from hk.fall (coverage inline, block hooks through a helper), then hk.fall for a run of
+ * the whole block (`fall`); early exits correct it (emit_fail, the dispatcher). */
+static void emit_block_event(struct tr *t, uint64_t fall)
+{
+    struct hv__x86_buf *b = t->b;
+    const struct hv_cpu_hooks *h = &t->cpu->hk;
+    hv__x86_mov_ri(b, RAX, t->pc0);
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, HK_FALL_OFF));
+    struct hv__x86_fixup same = hv__x86_jcc_fwd(b, HV_X86_CC_E);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RAX);
+    if (h->cov) {
+        /* map[(loc ^ prev) & mask]++; prev = loc >> 1 (loc < 2^32, mask < 2^31). */
+        uint64_t loc = hv__hk_loc(t->pc0);
+        hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, HK_PREV_OFF));
+        hv__x86_alu_ri(b, HV_X86_XOR, 4, RCX, (int32_t)(uint32_t)loc);
+        hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (int32_t)h->cov_mask);
+        hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)h->cov);
+        hv__x86_alu_mi(b, HV_X86_ADD, 1, hv__x86_mbi(RDX, RCX, 1, 0), 1);
+        hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
+    }
+    if (h->block) {
+        set_pc(t, t->pc0, RAX);
+        instret_to_mem(t, 0);
+        hv__x86_mov_rr(b, 8, RDI, RBX);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_block, RAX);
+        check_status(t);
+    }
+    hv__x86_bind(b, same);
+    hv__x86_mov_ri(b, RAX, fall);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RAX);
+}
+
+/* Before instruction i when an instruction hook covers its pc. */
+static void emit_insn_hook(struct tr *t, unsigned i)
+{
+    struct hv__x86_buf *b = t->b;
+    sync_for_call(t);
+    set_pc(t, insn_pc(t, i), RAX);
+    instret_to_mem(t, i);
+    hv__x86_mov_rr(b, 8, RDI, RBX);
+    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
+    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_insn, RAX);
+    check_status(t);
+    instret_from_mem(t, i);
+    t->loaded = 0;              /* the hook may have changed registers */
+}
+
 /* ---- the block ---------------------------------------------------------------------------- */
 
 static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
@@ -1478,7 +1548,8 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         in->len = (uint8_t)len;
         p += len;
         off += len;
-        if (hv__insn_ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
+        if (hv__insn_ends_block(in->op) &&
+            (cpu->hk.on || !(is_cond_branch(in->op) && nside++ < SIDE_MAX)))
             break;
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
@@ -1637,7 +1708,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     unsigned tail_bytes[HV_JIT_BLOCK_MAX];
     unsigned ntail = 0, maxlen = n;
     memset(tail_of, 0, sizeof tail_of);
-    if (!jit->opts.no_chain && !cpu->dbg.nr_bp) {
+    if (!jit->opts.no_chain && !cpu->dbg.nr_bp && !cpu->hk.on) {
         uint64_t ipc = pc;
         uintptr_t page = host - (pc & 0xfff);
         for (unsigned i = 0; i + 1 < n; ipc += insns[i].len, i++) {
@@ -1682,13 +1753,15 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->in_rx = hv__cc_rx(&jit->cc, stored);
     t->n = n;
     t->pc0 = pc;
-    t->direct = cpu->policy->direct_host != NULL;
+    t->hooked = cpu->hk.on;
+    /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
+    t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
      * same (bare) unless MPRV is set; under paging, data pages rarely share the code's
      * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
     t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
     t->entry_label = -1;
-    int loop_end = jit->opts.no_chain ? -1 : self_loop_end(t);
+    int loop_end = jit->opts.no_chain || t->hooked ? -1 : self_loop_end(t);
     t->loop = loop_end >= 0;
     alloc_regs(t, loop_end);
 
@@ -1704,6 +1777,8 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
     uint32_t body = hv__x86_label(&buf);
+    if (t->hooked)
+        emit_block_event(t, hv__insn_ends_block(t->in[n - 1].op) ? HV_HK_NOFALL : pc + bytes);
     if (t->loop) {
         for (unsigned g = 1; g < 32; g++) {
             if (t->host_of[g] >= 0) {
@@ -1718,8 +1793,11 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         t->dirty = loop_writes(t, loop_end);
     }
 
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
+        if (t->hooked && cpu->hk.insn && cpu->hk.ops->insn_hooked(cpu, insn_pc(t, i)))
+            emit_insn_hook(t, i);
         emit_insn(t, i);
+    }
     if (!hv__insn_ends_block(t->in[n - 1].op)) {
         /* Page end or BLOCK_MAX: fall through to the next block. */
         end_block_common(t);
