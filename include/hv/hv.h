@@ -8,6 +8,7 @@
 #include "hv/config.h"
 #include "hv/vm.h"
 #include "hv/snapshot.h"
+#include "hv/hooks.h"
 
 #ifdef __cplusplus
 extern "C" {

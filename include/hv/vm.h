@@ -99,7 +99,9 @@ enum hv_exit_reason {
     HV_EXIT_FAULT = 10,     /* guest fault nobody handles (para without a fault entry,
                                full: trap with no handler, double fault) */
     HV_EXIT_HALT = 11,      /* vCPU waits for an interrupt that can never come */
-    HV_EXIT_INTERNAL = 12   /* libhv internal error; see hv_vm_last_error */
+    HV_EXIT_INTERNAL = 12,  /* libhv internal error; see hv_vm_last_error */
+    HV_EXIT_HOOK = 13,      /* a hook returned HV_HOOK_STOP (hv/hooks.h) */
+    HV_EXIT_WATCHPOINT = 14 /* a watchpoint triggered (hv/hooks.h); exit.u.watch */
 };
 
 struct hv_exit {
@@ -121,6 +123,11 @@ struct hv_exit {
             uint64_t ret_value;  /* set by the caller: returned in a1 */
         } hypercall;
         struct { uint64_t cause, tval; } fault;
+        struct {
+            uint64_t addr;       /* guest-virtual address of the access */
+            unsigned size;
+            int is_write;
+        } watch;                 /* WATCHPOINT: the (first) access that triggered */
     } u;
 };
 
