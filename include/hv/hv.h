@@ -9,6 +9,7 @@
 #include "hv/vm.h"
 #include "hv/snapshot.h"
 #include "hv/hooks.h"
+#include "hv/fuzz.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -14,6 +14,7 @@ int hv_cmd_run(int argc, char **argv);
 int hv_cmd_xml(int argc, char **argv);
 int hv_cmd_bench(int argc, char **argv);     /* cmd_bench.c */
 int hv_cmd_version(int argc, char **argv);
+int hv_cmd_fuzz(int argc, char **argv);      /* cmd_fuzz.c */
 
 /* Run an already created VM to completion on one thread per vCPU (budget: instructions per
  * run call, 0 = none); prints nothing on success. Returns the process exit status: the
