@@ -118,7 +118,8 @@ HV_API int hv_vm_coverage_reset(hv_vm *vm);
 
 /* Watchpoints: stop with HV_EXIT_WATCHPOINT after an instruction that reads (type
  * HV_WATCH_READ), writes (HV_WATCH_WRITE) or does either (HV_WATCH_ACCESS) guest-virtual
- * bytes [addr, addr+len). exit.pc is the next instruction; exit.u.watch tells the access.
+ * bytes [addr, addr+len). exit.pc is the next instruction; exit.u.watch tells the access
+ * (addr: the first watched byte it touched; size: the access size).
  * Built on memory hooks (same engine rules, data accesses only). At most HV_MAX_HOOKS
  * together with hooks. HV_EBUSY while a vCPU runs; removing one that is not set gives
  * HV_ENOENT. */

@@ -124,7 +124,7 @@ struct hv_exit {
         } hypercall;
         struct { uint64_t cause, tval; } fault;
         struct {
-            uint64_t addr;       /* guest-virtual address of the access */
+            uint64_t addr;       /* the first watched byte the access touched */
             unsigned size;
             int is_write;
         } watch;                 /* WATCHPOINT: the (first) access that triggered */

@@ -118,7 +118,11 @@ struct hv_vcpu {
     uint64_t watch_addr;
     unsigned watch_size;
     bool watch_write;
+    int watch_type;                  /* enum hv_watch_type of the watchpoint hit */
 };
+
+/* Remove every watchpoint of the VM (the GDB stub on detach). */
+void hv__watchpoints_clear(struct hv_vm *vm);
 
 /* Push the VM's hooks and coverage map into vcpu->cpu.hk (instrument.c): after a change
  * and when a vCPU is created. */

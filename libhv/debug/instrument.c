@@ -104,7 +104,9 @@ static void ev_mem(struct hv_cpu *cpu, enum hv_access acc, uint64_t va, uintptr_
         if (k->watch) {
             if (!v->watch_hit) {
                 v->watch_hit = true;
-                v->watch_addr = va;
+                v->watch_type = k->watch;
+                /* The first watched byte the access touched (what gdb matches). */
+                v->watch_addr = va < h->begin ? h->begin : va;
                 v->watch_size = size;
                 v->watch_write = acc == HV_ACC_WRITE;
             }
@@ -330,4 +332,11 @@ HV_API int hv_vm_clear_watchpoint(hv_vm *vm, uint64_t addr, uint64_t len, int ty
         }
     }
     return found ? 0 : HV_ENOENT;
+}
+
+void hv__watchpoints_clear(struct hv_vm *vm)
+{
+    for (unsigned i = vm->nr_hooks; i-- > 0;)
+        if (vm->hooks[i].watch)
+            del_at(vm, i);
 }

@@ -126,6 +126,9 @@ static pid_t start_decoy(void)
 {
     pid_t p = fork();
     if (p == 0) {
+        /* Hold none of afl-fuzz's pipes: if this server dies, afl-fuzz must see EOF. */
+        for (int fd = 0; fd < 1024; fd++)
+            close(fd);
         for (;;)
             pause();
     }
@@ -169,7 +172,11 @@ static int afl_loop(struct fuzz_tool *t)
         }
         struct hv_fuzz_result res;
         rc = hv_fuzz_one(t->fz, t->buf, len, &res);
-        if (rc < 0) {
+        if (rc == HV_EINTERNAL) {
+            /* A libhv bug on this input: worth keeping, as a crash. */
+            fprintf(stderr, "hv fuzz: internal error: %s\n", hv_vm_last_error(t->vm));
+            res.status = HV_FUZZ_CRASH;
+        } else if (rc < 0) {
             fprintf(stderr, "hv fuzz: %s: %s\n", hv_strerror(rc), hv_vm_last_error(t->vm));
             return 125;
         }
