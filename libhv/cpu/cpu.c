@@ -140,7 +140,7 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
 static void set_code_flag_entry(struct hv_tlb_entry *e, uintptr_t host_page, bool code)
 {
     uint64_t tag = e->tag[HV_ACC_WRITE];
-    if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+    if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_FLAGS) + e->addend) & PAGE_MASK) != host_page)
         return;
     e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
 }
@@ -152,7 +152,7 @@ static void set_code_flag(struct hv_cpu *cpu, uintptr_t host_page, bool code)
     for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
         struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
         uint64_t tag = e->tag[HV_ACC_WRITE];
-        if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+        if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_FLAGS) + e->addend) & PAGE_MASK) != host_page)
             continue;
         e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
     }
@@ -186,7 +186,7 @@ static bool holds_other_page(const struct hv_tlb_entry *e, uint64_t page)
 {
     bool valid = false;
     for (unsigned k = 0; k < 3; k++) {
-        uint64_t t = e->tag[k] & ~(k == HV_ACC_WRITE ? HV_TLB_CODE : 0);
+        uint64_t t = e->tag[k] & ~HV_TLB_FLAGS;
         if (e->tag[k] == HV_TLB_INVALID)
             continue;
         if (t == page)
@@ -211,9 +211,7 @@ static bool victim_swap(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t pag
 {
     for (unsigned v = 0; v < HV_TLB_VICTIMS; v++) {
         struct hv_tlb_entry *x = &cpu->tlb_victim[v];
-        uint64_t t = x->tag[acc];
-        if (acc == HV_ACC_WRITE)
-            t &= ~HV_TLB_CODE;
+        uint64_t t = x->tag[acc] & ~HV_TLB_FLAGS;
         if (x->tag[acc] == HV_TLB_INVALID || t != page)
             continue;
         struct hv_tlb_entry tmp = *e;
@@ -229,10 +227,11 @@ static bool victim_swap(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t pag
 static void hk_filter(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t page)
 {
     for (unsigned acc = HV_ACC_READ; acc <= HV_ACC_WRITE; acc++) {
-        uint64_t tag = e->tag[acc] & ~(acc == HV_ACC_WRITE ? HV_TLB_CODE : 0);
-        if (tag == page && cpu->hk.ops->page_hooked(cpu, page, (uintptr_t)(page + e->addend),
-                                                    (enum hv_access)acc))
-            e->tag[acc] = HV_TLB_INVALID;
+        uint64_t tag = e->tag[acc];
+        if ((tag & ~HV_TLB_FLAGS) == page && !(tag & HV_TLB_HOOKED) &&
+            cpu->hk.ops->page_hooked(cpu, page, (uintptr_t)(page + e->addend),
+                                     (enum hv_access)acc))
+            e->tag[acc] |= HV_TLB_HOOKED;
     }
 }
 
@@ -246,9 +245,7 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
     out->pa = 0;
     out->is_mmio = false;
     out->is_code = false;
-    uint64_t tag = e->tag[acc];
-    if (acc == HV_ACC_WRITE)
-        tag &= ~HV_TLB_CODE;
+    uint64_t tag = e->tag[acc] & ~HV_TLB_FLAGS;
     if (tag != page) {
         hv__cpu_tlb_note(cpu, (unsigned)(e - cpu->tlb));
         if (!victim_swap(cpu, e, page, acc)) {
@@ -269,9 +266,7 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
             e->tag[HV_ACC_WRITE] |= HV_TLB_CODE;
         /* A policy that reports RAM must fill the entry; treat a broken fill as an access
          * fault rather than looping. */
-        tag = e->tag[acc];
-        if (acc == HV_ACC_WRITE)
-            tag &= ~HV_TLB_CODE;
+        tag = e->tag[acc] & ~HV_TLB_FLAGS;
         if (tag != page)
             return hv__cpu_raise(cpu, access_fault(acc), va);
     }

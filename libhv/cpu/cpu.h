@@ -51,6 +51,11 @@ enum hv_step {
  * page aligned), the slow path still has a valid translation and performs the store, then
  * tells the engine, which checks whether the bytes written overlap cached code. */
 #define HV_TLB_CODE 1ull
+/* Set in a READ or WRITE tag whose page a memory hook covers (cpu->hk): the fast paths'
+ * compares fail (loads compare the tag with page | (size - 1), so the flag is above bit 2),
+ * the slow path still has the translation and reports the access (no refill per access). */
+#define HV_TLB_HOOKED 8ull
+#define HV_TLB_FLAGS (HV_TLB_CODE | HV_TLB_HOOKED)
 struct hv_tlb_entry {
     uint64_t tag[3];    /* [HV_ACC_READ], [HV_ACC_WRITE], [HV_ACC_EXEC] */
     uint64_t addend;    /* host address - guest virtual address */

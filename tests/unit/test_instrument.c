@@ -331,7 +331,7 @@ static void watch(enum hv_backend backend, enum hv_engine engine)
     cr_assert_eq(hv_vcpu_run(cpu, 0, &ex), 0);
     cr_assert_eq(ex.reason, HV_EXIT_WATCHPOINT, "reason %d", ex.reason);
     cr_assert_eq(ex.pc, RAM + 0x10);
-    cr_assert_eq(ex.u.watch.addr, DATA);
+    cr_assert_eq(ex.u.watch.addr, DATA + 4, "the first watched byte");
     cr_assert_eq(ex.u.watch.size, 8);
     cr_assert(ex.u.watch.is_write);
     cr_assert_eq(hv_vm_clear_watchpoint(vm, DATA + 4, 2, HV_WATCH_WRITE), 0);

@@ -19,6 +19,7 @@ struct bench_config {
     enum hv_backend backend;    /* the guest flavour it runs (QEMU: full) */
     enum hv_engine engine;
     int qemu;                   /* run under qemu-system-riscv64 instead of libhv */
+    int coverage;               /* libhv with a 64 KiB edge-coverage map (hv_vm_set_coverage) */
 };
 
 /* What a known workload needs; unknown names get { "other", no disk }. */
