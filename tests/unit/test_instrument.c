@@ -370,3 +370,71 @@ Test(instrument, resolved_interp) { resolved(HV_BACKEND_FULL, HV_ENGINE_INTERP);
 Test(instrument, resolved_jit) { resolved(HV_BACKEND_FULL, HV_ENGINE_JIT); }
 Test(instrument, resolved_para_jit) { resolved(HV_BACKEND_PARA, HV_ENGINE_JIT); }
 Test(instrument, resolved_para_interp) { resolved(HV_BACKEND_PARA, HV_ENGINE_INTERP); }
+
+/* ---- coverage alone: the translator keeps superblocks and self-loops ------------------- */
+
+static void cov_run(const char *elf, enum hv_backend backend, enum hv_engine engine,
+                    uint8_t *map, size_t size, uint64_t budget, uint64_t *pc)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = backend;
+    cfg.engine = engine;
+    cfg.mem_size = 64 << 20;
+    cfg.bios = "none";
+    cfg.kernel = elf;
+    cfg.serial.type = HV_CHARDEV_NULL;
+    cfg.deterministic = 1;
+    hv_vm *v;
+    hv_vcpu *c;
+    char err[512];
+    cr_assert_eq(hv_vm_create(&cfg, &v, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(hv_vcpu_create(v, 0, &c), 0);
+    memset(map, 0, size);
+    cr_assert_eq(hv_vm_set_coverage(v, map, size), 0);
+    struct hv_exit ex;
+    /* slices: budgets do not change the map */
+    for (uint64_t done = 0; done < budget; done += budget / 8) {
+        cr_assert_eq(hv_vcpu_run(c, budget / 8, &ex), 0);
+        if (ex.reason != HV_EXIT_BUDGET)
+            break;
+    }
+    *pc = ex.pc;
+    hv_vm_destroy(v);
+}
+
+static void cov_engines(const char *name, enum hv_backend backend)
+{
+    char elf[512];
+    snprintf(elf, sizeof elf, "%s/bench/%s-%s.elf", HV_BUILD_DIR, name,
+             backend == HV_BACKEND_FULL ? "full" : "para");
+    FILE *f = fopen(elf, "rb");
+    if (!f)
+        cr_skip_test("%s not built", elf);
+    fclose(f);
+    static uint8_t m[3][1 << 16];
+    uint64_t pc[3];
+    enum hv_engine engines[3] = { HV_ENGINE_INTERP, HV_ENGINE_JIT, HV_ENGINE_LOCKSTEP };
+    int n = backend == HV_BACKEND_FULL ? 3 : 2;
+    for (int i = 0; i < n; i++)
+        cov_run(elf, backend, engines[i], m[i], sizeof m[i], 4000000, &pc[i]);
+    unsigned edges = 0, hits = 0;
+    for (size_t k = 0; k < sizeof m[0]; k++) {
+        edges += m[0][k] != 0;
+        hits += m[0][k];
+    }
+    cr_assert_gt(edges, 20, "%s: only %u edges", name, edges);
+    for (int i = 1; i < n; i++) {
+        cr_assert_eq(pc[i], pc[0]);
+        size_t k = 0;
+        while (k < sizeof m[0] && m[i][k] == m[0][k])
+            k++;
+        cr_assert_eq(k, sizeof m[0], "%s engine %d: map differs at %zu (%u vs %u)", name, i, k,
+                     m[i][k], m[0][k]);
+    }
+}
+
+Test(instrument, coverage_only_sort_full) { cov_engines("sort", HV_BACKEND_FULL); }
+Test(instrument, coverage_only_bytecode_full) { cov_engines("bytecode", HV_BACKEND_FULL); }
+Test(instrument, coverage_only_intmix_para) { cov_engines("intmix", HV_BACKEND_PARA); }
+Test(instrument, coverage_only_crc_para) { cov_engines("crc", HV_BACKEND_PARA); }

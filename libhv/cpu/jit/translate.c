@@ -118,6 +118,8 @@ struct tr {
     uintptr_t addend_hint;      /* the code page's soft-TLB addend (0: none), see fast_path */
     unsigned maxlen;            /* longest path through the block (budget checks) */
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
+    bool cov_only;              /* hooked with only the coverage map: superblocks and loops
+                                   stay, internal block starts update the map inline */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -294,6 +296,22 @@ static struct cold *new_cold(struct tr *t, enum cold_kind kind)
     return c;
 }
 
+/* Coverage-only translation (cpu.h's block events with no hook to call): the edge-map update
+ * for a block start at `pc` inside the translated code (after a not-taken branch of a
+ * superblock, on a self-loop's back-edge, at a loop tail). Clobbers RCX, RDX and flags. */
+static void emit_cov(struct tr *t, uint64_t pc)
+{
+    struct hv__x86_buf *b = t->b;
+    const struct hv_cpu_hooks *h = &t->cpu->hk;
+    uint64_t loc = hv__hk_loc(pc);
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, HK_PREV_OFF));
+    hv__x86_alu_ri(b, HV_X86_XOR, 4, RCX, (int32_t)(uint32_t)loc);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (int32_t)h->cov_mask);
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)h->cov);
+    hv__x86_alu_mi(b, HV_X86_ADD, 1, hv__x86_mbi(RDX, RCX, 1, 0), 1);
+    hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
+}
+
 /* ---- block exits -------------------------------------------------------------------------- */
 
 /* Leave for guest pc `target` (state already written back, instret counted). */
@@ -334,6 +352,8 @@ static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
     hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+    if (t->cov_only)
+        emit_cov(t, t->pc0);    /* the back-edge is a taken branch: a block start */
     hv__x86_jmp_to(b, t->loop_head);
     /* Leave for the dispatcher at pc0 (the COLD_ENTRY stub), state written back. */
     hv__x86_bind(b, over);
@@ -361,6 +381,12 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, uint32_t dirty,
     }
     add_instret(t, k);
     write_back(t, dirty);
+    if (t->cov_only) {
+        /* A side exit: its target is a block start whatever the block's own fall-through
+         * (set at entry) says. */
+        hv__x86_mov_ri(t->b, RCX, HV_HK_NOFALL);
+        hv__x86_store(t->b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RCX);
+    }
     exit_to(t, target);
 }
 
@@ -1025,6 +1051,8 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         s->pc = pc + (uint64_t)in->imm;
         s->k = i;
         s->from[s->nfrom++] = hv__x86_jcc_fwd(t->b, cc);
+        if (t->cov_only)
+            emit_cov(t, pc + in->len);  /* not taken: the next instruction starts a block */
         return;
     }
     uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
@@ -1301,6 +1329,8 @@ static void emit_cold(struct tr *t, struct cold *c)
             /* A loop tail: its ALU instructions, then `j pc0` as a back-edge. */
             const struct tail *tl = &t->tail[c->k];
             uint32_t keep_loaded = t->loaded, keep_dirty = t->dirty;
+            if (t->cov_only)
+                emit_cov(t, c->pc);     /* the tail starts a block */
             t->loaded = c->loaded;
             t->dirty = c->dirty;
             for (unsigned j = 0; j < tl->m; j++)
@@ -1523,6 +1553,14 @@ static void emit_insn_hook(struct tr *t, unsigned i)
 
 /* ---- the block ---------------------------------------------------------------------------- */
 
+/* Hooks on, but only the coverage map: block starts inside translated code can be handled
+ * inline, so superblocks and self-loops are kept. */
+static bool cov_only(const struct hv_cpu *cpu)
+{
+    const struct hv_cpu_hooks *h = &cpu->hk;
+    return h->on && h->cov && !h->block && !h->insn && !h->mem && !h->invalid;
+}
+
 static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
                              struct hv_insn *out, unsigned *bytes)
 {
@@ -1549,7 +1587,7 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         p += len;
         off += len;
         if (hv__insn_ends_block(in->op) &&
-            (cpu->hk.on || !(is_cond_branch(in->op) && nside++ < SIDE_MAX)))
+            ((cpu->hk.on && !cov_only(cpu)) || !(is_cond_branch(in->op) && nside++ < SIDE_MAX)))
             break;
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
@@ -1708,7 +1746,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     unsigned tail_bytes[HV_JIT_BLOCK_MAX];
     unsigned ntail = 0, maxlen = n;
     memset(tail_of, 0, sizeof tail_of);
-    if (!jit->opts.no_chain && !cpu->dbg.nr_bp && !cpu->hk.on) {
+    if (!jit->opts.no_chain && !cpu->dbg.nr_bp && (!cpu->hk.on || cov_only(cpu))) {
         uint64_t ipc = pc;
         uintptr_t page = host - (pc & 0xfff);
         for (unsigned i = 0; i + 1 < n; ipc += insns[i].len, i++) {
@@ -1754,6 +1792,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->n = n;
     t->pc0 = pc;
     t->hooked = cpu->hk.on;
+    t->cov_only = cov_only(cpu);
     /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
     t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
@@ -1761,7 +1800,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
      * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
     t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
     t->entry_label = -1;
-    int loop_end = jit->opts.no_chain || t->hooked ? -1 : self_loop_end(t);
+    int loop_end = jit->opts.no_chain || (t->hooked && !t->cov_only) ? -1 : self_loop_end(t);
     t->loop = loop_end >= 0;
     alloc_regs(t, loop_end);
 
