@@ -167,6 +167,19 @@ static double uc_run(struct ucside *u, int reset)
 /* ---- measurement ------------------------------------------------------------------------- */
 
 #define MAXRUNS 101
+enum { PLAIN, BLOCK, MEM, NSIDE };
+
+/* One sample: `reps` runs of each of the six setups, interleaved so that load changes on a
+ * shared machine hit all of them alike; per-run seconds in t[side][setup]. */
+static void sample(struct hvside *h, struct ucside *u, int reps, double t[2][NSIDE])
+{
+    memset(t, 0, sizeof(double) * 2 * NSIDE);
+    for (int k = 0; k < reps; k++)
+        for (int s = 0; s < NSIDE; s++) {
+            t[0][s] += hv_run(&h[s], 0) / reps;
+            t[1][s] += uc_run(&u[s], 0) / reps;
+        }
+}
 
 int main(int argc, char **argv)
 {
@@ -176,105 +189,94 @@ int main(int argc, char **argv)
         return 2;
     int loop = kk * 4096;
     code[1] = 0x00000337u | ((uint32_t)kk << 12);
-    struct hvside h = { 0 };
-    struct ucside u = { 0 };
-    if (hv_setup(&h) < 0 || uc_setup(&u) < 0)
-        return 1;
-    double v[MAXRUNS];
-    double hv_plain, hv_bb, hv_mm, uc_plain, uc_bb, uc_mm;
-    uint64_t hv_bbev, hv_mmev, uc_bbev, uc_mmev;
-    const int reps = 5;      /* runs of the code per sample (time per run = sample / reps) */
-#define SAMPLE(dst, once)                                                                \
-    do {                                                                                \
-        once;                                    /* warm-up: translation */             \
-        for (int r = 0; r < runs; r++) {                                                \
-            double s = 0;                                                               \
-            for (int k = 0; k < reps; k++)                                              \
-                s += once;                                                              \
-            v[r] = s / reps;                                                            \
-        }                                                                               \
-        dst = median(v, runs);                                                          \
-    } while (0)
-
-    SAMPLE(hv_plain, hv_run(&h, 0));
+    const int reps = 5;
+    struct hvside h[NSIDE];
+    struct ucside u[NSIDE];
+    memset(h, 0, sizeof h);
+    memset(u, 0, sizeof u);
+    for (int s = 0; s < NSIDE; s++)
+        if (hv_setup(&h[s]) < 0 || uc_setup(&u[s]) < 0)
+            return 1;
+    /* setup BLOCK: a counting block hook; MEM: read + write hooks on the data page */
     struct hv_hook hk = { .type = HV_HOOK_BLOCK, .end = UINT64_MAX, .fn.block = hv_block };
-    int id = hv_vm_hook_add(h.vm, &hk);
-    nblocks = 0;
-    hv_run(&h, 0);
-    hv_bbev = nblocks;
-    SAMPLE(hv_bb, hv_run(&h, 0));
-    hv_vm_hook_del(h.vm, id);
     struct hv_hook mr = { .type = HV_HOOK_MEM_READ, .begin = DATA, .end = DATA + 4095,
                           .fn.mem = hv_mem };
     struct hv_hook mw = mr;
     mw.type = HV_HOOK_MEM_WRITE;
-    int id1 = hv_vm_hook_add(h.vm, &mr), id2 = hv_vm_hook_add(h.vm, &mw);
-    nmem = 0;
-    hv_run(&h, 0);
-    hv_mmev = nmem;
-    SAMPLE(hv_mm, hv_run(&h, 0));
-    hv_vm_hook_del(h.vm, id1);
-    hv_vm_hook_del(h.vm, id2);
-
-    SAMPLE(uc_plain, uc_run(&u, 0));
+    hv_vm_hook_add(h[BLOCK].vm, &hk);
+    hv_vm_hook_add(h[MEM].vm, &mr);
+    hv_vm_hook_add(h[MEM].vm, &mw);
     uc_hook ub, um;
-    uc_hook_add(u.uc, &ub, UC_HOOK_BLOCK, (void *)uc_block, NULL, 1, 0);
-    nblocks = 0;
-    uc_run(&u, 0);
-    uc_bbev = nblocks;
-    SAMPLE(uc_bb, uc_run(&u, 0));
-    uc_hook_del(u.uc, ub);
-    uc_hook_add(u.uc, &um, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)uc_memhook, NULL, DATA,
-                DATA + 4095);
-    nmem = 0;
-    uc_run(&u, 0);
-    uc_mmev = nmem;
-    SAMPLE(uc_mm, uc_run(&u, 0));
-    uc_hook_del(u.uc, um);
+    uc_hook_add(u[BLOCK].uc, &ub, UC_HOOK_BLOCK, (void *)uc_block, NULL, 1, 0);
+    uc_hook_add(u[MEM].uc, &um, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)uc_memhook, NULL,
+                DATA, DATA + 4095);
+    /* events per run, and warm-up (translation) */
+    uint64_t ev[2][NSIDE];
+    for (int s = 0; s < NSIDE; s++) {
+        nblocks = nmem = 0;
+        hv_run(&h[s], 0);
+        ev[0][s] = s == BLOCK ? nblocks : nmem;
+        nblocks = nmem = 0;
+        uc_run(&u[s], 0);
+        ev[1][s] = s == BLOCK ? nblocks : nmem;
+    }
+    double t[2][NSIDE], v[2][NSIDE + 2][MAXRUNS];
+    for (int r = 0; r < runs; r++) {
+        sample(h, u, reps, t);
+        for (int side = 0; side < 2; side++) {
+            for (int s = 0; s < NSIDE; s++)
+                v[side][s][r] = t[side][s];
+            /* marginal cost per event, from the same sample */
+            v[side][NSIDE][r] = (t[side][BLOCK] - t[side][PLAIN]) / (double)ev[side][BLOCK];
+            v[side][NSIDE + 1][r] = (t[side][MEM] - t[side][PLAIN]) / (double)ev[side][MEM];
+        }
+    }
+    double m[2][NSIDE + 2];
+    for (int side = 0; side < 2; side++)
+        for (int s = 0; s < NSIDE + 2; s++)
+            m[side][s] = median(v[side][s], runs);
 
     /* Fuzzing-style loop: reset + run with a block hook, execs/s (reset included). */
-    hv_vm_hook_add(h.vm, &hk);
-    uc_hook_add(u.uc, &ub, UC_HOOK_BLOCK, (void *)uc_block, NULL, 1, 0);
-    double hv_eps, uc_eps;
+    double ve[2][MAXRUNS];
     for (int r = 0; r < runs; r++) {
         double t0 = now();
         for (int k = 0; k < reps; k++)
-            hv_run(&h, 1);
-        v[r] = reps / (now() - t0);
-    }
-    hv_eps = median(v, runs);
-    for (int r = 0; r < runs; r++) {
-        double t0 = now();
+            hv_run(&h[BLOCK], 1);
+        double t1 = now();
         for (int k = 0; k < reps; k++)
-            uc_run(&u, 1);
-        v[r] = reps / (now() - t0);
+            uc_run(&u[BLOCK], 1);
+        double t2 = now();
+        ve[0][r] = reps / (t1 - t0);
+        ve[1][r] = reps / (t2 - t1);
     }
-    uc_eps = median(v, runs);
+    double hv_eps = median(ve[0], runs), uc_eps = median(ve[1], runs);
 
-    printf("code: %d loop iterations, %d instructions per run; medians of %d samples of %d runs\n",
-           loop, 3 + 5 * loop, runs, reps);
-    printf("%-34s %14s %14s %8s\n", "", "libhv (jit)", "unicorn 2", "ratio");
-    printf("%-34s %11.1f us %11.1f us %7.2fx\n", "run, no hooks", hv_plain * 1e6, uc_plain * 1e6,
-           uc_plain / hv_plain);
-    double hb = (hv_bb - hv_plain) / (double)hv_bbev, ub_ = (uc_bb - uc_plain) / (double)uc_bbev;
-    double hm = (hv_mm - hv_plain) / (double)hv_mmev, um_ = (uc_mm - uc_plain) / (double)uc_mmev;
+    printf("code: %d loop iterations, %d instructions per run; medians of %d samples of %d "
+           "interleaved runs\n", loop, 3 + 5 * loop, runs, reps);
+    printf("%-34s %14s %14s %8s\n", "", "libhv (jit)", "unicorn 2", "unicorn/libhv");
+    printf("%-34s %11.1f us %11.1f us %7.2fx\n", "run, no hooks", m[0][PLAIN] * 1e6,
+           m[1][PLAIN] * 1e6, m[1][PLAIN] / m[0][PLAIN]);
     printf("%-34s %11.2f ns %11.2f ns %7.2fx  (events/run: %llu, %llu)\n",
-           "block hook, cost per event", hb * 1e9, ub_ * 1e9, ub_ / hb,
-           (unsigned long long)hv_bbev, (unsigned long long)uc_bbev);
+           "block hook, added cost per event", m[0][NSIDE] * 1e9, m[1][NSIDE] * 1e9,
+           m[1][NSIDE] / m[0][NSIDE], (unsigned long long)ev[0][BLOCK],
+           (unsigned long long)ev[1][BLOCK]);
     printf("%-34s %11.2f ns %11.2f ns %7.2fx  (events/run: %llu, %llu)\n",
-           "memory hook (r+w), cost per event", hm * 1e9, um_ * 1e9, um_ / hm,
-           (unsigned long long)hv_mmev, (unsigned long long)uc_mmev);
+           "mem hook (r+w), added cost/event", m[0][NSIDE + 1] * 1e9, m[1][NSIDE + 1] * 1e9,
+           m[1][NSIDE + 1] / m[0][NSIDE + 1], (unsigned long long)ev[0][MEM],
+           (unsigned long long)ev[1][MEM]);
+    printf("%-34s %11.2f ns %11.2f ns %7.2fx\n", "time per block, block hook on",
+           m[0][BLOCK] / (double)ev[0][BLOCK] * 1e9, m[1][BLOCK] / (double)ev[1][BLOCK] * 1e9,
+           (m[1][BLOCK] / (double)ev[1][BLOCK]) / (m[0][BLOCK] / (double)ev[0][BLOCK]));
+    printf("%-34s %11.2f ns %11.2f ns %7.2fx\n", "time per access, mem hooks on",
+           m[0][MEM] / (double)ev[0][MEM] * 1e9, m[1][MEM] / (double)ev[1][MEM] * 1e9,
+           (m[1][MEM] / (double)ev[1][MEM]) / (m[0][MEM] / (double)ev[0][MEM]));
     printf("%-34s %11.0f /s %11.0f /s %7.2fx\n", "reset + run with block hook", hv_eps, uc_eps,
            hv_eps / uc_eps);
-    printf("%-34s %11.2f ns %11.2f ns %7.2fx\n", "time per block, block hook on",
-           hv_bb / (double)hv_bbev * 1e9, uc_bb / (double)uc_bbev * 1e9,
-           (uc_bb / (double)uc_bbev) / (hv_bb / (double)hv_bbev));
-    printf("%-34s %11.2f ns %11.2f ns %7.2fx\n", "time per access, mem hooks on",
-           hv_mm / (double)hv_mmev * 1e9, uc_mm / (double)uc_mmev * 1e9,
-           (uc_mm / (double)uc_mmev) / (hv_mm / (double)hv_mmev));
-    hv_checkpoint_free(h.cp);
-    hv_vm_destroy(h.vm);
-    uc_context_free(u.ctx);
-    uc_close(u.uc);
+    for (int s = 0; s < NSIDE; s++) {
+        hv_checkpoint_free(h[s].cp);
+        hv_vm_destroy(h[s].vm);
+        uc_context_free(u[s].ctx);
+        uc_close(u[s].uc);
+    }
     return 0;
 }
