@@ -1023,23 +1023,6 @@ static int exec_hooked(struct hv_cpu *cpu, const struct hv_insn *in, const bool 
     return r;
 }
 
-int hv__interp_step_hooked(struct hv_cpu *cpu)
-{
-    static const bool no_stale;
-    uint32_t raw;
-    struct hv_insn in;
-    uint64_t pc = cpu->pc;
-    hv__hk_enter(cpu);
-    if (cpu->hk.stop || cpu->pc != pc)
-        return cpu->hk.stop ? STEP_HOOK : HV_STEP_OK;
-    int r = hv__cpu_fetch(cpu, cpu->pc, &raw);
-    if (r != HV_STEP_OK)
-        return r;
-    decode_one(raw, &in);
-    r = exec_hooked(cpu, &in, &no_stale);
-    return r == STEP_HOOK ? HV_STEP_OK : r;
-}
-
 /* A block with hooks on: instruction by instruction (hooks may stop between any two). */
 static int exec_block_hooked(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n,
                              const bool *stale)
@@ -1059,67 +1042,60 @@ static int exec_single_hooked(struct hv_cpu *cpu, const bool *stale)
     struct hv_insn in;
     int r = hv__cpu_fetch(cpu, cpu->pc, &raw);
     if (r != HV_STEP_OK) {
-        cpu->hk.fall = HV_HK_NOFALL;
+        cpu->hk.fall = HV_HK_NOFALL;    /* no event: the fetch fault's handler starts one */
         return r;
     }
     decode_one(raw, &in);
     return exec_hooked(cpu, &in, stale);
 }
 
-static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
+int hv__interp_step_hooked(struct hv_cpu *cpu)
 {
     static const bool no_stale;
+    int r = exec_single_hooked(cpu, &no_stale);
+    return r == STEP_HOOK ? HV_STEP_OK : r;
+}
+
+static int run_single(struct hv_cpu *cpu, bool hooked)
+{
+    static const bool no_stale;
+    return hooked ? exec_single_hooked(cpu, &no_stale) : exec_single(cpu, &no_stale);
+}
+
+/* One block at cpu->pc (or one uncached instruction). With hooks on (cpu->hk.on, one
+ * predictable branch per block otherwise) instruction by instruction, see exec_hooked. */
+static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
+{
     uint64_t pc = cpu->pc;
+    bool hooked = cpu->hk.on;
     if (cpu->dbg.nr_bp && bp_stop_here(cpu))
         return STEP_BREAK;
-    if (cpu->hk.on) {
-        if (!eng || (pc & 1))
-            return exec_single_hooked(cpu, &no_stale);
-        struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
-        if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
-            struct hv_xlat x;
-            int r = hv__cpu_translate(cpu, pc, HV_ACC_EXEC, &x);
-            if (r != HV_STEP_OK) {
-                cpu->hk.fall = HV_HK_NOFALL;
-                return r;
-            }
-            if (x.is_mmio)
-                return exec_single_hooked(cpu, &no_stale);
-        }
-        uintptr_t host = (uintptr_t)(pc + e->addend);
-        struct block *b = lookup(eng, host);
-        if (!b)
-            b = build_block(cpu, eng, pc, host);
-        if (!b)
-            return exec_single_hooked(cpu, &no_stale);
-        eng->stale = false;
-        unsigned n = b->n < budget ? b->n : (unsigned)budget;
-        if (cpu->dbg.nr_bp)
-            n = bp_limit(cpu, b->insn, n);
-        return exec_block_hooked(cpu, b->insn, n, &eng->stale);
-    }
     if (!eng || (pc & 1))
-        return exec_single(cpu, &no_stale);
+        return run_single(cpu, hooked);
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
     if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
         struct hv_xlat x;
         int r = hv__cpu_translate(cpu, pc, HV_ACC_EXEC, &x);
-        if (r != HV_STEP_OK)
+        if (r != HV_STEP_OK) {
+            if (hooked)
+                cpu->hk.fall = HV_HK_NOFALL;    /* the fetch fault's handler starts a block */
             return r;
+        }
         if (x.is_mmio)
-            return exec_single(cpu, &no_stale);
+            return run_single(cpu, hooked);
     }
     uintptr_t host = (uintptr_t)(pc + e->addend);
     struct block *b = lookup(eng, host);
     if (!b)
         b = build_block(cpu, eng, pc, host);
     if (!b)
-        return exec_single(cpu, &no_stale);
+        return run_single(cpu, hooked);
     eng->stale = false;
     unsigned n = b->n < budget ? b->n : (unsigned)budget;
     if (cpu->dbg.nr_bp)
         n = bp_limit(cpu, b->insn, n);
-    return exec(cpu, b->insn, n, &eng->stale);
+    return hooked ? exec_block_hooked(cpu, b->insn, n, &eng->stale)
+                  : exec(cpu, b->insn, n, &eng->stale);
 }
 
 /* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both

@@ -296,9 +296,10 @@ static struct cold *new_cold(struct tr *t, enum cold_kind kind)
     return c;
 }
 
-/* Coverage-only translation (cpu.h's block events with no hook to call): the edge-map update
- * for a block start at `pc` inside the translated code (after a not-taken branch of a
- * superblock, on a self-loop's back-edge, at a loop tail). Clobbers RCX, RDX and flags. */
+/* The edge-map update for a block start at `pc`: map[(loc ^ prev) & mask]++, prev = loc >> 1
+ * (loc < 2^32, mask < 2^31). At block entries, and with coverage alone also inside the
+ * translated code (after a not-taken branch of a superblock, on a self-loop's back-edge,
+ * at a loop tail). Clobbers RCX, RDX and flags. */
 static void emit_cov(struct tr *t, uint64_t pc)
 {
     struct hv__x86_buf *b = t->b;
@@ -499,7 +500,9 @@ static void emit_store(struct tr *t, unsigned i, unsigned size)
 
 /* ---- the generic path: the interpreter's semantics for one instruction ------------------- */
 
-static void emit_generic(struct tr *t, unsigned i, bool ends)
+/* In the hot path, before instruction i: state exact in memory (registers, pc, instret),
+ * then fn(cpu, &insn[i]); a non-zero status leaves through the block's failure exit. */
+static void call_insn_helper(struct tr *t, unsigned i, uintptr_t fn)
 {
     struct hv__x86_buf *b = t->b;
     sync_for_call(t);
@@ -507,8 +510,14 @@ static void emit_generic(struct tr *t, unsigned i, bool ends)
     instret_to_mem(t, i);
     hv__x86_mov_rr(b, 8, RDI, RBX);
     hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
-    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
+    hv__x86_call_abs(b, fn, RAX);
     check_status(t);
+}
+
+static void emit_generic(struct tr *t, unsigned i, bool ends)
+{
+    struct hv__x86_buf *b = t->b;
+    call_insn_helper(t, i, (uintptr_t)hv__jit_h_exec);
     if (ends) {
         /* The helper retired the instruction and set pc: back to the dispatcher. */
         instret_reload(t);
@@ -1514,16 +1523,8 @@ static void emit_block_event(struct tr *t, uint64_t fall)
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, HK_FALL_OFF));
     struct hv__x86_fixup same = hv__x86_jcc_fwd(b, HV_X86_CC_E);
     hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RAX);
-    if (h->cov) {
-        /* map[(loc ^ prev) & mask]++; prev = loc >> 1 (loc < 2^32, mask < 2^31). */
-        uint64_t loc = hv__hk_loc(t->pc0);
-        hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, HK_PREV_OFF));
-        hv__x86_alu_ri(b, HV_X86_XOR, 4, RCX, (int32_t)(uint32_t)loc);
-        hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (int32_t)h->cov_mask);
-        hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)h->cov);
-        hv__x86_alu_mi(b, HV_X86_ADD, 1, hv__x86_mbi(RDX, RCX, 1, 0), 1);
-        hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
-    }
+    if (h->cov)
+        emit_cov(t, t->pc0);
     if (h->block) {
         set_pc(t, t->pc0, RAX);
         instret_to_mem(t, 0);
@@ -1539,14 +1540,7 @@ static void emit_block_event(struct tr *t, uint64_t fall)
 /* Before instruction i when an instruction hook covers its pc. */
 static void emit_insn_hook(struct tr *t, unsigned i)
 {
-    struct hv__x86_buf *b = t->b;
-    sync_for_call(t);
-    set_pc(t, insn_pc(t, i), RAX);
-    instret_to_mem(t, i);
-    hv__x86_mov_rr(b, 8, RDI, RBX);
-    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
-    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_insn, RAX);
-    check_status(t);
+    call_insn_helper(t, i, (uintptr_t)hv__jit_h_insn);
     instret_from_mem(t, i);
     t->loaded = 0;              /* the hook may have changed registers */
 }
