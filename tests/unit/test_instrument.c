@@ -438,3 +438,63 @@ Test(instrument, coverage_only_sort_full) { cov_engines("sort", HV_BACKEND_FULL)
 Test(instrument, coverage_only_bytecode_full) { cov_engines("bytecode", HV_BACKEND_FULL); }
 Test(instrument, coverage_only_intmix_para) { cov_engines("intmix", HV_BACKEND_PARA); }
 Test(instrument, coverage_only_crc_para) { cov_engines("crc", HV_BACKEND_PARA); }
+
+/* ---- hv/fuzz.h: a crashing input corrupts guest state; the rollback restores it exactly -- */
+
+static void fuzz_restores(enum hv_backend backend, enum hv_engine engine)
+{
+    char elf[512];
+    snprintf(elf, sizeof elf, "%s/guest/examples/fuzzme-%s.elf", HV_BUILD_DIR,
+             backend == HV_BACKEND_FULL ? "full" : "para");
+    FILE *f = fopen(elf, "rb");
+    if (!f)
+        cr_skip_test("%s not built", elf);
+    fclose(f);
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = backend;
+    cfg.engine = engine;
+    cfg.mem_size = 16 << 20;
+    cfg.bios = "none";
+    cfg.kernel = elf;
+    cfg.serial.type = HV_CHARDEV_NULL;
+    cfg.deterministic = 1;
+    char err[512];
+    cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), 0, "%s", err);
+    static uint8_t map[2][1 << 16];
+    struct hv_fuzz_config fc;
+    hv_fuzz_config_init(&fc);
+    fc.start = "fuzz_start";
+    fc.end = "fuzz_end";
+    fc.input = "fuzz_input";
+    fc.input_len = "fuzz_input_len";
+    fc.cov = map[0];
+    fc.cov_size = sizeof map[0];
+    hv_fuzz *fz;
+    cr_assert_eq(hv_fuzz_create(vm, &fc, &fz), 0, "%s", hv_vm_last_error(vm));
+    static const uint8_t clean[] = "HVC\x03" "abc", crash[] = "HVC\x20"
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    struct hv_fuzz_result r[2];
+    uint64_t hash[2];
+    for (int k = 0; k < 2; k++) {
+        struct hv_fuzz_result c;
+        cr_assert_eq(hv_fuzz_one(fz, crash, sizeof crash - 1, &c), 0);
+        cr_assert_eq(c.status, HV_FUZZ_CRASH);
+        memset(map[0], 0, sizeof map[0]);
+        cr_assert_eq(hv_fuzz_one(fz, clean, sizeof clean - 1, &r[k]), 0);
+        cr_assert_eq(r[k].status, HV_FUZZ_OK);
+        cr_assert_eq(hv_vm_state_hash(vm, &hash[k]), 0);
+        if (k == 0)
+            memcpy(map[1], map[0], sizeof map[0]);
+    }
+    cr_assert_eq(r[0].instructions, r[1].instructions);
+    cr_assert_eq(r[0].exit.pc, r[1].exit.pc);
+    cr_assert_eq(hash[0], hash[1], "the state after the clean input depends on the crash before");
+    cr_assert(memcmp(map[0], map[1], sizeof map[0]) == 0, "same input, same edges");
+    hv_fuzz_destroy(fz);
+    hv_vm_destroy(vm);
+}
+
+Test(instrument, fuzz_rollback_full_jit) { fuzz_restores(HV_BACKEND_FULL, HV_ENGINE_JIT); }
+Test(instrument, fuzz_rollback_full_interp) { fuzz_restores(HV_BACKEND_FULL, HV_ENGINE_INTERP); }
+Test(instrument, fuzz_rollback_para_jit) { fuzz_restores(HV_BACKEND_PARA, HV_ENGINE_JIT); }
