@@ -238,6 +238,11 @@ static int run_files(struct fuzz_tool *t, char **files, int n, uint64_t count)
     return worst;
 }
 
+static void discard_output(void *opaque, const uint8_t *data, size_t len)
+{
+    (void)opaque, (void)data, (void)len;
+}
+
 static int parse_u64(const char *s, uint64_t *v)
 {
     char *end;
@@ -316,8 +321,10 @@ int hv_cmd_fuzz(int argc, char **argv)
         fuzz_usage(stderr);
         return 2;
     }
-    if (fc.console)
-        cfg.serial.type = HV_CHARDEV_NULL;
+    if (fc.console) {
+        cfg.serial.type = HV_CHARDEV_BUFFER;        /* input fed by hv_fuzz_one */
+        cfg.serial.on_output = discard_output;
+    }
 
     /* AFL's shared-memory edge map, or a private one. */
     const char *shm = getenv("__AFL_SHM_ID");
