@@ -1,6 +1,8 @@
 /* hv run — build a VM from flags and/or a domain XML file and run it until the guest powers
- * off. Console goes to stdout; the exit status is the guest's exit code when it reports one,
- * 125 when the VM could not be run or stopped abnormally, 130 on Ctrl-C. */
+ * off, one thread per vCPU. Console goes to stdout (an interactive raw console on a
+ * terminal: console.c; the monitor: monitor.c); the exit status is the guest's exit code
+ * when it reports one, 124 when the budget ran out, 125 when the VM could not be run or
+ * stopped abnormally, 0 when the user quit, 130 on SIGINT (other stop signals re-raised). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
