@@ -46,7 +46,7 @@ static struct console g_con = { .wake = { -1, -1 } };
 void hv_console_restore_terminal(void)
 {
     if (g_raw) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved);
+        tcsetattr(STDIN_FILENO, TCSANOW, &g_saved);
         g_raw = 0;
     }
 }
@@ -78,7 +78,7 @@ static int enter_raw(void)
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
     g_raw = 1;                   /* before the change: a signal in between restores */
-    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) < 0) {
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) < 0) {
         g_raw = 0;
         return -1;
     }
@@ -131,7 +131,13 @@ static const char *key_name(int key, char buf[8])
 
 int hv_console_wanted(const struct hv_config *cfg)
 {
-    return cfg->serial.type == HV_CHARDEV_STDIO && isatty(STDIN_FILENO);
+    if (cfg->serial.type != HV_CHARDEV_STDIO || !isatty(STDIN_FILENO))
+        return 0;
+    /* A background job (`hv run ... &`) must not take the terminal from the shell: changing
+     * its mode would stop hv with SIGTTOU. A terminal that is not our controlling one has
+     * no foreground group for us (tcgetpgrp fails) and is ours to use. */
+    pid_t fg = tcgetpgrp(STDIN_FILENO);
+    return fg < 0 || fg == getpgrp();
 }
 
 /* Guest output, on a vCPU thread: to stdout, waiting a bounded time for a slow terminal. */
