@@ -85,16 +85,17 @@ static void reg_write(struct hvf_rtc *r, uint64_t off, uint32_t val)
     case R_CLEAR_ALARM: r->alarm_running = false; break;
     case R_CLEAR_INTERRUPT: r->irq_pending = false; break;
     default:
-        hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc: offset %#llx: write "
-                        "of %#x ignored: read-only or reserved", (unsigned long long)off, val);
+        hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc", "offset %#llx: "
+                        "write of %#x ignored: read-only or reserved",
+                        (unsigned long long)off, val);
         break;
     }
 }
 
 static int bad_width(struct hvf_rtc *r, uint64_t off, unsigned size, const char *what)
 {
-    hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc: offset %#llx: %u-byte %s "
-                    "refused (32-bit aligned accesses only; access fault)",
+    hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc", "offset %#llx: %u-byte "
+                    "%s refused (32-bit aligned accesses only; access fault)",
                     (unsigned long long)off, size, what);
     return HV_EINVAL;
 }

@@ -3,8 +3,6 @@
  * (M then S). Sources are level-triggered: a source is pending while its line is high and
  * it is not in service; completing it re-arms it (pending again if still high). */
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
@@ -34,19 +32,9 @@ struct hvf_plic {
     struct hv__logrl rl;             /* refusals logged (rate limit) */
 };
 
-/* Log (rate-limited) a guest access the PLIC ignores or refuses: "plic: REGISTER: reason". */
-static void refused(struct hvf_plic *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void refused(struct hvf_plic *p, const char *fmt, ...)
-{
-    if (!hv__log_enabled(p->vm, HV__LOG_REFUSED))
-        return;
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    hv__log_limited(p->vm, &p->rl, HV__LOG_REFUSED, "plic: %s", what);
-}
+/* Log (rate-limited) a guest access the PLIC ignores or refuses. */
+#define LOG_REFUSED(p, ...) \
+    hv__log_limited((p)->vm, &(p)->rl, HV__LOG_REFUSED, "plic", __VA_ARGS__)
 
 static bool bit(const uint32_t *w, unsigned i) { return (w[i / 32] >> (i % 32)) & 1u; }
 static void set_bit(uint32_t *w, unsigned i, bool v)
@@ -126,9 +114,9 @@ static void complete(struct hvf_plic *p, unsigned ctx, uint32_t src)
      * PLIC spec's rule for a complete that does not match a claim). */
     if (src == 0 || src >= HVF_PLIC_SOURCES || !bit(p->in_service, src) ||
         !bit(p->enable[ctx], src)) {
-        refused(p, "context %u complete: source %u ignored: %s", ctx, src,
-                src == 0 || src >= HVF_PLIC_SOURCES ? "no such source"
-                : !bit(p->in_service, src) ? "not claimed" : "not enabled for this context");
+        LOG_REFUSED(p, "context %u complete: source %u ignored: %s", ctx, src,
+                    src == 0 || src >= HVF_PLIC_SOURCES ? "no such source"
+                    : !bit(p->in_service, src) ? "not claimed" : "not enabled for this context");
         return;
     }
     set_bit(p->in_service, src, false);
@@ -155,8 +143,8 @@ static uint32_t reg_read(struct hvf_plic *p, uint64_t off)
     unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
     unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
     if (ctx >= p->nr_ctx) {
-        refused(p, "offset %#llx: read of context %u: no such context (%u), reads 0",
-                (unsigned long long)off, ctx, p->nr_ctx);
+        LOG_REFUSED(p, "offset %#llx: read of context %u: no such context (%u), reads 0",
+                    (unsigned long long)off, ctx, p->nr_ctx);
         return 0;
     }
     if (reg == 0)
@@ -173,13 +161,13 @@ static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
         if (src > 0 && src < HVF_PLIC_SOURCES)
             p->priority[src] = val & PRIO_MASK;
         else if (val)
-            refused(p, "priority of source %u: write of %#x ignored: no such source", src, val);
+            LOG_REFUSED(p, "priority of source %u: write of %#x ignored: no such source", src, val);
         update(p);
         return;
     }
     if (off < ENABLE_BASE) {                     /* pending bits are read-only */
-        refused(p, "offset %#llx: write to the read-only pending array ignored",
-                (unsigned long long)off);
+        LOG_REFUSED(p, "offset %#llx: write to the read-only pending array ignored",
+                    (unsigned long long)off);
         return;
     }
     if (off < CONTEXT_BASE) {
@@ -187,9 +175,9 @@ static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
         unsigned w = (unsigned)((off - ENABLE_BASE) % ENABLE_STRIDE / 4);
         if (ctx >= p->nr_ctx || w >= NWORDS) {
             if (val)
-                refused(p, "offset %#llx: enable write %#x ignored: %s",
-                        (unsigned long long)off, val, ctx >= p->nr_ctx ? "no such context"
-                        : "no such sources");
+                LOG_REFUSED(p, "offset %#llx: enable write %#x ignored: %s",
+                            (unsigned long long)off, val, ctx >= p->nr_ctx ? "no such context"
+                            : "no such sources");
             return;
         }
         p->enable[ctx][w] = w == 0 ? val & ~1u : val;    /* source 0 does not exist */
@@ -199,8 +187,8 @@ static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
     unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
     unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
     if (ctx >= p->nr_ctx) {
-        refused(p, "offset %#llx: write to context %u ignored: no such context (%u)",
-                (unsigned long long)off, ctx, p->nr_ctx);
+        LOG_REFUSED(p, "offset %#llx: write to context %u ignored: no such context (%u)",
+                    (unsigned long long)off, ctx, p->nr_ctx);
         return;
     }
     if (reg == 0) {
@@ -209,14 +197,14 @@ static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
     } else if (reg == 4) {
         complete(p, ctx, val);
     } else {
-        refused(p, "context %u register %#x: write ignored: reserved", ctx, reg);
+        LOG_REFUSED(p, "context %u register %#x: write ignored: reserved", ctx, reg);
     }
 }
 
 static int bad_width(struct hvf_plic *p, uint64_t off, unsigned size, const char *what)
 {
-    refused(p, "offset %#llx: %u-byte %s refused (32-bit aligned accesses only; access fault)",
-            (unsigned long long)off, size, what);
+    LOG_REFUSED(p, "offset %#llx: %u-byte %s refused (32-bit aligned accesses only; access fault)",
+                (unsigned long long)off, size, what);
     return HV_EINVAL;
 }
 

@@ -5,8 +5,6 @@
  * set again as soon as a byte is written. Input is pulled from the chardev when the guest
  * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll(). */
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
@@ -71,20 +69,9 @@ struct hvf_uart16550 {
     struct hv__logrl rl;           /* refusals logged (rate limit) */
 };
 
-/* Log (rate-limited) a guest access the UART ignores or refuses: "uart: REGISTER: reason". */
-static void refused(struct hvf_uart16550 *u, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void refused(struct hvf_uart16550 *u, const char *fmt, ...)
-{
-    if (!hv__log_enabled(u->vm, HV__LOG_REFUSED))
-        return;
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    hv__log_limited(u->vm, &u->rl, HV__LOG_REFUSED, "uart: %s", what);
-}
+/* Log (rate-limited) a guest access the UART ignores or refuses. */
+#define LOG_REFUSED(u, ...) \
+    hv__log_limited((u)->vm, &(u)->rl, HV__LOG_REFUSED, "uart", __VA_ARGS__)
 
 static unsigned rx_capacity(const struct hvf_uart16550 *u)
 {
@@ -280,8 +267,8 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
         u->scr = v;
         break;
     default:                                 /* LSR, MSR: read-only */
-        refused(u, "%s: write of %#x ignored: read-only register", reg == REG_LSR ? "LSR" : "MSR",
-                v);
+        LOG_REFUSED(u, "%s: write of %#x ignored: read-only register",
+                    reg == REG_LSR ? "LSR" : "MSR", v);
         break;
     }
 }
@@ -290,14 +277,14 @@ static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     struct hvf_uart16550 *u = opaque;
     if (size != 1 && size != 4) {
-        refused(u, "offset %#llx: %u-byte read refused (1 or 4 bytes; access fault)",
-                (unsigned long long)off, size);
+        LOG_REFUSED(u, "offset %#llx: %u-byte read refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
     }
     *val = 0;
     if (off >= 8) {
-        refused(u, "offset %#llx: read beyond the 8 registers (reg-shift 0) reads 0",
-                (unsigned long long)off);
+        LOG_REFUSED(u, "offset %#llx: read beyond the 8 registers (reg-shift 0) reads 0",
+                    (unsigned long long)off);
         return 0;
     }
     pthread_mutex_lock(&u->lock);
@@ -311,13 +298,13 @@ static int uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     struct hvf_uart16550 *u = opaque;
     if (size != 1 && size != 4) {
-        refused(u, "offset %#llx: %u-byte write refused (1 or 4 bytes; access fault)",
-                (unsigned long long)off, size);
+        LOG_REFUSED(u, "offset %#llx: %u-byte write refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
     }
     if (off >= 8) {
-        refused(u, "offset %#llx: write of %#llx beyond the 8 registers (reg-shift 0) ignored",
-                (unsigned long long)off, (unsigned long long)val);
+        LOG_REFUSED(u, "offset %#llx: write of %#llx beyond the 8 registers (reg-shift 0) ignored",
+                    (unsigned long long)off, (unsigned long long)val);
         return 0;
     }
     pthread_mutex_lock(&u->lock);

@@ -3,7 +3,6 @@
  * sizes, ring addresses, descriptor chains, avail indexes) is validated; a violation puts
  * the device in DEVICE_NEEDS_RESET instead of doing anything unbounded or out of RAM. */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,7 @@ struct vq {
 
 struct hvf_virtio {
     struct hv_vm *vm;
-    uint64_t base;                      /* names the slot in log messages */
+    char name[48];                      /* "virtio-mmio@BASE (DEV)", for log messages */
     struct hv__logrl rl;                /* refusals logged (rate limit) */
     struct hv_irq_line irq;
     pthread_mutex_t lock;
@@ -73,28 +72,16 @@ static void update_irq(struct hvf_virtio *v)
     }
 }
 
-/* Log (rate-limited) a guest request the transport refuses or ignores: "virtio-mmio@BASE
- * (DEV): REGISTER: reason". */
-static void refused(struct hvf_virtio *v, enum hv_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void refused(struct hvf_virtio *v, enum hv_log_level level, const char *fmt, ...)
-{
-    if (!hv__log_enabled(v->vm, level))
-        return;
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    hv__log_limited(v->vm, &v->rl, level, "virtio-mmio@%#llx (%s): %s",
-                    (unsigned long long)v->base, v->ops ? v->ops->name : "empty", what);
-}
+/* Log (rate-limited) a guest request the transport refuses or ignores, as
+ * "virtio-mmio@BASE (DEV): REGISTER: reason". */
+#define LOG_REFUSED(v, level, ...) \
+    hv__log_limited((v)->vm, &(v)->rl, level, (v)->name, __VA_ARGS__)
 
 void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
 {
     if (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET)
         return;
-    refused(v, HV_LOG_WARN, "%s; device needs reset", why);
+    LOG_REFUSED(v, HV_LOG_WARN, "%s; device needs reset", why);
     v->status |= HVF_VIRTIO_STATUS_NEEDS_RESET;
     v->int_status |= INT_CONFIG;
     update_irq(v);
@@ -387,14 +374,14 @@ static void write_status(struct hvf_virtio *v, uint32_t val)
         if (extra || !modern) {
             val &= ~HVF_VIRTIO_STATUS_FEATURES_OK;
             if (extra)
-                refused(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
-                        "%#llx include %#llx, which the device does not offer (offered %#llx)",
-                        (unsigned long long)v->drv_features, (unsigned long long)extra,
-                        (unsigned long long)v->dev_features);
+                LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
+                            "%#llx include %#llx, which the device does not offer (offered %#llx)",
+                            (unsigned long long)v->drv_features, (unsigned long long)extra,
+                            (unsigned long long)v->dev_features);
             else
-                refused(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
-                        "%#llx lack VIRTIO_F_VERSION_1 (legacy drivers are not supported)",
-                        (unsigned long long)v->drv_features);
+                LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
+                            "%#llx lack VIRTIO_F_VERSION_1 (legacy drivers are not supported)",
+                            (unsigned long long)v->drv_features);
         }
     }
     v->status = (val & 0xffu & ~HVF_VIRTIO_STATUS_NEEDS_RESET) |
@@ -429,9 +416,9 @@ static void set_half(uint64_t *r, bool high, uint32_t val)
 static void queue_reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
 {
     if (v->queue_sel >= v->ops->nr_queues) {
-        refused(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: QueueSel %u, the "
-                "device has %u queues", (unsigned long long)off, v->queue_sel,
-                v->ops->nr_queues);
+        LOG_REFUSED(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: QueueSel %u, the "
+                    "device has %u queues", (unsigned long long)off, v->queue_sel,
+                    v->ops->nr_queues);
         return;
     }
     struct vq *q = &v->vq[v->queue_sel];
@@ -440,8 +427,8 @@ static void queue_reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
         return;
     }
     if (q->ready) {                    /* layout is frozen while the queue runs */
-        refused(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: queue %u is ready",
-                (unsigned long long)off, v->queue_sel);
+        LOG_REFUSED(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: queue %u is ready",
+                    (unsigned long long)off, v->queue_sel);
         return;
     }
     switch (off) {
@@ -490,20 +477,20 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
         if (v->drv_features_sel < 2 && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK))
             set_half(&v->drv_features, v->drv_features_sel == 1, val);
         else if (v->drv_features_sel < 2)
-            refused(v, HV__LOG_REFUSED, "DriverFeatures: write ignored: FEATURES_OK is set");
+            LOG_REFUSED(v, HV__LOG_REFUSED, "DriverFeatures: write ignored: FEATURES_OK is set");
         else if (val)
-            refused(v, HV__LOG_REFUSED, "DriverFeatures: bits %#x of word %u ignored: no "
-                    "such features", val, v->drv_features_sel);
+            LOG_REFUSED(v, HV__LOG_REFUSED, "DriverFeatures: bits %#x of word %u ignored: no "
+                        "such features", val, v->drv_features_sel);
         break;
     case R_QUEUE_SEL: v->queue_sel = val; break;
     case R_QUEUE_NOTIFY:
         if (queue_usable(v, val))
             v->ops->notify(v, v->dev, val);
         else
-            refused(v, HV__LOG_REFUSED, "QueueNotify: queue %u ignored: %s", val,
-                    val >= v->ops->nr_queues ? "no such queue"
-                    : (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET) ? "device needs reset"
-                    : "queue not ready");
+            LOG_REFUSED(v, HV__LOG_REFUSED, "QueueNotify: queue %u ignored: %s", val,
+                        val >= v->ops->nr_queues ? "no such queue"
+                        : (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET) ? "device needs reset"
+                        : "queue not ready");
         break;
     case R_INT_ACK:
         v->int_status &= ~val;
@@ -517,16 +504,16 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
         queue_reg_write(v, off, val);
         break;
     default:
-        refused(v, HV__LOG_REFUSED, "register %#llx: write of %#x ignored: read-only or "
-                "reserved", (unsigned long long)off, val);
+        LOG_REFUSED(v, HV__LOG_REFUSED, "register %#llx: write of %#x ignored: read-only or "
+                    "reserved", (unsigned long long)off, val);
         break;
     }
 }
 
 static int bad_width(struct hvf_virtio *v, uint64_t off, unsigned size, bool write)
 {
-    refused(v, HV__LOG_REFUSED, "register %#llx: %u-byte %s at this offset refused (access "
-            "fault)", (unsigned long long)off, size, write ? "write" : "read");
+    LOG_REFUSED(v, HV__LOG_REFUSED, "register %#llx: %u-byte %s at this offset refused (access "
+                "fault)", (unsigned long long)off, size, write ? "write" : "read");
     return HV_EINVAL;
 }
 
@@ -587,7 +574,7 @@ int hvf_virtio_create(struct hv_vm *vm, uint64_t base, struct hv_irq_line irq,
     if (!v)
         return hv__errf(err, errlen, HV_ENOMEM, "virtio-mmio: out of memory");
     v->vm = vm;
-    v->base = base;
+    snprintf(v->name, sizeof(v->name), "virtio-mmio@%#llx (empty)", (unsigned long long)base);
     v->irq = irq;
     pthread_mutex_init(&v->lock, NULL);
     int rc = hv__mem_add_mmio(&vm->mem, base, HVF_VIRTIO_STRIDE, &virtio_ops, v, err, errlen);
@@ -610,6 +597,9 @@ int hvf_virtio_attach(struct hvf_virtio *v, const struct hvf_virtio_ops *ops, vo
     pthread_mutex_lock(&v->lock);
     v->ops = ops;
     v->dev = dev;
+    char *paren = strrchr(v->name, '(');
+    if (paren)
+        snprintf(paren, sizeof(v->name) - (size_t)(paren - v->name), "(%s)", ops->name);
     v->dev_features = features | (1ull << HVF_VIRTIO_F_VERSION_1) |
                       (1ull << HVF_VIRTIO_F_INDIRECT_DESC);
     device_reset(v);

@@ -38,17 +38,19 @@ void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, .
 }
 
 void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
-                     const char *fmt, ...)
+                     const char *who, const char *fmt, ...)
 {
-    if (!vm || !vm->cfg.log || level > vm->cfg.log_level)
+    if (!hv__log_enabled(vm, level))
         return;
     unsigned n = atomic_fetch_add(&rl->seen, 1) + 1;
     if (n > HV__LOG_BURST && (n - HV__LOG_BURST) % HV__LOG_EVERY)
         return;
     char msg[1024];
+    int len = snprintf(msg, sizeof(msg), "%s: ", who);
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof(msg))
+        len += vsnprintf(msg + len, sizeof(msg) - (size_t)len, fmt, ap);
     va_end(ap);
     if (len < 0)
         return;

@@ -152,7 +152,7 @@ void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, .
  * not support) — go through a per-device-instance limiter: the first HV__LOG_BURST are
  * logged, then one in every HV__LOG_EVERY, saying how many were skipped. It only counts
  * (no clock), so it is deterministic, and nothing is counted while such messages would not
- * be logged. Messages should read "<device>: <register>: <what was refused and why>". */
+ * be logged. Messages read "<device>: <register>: <what was refused and why>". */
 #define HV__LOG_BURST 16u
 #define HV__LOG_EVERY 1000u
 struct hv__logrl {
@@ -162,8 +162,9 @@ static inline bool hv__log_enabled(const struct hv_vm *vm, enum hv_log_level lev
 {
     return vm && vm->cfg.log && level <= vm->cfg.log_level;
 }
+/* Logs "<who>: <formatted message>". */
 void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                     const char *who, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The level device refusals are logged at (`hv run -v` shows them). */
 #define HV__LOG_REFUSED HV_LOG_INFO
 

@@ -342,18 +342,7 @@ static void handle_input(struct console *c, const uint8_t *buf, size_t n)
 static void *input_main(void *arg)
 {
     struct console *c = arg;
-    for (;;) {
-        struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
-                               { .fd = c->wake[0], .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (p[1].revents)
-            break;
-        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-            continue;
+    while (hv_tool_wait_readable(STDIN_FILENO, c->wake[0])) {
         uint8_t buf[256];
         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
         if (n < 0 && (errno == EINTR || errno == EAGAIN))

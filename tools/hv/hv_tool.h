@@ -58,6 +58,9 @@ struct hv_monitor;
 int hv_monitor_open(const char *path, struct hv_tool_run *r, struct hv_monitor **out);
 /* Stop serving, remove the socket file; NULL accepted. */
 void hv_monitor_close(struct hv_monitor *m);
+/* Block until fd is readable (or hung up): 1; or until wake_fd is (a self-pipe written to
+ * end a thread) or poll fails: 0. */
+int hv_tool_wait_readable(int fd, int wake_fd);
 
 /* ---- the interactive console (console.c) -------------------------------------------------
  * When the serial port is stdio and stdin is a terminal, `hv run` owns the terminal (the

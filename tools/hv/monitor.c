@@ -247,12 +247,11 @@ static int send_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* Wait for fd to be readable; 0 when the monitor is closing. */
-static int wait_readable(struct hv_monitor *m, int fd)
+int hv_tool_wait_readable(int fd, int wake_fd)
 {
     for (;;) {
         struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
-                               { .fd = m->wake[0], .events = POLLIN } };
+                               { .fd = wake_fd, .events = POLLIN } };
         if (poll(p, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -271,7 +270,7 @@ static void serve_client(struct hv_monitor *m, int fd)
     char line[4096];
     size_t used = 0;
     static char reply[REPLY_SIZE + 1];
-    while (wait_readable(m, fd)) {
+    while (hv_tool_wait_readable(fd, m->wake[0])) {
         ssize_t n = recv(fd, line + used, sizeof(line) - 1 - used, 0);
         if (n < 0 && errno == EINTR)
             continue;
@@ -303,7 +302,7 @@ static void serve_client(struct hv_monitor *m, int fd)
 static void *monitor_main(void *arg)
 {
     struct hv_monitor *m = arg;
-    while (wait_readable(m, m->listen_fd)) {
+    while (hv_tool_wait_readable(m->listen_fd, m->wake[0])) {
         int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             continue;
