@@ -16,6 +16,44 @@
 enum { RBR = 0, IER = 1, FCR = 2, LSR = 5 };
 #define LSR_DR 0x01u
 #define LSR_BI 0x10u
+#define LSR_THRE 0x20u
+
+/* Reading LSR clears BI, and so does the THRE poll of a transmit: output goes through
+ * out(), which keeps the BI it sees for the main loop (as Linux's 8250 driver keeps
+ * lsr_saved_flags). */
+static uint8_t saved_lsr;
+
+static void out(char c)
+{
+    uint8_t lsr;
+    while (!((lsr = UART[LSR]) & LSR_THRE))
+        saved_lsr |= lsr & LSR_BI;
+    saved_lsr |= lsr & LSR_BI;
+    UART[RBR] = (uint8_t)c;
+}
+
+static void out_str(const char *s)
+{
+    while (*s)
+        out(*s++);
+}
+
+static void out_rx(uint8_t c, unsigned count)
+{
+    static const char hex[] = "0123456789abcdef";
+    char num[12];
+    int n = 0;
+    out_str("rx ");
+    out(hex[c >> 4]);
+    out(hex[c & 15]);
+    out_str(" #");
+    do
+        num[n++] = (char)('0' + count % 10);
+    while ((count /= 10) != 0);
+    while (n)
+        out(num[--n]);
+    out('\n');
+}
 
 int main(void)
 {
@@ -26,16 +64,17 @@ int main(void)
     *PLIC_THRESHOLD_CTX0 = 0;
     unsigned long meie = MIE_MEIE;
     __asm__ volatile("csrs mie, %0" ::"r"(meie));
-    hv_guest_printf("console-guest: ready\n");
+    out_str("console-guest: ready\n");
     unsigned count = 0;
     for (;;) {
         uint8_t lsr;
-        while ((lsr = UART[LSR]) & (LSR_DR | LSR_BI)) {
+        while ((lsr = UART[LSR] | saved_lsr) & (LSR_DR | LSR_BI)) {
+            saved_lsr = 0;
             if (lsr & LSR_BI)
-                hv_guest_printf("break\n");
+                out_str("break\n");
             if (lsr & LSR_DR) {
                 uint8_t c = UART[RBR];
-                hv_guest_printf("rx %02x #%u\n", c, ++count);
+                out_rx(c, ++count);
                 if (c == 'Q')
                     return 3;
             }
