@@ -102,9 +102,10 @@ static bool ram_ok(struct hv_mem *mem, uint64_t gpa, uint64_t len, bool write)
 {
     if (!len)
         len = 1;
-    if (!hv__mem_hva(mem, gpa, len))
+    const struct hv_region *r;
+    if (!hv__mem_hva_region(mem, gpa, len, &r))
         return false;
-    return !write || (mem->regions[mem->last_hit].flags & HV_MEM_WRITE);
+    return !write || (r->flags & HV_MEM_WRITE);
 }
 
 static uint64_t avail_bytes(uint32_t num) { return 6 + 2ull * num; }

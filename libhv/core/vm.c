@@ -156,6 +156,11 @@ static int validate_config(struct hv_vm *vm)
     if (c->mem_size < HV_PAGE_SIZE || (c->mem_size & (HV_PAGE_SIZE - 1)))
         return hv__vm_error(vm, HV_EINVAL, "memory size %#llx must be a non-zero multiple of "
                             "4 KiB", (unsigned long long)c->mem_size);
+    /* RAM starts at 2 GiB: its end must neither wrap nor pass the window's limit. */
+    if (c->mem_size > HV_MEM_MAX_WINDOW - 0x80000000ull)
+        return hv__vm_error(vm, HV_EINVAL, "memory size of %llu bytes is too large: at most "
+                            "%llu GiB of guest RAM", (unsigned long long)c->mem_size,
+                            (unsigned long long)((HV_MEM_MAX_WINDOW - 0x80000000ull) >> 30));
     if (c->nr_disks > HV_MAX_DISKS)
         return hv__vm_error(vm, HV_EINVAL, "%u disks: at most %d", c->nr_disks, HV_MAX_DISKS);
     if (c->nr_nics > HV_MAX_NICS)

@@ -47,6 +47,10 @@ struct hv_backend_ops {
      * without marking it (shared pages, ring headers), so a rollback restores it. May be
      * NULL. */
     void (*snapshot_host_pages)(struct hv_vm *vm);
+    /* Forget the exit the embedder has not answered yet (vcpu->last_exit: an MMIO access
+     * or a hypercall) so that the instruction that made it executes again, and exits
+     * again, on the next run. Called after a snapshot load or a rollback. May be NULL. */
+    void (*vcpu_cancel_exit)(struct hv_vcpu *vcpu);
 };
 
 extern const struct hv_backend_ops hvf_backend_ops;  /* backends/full */

@@ -107,6 +107,19 @@ uint64_t hv__clock_ns(const struct hv_clock *clk);      /* virtual ns since crea
 uint64_t hv__clock_ticks(const struct hv_clock *clk);   /* virtual 10 MHz ticks */
 uint64_t hv__clock_wall_ns(const struct hv_clock *clk); /* virtual Unix-epoch ns */
 uint64_t hv__host_monotonic_ns(void);
+/* Deterministic mode: the instructions a sleeping vCPU must skip for the clock to reach
+ * `deadline` (ticks): 0 when it has passed, UINT64_MAX when it is more than 2^62
+ * instructions away (a sleep that long never ends by time: treat it as no deadline).
+ * `instret` is the sleeping vCPU's count, which the skip is added to. */
+uint64_t hv__clock_skip_insns(const struct hv_clock *clk, uint64_t deadline, uint64_t instret);
+/* The most a sleeping vCPU may skip before the run's end `stop_at`. A skip that reaches it
+ * ends the run there with the sleeping instruction (WFI, the hypercall's ECALL) not retired:
+ * the next run executes it again and sleeps on to the same deadline, so a run cut into
+ * budget slices retires exactly the instructions of the uncut run. */
+static inline uint64_t hv__clock_skip_room(uint64_t instret, uint64_t stop_at)
+{
+    return stop_at > instret ? stop_at - instret : 0;
+}
 /* Snapshot (additive): section "clock" holds the virtual time and the wall-clock base, so
  * a loaded VM's time continues from the snapshot instead of from its own creation. In
  * deterministic mode time is a function of the vCPUs' instret (restored with them), so

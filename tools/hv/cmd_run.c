@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ static void run_usage(FILE *f)
         "  --restore FILE         load FILE (made with the same flags/XML) before running\n"
         "  --state-hash           print a hash of the final state (registers, instret, RAM)\n"
         "                         to stderr as 'state-hash: HEX'\n"
+        "  --slice N              call hv_vcpu_run with at most N instructions at a time (a\n"
+        "                         harness check: with --deterministic the run is the same)\n"
         "  --monitor PATH         serve the monitor on a unix socket at PATH: one command\n"
         "                         per line, one reply line each ('help' lists them)\n"
         "  --escape KEY           console escape key when stdin is a terminal: ^A (default),\n"
@@ -113,7 +116,7 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
        OPT_TRACE, OPT_GDB, OPT_GDB_WAIT, OPT_SNAP_AT, OPT_SNAP_FILE, OPT_SNAP_EXIT,
-       OPT_RESTORE, OPT_STATE_HASH, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW };
+       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -140,6 +143,7 @@ static const struct option run_opts[] = {
     { "snapshot-exit", no_argument, 0, OPT_SNAP_EXIT },
     { "restore", required_argument, 0, OPT_RESTORE },
     { "state-hash", no_argument, 0, OPT_STATE_HASH },
+    { "slice", required_argument, 0, OPT_SLICE },
     { "escape", required_argument, 0, OPT_ESCAPE },
     { "monitor", required_argument, 0, OPT_MONITOR },
     { "no-raw", no_argument, 0, OPT_NO_RAW },
@@ -159,6 +163,7 @@ struct run_opts {
     int snap_exit;
     const char *restore;
     int state_hash;
+    uint64_t slice;         /* --slice N: hv_vcpu_run N instructions at a time */
     /* Interactive runs: console escape byte (HV_CONSOLE_NO_ESCAPE: none), --monitor PATH,
      * --no-raw (leave the terminal alone). */
     int escape;
@@ -292,6 +297,13 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         case OPT_SNAP_EXIT: ro->snap_exit = 1; break;
         case OPT_RESTORE: ro->restore = optarg; break;
         case OPT_STATE_HASH: ro->state_hash = 1; break;
+        case OPT_SLICE: {
+            char *end;
+            ro->slice = strtoull(optarg, &end, 0);
+            if (*end || !ro->slice || optarg[0] == '-')
+                goto bad;
+            break;
+        }
         case OPT_ESCAPE:
             if (hv_console_parse_escape(optarg, &ro->escape) < 0)
                 goto bad;
@@ -357,6 +369,7 @@ struct hv_tool_run {
     unsigned n;
     struct vcpu_thread t[HV_MAX_VCPUS];
     uint64_t budget;
+    uint64_t slice;             /* 0: each hv_vcpu_run gets the whole budget left */
     atomic_int stop;            /* the run is ending: vCPUs return at their next kick */
     atomic_int stop_signal;     /* the signal that ended it, 0 if none */
     atomic_uint pause_req;      /* pauses held (hv_tool_pause / user stop) */
@@ -526,6 +539,13 @@ static uint64_t budget_left(struct vcpu_thread *t, uint64_t end)
     return s.instructions < end ? end - s.instructions : 1;
 }
 
+static bool budget_spent(struct vcpu_thread *t, uint64_t end)
+{
+    struct hv_stats s;
+    hv_vcpu_get_stats(t->vcpu, &s);
+    return end && s.instructions >= end;
+}
+
 /* Drive one vCPU; returns the status the process should exit with, or -1 when the run was
  * stopped from outside (signal, quit, another vCPU finished). */
 static int drive(struct vcpu_thread *t)
@@ -539,7 +559,12 @@ static int drive(struct vcpu_thread *t)
             park(ctx);
         if (atomic_load(&ctx->stop))
             return -1;
-        int rc = hv_vcpu_run(t->vcpu, budget_left(t, end), &t->exit);
+        uint64_t b = budget_left(t, end);
+        if (ctx->slice && (!b || ctx->slice < b))
+            b = ctx->slice;
+        int rc = hv_vcpu_run(t->vcpu, b, &t->exit);
+        if (rc == 0 && t->exit.reason == HV_EXIT_BUDGET && ctx->slice && !budget_spent(t, end))
+            continue;                  /* only a slice ended */
         if (rc < 0) {
             fprintf(stderr, "hv run: %s (%s)\n", hv_vm_last_error(ctx->vm), hv_strerror(rc));
             return EXIT_HV_FAILED;
@@ -671,7 +696,7 @@ static int run_created(struct hv_tool_run *ctx_, int stats, const struct run_ui 
         for (unsigned i = 1; i < ctx.n; i++)
             pthread_join(ctx.t[i].tid, NULL);
         int sig = atomic_load(&ctx.stop_signal);
-        status = sig ? 130 : ctx.final >= 0 ? ctx.final : 130;
+        status = sig ? 130 : ctx.final >= 0 ? ctx.final : EXIT_HV_FAILED;
         g_exit_signal = sig;
     }
     hv_console_stop();
@@ -740,7 +765,8 @@ static int file_op(hv_vm *vm, const char *path, int save)
 static int run_full(hv_vm *vm, const struct hv_config *cfg, const struct run_opts *ro,
                     int console)
 {
-    struct hv_tool_run ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget };
+    struct hv_tool_run ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget,
+                               .slice = ro->slice };
     int rc = create_vcpus(&ctx);
     if (rc)
         return rc;
