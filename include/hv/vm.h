@@ -79,6 +79,12 @@ HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
 /* Feed bytes to the guest's console input (serial UART / para console). Thread-safe. */
 HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len);
 
+/* Send a break condition on the console line, as a serial terminal's "break" key does: on
+ * the full backend the NS16550A reports it with LSR.BI (and a receiver-line-status
+ * interrupt when IER enables one) together with a NUL byte in the RX FIFO, once the input
+ * queued before it has been read (Linux turns a break into magic SysRq when enabled). HV_ENOTSUP on the para backend (its console ring has no line). Thread-safe. */
+HV_API int hv_vm_console_break(hv_vm *vm);
+
 /* ---- vCPUs ----------------------------------------------------------------------- */
 
 /* Create vCPU `id` (0 .. nr_vcpus-1 of the config). Its registers are at reset state for

@@ -151,6 +151,27 @@ int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Messages a guest can trigger at will — a device model refusing or ignoring a request
+ * (a feature negotiation it rejects, a register it does not have, an access width it does
+ * not support) — go through a per-device-instance limiter: the first HV__LOG_BURST are
+ * logged, then one in every HV__LOG_EVERY, saying how many were skipped. It only counts
+ * (no clock), so it is deterministic, and nothing is counted while such messages would not
+ * be logged. Messages read "<device>: <register>: <what was refused and why>". */
+#define HV__LOG_BURST 16u
+#define HV__LOG_EVERY 1000u
+struct hv__logrl {
+    atomic_uint seen;
+};
+static inline bool hv__log_enabled(const struct hv_vm *vm, enum hv_log_level level)
+{
+    return vm && vm->cfg.log && level <= vm->cfg.log_level;
+}
+/* Logs "<who>: <formatted message>". */
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The level device refusals are logged at (`hv run -v` shows them). */
+#define HV__LOG_REFUSED HV_LOG_INFO
+
 /* Lockstep engine (core/lockstep.c). twin_config: the twin's configuration derived from
  * vm->cfg (interpreter, serial discarded, disks transient). sync: copy vm's whole state
  * into the twin (through an in-memory snapshot) while no vCPU runs. run: the engine. */
