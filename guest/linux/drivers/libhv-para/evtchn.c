@@ -117,7 +117,7 @@ static int evtchn_set_affinity(struct irq_data *d, const struct cpumask *dest, b
 	/* A port pending before the move would now be scanned only by its new hart. */
 	if (test_bit(d->hwirq, pending_bits()) && !test_bit(d->hwirq, mask_bits()))
 		hvpara_call(HVP_FID_EVTCHN_OP, HVP_EVTCHN_UNMASK, d->hwirq, 0, 0);
-	return IRQ_SET_MASK_OK_DONE;
+	return IRQ_SET_MASK_OK;
 }
 #endif
 
