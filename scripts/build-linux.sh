@@ -195,7 +195,8 @@ else
     # also catches what reaches them from headers).
     mkdir -p "$OUT"
     { $K -j"$JOBS" Image 2>&1; echo $? > "$OUT/build.status"; } | tee "$OUT/build.log.tmp" >&2
-    [ "$(cat "$OUT/build.status")" = 0 ] || die "the build failed (see the log above)"
+    status=$(cat "$OUT/build.status"); rm -f "$OUT/build.status"
+    [ "$status" = 0 ] || die "the build failed (see the log above)"
     mv "$OUT/build.log.tmp" "$OUT/build.log"
     if grep -n "libhv-para.*warning" "$OUT/build.log" >&2; then
         die "warnings in the para drivers (above; log in $OUT/build.log)"
