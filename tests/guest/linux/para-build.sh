@@ -13,7 +13,7 @@ dir=$(dirname "$image")
 fail() { echo "para-build: FAIL $*"; exit 1; }
 [ -s "$image" ] || fail "no Image at $image"
 [ -s "$dir/System.map" ] || fail "no System.map next to $image"
-[ -s "$dir/build.log" ] || fail "no build log next to $image"
+[ -f "$dir/build.log" ] || fail "no build log next to $image"
 echo "para-build: Image $image ($(wc -c < "$image") bytes)"
 # The irqchip's device-tree match string is in the Image.
 n=$(grep -c -a "libhv,para-evtchn" "$image" || true)
