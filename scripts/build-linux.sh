@@ -131,14 +131,16 @@ else
     # source tree during an O= build), where the files we change are replaced by new
     # files, never edited in place, so the shared tree stays pristine.
     PSRC=$CACHE/linux-para/src
-    if [ ! -f "$PSRC/.linked" ]; then
-        log "linking a para source tree in $PSRC (once)"
+    # Relinked when the extracted tree is a new one (another linux-source-6.1 version).
+    srcid=$(stat -c %i "$SRC/Makefile")
+    if [ "$(cat "$PSRC/.linked" 2>/dev/null)" != "$srcid" ]; then
+        log "linking a para source tree in $PSRC"
         rm -rf "$PSRC" "$PSRC.tmp"
         mkdir -p "$CACHE/linux-para"
         cp -al "$SRC" "$PSRC.tmp"
         rm -f "$PSRC.tmp/.extracted"
         mv "$PSRC.tmp" "$PSRC"
-        touch "$PSRC/.linked"
+        echo "$srcid" > "$PSRC/.linked"
     fi
     # Hook lines: Kconfig before drivers/Kconfig's final endmenu, Makefile at the end.
     if ! grep -qF "$HOOK_KCONFIG" "$PSRC/drivers/Kconfig"; then
