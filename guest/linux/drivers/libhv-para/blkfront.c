@@ -78,6 +78,7 @@ static unsigned int hvpblk_reap_locked(struct hvpblk *b, struct request **done,
 
 	*more = false;
 	for (;;) {
+		/* Acquire: the response slots are read after the index (ABI ring rule). */
 		prod = smp_load_acquire(&r->hdr->rsp_prod);
 		if (prod - r->rsp_cons > hvpara_ring_inflight(r)) {
 			/* The back-end answered requests nobody made: ignore the index. */

@@ -78,6 +78,7 @@ static void evtchn_mask(struct irq_data *d)
 static void evtchn_unmask(struct irq_data *d)
 {
 	clear_bit(d->hwirq, mask_bits());
+	/* The mask bit is clear before the pending bit is read (pairs with the raise). */
 	smp_mb__after_atomic();
 	/*
 	 * Raised while masked: the hypervisor set the pending bit but did not signal the
@@ -91,6 +92,7 @@ static void evtchn_unmask(struct irq_data *d)
 static int evtchn_retrigger(struct irq_data *d)
 {
 	set_bit(d->hwirq, pending_bits());
+	/* Pending before the mask bit is read. */
 	smp_mb__after_atomic();
 	if (!test_bit(d->hwirq, mask_bits()))
 		hvpara_call(HVP_FID_EVTCHN_OP, HVP_EVTCHN_UNMASK, d->hwirq, 0, 0);
@@ -165,6 +167,7 @@ static void evtchn_handle_sei(struct irq_desc *desc)
 	 * interrupt is taken once more after this handler.
 	 */
 	WRITE_ONCE(vi->upcall_pending, 0);
+	/* The level is cleared before the selector and bitmaps are read. */
 	smp_mb();
 	sel = xchg(&vi->pending_sel, 0);
 	while (sel) {

@@ -54,6 +54,7 @@ static int hvpcons_put_chars(u32 vtermno, const char *buf, int count)
 		} else {
 			memcpy(&ring->out[off], buf + done, n);
 		}
+		/* Release: the bytes are in out[] before the host sees the index. */
 		smp_store_release(&ring->out_prod, prod + n);
 		done += n;
 		stalls = n ? 0 : stalls + 1;
@@ -71,10 +72,12 @@ static int hvpcons_get_chars(u32 vtermno, char *buf, int count)
 
 	spin_lock_irqsave(&in_lock, flags);
 	cons = ring->in_cons;
+	/* Acquire: in[] is read after the index. */
 	prod = smp_load_acquire(&ring->in_prod);
 	if (prod == cons && !irq_mode) {
 		/* Polled (no interrupt): NOTIFY makes the back-end refill in[]. */
 		hvpara_notify(ring_port);
+		/* Acquire, as above. */
 		prod = smp_load_acquire(&ring->in_prod);
 	}
 	if (prod - cons > HVP_CONS_IN_SIZE)
@@ -87,6 +90,7 @@ static int hvpcons_get_chars(u32 vtermno, char *buf, int count)
 	} else {
 		memcpy(buf, &ring->in[off], n);
 	}
+	/* Release: done reading in[] before the host may overwrite it. */
 	smp_store_release(&ring->in_cons, cons + n);
 	spin_unlock_irqrestore(&in_lock, flags);
 	return n;

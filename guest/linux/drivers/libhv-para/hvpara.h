@@ -47,16 +47,20 @@ static inline void hvpara_notify(u32 port)
 /* The start-info as fetched at boot (NULL before the controller probed or if it failed). */
 const struct hvp_start_info *hvpara_start_info(void);
 
-/* A new port bound to the boot CPU's vCPU, mapped to a Linux irq in the event-channel
- * domain. Returns the irq (> 0) and the port in *port, or a negative errno. */
+/*
+ * A new port bound to the boot CPU's vCPU, mapped to a Linux irq in the event-channel
+ * domain. Returns the irq (> 0) and the port in *port, or a negative errno.
+ */
 int hvpara_evtchn_alloc_irq(u32 *port);
 /* The Linux irq of a port the hypervisor allocated (the console's), or a negative errno. */
 int hvpara_evtchn_port_irq(u32 port);
 /* Undo hvpara_evtchn_alloc_irq (the irq must be freed already). */
 void hvpara_evtchn_free_irq(unsigned int irq, u32 port);
 
-/* Platform data of an "hvpara-net" device: the NIC's two start-info entries. "hvpara-blk"
- * devices carry their struct hvp_dev_info. */
+/*
+ * Platform data of an "hvpara-net" device: the NIC's two start-info entries. "hvpara-blk"
+ * devices carry their struct hvp_dev_info.
+ */
 struct hvpara_net_pdata {
 	struct hvp_dev_info tx, rx;
 };
@@ -78,8 +82,10 @@ struct hvpara_ring {
 
 /* Allocate and zero 4096 << order bytes, allocate a port (and its irq), RING_CONNECT. */
 int hvpara_ring_connect(struct hvpara_ring *r, u16 dev_id, u32 order, u32 slot_size);
-/* Disconnect (close the port), free the irq mapping and the pages. The caller freed its
- * irq handler. */
+/*
+ * Disconnect (close the port), free the irq mapping and the pages. The caller freed its
+ * irq handler.
+ */
 void hvpara_ring_disconnect(struct hvpara_ring *r);
 
 static inline void *hvpara_ring_slot(struct hvpara_ring *r, u32 idx)
@@ -111,12 +117,15 @@ static inline void hvpara_ring_push_notify(struct hvpara_ring *r)
 /* Is a response waiting at rsp_cons? (Acquire: the slot may be read after it.) */
 static inline bool hvpara_ring_has_rsp(const struct hvpara_ring *r)
 {
+	/* Acquire: the caller reads the slot after this. */
 	return smp_load_acquire(&r->hdr->rsp_prod) != r->rsp_cons;
 }
 
-/* After consuming responses: ask for an event at the next one if requests are still in
+/*
+ * After consuming responses: ask for an event at the next one if requests are still in
  * flight, then re-check. Returns true if more responses arrived meanwhile (consume them
- * and call again). */
+ * and call again).
+ */
 bool hvpara_ring_final_check(struct hvpara_ring *r);
 
 #endif

@@ -49,8 +49,10 @@ struct hvpnet {
 
 /* ---- tx ------------------------------------------------------------------------------- */
 
-/* Free what the back-end has sent, then re-arm rsp_event if frames are in flight (tx_lock
- * held). */
+/*
+ * Free what the back-end has sent, then re-arm rsp_event if frames are in flight (tx_lock
+ * held).
+ */
 static void hvpnet_tx_reap_locked(struct hvpnet *n)
 {
 	struct hvpara_ring *r = &n->tx;
@@ -58,6 +60,7 @@ static void hvpnet_tx_reap_locked(struct hvpnet *n)
 	u32 prod;
 
 	do {
+		/* Acquire: the response slots are read after the index. */
 		prod = smp_load_acquire(&r->hdr->rsp_prod);
 		if (prod - r->rsp_cons > hvpara_ring_inflight(r)) {
 			netdev_err_once(ndev, "tx: bad rsp_prod %u (cons %u)\n", prod,
@@ -179,6 +182,7 @@ static int hvpnet_poll(struct napi_struct *napi, int budget)
 	while (work < budget) {
 		const struct hvp_net_rsp *rsp;
 		struct sk_buff *skb;
+		/* Acquire: the response slots are read after the index. */
 		u32 prod = smp_load_acquire(&r->hdr->rsp_prod);
 		u64 id;
 		u32 len;

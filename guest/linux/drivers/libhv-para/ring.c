@@ -85,6 +85,7 @@ bool hvpara_ring_final_check(struct hvpara_ring *r)
 	if (!hvpara_ring_inflight(r))
 		return false;	/* nothing outstanding: no event wanted */
 	WRITE_ONCE(r->hdr->rsp_event, r->rsp_cons + 1);
+	/* rsp_event is visible before rsp_prod is re-read (Xen's final check). */
 	smp_mb();
 	return hvpara_ring_has_rsp(r);
 }
