@@ -191,6 +191,15 @@ static uint64_t legal_tvec(uint64_t old, uint64_t val)
     return val;
 }
 
+/* menvcfg / senvcfg: the reserved CBIE value 10 reads as 00 (WARL). */
+static uint64_t legal_envcfg(uint64_t val, uint64_t mask)
+{
+    val &= mask;
+    if ((val & MENVCFG_CBIE) == (2ull << 4))
+        val &= ~MENVCFG_CBIE;
+    return val;
+}
+
 static void set_fs_dirty(struct hvf_hart *h)
 {
     h->mstatus |= MSTATUS_FS;
@@ -237,7 +246,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         return 0;
     case CSR_STVEC: h->stvec = legal_tvec(h->stvec, val); return 0;
     case CSR_SCOUNTEREN: h->scounteren = val & 0xffffffffull; return 0;
-    case CSR_SENVCFG: h->senvcfg = val & MENVCFG_FIOM; return 0;
+    case CSR_SENVCFG: h->senvcfg = legal_envcfg(val, SENVCFG_WMASK); return 0;
     case CSR_SSCRATCH: h->sscratch = val; return 0;
     case CSR_SEPC: h->sepc = val & ~1ull; return 0;
     case CSR_SCAUSE: h->scause = val; return 0;
@@ -260,7 +269,10 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
     case CSR_MTVEC: h->mtvec = legal_tvec(h->mtvec, val); return 0;
     case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
     case CSR_MENVCFG:
-        h->menvcfg = val & (MENVCFG_FIOM | MENVCFG_STCE);
+        /* PBMTE changes how PTEs read: drop cached translations. */
+        if ((h->menvcfg ^ val) & MENVCFG_PBMTE)
+            hv__cpu_tlb_flush(cpu);
+        h->menvcfg = legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
         cpu->exit_request = 1;
         return 0;
     case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;

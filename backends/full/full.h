@@ -83,7 +83,13 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
                        (1ull << 12) | (1ull << 13) | (1ull << 15))
 
 #define MENVCFG_FIOM  (1ull << 0)
+#define MENVCFG_CBIE  (3ull << 4)      /* Zicbom cbo.inval: 00 illegal, 01 flush, 11 inval */
+#define MENVCFG_CBCFE (1ull << 6)      /* Zicbom cbo.clean / cbo.flush enabled */
+#define MENVCFG_CBZE  (1ull << 7)      /* Zicboz cbo.zero enabled */
+#define MENVCFG_PBMTE (1ull << 62)     /* Svpbmt: PBMT bits in PTEs honoured (else reserved) */
 #define MENVCFG_STCE  (1ull << 63)
+/* Bits senvcfg has (FIOM and the cache-block enables for U-mode). */
+#define SENVCFG_WMASK (MENVCFG_FIOM | MENVCFG_CBIE | MENVCFG_CBCFE | MENVCFG_CBZE)
 
 #define SATP_MODE_SHIFT 60
 #define SATP_MODE_BARE 0

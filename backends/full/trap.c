@@ -252,6 +252,22 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
     }
 }
 
+/* ---- cache-block operations (Zicbom, Zicboz) ------------------------------------------------ */
+
+/* May the current mode use this cbo.* instruction? M always; S when menvcfg enables it; U
+ * when menvcfg and senvcfg both do. cbo.inval with CBIE = 01 performs a flush, which is
+ * the same thing here (no caches), so only "enabled at all" matters. */
+static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
+{
+    uint64_t need = op == HV_OP_CBO_ZERO ? MENVCFG_CBZE
+                  : op == HV_OP_CBO_INVAL ? MENVCFG_CBIE : MENVCFG_CBCFE;
+    if (cpu->priv == HV_PRIV_M)
+        return HV_STEP_OK;
+    if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->senvcfg & need)))
+        return hvf_illegal(cpu);
+    return HV_STEP_OK;
+}
+
 /* ---- the system hook -------------------------------------------------------------------- */
 
 int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
@@ -270,10 +286,23 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_WFI:
         return do_wfi(h, cpu);
     case HV_OP_SFENCE_VMA:
+    case HV_OP_SINVAL_VMA:
+        /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
+         * correct implementation of the address/ASID-selective forms. */
         if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM)))
             return hvf_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
+    case HV_OP_SFENCE_W_INVAL:
+    case HV_OP_SFENCE_INVAL_IR:
+        /* Orderings only (stores and page-table reads are never reordered here); illegal
+         * in U-mode, and not subject to TVM. */
+        return cpu->priv == HV_PRIV_U ? hvf_illegal(cpu) : HV_STEP_OK;
+    case HV_OP_CBO_INVAL:
+    case HV_OP_CBO_CLEAN:
+    case HV_OP_CBO_FLUSH:
+    case HV_OP_CBO_ZERO:
+        return cbo_allowed(h, cpu, insn->op);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine drops its own cached code */
     default:

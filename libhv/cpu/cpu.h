@@ -13,6 +13,10 @@
 
 enum hv_priv { HV_PRIV_U = 0, HV_PRIV_S = 1, HV_PRIV_M = 3 };
 
+/* Cache-block size of Zicbom/Zicboz (cbo.zero zeroes this many bytes; the device tree
+ * advertises it as riscv,cbom-block-size / riscv,cboz-block-size). */
+#define HV_CBO_BLOCK 64u
+
 /* Memory access types, also used to index the soft-TLB tags. */
 enum hv_access { HV_ACC_READ = 0, HV_ACC_WRITE = 1, HV_ACC_EXEC = 2 };
 
