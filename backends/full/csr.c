@@ -344,6 +344,11 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv ||
         !access_allowed(h, cpu->priv, csr))
         return hvf_illegal(cpu);
+    /* The writing instruction retires after the write: without this it would count itself
+     * and the next read would return the value written + 1 (the spec wants the value). */
+    if ((csr == CSR_MCYCLE && !(h->mcountinhibit & 1)) ||
+        (csr == CSR_MINSTRET && !(h->mcountinhibit & 4)))
+        val -= 1;
     if (hvf_csr_set(h, csr, val) < 0)
         return hvf_illegal(cpu);
     return HV_STEP_OK;
