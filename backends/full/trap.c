@@ -46,6 +46,26 @@ static void switch_regime(struct hv_cpu *cpu, unsigned old_priv, uint64_t old_ms
         hv__cpu_tlb_flush(cpu);
 }
 
+/* Sdtrig: a trap into M saves tcontrol.mte in mpte and clears it (M-mode triggers stop
+ * firing, so the handler does not re-trigger); MRET restores it. */
+static void trig_enter_m(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MTE) ? TCONTROL_MPTE : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
+static void trig_mret(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MPTE) ? (TCONTROL_MPTE | TCONTROL_MTE) : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
 static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -81,6 +101,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         h->mcause = cause;
         h->mepc = cpu->pc;
         h->mtval = tval;
+        trig_enter_m(h);
         ms = (ms & ~(MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE)) |
              ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT) |
              ((ms & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
@@ -147,6 +168,7 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
     h->mstatus = ms;
     cpu->priv = mpp;
     cpu->pc = h->mepc;
+    trig_mret(h);
     cpu->reservation = HV_TLB_INVALID;
     switch_regime(cpu, HV_PRIV_M, old_ms, ms);
     cpu->exit_request = 1;              /* a pending interrupt may be enabled now */

@@ -154,6 +154,45 @@ static inline bool hv__cpu_is_breakpoint(const struct hv_cpu_debug *d, uint64_t 
     return false;
 }
 
+/* ---- watches: address-match triggers checked by every engine ------------------------------
+ * A small list of address ranges, each armed for instruction fetch, loads and/or stores in
+ * a set of privilege levels. The full backend compiles the guest's Sdtrig triggers (tdata1
+ * type 2 / 6 with action 0) into it; the list is generic so that debugger watchpoints can
+ * share the mechanism later (they would use another action). While nr_watch != 0 engines
+ * execute one instruction at a time through hv__interp_step, which checks before each
+ * instruction: an execute match on pc (before fetching, so ahead of any fetch fault), then
+ * a load/store match on the accessed bytes [va, va + size) after decoding (ahead of
+ * misaligned and page faults, as the priority of breakpoint exceptions requires). A match
+ * with action HV_WATCH_EXC raises a breakpoint exception (cause 3) with tval = the matching
+ * address (pc for execute). The translator runs no generated code while armed, which keeps
+ * both engines exact at the cost of speed: triggers are a debugging aid. The owner changes
+ * the list only between instructions (CSR writes end blocks; trap entry and xRET happen
+ * outside blocks). */
+#define HV_CPU_MAX_WATCHES 8
+enum { HV_WATCH_EXEC = 1, HV_WATCH_LOAD = 2, HV_WATCH_STORE = 4 };
+enum { HV_WATCH_EXC = 0 };              /* action: breakpoint exception into the guest */
+struct hv_cpu_watch {
+    uint64_t lo, hi;                    /* matching addresses: lo <= a <= hi (virtual) */
+    uint8_t kinds;                      /* HV_WATCH_EXEC | LOAD | STORE */
+    uint8_t privs;                      /* bit p: armed in privilege p (enum hv_priv) */
+    uint8_t action;                     /* HV_WATCH_EXC */
+};
+
+/* The first watch of kind `kind` armed at privilege `priv` that any byte of
+ * [va, va + size) hits, or -1. */
+static inline int hv__cpu_watch_match(const struct hv_cpu_watch *w, unsigned n, unsigned kind,
+                                      unsigned priv, uint64_t va, unsigned size)
+{
+    uint64_t last = va + (size ? size - 1 : 0);
+    for (unsigned i = 0; i < n; i++) {
+        if (!(w[i].kinds & kind) || !((w[i].privs >> priv) & 1))
+            continue;
+        if (last < va ? (va <= w[i].hi || last >= w[i].lo) : (va <= w[i].hi && last >= w[i].lo))
+            return (int)i;
+    }
+    return -1;
+}
+
 struct hv_cpu {
     uint64_t x[32];             /* x[0] is always 0 when observed */
     uint64_t pc;
@@ -199,6 +238,9 @@ struct hv_cpu {
     void *jit_jcache;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint), additive; see "breakpoints" above. */
     struct hv_cpu_debug dbg;
+    /* Address-match watches (Sdtrig triggers), additive; see "watches" above. */
+    struct hv_cpu_watch watch[HV_CPU_MAX_WATCHES];
+    uint32_t nr_watch;
 };
 
 /* Force a poll from another thread (kicks, input, IPIs, wake-ups; async-signal-safe).

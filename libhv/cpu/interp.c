@@ -1103,16 +1103,85 @@ op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
 
 /* ---- the run loop ---------------------------------------------------------------------- */
 
+/* ---- watches (cpu.h): checked around single instructions ---------------------------------- */
+
+/* The data bytes an instruction accesses, as watches see them; false when it accesses none.
+ * AMOs both load and store; cbo.zero stores its whole block; cache-management cbo.* and
+ * prefetch hints access nothing. */
+static bool watch_access(const struct hv_cpu *cpu, const struct hv_insn *in, uint64_t *va,
+                         unsigned *size, unsigned *kinds)
+{
+    static const struct { uint16_t op; uint8_t size, kinds; } acc[] = {
+        { HV_OP_LB, 1, HV_WATCH_LOAD }, { HV_OP_LBU, 1, HV_WATCH_LOAD },
+        { HV_OP_LH, 2, HV_WATCH_LOAD }, { HV_OP_LHU, 2, HV_WATCH_LOAD },
+        { HV_OP_LW, 4, HV_WATCH_LOAD }, { HV_OP_LWU, 4, HV_WATCH_LOAD },
+        { HV_OP_LD, 8, HV_WATCH_LOAD }, { HV_OP_FLH, 2, HV_WATCH_LOAD },
+        { HV_OP_FLW, 4, HV_WATCH_LOAD }, { HV_OP_FLD, 8, HV_WATCH_LOAD },
+        { HV_OP_SB, 1, HV_WATCH_STORE }, { HV_OP_SH, 2, HV_WATCH_STORE },
+        { HV_OP_SW, 4, HV_WATCH_STORE }, { HV_OP_SD, 8, HV_WATCH_STORE },
+        { HV_OP_FSH, 2, HV_WATCH_STORE }, { HV_OP_FSW, 4, HV_WATCH_STORE },
+        { HV_OP_FSD, 8, HV_WATCH_STORE },
+    };
+    uint64_t base = cpu->x[in->rs1];
+    for (size_t k = 0; k < sizeof(acc) / sizeof(acc[0]); k++) {
+        if (acc[k].op == in->op) {
+            *va = base + (uint64_t)in->imm;
+            *size = acc[k].size;
+            *kinds = acc[k].kinds;
+            return true;
+        }
+    }
+    *va = base;
+    if (in->fmt == HV_FMT_LR || in->fmt == HV_FMT_AMO) {
+        unsigned f3 = (in->raw >> 12) & 7;
+        *size = f3 == 3 ? 8 : 4;
+        *kinds = in->fmt == HV_FMT_LR ? HV_WATCH_LOAD
+               : (in->op == HV_OP_SC_W || in->op == HV_OP_SC_D) ? HV_WATCH_STORE
+               : HV_WATCH_LOAD | HV_WATCH_STORE;
+        return true;
+    }
+    if (in->op == HV_OP_CBO_ZERO) {
+        *va = base & ~(uint64_t)(HV_CBO_BLOCK - 1);
+        *size = HV_CBO_BLOCK;
+        *kinds = HV_WATCH_STORE;
+        return true;
+    }
+    return false;
+}
+
+/* Breakpoint exception when a data watch matches the decoded instruction's access. */
+static int watch_data(struct hv_cpu *cpu, const struct hv_insn *in)
+{
+    uint64_t va;
+    unsigned size, kinds;
+    if (!watch_access(cpu, in, &va, &size, &kinds))
+        return HV_STEP_OK;
+    for (unsigned k = HV_WATCH_LOAD; k <= HV_WATCH_STORE; k <<= 1)
+        if ((kinds & k) &&
+            hv__cpu_watch_match(cpu->watch, cpu->nr_watch, k, cpu->priv, va, size) >= 0)
+            return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT,
+                                 in->op == HV_OP_CBO_ZERO ? cpu->x[in->rs1] : va);
+    return HV_STEP_OK;
+}
+
 /* One instruction fetched through hv__cpu_fetch, uncached (MMIO code, page-straddling
- * instructions, no cache memory). */
+ * instructions, no cache memory, armed watches). */
 static int exec_single(struct hv_cpu *cpu, const bool *stale)
 {
     uint32_t raw;
     struct hv_insn in;
+    if (cpu->nr_watch &&
+        hv__cpu_watch_match(cpu->watch, cpu->nr_watch, HV_WATCH_EXEC, cpu->priv, cpu->pc, 1) >= 0)
+        return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
     int r = hv__cpu_fetch(cpu, cpu->pc, &raw);
     if (r != HV_STEP_OK)
         return r;
     decode_one(raw, &in);
+    if (cpu->nr_watch && in.op != HV_OP_ILLEGAL) {
+        r = watch_data(cpu, &in);
+        if (r != HV_STEP_OK)
+            return r;
+    }
     return exec(cpu, &in, 1, stale);
 }
 
@@ -1159,7 +1228,7 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     uint64_t pc = cpu->pc;
     if (cpu->dbg.nr_bp && bp_stop_here(cpu))
         return STEP_BREAK;
-    if (!eng || (pc & 1))
+    if (!eng || (pc & 1) || cpu->nr_watch)
         return exec_single(cpu, &no_stale);
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
     if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
