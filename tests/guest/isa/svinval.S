@@ -22,12 +22,7 @@ test_main:
     SET_PTR(root, 1, l1)
     SET_PTR(l1, 0, l0)
     SET_PTE(l0, 0, s0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
-    la a0, root
-    srli a0, a0, 12
-    li a1, SATP_SV39
-    or a0, a0, a1
-    csrw satp, a0
-    sfence.vma
+    SV39_ON(root)
     GOTO_S
     li gp, 2
     li s2, VA_L0
@@ -58,8 +53,7 @@ test_main:
     GOTO_M
     li t0, MSTATUS_TVM
     csrc mstatus, t0
-    csrw satp, zero
-    sfence.vma
+    SV39_OFF
     /* U-mode: all three illegal */
     GOTO_U
     TEST_TRAP_M(7, CAUSE_ILLEGAL, sinval.vma zero, zero)
@@ -69,9 +63,8 @@ test_main:
     PASS
 
     .data
-    .align 12
-root: .fill 512, 8, 0
-l1: .fill 512, 8, 0
-l0: .fill 512, 8, 0
-pga: .fill 512, 8, 0
-pgb: .fill 512, 8, 0
+    PAGE(root)
+    PAGE(l1)
+    PAGE(l0)
+    PAGE(pga)
+    PAGE(pgb)

@@ -33,12 +33,7 @@ test_main:
     SET_PTE(l0, 3, s0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
     SET_PBMT(l0, 3, 3)                            /* reserved */
     SET_PTE(l0b, 0, s0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D)
-    la a0, root
-    srli a0, a0, 12
-    li a1, SATP_SV39
-    or a0, a0, a1
-    csrw satp, a0
-    sfence.vma
+    SV39_ON(root)
 
     /* PBMTE = 0: only PBMT = 0 translates */
     GOTO_S
@@ -81,14 +76,12 @@ test_main:
     GOTO_S
     TEST_TRAP_M(9, CAUSE_LOAD_PAGE, ld a0, 0(s3))
     GOTO_M
-    csrw satp, zero
-    sfence.vma
+    SV39_OFF
     PASS
 
     .data
-    .align 12
-root: .fill 512, 8, 0
-l1: .fill 512, 8, 0
-l0: .fill 512, 8, 0
-l0b: .fill 512, 8, 0
-dpage0: .fill 512, 8, 0
+    PAGE(root)
+    PAGE(l1)
+    PAGE(l0)
+    PAGE(l0b)
+    PAGE(dpage0)

@@ -32,6 +32,8 @@
 /* f3 = op(a0 = a) (integer to half). */
 #define HTC(n, op, rm, exp, a, flags) \
     li TESTNUM, n; csrwi fflags, 0; li a0, a; op f3, a0, rm; CHECKH(exp, flags)
+/* f3 = op(half a) widened; mv reads it back (fmv.x.w / fmv.x.d) and compares with exp. */
+#define WIDEN(op, mv, exp, a) LOADH(a, 0); op f3, f1; mv a0, f3; li t6, exp; bne a0, t6, fail
 /* Raw 64-bit f3 check. */
 #define CHECKRAW(exp, flags) fmv.x.d a0, f3; li t6, exp; bne a0, t6, fail; \
     csrr a1, fflags; li t6, flags; bne a1, t6, fail
@@ -261,29 +263,13 @@ test_main:
     CHECKH(0x3556, NX)
     li TESTNUM, 107
     csrwi fflags, 0
-    LOADH(0x3555, 0)
-    fcvt.s.h f3, f1
-    fmv.x.w a0, f3
-    li t6, 0x3eaaa000
-    bne a0, t6, fail
-    LOADH(MINSUB, 0)
-    fcvt.s.h f3, f1
-    fmv.x.w a0, f3
-    li t6, 0x33800000
-    bne a0, t6, fail
-    LOADH(SNAN, 0)
-    fcvt.d.h f3, f1
-    fmv.x.d a0, f3
-    li t6, 0x7ff8000000000000
-    bne a0, t6, fail
+    WIDEN(fcvt.s.h, fmv.x.w, 0x3eaaa000, 0x3555)
+    WIDEN(fcvt.s.h, fmv.x.w, 0x33800000, MINSUB)
+    WIDEN(fcvt.d.h, fmv.x.d, 0x7ff8000000000000, SNAN)
     csrr a1, fflags
     li t6, NV
     bne a1, t6, fail
-    LOADH(MONE, 0)
-    fcvt.d.h f3, f1
-    fmv.x.d a0, f3
-    li t6, 0xbff0000000000000
-    bne a0, t6, fail
+    WIDEN(fcvt.d.h, fmv.x.d, 0xbff0000000000000, MONE)
     /* reserved rounding modes are illegal */
     li TESTNUM, 108
     CLEAR_TRAPS

@@ -102,12 +102,7 @@ test_main:
     SET_PTR(l1, 0, l0)
     la s0, buf
     SET_PTE(l0, 0, s0, PTE_V | PTE_R | PTE_A)
-    la a0, root
-    srli a0, a0, 12
-    li a1, SATP_SV39
-    or a0, a0, a1
-    csrw satp, a0
-    sfence.vma
+    SV39_ON(root)
     li t0, CBZE | CBCFE | CBIE_FLUSH
     csrw menvcfg, t0
     GOTO_S
@@ -120,14 +115,12 @@ test_main:
     CHECK_REC(REC_MTVAL, VA_L0 + 0x1008)
     TEST_TRAP_M(25, CAUSE_STORE_PAGE, cbo.inval (s2))
     GOTO_M
-    csrw satp, zero
-    sfence.vma
+    SV39_OFF
     csrw menvcfg, zero
     PASS
 
     .data
-    .align 12
-root: .fill 512, 8, 0
-l1: .fill 512, 8, 0
-l0: .fill 512, 8, 0
+    PAGE(root)
+    PAGE(l1)
+    PAGE(l0)
 buf: .fill 32, 8, 0
