@@ -157,8 +157,10 @@ static inline bool hv__cpu_is_breakpoint(const struct hv_cpu_debug *d, uint64_t 
 /* ---- watches: address-match triggers checked by every engine ------------------------------
  * A small list of address ranges, each armed for instruction fetch, loads and/or stores in
  * a set of privilege levels. The full backend compiles the guest's Sdtrig triggers (tdata1
- * type 2 / 6 with action 0) into it; the list is generic so that debugger watchpoints can
- * share the mechanism later (they would use another action). While nr_watch != 0 engines
+ * type 2 / 6 with action 0) into it (hvf_trig_sync rebuilds the whole list today); the list
+ * is generic so that debugger watchpoints can share the mechanism later: they would add
+ * their own entries when the list is rebuilt, with an action that stops the vCPU instead of
+ * raising the guest exception (not implemented: every entry is HV_WATCH_EXC now). While nr_watch != 0 engines
  * execute one instruction at a time through hv__interp_step, which checks before each
  * instruction: an execute match on pc (before fetching, so ahead of any fetch fault), then
  * a load/store match on the accessed bytes [va, va + size) after decoding (ahead of
