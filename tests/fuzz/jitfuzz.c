@@ -2,7 +2,8 @@
  * Zb* / Zbkb / Zbkx forms and Zicbop hints, forward branches and jumps, loads/stores into a
  * scratch area incl. misaligned and faulting ones, AMOs, LR/SC, F/D/Zfh with random rounding
  * modes, special values and NaN-boxing, cbo.* (Zicbom/Zicboz), fcsr CSR accesses,
- * ecall/ebreak/illegal encodings, Svinval fences, compressed instructions) run on two
+ * ecall/ebreak/illegal encodings, Svinval fences, compressed instructions; one sequence in
+ * 16 with an Sdtrig address-match trigger armed) run on two
  * full-backend VMs from the same initial state, one on the interpreter (the oracle), one
  * on the translator; every register, fcsr, instret, pc, the scratch memory and the trap log
  * must match.
@@ -417,8 +418,30 @@ struct result {
     uint8_t code[0x1000];
 };
 
-static void run_side(struct vmside *s, const struct hv_regs *init, const uint8_t *code,
-                     unsigned codelen, const uint8_t *scratch, struct result *out)
+/* Sdtrig trigger 0 for one sequence (tdata1 = 0: none). */
+struct trig {
+    uint64_t tdata1, tdata2, tcontrol;
+};
+
+/* Now and then an M-mode address-match trigger (tcontrol.mte set) on an instruction of the
+ * sequence or on scratch data: both engines then step through the checked slow path. */
+static struct trig random_trig(const struct item *items, unsigned n)
+{
+    struct trig t = { 0, 0, 0 };
+    if (rn(16))
+        return t;
+    uint64_t type = rn(2) ? 6 : 2, kinds = 1 + rn(7), match = rn(4) ? 0 : rn(4);
+    t.tdata2 = rn(2) ? CODE + items[rn(n)].pos : SCRATCH + 0x800 + rn(0x800);
+    if (match == 1)
+        t.tdata2 = (t.tdata2 & ~63ull) | ((1ull << rn(6)) - 1);   /* NAPOT up to 64 bytes */
+    t.tdata1 = type << 60 | match << 7 | 1ull << 6 | kinds;
+    t.tcontrol = 8;
+    return t;
+}
+
+static void run_side(struct vmside *s, const struct hv_regs *init, const struct trig *trig,
+                     const uint8_t *code, unsigned codelen, const uint8_t *scratch,
+                     struct result *out)
 {
     static const uint8_t zero[TRAPLOG_SIZE];
     hv_vm_mem_write(s->vm, CODE, code, codelen);
@@ -427,6 +450,10 @@ static void run_side(struct vmside *s, const struct hv_regs *init, const uint8_t
     hv_vcpu_set_regs(s->cpu, init);
     hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x305), RAM);                 /* mtvec */
     hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x300), 3ull << 13);          /* mstatus.FS */
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a0), 0);                   /* tselect */
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a2), trig->tdata2);
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a1), trig->tdata1);
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a5), trig->tcontrol);
     struct hv_stats st0, st1;
     hv_vcpu_get_stats(s->cpu, &st0);
     memset(&out->ex, 0, sizeof(out->ex));
@@ -551,8 +578,9 @@ int main(int argc, char **argv)
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;
         init.priv = 3;
-        run_side(&ref, &init, code, codelen, scratch, &ra);
-        run_side(&jit, &init, code, codelen, scratch, &rb);
+        struct trig trig = random_trig(items, n);
+        run_side(&ref, &init, &trig, code, codelen, scratch, &ra);
+        run_side(&jit, &init, &trig, code, codelen, scratch, &rb);
         char why[160];
         if (compare(&ra, &rb, why, sizeof why)) {
             fprintf(stderr, "jitfuzz: MISMATCH seed %" PRIu64 " iter %" PRIu64 ": %s "
