@@ -134,6 +134,8 @@ static int system_insn(struct hv_cpu *cpu, const struct hv_insn *insn)
         return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine already dropped its cached code */
+    case HV_OP_CBO_INVAL: case HV_OP_CBO_CLEAN: case HV_OP_CBO_FLUSH: case HV_OP_CBO_ZERO:
+        return HV_STEP_OK;              /* unprivileged; the engine checks the address */
     default:
         /* MRET, SRET, WFI, SFENCE.VMA: privileged, and a para guest has no privilege. */
         return sys_illegal(cpu, insn);

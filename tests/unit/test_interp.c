@@ -955,3 +955,27 @@ Test(interp, fp_disabled_is_illegal)
     cr_expect_eq(C->x[3], 5);
     cr_expect_eq(T->traps, 2);
 }
+
+/* cpu.h's watch matching: kinds, privileges, byte overlap of the access, wrap-around. */
+Test(interp, watch_match)
+{
+    struct hv_cpu_watch w[2] = {
+        { .lo = 0x1000, .hi = 0x1007, .kinds = HV_WATCH_LOAD, .privs = 1u << HV_PRIV_S },
+        { .lo = 0x2000, .hi = ~0ull, .kinds = HV_WATCH_STORE | HV_WATCH_EXEC,
+          .privs = (1u << HV_PRIV_U) | (1u << HV_PRIV_M) },
+    };
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0x1000, 1), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0xff9, 8), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0xff8, 8), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0x1008, 4), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_U, 0x1000, 1), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_STORE, HV_PRIV_S, 0x1000, 1), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_STORE, HV_PRIV_M, 0x1ffc, 8), 1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_EXEC, HV_PRIV_U, ~0ull, 1), 1);
+    /* an access that wraps past 2^64 covers both ends */
+    cr_expect_eq(hv__cpu_watch_match(w, 1, HV_WATCH_LOAD, HV_PRIV_S, ~0ull - 3, 8), -1);
+    w[0].lo = 0;
+    w[0].hi = 1;
+    cr_expect_eq(hv__cpu_watch_match(w, 1, HV_WATCH_LOAD, HV_PRIV_S, ~0ull - 3, 8), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 0, HV_WATCH_LOAD, HV_PRIV_S, 0, 8), -1);
+}

@@ -370,8 +370,9 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
         }
         if (bp_stop(cpu, jit))
             return HV_STEP_OK;
-        int r;
-        struct jit_block *b = lookup(cpu, jit, &r);
+        /* Armed watches: no generated code, one checked instruction at a time (cpu.h). */
+        int r = HV_STEP_OK;
+        struct jit_block *b = cpu->nr_watch ? NULL : lookup(cpu, jit, &r);
         if (r == HV_STEP_OK) {
             if (!b)
                 r = step_n(cpu, jit, 1);
@@ -403,8 +404,8 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     *n = 0;
     if (bp_stop(cpu, jit))
         return HV_STEP_OK;
-    int r;
-    struct jit_block *b = lookup(cpu, jit, &r);
+    int r = HV_STEP_OK;
+    struct jit_block *b = cpu->nr_watch ? NULL : lookup(cpu, jit, &r);
     hv__jit_update_limit(cpu);
     if (r == HV_STEP_OK) {
         if (!b)

@@ -15,8 +15,9 @@
  * block body, each restoring the exact register state of its instruction.
  *
  * Native: RV64I ALU/branches/jumps/loads/stores (inline soft-TLB or direct-memory fast
- * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE. Everything else (F/D, A, CSRs, system,
- * Zbc, orc.b, illegal) calls hv__jit_h_exec, i.e. the interpreter's own semantics. */
+ * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE. Everything else (F/D/Zfh, A, CSRs,
+ * system, Zbc, Zbkb, Zbkx, cbo.*, orc.b, illegal) calls hv__jit_h_exec, i.e. the
+ * interpreter's own semantics. Nothing here runs while Sdtrig watches are armed (jit.c). */
 #include <stdio.h>
 #include <string.h>
 #include "cpu/jit/jit.h"
