@@ -231,6 +231,13 @@ static inline unsigned hvf_data_priv(const struct hvf_hart *h, const struct hv_c
     return cpu->priv;
 }
 
+/* Is physical address pa executable guest memory (RAM/ROM with HV_MEM_EXEC)? */
+static inline bool hvf_executable(struct hvf_board *b, uint64_t pa)
+{
+    const struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
+    return r && r->host && (r->flags & HV_MEM_EXEC);
+}
+
 /* htif.c */
 int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val);
 static inline bool hvf_htif_page(const struct hvf_board *b, uint64_t pa)
