@@ -15,6 +15,7 @@
 
 struct hv_snap_w;
 struct hv_snap_index;
+struct hv_elf_syms;
 
 struct hv_backend_ops {
     const char *name;
@@ -81,6 +82,8 @@ struct hv_vm {
      * memory or register writes). */
     struct hv_vm *twin;
     bool twin_synced;
+    /* The kernel ELF's symbol table (hv_vm_symbol), NULL when there is none. */
+    struct hv_elf_syms *kernel_syms;
 };
 
 struct hv_vcpu {
@@ -159,6 +162,10 @@ static inline void hv__lockstep_dirty(struct hv_vm *vm)
     if (vm)
         vm->twin_synced = false;
 }
+
+/* A backend loaded the kernel ELF `image`: keep a copy of its symbols for hv_vm_symbol
+ * (a missing or malformed table only means there are none). */
+void hv__vm_keep_symbols(struct hv_vm *vm, const void *image, size_t len);
 
 /* Retired instructions of all vCPUs (deterministic clock source). */
 uint64_t hv__vm_instructions(const struct hv_vm *vm);

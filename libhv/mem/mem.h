@@ -42,6 +42,9 @@ struct hv_mem {
     unsigned last_hit;               /* index of the last region found (lookup cache) */
     hv_mem_notify_fn notify;
     void *notify_opaque;
+    /* RAM regions of 2 MiB or more ask the host for transparent huge pages; when false
+     * every region asks for 4 KiB pages (the VM's resolved cfg.hugepages). */
+    bool huge_pages;
 };
 
 /* Reserve a window of at least `window` bytes (rounded up to a power of two, at least
