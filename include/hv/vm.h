@@ -72,7 +72,10 @@ struct hv_mmio_ops {
 };
 
 /* Register an MMIO region. `ops` and `opaque` must outlive the region. With ops == NULL the
- * region exits to the caller of hv_vcpu_run() (HV_EXIT_MMIO) on every access. */
+ * region exits to the caller of hv_vcpu_run() (HV_EXIT_MMIO) on every access. Both
+ * backends: a para guest reaches the region at its guest-physical address (para addresses
+ * are physical), its loads and stores there trap out of the RAM window and are dispatched
+ * the same way. Instruction fetches from MMIO are access faults. */
 HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
                           const struct hv_mmio_ops *ops, void *opaque);
 
