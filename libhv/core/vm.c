@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/vm.h"
+#include "core/zalloc.h"
 #include "loader/loader.h"
 
 /* The backend registry: a const table, no mutable globals. */
@@ -250,7 +251,7 @@ HV_API int hv_vm_destroy(hv_vm *vm)
         if (vm->ops && vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
         hv__interp_fini(&v->cpu);
-        free(v);
+        hv__zfree(v, sizeof(*v));
     }
     if (vm->ops && vm->ops->vm_fini)
         vm->ops->vm_fini(vm);
