@@ -73,6 +73,20 @@ static double rss_mib(void)
     return (double)resident * (double)sysconf(_SC_PAGESIZE) / (1 << 20);
 }
 
+/* Lines of /proc/self/maps: each VM adds a few mappings, and a process may have at most
+ * vm.max_map_count (65530 by default). */
+static long mappings(void)
+{
+    long n = 0;
+    int c;
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && (c = getc(f)) != EOF)
+        n += c == '\n';
+    if (f)
+        fclose(f);
+    return n;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -152,6 +166,7 @@ int main(int argc, char **argv)
         }
     }
     double t2 = now_ms(), rss2 = rss_mib();
+    long maps = mappings();
     for (unsigned i = 0; i < count; i++)
         hv_vm_destroy(vms[i]);
     double t3 = now_ms(), rss3 = rss_mib();
@@ -168,6 +183,7 @@ int main(int argc, char **argv)
     printf("  RSS: %.1f MiB before, %.1f after create (+%.0f KiB/VM), %.1f after running "
            "(+%.0f KiB/VM), %.1f after destroy\n", rss0, rss1, (rss1 - rss0) * 1024 / count,
            rss2, per_vm_kib, rss3);
+    printf("  host mappings with all VMs alive: %ld (vm.max_map_count default 65530)\n", maps);
     free(vms);
     free(cpus);
     free(create_ms);
