@@ -103,15 +103,6 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 
 struct hvf_board;
 
-/* A pending embedder MMIO access: the instruction that made it is re-executed on the next
- * run and this one access is then satisfied from vcpu->last_exit (read data) / dropped
- * (write already reported). */
-struct hvf_mmio_pending {
-    bool active;
-    bool write;
-    unsigned size;
-    uint64_t pa;
-};
 
 struct hvf_hart {
     struct hv_vcpu *vcpu;
@@ -134,7 +125,7 @@ struct hvf_hart {
     uint64_t stop_at;          /* the current run's instruction budget end (absolute) */
     struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
-    struct hvf_mmio_pending mmio;
+    struct hv__mmio_pending mmio;
 };
 
 struct hvf_plic;

@@ -102,9 +102,7 @@ struct hvp_vcpu {
     struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
-    /* An HV_EXIT_MMIO access awaiting completion: the instruction re-executes on the next
-     * run and this one access is then completed from vcpu->last_exit (policy.c). */
-    struct { bool active, write; unsigned size; uint64_t pa; } mmio;
+    struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
     uint64_t jump_pc;
     unsigned polls;

@@ -87,38 +87,17 @@ static int mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, b
     struct hv_vcpu *vcpu = h->vcpu;
     uint64_t cause = write ? HV_EXC_STORE_ACCESS : HV_EXC_LOAD_ACCESS;
     vcpu->stats.mmio_traps++;
-    if (h->mmio.active) {
-        h->mmio.active = false;
-        if (h->mmio.pa == pa && h->mmio.size == size && h->mmio.write == write) {
-            if (!write) {
-                uint64_t d = vcpu->last_exit.u.mmio.data;
-                *val = size == 8 ? d : d & ((1ull << (8 * size)) - 1);
-            }
-            return HV_STEP_OK;
-        }
-    }
+    if (hv__mmio_complete(vcpu, &h->mmio, pa, size, val, write))
+        return HV_STEP_OK;
     struct hv_region *r = hv__mem_find(&h->pv->vm->mem, pa);
     if (!r || r->kind != HV_REGION_MMIO)
         return hv__cpu_raise(cpu, cause, pa);
-    if (!r->ops) {
-        h->mmio.active = true;
-        h->mmio.write = write;
-        h->mmio.size = size;
-        h->mmio.pa = pa;
+    struct hv_exit ex;
+    int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
+    if (rc == 1) {
         hvp_exit(h, HV_EXIT_MMIO, 0);
-        h->exit.u.mmio.gpa = pa;
-        h->exit.u.mmio.size = size;
-        h->exit.u.mmio.is_write = write;
-        h->exit.u.mmio.data = write ? *val : 0;
+        h->exit.u.mmio = ex.u.mmio;
         return HV_STEP_EXIT;
-    }
-    uint64_t off = pa - r->gpa;
-    int rc;
-    if (write) {
-        rc = r->ops->write ? r->ops->write(r->opaque, off, size, *val) : 0;
-    } else {
-        *val = 0;
-        rc = r->ops->read ? r->ops->read(r->opaque, off, size, val) : 0;
     }
     return rc < 0 ? hv__cpu_raise(cpu, cause, pa) : HV_STEP_OK;
 }

@@ -294,6 +294,15 @@ static int find_symtab(const uint8_t *p, size_t len, const Elf64_Ehdr *eh, Elf64
     return 0;
 }
 
+/* The ELF header and .symtab/.strtab of an image, validated (read_ehdr, find_symtab). */
+static int open_symtab(const uint8_t *p, size_t len, Elf64_Shdr *sym, Elf64_Shdr *str,
+                       char *err, size_t errlen)
+{
+    Elf64_Ehdr eh;
+    int rc = read_ehdr(p, len, &eh, err, errlen);
+    return rc < 0 ? rc : find_symtab(p, len, &eh, sym, str, err, errlen);
+}
+
 int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *value,
                    char *err, size_t errlen)
 {
@@ -301,12 +310,9 @@ int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *va
         return hv__errf(err, errlen, HV_EINVAL, "ELF: symbol lookup without image, name or "
                         "result");
     const uint8_t *p = image;
-    Elf64_Ehdr eh;
     Elf64_Shdr symtab, strtab;
-    int rc = read_ehdr(p, len, &eh, err, errlen);
-    if (rc < 0)
-        return rc;
-    if ((rc = find_symtab(p, len, &eh, &symtab, &strtab, err, errlen)) < 0) {
+    int rc = open_symtab(p, len, &symtab, &strtab, err, errlen);
+    if (rc < 0) {
         if (rc == HV_ENOENT)
             hv__errf(err, errlen, rc, "ELF: symbol '%s' not found: no symbol table (stripped?)",
                      name);
@@ -349,13 +355,10 @@ int hv__elf_syms_copy(const void *image, size_t len, struct hv_elf_syms **out,
                       char *err, size_t errlen)
 {
     const uint8_t *p = image;
-    Elf64_Ehdr eh;
     Elf64_Shdr symtab, strtab;
     *out = NULL;
-    int rc = read_ehdr(p, len, &eh, err, errlen);
+    int rc = open_symtab(p, len, &symtab, &strtab, err, errlen);
     if (rc < 0)
-        return rc;
-    if ((rc = find_symtab(p, len, &eh, &symtab, &strtab, err, errlen)) < 0)
         return rc;
     struct hv_elf_syms *s = calloc(1, sizeof(*s));
     uint64_t count = symtab.sh_size / sizeof(Elf64_Sym);
