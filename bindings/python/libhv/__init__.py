@@ -218,6 +218,7 @@ def _declare(lib):
         "hv_vm_console_input": (c_int, [p, c_void_p, c_size_t]),
         "hv_vm_chardev_name": (c_char_p, [p]),
         "hv_vm_symbol": (c_int, [p, c_char_p, POINTER(c_uint64), POINTER(c_uint64)]),
+        "hv_vm_console_break": (c_int, [p]),
         "hv_vm_clock_ns": (c_uint64, [p]),
         "hv_vm_set_hypercall_handler": (c_int, [p, c_uint64, _HCALL_FN, c_void_p, c_uint]),
         "hv_vcpu_create": (c_int, [p, c_uint, POINTER(p)]),
@@ -608,6 +609,10 @@ class VM:
         data = _b(data)
         _check(library().hv_vm_console_input(self._h, data, len(data)), "hv_vm_console_input",
                self._h)
+
+    def console_break(self):
+        """Send a break condition on the console line (full backend: 16550 LSR.BI)."""
+        _check(library().hv_vm_console_break(self._h), "hv_vm_console_break", self._h)
 
     @property
     def clock_ns(self):
