@@ -46,6 +46,8 @@ check run-smp-plus 2 "invalid value '\+1' for --smp" -- "$hv" run --smp +1 --ker
 check run-seed-negative 2 'invalid value .* for --deterministic' -- "$hv" run --deterministic=-1 --kernel x
 check run-snapshot-at-negative 2 'invalid value .* for --snapshot-at' -- "$hv" run --snapshot-at -1 --kernel x
 check run-net-hub-negative 2 'invalid value .* for --net' -- "$hv" run --net hub:-1 --kernel x
+check run-escape-plus 2 'invalid value .* for --escape' -- "$hv" run --escape +29 --kernel x
+check run-slice-negative 2 'invalid value .* for --slice' -- "$hv" run --slice -100 --kernel x
 check run-hugepages-bad 2 'invalid value .* for --hugepages' -- "$hv" run --hugepages maybe --kernel x
 check bench-runs-negative 2 'invalid value|usage' -- "$hv" bench --runs -1
 # --bios none with a non-ELF kernel: the real fault (at the image's first instruction, not a
