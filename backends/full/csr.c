@@ -560,7 +560,7 @@ int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err
     for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++)
         pmpaddr[i] = hv__snap_get_u64(&r);
     uint64_t hw_ip = hv__snap_get_u64(&r);
-    struct hvf_mmio_pending mmio;
+    struct hv__mmio_pending mmio;
     mmio.active = hv__snap_get_bool(&r);
     mmio.write = hv__snap_get_bool(&r);
     mmio.size = hv__snap_get_u32(&r);

@@ -116,15 +116,6 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 
 struct hvf_board;
 
-/* A pending embedder MMIO access: the instruction that made it is re-executed on the next
- * run and this one access is then satisfied from vcpu->last_exit (read data) / dropped
- * (write already reported). */
-struct hvf_mmio_pending {
-    bool active;
-    bool write;
-    unsigned size;
-    uint64_t pa;
-};
 
 struct hvf_hart {
     struct hv_vcpu *vcpu;
@@ -156,7 +147,7 @@ struct hvf_hart {
     bool light_poll;
     struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
-    struct hvf_mmio_pending mmio;
+    struct hv__mmio_pending mmio;
 };
 
 struct hvf_plic;
@@ -254,6 +245,13 @@ static inline unsigned hvf_data_priv(const struct hvf_hart *h, const struct hv_c
     if (cpu->priv == HV_PRIV_M && (h->mstatus & MSTATUS_MPRV))
         return (unsigned)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     return cpu->priv;
+}
+
+/* Is physical address pa executable guest memory (RAM/ROM with HV_MEM_EXEC)? */
+static inline bool hvf_executable(struct hvf_board *b, uint64_t pa)
+{
+    const struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
+    return r && r->host && (r->flags & HV_MEM_EXEC);
 }
 
 /* htif.c */

@@ -204,16 +204,8 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
     enum hv_access acc = write ? HV_ACC_WRITE : HV_ACC_READ;
     vcpu->stats.mmio_traps++;
 
-    if (h->mmio.active) {
-        h->mmio.active = false;
-        if (h->mmio.pa == pa && h->mmio.size == size && h->mmio.write == write) {
-            if (!write) {
-                uint64_t d = vcpu->last_exit.u.mmio.data;
-                *val = size == 8 ? d : d & ((1ull << (8 * size)) - 1);
-            }
-            return HV_STEP_OK;
-        }
-    }
+    if (hv__mmio_complete(vcpu, &h->mmio, pa, size, val, write))
+        return HV_STEP_OK;
 
     struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
     if (!r)
@@ -226,23 +218,12 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
                        : (*val = 0, hv__mem_read(&b->vm->mem, pa, val, size));
         return rc < 0 ? access_fault(cpu, acc, pa) : HV_STEP_OK;
     }
-    if (!r->ops) {
-        h->mmio = (struct hvf_mmio_pending){ .active = true, .write = write, .size = size,
-                                             .pa = pa };
+    struct hv_exit ex;
+    int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
+    if (rc == 1) {
         hvf_exit(h, HV_EXIT_MMIO, 0);
-        h->exit.u.mmio.gpa = pa;
-        h->exit.u.mmio.size = size;
-        h->exit.u.mmio.is_write = write;
-        h->exit.u.mmio.data = write ? *val : 0;
+        h->exit.u.mmio = ex.u.mmio;
         return HV_STEP_EXIT;
-    }
-    uint64_t off = pa - r->gpa;
-    int rc;
-    if (write) {
-        rc = r->ops->write ? r->ops->write(r->opaque, off, size, *val) : 0;
-    } else {
-        *val = 0;
-        rc = r->ops->read ? r->ops->read(r->opaque, off, size, val) : 0;
     }
     if (rc < 0)
         return access_fault(cpu, acc, pa);

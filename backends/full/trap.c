@@ -79,8 +79,12 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         target += 4 * code;
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
-     * as an unhandled guest fault instead (e.g. mtvec never set). */
-    if (!irq && (code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) && cpu->pc == target) {
+     * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
+     * translation) that is not executable memory cannot handle anything either: report
+     * this fault, the real one, rather than the fetch fault at the vector that would
+     * follow (a direct-boot program that traps before setting mtvec: pc 0). */
+    if (!irq && (((code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) &&
+                  cpu->pc == target) || (!to_s && !hvf_executable(h->board, target)))) {
         hvf_exit(h, HV_EXIT_FAULT, 0);
         h->exit.u.fault.cause = cause;
         h->exit.u.fault.tval = tval;

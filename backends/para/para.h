@@ -108,6 +108,7 @@ struct hvp_vcpu {
     struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
+    struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
     uint64_t jump_pc;
     unsigned polls;

@@ -939,6 +939,19 @@ static int el_hv_engine(struct xr *x, xmlNode *n)
     return rc;
 }
 
+static int el_hv_hugepages(struct xr *x, xmlNode *n)
+{
+    const char *text;
+    int rc = leaf_text(x, n, NULL, &text);
+    if (rc)
+        return rc;
+    int v;
+    rc = keyword(x, n, "hugepages", text, hv__kw_hugepages, &v);
+    if (!rc)
+        x->cfg->hugepages = (enum hv_hugepages)v;
+    return rc;
+}
+
 static int u64_attr(struct xr *x, const xmlNode *n, const char *name, uint64_t *dst)
 {
     const char *s = attr(n, name);
@@ -992,6 +1005,7 @@ static const struct rule hv_rules[] = {
     {NS_HV, "engine", el_hv_engine},
     {NS_HV, "deterministic", el_hv_deterministic},
     {NS_HV, "log", el_hv_log},
+    {NS_HV, "hugepages", el_hv_hugepages},
     {0, NULL, NULL},
 };
 

@@ -136,6 +136,7 @@ static int check_config(const struct hv_config *cfg)
         !hv__kw_name(hv__kw_action, cfg->on_reboot) ||
         !hv__kw_name(hv__kw_action, cfg->on_crash) ||
         !hv__kw_name(hv__kw_loglevel, cfg->log_level) ||
+        !hv__kw_name(hv__kw_hugepages, cfg->hugepages) ||
         !hv__kw_name(hv__kw_chardev, cfg->serial.type))
         return HV_EINVAL;
     if (!nonempty_or_null(cfg->bios) || !nonempty_or_null(cfg->kernel) ||
@@ -255,7 +256,8 @@ static void write_devices(struct sb *b, const struct hv_config *cfg)
 static void write_options(struct sb *b, const struct hv_config *cfg)
 {
     int det = cfg->deterministic || cfg->rng_seed || cfg->insns_per_tick != 10;
-    if (cfg->engine == HV_ENGINE_DEFAULT && !det && cfg->log_level == HV_LOG_WARN)
+    if (cfg->engine == HV_ENGINE_DEFAULT && !det && cfg->log_level == HV_LOG_WARN &&
+        cfg->hugepages == HV_HUGEPAGES_AUTO)
         return;
     sb_printf(b, "  <hv:options>\n");
     if (cfg->engine != HV_ENGINE_DEFAULT)
@@ -267,6 +269,8 @@ static void write_options(struct sb *b, const struct hv_config *cfg)
                   (unsigned long long)cfg->insns_per_tick);
     if (cfg->log_level != HV_LOG_WARN)
         sb_printf(b, "    <hv:log level='%s'/>\n", hv__kw_name(hv__kw_loglevel, cfg->log_level));
+    if (cfg->hugepages != HV_HUGEPAGES_AUTO)
+        sb_elem(b, "    ", "hv:hugepages", hv__kw_name(hv__kw_hugepages, cfg->hugepages));
     sb_printf(b, "  </hv:options>\n");
 }
 

@@ -17,6 +17,7 @@
  * still works, uncached. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/zalloc.h"
 #include "cpu/codepages.h"
 #include "cpu/cpu.h"
 #include "cpu/fpu.h"
@@ -124,7 +125,7 @@ static const struct hv_engine_hooks engine_hooks = {
 static struct engine *engine_get(struct hv_cpu *cpu)
 {
     if (!cpu->engine) {
-        cpu->engine = calloc(1, sizeof(struct engine));
+        cpu->engine = hv__zalloc(sizeof(struct engine));   /* 32 KiB hash: core/zalloc.h */
         if (!cpu->engine)
             return NULL;
         cpu->engine_hooks = &engine_hooks;
@@ -140,7 +141,7 @@ void hv__interp_fini(struct hv_cpu *cpu)
         return;
     drop_all(cpu, eng);
     free_zombies(eng);
-    free(eng);
+    hv__zfree(eng, sizeof(*eng));
     cpu->engine = NULL;
     cpu->engine_hooks = NULL;
 }

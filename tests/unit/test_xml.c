@@ -579,6 +579,7 @@ static void assert_same(const struct hv_config *a, const struct hv_config *b)
     cr_assert_eq(a->log, b->log);
     cr_assert_eq(a->log_opaque, b->log_opaque);
     cr_assert_eq(a->log_level, b->log_level);
+    cr_assert_eq(a->hugepages, b->hugepages);
 }
 
 static void round_trip(const struct hv_config *cfg)
@@ -646,6 +647,24 @@ Test(xml, round_trip_built_in_c)
     c.insns_per_tick = 100;
     c.log_level = HV_LOG_DEBUG;
     round_trip(&c);
+}
+
+Test(xml, hugepages)
+{
+    static const struct { const char *text; enum hv_hugepages v; } cases[] = {
+        {"auto", HV_HUGEPAGES_AUTO}, {"on", HV_HUGEPAGES_ON}, {"off", HV_HUGEPAGES_OFF} };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char opt[128];
+        snprintf(opt, sizeof opt, "  <hv:options><hv:hugepages>%s</hv:hugepages></hv:options>\n",
+                 cases[i].text);
+        struct hv_config c;
+        cr_assert_eq(parse(&c, doc_with(opt)), 0, "%s", errbuf);
+        cr_assert_eq(c.hugepages, cases[i].v);
+        round_trip(&c);
+        hv_config_dispose(&c);
+    }
+    expect_fail(doc_with("  <hv:options><hv:hugepages>maybe</hv:hugepages></hv:options>\n"),
+                HV_EINVAL, 5, "'maybe'");
 }
 
 Test(xml, round_trip_odd_parts)

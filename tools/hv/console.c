@@ -108,9 +108,8 @@ int hv_console_parse_escape(const char *s, int *out)
         *out = (unsigned char)s[0];
         return 0;
     }
-    char *end;
-    unsigned long v = strtoul(s, &end, 0);
-    if (*s && !*end && v <= 0xff) {
+    uint64_t v;                 /* strictly: no sign or blank (tool_util.c) */
+    if (hv_tool_parse_u64(s, 0xff, &v) == 0) {
         *out = (int)v;
         return 0;
     }
