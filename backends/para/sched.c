@@ -47,7 +47,8 @@ static void skip_to(struct hvp_vcpu *h, uint64_t deadline, uint64_t now)
 }
 
 /* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none) or a wake-up
- * newer than `seen` arrives; at most MAX_SLEEP_NS. */
+ * newer than `seen` arrives; at most MAX_SLEEP_NS (pv->poll_sleep_ns with user networking,
+ * whose host sockets are only seen by device polls). */
 static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
 {
     const struct hv_clock *clk = &h->pv->vm->clock;
@@ -58,7 +59,7 @@ static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
         skip_to(h, deadline, now);
         return;
     }
-    uint64_t ns = MAX_SLEEP_NS;
+    uint64_t ns = h->pv->poll_sleep_ns ? h->pv->poll_sleep_ns : MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
     hv__wait(&h->wake, seen, ns);

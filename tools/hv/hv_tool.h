@@ -15,6 +15,10 @@ int hv_cmd_xml(int argc, char **argv);
 int hv_cmd_bench(int argc, char **argv);     /* cmd_bench.c */
 int hv_cmd_version(int argc, char **argv);
 
+/* --net SPEC (net_opt.c): append a NIC to cfg ("none" removes them all). -1 with the
+ * reason in why[len] when SPEC is malformed. */
+int hv_tool_parse_net(const char *spec, struct hv_config *cfg, char *why, size_t len);
+
 /* Run an already created VM to completion on one thread per vCPU (budget: instructions per
  * run call, 0 = none); prints nothing on success. Returns the process exit status: the
  * guest's exit code on power-off. */
