@@ -19,6 +19,7 @@ int hv__slirp_open(const struct hv_net_config *cfg, hv_slirp_rx_fn rx, void *opa
 void hv__slirp_close(struct hv_slirp *s) {}
 void hv__slirp_input(struct hv_slirp *s, const void *frame, size_t len) {}
 void hv__slirp_poll(struct hv_slirp *s) {}
+bool hv__slirp_host_only_allows(const void *frame, size_t len) { return false; }
 
 #else
 
@@ -231,6 +232,9 @@ int hv__slirp_open(const struct hv_net_config *cfg, hv_slirp_rx_fn rx, void *opa
         hv__slirp_close(s);
         return rc;
     }
+    /* libslirp stamps new sockets with the clock it read at the last poll (0 before the
+     * first one, which would make the guest's first UDP socket expire at once). */
+    hv__slirp_poll(s);
     *out = s;
     return 0;
 }
@@ -255,8 +259,9 @@ void hv__slirp_close(struct hv_slirp *s)
 
 /* Host-only mode: ARP, and IPv4 to slirp's own network (gateway = host loopback, DHCP),
  * nothing else: no DNS server, no other address, no IPv6. */
-static bool allowed(const uint8_t *f, size_t len)
+bool hv__slirp_host_only_allows(const void *frame, size_t len)
 {
+    const uint8_t *f = frame;
     if (len < 14)
         return false;
     unsigned type = (unsigned)f[12] << 8 | f[13];
@@ -272,7 +277,7 @@ static bool allowed(const uint8_t *f, size_t len)
 
 void hv__slirp_input(struct hv_slirp *s, const void *frame, size_t len)
 {
-    if (!s || len > INT32_MAX || (s->host_only && !allowed(frame, len)))
+    if (!s || len > INT32_MAX || (s->host_only && !hv__slirp_host_only_allows(frame, len)))
         return;
     pthread_mutex_lock(&s->lock);
     slirp_input(s->slirp, frame, (int)len);

@@ -9,6 +9,7 @@
 #ifndef HV_DEV_NET_SLIRP_H
 #define HV_DEV_NET_SLIRP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "hv/config.h"
 
@@ -25,6 +26,9 @@ int hv__slirp_open(const struct hv_net_config *cfg, hv_slirp_rx_fn rx, void *opa
 void hv__slirp_close(struct hv_slirp *s);
 /* A frame from the guest. */
 void hv__slirp_input(struct hv_slirp *s, const void *frame, size_t len);
+/* Host-only mode's filter (exposed for tests): may the guest send this frame? ARP, and
+ * IPv4 to 10.0.2.0/24 (not the DNS address 10.0.2.3) or the broadcast address. */
+bool hv__slirp_host_only_allows(const void *frame, size_t len);
 /* Service host sockets and timers without blocking. Cheap when called more often than
  * once a millisecond (it then returns at once, unless input arrived since). */
 void hv__slirp_poll(struct hv_slirp *s);

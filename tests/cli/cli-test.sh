@@ -30,5 +30,8 @@ check run-nothing 2 'nothing to run' -- "$hv" run
 check run-bad-backend 2 'invalid value' -- "$hv" run --backend nope --kernel x
 check run-bad-mem 2 'invalid value' -- "$hv" run --mem lots --kernel x
 check run-missing-kernel 125 'nonexistent.elf' -- "$hv" run --bios none --kernel "$tmp/nonexistent.elf" --serial null
+check run-net-fwd-not-loopback 2 'only loopback host addresses' -- "$hv" run --kernel x --net "user,hostfwd=tcp:0.0.0.0:8080-:80"
+check run-net-fwd-malformed 2 'hostfwd: bad guest port' -- "$hv" run --kernel x --net "user,hostfwd=tcp::8080-:http"
+check run-net-bad-option 2 'unknown user network option' -- "$hv" run --kernel x --net "user,restrict=yes"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
