@@ -17,6 +17,17 @@
 
 static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
+/* A socket bound to 127.0.0.1 on a free port (its address in *a). */
+static int loopback_socket(int type, struct sockaddr_in *a)
+{
+    int s = socket(AF_INET, type, 0);
+    *a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+    socklen_t al = sizeof(*a);
+    cr_assert_eq(bind(s, (struct sockaddr *)a, sizeof(*a)), 0);
+    cr_assert_eq(getsockname(s, (struct sockaddr *)a, &al), 0);
+    return s;
+}
+
 static struct hv_netdev *open_user(struct hv_net *net, const struct hv_net_config *nc)
 {
     struct hv_netdev *nd = NULL;
@@ -87,12 +98,9 @@ Test(net_slirp, hostfwd_only_on_loopback)
 
 Test(net_slirp, hostfwd_port_in_use)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-    socklen_t al = sizeof(a);
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    struct sockaddr_in a;
+    int s = loopback_socket(SOCK_STREAM, &a);
     cr_assert_eq(listen(s, 1), 0);
-    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &al), 0);
     struct hv_net *net;
     char err[256];
     cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
@@ -111,11 +119,8 @@ Test(net_slirp, hostfwd_port_in_use)
 Test(net_slirp, arp_and_udp_to_the_host)
 {
     /* The server: a UDP socket on the host's loopback. */
-    int srv = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-    socklen_t al = sizeof(a);
-    cr_assert_eq(bind(srv, (struct sockaddr *)&a, sizeof(a)), 0);
-    cr_assert_eq(getsockname(srv, (struct sockaddr *)&a, &al), 0);
+    struct sockaddr_in a;
+    int srv = loopback_socket(SOCK_DGRAM, &a);
 
     struct hv_net *net;
     char err[256];
