@@ -147,6 +147,7 @@ static void prepare_twin(struct hv_vcpu *twin, uint64_t stop_at)
     struct hvf_hart *t = twin->backend;
     t->exit_set = false;
     t->stop_at = stop_at;
+    t->light_poll = t->board->vm->clock.deterministic && !twin->cpu.exit_request;
     twin->cpu.exit_request = 1;
 }
 
@@ -157,6 +158,7 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     int rc;
     h->exit_set = false;
     h->stop_at = stop_at;
+    h->light_poll = vcpu->vm->clock.deterministic && !cpu->exit_request;
     cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
     if (vcpu->twin)
         prepare_twin(vcpu->twin, stop_at);
@@ -224,6 +226,13 @@ static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
     return HV_ENOENT;
 }
 
+/* The access is made again when its instruction re-executes (mmu.c: hvf_mmio). */
+static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
+{
+    struct hvf_hart *h = vcpu->backend;
+    h->mmio.active = false;
+}
+
 const struct hv_backend_ops hvf_backend_ops = {
     .name = "full",
     .vm_init = vm_init,
@@ -236,4 +245,5 @@ const struct hv_backend_ops hvf_backend_ops = {
     .set_reg = set_reg,
     .snapshot_save = hvf_snapshot_save,      /* snapshot.c */
     .snapshot_load = hvf_snapshot_load,
+    .vcpu_cancel_exit = vcpu_cancel_exit,
 };

@@ -132,6 +132,11 @@ struct hvf_hart {
     _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
 
     uint64_t stop_at;          /* the current run's instruction budget end (absolute) */
+    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
+     * deadlines unless a poll was due anyway, so that where a run was cut into budget
+     * slices changes nothing the guest can see (interrupts and device polls stay at the
+     * instruction counts of the uncut run). */
+    bool light_poll;
     struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
     struct hvf_mmio_pending mmio;

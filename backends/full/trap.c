@@ -67,6 +67,16 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         return HV_STEP_EXIT;
     }
 
+    /* An exception raised by the handler's own first instruction re-enters that handler
+     * without retiring anything: the hart livelocks, as hardware does. Such an entry
+     * takes one tick of the instruction count (not of minstret: instret_off compensates,
+     * as for idle time), so budgets, polls and deterministic time still advance and
+     * hv_vcpu_run returns at its budget. Both engines take traps here, so they agree. */
+    if (!irq && cpu->pc == target) {
+        cpu->instret++;
+        h->instret_off--;
+    }
+
     uint64_t ms = h->mstatus, old_ms = ms;
     unsigned old_priv = cpu->priv;
     if (to_s) {
@@ -194,21 +204,6 @@ static bool other_wakers(const struct hvf_hart *h)
     return h->board->ext_irq_sources && (h->mie & (MIP_MEIP | MIP_SEIP));
 }
 
-/* Deterministic mode: time only advances with retired instructions, so an idle hart
- * fast-forwards its instruction count to the deadline (idle time counts as executed
- * instructions for the clock, not for minstret). */
-static void skip_to(struct hvf_hart *h, uint64_t deadline, uint64_t now)
-{
-    struct hv_cpu *cpu = &h->vcpu->cpu;
-    uint64_t ipt = h->board->vm->clock.insns_per_tick ? h->board->vm->clock.insns_per_tick : 1;
-    uint64_t skip = (deadline - now) * ipt;
-    /* Never skip past the run's budget: the budget exit must stay exact. */
-    if (h->stop_at > cpu->instret && skip > h->stop_at - cpu->instret)
-        skip = h->stop_at - cpu->instret;
-    cpu->instret += skip;
-    h->instret_off -= skip;
-}
-
 static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
@@ -230,14 +225,32 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
             return HV_STEP_OK;
         }
         uint64_t deadline = next_deadline(h);
+        /* Deterministic mode: time only advances with retired instructions, so an idle
+         * hart fast-forwards its instruction count to the deadline (idle time counts as
+         * executed instructions for the clock, not for minstret), never past the run's
+         * budget. A deadline too far away for that counts as none. */
+        uint64_t now = hvf_mtime(h->board), skip = 0;
+        if (vm->clock.deterministic && deadline != UINT64_MAX) {
+            /* mtime runs at an offset from the clock's ticks */
+            uint64_t ticks = hv__clock_ticks(&vm->clock), d = deadline > now ? deadline - now : 0;
+            skip = hv__clock_skip_insns(&vm->clock, ticks + d < ticks ? UINT64_MAX : ticks + d,
+                                        cpu->instret);
+            if (skip == UINT64_MAX)
+                deadline = UINT64_MAX;
+        }
         if (deadline == UINT64_MAX && !other_wakers(h)) {
             cpu->pc += 4;               /* WFI retires; resuming continues after it */
             return hvf_exit(h, HV_EXIT_HALT, 0);
         }
-        uint64_t now = hvf_mtime(h->board);
-        if (vm->clock.deterministic) {
-            if (deadline != UINT64_MAX && deadline > now)
-                skip_to(h, deadline, now);
+        if (vm->clock.deterministic && deadline != UINT64_MAX) {
+            uint64_t room = hv__clock_skip_room(cpu->instret, h->stop_at);
+            bool cut = skip >= room;
+            if (cut)
+                skip = room;
+            cpu->instret += skip;
+            h->instret_off -= skip;
+            if (cut)                    /* the budget ends the run inside this WFI */
+                return hvf_exit(h, HV_EXIT_BUDGET, 0);
             cpu->exit_request = 1;
             return HV_STEP_OK;
         }
@@ -314,7 +327,10 @@ int hvf_poll(struct hv_cpu *cpu)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    cpu->poll_at = next_poll(h);
+    bool light = h->light_poll && cpu->instret < cpu->poll_at;
+    h->light_poll = false;
+    if (!light)
+        cpu->poll_at = next_poll(h);
     /* A board-wide stop (power-off from another hart) wins over a kick: an embedder that
      * kicks every vCPU once the first one stopped still sees why the board stopped. */
     int stop = atomic_load(&h->board->stop_reason);
@@ -324,6 +340,8 @@ int hvf_poll(struct hv_cpu *cpu)
         return hvf_exit(h, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hvf_exit(h, HV_EXIT_DEADLINE, 0);
+    if (light)
+        return HV_STEP_OK;
     hvf_platform_poll(h, false);
     int irq = hvf_pending_irq(h);
     if (irq >= 0)

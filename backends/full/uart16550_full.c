@@ -39,6 +39,7 @@ enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR 
 
 #define LSR_DR 0x01u
 #define LSR_OE 0x02u
+#define LSR_BI 0x10u
 #define LSR_THRE 0x20u
 #define LSR_TEMT 0x40u
 
@@ -65,7 +66,12 @@ struct hvf_uart16550 {
     bool irq_level;
     uint8_t rx[FIFO_SIZE];
     unsigned rx_head, rx_count;
+    struct hv__logrl rl;           /* refusals logged (rate limit) */
 };
+
+/* Log (rate-limited) a guest access the UART ignores or refuses. */
+#define LOG_REFUSED(u, ...) \
+    hv__log_limited((u)->vm, &(u)->rl, HV__LOG_REFUSED, "uart", __VA_ARGS__)
 
 static unsigned rx_capacity(const struct hvf_uart16550 *u)
 {
@@ -110,6 +116,11 @@ static void pull_input(struct hvf_uart16550 *u)
     size_t n = hv__chardev_read(u->chr, buf, room);
     for (size_t i = 0; i < n; i++)
         rx_push(u, buf[i]);
+    /* A break (hv_vm_console_break) arrives as a NUL character with BI, as on the wire. */
+    if (n < room && hv__chardev_take_break(u->chr)) {
+        u->lsr_err |= LSR_BI;
+        rx_push(u, 0);
+    }
 }
 
 /* Interrupt identification by priority. Without a character timer, data below the trigger
@@ -117,7 +128,7 @@ static void pull_input(struct hvf_uart16550 *u)
  * times of silence), so input is never stuck in the FIFO. */
 static uint8_t iir_id(const struct hvf_uart16550 *u)
 {
-    if ((u->ier & IER_RLSI) && (u->lsr_err & LSR_OE))
+    if ((u->ier & IER_RLSI) && (u->lsr_err & (LSR_OE | LSR_BI)))
         return IIR_RLSI;
     if ((u->ier & IER_RDI) && u->rx_count)
         return u->rx_count >= rx_trigger(u) ? IIR_RDI : IIR_TIMEOUT;
@@ -255,19 +266,27 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
     case REG_SCR:
         u->scr = v;
         break;
-    default:
-        break;                               /* LSR, MSR: read-only */
+    default:                                 /* LSR, MSR: read-only */
+        LOG_REFUSED(u, "%s: write of %#x ignored: read-only register",
+                    reg == REG_LSR ? "LSR" : "MSR", v);
+        break;
     }
 }
 
 static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     struct hvf_uart16550 *u = opaque;
-    if (size != 1 && size != 4)
+    if (size != 1 && size != 4) {
+        LOG_REFUSED(u, "offset %#llx: %u-byte read refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
+    }
     *val = 0;
-    if (off >= 8)
+    if (off >= 8) {
+        LOG_REFUSED(u, "offset %#llx: read beyond the 8 registers (reg-shift 0) reads 0",
+                    (unsigned long long)off);
         return 0;
+    }
     pthread_mutex_lock(&u->lock);
     *val = read_reg(u, (unsigned)off);
     update_irq(u);
@@ -278,10 +297,16 @@ static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 static int uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     struct hvf_uart16550 *u = opaque;
-    if (size != 1 && size != 4)
+    if (size != 1 && size != 4) {
+        LOG_REFUSED(u, "offset %#llx: %u-byte write refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
-    if (off >= 8)
+    }
+    if (off >= 8) {
+        LOG_REFUSED(u, "offset %#llx: write of %#llx beyond the 8 registers (reg-shift 0) ignored",
+                    (unsigned long long)off, (unsigned long long)val);
         return 0;
+    }
     pthread_mutex_lock(&u->lock);
     write_reg(u, (unsigned)off, (uint8_t)val);
     update_irq(u);

@@ -100,6 +100,12 @@ struct hvp_vcpu {
     uint64_t event_entry, fault_entry;   /* 0: none */
     bool in_upcall, in_fault;
     uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
+    uint64_t stop_at;                    /* the current run's budget end (instret) */
+    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
+     * deadlines unless a poll was due anyway, so that where a run was cut into budget
+     * slices changes nothing the guest can see (interrupts and device polls stay at the
+     * instruction counts of the uncut run). */
+    bool light_poll;
 
     struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
@@ -176,6 +182,9 @@ bool hvp_port_pending(struct hvp_vm *pv, uint32_t port);
 bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
 
 /* sched.c */
+/* hvp_sched_op's answer when the run's budget ended a deterministic sleep: the exit is
+ * recorded and the ECALL must not retire (it executes again on resume). */
+#define HVP_STEP_AGAIN 3
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
                  int64_t *error, uint64_t *value);
 void hvp_wake(struct hvp_vcpu *h);

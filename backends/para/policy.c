@@ -254,7 +254,10 @@ static void schedule_timer_poll(struct hvp_vcpu *h)
     uint64_t d = h->timer_deadline > now ? h->timer_deadline - now : 0;
     if (d > POLL_SLICE / ipt)
         return;                         /* the regular slice polls first */
-    uint64_t at = cpu->instret + d * ipt;     /* d * ipt <= POLL_SLICE: no overflow */
+    /* The clock reaches the deadline when the VM's instruction total reaches deadline *
+     * ipt, not d * ipt after this poll (now is rounded down): poll exactly there, wherever
+     * this poll happened to be. d * ipt <= POLL_SLICE: no overflow. */
+    uint64_t at = cpu->instret + d * ipt - hv__vm_instructions(h->pv->vm) % ipt;
     if (at < cpu->poll_at)
         cpu->poll_at = at;
 }
@@ -263,14 +266,21 @@ static int poll(struct hv_cpu *cpu)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    cpu->poll_at = cpu->instret + POLL_SLICE;
-    if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hvp_exit(h, HV_EXIT_KICK, 0);
+    bool light = h->light_poll && cpu->instret < cpu->poll_at;  /* see para.h */
+    h->light_poll = false;
+    if (!light)
+        cpu->poll_at = cpu->instret + POLL_SLICE;
+    /* A VM-wide stop (shutdown from another vCPU) wins over a kick, as on full: an
+     * embedder that kicks every vCPU once the first one stopped still sees why. */
     int stop = atomic_load(&h->pv->stop_reason);
     if (stop)
         return hvp_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
+    if (atomic_exchange(&h->vcpu->kicked, 0))
+        return hvp_exit(h, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hvp_exit(h, HV_EXIT_DEADLINE, 0);
+    if (light)
+        return HV_STEP_OK;
     hvp_timer_check(h);
     if (++h->polls % DEVICE_POLL_EVERY == 0)
         hvp_devices_poll(h);

@@ -79,6 +79,12 @@ HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
 /* Feed bytes to the guest's console input (serial UART / para console). Thread-safe. */
 HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len);
 
+/* Send a break condition on the console line, as a serial terminal's "break" key does: on
+ * the full backend the NS16550A reports it with LSR.BI (and a receiver-line-status
+ * interrupt when IER enables one) together with a NUL byte in the RX FIFO, once the input
+ * queued before it has been read (Linux turns a break into magic SysRq when enabled). HV_ENOTSUP on the para backend (its console ring has no line). Thread-safe. */
+HV_API int hv_vm_console_break(hv_vm *vm);
+
 /* ---- vCPUs ----------------------------------------------------------------------- */
 
 /* Create vCPU `id` (0 .. nr_vcpus-1 of the config). Its registers are at reset state for
@@ -126,7 +132,20 @@ struct hv_exit {
 
 /* Run the vCPU on the calling thread until something the caller must see happens or
  * `budget` guest instructions have retired (0 = no budget). Returns 0 and fills `exit`, or a
- * negative code for an API misuse. Devices and hypercalls handled by libhv never exit. */
+ * negative code for an API misuse. Devices and hypercalls handled by libhv never exit.
+ *
+ * Budgets are exact: HV_EXIT_BUDGET comes with exactly `budget` more instructions counted,
+ * also while the guest sleeps (WFI, SCHED_OP block/poll: in deterministic mode idle time is
+ * counted as instructions; a budget that ends during a sleep stops inside it, and the next
+ * run sleeps on) and while it livelocks in a trap handler that faults on its own first
+ * instruction (each such trap entry counts as one instruction for budgets and time, not
+ * for minstret).
+ *
+ * Slicing is invisible in deterministic mode: on one vCPU, the same inputs run through
+ * calls with any sequence of budgets (say 1, 977, 4093...) reach exactly the state of one
+ * uncut run (registers, instret, RAM, devices, console output; tests/unit/test_determinism
+ * and the slow tier's Linux boot check it). Exits the embedder answers (MMIO, hypercalls)
+ * must be answered the same way; kicks and host-timed input are not inputs of a run. */
 HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit);
 
 /* Make hv_vcpu_run() return HV_EXIT_KICK soon (or immediately on its next call if the vCPU

@@ -37,6 +37,32 @@ void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, .
     vm->cfg.log(vm->cfg.log_opaque, level, msg);
 }
 
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...)
+{
+    if (!hv__log_enabled(vm, level))
+        return;
+    unsigned n = atomic_fetch_add(&rl->seen, 1) + 1;
+    if (n > HV__LOG_BURST && (n - HV__LOG_BURST) % HV__LOG_EVERY)
+        return;
+    char msg[1024];
+    int len = snprintf(msg, sizeof(msg), "%s: ", who);
+    va_list ap;
+    va_start(ap, fmt);
+    if (len >= 0 && (size_t)len < sizeof(msg))
+        len += vsnprintf(msg + len, sizeof(msg) - (size_t)len, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return;
+    if (n == HV__LOG_BURST && (size_t)len < sizeof(msg))
+        snprintf(msg + len, sizeof(msg) - (size_t)len, " (further messages from this device: "
+                 "1 in %u)", HV__LOG_EVERY);
+    else if (n > HV__LOG_BURST && (size_t)len < sizeof(msg))
+        snprintf(msg + len, sizeof(msg) - (size_t)len, " (%u similar messages skipped)",
+                 HV__LOG_EVERY - 1);
+    vm->cfg.log(vm->cfg.log_opaque, level, msg);
+}
+
 uint64_t hv__vm_instructions(const struct hv_vm *vm)
 {
     uint64_t n = 0;
@@ -130,6 +156,11 @@ static int validate_config(struct hv_vm *vm)
     if (c->mem_size < HV_PAGE_SIZE || (c->mem_size & (HV_PAGE_SIZE - 1)))
         return hv__vm_error(vm, HV_EINVAL, "memory size %#llx must be a non-zero multiple of "
                             "4 KiB", (unsigned long long)c->mem_size);
+    /* RAM starts at 2 GiB: its end must neither wrap nor pass the window's limit. */
+    if (c->mem_size > HV_MEM_MAX_WINDOW - 0x80000000ull)
+        return hv__vm_error(vm, HV_EINVAL, "memory size of %llu bytes is too large: at most "
+                            "%llu GiB of guest RAM", (unsigned long long)c->mem_size,
+                            (unsigned long long)((HV_MEM_MAX_WINDOW - 0x80000000ull) >> 30));
     if (c->nr_disks > HV_MAX_DISKS)
         return hv__vm_error(vm, HV_EINVAL, "%u disks: at most %d", c->nr_disks, HV_MAX_DISKS);
     if (c->nr_nics > HV_MAX_NICS)
@@ -353,6 +384,19 @@ HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
     return rc;
 }
 
+/* A vCPU sleeping in WFI or SCHED_OP block may be waiting for console input. */
+static void wake_for_input(struct hv_vm *vm)
+{
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v)
+            continue;
+        hv__cpu_request_exit(&v->cpu);
+        if (vm->ops->vcpu_wake)
+            vm->ops->vcpu_wake(v);
+    }
+}
+
 HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
 {
     if (!vm || (!data && len))
@@ -362,14 +406,17 @@ HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
     int rc = hv__chardev_push_input(vm->serial, data, len);
     if (rc < 0)
         return rc;
-    /* A vCPU sleeping in WFI or SCHED_OP block may be waiting for exactly this input. */
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-        struct hv_vcpu *v = vm->vcpus[i];
-        if (!v)
-            continue;
-        hv__cpu_request_exit(&v->cpu);
-        if (vm->ops->vcpu_wake)
-            vm->ops->vcpu_wake(v);
-    }
+    wake_for_input(vm);
+    return 0;
+}
+
+HV_API int hv_vm_console_break(hv_vm *vm)
+{
+    if (!vm)
+        return HV_EINVAL;
+    if (!vm->serial || vm->cfg.backend != HV_BACKEND_FULL)
+        return HV_ENOTSUP;          /* no UART line (para console ring) */
+    hv__chardev_send_break(vm->serial);
+    wake_for_input(vm);
     return 0;
 }

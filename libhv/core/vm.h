@@ -47,6 +47,10 @@ struct hv_backend_ops {
      * without marking it (shared pages, ring headers), so a rollback restores it. May be
      * NULL. */
     void (*snapshot_host_pages)(struct hv_vm *vm);
+    /* Forget the exit the embedder has not answered yet (vcpu->last_exit: an MMIO access
+     * or a hypercall) so that the instruction that made it executes again, and exits
+     * again, on the next run. Called after a snapshot load or a rollback. May be NULL. */
+    void (*vcpu_cancel_exit)(struct hv_vcpu *vcpu);
 };
 
 extern const struct hv_backend_ops hvf_backend_ops;  /* backends/full */
@@ -146,6 +150,27 @@ int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 /* Log through the configured callback (no-op without one or above log_level). */
 void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Messages a guest can trigger at will — a device model refusing or ignoring a request
+ * (a feature negotiation it rejects, a register it does not have, an access width it does
+ * not support) — go through a per-device-instance limiter: the first HV__LOG_BURST are
+ * logged, then one in every HV__LOG_EVERY, saying how many were skipped. It only counts
+ * (no clock), so it is deterministic, and nothing is counted while such messages would not
+ * be logged. Messages read "<device>: <register>: <what was refused and why>". */
+#define HV__LOG_BURST 16u
+#define HV__LOG_EVERY 1000u
+struct hv__logrl {
+    atomic_uint seen;
+};
+static inline bool hv__log_enabled(const struct hv_vm *vm, enum hv_log_level level)
+{
+    return vm && vm->cfg.log && level <= vm->cfg.log_level;
+}
+/* Logs "<who>: <formatted message>". */
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The level device refusals are logged at (`hv run -v` shows them). */
+#define HV__LOG_REFUSED HV_LOG_INFO
 
 /* Lockstep engine (core/lockstep.c). twin_config: the twin's configuration derived from
  * vm->cfg (interpreter, serial discarded, disks transient). sync: copy vm's whole state

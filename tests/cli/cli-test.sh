@@ -29,6 +29,10 @@ check xml-dump 0 '<domain' -- "$hv" xml --dump "$data/minimal-full.xml"
 check run-nothing 2 'nothing to run' -- "$hv" run
 check run-bad-backend 2 'invalid value' -- "$hv" run --backend nope --kernel x
 check run-bad-mem 2 'invalid value' -- "$hv" run --mem lots --kernel x
+# Issue 17, item 8: a RAM size past the guest-physical window names the size asked for.
+check run-huge-mem 125 '18446744073709547520 bytes is too large' -- "$hv" run --mem 18446744073709547520 --bios none --kernel x --serial null
+check run-bad-escape 2 "invalid value 'bad' for --escape" -- "$hv" run --escape bad --kernel x
+check run-monitor-with-gdb 2 'cannot be combined' -- "$hv" run --gdb 0 --monitor "$tmp/m" --kernel x
 check run-missing-kernel 125 'nonexistent.elf' -- "$hv" run --bios none --kernel "$tmp/nonexistent.elf" --serial null
 check run-net-fwd-not-loopback 2 'only loopback host addresses' -- "$hv" run --kernel x --net "user,hostfwd=tcp:0.0.0.0:8080-:80"
 check run-net-fwd-malformed 2 'hostfwd: bad guest port' -- "$hv" run --kernel x --net "user,hostfwd=tcp::8080-:http"

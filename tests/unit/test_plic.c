@@ -2,7 +2,9 @@
  * enables and thresholds, claim/complete with level-triggered re-arming, tie-breaking,
  * M/S contexts of two harts, invalid offsets and access sizes. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "backends/full/devices.h"
 
 #define PLIC HVF_PLIC_BASE
@@ -243,4 +245,37 @@ Test(plic, bad_create_args)
     cr_assert_lt(hvf_plic_create(vm, PLIC, 1, NULL, &p2, err, sizeof(err)), 0);
     cr_assert_null(p2);
     hvf_plic_destroy(NULL);
+}
+
+/* Ignored and refused accesses are logged (hv run -v), naming the register and the reason. */
+static char last_log[512];
+static unsigned nlog;
+
+static void capture(void *opaque, enum hv_log_level level, const char *msg)
+{
+    (void)opaque;
+    cr_assert_eq(level, HV_LOG_INFO);
+    snprintf(last_log, sizeof(last_log), "%s", msg);
+    nlog++;
+}
+
+Test(plic, refusals_are_logged)
+{
+    vm->cfg.log = capture;
+    vm->cfg.log_level = HV_LOG_DEBUG;
+    wr(CLAIM(1), 10);
+    cr_assert_str_eq(last_log, "plic: context 1 complete: source 10 ignored: not claimed");
+    wr(PENDING(0), 1);
+    cr_assert_str_eq(last_log, "plic: offset 0x1000: write to the read-only pending array ignored");
+    wr(THRESH(9), 1);
+    cr_assert_str_eq(last_log, "plic: offset 0x209000: write to context 9 ignored: no such "
+                     "context (4)");
+    struct hv_region *r = hv__mem_find(&vm->mem, PLIC);
+    uint64_t v;
+    cr_assert_eq(r->ops->read(r->opaque, 4, 2, &v), HV_EINVAL);
+    cr_assert(strstr(last_log, "plic: offset 0x4: 2-byte read refused"), "%s", last_log);
+    cr_assert_eq(nlog, 4);
+    vm->cfg.log = NULL;
+    wr(PENDING(0), 1);
+    cr_assert_eq(nlog, 4, "nothing without a log callback");
 }

@@ -255,3 +255,23 @@ Test(uart, no_chardev)
     cr_assert_not(hvf_uart16550_poll(u2));
     hvf_uart16550_destroy(u2);
 }
+
+/* hv_vm_console_break: a break condition arrives after the input queued before it, as a
+ * NUL character with LSR.BI and a receiver-line-status interrupt (IER.RLSI). */
+Test(uart, break_condition)
+{
+    wr(IIR, 0x01);                        /* FCR: FIFO on, trigger 1 */
+    wr(IER, 0x05);                        /* RDI | RLSI */
+    input("a");
+    hv__chardev_send_break(chr);
+    cr_assert_eq(rd(IIR) & 0x0f, 0x06, "line status has the highest priority");
+    cr_assert_eq(irq_level, 1);
+    uint8_t lsr = rd(LSR);
+    cr_assert_eq(lsr & 0x11, 0x11, "BI and DR");
+    cr_assert_eq(rd(LSR) & 0x10, 0, "BI clears on read");
+    cr_assert_eq(rd(RBR), 'a');
+    cr_assert_eq(rd(RBR), 0, "the break character");
+    cr_assert_eq(rd(LSR) & 0x01, 0);
+    cr_assert_eq(irq_level, 0);
+    cr_assert(!hv__chardev_take_break(chr), "taken once");
+}

@@ -6,6 +6,7 @@
  * wrapping buffers, huge lengths, bad queue sizes, avail jumps, bad descriptor order). */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -304,24 +305,104 @@ Test(virtio, blk_identity_features_config)
     (void)d;
 }
 
-Test(virtio, feature_negotiation)
+/* Two negotiations the device must refuse: a legacy driver (no VERSION_1), then one that
+ * accepts a feature never offered. `between` runs after the first. */
+static void refused_negotiations(uint64_t base, void (*between)(void))
 {
-    open_disk(false, false);
-    char err[128];
-    cr_assert_eq(hvf_virtio_blk_attach(slot[0], disk, NULL, err, sizeof(err)), 0);
-    uint64_t base = SLOT(0);
     mw(base, STATUS, 3);
     mw(base, DRV_FEAT_SEL, 0);
     mw(base, DRV_FEAT, 1u << 9);          /* legacy driver: no VERSION_1 */
     mw(base, STATUS, 0xb);
     cr_assert_eq(mr(base, STATUS) & 8, 0, "FEATURES_OK refused");
+    if (between)
+        between();
     mw(base, STATUS, 0);
     mw(base, STATUS, 3);
     mw(base, DRV_FEAT_SEL, 1);
     mw(base, DRV_FEAT, 1 | (1u << 10));   /* VERSION_1 + a bit never offered */
     mw(base, STATUS, 0xb);
     cr_assert_eq(mr(base, STATUS) & 8, 0);
-    drv_begin(base, ~0ull);
+}
+
+Test(virtio, feature_negotiation)
+{
+    open_disk(false, false);
+    char err[128];
+    cr_assert_eq(hvf_virtio_blk_attach(slot[0], disk, NULL, err, sizeof(err)), 0);
+    refused_negotiations(SLOT(0), NULL);
+    drv_begin(SLOT(0), ~0ull);
+}
+
+/* Refusals are logged (hv run -v): one line naming the slot, the device, the register and
+ * the reason; a guest that repeats them is rate-limited, deterministically (by count). */
+static char logged[64][512];
+static unsigned nlogged, ncalls;
+
+static void capture_log(void *opaque, enum hv_log_level level, const char *msg)
+{
+    (void)opaque;
+    cr_assert_leq(level, HV_LOG_INFO, "refusals are logged at INFO or above");
+    if (nlogged < 64)
+        snprintf(logged[nlogged++], sizeof(logged[0]), "%s", msg);
+    ncalls++;
+}
+
+static void start_capture(void)
+{
+    vm->cfg.log = capture_log;
+    vm->cfg.log_level = HV_LOG_DEBUG;
+    nlogged = ncalls = 0;
+}
+
+static bool log_has(const char *a, const char *b)
+{
+    for (unsigned i = 0; i < nlogged; i++)
+        if (strstr(logged[i], a) && (!b || strstr(logged[i], b)))
+            return true;
+    return false;
+}
+
+Test(virtio, refusals_are_logged_rate_limited)
+{
+    open_disk(false, false);
+    char err[128];
+    cr_assert_eq(hvf_virtio_blk_attach(slot[0], disk, NULL, err, sizeof(err)), 0);
+    uint64_t base = SLOT(0);
+    /* Without a log callback nothing is formatted or counted: the first refusal happens
+     * with logging off, the second with it on. */
+    refused_negotiations(base, start_capture);
+    cr_assert_eq(nlogged, 1);
+    cr_assert(log_has("virtio-mmio@0x10001000 (blk): Status: FEATURES_OK refused: driver "
+                      "features 0x40100000000 include 0x40000000000, which the device does not "
+                      "offer", NULL), "%s", logged[0]);
+    mw(base, STATUS, 0);
+    mw(base, STATUS, 3);
+    mw(base, DRV_FEAT_SEL, 1);
+    mw(base, DRV_FEAT, 0);                /* legacy driver: no VERSION_1 */
+    mw(base, STATUS, 0xb);
+    cr_assert(log_has("virtio-mmio@0x10001000 (blk): Status: FEATURES_OK refused",
+                      "lack VIRTIO_F_VERSION_1"), "%s", logged[1]);
+    /* Wrong widths, read-only registers, a queue the device lacks. */
+    struct hv_region *r = region(base);
+    uint64_t v;
+    cr_assert_eq(r->ops->read(r->opaque, STATUS, 2, &v), HV_EINVAL);
+    cr_assert(log_has("register 0x70: 2-byte read", "refused"));
+    mw(base, MAGIC, 1);
+    cr_assert(log_has("register 0: write of 0x1 ignored: read-only", NULL));
+    mw(base, QSEL, 7);
+    mw(base, QNUM, 8);
+    cr_assert(log_has("QueueSel 7, the device has 1 queues", NULL));
+    mw(base, QNOTIFY, 0);
+    cr_assert(log_has("QueueNotify: queue 0 ignored: queue not ready", NULL));
+    /* 16 lines, then one in 1000: 2016 more refusals give 2 more lines. */
+    unsigned before = ncalls;
+    cr_assert_lt(before, HV__LOG_BURST);
+    for (unsigned i = 0; i < HV__LOG_BURST - before + 2 * HV__LOG_EVERY; i++)
+        mw(base, MAGIC, 2);
+    cr_assert_eq(ncalls, HV__LOG_BURST + 2, "%u calls", ncalls);
+    cr_assert(log_has("1 in 1000", NULL));
+    cr_assert(log_has("999 similar messages skipped", NULL));
+    vm->cfg.log = NULL;
 }
 
 /* ---- virtio-blk ---------------------------------------------------------------------------- */

@@ -181,6 +181,7 @@ def _declare(lib):
         "hv_vm_mem_write": (c_int, [p, c_uint64, c_void_p, c_size_t]),
         "hv_vm_mmio_add": (c_int, [p, c_uint64, c_uint64, POINTER(_MmioOps), c_void_p]),
         "hv_vm_console_input": (c_int, [p, c_void_p, c_size_t]),
+        "hv_vm_console_break": (c_int, [p]),
         "hv_vm_clock_ns": (c_uint64, [p]),
         "hv_vm_set_hypercall_handler": (c_int, [p, c_uint64, _HCALL_FN, c_void_p, c_uint]),
         "hv_vcpu_create": (c_int, [p, c_uint, POINTER(p)]),
@@ -568,6 +569,10 @@ class VM:
         data = _b(data)
         _check(library().hv_vm_console_input(self._h, data, len(data)), "hv_vm_console_input",
                self._h)
+
+    def console_break(self):
+        """Send a break condition on the console line (full backend: 16550 LSR.BI)."""
+        _check(library().hv_vm_console_break(self._h), "hv_vm_console_break", self._h)
 
     @property
     def clock_ns(self):

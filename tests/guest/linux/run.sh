@@ -32,7 +32,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 riscv64-linux-gnu-gcc -static -O2 -Wall -o "$work/init" "$here/init.c"
-(cd "$work" && echo init | cpio --quiet -o -H newc | gzip -9) > "$work/initrd.gz"
+# Byte-identical every time (mtime, inode numbers): deterministic runs compare state hashes.
+touch -d @0 "$work/init"
+(cd "$work" && echo init | cpio --quiet --reproducible -o -H newc | gzip -9n) > "$work/initrd.gz"
 extra=""
 if [ "$engine" = lockstep ]; then
     extra="instructions agree"
