@@ -60,6 +60,15 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
     if (deadline != UINT64_MAX && deadline <= now)
         return true;
     if (clk->deterministic && deadline != UINT64_MAX) {
+        if (h->pv->poll_sleep_ns) {
+            /* User networking: the host needs real time to answer, so the skip goes in
+             * steps of the poll period, each after a real wait (the caller polls the
+             * devices between steps). Network input is not reproducible anyway. */
+            uint64_t step = h->pv->poll_sleep_ns / NS_PER_TICK;
+            if (deadline - now > step)
+                deadline = now + step;
+            hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
+        }
         uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
         uint64_t room = hv__clock_skip_room(cpu->instret, h->stop_at);
         cpu->instret += skip < room ? skip : room;
