@@ -1,6 +1,7 @@
 /* libhv guest SDK — the small freestanding API a workload is written against. The same
  * source links against either flavour: bare-metal (full board: UART, SiFive test device)
- * or para (hypercalls). */
+ * or para (hypercalls). Hosted guests (built on picolibc, docs/GUESTS.md) may use standard
+ * C besides: their stdio, time() and exit() go through these functions. */
 #ifndef HVGUEST_H
 #define HVGUEST_H
 

@@ -34,7 +34,7 @@ for flavour in full para; do
     riscv64-unknown-elf-gcc -march=rv64gc -mabi=lp64d -mcmodel=medany -O2 -ffreestanding \
         -nostdlib -nostartfiles -static -I"$sdk/include" -I"$prefix/include" \
         -T "$sdk/link.ld" "$sdk/lib/crt0.o" "$tmp/app.c" "$sdk/lib/libhvguest-$flavour.a" \
-        -o "$tmp/app-$flavour.elf"
+        -lgcc -o "$tmp/app-$flavour.elf"
 done
 "$prefix/bin/hv" run --backend para --kernel "$tmp/app-para.elf" > "$tmp/para.out"
 "$prefix/bin/hv" run --backend full --bios none --kernel "$tmp/app-full.elf" > "$tmp/full.out"
