@@ -23,14 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 image=$("$root/scripts/build-linux.sh" | tail -n 1)
 [ -f "$image" ] || { echo "run.sh: no kernel Image"; exit 1; }
-work=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$root/tests/guest/net/servers.sh"     # $work, helpers killed on exit, free_port
 riscv64-linux-gnu-gcc -static -O2 -Wall -o "$work/init" "$here/init.c"
 # Byte-identical every time (mtime, inode numbers): deterministic runs compare state hashes.
 touch -d @0 "$work/init"
@@ -57,14 +50,14 @@ mkdir "$work/www"
 token="libhv-user-net-ok-$$"
 echo "$token" > "$work/www/hv-test.txt"
 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work/www" > "$work/http.log" 2>&1 &
-pids="$pids $!"
+bg_started $!
 i=0
 until port=$(sed -n 's/^Serving HTTP on 127\.0\.0\.1 port \([0-9]*\).*/\1/p' "$work/http.log") &&
       [ -n "$port" ]; do
     i=$((i + 1)); [ $i -lt 100 ] || { echo "run.sh: http.server did not start"; exit 1; }
     sleep 0.1
 done
-hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port tcp)
 # Until the guest listens, slirp accepts on the host side and the guest refuses: retry.
 python3 - "$hport" > "$work/peer.out" 2>&1 <<'PY' &
 import socket, sys, time
@@ -84,7 +77,7 @@ while time.time() < end:
 print("peer: no answer from the guest")
 PY
 peer=$!
-pids="$pids $peer"
+bg_started $peer
 status=0
 sh "$root/tests/guest/boot/expect.sh" \
     -e "Linux version 6\.1" -e "init: reached /init" -e "init: net: eth0 is 10\.0\.2\.15" \

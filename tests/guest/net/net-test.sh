@@ -6,34 +6,24 @@
 # usage: net-test.sh HV ELF BACKEND [hv run args...]
 set -eu
 hv=$1; elf=$2; backend=$3; shift 3
-tmp=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$(dirname "$0")/servers.sh"
+tmp=$work
 
 python3 - "$tmp/port" <<'PY' &
-import socket, sys
+import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 open(sys.argv[1] + ".tmp", "w").write("%d\n" % s.getsockname()[1])
-import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 s.settimeout(60)
 while True:
     data, peer = s.recvfrom(2048)
     s.sendto(b"pong: " + data, peer)
 PY
-pids="$pids $!"
-i=0
-while [ ! -s "$tmp/port" ]; do
-    i=$((i + 1)); [ $i -lt 100 ] || { echo "net-test: UDP server did not start"; exit 1; }
-    sleep 0.1
-done
+bg_started $!
+wait_for_file "$tmp/port" "net-test: the UDP server"
 port=$(cat "$tmp/port")
-hport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+hport=$(free_port udp)
 printf '%s\n' "$port" > "$tmp/disk.img"
 truncate -s 64K "$tmp/disk.img"
 
@@ -42,7 +32,7 @@ bios=
 timeout 60 "$hv" run --backend "$backend" $bios --kernel "$elf" --disk "$tmp/disk.img" \
     --net "user,hostonly=on,hostfwd=udp:127.0.0.1:$hport-:7777" "$@" > "$tmp/out" 2>&1 &
 hvpid=$!
-pids="$pids $hvpid"
+bg_started $hvpid
 i=0
 until grep -q "listening on port 7777" "$tmp/out"; do
     i=$((i + 1))
