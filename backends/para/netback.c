@@ -1,10 +1,11 @@
 /* libhv para backend — the PV net back-end: per NIC a tx ring and an rx ring (two device
- * entries) on a netdev back-end of dev/net.h (loopback, hub, user), the same ones virtio-net
- * uses. tx requests (fragments chained with HVP_NET_F_MORE) are gathered and sent on the
- * kicking vCPU; received frames fill rx buffers the guest posted, when a buffer is posted
- * (NOTIFY), right after a tx batch (loopback) and from the vCPU's device poll (frames from
- * other NICs, user networking's host sockets). Requests are copied out of the ring before they are checked; impossible
- * ring indices break the ring (docs/PARA-ABI.md, "Network devices"). */
+ * entries) on a netdev back-end of dev/net.h (loopback, hub, user), the same ones
+ * virtio-net uses. tx requests (fragments chained with HVP_NET_F_MORE) are gathered and sent
+ * on the kicking vCPU; received frames fill rx buffers the guest posted, when a buffer is
+ * posted (NOTIFY), right after a tx batch (loopback) and from the vCPU's device poll (frames
+ * from other NICs, user networking's host sockets). Requests are copied out of the ring
+ * before they are checked; impossible ring indices break the ring (docs/PARA-ABI.md,
+ * "Network devices"). */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
