@@ -154,6 +154,18 @@ static int check_config(const struct hv_config *cfg)
         const struct hv_net_config *n = &cfg->nics[i];
         if (!hv__kw_name(hv__kw_net, n->type) || (n->mac[0] & 1))
             return HV_EINVAL;
+        /* User-network settings exist only in <interface type='user'>; forwards as the
+         * reader accepts them (loopback host address, ports 1..65535). */
+        if (n->type != HV_NET_USER && (n->host_only || n->nr_fwd))
+            return HV_EINVAL;
+        if (n->nr_fwd > HV_MAX_HOSTFWD)
+            return HV_EINVAL;
+        for (unsigned k = 0; k < n->nr_fwd; k++) {
+            const struct hv_net_hostfwd *f = &n->fwd[k];
+            if ((f->host_addr && (f->host_addr >> 24) != 127) || !f->host_port ||
+                !f->guest_port)
+                return HV_EINVAL;
+        }
     }
     return 0;
 }

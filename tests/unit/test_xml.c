@@ -773,6 +773,18 @@ Test(xml, to_xml_rejects)
     hv_config_init(&c);
     c.kernel = "bad\001name";
     cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    /* user networking: forwards only on loopback, and only on user NICs */
+    hv_config_init(&c);
+    c.nr_nics = 1;
+    c.nics[0] = (struct hv_net_config){ .type = HV_NET_USER, .nr_fwd = 1 };
+    c.nics[0].fwd[0] = (struct hv_net_hostfwd){ .host_addr = 0x0a000001u, .host_port = 1,
+                                                .guest_port = 2 };
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    c.nics[0].fwd[0].host_addr = 0;
+    c.nics[0].fwd[0].guest_port = 0;
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    c.nics[0] = (struct hv_net_config){ .type = HV_NET_LOOPBACK, .host_only = 1 };
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
     cr_assert_eq(hv_config_to_xml(NULL, &xml), HV_EINVAL);
     cr_assert_eq(hv_config_to_xml(&c, NULL), HV_EINVAL);
 }
