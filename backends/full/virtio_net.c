@@ -1,6 +1,6 @@
 /* libhv full backend — virtio-net on the virtio-mmio transport: queue 0 receives, queue 1
- * transmits; frames go through a netdev back-end (dev/net.h: loopback or hub). Features:
- * MAC, STATUS (link always up). No offloads, no mergeable buffers: each frame is preceded
+ * transmits; frames go through a netdev back-end (dev/net.h: loopback, hub or user).
+ * Features: MAC, STATUS (link always up). No offloads, no mergeable buffers: each frame is preceded
  * by the 12-byte virtio 1.0 header. */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -89,6 +89,7 @@ static void notify(struct hvf_virtio *vio, void *dev, unsigned q)
 static void net_poll(struct hvf_virtio *vio, void *dev)
 {
     struct vnet *n = dev;
+    hv__netdev_poll(n->nd);            /* user networking: host sockets, slirp timers */
     if (atomic_exchange(&n->rx_kick, false))
         rx_drain(vio, n);
 }

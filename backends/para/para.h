@@ -83,6 +83,8 @@ struct hvp_vm {
     struct hvp_dev devs[HVP_MAX_DEVICES];
     unsigned nr_devs;
     struct hv_net *net;             /* this VM's network fabric (NICs), NULL without NICs */
+    uint64_t poll_sleep_ns;         /* non-zero: longest sleep, because a back-end (user
+                                     * networking) only delivers when the devices are polled */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */

@@ -101,10 +101,30 @@ enum hv_net_type {
     HV_NET_USER = 3      /* user-mode networking (libslirp) when built with it */
 };
 
+#define HV_MAX_HOSTFWD 8
+
+/* HV_NET_USER: a host port forwarded into the guest (QEMU's hostfwd). libhv listens on
+ * host_addr:host_port and connects each accepted connection (or forwards each datagram) to
+ * the guest's address 10.0.2.15, port guest_port. Only loopback host addresses are allowed:
+ * hv_vm_create() refuses any other with HV_EINVAL. */
+struct hv_net_hostfwd {
+    int udp;               /* 0: TCP, non-zero: UDP */
+    uint32_t host_addr;    /* IPv4, host byte order, in 127.0.0.0/8; 0 means 127.0.0.1 */
+    uint16_t host_port;    /* 1..65535 */
+    uint16_t guest_port;   /* 1..65535 */
+};
+
 struct hv_net_config {
     enum hv_net_type type;
     uint8_t mac[6];        /* all zero: derived from the VM uuid and NIC index */
     unsigned hub;          /* hub id for HV_NET_HUB */
+    /* HV_NET_USER (user-mode networking, libslirp): the guest sits on 10.0.2.0/24 with the
+     * gateway 10.0.2.2 (which stands for the host's 127.0.0.1), DNS 10.0.2.3 and DHCP
+     * handing out 10.0.2.15. host_only non-zero: frames to any address outside 10.0.2.0/24
+     * are dropped and DNS is off, so the guest reaches only the host's loopback. */
+    int host_only;
+    struct hv_net_hostfwd fwd[HV_MAX_HOSTFWD];
+    unsigned nr_fwd;
 };
 
 enum hv_log_level { HV_LOG_ERROR = 0, HV_LOG_WARN = 1, HV_LOG_INFO = 2, HV_LOG_DEBUG = 3 };

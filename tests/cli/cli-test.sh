@@ -45,7 +45,7 @@ check run-budget-blank 2 'invalid value .* for --budget' -- "$hv" run --budget '
 check run-smp-plus 2 "invalid value '\+1' for --smp" -- "$hv" run --smp +1 --kernel x
 check run-seed-negative 2 'invalid value .* for --deterministic' -- "$hv" run --deterministic=-1 --kernel x
 check run-snapshot-at-negative 2 'invalid value .* for --snapshot-at' -- "$hv" run --snapshot-at -1 --kernel x
-check run-net-hub-negative 2 'invalid value .* for --net' -- "$hv" run --net hub:-1 --kernel x
+check run-net-hub-negative 2 'bad hub id' -- "$hv" run --net hub:-1 --kernel x
 check run-escape-plus 2 'invalid value .* for --escape' -- "$hv" run --escape +29 --kernel x
 check run-slice-negative 2 'invalid value .* for --slice' -- "$hv" run --slice -100 --kernel x
 check run-hugepages-bad 2 'invalid value .* for --hugepages' -- "$hv" run --hugepages maybe --kernel x
@@ -56,5 +56,8 @@ printf 'this is not a RISC-V program\n' > "$tmp/notelf.bin"
 check run-not-elf-fault 125 'fault: cause [0-9]+ \([a-z ]+\) tval 0x[0-9a-f]+ at pc 0x80000000' -- "$hv" run --bios none --kernel "$tmp/notelf.bin" --serial null
 check run-not-elf-note 125 'is not an ELF file' -- "$hv" run --bios none --kernel "$tmp/notelf.bin" --serial null
 check run-not-elf-para 125 'is not an ELF file' -- "$hv" run --backend para --kernel "$tmp/notelf.bin" --serial null
+check run-net-fwd-not-loopback 2 'only loopback host addresses' -- "$hv" run --kernel x --net "user,hostfwd=tcp:0.0.0.0:8080-:80"
+check run-net-fwd-malformed 2 'hostfwd: bad guest port' -- "$hv" run --kernel x --net "user,hostfwd=tcp::8080-:http"
+check run-net-bad-option 2 'unknown user network option' -- "$hv" run --kernel x --net "user,restrict=yes"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -36,7 +36,8 @@ static void run_usage(FILE *f)
         "  --disk FILE[,ro][,transient]\n"
         "                         add a raw disk (repeatable); transient: guest writes\n"
         "                         stay in memory, the file is never modified\n"
-        "  --net TYPE             add a NIC: loopback | hub:N | user | none (repeatable)\n"
+        "  --net TYPE             add a NIC: loopback | hub:N | none | user[,hostonly=on]\n"
+        "                         [,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT] (repeatable)\n"
         "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
         "  --hugepages auto|on|off\n"
         "                         back RAM with transparent huge pages (auto: for RAM of\n"
@@ -67,34 +68,6 @@ static void run_usage(FILE *f)
         "                         escape keys), as when stdin is not a terminal\n"
         "  -v, --verbose          log library messages to stderr\n"
         "  -h, --help             this help\n");
-}
-
-/* --net loopback | hub:N | user | none. "none" removes the NICs configured so far. */
-static int parse_net(const char *s, struct hv_config *cfg)
-{
-    if (!strcmp(s, "none")) {
-        cfg->nr_nics = 0;
-        return 0;
-    }
-    if (cfg->nr_nics >= HV_MAX_NICS)
-        return -1;
-    struct hv_net_config n;
-    memset(&n, 0, sizeof(n));
-    if (!strcmp(s, "loopback")) {
-        n.type = HV_NET_LOOPBACK;
-    } else if (!strcmp(s, "user")) {
-        n.type = HV_NET_USER;
-    } else if (!strncmp(s, "hub:", 4) && s[4]) {
-        uint64_t hub;
-        if (hv_tool_parse_u64(s + 4, 0xffff, &hub) < 0)
-            return -1;
-        n.type = HV_NET_HUB;
-        n.hub = (unsigned)hub;
-    } else {
-        return -1;
-    }
-    cfg->nics[cfg->nr_nics++] = n;
-    return 0;
 }
 
 static int parse_serial(const char *s, struct hv_chardev_config *c)
@@ -281,10 +254,14 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
                 goto bad;
             break;
         case OPT_RNG: cfg->rng = 1; break;
-        case OPT_NET:
-            if (parse_net(optarg, cfg) < 0)
-                goto bad;
+        case OPT_NET: {
+            char why[160];
+            if (hv_tool_parse_net(optarg, cfg, why, sizeof(why)) < 0) {
+                fprintf(stderr, "hv run: --net %s: %s\n", optarg, why);
+                return 2;
+            }
             break;
+        }
         case OPT_DET:
             cfg->deterministic = 1;
             if (optarg && hv_tool_parse_u64(optarg, UINT64_MAX, &cfg->rng_seed) < 0)

@@ -25,6 +25,10 @@ int hv_tool_parse_u64(const char *s, uint64_t max, uint64_t *out);
 const char *hv_tool_cause_name(uint64_t cause);
 void hv_tool_kernel_hint(const char *kernel);
 
+/* --net SPEC (net_opt.c): append a NIC to cfg ("none" removes them all). -1 with the
+ * reason in why[len] when SPEC is malformed. */
+int hv_tool_parse_net(const char *spec, struct hv_config *cfg, char *why, size_t len);
+
 /* Run an already created VM to completion on one thread per vCPU (budget: instructions per
  * run call, 0 = none); prints nothing on success. Returns the process exit status: the
  * guest's exit code on power-off. */

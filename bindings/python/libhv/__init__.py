@@ -127,8 +127,14 @@ class _Disk(Structure):
                 ("serial", c_char_p)]
 
 
+class _HostFwd(Structure):
+    _fields_ = [("udp", c_int), ("host_addr", c_uint32), ("host_port", c_uint16),
+                ("guest_port", c_uint16)]
+
+
 class _Nic(Structure):
-    _fields_ = [("type", c_int), ("mac", c_uint8 * 6), ("hub", c_uint)]
+    _fields_ = [("type", c_int), ("mac", c_uint8 * 6), ("hub", c_uint), ("host_only", c_int),
+                ("fwd", _HostFwd * 8), ("nr_fwd", c_uint)]
 
 
 class _Config(Structure):
