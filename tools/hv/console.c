@@ -252,10 +252,11 @@ static void escape_command(struct console *c, uint8_t b)
         toggle_monitor(c);
         break;
     case 'b': case 'B':
+        /* Said before the break goes out, so the guest's reaction never lands inside
+         * this line on the terminal. */
+        say("sending a break");
         if (hv_vm_console_break(c->vm) < 0)
             say("break: this backend's console has no line to break");
-        else
-            say("break sent");
         break;
     case 's': case 'S':
         snapshot(c, 1);
