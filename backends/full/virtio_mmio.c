@@ -361,10 +361,15 @@ static void write_status(struct hvf_virtio *v, uint32_t val)
         return;
     }
     if ((val & HVF_VIRTIO_STATUS_FEATURES_OK) && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK)) {
-        /* Accept only a subset of what we offered, and only modern drivers. */
-        bool ok = !(v->drv_features & ~v->dev_features) &&
-                  (v->drv_features & (1ull << HVF_VIRTIO_F_VERSION_1));
-        if (!ok)
+        /* Accept only a subset of what we offered. A driver that never acknowledged
+         * VIRTIO_F_VERSION_1 (typically one that only ever writes feature word 0) is
+         * accepted too, as QEMU's modern virtio-mmio device does: the spec lets a device
+         * refuse such a driver ("may fail"), but drivers written against QEMU rely on it.
+         * Nothing else changes for it: this transport has the version 2 register layout
+         * either way, and on a little-endian hart the legacy ring and config formats are
+         * the modern ones. The one legacy format kept is virtio-net's 10-byte header
+         * (virtio_net.c), again as QEMU does. */
+        if (v->drv_features & ~v->dev_features)
             val &= ~HVF_VIRTIO_STATUS_FEATURES_OK;
     }
     v->status = (val & 0xffu & ~HVF_VIRTIO_STATUS_NEEDS_RESET) |

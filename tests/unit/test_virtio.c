@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "backends/full/devices.h"
+#include "backends/full/virtio_mmio.h"
 
 #define RAM 0x80000000ull
 #define RAM_SIZE (16ull << 20)
@@ -311,17 +312,52 @@ Test(virtio, feature_negotiation)
     cr_assert_eq(hvf_virtio_blk_attach(slot[0], disk, NULL, err, sizeof(err)), 0);
     uint64_t base = SLOT(0);
     mw(base, STATUS, 3);
-    mw(base, DRV_FEAT_SEL, 0);
-    mw(base, DRV_FEAT, 1u << 9);          /* legacy driver: no VERSION_1 */
+    mw(base, DRV_FEAT_SEL, 1);
+    mw(base, DRV_FEAT, 1 | (1u << 10));   /* VERSION_1 + a bit never offered */
     mw(base, STATUS, 0xb);
     cr_assert_eq(mr(base, STATUS) & 8, 0, "FEATURES_OK refused");
     mw(base, STATUS, 0);
     mw(base, STATUS, 3);
-    mw(base, DRV_FEAT_SEL, 1);
-    mw(base, DRV_FEAT, 1 | (1u << 10));   /* VERSION_1 + a bit never offered */
+    mw(base, DRV_FEAT_SEL, 0);
+    mw(base, DRV_FEAT, 1u << 29);         /* word 0, but a bit never offered */
     mw(base, STATUS, 0xb);
-    cr_assert_eq(mr(base, STATUS) & 8, 0);
+    cr_assert_eq(mr(base, STATUS) & 8, 0, "FEATURES_OK refused");
     drv_begin(base, ~0ull);
+}
+
+/* Issue 17 item 9: a driver written against QEMU reads feature word 0 (never selecting
+ * word 1), writes it back without VERSION_1 and sets FEATURES_OK. QEMU accepts it; so do
+ * we, and the device then works as usual. */
+Test(virtio, features_ok_without_version_1)
+{
+    open_disk(false, false);
+    char err[128];
+    cr_assert_eq(hvf_virtio_blk_attach(slot[0], disk, NULL, err, sizeof(err)), 0);
+    uint64_t base = SLOT(0);
+    memset(ram(DATA, 512), 0x5a, 512);
+    cr_assert_eq(hv__blockdev_write(disk, ram(DATA, 512), 512, 3 * 512), 0);
+    mw(base, STATUS, 0);
+    mw(base, STATUS, 1);
+    mw(base, STATUS, 3);
+    uint32_t f = mr(base, DEV_FEAT);      /* DeviceFeaturesSel is still 0 */
+    mw(base, DRV_FEAT, f & ~(1u << 5));   /* not read-only, the rest as offered */
+    mw(base, STATUS, 0xb);
+    cr_assert_eq(mr(base, STATUS), 0xb, "FEATURES_OK accepted without VERSION_1");
+    cr_assert_eq(hvf_virtio_driver_features(slot[0]) & F_VERSION_1, 0);
+    mw(base, DRV_FEAT_SEL, 1);
+    mw(base, DRV_FEAT, 1);                /* features are frozen once FEATURES_OK is set */
+    cr_assert_eq(hvf_virtio_driver_features(slot[0]) & F_VERSION_1, 0);
+    struct drv d;
+    drv_queue(&d, base, 0, 16, RAM);
+    drv_ok(base);
+    cr_assert_eq(mr(base, STATUS), 0xf);
+    memset(ram(DATA, 512), 0, 512);
+    blk_req(&d, 0, 3, 512, true);         /* VIRTIO_BLK_T_IN */
+    cr_assert_eq(used_idx(&d), 1);
+    cr_assert_eq(status_byte(), 0);
+    for (unsigned i = 0; i < 512; i++)
+        cr_assert_eq(ram(DATA, 512)[i], 0x5a);
+    cr_assert_eq(mr(base, ISR) & 1, 1);
 }
 
 /* ---- virtio-blk ---------------------------------------------------------------------------- */
@@ -755,7 +791,8 @@ struct nic {
     struct hv_netdev *nd;
 };
 
-static void nic_setup(struct nic *n, unsigned s, struct hv_net *net, enum hv_net_type type)
+static void nic_setup_want(struct nic *n, unsigned s, struct hv_net *net,
+                           enum hv_net_type type, uint64_t want)
 {
     char err[128];
     struct hv_net_config nc = { .type = type, .hub = 7 };
@@ -769,11 +806,16 @@ static void nic_setup(struct nic *n, unsigned s, struct hv_net *net, enum hv_net
     cr_assert_eq(v, 0x56 + s, "MAC in config space");
     cr_assert_eq(r->ops->read(r->opaque, CONFIG + 6, 2, &v), 0);
     cr_assert_eq(v, 1, "link up");
-    drv_begin(SLOT(s), ~0ull);
+    drv_begin(SLOT(s), want);
     uint64_t rings = RAM + 0x800000 + 0x10000ull * s;
     drv_queue(&n->rx, SLOT(s), 0, 16, rings);
     drv_queue(&n->tx, SLOT(s), 1, 16, rings + 0x4000);
     drv_ok(SLOT(s));
+}
+
+static void nic_setup(struct nic *n, unsigned s, struct hv_net *net, enum hv_net_type type)
+{
+    nic_setup_want(n, s, net, type, ~0ull);
 }
 
 static void nic_give_rx(struct nic *n, uint16_t i, uint64_t buf, uint32_t len)
@@ -818,6 +860,37 @@ Test(virtio, net_loopback)
     used_elem(&a.rx, 1, &id, &len);
     cr_assert_eq(len, 0);
 
+    hvf_virtio_destroy(slot[0]);
+    slot[0] = NULL;
+    hv__netdev_close(a.nd);
+    hv__net_destroy(net);
+}
+
+/* A driver that did not acknowledge VERSION_1 (accepted as on QEMU) gets the legacy
+ * 10-byte header, without num_buffers, in both directions. */
+Test(virtio, net_legacy_header_without_version_1)
+{
+    struct hv_net *net;
+    char err[128];
+    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    struct nic a;
+    nic_setup_want(&a, 0, net, HV_NET_LOOPBACK, ~F_VERSION_1);
+    nic_give_rx(&a, 0, DATA + 0x1000, 1526);
+    memset(ram(DATA + 0x1000, 64), 0xee, 64);
+    const char *payload = "legacy-header-frame-payload";
+    size_t plen = strlen(payload);
+    memset(ram(DATA, 10), 0, 10);
+    memcpy(ram(DATA + 10, plen), payload, plen);
+    set_desc(&a.tx, 0, DATA, (uint32_t)(10 + plen), 0, 0);   /* header + frame, one buffer */
+    submit(&a.tx, 0);
+    cr_assert_eq(used_idx(&a.tx), 1);
+    cr_assert_eq(used_idx(&a.rx), 1);
+    uint32_t id, len;
+    used_elem(&a.rx, 0, &id, &len);
+    cr_assert_eq(len, 10 + plen);
+    for (unsigned i = 0; i < 10; i++)
+        cr_assert_eq(ram(DATA + 0x1000, 10)[i], 0, "header byte %u", i);
+    cr_assert_eq(memcmp(ram(DATA + 0x1000 + 10, plen), payload, plen), 0);
     hvf_virtio_destroy(slot[0]);
     slot[0] = NULL;
     hv__netdev_close(a.nd);
