@@ -60,14 +60,19 @@ struct hvf_virtio {
     struct hvf_vq_seg chain[HVF_VQ_MAX_CHAIN];
 };
 
-static void update_irq(struct hvf_virtio *v)
+/* Drive the line from InterruptStatus. As QEMU's transport, a new notification (used
+ * buffers, configuration change) or an acknowledgement that leaves bits set signals the
+ * line again even if it is already high: the PLIC pends a source per signalled assertion
+ * (plic.c), so a driver that acknowledged only some bits is interrupted again. */
+static void signal_irq(struct hvf_virtio *v, bool event)
 {
     bool lvl = v->int_status != 0;
-    if (lvl != v->irq_level) {
+    if (lvl != v->irq_level || (lvl && event)) {
         v->irq_level = lvl;
         hv__irq_set(&v->irq, lvl);
     }
 }
+
 
 void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
 {
@@ -77,7 +82,7 @@ void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
             v->ops ? v->ops->name : "empty", why);
     v->status |= HVF_VIRTIO_STATUS_NEEDS_RESET;
     v->int_status |= INT_CONFIG;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 struct hv_vm *hvf_virtio_vm(const struct hvf_virtio *v) { return v->vm; }
@@ -263,7 +268,7 @@ void hvf_vq_interrupt(struct hvf_virtio *v, unsigned qi)
     if (av && (__atomic_load_n(&av[0], __ATOMIC_RELAXED) & AVAIL_F_NO_INTERRUPT))
         return;
     v->int_status |= INT_USED;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 /* ---- chain byte streams ----------------------------------------------------------------- */
@@ -349,7 +354,7 @@ static void device_reset(struct hvf_virtio *v)
     v->dev_features_sel = v->drv_features_sel = v->queue_sel = 0;
     v->status = 0;
     v->int_status = 0;
-    update_irq(v);
+    signal_irq(v, false);
     if (v->ops && v->ops->reset)
         v->ops->reset(v->dev);
 }
@@ -465,7 +470,7 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
         break;
     case R_INT_ACK:
         v->int_status &= ~val;
-        update_irq(v);
+        signal_irq(v, true);
         break;
     case R_STATUS: write_status(v, val); break;
     case R_QUEUE_NUM: case R_QUEUE_READY:

@@ -37,7 +37,14 @@ static struct hv_blockdev *disk;
 static int irq_level[9];
 static char disk_path[64];
 
-static void irq_set(void *opaque, unsigned irq, int level) { irq_level[irq] = level; }
+static int irq_requests[9];     /* assertions signalled: each is a request to the PLIC */
+
+static void irq_set(void *opaque, unsigned irq, int level)
+{
+    irq_level[irq] = level;
+    if (level)
+        irq_requests[irq]++;
+}
 
 static void setup(void)
 {
@@ -473,6 +480,27 @@ Test(virtio, blk_split_header_and_indirect)
     cr_assert_not(needs_reset(SLOT(0)));
     cr_assert_eq(*ram(DATA + 0x1000 + 512, 1), 0, "status at the end of the writable stream");
     cr_assert_eq(memcmp(ram(DATA + 0x1000, 8), "SPLITHDR", 8), 0);
+}
+
+/* The PLIC pends a source per signalled assertion (plic.c): every completion notified is
+ * a new request even while the line is already high, and an acknowledgement that leaves
+ * bits set signals the line again (as QEMU's transport); one that clears all drops it. */
+Test(virtio, interrupt_request_per_notification)
+{
+    struct drv d;
+    blk_setup(&d, false, false, ~0ull);
+    int base = irq_requests[1];
+    blk_req(&d, 0, 0, 512, true);
+    cr_assert_eq(irq_level[1], 1);
+    cr_assert_eq(irq_requests[1], base + 1);
+    blk_req(&d, 0, 1, 512, true);        /* not acknowledged yet: the line stays high */
+    cr_assert_eq(irq_requests[1], base + 2, "a new completion is a new request");
+    mw(SLOT(0), IACK, 2);                /* acknowledges a bit that is not set */
+    cr_assert_eq(irq_level[1], 1);
+    cr_assert_eq(irq_requests[1], base + 3, "still pending: signalled again");
+    mw(SLOT(0), IACK, 1);
+    cr_assert_eq(irq_level[1], 0);
+    cr_assert_eq(irq_requests[1], base + 3);
 }
 
 Test(virtio, blk_read_only)
