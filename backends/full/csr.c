@@ -471,6 +471,13 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     if ((csr == CSR_MCYCLE && !(h->mcountinhibit & 1)) ||
         (csr == CSR_MINSTRET && !(h->mcountinhibit & 4)))
         val -= 1;
+    /* mip reads SEIP as the software bit OR the PLIC's line, but only the software bit
+     * takes part in a CSRRS/CSRRC read-modify-write (privileged spec, mip): bits the
+     * instruction does not modify keep their software value. Otherwise an M-mode
+     * `csrs mip, SSIP` (OpenSBI injecting an IPI) while the line is high would latch SEIP
+     * in software, an external interrupt that no claim can clear (issue 17 item 3). */
+    if (csr == CSR_MIP)
+        val = (val & cpu->csr_wmask) | (h->mip_sw & ~cpu->csr_wmask);
     if (hvf_csr_set(h, csr, val) < 0)
         return hvf_illegal(cpu);
     return HV_STEP_OK;

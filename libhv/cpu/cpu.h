@@ -76,7 +76,9 @@ struct hv_cpu_policy {
     /* CSR access; the engine implements the CSRRW/S/C(I) read/write rules and calls these
      * only when the instruction reads / writes. Return HV_STEP_TRAP (illegal instruction)
      * for an absent CSR or insufficient privilege. csr_write may end the block (it returns
-     * HV_STEP_OK but sets cpu->exit_request when state an engine caches changed). */
+     * HV_STEP_OK but sets cpu->exit_request when state an engine caches changed). For
+     * CSRRS/C(I) the value written is the value read with the mask applied; cpu->csr_wmask
+     * holds the bits the instruction actually modifies. */
     int (*csr_read)(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
     int (*csr_write)(struct hv_cpu *cpu, unsigned csr, uint64_t val);
     /* ECALL, EBREAK, MRET, SRET, WFI, SFENCE.VMA, FENCE.I. Must set cpu->pc when control
@@ -212,6 +214,10 @@ struct hv_cpu {
     uint64_t reservation;       /* LR/SC reservation address, HV_TLB_INVALID when none */
 
     uint64_t trap_cause, trap_tval; /* recorded by hv__cpu_raise */
+    uint64_t csr_wmask;         /* during policy->csr_write from a CSR instruction: the
+                                   bits it modifies (all for CSRRW(I), the mask for
+                                   CSRRS/C(I)); a CSR whose read value is not its written
+                                   state (mip.SEIP) must leave the other bits alone */
 
     struct hv_tlb_entry tlb[HV_TLB_SIZE];
     /* Entries that may hold a valid tag (filled since the last flush), so that a flush,

@@ -999,6 +999,7 @@ op_CSRRWI: {
         unsigned csr = (unsigned)in->imm & 0xfff;
         if (in->rd)
             CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        cpu->csr_wmask = ~0ull;
         CHECK(cpu->policy->csr_write(cpu, csr, src));
         WR(old);
         cpu->pc += in->len;
@@ -1013,6 +1014,7 @@ op_CSRRCI: {
         uint64_t mask = imm ? in->rs1 : RS1, old;
         unsigned csr = (unsigned)in->imm & 0xfff;
         CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        cpu->csr_wmask = mask;
         if (in->rs1)
             CHECK(cpu->policy->csr_write(cpu, csr, set ? old | mask : old & ~mask));
         WR(old);

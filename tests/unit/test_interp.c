@@ -30,6 +30,7 @@ struct tvm {
     unsigned traps;
     uint64_t cause, tval, epc;
     unsigned csr_reads, csr_writes;
+    uint64_t csr_wmasks[8];     /* cpu->csr_wmask seen by the first 8 csr_writes */
     uint64_t scratch;
     unsigned polls;
     bool poll_exit, fs_off;
@@ -107,6 +108,8 @@ static int p_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 static int p_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
 {
     struct tvm *t = tvm_of(cpu);
+    if (t->csr_writes < 8)
+        t->csr_wmasks[t->csr_writes] = cpu->csr_wmask;
     t->csr_writes++;
     switch (csr) {
     case CSR_FFLAGS: cpu->fflags = val & 0x1f; return HV_STEP_OK;
@@ -839,6 +842,13 @@ Test(interp, csr_read_write_rules)
     cr_expect_eq(C->x[8], 4);
     cr_expect_eq(C->x[9], 12);
     cr_expect_eq(T->scratch, 0x77);
+
+    /* A CSR write tells the policy which bits the instruction modifies (mip.SEIP needs it). */
+    static const uint64_t wmasks[6] = { 0xf0, 0x10f, ~0ull, 1, 8, ~0ull };
+    cr_expect_eq(T->csr_writes, 6);
+    for (unsigned i = 0; i < 6; i++)
+        cr_expect_eq(T->csr_wmasks[i], wmasks[i], "write %u: mask %#lx", i,
+                     (unsigned long)T->csr_wmasks[i]);
 
     /* a read-only CSR may be read with csrrs x0 but not written; rd stays on a trap */
     C->x[11] = 0x55;
