@@ -31,10 +31,12 @@ static uint64_t now(const struct hvf_rtc *r)
     return hv__clock_wall_ns(&r->vm->clock) + (uint64_t)r->offset;
 }
 
-static void update_irq(struct hvf_rtc *r)
+/* A change of level, or an alarm firing while the line is already high: each is a request
+ * to the PLIC, which pends a source per signalled assertion (plic.c). */
+static void update_irq(struct hvf_rtc *r, bool event)
 {
     bool lvl = r->irq_pending && r->irq_enabled;
-    if (lvl != r->irq_level) {
+    if (lvl != r->irq_level || (lvl && event)) {
         r->irq_level = lvl;
         hv__irq_set(&r->irq, lvl);
     }
@@ -42,11 +44,13 @@ static void update_irq(struct hvf_rtc *r)
 
 static void check_alarm(struct hvf_rtc *r)
 {
+    bool fired = false;
     if (r->alarm_running && now(r) >= r->alarm) {
         r->alarm_running = false;
         r->irq_pending = true;
+        fired = true;
     }
-    update_irq(r);
+    update_irq(r, fired);
 }
 
 static uint32_t reg_read(struct hvf_rtc *r, uint64_t off)

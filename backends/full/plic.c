@@ -1,7 +1,17 @@
 /* libhv full backend — SiFive PLIC as on QEMU's virt board: 96 sources (0 = none), 3-bit
  * priorities, per-context enables / threshold / claim-complete, two contexts per hart
- * (M then S). Sources are level-triggered: a source is pending while its line is high and
- * it is not in service; completing it re-arms it (pending again if still high). */
+ * (M then S).
+ *
+ * Gateway (QEMU's sifive_plic, which guests written against the virt board rely on): every
+ * assertion a device signals is a request and sets the source's pending bit, also while
+ * the line was already high and also while the source is in service (it becomes claimable
+ * after the completion); a deassertion withdraws a request not yet claimed. A claim moves
+ * the request into service; completing ends the service but does not by itself pend the
+ * source again, even if its line is still high. A level-triggered gateway would re-pend
+ * it, so a device condition the driver leaves set (a 16550's THR-empty with a handler that
+ * never reads IIR, issue 17) would interrupt endlessly; on QEMU it interrupts once per
+ * event. The devices therefore signal each new event (uart16550_full.c, virtio_mmio.c,
+ * goldfish_rtc.c), as QEMU's do. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +33,7 @@ struct hvf_plic {
     unsigned nr_ctx;
     uint32_t priority[HVF_PLIC_SOURCES];
     uint32_t level[NWORDS];          /* input line state */
-    uint32_t pending[NWORDS];
+    uint32_t pending[NWORDS];        /* requests not yet claimed */
     uint32_t in_service[NWORDS];     /* claimed, not yet completed */
     uint32_t enable[HVF_PLIC_MAX_CTX][NWORDS];
     uint32_t threshold[HVF_PLIC_MAX_CTX];
@@ -45,14 +55,14 @@ static void set_bit(uint32_t *w, unsigned i, bool v)
         w[i / 32] &= ~(1u << (i % 32));
 }
 
-/* Highest-priority pending, enabled source above the context's threshold (ties: lowest
- * id), or 0. */
+/* Highest-priority pending, enabled source not in service, above the context's threshold
+ * (ties: lowest id), or 0. */
 static unsigned best_source(const struct hvf_plic *p, unsigned ctx)
 {
     unsigned best = 0;
     uint32_t best_prio = p->threshold[ctx];
     for (unsigned w = 0; w < NWORDS; w++) {
-        uint32_t cand = p->pending[w] & p->enable[ctx][w];
+        uint32_t cand = p->pending[w] & ~p->in_service[w] & p->enable[ctx][w];
         while (cand) {
             unsigned i = w * 32 + (unsigned)__builtin_ctz(cand);
             cand &= cand - 1;
@@ -84,10 +94,9 @@ static void input_set(void *opaque, unsigned src, int level)
         return;
     pthread_mutex_lock(&p->lock);
     set_bit(p->level, src, level != 0);
-    /* A source in service stays latched out until completion; otherwise pending follows
-     * the line (a device that drops its request before the claim withdraws it). */
-    if (!bit(p->in_service, src))
-        set_bit(p->pending, src, level != 0);
+    /* Each assertion is a request (see the top of the file); a deassertion withdraws the
+     * request not yet claimed. */
+    set_bit(p->pending, src, level != 0);
     update(p);
     pthread_mutex_unlock(&p->lock);
 }
@@ -111,7 +120,8 @@ static uint32_t claim(struct hvf_plic *p, unsigned ctx)
 static void complete(struct hvf_plic *p, unsigned ctx, uint32_t src)
 {
     /* Ignored unless the source is valid, in service and enabled for this context (the
-     * PLIC spec's rule for a complete that does not match a claim). */
+     * PLIC spec's rule for a complete that does not match a claim). A line still high
+     * does not pend the source again: only a request signalled since the claim does. */
     if (src == 0 || src >= HVF_PLIC_SOURCES || !bit(p->in_service, src) ||
         !bit(p->enable[ctx], src)) {
         LOG_REFUSED(p, "context %u complete: source %u ignored: %s", ctx, src,
@@ -120,8 +130,6 @@ static void complete(struct hvf_plic *p, unsigned ctx, uint32_t src)
         return;
     }
     set_bit(p->in_service, src, false);
-    if (bit(p->level, src))
-        set_bit(p->pending, src, true);
     update(p);
 }
 

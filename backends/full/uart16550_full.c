@@ -3,7 +3,14 @@
  * THR empty > modem status), loopback through MCR, scratch register, and an interrupt
  * line. Transmission is instantaneous (THR goes straight to the chardev), so THRE/TEMT are
  * set again as soon as a byte is written. Input is pulled from the chardev when the guest
- * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll(). */
+ * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll().
+ *
+ * The interrupt line is signalled as QEMU's serial device does: on the events that change
+ * what the UART has to report (a THR write: THR full, then empty again; new input; IER and
+ * FCR writes; an RBR read; an IIR read that acknowledged THRE; an LSR/MSR read that cleared
+ * status), each signal with the line high being a new request to the PLIC (plic.c). Other
+ * accesses, an LSR read without errors above all, signal nothing, so a driver that leaves
+ * THRE set without reading IIR gets one interrupt per THR-empty transition. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +71,7 @@ struct hvf_uart16550 {
     uint8_t lsr_err;               /* OE latched until LSR is read */
     bool thr_ipending;             /* THRE interrupt armed until IIR read / THR write */
     bool irq_level;
+    bool event;                    /* the access being handled is an interrupt event */
     uint8_t rx[FIFO_SIZE];
     unsigned rx_head, rx_count;
     struct hv__logrl rl;           /* refusals logged (rate limit) */
@@ -104,7 +112,8 @@ static uint8_t rx_pop(struct hvf_uart16550 *u)
     return c;
 }
 
-/* Top up the RX FIFO from the host (never in loopback: the line is disconnected then). */
+/* Top up the RX FIFO from the host (never in loopback: the line is disconnected then).
+ * New input is an interrupt event. */
 static void pull_input(struct hvf_uart16550 *u)
 {
     if (!u->chr || (u->mcr & MCR_LOOP))
@@ -116,10 +125,13 @@ static void pull_input(struct hvf_uart16550 *u)
     size_t n = hv__chardev_read(u->chr, buf, room);
     for (size_t i = 0; i < n; i++)
         rx_push(u, buf[i]);
+    if (n)
+        u->event = true;
     /* A break (hv_vm_console_break) arrives as a NUL character with BI, as on the wire. */
     if (n < room && hv__chardev_take_break(u->chr)) {
         u->lsr_err |= LSR_BI;
         rx_push(u, 0);
+        u->event = true;
     }
 }
 
@@ -139,10 +151,14 @@ static uint8_t iir_id(const struct hvf_uart16550 *u)
     return IIR_NO_INT;
 }
 
+/* Drive the line after an access or a poll: a change of level, or, with the line high, a
+ * new request when the access was an interrupt event (see the top of the file). */
 static void update_irq(struct hvf_uart16550 *u)
 {
     bool lvl = iir_id(u) != IIR_NO_INT;
-    if (lvl != u->irq_level) {
+    bool event = u->event;
+    u->event = false;
+    if (lvl != u->irq_level || (lvl && event)) {
         u->irq_level = lvl;
         hv__irq_set(&u->irq, lvl);
     }
@@ -176,8 +192,10 @@ static void transmit(struct hvf_uart16550 *u, uint8_t c)
         rx_push(u, c);
     else if (u->chr)
         (void)hv__chardev_write(u->chr, &c, 1);
-    /* The byte left at once: THR is empty again and the THRE interrupt re-arms. */
+    /* The byte left at once: THR is empty again and the THRE interrupt re-arms, a new
+     * THR-empty event. */
     u->thr_ipending = true;
+    u->event = true;
 }
 
 static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
@@ -190,14 +208,17 @@ static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
         pull_input(u);
         v = rx_pop(u);
         pull_input(u);
+        u->event = true;                     /* as QEMU: the line is re-evaluated */
         return v;
     case REG_IER:
         return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
     case REG_IIR:
         pull_input(u);
         v = iir_id(u);
-        if (v == IIR_THRI)
+        if (v == IIR_THRI) {
             u->thr_ipending = false;         /* reading the THRE identification clears it */
+            u->event = true;
+        }
         return (uint8_t)(v | ((u->fcr & FCR_ENABLE) ? IIR_FIFO_ON : 0));
     case REG_LCR:
         return u->lcr;
@@ -206,10 +227,14 @@ static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
     case REG_LSR:
         pull_input(u);
         v = (uint8_t)(LSR_THRE | LSR_TEMT | u->lsr_err | (u->rx_count ? LSR_DR : 0));
+        if (u->lsr_err)
+            u->event = true;
         u->lsr_err = 0;                      /* error bits clear on read */
         return v;
     case REG_MSR:
         v = u->msr;
+        if (v & MSR_DELTAS)
+            u->event = true;
         u->msr &= (uint8_t)~MSR_DELTAS;
         return v;
     case REG_SCR:
@@ -231,6 +256,7 @@ static void write_fcr(struct hvf_uart16550 *u, uint8_t v)
     if (v & FCR_CLEAR_TX)
         u->thr_ipending = true;              /* the (always empty) TX FIFO is empty */
     u->fcr = v & 0xc1u;                      /* keep enable + trigger level */
+    u->event = true;
 }
 
 static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
@@ -252,6 +278,7 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
         if (!(u->ier & IER_THRI) && (v & IER_THRI))
             u->thr_ipending = true;
         u->ier = v & 0x0fu;
+        u->event = true;
         break;
     case REG_IIR:
         write_fcr(u, v);
@@ -259,10 +286,14 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
     case REG_LCR:
         u->lcr = v;
         break;
-    case REG_MCR:
+    case REG_MCR: {
+        uint8_t old = u->msr;
         u->mcr = v & 0x1fu;
         set_msr_lines(u);
+        if (u->msr != old)
+            u->event = true;                 /* loopback changed the modem status */
         break;
+    }
     case REG_SCR:
         u->scr = v;
         break;

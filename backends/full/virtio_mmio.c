@@ -63,10 +63,14 @@ struct hvf_virtio {
     struct hvf_vq_seg chain[HVF_VQ_MAX_CHAIN];
 };
 
-static void update_irq(struct hvf_virtio *v)
+/* Drive the line from InterruptStatus. As QEMU's transport, a new notification (used
+ * buffers, configuration change) or an acknowledgement that leaves bits set signals the
+ * line again even if it is already high: the PLIC pends a source per signalled assertion
+ * (plic.c), so a driver that acknowledged only some bits is interrupted again. */
+static void signal_irq(struct hvf_virtio *v, bool event)
 {
     bool lvl = v->int_status != 0;
-    if (lvl != v->irq_level) {
+    if (lvl != v->irq_level || (lvl && event)) {
         v->irq_level = lvl;
         hv__irq_set(&v->irq, lvl);
     }
@@ -84,7 +88,7 @@ void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
     LOG_REFUSED(v, HV_LOG_WARN, "%s; device needs reset", why);
     v->status |= HVF_VIRTIO_STATUS_NEEDS_RESET;
     v->int_status |= INT_CONFIG;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 struct hv_vm *hvf_virtio_vm(const struct hvf_virtio *v) { return v->vm; }
@@ -271,7 +275,7 @@ void hvf_vq_interrupt(struct hvf_virtio *v, unsigned qi)
     if (av && (__atomic_load_n(&av[0], __ATOMIC_RELAXED) & AVAIL_F_NO_INTERRUPT))
         return;
     v->int_status |= INT_USED;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 /* ---- chain byte streams ----------------------------------------------------------------- */
@@ -357,7 +361,7 @@ static void device_reset(struct hvf_virtio *v)
     v->dev_features_sel = v->drv_features_sel = v->queue_sel = 0;
     v->status = 0;
     v->int_status = 0;
-    update_irq(v);
+    signal_irq(v, false);
     if (v->ops && v->ops->reset)
         v->ops->reset(v->dev);
 }
@@ -369,20 +373,21 @@ static void write_status(struct hvf_virtio *v, uint32_t val)
         return;
     }
     if ((val & HVF_VIRTIO_STATUS_FEATURES_OK) && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK)) {
-        /* Accept only a subset of what we offered, and only modern drivers. */
+        /* Accept only a subset of what we offered. A driver that never acknowledged
+         * VIRTIO_F_VERSION_1 (typically one that only ever writes feature word 0) is
+         * accepted too, as QEMU's modern virtio-mmio device does: the spec lets a device
+         * refuse such a driver ("may fail"), but drivers written against QEMU rely on it.
+         * Nothing else changes for it: this transport has the version 2 register layout
+         * either way, and on a little-endian hart the legacy ring and config formats are
+         * the modern ones. The one legacy format kept is virtio-net's 10-byte header
+         * (virtio_net.c), again as QEMU does. */
         uint64_t extra = v->drv_features & ~v->dev_features;
-        bool modern = v->drv_features & (1ull << HVF_VIRTIO_F_VERSION_1);
-        if (extra || !modern) {
+        if (extra) {
             val &= ~HVF_VIRTIO_STATUS_FEATURES_OK;
-            if (extra)
-                LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
-                            "%#llx include %#llx, which the device does not offer (offered %#llx)",
-                            (unsigned long long)v->drv_features, (unsigned long long)extra,
-                            (unsigned long long)v->dev_features);
-            else
-                LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
-                            "%#llx lack VIRTIO_F_VERSION_1 (legacy drivers are not supported)",
-                            (unsigned long long)v->drv_features);
+            LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
+                        "%#llx include %#llx, which the device does not offer (offered %#llx)",
+                        (unsigned long long)v->drv_features, (unsigned long long)extra,
+                        (unsigned long long)v->dev_features);
         }
     }
     v->status = (val & 0xffu & ~HVF_VIRTIO_STATUS_NEEDS_RESET) |
@@ -495,7 +500,7 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
         break;
     case R_INT_ACK:
         v->int_status &= ~val;
-        update_irq(v);
+        signal_irq(v, true);
         break;
     case R_STATUS: write_status(v, val); break;
     case R_QUEUE_NUM: case R_QUEUE_READY:

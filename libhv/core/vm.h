@@ -15,6 +15,7 @@
 
 struct hv_snap_w;
 struct hv_snap_index;
+struct hv_elf_syms;
 
 struct hv_backend_ops {
     const char *name;
@@ -85,6 +86,8 @@ struct hv_vm {
      * memory or register writes). */
     struct hv_vm *twin;
     bool twin_synced;
+    /* The kernel ELF's symbol table (hv_vm_symbol), NULL when there is none. */
+    struct hv_elf_syms *kernel_syms;
 };
 
 struct hv_vcpu {
@@ -184,6 +187,35 @@ static inline void hv__lockstep_dirty(struct hv_vm *vm)
     if (vm)
         vm->twin_synced = false;
 }
+
+/* ---- embedder MMIO regions (core/mmio.c), the same on both backends ------------------ */
+
+/* A pending HV_EXIT_MMIO access: the instruction that made it re-executes on the next run
+ * and this one access is then satisfied from vcpu->last_exit (read data) or dropped (the
+ * write was already reported). */
+struct hv__mmio_pending {
+    bool active;
+    bool write;
+    unsigned size;
+    uint64_t pa;
+};
+
+/* The access (pa, size, write) the embedder answered? Then true, with a read's value in
+ * *val. The pending state is cleared either way (another access means the guest moved on,
+ * e.g. an interrupt was taken first). */
+bool hv__mmio_complete(struct hv_vcpu *v, struct hv__mmio_pending *p, uint64_t pa,
+                       unsigned size, uint64_t *val, bool write);
+
+/* An access to MMIO region `r` (the caller found it): its callbacks (0, or negative when
+ * one failed: the guest takes an access fault), or, without callbacks, HV_EXIT_MMIO
+ * recorded in *p and *exit (returns 1: the backend exits with *exit). */
+int hv__mmio_access(const struct hv_region *r, struct hv__mmio_pending *p,
+                    struct hv_exit *exit, uint64_t pa, unsigned size, uint64_t *val,
+                    bool write);
+
+/* A backend loaded the kernel ELF `image`: keep a copy of its symbols for hv_vm_symbol
+ * (a missing or malformed table only means there are none). */
+void hv__vm_keep_symbols(struct hv_vm *vm, const void *image, size_t len);
 
 /* Retired instructions of all vCPUs (deterministic clock source). */
 uint64_t hv__vm_instructions(const struct hv_vm *vm);

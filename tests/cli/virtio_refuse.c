@@ -1,6 +1,7 @@
 /* A virtio driver the device refuses (full board, bare metal): it negotiates with the
- * virtio-rng in slot 0 like a legacy driver, without VIRTIO_F_VERSION_1, and checks that
- * FEATURES_OK does not stick. `hv run -v` must log why (cli/virtio-refused-log). Exit 0
+ * virtio-rng in slot 0 asking for a feature the device never offered (bit 29 of word 0),
+ * and checks that FEATURES_OK does not stick. (A driver that only leaves out
+ * VIRTIO_F_VERSION_1 is accepted, as on QEMU.) `hv run -v` must log why (cli/virtio-refused-log). Exit 0
  * when refused as the spec requires, 1 otherwise. */
 #include "hvguest.h"
 
@@ -20,9 +21,9 @@ int main(void)
     *VIO(STATUS) = ACKNOWLEDGE;
     *VIO(STATUS) = ACKNOWLEDGE | DRIVER;
     *VIO(DRV_FEAT_SEL) = 0;
-    *VIO(DRV_FEAT) = 0;
+    *VIO(DRV_FEAT) = 1u << 29;            /* never offered */
     *VIO(DRV_FEAT_SEL) = 1;
-    *VIO(DRV_FEAT) = 0;                   /* no VERSION_1 (bit 32): a legacy driver */
+    *VIO(DRV_FEAT) = 1;                   /* VERSION_1 */
     *VIO(STATUS) = ACKNOWLEDGE | DRIVER | FEATURES_OK;
     if (*VIO(STATUS) & FEATURES_OK) {
         hv_guest_printf("virtio_refuse: FEATURES_OK accepted\n");

@@ -36,8 +36,12 @@ static void run_usage(FILE *f)
         "  --disk FILE[,ro][,transient]\n"
         "                         add a raw disk (repeatable); transient: guest writes\n"
         "                         stay in memory, the file is never modified\n"
-        "  --net TYPE             add a NIC: loopback | hub:N | user | none (repeatable)\n"
+        "  --net TYPE             add a NIC: loopback | hub:N | none | user[,hostonly=on]\n"
+        "                         [,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT] (repeatable)\n"
         "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
+        "  --hugepages auto|on|off\n"
+        "                         back RAM with transparent huge pages (auto: for RAM of\n"
+        "                         256M or more)\n"
         "  --smp N                number of vCPUs (default 1)\n"
         "  --serial SPEC          stdio | null | file:PATH | pty | unix:PATH (default stdio)\n"
         "  --rng                  add an entropy device\n"
@@ -66,35 +70,6 @@ static void run_usage(FILE *f)
         "  -h, --help             this help\n");
 }
 
-/* --net loopback | hub:N | user | none. "none" removes the NICs configured so far. */
-static int parse_net(const char *s, struct hv_config *cfg)
-{
-    if (!strcmp(s, "none")) {
-        cfg->nr_nics = 0;
-        return 0;
-    }
-    if (cfg->nr_nics >= HV_MAX_NICS)
-        return -1;
-    struct hv_net_config n;
-    memset(&n, 0, sizeof(n));
-    if (!strcmp(s, "loopback")) {
-        n.type = HV_NET_LOOPBACK;
-    } else if (!strcmp(s, "user")) {
-        n.type = HV_NET_USER;
-    } else if (!strncmp(s, "hub:", 4) && s[4]) {
-        char *end;
-        unsigned long hub = strtoul(s + 4, &end, 10);
-        if (*end || hub > 0xffff)
-            return -1;
-        n.type = HV_NET_HUB;
-        n.hub = (unsigned)hub;
-    } else {
-        return -1;
-    }
-    cfg->nics[cfg->nr_nics++] = n;
-    return 0;
-}
-
 static int parse_serial(const char *s, struct hv_chardev_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -116,7 +91,7 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
        OPT_TRACE, OPT_GDB, OPT_GDB_WAIT, OPT_SNAP_AT, OPT_SNAP_FILE, OPT_SNAP_EXIT,
-       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW };
+       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW, OPT_HUGEPAGES };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -147,6 +122,7 @@ static const struct option run_opts[] = {
     { "escape", required_argument, 0, OPT_ESCAPE },
     { "monitor", required_argument, 0, OPT_MONITOR },
     { "no-raw", no_argument, 0, OPT_NO_RAW },
+    { "hugepages", required_argument, 0, OPT_HUGEPAGES },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -182,10 +158,24 @@ static void log_stderr(void *opaque, enum hv_log_level level, const char *msg)
 static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_opts *ro)
 {
     const char *xml = NULL;
+    int c;
+    hv_config_init(cfg);                  /* the caller disposes of it whatever happens */
+    /* Option errors are reported here, before anything is taken for DOMAIN.xml: with
+     * "--kernal x.elf" the value of the misspelt option would otherwise be read as XML. */
     opterr = 0;
     optind = 0;
-    while (getopt_long(argc, argv, "vh", run_opts, NULL) != -1)
-        ;
+    while ((c = getopt_long(argc, argv, ":vh", run_opts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            const char *arg = argv[optind - 1];
+            if (c == ':')
+                fprintf(stderr, "hv run: option '%s' needs a value\n", arg);
+            else if (optopt)
+                fprintf(stderr, "hv run: unknown option '-%c'\n", optopt);
+            else
+                fprintf(stderr, "hv run: unknown option '%s' (see hv run --help)\n", arg);
+            return 2;
+        }
+    }
     opterr = 1;
     if (optind < argc)
         xml = argv[optind];
@@ -193,7 +183,6 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         fprintf(stderr, "hv run: unexpected argument '%s'\n", argv[optind + 1]);
         return 2;
     }
-    hv_config_init(cfg);
     if (xml) {
         char err[512];
         int rc = hv_config_from_xml_file(cfg, xml, err, sizeof(err));
@@ -203,7 +192,6 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         }
     }
     optind = 0;
-    int c;
     while ((c = getopt_long(argc, argv, "vh", run_opts, NULL)) != -1) {
         switch (c) {
         case OPT_BACKEND:
@@ -255,9 +243,8 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
                 goto bad;
             break;
         case OPT_SMP: {
-            char *end;
-            unsigned long n = strtoul(optarg, &end, 10);
-            if (*end || n < 1 || n > HV_MAX_VCPUS)
+            uint64_t n;
+            if (hv_tool_parse_u64(optarg, HV_MAX_VCPUS, &n) < 0 || n < 1)
                 goto bad;
             cfg->nr_vcpus = (unsigned)n;
             break;
@@ -267,43 +254,48 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
                 goto bad;
             break;
         case OPT_RNG: cfg->rng = 1; break;
-        case OPT_NET:
-            if (parse_net(optarg, cfg) < 0)
-                goto bad;
-            break;
-        case OPT_DET:
-            cfg->deterministic = 1;
-            if (optarg)
-                cfg->rng_seed = strtoull(optarg, NULL, 0);
-            break;
-        case OPT_BUDGET: {
-            char *end;
-            ro->budget = strtoull(optarg, &end, 0);
-            if (*end || !ro->budget)
-                goto bad;
+        case OPT_NET: {
+            char why[160];
+            if (hv_tool_parse_net(optarg, cfg, why, sizeof(why)) < 0) {
+                fprintf(stderr, "hv run: --net %s: %s\n", optarg, why);
+                return 2;
+            }
             break;
         }
+        case OPT_DET:
+            cfg->deterministic = 1;
+            if (optarg && hv_tool_parse_u64(optarg, UINT64_MAX, &cfg->rng_seed) < 0)
+                goto bad;
+            break;
+        case OPT_BUDGET:
+            if (hv_tool_parse_u64(optarg, UINT64_MAX, &ro->budget) < 0 || !ro->budget)
+                goto bad;
+            break;
         case OPT_STATS: ro->stats = 1; break;
         case OPT_GDB: ro->gdb = optarg; break;
         case OPT_GDB_WAIT: ro->gdb_wait = 1; break;
-        case OPT_SNAP_AT: {
-            char *end;
-            ro->snap_at = strtoull(optarg, &end, 0);
-            if (*end || !ro->snap_at)
+        case OPT_SNAP_AT:
+            if (hv_tool_parse_u64(optarg, UINT64_MAX, &ro->snap_at) < 0 || !ro->snap_at)
                 goto bad;
             break;
-        }
         case OPT_SNAP_FILE: ro->snap_file = optarg; break;
         case OPT_SNAP_EXIT: ro->snap_exit = 1; break;
         case OPT_RESTORE: ro->restore = optarg; break;
         case OPT_STATE_HASH: ro->state_hash = 1; break;
-        case OPT_SLICE: {
-            char *end;
-            ro->slice = strtoull(optarg, &end, 0);
-            if (*end || !ro->slice || optarg[0] == '-')
+        case OPT_HUGEPAGES:
+            if (!strcmp(optarg, "auto"))
+                cfg->hugepages = HV_HUGEPAGES_AUTO;
+            else if (!strcmp(optarg, "on"))
+                cfg->hugepages = HV_HUGEPAGES_ON;
+            else if (!strcmp(optarg, "off"))
+                cfg->hugepages = HV_HUGEPAGES_OFF;
+            else
                 goto bad;
             break;
-        }
+        case OPT_SLICE:
+            if (hv_tool_parse_u64(optarg, UINT64_MAX, &ro->slice) < 0 || !ro->slice)
+                goto bad;
+            break;
         case OPT_ESCAPE:
             if (hv_console_parse_escape(optarg, &ro->escape) < 0)
                 goto bad;
@@ -379,6 +371,7 @@ struct hv_tool_run {
     unsigned active;            /* vCPU threads still driving their vCPU */
     int final;                  /* the process exit status, -1 until decided */
     int user_stopped;           /* the monitor's `stop` holds a pause */
+    const char *kernel;         /* for the hint after a fault: was it an ELF? */
 };
 
 static struct hv_tool_run *g_ctx;   /* the tool's own signal plumbing; the library has none */
@@ -597,9 +590,11 @@ static int drive(struct vcpu_thread *t)
             e->u.hypercall.ret_value = 0;
             continue;
         case HV_EXIT_FAULT:
-            fprintf(stderr, "hv run: unhandled guest fault: cause %llu tval %#llx at pc %#llx\n",
-                    (unsigned long long)e->u.fault.cause, (unsigned long long)e->u.fault.tval,
+            fprintf(stderr, "hv run: unhandled guest fault: cause %llu (%s) tval %#llx at pc "
+                    "%#llx\n", (unsigned long long)e->u.fault.cause,
+                    hv_tool_cause_name(e->u.fault.cause), (unsigned long long)e->u.fault.tval,
                     (unsigned long long)e->pc);
+            hv_tool_kernel_hint(ctx->kernel);
             return EXIT_HV_FAILED;
         default:
             fprintf(stderr, "hv run: vCPU stopped: %s at pc %#llx%s%s\n", exit_name(e->reason),
@@ -665,7 +660,8 @@ static int run_created(struct hv_tool_run *ctx, int stats, const struct run_ui *
 
 int hv_tool_run_vm(hv_vm *vm, const struct hv_config *cfg, uint64_t budget, int stats)
 {
-    struct hv_tool_run ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = budget };
+    struct hv_tool_run ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = budget,
+                               .kernel = cfg->kernel };
     int rc = create_vcpus(&ctx);
     return rc ? rc : run_created(&ctx, stats, NULL);
 }
@@ -766,7 +762,7 @@ static int run_full(hv_vm *vm, const struct hv_config *cfg, const struct run_opt
                     int console)
 {
     struct hv_tool_run ctx = { .vm = vm, .n = cfg->nr_vcpus, .budget = ro->budget,
-                               .slice = ro->slice };
+                               .slice = ro->slice, .kernel = cfg->kernel };
     int rc = create_vcpus(&ctx);
     if (rc)
         return rc;
@@ -819,6 +815,8 @@ int hv_cmd_run(int argc, char **argv)
         hv_config_dispose(&cfg);
         return EXIT_HV_FAILED;
     }
+    if (cfg.serial.type == HV_CHARDEV_PTY)
+        fprintf(stderr, "hv: serial on %s\n", hv_vm_chardev_name(vm));
     fflush(stdout);
     int status = ro.gdb ? hv_tool_run_gdb(vm, ro.gdb, ro.gdb_wait)
                         : run_full(vm, &cfg, &ro, console);

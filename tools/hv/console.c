@@ -108,9 +108,8 @@ int hv_console_parse_escape(const char *s, int *out)
         *out = (unsigned char)s[0];
         return 0;
     }
-    char *end;
-    unsigned long v = strtoul(s, &end, 0);
-    if (*s && !*end && v <= 0xff) {
+    uint64_t v;                 /* strictly: no sign or blank (tool_util.c) */
+    if (hv_tool_parse_u64(s, 0xff, &v) == 0) {
         *out = (int)v;
         return 0;
     }
@@ -253,10 +252,11 @@ static void escape_command(struct console *c, uint8_t b)
         toggle_monitor(c);
         break;
     case 'b': case 'B':
+        /* Said before the break goes out, so the guest's reaction never lands inside
+         * this line on the terminal. */
+        say("sending a break");
         if (hv_vm_console_break(c->vm) < 0)
             say("break: this backend's console has no line to break");
-        else
-            say("break sent");
         break;
     case 's': case 'S':
         snapshot(c, 1);
