@@ -11,7 +11,10 @@
 #define UART_CLOCK_HZ 3686400u
 #define CLINT_SIZE 0x10000ull
 #define TEST_SIZE 0x1000ull
-#define ISA_STRING "rv64imafdc_zicsr_zifencei_zba_zbb_zbc_zbs"
+/* Canonical order: single letters, then Z extensions by their first letter's place in
+ * the base order (i m a f d ... b k) and alphabetically, then S extensions. */
+#define ISA_STRING "rv64imafdc_zicbom_zicbop_zicboz_zicond_zicsr_zifencei_zfh_zfhmin_" \
+                   "zba_zbb_zbc_zbkb_zbkx_zbs_sdtrig_svinval_svpbmt"
 
 /* Phandles: hart h's interrupt controller is 1 + h, the CPU node itself 1 + MAX + h. */
 #define PH_INTC(h) (1u + (h))
@@ -83,6 +86,8 @@ static void cpus(struct w *w, const struct hvf_fdt_params *p)
         prop_str(w, "compatible", "riscv");
         prop_str(w, "riscv,isa", ISA_STRING);
         prop_str(w, "mmu-type", p->sv39 ? "riscv,sv39" : "riscv,sv48");
+        prop_u32(w, "riscv,cbom-block-size", HV_CBO_BLOCK);
+        prop_u32(w, "riscv,cboz-block-size", HV_CBO_BLOCK);
         begin(w, "interrupt-controller");
         prop_u32(w, "#interrupt-cells", 1);
         prop_empty(w, "interrupt-controller");

@@ -223,5 +223,9 @@ uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b)
                        b->vm->cfg.serial.type != HV_CHARDEV_BUFFER) || b->net;
     if (host_input && bound > DEV_SLEEP_NS)
         bound = DEV_SLEEP_NS;
+    /* User networking: slirp's host sockets are only seen by polling. */
+    for (unsigned k = 0; k < HV_MAX_NICS; k++)
+        if (hv__netdev_needs_poll(b->netdevs[k]) && bound > DEV_POLL_NS)
+            bound = DEV_POLL_NS;
     return bound;
 }

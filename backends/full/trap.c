@@ -46,6 +46,26 @@ static void switch_regime(struct hv_cpu *cpu, unsigned old_priv, uint64_t old_ms
         hv__cpu_tlb_flush(cpu);
 }
 
+/* Sdtrig: a trap into M saves tcontrol.mte in mpte and clears it (M-mode triggers stop
+ * firing, so the handler does not re-trigger); MRET restores it. */
+static void trig_enter_m(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MTE) ? TCONTROL_MPTE : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
+static void trig_mret(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MPTE) ? (TCONTROL_MPTE | TCONTROL_MTE) : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
 static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -59,8 +79,12 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         target += 4 * code;
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
-     * as an unhandled guest fault instead (e.g. mtvec never set). */
-    if (!irq && (code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) && cpu->pc == target) {
+     * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
+     * translation) that is not executable memory cannot handle anything either: report
+     * this fault, the real one, rather than the fetch fault at the vector that would
+     * follow (a direct-boot program that traps before setting mtvec: pc 0). */
+    if (!irq && (((code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) &&
+                  cpu->pc == target) || (!to_s && !hvf_executable(h->board, target)))) {
         hvf_exit(h, HV_EXIT_FAULT, 0);
         h->exit.u.fault.cause = cause;
         h->exit.u.fault.tval = tval;
@@ -91,6 +115,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         h->mcause = cause;
         h->mepc = cpu->pc;
         h->mtval = tval;
+        trig_enter_m(h);
         ms = (ms & ~(MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE)) |
              ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT) |
              ((ms & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
@@ -157,6 +182,7 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
     h->mstatus = ms;
     cpu->priv = mpp;
     cpu->pc = h->mepc;
+    trig_mret(h);
     cpu->reservation = HV_TLB_INVALID;
     switch_regime(cpu, HV_PRIV_M, old_ms, ms);
     cpu->exit_request = 1;              /* a pending interrupt may be enabled now */
@@ -265,6 +291,22 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
     }
 }
 
+/* ---- cache-block operations (Zicbom, Zicboz) ------------------------------------------------ */
+
+/* May the current mode use this cbo.* instruction? M always; S when menvcfg enables it; U
+ * when menvcfg and senvcfg both do. cbo.inval with CBIE = 01 performs a flush, which is
+ * the same thing here (no caches), so only "enabled at all" matters. */
+static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
+{
+    uint64_t need = op == HV_OP_CBO_ZERO ? MENVCFG_CBZE
+                  : op == HV_OP_CBO_INVAL ? MENVCFG_CBIE : MENVCFG_CBCFE;
+    if (cpu->priv == HV_PRIV_M)
+        return HV_STEP_OK;
+    if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->senvcfg & need)))
+        return hvf_illegal(cpu);
+    return HV_STEP_OK;
+}
+
 /* ---- the system hook -------------------------------------------------------------------- */
 
 int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
@@ -283,10 +325,23 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_WFI:
         return do_wfi(h, cpu);
     case HV_OP_SFENCE_VMA:
+    case HV_OP_SINVAL_VMA:
+        /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
+         * correct implementation of the address/ASID-selective forms. */
         if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM)))
             return hvf_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
+    case HV_OP_SFENCE_W_INVAL:
+    case HV_OP_SFENCE_INVAL_IR:
+        /* Orderings only (stores and page-table reads are never reordered here); illegal
+         * in U-mode, and not subject to TVM. */
+        return cpu->priv == HV_PRIV_U ? hvf_illegal(cpu) : HV_STEP_OK;
+    case HV_OP_CBO_INVAL:
+    case HV_OP_CBO_CLEAN:
+    case HV_OP_CBO_FLUSH:
+    case HV_OP_CBO_ZERO:
+        return cbo_allowed(h, cpu, insn->op);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine drops its own cached code */
     default:

@@ -96,7 +96,7 @@ static int srst_reset(struct call *c, uint64_t *j)
         code = 1;
     } else if ((reason & 0xFFFF0000u) == HVP_SRST_REASON_EXIT_CODE) {
         code = (int)(reason & 0xffff);
-        why = code ? HV_EXIT_CRASH : HV_EXIT_SHUTDOWN;
+        why = HV_EXIT_SHUTDOWN;         /* every exit code is a power-off (include/hv/vm.h) */
     } else {
         return ret(c, HVP_SBI_ERR_INVALID_PARAM, 0);
     }

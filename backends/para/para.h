@@ -83,6 +83,8 @@ struct hvp_vm {
     struct hvp_dev devs[HVP_MAX_DEVICES];
     unsigned nr_devs;
     struct hv_net *net;             /* this VM's network fabric (NICs), NULL without NICs */
+    uint64_t poll_sleep_ns;         /* non-zero: longest sleep, because a back-end (user
+                                     * networking) only delivers when the devices are polled */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
@@ -108,6 +110,7 @@ struct hvp_vcpu {
     struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
     bool exit_set;
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
+    struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
     uint64_t jump_pc;
     unsigned polls;

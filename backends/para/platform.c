@@ -26,6 +26,8 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
     if (hv__elf_is_elf(data, len)) {
         struct hv_elf_info info;
         rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
+        if (rc == 0)
+            hv__vm_keep_symbols(vm, data, len);
         pv->entry = info.entry;
         lo = info.lowest;
         hi = info.highest;

@@ -48,7 +48,8 @@ static uint64_t reachable(struct hvp_vcpu *h, uint64_t deadline)
 
 /* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none; deterministic
  * callers pass it through reachable()) or a wake-up newer than `seen` arrives; at most
- * MAX_SLEEP_NS. A deterministic skip stops at the run's budget, which hv_vcpu_run must
+ * MAX_SLEEP_NS (pv->poll_sleep_ns with user networking, whose host sockets are only seen by
+ * device polls). A deterministic skip stops at the run's budget, which hv_vcpu_run must
  * hit exactly: then it returns false and the caller stops the run inside the hypercall
  * (hvp_budget_cut). */
 static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
@@ -59,12 +60,21 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
     if (deadline != UINT64_MAX && deadline <= now)
         return true;
     if (clk->deterministic && deadline != UINT64_MAX) {
+        if (h->pv->poll_sleep_ns) {
+            /* User networking: the host needs real time to answer, so the skip goes in
+             * steps of the poll period, each after a real wait (the caller polls the
+             * devices between steps). Network input is not reproducible anyway. */
+            uint64_t step = h->pv->poll_sleep_ns / NS_PER_TICK;
+            if (deadline - now > step)
+                deadline = now + step;
+            hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
+        }
         uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
         uint64_t room = hv__clock_skip_room(cpu->instret, h->stop_at);
         cpu->instret += skip < room ? skip : room;
         return skip < room;
     }
-    uint64_t ns = MAX_SLEEP_NS;
+    uint64_t ns = h->pv->poll_sleep_ns ? h->pv->poll_sleep_ns : MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
     hv__wait(&h->wake, seen, ns);

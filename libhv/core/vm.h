@@ -15,6 +15,7 @@
 
 struct hv_snap_w;
 struct hv_snap_index;
+struct hv_elf_syms;
 
 struct hv_backend_ops {
     const char *name;
@@ -85,6 +86,8 @@ struct hv_vm {
      * memory or register writes). */
     struct hv_vm *twin;
     bool twin_synced;
+    /* The kernel ELF's symbol table (hv_vm_symbol), NULL when there is none. */
+    struct hv_elf_syms *kernel_syms;
     /* Hooks, coverage and watchpoints (libhv/debug/instrument.c), changed only while no
      * vCPU runs and pushed into every vCPU's cpu.hk by hv__hooks_apply_vcpu. */
     struct hv__hook {
@@ -176,6 +179,27 @@ int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Messages a guest can trigger at will — a device model refusing or ignoring a request
+ * (a feature negotiation it rejects, a register it does not have, an access width it does
+ * not support) — go through a per-device-instance limiter: the first HV__LOG_BURST are
+ * logged, then one in every HV__LOG_EVERY, saying how many were skipped. It only counts
+ * (no clock), so it is deterministic, and nothing is counted while such messages would not
+ * be logged. Messages read "<device>: <register>: <what was refused and why>". */
+#define HV__LOG_BURST 16u
+#define HV__LOG_EVERY 1000u
+struct hv__logrl {
+    atomic_uint seen;
+};
+static inline bool hv__log_enabled(const struct hv_vm *vm, enum hv_log_level level)
+{
+    return vm && vm->cfg.log && level <= vm->cfg.log_level;
+}
+/* Logs "<who>: <formatted message>". */
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The level device refusals are logged at (`hv run -v` shows them). */
+#define HV__LOG_REFUSED HV_LOG_INFO
+
 /* Lockstep engine (core/lockstep.c). twin_config: the twin's configuration derived from
  * vm->cfg (interpreter, serial discarded, disks transient). sync: copy vm's whole state
  * into the twin (through an in-memory snapshot) while no vCPU runs. run: the engine. */
@@ -188,6 +212,35 @@ static inline void hv__lockstep_dirty(struct hv_vm *vm)
     if (vm)
         vm->twin_synced = false;
 }
+
+/* ---- embedder MMIO regions (core/mmio.c), the same on both backends ------------------ */
+
+/* A pending HV_EXIT_MMIO access: the instruction that made it re-executes on the next run
+ * and this one access is then satisfied from vcpu->last_exit (read data) or dropped (the
+ * write was already reported). */
+struct hv__mmio_pending {
+    bool active;
+    bool write;
+    unsigned size;
+    uint64_t pa;
+};
+
+/* The access (pa, size, write) the embedder answered? Then true, with a read's value in
+ * *val. The pending state is cleared either way (another access means the guest moved on,
+ * e.g. an interrupt was taken first). */
+bool hv__mmio_complete(struct hv_vcpu *v, struct hv__mmio_pending *p, uint64_t pa,
+                       unsigned size, uint64_t *val, bool write);
+
+/* An access to MMIO region `r` (the caller found it): its callbacks (0, or negative when
+ * one failed: the guest takes an access fault), or, without callbacks, HV_EXIT_MMIO
+ * recorded in *p and *exit (returns 1: the backend exits with *exit). */
+int hv__mmio_access(const struct hv_region *r, struct hv__mmio_pending *p,
+                    struct hv_exit *exit, uint64_t pa, unsigned size, uint64_t *val,
+                    bool write);
+
+/* A backend loaded the kernel ELF `image`: keep a copy of its symbols for hv_vm_symbol
+ * (a missing or malformed table only means there are none). */
+void hv__vm_keep_symbols(struct hv_vm *vm, const void *image, size_t len);
 
 /* Retired instructions of all vCPUs (deterministic clock source). */
 uint64_t hv__vm_instructions(const struct hv_vm *vm);

@@ -34,6 +34,13 @@ size_t hv__chardev_pending(struct hv_chardev *chr);
 /* Inject input from any thread (BUFFER, and any type for harnesses). Returns 0 or
  * HV_ELIMIT when the input queue (64 KiB) is full (nothing is queued then). */
 int hv__chardev_push_input(struct hv_chardev *chr, const void *buf, size_t len);
+/* A break condition on the line (what a serial terminal sends for "break"): recorded from
+ * any thread; the front-end takes it where it pulls input — true once, and only when no
+ * input is pending, so bytes queued before the break are read first (bytes queued after
+ * it, before the front-end gets there, also go first). Front-ends without a line (para
+ * console) never take it. */
+void hv__chardev_send_break(struct hv_chardev *chr);
+bool hv__chardev_take_break(struct hv_chardev *chr);
 /* Host-visible name: pty path, socket path, file path, "stdio", "null", "buffer". The
  * string lives as long as chr. */
 const char *hv__chardev_name(const struct hv_chardev *chr);

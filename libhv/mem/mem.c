@@ -159,11 +159,16 @@ int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_
         return hv__errf(err, errlen, HV_ENOMEM, "cannot map %#llx bytes of guest memory: %s",
                         (unsigned long long)size, strerror(errno));
     }
-    /* Guest RAM on transparent huge pages where the host allows it (as QEMU does): a guest
-     * walking a large working set misses the host's TLB far less (Sv39 paging workload:
-     * see docs/BENCHMARKS.md). Advice only: failure or THP "never" changes nothing. */
-    if (kind == HV_REGION_RAM && size >= HUGE_ALIGN)
+    /* Guest RAM on transparent huge pages where the VM wants them (cfg.hugepages) and the
+     * host allows it (as QEMU does): a guest walking a large working set misses the host's
+     * TLB far less (Sv39 paging workload: see docs/BENCHMARKS.md). Otherwise 4 KiB pages,
+     * also on hosts whose THP mode is "always": a small VM then costs the pages it touches,
+     * not 2 MiB per touched range, and never waits for the host to compact memory. Advice
+     * only: failure or THP "never" changes nothing. */
+    if (kind == HV_REGION_RAM && mem->huge_pages && size >= HUGE_ALIGN)
         (void)madvise(p, size, MADV_HUGEPAGE);
+    else
+        (void)madvise(p, size, MADV_NOHUGEPAGE);
     struct hv_region r = { .gpa = gpa, .size = size, .kind = kind, .flags = flags,
                            .host = p, .dirty = dirty };
     insert_region(mem, i, &r);

@@ -45,6 +45,9 @@ struct hv_mem {
     unsigned hint;
     hv_mem_notify_fn notify;
     void *notify_opaque;
+    /* RAM regions of 2 MiB or more ask the host for transparent huge pages; when false
+     * every region asks for 4 KiB pages (the VM's resolved cfg.hugepages). */
+    bool huge_pages;
 };
 
 /* The guest-physical window's limit: RAM starts at 2 GiB on both boards, so guest RAM can
