@@ -14,15 +14,16 @@
 extern "C" {
 #endif
 
-/* Locations are ELF symbol names of the VM's kernel (cfg.kernel) or numbers ("0x8000..."),
- * guest-virtual. */
+/* Locations are ELF symbol names of the VM's kernel (cfg.kernel, looked up with
+ * hv_vm_symbol) or numbers ("0x8000..."), guest-virtual. */
 struct hv_fuzz_config {
     const char *start;       /* required: the checkpoint is taken before this instruction */
     const char *end;         /* reaching it ends a clean run (NULL: only a guest exit does) */
     const char *crash;       /* reaching it is a crash (a panic function); NULL: none */
     const char *input;       /* where the input bytes go (NULL: not into memory) */
     const char *input_len;   /* where its length goes, as a little-endian uint32 (NULL: no) */
-    uint64_t input_max;      /* longer inputs are truncated; default 4096 */
+    uint64_t input_max;      /* longer inputs are truncated; default 4096, never more than
+                                the input symbol's size when the ELF records one */
     int console;             /* non-zero: also feed the input to the guest console */
     uint64_t budget;         /* instructions per input before it counts as a hang;
                                 default 10,000,000 */

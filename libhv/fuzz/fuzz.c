@@ -6,12 +6,10 @@
 #include <string.h>
 #include "core/vm.h"
 #include "dev/dev.h"
-#include "loader/loader.h"
 
 #define DEFAULT_INPUT_MAX 4096u
 #define DEFAULT_BUDGET 10000000ull
 #define DEFAULT_BOOT_BUDGET 1000000000ull
-#define ELF_MAX (256u << 20)
 #define SBI_ERR_NOT_SUPPORTED (-2)
 
 struct hv_fuzz {
@@ -33,25 +31,23 @@ HV_API void hv_fuzz_config_init(struct hv_fuzz_config *cfg)
     cfg->boot_budget = DEFAULT_BOOT_BUDGET;
 }
 
-/* A number ("0x...", decimal) or a symbol of the kernel ELF. */
-static int resolve(struct hv_vm *vm, const void *elf, size_t elf_len, const char *what,
-                   const char *loc, uint64_t *out)
+/* A number ("0x...", decimal) or a symbol of the kernel ELF (hv_vm_symbol); *size gets
+ * the symbol's size (0 for a number or an unsized symbol). */
+static int resolve(struct hv_vm *vm, const char *what, const char *loc, uint64_t *out,
+                   uint64_t *size)
 {
     char *endp;
     errno = 0;
     unsigned long long v = strtoull(loc, &endp, 0);
+    *size = 0;
     if (*loc && !*endp && !errno) {
         *out = v;
         return 0;
     }
-    if (!elf)
-        return hv__vm_error(vm, HV_ENOENT, "fuzz: %s '%s': not a number and no kernel ELF "
-                            "to look the symbol up in", what, loc);
-    char why[128] = "";
-    int rc = hv__elf_symbol(elf, elf_len, loc, out, why, sizeof why);
+    int rc = hv_vm_symbol(vm, loc, out, size);
     if (rc < 0)
-        return hv__vm_error(vm, rc, "fuzz: %s '%s': %s", what, loc,
-                            rc == HV_ENOENT ? "no such symbol in the kernel" : why);
+        return hv__vm_error(vm, rc, "fuzz: %s '%s': not a number nor a symbol of the kernel "
+                            "(%s)", what, loc, hv_vm_last_error(vm));
     return 0;
 }
 
@@ -104,31 +100,23 @@ static int run(struct hv_fuzz *f, uint64_t budget, struct hv_exit *ex)
 static int setup(struct hv_fuzz *f, const struct hv_fuzz_config *cfg)
 {
     struct hv_vm *vm = f->vm;
-    void *elf = NULL;
-    size_t elf_len = 0;
-    char err[256];
-    if (vm->cfg.kernel && hv__file_read(vm->cfg.kernel, ELF_MAX, &elf, &elf_len, err,
-                                        sizeof err) == 0 &&
-        !hv__elf_is_elf(elf, elf_len)) {
-        free(elf);
-        elf = NULL;
-    }
-    uint64_t start = 0;
-    int rc = resolve(vm, elf, elf_len, "start", cfg->start, &start);
-    if (rc == 0 && cfg->end && (rc = resolve(vm, elf, elf_len, "end", cfg->end, &f->end)) == 0)
+    uint64_t start = 0, sz = 0, input_size = 0;
+    int rc = resolve(vm, "start", cfg->start, &start, &sz);
+    if (rc == 0 && cfg->end && (rc = resolve(vm, "end", cfg->end, &f->end, &sz)) == 0)
         f->has_end = true;
-    if (rc == 0 && cfg->crash &&
-        (rc = resolve(vm, elf, elf_len, "crash", cfg->crash, &f->crash)) == 0)
+    if (rc == 0 && cfg->crash && (rc = resolve(vm, "crash", cfg->crash, &f->crash, &sz)) == 0)
         f->has_crash = true;
     if (rc == 0 && cfg->input &&
-        (rc = resolve(vm, elf, elf_len, "input", cfg->input, &f->input)) == 0)
+        (rc = resolve(vm, "input", cfg->input, &f->input, &input_size)) == 0)
         f->has_input = true;
     if (rc == 0 && cfg->input_len &&
-        (rc = resolve(vm, elf, elf_len, "input length", cfg->input_len, &f->input_len)) == 0)
+        (rc = resolve(vm, "input length", cfg->input_len, &f->input_len, &sz)) == 0)
         f->has_len = true;
-    free(elf);
     if (rc < 0)
         return rc;
+    /* Never write past the input symbol's own size. */
+    if (input_size && f->input_max > input_size)
+        f->input_max = input_size;
 
     /* Boot to the start point. */
     if ((rc = hv_vcpu_set_breakpoint(f->cpu, start)) < 0)
