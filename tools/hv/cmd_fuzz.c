@@ -1,9 +1,8 @@
 /* hv fuzz — snapshot fuzzing of a guest (hv/fuzz.h) as an AFL++ target, or on given files.
  *
  * Under afl-fuzz (__AFL_SHM_ID set, forkserver pipes on fds 198/199) it speaks the forkserver
- * protocol of Debian 12's AFL++ 4.04c without forking per input: the hello is a plain
- * 4-byte word (no options: the edge map is AFL's default 64 KiB, or AFL_MAP_SIZE), then per
- * input: read the 4-byte go word, report a pid, run the input (rollback + write + run), report
+ * protocol of Debian 12's AFL++ 4.04c without forking per input: the hello announces the
+ * edge-map size (64 KiB), then per input: read the 4-byte go word, report a pid, run the input (rollback + write + run), report
  * a wait status: 0 (clean), SIGSEGV (crash). The pid is a "decoy" child that only sleeps:
  * AFL kills the reported pid on its time-out, so a hang (budget used up) is reported by
  * waiting until AFL's timer fired and killed the decoy (status SIGKILL, which AFL counts as a
@@ -150,9 +149,19 @@ static int read4(int fd, uint32_t *v)
     }
 }
 
-static int afl_loop(struct fuzz_tool *t)
+/* AFL++ forkserver hello options (the 4.0x protocol): "options follow" and the map size,
+ * encoded as (size - 1) << 1 in bits 1..23. Without it afl-fuzz 4.04c keeps its default
+ * 8 MiB map and clears and scans all of it after every input (~1 ms). */
+#define FS_OPT_ENABLED 0x80000001u
+#define FS_OPT_MAPSIZE 0x40000000u
+#define FS_OPT_MAX_MAPSIZE ((0x00fffffeu >> 1) + 1)
+
+static int afl_loop(struct fuzz_tool *t, size_t map_size)
 {
-    if (write4(FORKSRV_FD + 1, 0) < 0)
+    uint32_t hello = 0;
+    if (map_size > 1 && map_size <= FS_OPT_MAX_MAPSIZE)
+        hello = FS_OPT_ENABLED | FS_OPT_MAPSIZE | (uint32_t)((map_size - 1) << 1);
+    if (write4(FORKSRV_FD + 1, hello) < 0)
         return 0;                    /* not under afl-fuzz after all: nothing to do */
     for (;;) {
         uint32_t go;
@@ -328,10 +337,16 @@ int hv_cmd_fuzz(int argc, char **argv)
 
     /* AFL's shared-memory edge map, or a private one. */
     const char *shm = getenv("__AFL_SHM_ID");
+    /* 64 KiB, reported to afl-fuzz in the hello so that it clears and scans only that
+     * (afl-fuzz 4.04c otherwise uses 8 MiB and exports it as AFL_MAP_SIZE); a smaller
+     * AFL_MAP_SIZE is honoured, rounded down to a power of two (hv_vm_set_coverage). */
     size_t map_size = AFL_MAP_DEFAULT;
     const char *ms = getenv("AFL_MAP_SIZE");
-    if (ms && parse_u64(ms, &v) == 0 && v)
-        map_size = (size_t)v;
+    if (ms && parse_u64(ms, &v) == 0 && v >= 64 && v < map_size) {
+        map_size = 64;
+        while (map_size * 2 <= v)
+            map_size *= 2;
+    }
     uint8_t *map = NULL;
     if (shm) {
         void *p = shmat(atoi(shm), NULL, 0);
@@ -366,7 +381,7 @@ int hv_cmd_fuzz(int argc, char **argv)
         /* AFL's @@ puts the input file where FILE goes. */
         t.path = optind < argc ? argv[optind] : NULL;
         signal(SIGPIPE, SIG_IGN);
-        status = afl_loop(&t);
+        status = afl_loop(&t, map_size);
         if (t.decoy > 0) {
             kill(t.decoy, SIGKILL);
             waitpid(t.decoy, NULL, 0);
