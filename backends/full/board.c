@@ -1,6 +1,6 @@
-/* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the SiFive
- * test device and CLINT, the devices (platform.c) and boot images (boot.c), per-hart state,
- * the run loop around the engine and register access. */
+/* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the devices
+ * (the device table, platform.c) and boot images (boot.c), per-hart state, the run loop
+ * around the engine (with the in-library reboot) and register access. */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
@@ -36,15 +36,9 @@ static int vm_init(struct hv_vm *vm)
         return hv__vm_error(vm, HV_ENOMEM, "full backend: out of memory");
     vm->backend = b;
     b->vm = vm;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        atomic_store(&b->mtimecmp[i], UINT64_MAX);
     int rc;
     if ((rc = hv__mem_map(&vm->mem, HVF_RAM_BASE, vm->cfg.mem_size, HV_REGION_RAM, HV_MEM_RAM,
                           err, errlen)) < 0 ||
-        (rc = hv__mem_add_mmio(&vm->mem, HVF_TEST_BASE, HVF_TEST_SIZE, &hvf_test_ops, b,
-                               err, errlen)) < 0 ||
-        (rc = hv__mem_add_mmio(&vm->mem, HVF_CLINT_BASE, HVF_CLINT_SIZE, &hvf_clint_ops, b,
-                               err, errlen)) < 0 ||
         (rc = hvf_platform_create(b, err, errlen)) < 0)
         return rc;
     return hvf_boot_load(b);
@@ -53,7 +47,7 @@ static int vm_init(struct hv_vm *vm)
 static void vm_fini(struct hv_vm *vm)
 {
     if (vm->backend)
-        hvf_platform_destroy(vm->backend);
+        (void)hvf_platform_destroy(vm->backend, false, vm->last_error, sizeof(vm->last_error));
     free(vm->backend);
     vm->backend = NULL;
 }
@@ -107,24 +101,14 @@ static int restart(struct hvf_board *b, struct hvf_hart *h)
     struct hv_vm *vm = b->vm;
     char *err = vm->last_error;
     size_t errlen = sizeof(vm->last_error);
-    hvf_platform_destroy(b);
-    uint64_t regions[3 + HVF_NR_VIRTIO] = { HVF_PLIC_BASE, HVF_UART_BASE, HVF_RTC_BASE };
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        regions[3 + i] = HVF_VIRTIO_BASE + i * HVF_VIRTIO_STRIDE;
-    int rc;
-    for (unsigned i = 0; i < sizeof regions / sizeof regions[0]; i++)
-        if ((rc = hv__mem_unmap(&vm->mem, regions[i], err, errlen)) < 0)
-            return rc;
+    int rc = hvf_platform_destroy(b, true, err, errlen);
+    if (rc < 0)
+        return rc;
     atomic_store(&b->stop_reason, 0);
     atomic_store(&b->stop_code, 0);
-    atomic_store(&b->mtime_off, 0);
     atomic_store(&b->next_dev_poll, 0);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-        atomic_store(&b->mtimecmp[i], UINT64_MAX);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         atomic_store(&b->ext_ip[i], 0);
-    }
-    b->tohost = b->fromhost = 0;
-    b->virtio_populated = 0;
     b->dtb_addr = 0;
     if ((rc = hvf_platform_create(b, err, errlen)) < 0 || (rc = hvf_boot_load(b)) < 0)
         return rc;

@@ -94,7 +94,7 @@ static int clint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     return 0;
 }
 
-const struct hv_mmio_ops hvf_clint_ops = { .read = clint_read, .write = clint_write };
+static const struct hv_mmio_ops clint_ops = { .read = clint_read, .write = clint_write };
 
 /* ---- snapshot (additive) ---------------------------------------------------------------- */
 
@@ -127,3 +127,42 @@ int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *e
     atomic_store(&b->mtime_off, off);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* The CLINT's registers live in the board (the harts' timer checks read mtimecmp). */
+static int clint_create(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                        char *err, size_t errlen)
+{
+    for (unsigned h = 0; h < HV_MAX_VCPUS; h++)
+        atomic_store(&b->mtimecmp[h], UINT64_MAX);
+    atomic_store(&b->mtime_off, 0);
+    *state = b;
+    return hv__mem_add_mmio(&b->vm->mem, base, HVF_CLINT_SIZE, &clint_ops, b, err, errlen);
+}
+
+static void clint_save_dev(void *state, unsigned i, struct hv_snap_w *w)
+{
+    hvf_clint_save(state, w);
+}
+
+static int clint_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
+                          size_t errlen)
+{
+    return hvf_clint_load(state, idx, err, errlen);
+}
+
+static void clint_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                      unsigned i)
+{
+    hvf_fdt_begin_at(f, "clint", base);
+    hvf_fdt_reg(f, base, HVF_CLINT_SIZE);
+    hvf_fdt_irqs_extended(f, p, 3, 7);            /* M software, M timer */
+    HVF_FDT_STRS(f, "compatible", "sifive,clint0\0riscv,clint0");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_clint_device = {
+    .name = "clint", .base = HVF_CLINT_BASE, .size = HVF_CLINT_SIZE,
+    .create = clint_create, .save = clint_save_dev, .load = clint_load_dev, .fdt = clint_fdt,
+};

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "backends/full/devices.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum {
@@ -206,3 +207,54 @@ int hvf_rtc_load(struct hvf_rtc *r, const struct hv_snap_index *idx, char *err, 
     pthread_mutex_unlock(&r->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+static int rtc_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                          char *err, size_t errlen)
+{
+    return hvf_rtc_create(b->vm, base, hvf_plic_input(b->plic, HVF_IRQ_RTC),
+                          (struct hvf_rtc **)state, err, errlen);
+}
+
+static void rtc_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_rtc_destroy(state);
+}
+
+static void rtc_poll_dev(void *state)
+{
+    hvf_rtc_poll(state);
+}
+
+static uint64_t rtc_deadline_dev(void *state)
+{
+    return hvf_rtc_next_deadline(state);
+}
+
+static void rtc_save_dev(void *state, unsigned i, struct hv_snap_w *w)
+{
+    hvf_rtc_save(state, w);
+}
+
+static int rtc_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
+                        size_t errlen)
+{
+    return hvf_rtc_load(state, idx, err, errlen);
+}
+
+static void rtc_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                    unsigned i)
+{
+    hvf_fdt_begin_at(f, "rtc", base);
+    hvf_fdt_plic_irq(f, HVF_IRQ_RTC);
+    hvf_fdt_reg(f, base, HVF_RTC_SIZE);
+    hvf_fdt_str(f, "compatible", "google,goldfish-rtc");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_rtc_device = {
+    .name = "rtc", .base = HVF_RTC_BASE, .size = HVF_RTC_SIZE,
+    .create = rtc_create_dev, .destroy = rtc_destroy_dev, .poll = rtc_poll_dev,
+    .deadline = rtc_deadline_dev, .save = rtc_save_dev, .load = rtc_load_dev, .fdt = rtc_fdt,
+};

@@ -1,9 +1,10 @@
 /* libhv full backend — snapshot hooks of the virt board: the board's own wiring state
  * ("board": PLIC output levels per hart, the deterministic device-poll point, a board-wide
- * stop), then each component's section (clint, plic, uart, rtc, virtio.N, hart.N). The
- * components serialize themselves (snapshot.h); this file only orders them and restores
- * the interrupt wiring afterwards. Not saved: disk contents and frames queued in the host
- * network fabric (see include/hv/snapshot.h); SiFive test and HTIF have no state. */
+ * stop), then the section of every device row that has one (device table, devices.h:
+ * clint, plic, virtio.N, uart, rtc, fw_cfg), then hart.N. The devices serialize
+ * themselves; this file walks the table and restores the interrupt wiring afterwards. Not
+ * saved: disk contents and frames queued in the host network fabric (see
+ * include/hv/snapshot.h); SiFive test and HTIF have no state. */
 #include "backends/full/snapshot.h"
 
 #define BOARD_SNAP_VERSION 1
@@ -19,16 +20,12 @@ int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
     hv__snap_put_u32(w, (uint32_t)atomic_load(&b->stop_code));
     hv__snap_put_u8(w, b->virtio_populated);
     hv__snap_end(w);
-    hvf_clint_save(b, w);
-    if (b->plic)
-        hvf_plic_save(b->plic, w);
-    if (b->uart)
-        hvf_uart16550_save(b->uart, w);
-    if (b->rtc)
-        hvf_rtc_save(b->rtc, w);
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        if (b->virtio[i])
-            hvf_virtio_save(b->virtio[i], i, w);
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->save; i++)
+            if (b->dev[d][i])
+                dev->save(b->dev[d][i], i, w);
+    }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (b->harts[i])
             hvf_hart_save(b->harts[i], w);
@@ -68,21 +65,13 @@ int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *e
     int rc = read_board(b, idx, &s, err, errlen);
     if (rc < 0)
         return rc;
-    /* Every section must be there before the first one is applied. */
-    const char *need[] = { "clint", b->plic ? "plic" : NULL, b->uart ? "uart" : NULL,
-                           b->rtc ? "rtc" : NULL };
-    for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-        if (need[i] && !hv__snap_find(idx, need[i]))
-            return hv__errf(err, errlen, HV_EFORMAT, "snapshot section '%s': missing",
-                            need[i]);
-    if ((rc = hvf_clint_load(b, idx, err, errlen)) < 0 ||
-        (b->plic && (rc = hvf_plic_load(b->plic, idx, err, errlen)) < 0) ||
-        (b->uart && (rc = hvf_uart16550_load(b->uart, idx, err, errlen)) < 0) ||
-        (b->rtc && (rc = hvf_rtc_load(b->rtc, idx, err, errlen)) < 0))
-        return rc;
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        if (b->virtio[i] && (rc = hvf_virtio_load(b->virtio[i], i, idx, err, errlen)) < 0)
-            return rc;
+    /* A failure half-way is undone by the core (it re-applies its backup of the state). */
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->load; i++)
+            if (b->dev[d][i] && (rc = dev->load(b->dev[d][i], i, idx, err, errlen)) < 0)
+                return rc;
+    }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (b->harts[i] && (rc = hvf_hart_load(b->harts[i], idx, err, errlen)) < 0)
             return rc;

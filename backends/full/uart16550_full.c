@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR = 5,
@@ -386,3 +387,64 @@ int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx,
     pthread_mutex_unlock(&u->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+#define UART_CLOCK_HZ 3686400u
+
+static int uart_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                           char *err, size_t errlen)
+{
+    return hvf_uart16550_create(b->vm, base, b->vm->serial,
+                                hvf_plic_input(b->plic, HVF_IRQ_UART),
+                                (struct hvf_uart16550 **)state, err, errlen);
+}
+
+static void uart_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_uart16550_destroy(state);
+}
+
+static void uart_poll_dev(void *state)
+{
+    (void)hvf_uart16550_poll(state);
+}
+
+/* Console input through hv_vm_console_input wakes the hart itself; other host input (stdio,
+ * pty, socket) is only seen by polling. */
+static uint64_t uart_deadline(void *state)
+{
+    struct hvf_uart16550 *u = state;
+    enum hv_chardev_type t = u->vm->cfg.serial.type;
+    if (t == HV_CHARDEV_NULL || t == HV_CHARDEV_FILE || t == HV_CHARDEV_BUFFER)
+        return UINT64_MAX;
+    return hv__clock_ns(&u->vm->clock) + HVF_DEV_SLEEP_NS;
+}
+
+static void uart_save_dev(void *state, unsigned i, struct hv_snap_w *w)
+{
+    hvf_uart16550_save(state, w);
+}
+
+static int uart_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
+                         size_t errlen)
+{
+    return hvf_uart16550_load(state, idx, err, errlen);
+}
+
+static void uart_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                     unsigned i)
+{
+    hvf_fdt_begin_at(f, "serial", base);
+    hvf_fdt_plic_irq(f, HVF_IRQ_UART);
+    hvf_fdt_u32(f, "clock-frequency", UART_CLOCK_HZ);
+    hvf_fdt_reg(f, base, HVF_UART16550_SIZE);
+    hvf_fdt_str(f, "compatible", "ns16550a");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_uart_device = {
+    .name = "uart", .base = HVF_UART_BASE, .size = HVF_UART16550_SIZE,
+    .create = uart_create_dev, .destroy = uart_destroy_dev, .poll = uart_poll_dev,
+    .deadline = uart_deadline, .save = uart_save_dev, .load = uart_load_dev, .fdt = uart_fdt,
+};

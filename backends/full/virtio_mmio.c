@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/virtio_mmio.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum {
@@ -669,3 +670,52 @@ int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_in
     pthread_mutex_unlock(&v->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* Eight empty slots; platform.c attaches the configured devices afterwards. */
+static int virtio_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                             char *err, size_t errlen)
+{
+    return hvf_virtio_create(b->vm, base, hvf_plic_input(b->plic, HVF_IRQ_VIRTIO0 + i),
+                             (struct hvf_virtio **)state, err, errlen);
+}
+
+static void virtio_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_virtio_destroy(state);
+}
+
+static void virtio_poll_dev(void *state)
+{
+    if (hvf_virtio_device_id(state))
+        hvf_virtio_poll(state);
+}
+
+static void virtio_save_dev(void *state, unsigned i, struct hv_snap_w *w)
+{
+    hvf_virtio_save(state, i, w);
+}
+
+static int virtio_load_dev(void *state, unsigned i, const struct hv_snap_index *idx,
+                           char *err, size_t errlen)
+{
+    return hvf_virtio_load(state, i, idx, err, errlen);
+}
+
+static void virtio_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                       unsigned i)
+{
+    hvf_fdt_begin_at(f, "virtio_mmio", base);
+    hvf_fdt_plic_irq(f, HVF_IRQ_VIRTIO0 + i);
+    hvf_fdt_reg(f, base, HVF_VIRTIO_STRIDE);
+    hvf_fdt_str(f, "compatible", "virtio,mmio");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_virtio_device = {
+    .name = "virtio", .base = HVF_VIRTIO_BASE, .size = HVF_VIRTIO_STRIDE,
+    .stride = HVF_VIRTIO_STRIDE, .count = HVF_VIRTIO_SLOTS,
+    .create = virtio_create_dev, .destroy = virtio_destroy_dev, .poll = virtio_poll_dev,
+    .save = virtio_save_dev, .load = virtio_load_dev, .fdt = virtio_fdt,
+};
