@@ -81,7 +81,6 @@ static void vcpu_fini(struct hv_vcpu *vcpu)
         return;
     if (h->board && vcpu->id < HV_MAX_VCPUS)
         h->board->harts[vcpu->id] = NULL;
-    hv__interp_fini(&vcpu->cpu);
     free(h);
     vcpu->backend = NULL;
     vcpu->cpu.backend = NULL;
@@ -96,8 +95,10 @@ static bool restart_in_library(const struct hv_vm *vm)
 
 /* A board reset as QEMU's: devices re-created (disks and the serial port stay), boot images
  * re-loaded over the kept RAM, the hart back at its reset state. */
-static int restart(struct hvf_board *b, struct hvf_hart *h)
+static int restart(struct hv_vcpu *vcpu)
 {
+    struct hvf_hart *h = vcpu->backend;
+    struct hvf_board *b = h->board;
     struct hv_vm *vm = b->vm;
     char *err = vm->last_error;
     size_t errlen = sizeof(vm->last_error);
@@ -112,7 +113,7 @@ static int restart(struct hvf_board *b, struct hvf_hart *h)
     b->dtb_addr = 0;
     if ((rc = hvf_platform_create(b, err, errlen)) < 0 || (rc = hvf_boot_load(b)) < 0)
         return rc;
-    struct hv_cpu *cpu = &h->vcpu->cpu;
+    struct hv_cpu *cpu = &vcpu->cpu;
     hvf_code_written(cpu, HVF_RAM_BASE, vm->cfg.mem_size);   /* images were rewritten */
     hvf_code_written(cpu, 0x1000, 0xf000);                   /* and the MROM */
     hv__cpu_reset(cpu, b->entry);
@@ -124,54 +125,22 @@ static int restart(struct hvf_board *b, struct hvf_hart *h)
     return 0;
 }
 
-/* Lockstep (core/lockstep.c): the twin hart is run by the engine, never through vcpu_run,
- * so it gets the same per-run preparation here. */
-static void prepare_twin(struct hv_vcpu *twin, uint64_t stop_at)
-{
-    struct hvf_hart *t = twin->backend;
-    t->exit_set = false;
-    t->stop_at = stop_at;
-    twin->cpu.exit_request = 1;
-}
-
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
-    struct hvf_hart *h = vcpu->backend;
-    struct hv_cpu *cpu = &vcpu->cpu;
     int rc;
-    h->exit_set = false;
-    h->stop_at = stop_at;
-    cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
-    if (vcpu->twin)
-        prepare_twin(vcpu->twin, stop_at);
+    hv__engine_begin(vcpu, stop_at);
     for (;;) {
         if ((rc = hv__engine_run(vcpu, stop_at, "full backend", NULL)) < 0)
             return rc;
-        if (rc != HV_STEP_EXIT || !h->exit_set || h->exit.reason != HV_EXIT_REBOOT ||
+        if (rc != HV_STEP_EXIT || !vcpu->exit_set || vcpu->exit.reason != HV_EXIT_REBOOT ||
             !restart_in_library(vcpu->vm))
             break;
-        if ((rc = restart(h->board, h)) < 0)
+        /* Under lockstep the twin VM reboots with this one. */
+        if ((rc = restart(vcpu)) < 0 || (vcpu->twin && (rc = restart(vcpu->twin)) < 0))
             return rc;
-        if (vcpu->twin) {
-            struct hvf_hart *t = vcpu->twin->backend;
-            if ((rc = restart(t->board, t)) < 0)
-                return rc;
-            prepare_twin(vcpu->twin, stop_at);
-        }
-        h->exit_set = false;
-        cpu->exit_request = 1;
+        hv__engine_begin(vcpu, stop_at);
     }
-    memset(exit, 0, sizeof(*exit));
-    if (rc == HV_STEP_EXIT && h->exit_set) {
-        *exit = h->exit;
-    } else if (rc == HV_STEP_OK) {
-        exit->reason = HV_EXIT_BUDGET;
-    } else {
-        exit->reason = HV_EXIT_INTERNAL;
-        hv__vm_error(vcpu->vm, HV_EINTERNAL, "full backend: engine stopped without a reason");
-    }
-    exit->pc = cpu->pc;
-    return 0;
+    return hv__engine_end(vcpu, rc, "full backend", exit);
 }
 
 /* Kicks and console input: end a WFI sleep. Async-signal-safe (atomics and a futex wake). */

@@ -366,7 +366,7 @@ void hvf_hart_reset(struct hvf_hart *h)
         h->pmpaddr[i] = 0;
     }
     atomic_store(&h->hw_ip, 0);
-    h->exit_set = false;
+    h->vcpu->exit_set = false;
     h->mmio.active = false;
 }
 
@@ -458,6 +458,6 @@ int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err
     memcpy(h->pmpaddr, pmpaddr, sizeof(pmpaddr));
     atomic_store(&h->hw_ip, hw_ip);
     h->mmio = mmio;
-    h->exit_set = false;
+    h->vcpu->exit_set = false;
     return 0;
 }

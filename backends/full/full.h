@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/engine.h"
 #include "core/vm.h"
 #include "backends/full/devices.h"
 
@@ -124,9 +125,6 @@ struct hvf_hart {
     _Atomic uint64_t hw_ip;    /* MSIP, MEIP, SEIP (line) driven by devices, any thread */
     _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
 
-    uint64_t stop_at;          /* the current run's instruction budget end (absolute) */
-    struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
-    bool exit_set;
     struct hvf_mmio_pending mmio;
 };
 
@@ -201,8 +199,6 @@ int hvf_poll(struct hv_cpu *cpu);
 int hvf_illegal(struct hv_cpu *cpu);
 /* The highest-priority interrupt that may be taken now, or -1. */
 int hvf_pending_irq(struct hvf_hart *h);
-/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
-int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code);
 
 /* mmu.c */
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,

@@ -27,7 +27,7 @@ int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val)
     if (dev == 0 && (payload & 1)) {
         int code = (int)(payload >> 1);
         hvf_board_stop(b, HV_EXIT_SHUTDOWN, code);
-        return hvf_exit(h, HV_EXIT_SHUTDOWN, code);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_SHUTDOWN, code);
     }
     if (dev == 1 && op == 1) {
         uint8_t c = (uint8_t)payload;

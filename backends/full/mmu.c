@@ -222,11 +222,11 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
     if (!r->ops) {
         h->mmio = (struct hvf_mmio_pending){ .active = true, .write = write, .size = size,
                                              .pa = pa };
-        hvf_exit(h, HV_EXIT_MMIO, 0);
-        h->exit.u.mmio.gpa = pa;
-        h->exit.u.mmio.size = size;
-        h->exit.u.mmio.is_write = write;
-        h->exit.u.mmio.data = write ? *val : 0;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_MMIO, 0);
+        h->vcpu->exit.u.mmio.gpa = pa;
+        h->vcpu->exit.u.mmio.size = size;
+        h->vcpu->exit.u.mmio.is_write = write;
+        h->vcpu->exit.u.mmio.data = write ? *val : 0;
         return HV_STEP_EXIT;
     }
     uint64_t off = pa - r->gpa;
@@ -241,11 +241,11 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
         return access_fault(cpu, acc, pa);
     int stop = atomic_load(&b->stop_reason);
     if (stop)
-        return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));
+        return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));
     return HV_STEP_OK;
 }
 
 void hvf_code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len)
 {
-    hv__interp_invalidate(cpu, pa, len);
+    hv__engine_code_written(cpu, pa, len);
 }

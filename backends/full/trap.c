@@ -13,14 +13,6 @@
  * this is only a safety net against a missed wake-up (ns). */
 #define WFI_MAX_SLEEP_NS 1000000000ull
 
-int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code)
-{
-    h->exit = (struct hv_exit){ .reason = reason, .pc = h->vcpu->cpu.pc };
-    h->exit.u.shutdown.code = code;
-    h->exit_set = true;
-    return HV_STEP_EXIT;
-}
-
 /* Illegal instruction with mtval = the instruction bits (re-read at pc: the hooks are called
  * with cpu->pc at the instruction being executed). */
 int hvf_illegal(struct hv_cpu *cpu)
@@ -61,9 +53,9 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     /* A fetch fault on the handler's own first instruction would loop forever: report it
      * as an unhandled guest fault instead (e.g. mtvec never set). */
     if (!irq && (code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) && cpu->pc == target) {
-        hvf_exit(h, HV_EXIT_FAULT, 0);
-        h->exit.u.fault.cause = cause;
-        h->exit.u.fault.tval = tval;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_FAULT, 0);
+        h->vcpu->exit.u.fault.cause = cause;
+        h->vcpu->exit.u.fault.tval = tval;
         return HV_STEP_EXIT;
     }
 
@@ -203,8 +195,8 @@ static void skip_to(struct hvf_hart *h, uint64_t deadline, uint64_t now)
     uint64_t ipt = h->board->vm->clock.insns_per_tick ? h->board->vm->clock.insns_per_tick : 1;
     uint64_t skip = (deadline - now) * ipt;
     /* Never skip past the run's budget: the budget exit must stay exact. */
-    if (h->stop_at > cpu->instret && skip > h->stop_at - cpu->instret)
-        skip = h->stop_at - cpu->instret;
+    if (h->vcpu->stop_at > cpu->instret && skip > h->vcpu->stop_at - cpu->instret)
+        skip = h->vcpu->stop_at - cpu->instret;
     cpu->instret += skip;
     h->instret_off -= skip;
 }
@@ -232,7 +224,7 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         uint64_t deadline = next_deadline(h);
         if (deadline == UINT64_MAX && !other_wakers(h)) {
             cpu->pc += 4;               /* WFI retires; resuming continues after it */
-            return hvf_exit(h, HV_EXIT_HALT, 0);
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
         }
         uint64_t now = hvf_mtime(h->board);
         if (vm->clock.deterministic) {
@@ -319,11 +311,11 @@ int hvf_poll(struct hv_cpu *cpu)
      * kicks every vCPU once the first one stopped still sees why the board stopped. */
     int stop = atomic_load(&h->board->stop_reason);
     if (stop)
-        return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
+        return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
     if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hvf_exit(h, HV_EXIT_KICK, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
-        return hvf_exit(h, HV_EXIT_DEADLINE, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
     hvf_platform_poll(h, false);
     int irq = hvf_pending_irq(h);
     if (irq >= 0)

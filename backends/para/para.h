@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/engine.h"
 #include "core/vm.h"
 #include "hv/para.h"
 
@@ -99,8 +100,6 @@ struct hvp_vcpu {
     bool in_upcall, in_fault;
     uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
 
-    struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
-    bool exit_set;
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
     bool jump_pending;                   /* see hvp_jump() */
     uint64_t jump_pc;
@@ -147,8 +146,6 @@ extern const struct hv_cpu_policy hvp_policy;
  * then host = RAM + offset, no soft-TLB) unless a checkpoint needs the dirty log, which only
  * soft-TLB stores feed. A change flushes the vCPU's translated code (it embeds the mode). */
 void hvp_policy_sync(struct hvp_vcpu *h);
-/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
-int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code);
 /* Deliver a pending event upcall now if allowed; true if delivered. */
 bool hvp_try_upcall(struct hvp_vcpu *h);
 /* Transfer control to pc from a system() hook (works even when pc == the ecall's pc). */

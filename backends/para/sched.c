@@ -68,7 +68,7 @@ static int halt(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
 {
     *error = 0;                         /* resuming: a spurious wake-up, the guest re-checks */
     *value = 0;
-    return hvp_exit(h, HV_EXIT_HALT, 0);
+    return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
 }
 
 static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)

@@ -205,7 +205,7 @@ static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, char *
     h->jump_pending = jump;
     h->jump_pc = jump_pc;
     h->polls = polls;
-    h->exit_set = false;
+    h->vcpu->exit_set = false;
     return 0;
 }
 

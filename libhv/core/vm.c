@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/engine.h"
 #include "core/vm.h"
 
 /* The backend registry: a const table, no mutable globals. */
@@ -240,7 +241,7 @@ HV_API int hv_vm_destroy(hv_vm *vm)
             continue;
         if (vm->ops && vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
-        hv__interp_fini(&v->cpu);
+        hv__engine_fini(&v->cpu);
         free(v);
     }
     if (vm->ops && vm->ops->vm_fini)

@@ -92,6 +92,11 @@ struct hv_vcpu {
     atomic_int kicked;
     struct hv_stats stats;
     struct hv_exit last_exit;        /* to complete MMIO reads / hypercalls on re-entry */
+    /* The current run (core/engine.c): its budget end (absolute instret), and the exit a
+     * policy hook recorded with hv__vcpu_exit before returning HV_STEP_EXIT. */
+    uint64_t stop_at;
+    struct hv_exit exit;
+    bool exit_set;
     uint64_t deadline_ns;            /* hv_vcpu_set_deadline; UINT64_MAX: none */
     uint64_t deadline_check_at;      /* host time: next instret at which a poll reads it */
     /* HV_ENGINE_LOCKSTEP (core/lockstep.c): the same vCPU of the twin VM, and counters. */
@@ -153,6 +158,13 @@ void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, .
 void hv__lockstep_twin_config(const struct hv_vm *vm, struct hv_config *twin);
 int hv__lockstep_sync(struct hv_vm *vm);
 int hv__lockstep_run(struct hv_vcpu *vcpu, uint64_t stop_at);
+/* A run of vcpu begins (hv__engine_begin): the twin hart, which the engine drives directly
+ * (never through vcpu_run), gets the same preparation. */
+void hv__lockstep_begin(struct hv_vcpu *vcpu, uint64_t stop_at);
+/* The first architectural difference (instret, pc, x, f, fcsr, privilege) between the
+ * translator's hart a and the interpreter's hart b, as HV_EINTERNAL with a message. */
+int hv__lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
+                      size_t errlen);
 /* The API changed vm's state: the twin is copied again before the next run. */
 static inline void hv__lockstep_dirty(struct hv_vm *vm)
 {

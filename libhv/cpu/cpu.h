@@ -312,12 +312,14 @@ void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page);
 /* Reference interpreter: run until policy->poll or a hook returns HV_STEP_EXIT, or until
  * instret reaches `stop_at` (exact). Returns HV_STEP_EXIT or HV_STEP_OK (stop_at reached,
  * or stopped before a breakpoint with cpu->dbg.hit set: see "breakpoints" above).
- * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini. */
+ * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini
+ * (the core calls both engines' fini and invalidate together: core/engine.h). */
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
 /* The same without polls (lockstep catch-up: the caller polls). */
 int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at);
 void hv__interp_fini(struct hv_cpu *cpu);
-/* Drop pre-decoded blocks overlapping guest-physical/virtual range (all if len == ~0). */
+/* Drop the interpreter's pre-decoded blocks for a guest range (all if len == ~0; today
+ * any range drops them all). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
 /* Reference semantics for other engines (the translator's helpers): execute one decoded
  * instruction at cpu->pc (retires it: pc, instret, rd), or fetch, decode and execute one
@@ -325,9 +327,9 @@ void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
 int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn);
 int hv__interp_step(struct hv_cpu *cpu);
 
-/* Binary translator (libhv/cpu/jit/jit.h has the rest). hv__interp_invalidate and
- * hv__interp_fini forward to these, so backends keep calling the interpreter's entry
- * points whichever engine runs. */
+/* Binary translator (libhv/cpu/jit/jit.h has the rest): drop all translated code (at the
+ * next block boundary if translated code is running), free the translator's state. Both
+ * accept a vCPU without a translator. Backends reach them through core/engine.h. */
 void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
 void hv__jit_fini(struct hv_cpu *cpu);
 

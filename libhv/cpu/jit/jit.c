@@ -423,15 +423,3 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     }
     return r;
 }
-
-int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
-{
-    *n = 0;
-    /* Poll at block boundaries exactly like the interpreter does. */
-    if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
-        int p = cpu->policy->poll(cpu);
-        if (p != HV_STEP_OK)
-            return p;
-    }
-    return hv__jit_exec_block(cpu, UINT64_MAX, n);
-}
