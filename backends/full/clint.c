@@ -96,36 +96,28 @@ static int clint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 
 static const struct hv_mmio_ops clint_ops = { .read = clint_read, .write = clint_write };
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
-
-#define CLINT_SNAP_VERSION 1
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 /* mtime itself is the VM clock (restored by the core) plus the guest's offset. */
+static const struct hv_snap_field clint_fields[] = {
+    HV_SNAP_INT_ARRAY(struct hvf_board, mtimecmp),
+    HV_SNAP_INT_FIELD(struct hvf_board, mtime_off),
+};
+
+static const struct hv_snap_desc clint_snap = {
+    .name = "clint", .version = 1, .size = sizeof(struct hvf_board),
+    .fields = clint_fields, .nr_fields = sizeof clint_fields / sizeof clint_fields[0],
+};
+
 void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w)
 {
-    hv__snap_begin(w, "clint", CLINT_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        hv__snap_put_u64(w, atomic_load(&b->mtimecmp[i]));
-    hv__snap_put_u64(w, (uint64_t)atomic_load(&b->mtime_off));
-    hv__snap_end(w);
+    hv__snap_put_state(w, &clint_snap, -1, b);
 }
 
 int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
                    size_t errlen)
 {
-    struct hv_snap_r r;
-    uint64_t cmp[HV_MAX_VCPUS];
-    hv__snap_r_open(&r, idx, "clint", CLINT_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        cmp[i] = hv__snap_get_u64(&r);
-    int64_t off = (int64_t)hv__snap_get_u64(&r);
-    int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        atomic_store(&b->mtimecmp[i], cmp[i]);
-    atomic_store(&b->mtime_off, off);
-    return 0;
+    return hv__snap_get_state(idx, &clint_snap, -1, b, err, errlen);
 }
 
 /* ---- board descriptor ------------------------------------------------------------------ */

@@ -370,94 +370,57 @@ void hvf_hart_reset(struct hvf_hart *h)
     h->mmio.active = false;
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
-#define HART_SNAP_VERSION 1
+#define HART(m) HV_SNAP_INT_FIELD(struct hvf_hart, m)
+
+/* The CSR file in a fixed order behind a count (26), PMP, the device-driven mip bits and an
+ * embedder MMIO access in flight (re-executed on the next run). */
+static const struct hv_snap_field hart_fields[] = {
+    HV_SNAP_CONST_FIELD("CSR count", 4, 26),
+    HV_SNAP_INT_MASKED(struct hvf_hart, mstatus, MSTATUS_WMASK),
+    HART(medeleg), HART(mideleg), HART(mie), HART(mip_sw), HART(mtvec), HART(stvec),
+    HART(mepc), HART(sepc), HART(mcause), HART(scause), HART(mtval), HART(stval),
+    HART(mscratch), HART(sscratch), HART(satp), HART(mcounteren), HART(scounteren),
+    HART(mcountinhibit), HART(menvcfg), HART(senvcfg), HART(stimecmp), HART(cycle_off),
+    HART(instret_off), HART(cycle_frozen), HART(instret_frozen),
+    HV_SNAP_BYTES_FIELD(struct hvf_hart, pmpcfg),
+    HV_SNAP_INT_ARRAY(struct hvf_hart, pmpaddr),
+    HART(hw_ip),
+    HV_SNAP_BOOL_FIELD(struct hvf_hart, mmio.active),
+    HV_SNAP_BOOL_FIELD(struct hvf_hart, mmio.write),
+    HART(mmio.size),
+    HART(mmio.pa),
+};
+#undef HART
+
+static void hart_check(struct hv_snap_r *r, const void *decoded, const void *live)
+{
+    const struct hvf_hart *h = decoded;
+    uint64_t mode = h->satp >> SATP_MODE_SHIFT;
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+        hv__snap_r_fail(r, "satp mode %llu", (unsigned long long)mode);
+    unsigned size = h->mmio.size;
+    if (h->mmio.active && size != 1 && size != 2 && size != 4 && size != 8)
+        hv__snap_r_fail(r, "pending MMIO access of size %u", size);
+}
+
+static const struct hv_snap_desc hart_snap = {
+    .name = "hart", .version = 1, .size = sizeof(struct hvf_hart),
+    .fields = hart_fields, .nr_fields = sizeof hart_fields / sizeof hart_fields[0],
+    .check = hart_check,
+};
 
 void hvf_hart_save(struct hvf_hart *h, struct hv_snap_w *w)
 {
-    hv__snap_begin_idx(w, "hart", h->id, HART_SNAP_VERSION);
-    const uint64_t regs[] = {
-        h->mstatus, h->medeleg, h->mideleg, h->mie, h->mip_sw, h->mtvec, h->stvec, h->mepc,
-        h->sepc, h->mcause, h->scause, h->mtval, h->stval, h->mscratch, h->sscratch, h->satp,
-        h->mcounteren, h->scounteren, h->mcountinhibit, h->menvcfg, h->senvcfg, h->stimecmp,
-        h->cycle_off, h->instret_off, h->cycle_frozen, h->instret_frozen,
-    };
-    hv__snap_put_u32(w, (uint32_t)(sizeof(regs) / sizeof(regs[0])));
-    for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-        hv__snap_put_u64(w, regs[i]);
-    hv__snap_put_bytes(w, h->pmpcfg, sizeof(h->pmpcfg));
-    for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++)
-        hv__snap_put_u64(w, h->pmpaddr[i]);
-    hv__snap_put_u64(w, atomic_load(&h->hw_ip));
-    /* An embedder MMIO access in flight (re-executed on the next run). */
-    hv__snap_put_bool(w, h->mmio.active);
-    hv__snap_put_bool(w, h->mmio.write);
-    hv__snap_put_u32(w, h->mmio.size);
-    hv__snap_put_u64(w, h->mmio.pa);
-    hv__snap_end(w);
+    hv__snap_put_state(w, &hart_snap, (int)h->id, h);
 }
 
 int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err,
                   size_t errlen)
 {
-    struct hv_snap_r r;
-    uint64_t v[26], pmpaddr[HVF_PMP_ENTRIES];
-    uint8_t pmpcfg[HVF_PMP_ENTRIES];
-    hv__snap_r_open_idx(&r, idx, "hart", h->id, HART_SNAP_VERSION);
-    if (hv__snap_get_u32(&r) != 26 && hv__snap_r_ok(&r))
-        hv__snap_r_fail(&r, "CSR count differs");
-    for (unsigned i = 0; i < 26; i++)
-        v[i] = hv__snap_get_u64(&r);
-    hv__snap_get_bytes(&r, pmpcfg, sizeof(pmpcfg));
-    for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++)
-        pmpaddr[i] = hv__snap_get_u64(&r);
-    uint64_t hw_ip = hv__snap_get_u64(&r);
-    struct hvf_mmio_pending mmio;
-    mmio.active = hv__snap_get_bool(&r);
-    mmio.write = hv__snap_get_bool(&r);
-    mmio.size = hv__snap_get_u32(&r);
-    mmio.pa = hv__snap_get_u64(&r);
-    uint64_t mode = v[15] >> SATP_MODE_SHIFT;
-    if (hv__snap_r_ok(&r) && (v[0] & ~MSTATUS_WMASK))
-        hv__snap_r_fail(&r, "mstatus %#llx has read-only bits set", (unsigned long long)v[0]);
-    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
-        hv__snap_r_fail(&r, "satp mode %llu", (unsigned long long)mode);
-    if (mmio.active && mmio.size != 1 && mmio.size != 2 && mmio.size != 4 && mmio.size != 8)
-        hv__snap_r_fail(&r, "pending MMIO access of size %u", mmio.size);
-    int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    h->mstatus = v[0];
-    h->medeleg = v[1];
-    h->mideleg = v[2];
-    h->mie = v[3];
-    h->mip_sw = v[4];
-    h->mtvec = v[5];
-    h->stvec = v[6];
-    h->mepc = v[7];
-    h->sepc = v[8];
-    h->mcause = v[9];
-    h->scause = v[10];
-    h->mtval = v[11];
-    h->stval = v[12];
-    h->mscratch = v[13];
-    h->sscratch = v[14];
-    h->satp = v[15];
-    h->mcounteren = v[16];
-    h->scounteren = v[17];
-    h->mcountinhibit = v[18];
-    h->menvcfg = v[19];
-    h->senvcfg = v[20];
-    h->stimecmp = v[21];
-    h->cycle_off = v[22];
-    h->instret_off = v[23];
-    h->cycle_frozen = v[24];
-    h->instret_frozen = v[25];
-    memcpy(h->pmpcfg, pmpcfg, sizeof(pmpcfg));
-    memcpy(h->pmpaddr, pmpaddr, sizeof(pmpaddr));
-    atomic_store(&h->hw_ip, hw_ip);
-    h->mmio = mmio;
-    h->vcpu->exit_set = false;
-    return 0;
+    int rc = hv__snap_get_state(idx, &hart_snap, (int)h->id, h, err, errlen);
+    if (rc == 0)
+        h->vcpu->exit_set = false;
+    return rc;
 }

@@ -21,7 +21,6 @@ enum {
 #define REG_DATA 0x00u
 #define REG_SELECTOR 0x08u
 #define REG_DMA 0x10u
-#define FW_CFG_SNAP_VERSION 1
 
 struct item {
     uint8_t *data;
@@ -145,14 +144,21 @@ static int create(struct hvf_board *b, unsigned i, uint64_t base, void **state, 
 
 /* The items come from the config, so only the read position is state. A snapshot from
  * before the device existed has no section: the selector is left at its reset value. */
+static const struct hv_snap_field fields[] = {
+    HV_SNAP_INT_FIELD(struct fw_cfg, key),
+    HV_SNAP_INT_FIELD(struct fw_cfg, offset),
+};
+
+static const struct hv_snap_desc snap = {
+    .name = "fw_cfg", .version = 1, .size = sizeof(struct fw_cfg),
+    .fields = fields, .nr_fields = sizeof fields / sizeof fields[0],
+};
+
 static void save(void *state, unsigned i, struct hv_snap_w *w)
 {
     struct fw_cfg *c = state;
     pthread_mutex_lock(&c->lock);
-    hv__snap_begin(w, "fw_cfg", FW_CFG_SNAP_VERSION);
-    hv__snap_put_u16(w, c->key);
-    hv__snap_put_u32(w, c->offset);
-    hv__snap_end(w);
+    hv__snap_put_state(w, &snap, -1, c);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -160,22 +166,16 @@ static int load(void *state, unsigned i, const struct hv_snap_index *idx, char *
                 size_t errlen)
 {
     struct fw_cfg *c = state;
-    uint16_t key = 0;
-    uint32_t offset = 0;
-    if (hv__snap_find(idx, "fw_cfg")) {
-        struct hv_snap_r r;
-        hv__snap_r_open(&r, idx, "fw_cfg", FW_CFG_SNAP_VERSION);
-        key = hv__snap_get_u16(&r);
-        offset = hv__snap_get_u32(&r);
-        int rc = hv__snap_r_close(&r, err, errlen);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = 0;
     pthread_mutex_lock(&c->lock);
-    c->key = key;
-    c->offset = offset;
+    if (hv__snap_find(idx, snap.name)) {
+        rc = hv__snap_get_state(idx, &snap, -1, c, err, errlen);
+    } else {
+        c->key = 0;
+        c->offset = 0;
+    }
     pthread_mutex_unlock(&c->lock);
-    return 0;
+    return rc;
 }
 
 static void fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base, unsigned i)

@@ -160,52 +160,39 @@ void hvf_rtc_destroy(struct hvf_rtc *rtc)
     free(rtc);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
-
-#define RTC_SNAP_VERSION 1
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 /* The offset is relative to the VM's virtual wall clock, which the snapshot restores, so
  * the guest's time continues from the snapshot. */
+static const struct hv_snap_field rtc_fields[] = {
+    HV_SNAP_INT_FIELD(struct hvf_rtc, offset),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, time_high),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, alarm),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, alarm_high),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, alarm_running),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_pending),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_enabled),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_level),
+};
+
+static const struct hv_snap_desc rtc_snap = {
+    .name = "rtc", .version = 1, .size = sizeof(struct hvf_rtc),
+    .fields = rtc_fields, .nr_fields = sizeof rtc_fields / sizeof rtc_fields[0],
+};
+
 void hvf_rtc_save(struct hvf_rtc *r, struct hv_snap_w *w)
 {
     pthread_mutex_lock(&r->lock);
-    hv__snap_begin(w, "rtc", RTC_SNAP_VERSION);
-    hv__snap_put_u64(w, (uint64_t)r->offset);
-    hv__snap_put_u32(w, r->time_high);
-    hv__snap_put_u64(w, r->alarm);
-    hv__snap_put_u32(w, r->alarm_high);
-    hv__snap_put_bool(w, r->alarm_running);
-    hv__snap_put_bool(w, r->irq_pending);
-    hv__snap_put_bool(w, r->irq_enabled);
-    hv__snap_put_bool(w, r->irq_level);
-    hv__snap_end(w);
+    hv__snap_put_state(w, &rtc_snap, -1, r);
     pthread_mutex_unlock(&r->lock);
 }
 
 int hvf_rtc_load(struct hvf_rtc *r, const struct hv_snap_index *idx, char *err, size_t errlen)
 {
-    struct hv_snap_r s;
-    hv__snap_r_open(&s, idx, "rtc", RTC_SNAP_VERSION);
-    int64_t offset = (int64_t)hv__snap_get_u64(&s);
-    uint32_t time_high = hv__snap_get_u32(&s);
-    uint64_t alarm = hv__snap_get_u64(&s);
-    uint32_t alarm_high = hv__snap_get_u32(&s);
-    bool running = hv__snap_get_bool(&s), pending = hv__snap_get_bool(&s);
-    bool enabled = hv__snap_get_bool(&s), level = hv__snap_get_bool(&s);
-    int rc = hv__snap_r_close(&s, err, errlen);
-    if (rc < 0)
-        return rc;
     pthread_mutex_lock(&r->lock);
-    r->offset = offset;
-    r->time_high = time_high;
-    r->alarm = alarm;
-    r->alarm_high = alarm_high;
-    r->alarm_running = running;
-    r->irq_pending = pending;
-    r->irq_enabled = enabled;
-    r->irq_level = level;
+    int rc = hv__snap_get_state(idx, &rtc_snap, -1, r, err, errlen);
     pthread_mutex_unlock(&r->lock);
-    return 0;
+    return rc;
 }
 
 /* ---- board descriptor ------------------------------------------------------------------ */

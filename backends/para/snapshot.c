@@ -167,46 +167,34 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
     return rc;
 }
 
+#define VCPU(m) HV_SNAP_INT_FIELD(struct hvp_vcpu, m)
+static const struct hv_snap_field vcpu_fields[] = {
+    VCPU(event_entry), VCPU(fault_entry),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_upcall), HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_fault),
+    VCPU(timer_deadline),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, hcall_pending),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, jump_pending),
+    VCPU(jump_pc), VCPU(polls),
+};
+#undef VCPU
+
+static const struct hv_snap_desc vcpu_snap = {
+    .name = "para.vcpu", .version = VCPU_VERSION, .size = sizeof(struct hvp_vcpu),
+    .fields = vcpu_fields, .nr_fields = sizeof vcpu_fields / sizeof vcpu_fields[0],
+};
+
 static void save_vcpu(struct hvp_vcpu *h, struct hv_snap_w *w)
 {
-    hv__snap_begin_idx(w, "para.vcpu", h->id, VCPU_VERSION);
-    hv__snap_put_u64(w, h->event_entry);
-    hv__snap_put_u64(w, h->fault_entry);
-    hv__snap_put_bool(w, h->in_upcall);
-    hv__snap_put_bool(w, h->in_fault);
-    hv__snap_put_u64(w, h->timer_deadline);
-    hv__snap_put_bool(w, h->hcall_pending);
-    hv__snap_put_bool(w, h->jump_pending);
-    hv__snap_put_u64(w, h->jump_pc);
-    hv__snap_put_u32(w, h->polls);
-    hv__snap_end(w);
+    hv__snap_put_state(w, &vcpu_snap, (int)h->id, h);
 }
 
 static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, char *err,
                      size_t errlen)
 {
-    struct hv_snap_r r;
-    hv__snap_r_open_idx(&r, idx, "para.vcpu", h->id, VCPU_VERSION);
-    uint64_t event_entry = hv__snap_get_u64(&r), fault_entry = hv__snap_get_u64(&r);
-    bool in_upcall = hv__snap_get_bool(&r), in_fault = hv__snap_get_bool(&r);
-    uint64_t timer = hv__snap_get_u64(&r);
-    bool hcall = hv__snap_get_bool(&r), jump = hv__snap_get_bool(&r);
-    uint64_t jump_pc = hv__snap_get_u64(&r);
-    uint32_t polls = hv__snap_get_u32(&r);
-    int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    h->event_entry = event_entry;
-    h->fault_entry = fault_entry;
-    h->in_upcall = in_upcall;
-    h->in_fault = in_fault;
-    h->timer_deadline = timer;
-    h->hcall_pending = hcall;
-    h->jump_pending = jump;
-    h->jump_pc = jump_pc;
-    h->polls = polls;
-    h->vcpu->exit_set = false;
-    return 0;
+    int rc = hv__snap_get_state(idx, &vcpu_snap, (int)h->id, h, err, errlen);
+    if (rc == 0)
+        h->vcpu->exit_set = false;
+    return rc;
 }
 
 int hvp_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
