@@ -577,13 +577,12 @@ static void begin_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int i
         hv__snap_begin_idx(w, d->name, (unsigned)index, d->version);
 }
 
-void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index,
-                        const void *state)
+void hv__snap_put_fields(struct hv_snap_w *w, const struct hv_snap_field *fields, size_t n,
+                         const void *state)
 {
     const uint8_t *base = state;
-    begin_state(w, d, index);
-    for (size_t i = 0; i < d->nr_fields; i++) {
-        const struct hv_snap_field *f = &d->fields[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct hv_snap_field *f = &fields[i];
         if (f->kind == HV_SNAP_CONST)
             put_int(w, f->size, f->mask);
         else if (f->kind == HV_SNAP_BYTES)
@@ -592,6 +591,13 @@ void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int i
             for (unsigned e = 0; e < elems(f); e++)
                 put_int(w, f->size, load_int(base + f->offset + e * f->size, f->size));
     }
+}
+
+void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index,
+                        const void *state)
+{
+    begin_state(w, d, index);
+    hv__snap_put_fields(w, d->fields, d->nr_fields, state);
     hv__snap_end(w);
 }
 
@@ -618,6 +624,26 @@ static void get_field(struct hv_snap_r *r, const struct hv_snap_field *f, uint8_
     }
 }
 
+void hv__snap_get_fields(struct hv_snap_r *r, const struct hv_snap_field *fields, size_t n,
+                         void *copy)
+{
+    uint32_t version = hv__snap_r_ok(r) ? r->sect->version : 0;
+    for (size_t i = 0; i < n && hv__snap_r_ok(r); i++)
+        if (version >= (fields[i].since ? fields[i].since : 1))
+            get_field(r, &fields[i], copy);
+}
+
+void hv__snap_copy_fields(void *dst, const void *src, const struct hv_snap_field *fields,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct hv_snap_field *f = &fields[i];
+        if (f->kind != HV_SNAP_CONST)
+            memcpy((uint8_t *)dst + f->offset, (const uint8_t *)src + f->offset,
+                   (size_t)f->size * elems(f));
+    }
+}
+
 int hv__snap_get_state(const struct hv_snap_index *idx, const struct hv_snap_desc *d,
                        int index, void *state, char *err, size_t errlen)
 {
@@ -626,25 +652,16 @@ int hv__snap_get_state(const struct hv_snap_index *idx, const struct hv_snap_des
         hv__snap_r_open(&r, idx, d->name, d->version);
     else
         hv__snap_r_open_idx(&r, idx, d->name, (unsigned)index, d->version);
-    uint8_t *copy = malloc(d->size);
+    void *copy = malloc(d->size);
     if (!copy)
         return hv__errf(err, errlen, HV_ENOMEM, "snapshot: out of memory");
     memcpy(copy, state, d->size);
-    uint32_t version = hv__snap_r_ok(&r) ? r.sect->version : 0;
-    for (size_t i = 0; i < d->nr_fields && hv__snap_r_ok(&r); i++)
-        if (version >= (d->fields[i].since ? d->fields[i].since : 1))
-            get_field(&r, &d->fields[i], copy);
+    hv__snap_get_fields(&r, d->fields, d->nr_fields, copy);
     if (d->check && hv__snap_r_ok(&r))
         d->check(&r, copy, state);
     int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc == 0) {
-        uint8_t *base = state;
-        for (size_t i = 0; i < d->nr_fields; i++) {
-            const struct hv_snap_field *f = &d->fields[i];
-            if (f->kind != HV_SNAP_CONST)
-                memcpy(base + f->offset, copy + f->offset, (size_t)f->size * elems(f));
-        }
-    }
+    if (rc == 0)
+        hv__snap_copy_fields(state, copy, d->fields, d->nr_fields);
     free(copy);
     return rc;
 }

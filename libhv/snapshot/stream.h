@@ -175,6 +175,17 @@ struct hv_snap_desc {
     void (*check)(struct hv_snap_r *r, const void *decoded, const void *live);
 };
 
+/* The walkers inside a section the caller opened (a list describing one entry of a
+ * table, say): write the fields of `state`; read them into `copy` (a copy of the live
+ * state: fields older sections lack stay as they are), failing the reader on a mask or
+ * constant mismatch; copy the listed fields from src to dst. */
+void hv__snap_put_fields(struct hv_snap_w *w, const struct hv_snap_field *fields, size_t n,
+                         const void *state);
+void hv__snap_get_fields(struct hv_snap_r *r, const struct hv_snap_field *fields, size_t n,
+                         void *copy);
+void hv__snap_copy_fields(void *dst, const void *src, const struct hv_snap_field *fields,
+                          size_t n);
+
 /* Write `state` as the section d->name (index < 0) or "<d->name>.<index>". */
 void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index,
                         const void *state);
