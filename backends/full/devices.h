@@ -1,7 +1,9 @@
 /* libhv full backend — the register-level devices of the QEMU-compatible `virt` board:
- * PLIC, NS16550A UART, virtio-mmio transport (+ blk, rng, net), goldfish RTC, and the
- * device-tree builder. Each device is self-contained; the board (board.c) creates them and
- * wires their interrupt lines.
+ * CLINT, PLIC, SiFive test, HTIF, NS16550A UART, virtio-mmio transport (+ blk, rng, net),
+ * goldfish RTC, fw_cfg; the device table through which the board handles all of them
+ * (bottom of this file), and the device-tree builder. Each device is self-contained: its
+ * file holds its registers and its table row; platform.c walks the table and wires the
+ * interrupt lines.
  *
  * Device convention
  * - A device is a state struct (opaque outside its file) plus one `static const struct

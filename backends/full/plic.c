@@ -232,7 +232,7 @@ void hvf_plic_destroy(struct hvf_plic *plic)
     free(plic);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define PLIC_SNAP_VERSION 1
 

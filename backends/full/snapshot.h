@@ -1,6 +1,7 @@
-/* libhv full backend — snapshot entry points of the board's components (additive). Each
- * function lives next to the state it serializes; snapshot.c strings them together for the
- * backend ops (core/vm.h). A load function validates its whole section before changing
+/* libhv full backend — snapshot entry points of the board's components. Each function lives
+ * next to the state it serializes (most as a field list, snapshot/stream.h) and is reached
+ * through its device's row in the device table; snapshot.c walks the table for the backend
+ * ops (core/vm.h). A load function validates its whole section before changing
  * anything and returns 0 or a negative HV_E* with a message naming the section. */
 #ifndef HV_FULL_SNAPSHOT_H
 #define HV_FULL_SNAPSHOT_H
@@ -38,6 +39,5 @@ int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_in
 int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w);
 int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
                       size_t errlen);
-void hvf_snapshot_host_pages(struct hv_vm *vm);
 
 #endif

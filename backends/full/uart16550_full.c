@@ -332,7 +332,7 @@ void hvf_uart16550_destroy(struct hvf_uart16550 *uart)
     free(uart);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define UART_SNAP_VERSION 1
 

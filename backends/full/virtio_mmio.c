@@ -579,7 +579,7 @@ void hvf_virtio_destroy(struct hvf_virtio *v)
     free(v);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define VIRTIO_SNAP_VERSION 1
 

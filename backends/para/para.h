@@ -42,7 +42,7 @@ struct hvp_dev_ops {
     /* VM teardown: free d->priv. May be NULL. */
     void (*fini)(struct hvp_dev *d);
     /* A snapshot or checkpoint was loaded (d->lock held): drop state that is not part of
-     * it (snapshot.c). May be NULL. Additive. */
+     * it (snapshot.c). May be NULL. */
     void (*restored)(struct hvp_dev *d);
 };
 

@@ -35,7 +35,7 @@ struct hv_backend_ops {
     /* Registers beyond x/pc/f (CSRs, privilege). Return HV_ENOENT for unknown ones. */
     int (*get_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val);
     int (*set_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t val);
-    /* Snapshots (libhv/snapshot, additive). save: write the platform's device state and
+    /* Snapshots (libhv/snapshot). save: write the platform's device state and
      * each created vCPU's privileged state as sections (snapshot/stream.h). load: read
      * them back from `idx` for the same config; each component validates its section
      * completely before changing anything (the core re-applies a backup of the previous
@@ -73,7 +73,7 @@ struct hv_vm {
         unsigned flags;
     } hcall[HV_MAX_HYPERCALL_HANDLERS];
     unsigned nr_hcall;
-    /* Checkpoints (libhv/snapshot, additive): the dirty log is relative to the checkpoint
+    /* Checkpoints (libhv/snapshot): the dirty log is relative to the checkpoint
      * whose generation is snap_base_gen (0: none); snap_next_gen numbers checkpoints. */
     uint64_t snap_base_gen, snap_next_gen;
     /* HV_ENGINE_LOCKSTEP: the hidden interpreter twin, and whether its state was copied

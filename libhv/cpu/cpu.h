@@ -89,9 +89,9 @@ struct hv_cpu_policy {
     /* Called by the engine before every F/D instruction (NULL = FP always enabled).
      * Return HV_STEP_TRAP (illegal instruction raised) when mstatus.FS is Off; when
      * writes_fp_state is true (the instruction may write f registers or fflags) mark FS
-     * Dirty. Added by the interpreter (additive). */
+     * Dirty. */
     int (*fp_check)(struct hv_cpu *cpu, bool writes_fp_state);
-    /* Direct guest-physical memory for the translator (added by the translator, additive).
+    /* Direct guest-physical memory for the translator.
      * When direct_host is non-NULL, guest virtual == guest physical for every data access
      * and [direct_base_gpa, direct_base_gpa + direct_size) is RAM at direct_host: generated
      * code bounds-checks the address and accesses host memory without the soft-TLB; anything
@@ -169,9 +169,10 @@ struct hv_cpu {
     uint64_t trap_cause, trap_tval; /* recorded by hv__cpu_raise */
 
     struct hv_tlb_entry tlb[HV_TLB_SIZE];
-    /* Entries that may hold a valid tag (filled since the last flush), so that a flush,
-     * which the full backend does on every trap and xRET, costs what was used rather than
-     * all HV_TLB_SIZE entries. Entries not listed are invalid. */
+    /* Entries that may hold a valid tag (filled since the last flush), so that a flush
+     * (satp writes, SFENCE.VMA, and on the full backend a change of translation regime:
+     * privilege, or MPRV) costs what was used rather than all HV_TLB_SIZE entries. Entries
+     * not listed are invalid. */
     uint16_t tlb_used[HV_TLB_SIZE];
     uint32_t tlb_nused;
     uint64_t tlb_used_bits[HV_TLB_SIZE / 64];
@@ -187,13 +188,13 @@ struct hv_cpu {
     const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
     uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
                                    stores by other harts break the reservation */
-    /* Translator (libhv/cpu/jit), additive: its per-vCPU state, the instret at which
+    /* Translator (libhv/cpu/jit): its per-vCPU state, the instret at which
      * generated code must stop (checked at every block entry) and the jump cache generated
      * code probes (guest pc -> code), all reached from the cpu pointer it keeps in RBX. */
     void *jit;
     uint64_t jit_stop_at;
     void *jit_jcache;
-    /* Debugger breakpoints (hv_vcpu_set_breakpoint), additive; see "breakpoints" above. */
+    /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
 };
 
@@ -218,12 +219,12 @@ static inline int hv__cpu_raise(struct hv_cpu *cpu, uint64_t cause, uint64_t tva
 
 /* Invalidate the whole soft-TLB (SATP write, SFENCE.VMA, privilege change, map change). */
 void hv__cpu_tlb_flush(struct hv_cpu *cpu);
-/* Drop only the write tags (dirty tracking, additive): every filled write tag implies its
+/* Drop only the write tags (dirty tracking): every filled write tag implies its
  * page is marked in the dirty log (the policies mark when they fill one), so whoever
  * clears the log drops the write tags of every vCPU and the next store to each page takes
  * the slow path and marks it again. */
 void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu);
-/* Snapshot state of the hart (additive): x, f, pc, fcsr, priv, instret, reservation as
+/* Snapshot state of the hart: x, f, pc, fcsr, priv, instret, reservation as
  * section "cpu.<id>" (snapshot/stream.h). load validates before changing anything and
  * flushes the soft-TLB. */
 struct hv_snap_w;

@@ -100,7 +100,7 @@ uint64_t hv__clock_ns(const struct hv_clock *clk);      /* virtual ns since crea
 uint64_t hv__clock_ticks(const struct hv_clock *clk);   /* virtual 10 MHz ticks */
 uint64_t hv__clock_wall_ns(const struct hv_clock *clk); /* virtual Unix-epoch ns */
 uint64_t hv__host_monotonic_ns(void);
-/* Snapshot (additive): section "clock" holds the virtual time and the wall-clock base, so
+/* Snapshot: section "clock" holds the virtual time and the wall-clock base, so
  * a loaded VM's time continues from the snapshot instead of from its own creation. In
  * deterministic mode time is a function of the vCPUs' instret (restored with them), so
  * only the mode is checked. */

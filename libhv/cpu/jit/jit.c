@@ -4,7 +4,7 @@
  * exits once their same-page successor exists), budgets/polls, and self-modifying code.
  *
  * Invalidation design: any write that overlaps translated code (64-byte chunks per page,
- * as in the interpreter), FENCE.I, hv__interp_invalidate (memory map changes, embedder
+ * as in the interpreter), FENCE.I, hv__engine_code_written (memory map changes, embedder
  * writes) and a full code cache all flush EVERYTHING: code cache (generation advances),
  * blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
  * chain lists: every patched jump dies with the cache). A flush requested while generated

@@ -15,8 +15,10 @@
  * block body, each restoring the exact register state of its instruction.
  *
  * Native: RV64I ALU/branches/jumps/loads/stores (inline soft-TLB or direct-memory fast
- * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE. Everything else (F/D, A, CSRs, system,
- * Zbc, orc.b, illegal) calls hv__jit_h_exec, i.e. the interpreter's own semantics. */
+ * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE, and of F/D the loads/stores, moves, sign
+ * injection and RNE add/sub/mul/div/sqrt (generated code runs with its own MXCSR). Everything
+ * else (other F/D, A, CSRs, system, Zbc, orc.b, illegal) calls hv__jit_h_exec, i.e. the
+ * interpreter's own semantics. */
 #include <stdio.h>
 #include <string.h>
 #include "cpu/jit/jit.h"
