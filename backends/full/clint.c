@@ -109,17 +109,6 @@ static const struct hv_snap_desc clint_snap = {
     .fields = clint_fields, .nr_fields = sizeof clint_fields / sizeof clint_fields[0],
 };
 
-void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w)
-{
-    hv__snap_put_state(w, &clint_snap, -1, b);
-}
-
-int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
-                   size_t errlen)
-{
-    return hv__snap_get_state(idx, &clint_snap, -1, b, err, errlen);
-}
-
 /* ---- board descriptor ------------------------------------------------------------------ */
 
 /* The CLINT's registers live in the board (the harts' timer checks read mtimecmp). */
@@ -131,17 +120,6 @@ static int clint_create(struct hvf_board *b, unsigned i, uint64_t base, void **s
     atomic_store(&b->mtime_off, 0);
     *state = b;
     return hv__mem_add_mmio(&b->vm->mem, base, HVF_CLINT_SIZE, &clint_ops, b, err, errlen);
-}
-
-static void clint_save_dev(void *state, unsigned i, struct hv_snap_w *w)
-{
-    hvf_clint_save(state, w);
-}
-
-static int clint_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
-                          size_t errlen)
-{
-    return hvf_clint_load(state, idx, err, errlen);
 }
 
 static void clint_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
@@ -156,5 +134,5 @@ static void clint_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_
 
 const struct hvf_device hvf_clint_device = {
     .name = "clint", .base = HVF_CLINT_BASE, .size = HVF_CLINT_SIZE,
-    .create = clint_create, .save = clint_save_dev, .load = clint_load_dev, .fdt = clint_fdt,
+    .create = clint_create, .snap = &clint_snap, .fdt = clint_fdt,
 };

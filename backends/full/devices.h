@@ -171,6 +171,10 @@ void hvf_fdt_strs(struct hvf_fdt *f, const char *name, const char *list, size_t 
 void hvf_fdt_reg(struct hvf_fdt *f, uint64_t addr, uint64_t size);
 /* interrupts = <irq>, interrupt-parent = <PLIC>. */
 void hvf_fdt_plic_irq(struct hvf_fdt *f, uint32_t irq);
+/* The usual start of a device node: "name@base", interrupts (PLIC source irq, 0: none), reg
+ * = <base size>. The caller adds the rest and ends it. */
+void hvf_fdt_node_begin(struct hvf_fdt *f, const char *name, uint64_t base, uint64_t size,
+                        uint32_t irq);
 /* interrupts-extended = <intc(h) a intc(h) b> for every hart. */
 void hvf_fdt_irqs_extended(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint32_t a,
                            uint32_t b);
@@ -185,6 +189,7 @@ int hvf_fdt_build(const struct hvf_fdt_params *p, void **blob, size_t *size,
 struct hvf_board;
 struct hv_snap_w;
 struct hv_snap_index;
+struct hv_snap_desc;
 
 /* One row per device of the board, declared once in the device's own file as
  * `const struct hvf_device hvf_<name>_device` and listed in HVF_DEVICES below. The board
@@ -215,6 +220,9 @@ struct hvf_device {
     void (*save)(void *state, unsigned i, struct hv_snap_w *w);
     int (*load)(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
                 size_t errlen);
+    /* Or, without save/load: the state as a field list (snapshot/stream.h), saved and
+     * loaded by the board (section "<name>", or "<name>.<i>" if count > 1). */
+    const struct hv_snap_desc *snap;
     /* The instance's node under /soc (the tree lists rows in reverse order, as QEMU's). */
     void (*fdt)(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base, unsigned i);
 };

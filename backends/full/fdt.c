@@ -116,6 +116,15 @@ void hvf_fdt_plic_irq(struct hvf_fdt *w, uint32_t irq)
     hvf_fdt_u32(w, "interrupt-parent", HVF_PH_PLIC);
 }
 
+void hvf_fdt_node_begin(struct hvf_fdt *w, const char *name, uint64_t base, uint64_t size,
+                        uint32_t irq)
+{
+    hvf_fdt_begin_at(w, name, base);
+    if (irq)
+        hvf_fdt_plic_irq(w, irq);
+    hvf_fdt_reg(w, base, size);
+}
+
 /* Every instance of every row with a node, rows backwards (QEMU's virt lists its devices
  * in the reverse of their creation order). */
 static void soc(struct hvf_fdt *w, const struct hvf_fdt_params *p)

@@ -180,9 +180,8 @@ static int load(void *state, unsigned i, const struct hv_snap_index *idx, char *
 
 static void fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base, unsigned i)
 {
-    hvf_fdt_begin_at(f, "fw-cfg", base);
+    hvf_fdt_node_begin(f, "fw-cfg", base, HVF_FW_CFG_SIZE, 0);
     hvf_fdt_empty(f, "dma-coherent");
-    hvf_fdt_reg(f, base, HVF_FW_CFG_SIZE);
     hvf_fdt_str(f, "compatible", "qemu,fw-cfg-mmio");
     hvf_fdt_end(f);
 }

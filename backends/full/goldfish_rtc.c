@@ -163,7 +163,8 @@ void hvf_rtc_destroy(struct hvf_rtc *rtc)
 /* ---- snapshot ------------------------------------------------------------------------- */
 
 /* The offset is relative to the VM's virtual wall clock, which the snapshot restores, so
- * the guest's time continues from the snapshot. */
+ * the guest's time continues from the snapshot. Saved and loaded by the board through the
+ * row (no vCPU runs then, and only vCPU threads touch the device). */
 static const struct hv_snap_field rtc_fields[] = {
     HV_SNAP_INT_FIELD(struct hvf_rtc, offset),
     HV_SNAP_INT_FIELD(struct hvf_rtc, time_high),
@@ -179,21 +180,6 @@ static const struct hv_snap_desc rtc_snap = {
     .name = "rtc", .version = 1, .size = sizeof(struct hvf_rtc),
     .fields = rtc_fields, .nr_fields = sizeof rtc_fields / sizeof rtc_fields[0],
 };
-
-void hvf_rtc_save(struct hvf_rtc *r, struct hv_snap_w *w)
-{
-    pthread_mutex_lock(&r->lock);
-    hv__snap_put_state(w, &rtc_snap, -1, r);
-    pthread_mutex_unlock(&r->lock);
-}
-
-int hvf_rtc_load(struct hvf_rtc *r, const struct hv_snap_index *idx, char *err, size_t errlen)
-{
-    pthread_mutex_lock(&r->lock);
-    int rc = hv__snap_get_state(idx, &rtc_snap, -1, r, err, errlen);
-    pthread_mutex_unlock(&r->lock);
-    return rc;
-}
 
 /* ---- board descriptor ------------------------------------------------------------------ */
 
@@ -219,23 +205,10 @@ static uint64_t rtc_deadline_dev(void *state)
     return hvf_rtc_next_deadline(state);
 }
 
-static void rtc_save_dev(void *state, unsigned i, struct hv_snap_w *w)
-{
-    hvf_rtc_save(state, w);
-}
-
-static int rtc_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
-                        size_t errlen)
-{
-    return hvf_rtc_load(state, idx, err, errlen);
-}
-
 static void rtc_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
                     unsigned i)
 {
-    hvf_fdt_begin_at(f, "rtc", base);
-    hvf_fdt_plic_irq(f, HVF_IRQ_RTC);
-    hvf_fdt_reg(f, base, HVF_RTC_SIZE);
+    hvf_fdt_node_begin(f, "rtc", base, HVF_RTC_SIZE, HVF_IRQ_RTC);
     hvf_fdt_str(f, "compatible", "google,goldfish-rtc");
     hvf_fdt_end(f);
 }
@@ -243,5 +216,5 @@ static void rtc_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t 
 const struct hvf_device hvf_rtc_device = {
     .name = "rtc", .base = HVF_RTC_BASE, .size = HVF_RTC_SIZE,
     .create = rtc_create_dev, .destroy = rtc_destroy_dev, .poll = rtc_poll_dev,
-    .deadline = rtc_deadline_dev, .save = rtc_save_dev, .load = rtc_load_dev, .fdt = rtc_fdt,
+    .deadline = rtc_deadline_dev, .snap = &rtc_snap, .fdt = rtc_fdt,
 };

@@ -236,8 +236,9 @@ void hvf_plic_destroy(struct hvf_plic *plic)
 
 #define PLIC_SNAP_VERSION 1
 
-void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w)
+static void plic_save(void *state, unsigned inst, struct hv_snap_w *w)
 {
+    struct hvf_plic *p = state;
     pthread_mutex_lock(&p->lock);
     hv__snap_begin(w, "plic", PLIC_SNAP_VERSION);
     hv__snap_put_u32(w, p->nr_ctx);
@@ -260,9 +261,10 @@ void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w)
 
 /* The output levels are restored without driving the lines: the harts' MEIP/SEIP are part
  * of the same snapshot. */
-int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err,
-                  size_t errlen)
+static int plic_load(void *state, unsigned inst, const struct hv_snap_index *idx, char *err,
+                     size_t errlen)
 {
+    struct hvf_plic *p = state;
     struct hvf_plic s;
     struct hv_snap_r r;
     hv__snap_r_open(&r, idx, "plic", PLIC_SNAP_VERSION);
@@ -321,17 +323,6 @@ static void plic_destroy_dev(struct hvf_board *b, void *state)
     hvf_plic_destroy(state);
 }
 
-static void plic_save_dev(void *state, unsigned i, struct hv_snap_w *w)
-{
-    hvf_plic_save(state, w);
-}
-
-static int plic_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
-                         size_t errlen)
-{
-    return hvf_plic_load(state, idx, err, errlen);
-}
-
 static void plic_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
                      unsigned i)
 {
@@ -349,6 +340,6 @@ static void plic_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t
 
 const struct hvf_device hvf_plic_device = {
     .name = "plic", .base = HVF_PLIC_BASE, .size = HVF_PLIC_SIZE,
-    .create = plic_create_dev, .destroy = plic_destroy_dev, .save = plic_save_dev,
-    .load = plic_load_dev, .fdt = plic_fdt,
+    .create = plic_create_dev, .destroy = plic_destroy_dev, .save = plic_save,
+    .load = plic_load, .fdt = plic_fdt,
 };

@@ -43,9 +43,8 @@ static int test_create(struct hvf_board *b, unsigned i, uint64_t base, void **st
 static void test_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
                      unsigned i)
 {
-    hvf_fdt_begin_at(f, "test", base);
+    hvf_fdt_node_begin(f, "test", base, HVF_TEST_SIZE, 0);
     hvf_fdt_u32(f, "phandle", HVF_PH_TEST);
-    hvf_fdt_reg(f, base, HVF_TEST_SIZE);
     HVF_FDT_STRS(f, "compatible", "sifive,test1\0sifive,test0\0syscon");
     hvf_fdt_end(f);
 }

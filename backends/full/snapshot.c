@@ -33,15 +33,35 @@ static const struct hv_snap_desc board_snap = {
     .check = board_check,
 };
 
+/* A row's section through its own hooks or its field list. */
+static void save_dev(const struct hvf_device *dev, unsigned i, void *state, struct hv_snap_w *w)
+{
+    if (dev->save)
+        dev->save(state, i, w);
+    else if (dev->snap)
+        hv__snap_put_state(w, dev->snap, hvf_dev_count(dev) > 1 ? (int)i : -1, state);
+}
+
+static int load_dev(const struct hvf_device *dev, unsigned i, void *state,
+                    const struct hv_snap_index *idx, char *err, size_t errlen)
+{
+    if (dev->load)
+        return dev->load(state, i, idx, err, errlen);
+    if (dev->snap)
+        return hv__snap_get_state(idx, dev->snap, hvf_dev_count(dev) > 1 ? (int)i : -1, state,
+                                  err, errlen);
+    return 0;
+}
+
 int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
 {
     struct hvf_board *b = vm->backend;
     hv__snap_put_state(w, &board_snap, -1, b);
     for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
         const struct hvf_device *dev = hvf_devices[d];
-        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->save; i++)
+        for (unsigned i = 0; i < hvf_dev_count(dev); i++)
             if (b->dev[d][i])
-                dev->save(b->dev[d][i], i, w);
+                save_dev(dev, i, b->dev[d][i], w);
     }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (b->harts[i])
@@ -63,8 +83,8 @@ int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *e
         atomic_store(&b->next_dev_poll, 0);
     for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
         const struct hvf_device *dev = hvf_devices[d];
-        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->load; i++)
-            if (b->dev[d][i] && (rc = dev->load(b->dev[d][i], i, idx, err, errlen)) < 0)
+        for (unsigned i = 0; i < hvf_dev_count(dev); i++)
+            if (b->dev[d][i] && (rc = load_dev(dev, i, b->dev[d][i], idx, err, errlen)) < 0)
                 return rc;
     }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)

@@ -15,26 +15,6 @@
 void hvf_hart_save(struct hvf_hart *h, struct hv_snap_w *w);
 int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err,
                   size_t errlen);
-/* clint.c: mtimecmp of every hart and the mtime offset ("clint"). */
-void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w);
-int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
-                   size_t errlen);
-/* plic.c ("plic"), uart16550_full.c ("uart"), goldfish_rtc.c ("rtc"). */
-void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w);
-int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err,
-                  size_t errlen);
-void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w);
-int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx, char *err,
-                       size_t errlen);
-void hvf_rtc_save(struct hvf_rtc *rtc, struct hv_snap_w *w);
-int hvf_rtc_load(struct hvf_rtc *rtc, const struct hv_snap_index *idx, char *err,
-                 size_t errlen);
-/* virtio_mmio.c: transport registers and queues of slot `slot` ("virtio.<slot>"), plus the
- * attached device's own state through its ops (virtio_mmio.h). */
-void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w);
-int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_index *idx,
-                    char *err, size_t errlen);
-
 /* snapshot.c: the backend ops' hooks. */
 int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w);
 int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,

@@ -336,8 +336,9 @@ void hvf_uart16550_destroy(struct hvf_uart16550 *uart)
 
 #define UART_SNAP_VERSION 1
 
-void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w)
+static void uart_save(void *state, unsigned inst, struct hv_snap_w *w)
 {
+    struct hvf_uart16550 *u = state;
     pthread_mutex_lock(&u->lock);
     hv__snap_begin(w, "uart", UART_SNAP_VERSION);
     const uint8_t regs[8] = { u->ier, u->lcr, u->mcr, u->scr, u->dll, u->dlm, u->fcr, u->msr };
@@ -352,9 +353,10 @@ void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w)
     pthread_mutex_unlock(&u->lock);
 }
 
-int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx, char *err,
-                       size_t errlen)
+static int uart_load(void *state, unsigned inst, const struct hv_snap_index *idx, char *err,
+                     size_t errlen)
 {
+    struct hvf_uart16550 *u = state;
     struct hv_snap_r r;
     uint8_t regs[8], rx[FIFO_SIZE];
     hv__snap_r_open(&r, idx, "uart", UART_SNAP_VERSION);
@@ -421,24 +423,11 @@ static uint64_t uart_deadline(void *state)
     return hv__clock_ns(&u->vm->clock) + HVF_DEV_SLEEP_NS;
 }
 
-static void uart_save_dev(void *state, unsigned i, struct hv_snap_w *w)
-{
-    hvf_uart16550_save(state, w);
-}
-
-static int uart_load_dev(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
-                         size_t errlen)
-{
-    return hvf_uart16550_load(state, idx, err, errlen);
-}
-
 static void uart_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
                      unsigned i)
 {
-    hvf_fdt_begin_at(f, "serial", base);
-    hvf_fdt_plic_irq(f, HVF_IRQ_UART);
+    hvf_fdt_node_begin(f, "serial", base, HVF_UART16550_SIZE, HVF_IRQ_UART);
     hvf_fdt_u32(f, "clock-frequency", UART_CLOCK_HZ);
-    hvf_fdt_reg(f, base, HVF_UART16550_SIZE);
     hvf_fdt_str(f, "compatible", "ns16550a");
     hvf_fdt_end(f);
 }
@@ -446,5 +435,5 @@ static void uart_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t
 const struct hvf_device hvf_uart_device = {
     .name = "uart", .base = HVF_UART_BASE, .size = HVF_UART16550_SIZE,
     .create = uart_create_dev, .destroy = uart_destroy_dev, .poll = uart_poll_dev,
-    .deadline = uart_deadline, .save = uart_save_dev, .load = uart_load_dev, .fdt = uart_fdt,
+    .deadline = uart_deadline, .save = uart_save, .load = uart_load, .fdt = uart_fdt,
 };

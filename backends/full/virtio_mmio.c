@@ -583,8 +583,9 @@ void hvf_virtio_destroy(struct hvf_virtio *v)
 
 #define VIRTIO_SNAP_VERSION 1
 
-void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w)
+static void virtio_save(void *state, unsigned slot, struct hv_snap_w *w)
 {
+    struct hvf_virtio *v = state;
     pthread_mutex_lock(&v->lock);
     hv__snap_begin_idx(w, "virtio", slot, VIRTIO_SNAP_VERSION);
     hv__snap_put_u32(w, v->ops ? v->ops->device_id : 0);
@@ -613,9 +614,10 @@ void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w)
     pthread_mutex_unlock(&v->lock);
 }
 
-int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_index *idx,
-                    char *err, size_t errlen)
+static int virtio_load(void *state, unsigned slot, const struct hv_snap_index *idx,
+                       char *err, size_t errlen)
 {
+    struct hvf_virtio *v = state;
     struct hvf_virtio s;
     struct hv_snap_r r;
     hv__snap_r_open_idx(&r, idx, "virtio", slot, VIRTIO_SNAP_VERSION);
@@ -692,23 +694,10 @@ static void virtio_poll_dev(void *state)
         hvf_virtio_poll(state);
 }
 
-static void virtio_save_dev(void *state, unsigned i, struct hv_snap_w *w)
-{
-    hvf_virtio_save(state, i, w);
-}
-
-static int virtio_load_dev(void *state, unsigned i, const struct hv_snap_index *idx,
-                           char *err, size_t errlen)
-{
-    return hvf_virtio_load(state, i, idx, err, errlen);
-}
-
 static void virtio_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
                        unsigned i)
 {
-    hvf_fdt_begin_at(f, "virtio_mmio", base);
-    hvf_fdt_plic_irq(f, HVF_IRQ_VIRTIO0 + i);
-    hvf_fdt_reg(f, base, HVF_VIRTIO_STRIDE);
+    hvf_fdt_node_begin(f, "virtio_mmio", base, HVF_VIRTIO_STRIDE, HVF_IRQ_VIRTIO0 + i);
     hvf_fdt_str(f, "compatible", "virtio,mmio");
     hvf_fdt_end(f);
 }
@@ -717,5 +706,5 @@ const struct hvf_device hvf_virtio_device = {
     .name = "virtio", .base = HVF_VIRTIO_BASE, .size = HVF_VIRTIO_STRIDE,
     .stride = HVF_VIRTIO_STRIDE, .count = HVF_VIRTIO_SLOTS,
     .create = virtio_create_dev, .destroy = virtio_destroy_dev, .poll = virtio_poll_dev,
-    .save = virtio_save_dev, .load = virtio_load_dev, .fdt = virtio_fdt,
+    .save = virtio_save, .load = virtio_load, .fdt = virtio_fdt,
 };
