@@ -118,8 +118,9 @@ static int clint_create(struct hvf_board *b, unsigned i, uint64_t base, void **s
     for (unsigned h = 0; h < HV_MAX_VCPUS; h++)
         atomic_store(&b->mtimecmp[h], UINT64_MAX);
     atomic_store(&b->mtime_off, 0);
-    *state = b;
-    return hv__mem_add_mmio(&b->vm->mem, base, HVF_CLINT_SIZE, &clint_ops, b, err, errlen);
+    int rc = hv__mem_add_mmio(&b->vm->mem, base, HVF_CLINT_SIZE, &clint_ops, b, err, errlen);
+    *state = rc < 0 ? NULL : b;
+    return rc;
 }
 
 static void clint_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,

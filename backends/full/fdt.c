@@ -28,10 +28,26 @@ static void chk(struct hvf_fdt *w, int rc)
 
 static void begin(struct hvf_fdt *w, const char *name) { chk(w, fdt_begin_node(w->fdt, name)); }
 void hvf_fdt_end(struct hvf_fdt *w) { chk(w, fdt_end_node(w->fdt)); }
-void hvf_fdt_u32(struct hvf_fdt *w, const char *n, uint32_t v) { chk(w, fdt_property_u32(w->fdt, n, v)); }
-static void prop_u64(struct hvf_fdt *w, const char *n, uint64_t v) { chk(w, fdt_property_u64(w->fdt, n, v)); }
-void hvf_fdt_str(struct hvf_fdt *w, const char *n, const char *s) { chk(w, fdt_property_string(w->fdt, n, s)); }
-void hvf_fdt_empty(struct hvf_fdt *w, const char *n) { chk(w, fdt_property(w->fdt, n, NULL, 0)); }
+
+void hvf_fdt_u32(struct hvf_fdt *w, const char *n, uint32_t v)
+{
+    chk(w, fdt_property_u32(w->fdt, n, v));
+}
+
+static void prop_u64(struct hvf_fdt *w, const char *n, uint64_t v)
+{
+    chk(w, fdt_property_u64(w->fdt, n, v));
+}
+
+void hvf_fdt_str(struct hvf_fdt *w, const char *n, const char *s)
+{
+    chk(w, fdt_property_string(w->fdt, n, s));
+}
+
+void hvf_fdt_empty(struct hvf_fdt *w, const char *n)
+{
+    chk(w, fdt_property(w->fdt, n, NULL, 0));
+}
 
 void hvf_fdt_strs(struct hvf_fdt *w, const char *n, const char *list, size_t len)
 {

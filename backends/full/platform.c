@@ -83,8 +83,8 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
         if (slot >= HVF_NR_VIRTIO)
             return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
                             HVF_NR_VIRTIO);
-        if ((rc = hvf_virtio_blk_attach(hvf_board_virtio(b, slot), vm->disks[k], cfg->disks[k].serial,
-                                        err, errlen)) < 0)
+        if ((rc = hvf_virtio_blk_attach(hvf_board_virtio(b, slot), vm->disks[k],
+                                        cfg->disks[k].serial, err, errlen)) < 0)
             return rc;
         b->virtio_populated |= (uint8_t)(1u << slot);
     }
@@ -102,7 +102,8 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
             memcpy(mac, cfg->nics[k].mac, 6);
         else
             default_mac(cfg, k, mac);
-        if ((rc = hvf_virtio_net_attach(hvf_board_virtio(b, slot), b->netdevs[k], mac, err, errlen)) < 0)
+        if ((rc = hvf_virtio_net_attach(hvf_board_virtio(b, slot), b->netdevs[k], mac, err,
+                                        errlen)) < 0)
             return rc;
         b->virtio_populated |= (uint8_t)(1u << slot);
     }
@@ -145,8 +146,8 @@ int hvf_platform_destroy(struct hvf_board *b, bool unmap, char *err, size_t errl
             if (dev->destroy)
                 dev->destroy(b, b->dev[d][i]);
             b->dev[d][i] = NULL;
-            int u = unmap && dev->size ? hv__mem_unmap(&b->vm->mem, dev->base + i * dev->stride, err,
-                                               errlen) : 0;
+            uint64_t base = dev->base + i * dev->stride;
+            int u = unmap && dev->size ? hv__mem_unmap(&b->vm->mem, base, err, errlen) : 0;
             if (u < 0 && rc == 0)
                 rc = u;
         }

@@ -35,8 +35,9 @@ static const struct hv_mmio_ops test_ops = { .read = test_read, .write = test_wr
 static int test_create(struct hvf_board *b, unsigned i, uint64_t base, void **state,
                        char *err, size_t errlen)
 {
-    *state = b;
-    return hv__mem_add_mmio(&b->vm->mem, base, HVF_TEST_SIZE, &test_ops, b, err, errlen);
+    int rc = hv__mem_add_mmio(&b->vm->mem, base, HVF_TEST_SIZE, &test_ops, b, err, errlen);
+    *state = rc < 0 ? NULL : b;
+    return rc;
 }
 
 /* The /poweroff and /reboot syscon nodes at the root refer to this one (fdt.c). */
