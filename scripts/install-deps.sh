@@ -3,8 +3,9 @@
 # are already installed are not fetched again. Usage: scripts/install-deps.sh [extra-pkg...]
 set -eu
 pkgs="build-essential cmake pkg-config git libxml2-dev zlib1g-dev libcapstone-dev
-      libcriterion-dev libfdt-dev libslirp-dev gcc-riscv64-unknown-elf
-      binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf python3 gdb-multiarch
+      libcriterion-dev libfdt-dev libslirp-dev libglib2.0-dev gcc-riscv64-unknown-elf
+      binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf python3 python3-venv python3-pip
+      gdb-multiarch
       opensbi u-boot-qemu qemu-system-misc device-tree-compiler dosfstools
       linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross flex bison bc
       libssl-dev libelf-dev cpio xz-utils $*"

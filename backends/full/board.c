@@ -138,6 +138,9 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
         /* Under lockstep the twin VM reboots with this one. */
         if ((rc = restart(vcpu)) < 0 || (vcpu->twin && (rc = restart(vcpu->twin)) < 0))
             return rc;
+        vcpu->cpu.exit_request = 1;        /* a full first poll after the reset */
+        if (vcpu->twin)
+            vcpu->twin->cpu.exit_request = 1;
         hv__engine_begin(vcpu, stop_at);
     }
     return hv__engine_end(vcpu, rc, "full backend", exit);
@@ -177,6 +180,13 @@ static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
     return HV_ENOENT;
 }
 
+/* The access is made again when its instruction re-executes (mmu.c: hvf_mmio). */
+static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
+{
+    struct hvf_hart *h = vcpu->backend;
+    h->mmio.active = false;
+}
+
 const struct hv_backend_ops hvf_backend_ops = {
     .name = "full",
     .vm_init = vm_init,
@@ -189,4 +199,5 @@ const struct hv_backend_ops hvf_backend_ops = {
     .set_reg = set_reg,
     .snapshot_save = hvf_snapshot_save,      /* snapshot.c */
     .snapshot_load = hvf_snapshot_load,
+    .vcpu_cancel_exit = vcpu_cancel_exit,
 };

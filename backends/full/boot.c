@@ -43,6 +43,8 @@ static int load_image(struct hvf_board *b, const char *path, uint64_t raw_gpa,
     if (hv__elf_is_elf(data, len)) {
         struct hv_elf_info info;
         rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
+        if (rc == 0 && path == vm->cfg.kernel)
+            hv__vm_keep_symbols(vm, data, len);
         if (rc == 0) {
             img->entry = info.entry;
             img->end = info.highest;

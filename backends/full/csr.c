@@ -2,6 +2,7 @@
  * rules (privilege from csr[9:8], read-only from csr[11:10], TVM, counter enables, Sstc,
  * FS), WARL legalisation of every writable field, and the side effects of writes (TLB
  * flush, interrupt re-evaluation). Unknown CSRs raise illegal instruction. */
+#include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
 #include "backends/full/snapshot.h"
@@ -125,6 +126,104 @@ static uint64_t read_pmpcfg(const struct hvf_hart *h, unsigned reg)
     return v;
 }
 
+/* ---- Sdtrig: trigger module --------------------------------------------------------------
+ * HVF_TRIGGERS triggers, each of type 2 (mcontrol) or 6 (mcontrol6) with action 0
+ * (breakpoint exception), or 15 (disabled, the reset state). Implemented fields: match 0
+ * (equal), 1 (NAPOT), 2 (>=), 3 (<), the m/s/u enables and execute/store/load; the rest is
+ * WARL 0 (no debug mode, chaining, data/value select, timing after, sizes, hit bits),
+ * tdata3 reads 0. M-mode triggers fire only while tcontrol.mte is set (a trap into M
+ * clears it, saving it in mpte; MRET restores it), so a handler is not re-triggered. */
+#define TDATA1_TYPE_SHIFT 60
+#define TRIG_MCONTROL 2ull
+#define TRIG_MCONTROL6 6ull
+#define TRIG_DISABLED 15ull
+#define TDATA1_MATCH_SHIFT 7
+#define TDATA1_M (1ull << 6)
+#define TDATA1_S (1ull << 4)
+#define TDATA1_U (1ull << 3)
+#define TDATA1_EXLS 7ull                /* execute, store, load */
+#define MCONTROL_MASKMAX (63ull << 53)  /* NAPOT ranges up to 2^63 bytes */
+/* tinfo: version 1 (Sdtrig 1.0) and the supported types. */
+#define TINFO_VALUE ((1ull << 24) | (1ull << TRIG_MCONTROL) | (1ull << TRIG_MCONTROL6) | \
+                     (1ull << TRIG_DISABLED))
+
+static uint64_t legal_tdata1(uint64_t v)
+{
+    uint64_t type = v >> TDATA1_TYPE_SHIFT;
+    if (type != TRIG_MCONTROL && type != TRIG_MCONTROL6)
+        return TRIG_DISABLED << TDATA1_TYPE_SHIFT;
+    uint64_t match = (v >> TDATA1_MATCH_SHIFT) & 15;
+    uint64_t keep = v & (TDATA1_M | TDATA1_S | TDATA1_U | TDATA1_EXLS);
+    uint64_t r = type << TDATA1_TYPE_SHIFT | keep | (match <= 3 ? match : 0) << TDATA1_MATCH_SHIFT;
+    if (type == TRIG_MCONTROL)
+        r |= MCONTROL_MASKMAX;
+    /* action (15:12) is WARL 0: only the breakpoint exception is implemented */
+    return r;
+}
+
+/* [lo, hi] matched by a trigger; false when it matches nothing. */
+static bool trig_range(uint64_t tdata1, uint64_t tdata2, uint64_t *lo, uint64_t *hi)
+{
+    switch ((tdata1 >> TDATA1_MATCH_SHIFT) & 15) {
+    case 0:
+        *lo = *hi = tdata2;
+        return true;
+    case 1: {                           /* NAPOT: trailing ones give the size */
+        unsigned ones = (unsigned)__builtin_ctzll(~tdata2 | (1ull << 63));
+        uint64_t mask = ones >= 63 ? ~0ull : (2ull << ones) - 1;
+        *lo = tdata2 & ~mask;
+        *hi = tdata2 | mask;
+        return true;
+    }
+    case 2:
+        *lo = tdata2;
+        *hi = ~0ull;
+        return true;
+    default:                            /* 3: less than */
+        *lo = 0;
+        *hi = tdata2 - 1;
+        return tdata2 != 0;
+    }
+}
+
+void hvf_trig_sync(struct hvf_hart *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    unsigned n = 0;
+    for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
+        uint64_t d1 = h->tdata1[i];
+        if ((d1 >> TDATA1_TYPE_SHIFT) == TRIG_DISABLED || !(d1 & TDATA1_EXLS))
+            continue;
+        uint8_t privs = (uint8_t)(((d1 & TDATA1_U) ? 1u << HV_PRIV_U : 0) |
+                                  ((d1 & TDATA1_S) ? 1u << HV_PRIV_S : 0) |
+                                  ((d1 & TDATA1_M) && (h->tcontrol & TCONTROL_MTE)
+                                   ? 1u << HV_PRIV_M : 0));
+        struct hv_cpu_watch *w = &cpu->watch[n];
+        if (!privs || !trig_range(d1, h->tdata2[i], &w->lo, &w->hi))
+            continue;
+        w->kinds = (uint8_t)(((d1 & 4) ? HV_WATCH_EXEC : 0) | ((d1 & 2) ? HV_WATCH_STORE : 0) |
+                             ((d1 & 1) ? HV_WATCH_LOAD : 0));
+        w->privs = privs;
+        w->action = HV_WATCH_EXC;
+        n++;
+    }
+    _Static_assert(HVF_TRIGGERS <= HV_CPU_MAX_WATCHES, "every trigger needs a watch slot");
+    /* Engines look at nr_watch whenever they choose how to run the next instruction, and
+     * every caller runs between instructions (a CSR write ends its block). */
+    cpu->nr_watch = n;
+}
+
+static void trig_reset(struct hvf_hart *h)
+{
+    h->tselect = 0;
+    h->tcontrol = 0;
+    for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
+        h->tdata1[i] = TRIG_DISABLED << TDATA1_TYPE_SHIFT;
+        h->tdata2[i] = 0;
+    }
+    hvf_trig_sync(h);
+}
+
 /* ---- raw get/set (no privilege checks) ------------------------------------------------ */
 
 int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
@@ -179,6 +278,12 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
     case CSR_MCAUSE: *val = h->mcause; return 0;
     case CSR_MTVAL: *val = h->mtval; return 0;
     case CSR_MIP: *val = hvf_mip_read(h); return 0;
+    case CSR_TSELECT: *val = h->tselect; return 0;
+    case CSR_TDATA1: *val = h->tdata1[h->tselect]; return 0;
+    case CSR_TDATA2: *val = h->tdata2[h->tselect]; return 0;
+    case CSR_TDATA3: *val = 0; return 0;
+    case CSR_TINFO: *val = TINFO_VALUE; return 0;
+    case CSR_TCONTROL: *val = h->tcontrol; return 0;
     default: return -1;
     }
 }
@@ -188,6 +293,15 @@ static uint64_t legal_tvec(uint64_t old, uint64_t val)
     /* MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
     if ((val & 3) >= 2)
         val = (val & ~3ull) | (old & 3);
+    return val;
+}
+
+/* menvcfg / senvcfg: the reserved CBIE value 10 reads as 00 (WARL). */
+static uint64_t legal_envcfg(uint64_t val, uint64_t mask)
+{
+    val &= mask;
+    if ((val & MENVCFG_CBIE) == (2ull << 4))
+        val &= ~MENVCFG_CBIE;
     return val;
 }
 
@@ -237,7 +351,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         return 0;
     case CSR_STVEC: h->stvec = legal_tvec(h->stvec, val); return 0;
     case CSR_SCOUNTEREN: h->scounteren = val & 0xffffffffull; return 0;
-    case CSR_SENVCFG: h->senvcfg = val & MENVCFG_FIOM; return 0;
+    case CSR_SENVCFG: h->senvcfg = legal_envcfg(val, SENVCFG_WMASK); return 0;
     case CSR_SSCRATCH: h->sscratch = val; return 0;
     case CSR_SEPC: h->sepc = val & ~1ull; return 0;
     case CSR_SCAUSE: h->scause = val; return 0;
@@ -260,7 +374,10 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
     case CSR_MTVEC: h->mtvec = legal_tvec(h->mtvec, val); return 0;
     case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
     case CSR_MENVCFG:
-        h->menvcfg = val & (MENVCFG_FIOM | MENVCFG_STCE);
+        /* PBMTE changes how PTEs read: drop cached translations. */
+        if ((h->menvcfg ^ val) & MENVCFG_PBMTE)
+            hv__cpu_tlb_flush(cpu);
+        h->menvcfg = legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
         cpu->exit_request = 1;
         return 0;
     case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;
@@ -276,6 +393,24 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         cpu->exit_request = 1;
         return 0;
     }
+    case CSR_TSELECT:
+        if (val < HVF_TRIGGERS)         /* WARL: other values leave it unchanged */
+            h->tselect = val;
+        return 0;
+    case CSR_TDATA1:
+        h->tdata1[h->tselect] = legal_tdata1(val);
+        hvf_trig_sync(h);
+        return 0;
+    case CSR_TDATA2:
+        h->tdata2[h->tselect] = val;
+        hvf_trig_sync(h);
+        return 0;
+    case CSR_TDATA3: case CSR_TINFO:
+        return 0;                       /* WARL 0 / read-only */
+    case CSR_TCONTROL:
+        h->tcontrol = val & (TCONTROL_MTE | TCONTROL_MPTE);
+        hvf_trig_sync(h);
+        return 0;
     case CSR_CYCLE: case CSR_TIME: case CSR_INSTRET: case CSR_MVENDORID: case CSR_MARCHID:
     case CSR_MIMPID: case CSR_MHARTID: case CSR_MCONFIGPTR:
         return 0;                      /* read-only; the policy hook rejects guest writes */
@@ -332,6 +467,18 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv ||
         !access_allowed(h, cpu->priv, csr))
         return hvf_illegal(cpu);
+    /* The writing instruction retires after the write: without this it would count itself
+     * and the next read would return the value written + 1 (the spec wants the value). */
+    if ((csr == CSR_MCYCLE && !(h->mcountinhibit & 1)) ||
+        (csr == CSR_MINSTRET && !(h->mcountinhibit & 4)))
+        val -= 1;
+    /* mip reads SEIP as the software bit OR the PLIC's line, but only the software bit
+     * takes part in a CSRRS/CSRRC read-modify-write (privileged spec, mip): bits the
+     * instruction does not modify keep their software value. Otherwise an M-mode
+     * `csrs mip, SSIP` (OpenSBI injecting an IPI) while the line is high would latch SEIP
+     * in software, an external interrupt that no claim can clear (issue 17 item 3). */
+    if (csr == CSR_MIP)
+        val = (val & cpu->csr_wmask) | (h->mip_sw & ~cpu->csr_wmask);
     if (hvf_csr_set(h, csr, val) < 0)
         return hvf_illegal(cpu);
     return HV_STEP_OK;
@@ -368,14 +515,17 @@ void hvf_hart_reset(struct hvf_hart *h)
     atomic_store(&h->hw_ip, 0);
     h->vcpu->exit_set = false;
     h->mmio.active = false;
+    trig_reset(h);
 }
 
 /* ---- snapshot ------------------------------------------------------------------------- */
 
 #define HART(m) HV_SNAP_INT_FIELD(struct hvf_hart, m)
 
-/* The CSR file in a fixed order behind a count (26), PMP, the device-driven mip bits and an
- * embedder MMIO access in flight (re-executed on the next run). */
+/* Version 1: the CSR file in a fixed order behind a count (26), PMP, the device-driven mip
+ * bits and an embedder MMIO access in flight (re-executed on the next run). Version 2
+ * appends the Sdtrig state (tselect, tcontrol, then tdata1/tdata2 of each trigger in turn),
+ * read by hand after the list: the pairs interleave, and a version-1 section resets it. */
 static const struct hv_snap_field hart_fields[] = {
     HV_SNAP_CONST_FIELD("CSR count", 4, 26),
     HV_SNAP_INT_MASKED(struct hvf_hart, mstatus, MSTATUS_WMASK),
@@ -393,10 +543,11 @@ static const struct hv_snap_field hart_fields[] = {
     HART(mmio.pa),
 };
 #undef HART
+#define NR_HART_FIELDS (sizeof hart_fields / sizeof hart_fields[0])
+#define HART_SNAP_VERSION 2
 
-static void hart_check(struct hv_snap_r *r, const void *decoded, const void *live)
+static void hart_check(struct hv_snap_r *r, const struct hvf_hart *h)
 {
-    const struct hvf_hart *h = decoded;
     uint64_t mode = h->satp >> SATP_MODE_SHIFT;
     if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
         hv__snap_r_fail(r, "satp mode %llu", (unsigned long long)mode);
@@ -405,22 +556,60 @@ static void hart_check(struct hv_snap_r *r, const void *decoded, const void *liv
         hv__snap_r_fail(r, "pending MMIO access of size %u", size);
 }
 
-static const struct hv_snap_desc hart_snap = {
-    .name = "hart", .version = 1, .size = sizeof(struct hvf_hart),
-    .fields = hart_fields, .nr_fields = sizeof hart_fields / sizeof hart_fields[0],
-    .check = hart_check,
-};
-
 void hvf_hart_save(struct hvf_hart *h, struct hv_snap_w *w)
 {
-    hv__snap_put_state(w, &hart_snap, (int)h->id, h);
+    hv__snap_begin_idx(w, "hart", h->id, HART_SNAP_VERSION);
+    hv__snap_put_fields(w, hart_fields, NR_HART_FIELDS, h);
+    hv__snap_put_u64(w, h->tselect);
+    hv__snap_put_u64(w, h->tcontrol);
+    for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
+        hv__snap_put_u64(w, h->tdata1[i]);
+        hv__snap_put_u64(w, h->tdata2[i]);
+    }
+    hv__snap_end(w);
 }
 
 int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err,
                   size_t errlen)
 {
-    int rc = hv__snap_get_state(idx, &hart_snap, (int)h->id, h, err, errlen);
-    if (rc == 0)
+    struct hv_snap_r r;
+    struct hvf_hart *s = malloc(sizeof(*s));     /* the decoded copy */
+    if (!s)
+        return hv__errf(err, errlen, HV_ENOMEM, "snapshot: out of memory");
+    memcpy(s, h, sizeof(*s));
+    hv__snap_r_open_idx(&r, idx, "hart", h->id, HART_SNAP_VERSION);
+    hv__snap_get_fields(&r, hart_fields, NR_HART_FIELDS, s);
+    if (hv__snap_r_ok(&r))
+        hart_check(&r, s);
+    s->tselect = s->tcontrol = 0;
+    for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
+        s->tdata1[i] = TRIG_DISABLED << TDATA1_TYPE_SHIFT;
+        s->tdata2[i] = 0;
+    }
+    if (hv__snap_r_ok(&r) && r.sect->version >= 2) {
+        s->tselect = hv__snap_get_u64(&r);
+        s->tcontrol = hv__snap_get_u64(&r);
+        for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
+            s->tdata1[i] = hv__snap_get_u64(&r);
+            s->tdata2[i] = hv__snap_get_u64(&r);
+            if (legal_tdata1(s->tdata1[i]) != s->tdata1[i])
+                hv__snap_r_fail(&r, "trigger %u: tdata1 %#llx", i,
+                                (unsigned long long)s->tdata1[i]);
+        }
+        if (s->tselect >= HVF_TRIGGERS || (s->tcontrol & ~(TCONTROL_MTE | TCONTROL_MPTE)))
+            hv__snap_r_fail(&r, "tselect %llu / tcontrol %#llx",
+                            (unsigned long long)s->tselect, (unsigned long long)s->tcontrol);
+    }
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc == 0) {
+        hv__snap_copy_fields(h, s, hart_fields, NR_HART_FIELDS);
+        h->tselect = s->tselect;
+        h->tcontrol = s->tcontrol;
+        memcpy(h->tdata1, s->tdata1, sizeof(h->tdata1));
+        memcpy(h->tdata2, s->tdata2, sizeof(h->tdata2));
         h->vcpu->exit_set = false;
+        hvf_trig_sync(h);
+    }
+    free(s);
     return rc;
 }

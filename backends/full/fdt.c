@@ -8,7 +8,10 @@
 #include "backends/full/devices.h"
 
 #define TIMEBASE_HZ 10000000u
-#define ISA_STRING "rv64imafdc_zicsr_zifencei_zba_zbb_zbc_zbs"
+/* Canonical order: single letters, then Z extensions by their first letter's place in
+ * the base order (i m a f d ... b k) and alphabetically, then S extensions. */
+#define ISA_STRING "rv64imafdc_zicbom_zicbop_zicboz_zicond_zicsr_zifencei_zfh_zfhmin_" \
+                   "zba_zbb_zbc_zbkb_zbkx_zbs_sdtrig_svinval_svpbmt"
 
 /* Phandles: hart h's interrupt controller is HVF_PH_INTC(h), the CPU node itself
  * 1 + MAX + h. */
@@ -91,6 +94,8 @@ static void cpus(struct hvf_fdt *w, const struct hvf_fdt_params *p)
         hvf_fdt_str(w, "compatible", "riscv");
         hvf_fdt_str(w, "riscv,isa", ISA_STRING);
         hvf_fdt_str(w, "mmu-type", p->sv39 ? "riscv,sv39" : "riscv,sv48");
+        hvf_fdt_u32(w, "riscv,cbom-block-size", HV_CBO_BLOCK);
+        hvf_fdt_u32(w, "riscv,cboz-block-size", HV_CBO_BLOCK);
         begin(w, "interrupt-controller");
         hvf_fdt_u32(w, "#interrupt-cells", 1);
         hvf_fdt_empty(w, "interrupt-controller");

@@ -28,8 +28,15 @@ enum {
     CSR_MIP = 0x344,
     CSR_PMPCFG0 = 0x3a0, CSR_PMPCFG15 = 0x3af, CSR_PMPADDR0 = 0x3b0, CSR_PMPADDR63 = 0x3ef,
     CSR_MCYCLE = 0xb00, CSR_MINSTRET = 0xb02, CSR_MHPMCOUNTER3 = 0xb03,
-    CSR_MHPMCOUNTER31 = 0xb1f
+    CSR_MHPMCOUNTER31 = 0xb1f,
+    CSR_TSELECT = 0x7a0, CSR_TDATA1 = 0x7a1, CSR_TDATA2 = 0x7a2, CSR_TDATA3 = 0x7a3,
+    CSR_TINFO = 0x7a4, CSR_TCONTROL = 0x7a5
 };
+
+/* ---- Sdtrig (csr.c): address-match triggers with action 0 ---------------------------- */
+#define HVF_TRIGGERS 4
+#define TCONTROL_MTE  (1ull << 3)
+#define TCONTROL_MPTE (1ull << 7)
 
 /* ---- mstatus fields ------------------------------------------------------------------ */
 #define MSTATUS_SIE   (1ull << 1)
@@ -77,7 +84,13 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
                        (1ull << 12) | (1ull << 13) | (1ull << 15))
 
 #define MENVCFG_FIOM  (1ull << 0)
+#define MENVCFG_CBIE  (3ull << 4)      /* Zicbom cbo.inval: 00 illegal, 01 flush, 11 inval */
+#define MENVCFG_CBCFE (1ull << 6)      /* Zicbom cbo.clean / cbo.flush enabled */
+#define MENVCFG_CBZE  (1ull << 7)      /* Zicboz cbo.zero enabled */
+#define MENVCFG_PBMTE (1ull << 62)     /* Svpbmt: PBMT bits in PTEs honoured (else reserved) */
 #define MENVCFG_STCE  (1ull << 63)
+/* Bits senvcfg has (FIOM and the cache-block enables for U-mode). */
+#define SENVCFG_WMASK (MENVCFG_FIOM | MENVCFG_CBIE | MENVCFG_CBCFE | MENVCFG_CBZE)
 
 #define SATP_MODE_SHIFT 60
 #define SATP_MODE_BARE 0
@@ -97,15 +110,6 @@ enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI 
 
 struct hvf_board;
 
-/* A pending embedder MMIO access: the instruction that made it is re-executed on the next
- * run and this one access is then satisfied from vcpu->last_exit (read data) / dropped
- * (write already reported). */
-struct hvf_mmio_pending {
-    bool active;
-    bool write;
-    unsigned size;
-    uint64_t pa;
-};
 
 struct hvf_hart {
     struct hv_vcpu *vcpu;
@@ -121,11 +125,15 @@ struct hvf_hart {
     uint64_t cycle_frozen, instret_frozen; /* value while inhibited */
     uint8_t pmpcfg[HVF_PMP_ENTRIES];
     uint64_t pmpaddr[HVF_PMP_ENTRIES];
+    /* Sdtrig: tdata1 legalised (type 2, 6 or 15 = disabled), tdata2 the compare value;
+     * compiled into vcpu->cpu.watch by hvf_trig_sync. */
+    uint64_t tselect, tcontrol;
+    uint64_t tdata1[HVF_TRIGGERS], tdata2[HVF_TRIGGERS];
 
     _Atomic uint64_t hw_ip;    /* MSIP, MEIP, SEIP (line) driven by devices, any thread */
     _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
 
-    struct hvf_mmio_pending mmio;
+    struct hv__mmio_pending mmio;
 };
 
 struct hv_net;
@@ -191,6 +199,9 @@ int hvf_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
 int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val);
 int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state);
 void hvf_hart_reset(struct hvf_hart *h);
+/* Recompile the hart's triggers into vcpu->cpu.watch (after tdata/tcontrol writes, trap
+ * entry into M and MRET, which move tcontrol.mte, and snapshot loads). */
+void hvf_trig_sync(struct hvf_hart *h);
 
 /* trap.c */
 int hvf_take_trap(struct hv_cpu *cpu);
@@ -211,6 +222,13 @@ static inline unsigned hvf_data_priv(const struct hvf_hart *h, const struct hv_c
     if (cpu->priv == HV_PRIV_M && (h->mstatus & MSTATUS_MPRV))
         return (unsigned)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     return cpu->priv;
+}
+
+/* Is physical address pa executable guest memory (RAM/ROM with HV_MEM_EXEC)? */
+static inline bool hvf_executable(struct hvf_board *b, uint64_t pa)
+{
+    const struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
+    return r && r->host && (r->flags & HV_MEM_EXEC);
 }
 
 /* htif.c */

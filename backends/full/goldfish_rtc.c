@@ -24,6 +24,7 @@ struct hvf_rtc {
     uint64_t alarm;                 /* guest-time ns */
     uint32_t alarm_high;            /* staged by ALARM_HIGH writes */
     bool alarm_running, irq_pending, irq_enabled, irq_level;
+    struct hv__logrl rl;            /* refusals logged (rate limit) */
 };
 
 static uint64_t now(const struct hvf_rtc *r)
@@ -31,10 +32,12 @@ static uint64_t now(const struct hvf_rtc *r)
     return hv__clock_wall_ns(&r->vm->clock) + (uint64_t)r->offset;
 }
 
-static void update_irq(struct hvf_rtc *r)
+/* A change of level, or an alarm firing while the line is already high: each is a request
+ * to the PLIC, which pends a source per signalled assertion (plic.c). */
+static void update_irq(struct hvf_rtc *r, bool event)
 {
     bool lvl = r->irq_pending && r->irq_enabled;
-    if (lvl != r->irq_level) {
+    if (lvl != r->irq_level || (lvl && event)) {
         r->irq_level = lvl;
         hv__irq_set(&r->irq, lvl);
     }
@@ -42,11 +45,13 @@ static void update_irq(struct hvf_rtc *r)
 
 static void check_alarm(struct hvf_rtc *r)
 {
+    bool fired = false;
     if (r->alarm_running && now(r) >= r->alarm) {
         r->alarm_running = false;
         r->irq_pending = true;
+        fired = true;
     }
-    update_irq(r);
+    update_irq(r, fired);
 }
 
 static uint32_t reg_read(struct hvf_rtc *r, uint64_t off)
@@ -84,15 +89,27 @@ static void reg_write(struct hvf_rtc *r, uint64_t off, uint32_t val)
     case R_IRQ_ENABLED: r->irq_enabled = val & 1; break;
     case R_CLEAR_ALARM: r->alarm_running = false; break;
     case R_CLEAR_INTERRUPT: r->irq_pending = false; break;
-    default: break;
+    default:
+        hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc", "offset %#llx: "
+                        "write of %#x ignored: read-only or reserved",
+                        (unsigned long long)off, val);
+        break;
     }
+}
+
+static int bad_width(struct hvf_rtc *r, uint64_t off, unsigned size, const char *what)
+{
+    hv__log_limited(r->vm, &r->rl, HV__LOG_REFUSED, "goldfish-rtc", "offset %#llx: %u-byte "
+                    "%s refused (32-bit aligned accesses only; access fault)",
+                    (unsigned long long)off, size, what);
+    return HV_EINVAL;
 }
 
 static int rtc_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     struct hvf_rtc *r = opaque;
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(r, off, size, "read");
     pthread_mutex_lock(&r->lock);
     *val = reg_read(r, off);
     check_alarm(r);
@@ -104,7 +121,7 @@ static int rtc_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     struct hvf_rtc *r = opaque;
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(r, off, size, "write");
     pthread_mutex_lock(&r->lock);
     reg_write(r, off, (uint32_t)val);
     check_alarm(r);

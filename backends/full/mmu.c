@@ -9,8 +9,11 @@
  *   in the memory map's dirty log (stores through the soft-TLB do not mark it again).
  * - PMP registers are WARL storage only: no PMP checks are made (all of memory is
  *   accessible to every mode, as with an M-mode firmware that grants everything).
- * - Non-leaf PTEs with A, D or U set, and PTEs using reserved bits 63:54 (no Svpbmt/Svnapot)
- *   are page faults.
+ * - Non-leaf PTEs with A, D or U set, and PTEs using reserved bits 60:54 or N (bit 63, no
+ *   Svnapot) are page faults. Svpbmt: with menvcfg.PBMTE the PBMT field (62:61) of a leaf
+ *   may be PMA, NC or IO (memory types change nothing in an emulator: every access is
+ *   already ordered and uncached as far as the guest can tell); the reserved value 3, a
+ *   non-zero PBMT in a non-leaf PTE, or any PBMT while PBMTE is clear is a page fault.
  * - Misaligned accesses are split into byte accesses by the engine's slow path, so they
  *   never raise misaligned exceptions; access-fault tval for device errors is the physical
  *   address (the engine passes only pa to the device hook). */
@@ -23,7 +26,8 @@
 #define PTE_U (1ull << 4)
 #define PTE_A (1ull << 6)
 #define PTE_D (1ull << 7)
-#define PTE_RESERVED (0x3ffull << 54)
+#define PTE_RESERVED ((0x7full << 54) | (1ull << 63))
+#define PTE_PBMT (3ull << 61)
 #define PTE_PPN(pte) (((pte) >> 10) & ((1ull << 44) - 1))
 
 static int page_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va)
@@ -79,9 +83,12 @@ retry:;
         uint64_t pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) || (pte & PTE_RESERVED))
             return page_fault(cpu, acc, va);
+        uint64_t pbmt = pte & PTE_PBMT;
+        if (pbmt && (!(h->menvcfg & MENVCFG_PBMTE) || pbmt == PTE_PBMT))
+            return page_fault(cpu, acc, va);
         if (!(pte & (PTE_R | PTE_X))) {
             /* Pointer to the next level. */
-            if (i == 0 || (pte & (PTE_A | PTE_D | PTE_U)))
+            if (i == 0 || (pte & (PTE_A | PTE_D | PTE_U | PTE_PBMT)))
                 return page_fault(cpu, acc, va);
             base = PTE_PPN(pte) << 12;
             continue;
@@ -197,16 +204,8 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
     enum hv_access acc = write ? HV_ACC_WRITE : HV_ACC_READ;
     vcpu->stats.mmio_traps++;
 
-    if (h->mmio.active) {
-        h->mmio.active = false;
-        if (h->mmio.pa == pa && h->mmio.size == size && h->mmio.write == write) {
-            if (!write) {
-                uint64_t d = vcpu->last_exit.u.mmio.data;
-                *val = size == 8 ? d : d & ((1ull << (8 * size)) - 1);
-            }
-            return HV_STEP_OK;
-        }
-    }
+    if (hv__mmio_complete(vcpu, &h->mmio, pa, size, val, write))
+        return HV_STEP_OK;
 
     struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
     if (!r)
@@ -219,23 +218,12 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
                        : (*val = 0, hv__mem_read(&b->vm->mem, pa, val, size));
         return rc < 0 ? access_fault(cpu, acc, pa) : HV_STEP_OK;
     }
-    if (!r->ops) {
-        h->mmio = (struct hvf_mmio_pending){ .active = true, .write = write, .size = size,
-                                             .pa = pa };
+    struct hv_exit ex;
+    int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
+    if (rc == 1) {
         hv__vcpu_exit(h->vcpu, HV_EXIT_MMIO, 0);
-        h->vcpu->exit.u.mmio.gpa = pa;
-        h->vcpu->exit.u.mmio.size = size;
-        h->vcpu->exit.u.mmio.is_write = write;
-        h->vcpu->exit.u.mmio.data = write ? *val : 0;
+        h->vcpu->exit.u.mmio = ex.u.mmio;
         return HV_STEP_EXIT;
-    }
-    uint64_t off = pa - r->gpa;
-    int rc;
-    if (write) {
-        rc = r->ops->write ? r->ops->write(r->opaque, off, size, *val) : 0;
-    } else {
-        *val = 0;
-        rc = r->ops->read ? r->ops->read(r->opaque, off, size, val) : 0;
     }
     if (rc < 0)
         return access_fault(cpu, acc, pa);

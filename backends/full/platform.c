@@ -221,5 +221,9 @@ uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b)
     /* Frames from the host network fabric are only seen by polling. */
     if (b->net && bound > HVF_DEV_SLEEP_NS)
         bound = HVF_DEV_SLEEP_NS;
+    /* User networking: slirp's host sockets are only seen by polling. */
+    for (unsigned k = 0; k < HV_MAX_NICS; k++)
+        if (hv__netdev_needs_poll(b->netdevs[k]) && bound > DEV_POLL_NS)
+            bound = DEV_POLL_NS;
     return bound;
 }

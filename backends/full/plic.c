@@ -1,7 +1,17 @@
 /* libhv full backend — SiFive PLIC as on QEMU's virt board: 96 sources (0 = none), 3-bit
  * priorities, per-context enables / threshold / claim-complete, two contexts per hart
- * (M then S). Sources are level-triggered: a source is pending while its line is high and
- * it is not in service; completing it re-arms it (pending again if still high). */
+ * (M then S).
+ *
+ * Gateway (QEMU's sifive_plic, which guests written against the virt board rely on): every
+ * assertion a device signals is a request and sets the source's pending bit, also while
+ * the line was already high and also while the source is in service (it becomes claimable
+ * after the completion); a deassertion withdraws a request not yet claimed. A claim moves
+ * the request into service; completing ends the service but does not by itself pend the
+ * source again, even if its line is still high. A level-triggered gateway would re-pend
+ * it, so a device condition the driver leaves set (a 16550's THR-empty with a handler that
+ * never reads IIR, issue 17) would interrupt endlessly; on QEMU it interrupts once per
+ * event. The devices therefore signal each new event (uart16550_full.c, virtio_mmio.c,
+ * goldfish_rtc.c), as QEMU's do. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +34,18 @@ struct hvf_plic {
     unsigned nr_ctx;
     uint32_t priority[HVF_PLIC_SOURCES];
     uint32_t level[NWORDS];          /* input line state */
-    uint32_t pending[NWORDS];
+    uint32_t pending[NWORDS];        /* requests not yet claimed */
     uint32_t in_service[NWORDS];     /* claimed, not yet completed */
     uint32_t enable[HVF_PLIC_MAX_CTX][NWORDS];
     uint32_t threshold[HVF_PLIC_MAX_CTX];
     struct hv_irq_line out[HVF_PLIC_MAX_CTX];
     bool out_level[HVF_PLIC_MAX_CTX];
+    struct hv__logrl rl;             /* refusals logged (rate limit) */
 };
+
+/* Log (rate-limited) a guest access the PLIC ignores or refuses. */
+#define LOG_REFUSED(p, ...) \
+    hv__log_limited((p)->vm, &(p)->rl, HV__LOG_REFUSED, "plic", __VA_ARGS__)
 
 static bool bit(const uint32_t *w, unsigned i) { return (w[i / 32] >> (i % 32)) & 1u; }
 static void set_bit(uint32_t *w, unsigned i, bool v)
@@ -41,14 +56,14 @@ static void set_bit(uint32_t *w, unsigned i, bool v)
         w[i / 32] &= ~(1u << (i % 32));
 }
 
-/* Highest-priority pending, enabled source above the context's threshold (ties: lowest
- * id), or 0. */
+/* Highest-priority pending, enabled source not in service, above the context's threshold
+ * (ties: lowest id), or 0. */
 static unsigned best_source(const struct hvf_plic *p, unsigned ctx)
 {
     unsigned best = 0;
     uint32_t best_prio = p->threshold[ctx];
     for (unsigned w = 0; w < NWORDS; w++) {
-        uint32_t cand = p->pending[w] & p->enable[ctx][w];
+        uint32_t cand = p->pending[w] & ~p->in_service[w] & p->enable[ctx][w];
         while (cand) {
             unsigned i = w * 32 + (unsigned)__builtin_ctz(cand);
             cand &= cand - 1;
@@ -80,10 +95,9 @@ static void input_set(void *opaque, unsigned src, int level)
         return;
     pthread_mutex_lock(&p->lock);
     set_bit(p->level, src, level != 0);
-    /* A source in service stays latched out until completion; otherwise pending follows
-     * the line (a device that drops its request before the claim withdraws it). */
-    if (!bit(p->in_service, src))
-        set_bit(p->pending, src, level != 0);
+    /* Each assertion is a request (see the top of the file); a deassertion withdraws the
+     * request not yet claimed. */
+    set_bit(p->pending, src, level != 0);
     update(p);
     pthread_mutex_unlock(&p->lock);
 }
@@ -107,13 +121,16 @@ static uint32_t claim(struct hvf_plic *p, unsigned ctx)
 static void complete(struct hvf_plic *p, unsigned ctx, uint32_t src)
 {
     /* Ignored unless the source is valid, in service and enabled for this context (the
-     * PLIC spec's rule for a complete that does not match a claim). */
+     * PLIC spec's rule for a complete that does not match a claim). A line still high
+     * does not pend the source again: only a request signalled since the claim does. */
     if (src == 0 || src >= HVF_PLIC_SOURCES || !bit(p->in_service, src) ||
-        !bit(p->enable[ctx], src))
+        !bit(p->enable[ctx], src)) {
+        LOG_REFUSED(p, "context %u complete: source %u ignored: %s", ctx, src,
+                    src == 0 || src >= HVF_PLIC_SOURCES ? "no such source"
+                    : !bit(p->in_service, src) ? "not claimed" : "not enabled for this context");
         return;
+    }
     set_bit(p->in_service, src, false);
-    if (bit(p->level, src))
-        set_bit(p->pending, src, true);
     update(p);
 }
 
@@ -134,8 +151,11 @@ static uint32_t reg_read(struct hvf_plic *p, uint64_t off)
     }
     unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
     unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
-    if (ctx >= p->nr_ctx)
+    if (ctx >= p->nr_ctx) {
+        LOG_REFUSED(p, "offset %#llx: read of context %u: no such context (%u), reads 0",
+                    (unsigned long long)off, ctx, p->nr_ctx);
         return 0;
+    }
     if (reg == 0)
         return p->threshold[ctx];
     if (reg == 4)
@@ -149,37 +169,59 @@ static void reg_write(struct hvf_plic *p, uint64_t off, uint32_t val)
         unsigned src = (unsigned)(off / 4);
         if (src > 0 && src < HVF_PLIC_SOURCES)
             p->priority[src] = val & PRIO_MASK;
+        else if (val)
+            LOG_REFUSED(p, "priority of source %u: write of %#x ignored: no such source", src, val);
         update(p);
         return;
     }
-    if (off < ENABLE_BASE)
-        return;                                  /* pending bits are read-only */
+    if (off < ENABLE_BASE) {                     /* pending bits are read-only */
+        LOG_REFUSED(p, "offset %#llx: write to the read-only pending array ignored",
+                    (unsigned long long)off);
+        return;
+    }
     if (off < CONTEXT_BASE) {
         unsigned ctx = (unsigned)((off - ENABLE_BASE) / ENABLE_STRIDE);
         unsigned w = (unsigned)((off - ENABLE_BASE) % ENABLE_STRIDE / 4);
-        if (ctx >= p->nr_ctx || w >= NWORDS)
+        if (ctx >= p->nr_ctx || w >= NWORDS) {
+            if (val)
+                LOG_REFUSED(p, "offset %#llx: enable write %#x ignored: %s",
+                            (unsigned long long)off, val, ctx >= p->nr_ctx ? "no such context"
+                            : "no such sources");
             return;
+        }
         p->enable[ctx][w] = w == 0 ? val & ~1u : val;    /* source 0 does not exist */
         update(p);
         return;
     }
     unsigned ctx = (unsigned)((off - CONTEXT_BASE) / CONTEXT_STRIDE);
     unsigned reg = (unsigned)((off - CONTEXT_BASE) % CONTEXT_STRIDE);
-    if (ctx >= p->nr_ctx)
+    if (ctx >= p->nr_ctx) {
+        LOG_REFUSED(p, "offset %#llx: write to context %u ignored: no such context (%u)",
+                    (unsigned long long)off, ctx, p->nr_ctx);
         return;
+    }
     if (reg == 0) {
         p->threshold[ctx] = val & PRIO_MASK;
         update(p);
     } else if (reg == 4) {
         complete(p, ctx, val);
+    } else {
+        LOG_REFUSED(p, "context %u register %#x: write ignored: reserved", ctx, reg);
     }
+}
+
+static int bad_width(struct hvf_plic *p, uint64_t off, unsigned size, const char *what)
+{
+    LOG_REFUSED(p, "offset %#llx: %u-byte %s refused (32-bit aligned accesses only; access fault)",
+                (unsigned long long)off, size, what);
+    return HV_EINVAL;
 }
 
 static int plic_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     struct hvf_plic *p = opaque;
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(p, off, size, "read");
     pthread_mutex_lock(&p->lock);
     *val = reg_read(p, off);
     pthread_mutex_unlock(&p->lock);
@@ -190,7 +232,7 @@ static int plic_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     struct hvf_plic *p = opaque;
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(p, off, size, "write");
     pthread_mutex_lock(&p->lock);
     reg_write(p, off, (uint32_t)val);
     pthread_mutex_unlock(&p->lock);

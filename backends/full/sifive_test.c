@@ -1,6 +1,7 @@
 /* libhv full backend — the SiFive test finisher at 0x100000 (QEMU virt's "sifive,test0"
- * syscon): writing 0x5555 powers off (code 0), 0x3333 | code << 16 reports a failure with
- * that code, 0x7777 requests a reboot. Other values are ignored; reads return 0. */
+ * syscon): writing 0x5555 powers off (code 0), 0x3333 | code << 16 powers off with that
+ * exit code (HV_EXIT_SHUTDOWN carries every exit code, as QEMU exits with it), 0x7777
+ * requests a reboot. Other values are ignored; reads return 0. */
 #include "backends/full/full.h"
 
 #define FINISHER_FAIL 0x3333u
@@ -21,7 +22,7 @@ static int test_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     int code = (int)((val >> 16) & 0xffff);
     switch (val & 0xffff) {
     case FINISHER_PASS: hvf_board_stop(b, HV_EXIT_SHUTDOWN, 0); break;
-    case FINISHER_FAIL: hvf_board_stop(b, HV_EXIT_CRASH, code); break;
+    case FINISHER_FAIL: hvf_board_stop(b, HV_EXIT_SHUTDOWN, code); break;
     case FINISHER_RESET: hvf_board_stop(b, HV_EXIT_REBOOT, 0); break;
     default: break;
     }

@@ -38,6 +38,26 @@ static void switch_regime(struct hv_cpu *cpu, unsigned old_priv, uint64_t old_ms
         hv__cpu_tlb_flush(cpu);
 }
 
+/* Sdtrig: a trap into M saves tcontrol.mte in mpte and clears it (M-mode triggers stop
+ * firing, so the handler does not re-trigger); MRET restores it. */
+static void trig_enter_m(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MTE) ? TCONTROL_MPTE : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
+static void trig_mret(struct hvf_hart *h)
+{
+    uint64_t tc = (h->tcontrol & TCONTROL_MPTE) ? (TCONTROL_MPTE | TCONTROL_MTE) : 0;
+    if (tc != h->tcontrol) {
+        h->tcontrol = tc;
+        hvf_trig_sync(h);
+    }
+}
+
 static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -51,12 +71,26 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         target += 4 * code;
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
-     * as an unhandled guest fault instead (e.g. mtvec never set). */
-    if (!irq && (code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) && cpu->pc == target) {
+     * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
+     * translation) that is not executable memory cannot handle anything either: report
+     * this fault, the real one, rather than the fetch fault at the vector that would
+     * follow (a direct-boot program that traps before setting mtvec: pc 0). */
+    if (!irq && (((code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) &&
+                  cpu->pc == target) || (!to_s && !hvf_executable(h->board, target)))) {
         hv__vcpu_exit(h->vcpu, HV_EXIT_FAULT, 0);
         h->vcpu->exit.u.fault.cause = cause;
         h->vcpu->exit.u.fault.tval = tval;
         return HV_STEP_EXIT;
+    }
+
+    /* An exception raised by the handler's own first instruction re-enters that handler
+     * without retiring anything: the hart livelocks, as hardware does. Such an entry
+     * takes one tick of the instruction count (not of minstret: instret_off compensates,
+     * as for idle time), so budgets, polls and deterministic time still advance and
+     * hv_vcpu_run returns at its budget. Both engines take traps here, so they agree. */
+    if (!irq && cpu->pc == target) {
+        cpu->instret++;
+        h->instret_off--;
     }
 
     uint64_t ms = h->mstatus, old_ms = ms;
@@ -73,6 +107,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         h->mcause = cause;
         h->mepc = cpu->pc;
         h->mtval = tval;
+        trig_enter_m(h);
         ms = (ms & ~(MSTATUS_MPP | MSTATUS_MPIE | MSTATUS_MIE)) |
              ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT) |
              ((ms & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
@@ -139,6 +174,7 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
     h->mstatus = ms;
     cpu->priv = mpp;
     cpu->pc = h->mepc;
+    trig_mret(h);
     cpu->reservation = HV_TLB_INVALID;
     switch_regime(cpu, HV_PRIV_M, old_ms, ms);
     cpu->exit_request = 1;              /* a pending interrupt may be enabled now */
@@ -186,21 +222,6 @@ static bool other_wakers(const struct hvf_hart *h)
     return h->board->ext_irq_sources && (h->mie & (MIP_MEIP | MIP_SEIP));
 }
 
-/* Deterministic mode: time only advances with retired instructions, so an idle hart
- * fast-forwards its instruction count to the deadline (idle time counts as executed
- * instructions for the clock, not for minstret). */
-static void skip_to(struct hvf_hart *h, uint64_t deadline, uint64_t now)
-{
-    struct hv_cpu *cpu = &h->vcpu->cpu;
-    uint64_t ipt = h->board->vm->clock.insns_per_tick ? h->board->vm->clock.insns_per_tick : 1;
-    uint64_t skip = (deadline - now) * ipt;
-    /* Never skip past the run's budget: the budget exit must stay exact. */
-    if (h->vcpu->stop_at > cpu->instret && skip > h->vcpu->stop_at - cpu->instret)
-        skip = h->vcpu->stop_at - cpu->instret;
-    cpu->instret += skip;
-    h->instret_off -= skip;
-}
-
 static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
@@ -222,14 +243,32 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
             return HV_STEP_OK;
         }
         uint64_t deadline = next_deadline(h);
+        /* Deterministic mode: time only advances with retired instructions, so an idle
+         * hart fast-forwards its instruction count to the deadline (idle time counts as
+         * executed instructions for the clock, not for minstret), never past the run's
+         * budget. A deadline too far away for that counts as none. */
+        uint64_t now = hvf_mtime(h->board), skip = 0;
+        if (vm->clock.deterministic && deadline != UINT64_MAX) {
+            /* mtime runs at an offset from the clock's ticks */
+            uint64_t ticks = hv__clock_ticks(&vm->clock), d = deadline > now ? deadline - now : 0;
+            skip = hv__clock_skip_insns(&vm->clock, ticks + d < ticks ? UINT64_MAX : ticks + d,
+                                        cpu->instret);
+            if (skip == UINT64_MAX)
+                deadline = UINT64_MAX;
+        }
         if (deadline == UINT64_MAX && !other_wakers(h)) {
             cpu->pc += 4;               /* WFI retires; resuming continues after it */
             return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
         }
-        uint64_t now = hvf_mtime(h->board);
-        if (vm->clock.deterministic) {
-            if (deadline != UINT64_MAX && deadline > now)
-                skip_to(h, deadline, now);
+        if (vm->clock.deterministic && deadline != UINT64_MAX) {
+            uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
+            bool cut = skip >= room;
+            if (cut)
+                skip = room;
+            cpu->instret += skip;
+            h->instret_off -= skip;
+            if (cut)                    /* the budget ends the run inside this WFI */
+                return hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
             cpu->exit_request = 1;
             return HV_STEP_OK;
         }
@@ -242,6 +281,22 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         if (deadline > now)
             hv__wait(&h->wake, seen, ns);
     }
+}
+
+/* ---- cache-block operations (Zicbom, Zicboz) ------------------------------------------------ */
+
+/* May the current mode use this cbo.* instruction? M always; S when menvcfg enables it; U
+ * when menvcfg and senvcfg both do. cbo.inval with CBIE = 01 performs a flush, which is
+ * the same thing here (no caches), so only "enabled at all" matters. */
+static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
+{
+    uint64_t need = op == HV_OP_CBO_ZERO ? MENVCFG_CBZE
+                  : op == HV_OP_CBO_INVAL ? MENVCFG_CBIE : MENVCFG_CBCFE;
+    if (cpu->priv == HV_PRIV_M)
+        return HV_STEP_OK;
+    if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->senvcfg & need)))
+        return hvf_illegal(cpu);
+    return HV_STEP_OK;
 }
 
 /* ---- the system hook -------------------------------------------------------------------- */
@@ -262,10 +317,23 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_WFI:
         return do_wfi(h, cpu);
     case HV_OP_SFENCE_VMA:
+    case HV_OP_SINVAL_VMA:
+        /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
+         * correct implementation of the address/ASID-selective forms. */
         if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM)))
             return hvf_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
+    case HV_OP_SFENCE_W_INVAL:
+    case HV_OP_SFENCE_INVAL_IR:
+        /* Orderings only (stores and page-table reads are never reordered here); illegal
+         * in U-mode, and not subject to TVM. */
+        return cpu->priv == HV_PRIV_U ? hvf_illegal(cpu) : HV_STEP_OK;
+    case HV_OP_CBO_INVAL:
+    case HV_OP_CBO_CLEAN:
+    case HV_OP_CBO_FLUSH:
+    case HV_OP_CBO_ZERO:
+        return cbo_allowed(h, cpu, insn->op);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine drops its own cached code */
     default:
@@ -306,7 +374,10 @@ int hvf_poll(struct hv_cpu *cpu)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    cpu->poll_at = next_poll(h);
+    bool light = h->vcpu->light_poll && cpu->instret < cpu->poll_at;
+    h->vcpu->light_poll = false;
+    if (!light)
+        cpu->poll_at = next_poll(h);
     /* A board-wide stop (power-off from another hart) wins over a kick: an embedder that
      * kicks every vCPU once the first one stopped still sees why the board stopped. */
     int stop = atomic_load(&h->board->stop_reason);
@@ -316,6 +387,8 @@ int hvf_poll(struct hv_cpu *cpu)
         return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
+    if (light)
+        return HV_STEP_OK;
     hvf_platform_poll(h, false);
     int irq = hvf_pending_irq(h);
     if (irq >= 0)

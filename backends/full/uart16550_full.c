@@ -3,7 +3,14 @@
  * THR empty > modem status), loopback through MCR, scratch register, and an interrupt
  * line. Transmission is instantaneous (THR goes straight to the chardev), so THRE/TEMT are
  * set again as soon as a byte is written. Input is pulled from the chardev when the guest
- * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll(). */
+ * reads RBR/LSR/IIR and when the board calls hvf_uart16550_poll().
+ *
+ * The interrupt line is signalled as QEMU's serial device does: on the events that change
+ * what the UART has to report (a THR write: THR full, then empty again; new input; IER and
+ * FCR writes; an RBR read; an IIR read that acknowledged THRE; an LSR/MSR read that cleared
+ * status), each signal with the line high being a new request to the PLIC (plic.c). Other
+ * accesses, an LSR read without errors above all, signal nothing, so a driver that leaves
+ * THRE set without reading IIR gets one interrupt per THR-empty transition. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +47,7 @@ enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR 
 
 #define LSR_DR 0x01u
 #define LSR_OE 0x02u
+#define LSR_BI 0x10u
 #define LSR_THRE 0x20u
 #define LSR_TEMT 0x40u
 
@@ -64,9 +72,15 @@ struct hvf_uart16550 {
     uint8_t lsr_err;               /* OE latched until LSR is read */
     bool thr_ipending;             /* THRE interrupt armed until IIR read / THR write */
     bool irq_level;
+    bool event;                    /* the access being handled is an interrupt event */
     uint8_t rx[FIFO_SIZE];
     unsigned rx_head, rx_count;
+    struct hv__logrl rl;           /* refusals logged (rate limit) */
 };
+
+/* Log (rate-limited) a guest access the UART ignores or refuses. */
+#define LOG_REFUSED(u, ...) \
+    hv__log_limited((u)->vm, &(u)->rl, HV__LOG_REFUSED, "uart", __VA_ARGS__)
 
 static unsigned rx_capacity(const struct hvf_uart16550 *u)
 {
@@ -99,7 +113,8 @@ static uint8_t rx_pop(struct hvf_uart16550 *u)
     return c;
 }
 
-/* Top up the RX FIFO from the host (never in loopback: the line is disconnected then). */
+/* Top up the RX FIFO from the host (never in loopback: the line is disconnected then).
+ * New input is an interrupt event. */
 static void pull_input(struct hvf_uart16550 *u)
 {
     if (!u->chr || (u->mcr & MCR_LOOP))
@@ -111,6 +126,14 @@ static void pull_input(struct hvf_uart16550 *u)
     size_t n = hv__chardev_read(u->chr, buf, room);
     for (size_t i = 0; i < n; i++)
         rx_push(u, buf[i]);
+    if (n)
+        u->event = true;
+    /* A break (hv_vm_console_break) arrives as a NUL character with BI, as on the wire. */
+    if (n < room && hv__chardev_take_break(u->chr)) {
+        u->lsr_err |= LSR_BI;
+        rx_push(u, 0);
+        u->event = true;
+    }
 }
 
 /* Interrupt identification by priority. Without a character timer, data below the trigger
@@ -118,7 +141,7 @@ static void pull_input(struct hvf_uart16550 *u)
  * times of silence), so input is never stuck in the FIFO. */
 static uint8_t iir_id(const struct hvf_uart16550 *u)
 {
-    if ((u->ier & IER_RLSI) && (u->lsr_err & LSR_OE))
+    if ((u->ier & IER_RLSI) && (u->lsr_err & (LSR_OE | LSR_BI)))
         return IIR_RLSI;
     if ((u->ier & IER_RDI) && u->rx_count)
         return u->rx_count >= rx_trigger(u) ? IIR_RDI : IIR_TIMEOUT;
@@ -129,10 +152,14 @@ static uint8_t iir_id(const struct hvf_uart16550 *u)
     return IIR_NO_INT;
 }
 
+/* Drive the line after an access or a poll: a change of level, or, with the line high, a
+ * new request when the access was an interrupt event (see the top of the file). */
 static void update_irq(struct hvf_uart16550 *u)
 {
     bool lvl = iir_id(u) != IIR_NO_INT;
-    if (lvl != u->irq_level) {
+    bool event = u->event;
+    u->event = false;
+    if (lvl != u->irq_level || (lvl && event)) {
         u->irq_level = lvl;
         hv__irq_set(&u->irq, lvl);
     }
@@ -166,8 +193,10 @@ static void transmit(struct hvf_uart16550 *u, uint8_t c)
         rx_push(u, c);
     else if (u->chr)
         (void)hv__chardev_write(u->chr, &c, 1);
-    /* The byte left at once: THR is empty again and the THRE interrupt re-arms. */
+    /* The byte left at once: THR is empty again and the THRE interrupt re-arms, a new
+     * THR-empty event. */
     u->thr_ipending = true;
+    u->event = true;
 }
 
 static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
@@ -180,14 +209,17 @@ static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
         pull_input(u);
         v = rx_pop(u);
         pull_input(u);
+        u->event = true;                     /* as QEMU: the line is re-evaluated */
         return v;
     case REG_IER:
         return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
     case REG_IIR:
         pull_input(u);
         v = iir_id(u);
-        if (v == IIR_THRI)
+        if (v == IIR_THRI) {
             u->thr_ipending = false;         /* reading the THRE identification clears it */
+            u->event = true;
+        }
         return (uint8_t)(v | ((u->fcr & FCR_ENABLE) ? IIR_FIFO_ON : 0));
     case REG_LCR:
         return u->lcr;
@@ -196,10 +228,14 @@ static uint8_t read_reg(struct hvf_uart16550 *u, unsigned reg)
     case REG_LSR:
         pull_input(u);
         v = (uint8_t)(LSR_THRE | LSR_TEMT | u->lsr_err | (u->rx_count ? LSR_DR : 0));
+        if (u->lsr_err)
+            u->event = true;
         u->lsr_err = 0;                      /* error bits clear on read */
         return v;
     case REG_MSR:
         v = u->msr;
+        if (v & MSR_DELTAS)
+            u->event = true;
         u->msr &= (uint8_t)~MSR_DELTAS;
         return v;
     case REG_SCR:
@@ -221,6 +257,7 @@ static void write_fcr(struct hvf_uart16550 *u, uint8_t v)
     if (v & FCR_CLEAR_TX)
         u->thr_ipending = true;              /* the (always empty) TX FIFO is empty */
     u->fcr = v & 0xc1u;                      /* keep enable + trigger level */
+    u->event = true;
 }
 
 static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
@@ -242,6 +279,7 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
         if (!(u->ier & IER_THRI) && (v & IER_THRI))
             u->thr_ipending = true;
         u->ier = v & 0x0fu;
+        u->event = true;
         break;
     case REG_IIR:
         write_fcr(u, v);
@@ -249,26 +287,38 @@ static void write_reg(struct hvf_uart16550 *u, unsigned reg, uint8_t v)
     case REG_LCR:
         u->lcr = v;
         break;
-    case REG_MCR:
+    case REG_MCR: {
+        uint8_t old = u->msr;
         u->mcr = v & 0x1fu;
         set_msr_lines(u);
+        if (u->msr != old)
+            u->event = true;                 /* loopback changed the modem status */
         break;
+    }
     case REG_SCR:
         u->scr = v;
         break;
-    default:
-        break;                               /* LSR, MSR: read-only */
+    default:                                 /* LSR, MSR: read-only */
+        LOG_REFUSED(u, "%s: write of %#x ignored: read-only register",
+                    reg == REG_LSR ? "LSR" : "MSR", v);
+        break;
     }
 }
 
 static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 {
     struct hvf_uart16550 *u = opaque;
-    if (size != 1 && size != 4)
+    if (size != 1 && size != 4) {
+        LOG_REFUSED(u, "offset %#llx: %u-byte read refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
+    }
     *val = 0;
-    if (off >= 8)
+    if (off >= 8) {
+        LOG_REFUSED(u, "offset %#llx: read beyond the 8 registers (reg-shift 0) reads 0",
+                    (unsigned long long)off);
         return 0;
+    }
     pthread_mutex_lock(&u->lock);
     *val = read_reg(u, (unsigned)off);
     update_irq(u);
@@ -279,10 +329,16 @@ static int uart_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
 static int uart_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
 {
     struct hvf_uart16550 *u = opaque;
-    if (size != 1 && size != 4)
+    if (size != 1 && size != 4) {
+        LOG_REFUSED(u, "offset %#llx: %u-byte write refused (1 or 4 bytes; access fault)",
+                    (unsigned long long)off, size);
         return HV_EINVAL;
-    if (off >= 8)
+    }
+    if (off >= 8) {
+        LOG_REFUSED(u, "offset %#llx: write of %#llx beyond the 8 registers (reg-shift 0) ignored",
+                    (unsigned long long)off, (unsigned long long)val);
         return 0;
+    }
     pthread_mutex_lock(&u->lock);
     write_reg(u, (unsigned)off, (uint8_t)val);
     update_irq(u);

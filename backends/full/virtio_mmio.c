@@ -3,6 +3,7 @@
  * sizes, ring addresses, descriptor chains, avail indexes) is validated; a violation puts
  * the device in DEVICE_NEEDS_RESET instead of doing anything unbounded or out of RAM. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/virtio_mmio.h"
@@ -49,6 +50,8 @@ struct vq {
 
 struct hvf_virtio {
     struct hv_vm *vm;
+    char name[48];                      /* "virtio-mmio@BASE (DEV)", for log messages */
+    struct hv__logrl rl;                /* refusals logged (rate limit) */
     struct hv_irq_line irq;
     pthread_mutex_t lock;
     const struct hvf_virtio_ops *ops;   /* NULL: empty slot */
@@ -61,24 +64,32 @@ struct hvf_virtio {
     struct hvf_vq_seg chain[HVF_VQ_MAX_CHAIN];
 };
 
-static void update_irq(struct hvf_virtio *v)
+/* Drive the line from InterruptStatus. As QEMU's transport, a new notification (used
+ * buffers, configuration change) or an acknowledgement that leaves bits set signals the
+ * line again even if it is already high: the PLIC pends a source per signalled assertion
+ * (plic.c), so a driver that acknowledged only some bits is interrupted again. */
+static void signal_irq(struct hvf_virtio *v, bool event)
 {
     bool lvl = v->int_status != 0;
-    if (lvl != v->irq_level) {
+    if (lvl != v->irq_level || (lvl && event)) {
         v->irq_level = lvl;
         hv__irq_set(&v->irq, lvl);
     }
 }
 
+/* Log (rate-limited) a guest request the transport refuses or ignores, as
+ * "virtio-mmio@BASE (DEV): REGISTER: reason". */
+#define LOG_REFUSED(v, level, ...) \
+    hv__log_limited((v)->vm, &(v)->rl, level, (v)->name, __VA_ARGS__)
+
 void hvf_virtio_needs_reset(struct hvf_virtio *v, const char *why)
 {
     if (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET)
         return;
-    hv__log(v->vm, HV_LOG_WARN, "virtio-%s: %s; device needs reset",
-            v->ops ? v->ops->name : "empty", why);
+    LOG_REFUSED(v, HV_LOG_WARN, "%s; device needs reset", why);
     v->status |= HVF_VIRTIO_STATUS_NEEDS_RESET;
     v->int_status |= INT_CONFIG;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 struct hv_vm *hvf_virtio_vm(const struct hvf_virtio *v) { return v->vm; }
@@ -96,9 +107,10 @@ static bool ram_ok(struct hv_mem *mem, uint64_t gpa, uint64_t len, bool write)
 {
     if (!len)
         len = 1;
-    if (!hv__mem_hva(mem, gpa, len))
+    const struct hv_region *r;
+    if (!hv__mem_hva_region(mem, gpa, len, &r))
         return false;
-    return !write || (mem->regions[mem->last_hit].flags & HV_MEM_WRITE);
+    return !write || (r->flags & HV_MEM_WRITE);
 }
 
 static uint64_t avail_bytes(uint32_t num) { return 6 + 2ull * num; }
@@ -264,7 +276,7 @@ void hvf_vq_interrupt(struct hvf_virtio *v, unsigned qi)
     if (av && (__atomic_load_n(&av[0], __ATOMIC_RELAXED) & AVAIL_F_NO_INTERRUPT))
         return;
     v->int_status |= INT_USED;
-    update_irq(v);
+    signal_irq(v, true);
 }
 
 /* ---- chain byte streams ----------------------------------------------------------------- */
@@ -350,7 +362,7 @@ static void device_reset(struct hvf_virtio *v)
     v->dev_features_sel = v->drv_features_sel = v->queue_sel = 0;
     v->status = 0;
     v->int_status = 0;
-    update_irq(v);
+    signal_irq(v, false);
     if (v->ops && v->ops->reset)
         v->ops->reset(v->dev);
 }
@@ -362,11 +374,22 @@ static void write_status(struct hvf_virtio *v, uint32_t val)
         return;
     }
     if ((val & HVF_VIRTIO_STATUS_FEATURES_OK) && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK)) {
-        /* Accept only a subset of what we offered, and only modern drivers. */
-        bool ok = !(v->drv_features & ~v->dev_features) &&
-                  (v->drv_features & (1ull << HVF_VIRTIO_F_VERSION_1));
-        if (!ok)
+        /* Accept only a subset of what we offered. A driver that never acknowledged
+         * VIRTIO_F_VERSION_1 (typically one that only ever writes feature word 0) is
+         * accepted too, as QEMU's modern virtio-mmio device does: the spec lets a device
+         * refuse such a driver ("may fail"), but drivers written against QEMU rely on it.
+         * Nothing else changes for it: this transport has the version 2 register layout
+         * either way, and on a little-endian hart the legacy ring and config formats are
+         * the modern ones. The one legacy format kept is virtio-net's 10-byte header
+         * (virtio_net.c), again as QEMU does. */
+        uint64_t extra = v->drv_features & ~v->dev_features;
+        if (extra) {
             val &= ~HVF_VIRTIO_STATUS_FEATURES_OK;
+            LOG_REFUSED(v, HV__LOG_REFUSED, "Status: FEATURES_OK refused: driver features "
+                        "%#llx include %#llx, which the device does not offer (offered %#llx)",
+                        (unsigned long long)v->drv_features, (unsigned long long)extra,
+                        (unsigned long long)v->dev_features);
+        }
     }
     v->status = (val & 0xffu & ~HVF_VIRTIO_STATUS_NEEDS_RESET) |
                 (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET);
@@ -399,15 +422,22 @@ static void set_half(uint64_t *r, bool high, uint32_t val)
 
 static void queue_reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
 {
-    if (v->queue_sel >= v->ops->nr_queues)
+    if (v->queue_sel >= v->ops->nr_queues) {
+        LOG_REFUSED(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: QueueSel %u, the "
+                    "device has %u queues", (unsigned long long)off, v->queue_sel,
+                    v->ops->nr_queues);
         return;
+    }
     struct vq *q = &v->vq[v->queue_sel];
     if (off == R_QUEUE_READY) {
         write_ready(v, q, val);
         return;
     }
-    if (q->ready)
-        return;                        /* layout is frozen while the queue runs */
+    if (q->ready) {                    /* layout is frozen while the queue runs */
+        LOG_REFUSED(v, HV__LOG_REFUSED, "queue register %#llx: write ignored: queue %u is ready",
+                    (unsigned long long)off, v->queue_sel);
+        return;
+    }
     switch (off) {
     case R_QUEUE_NUM: q->num = val; break;
     case R_QUEUE_DESC_LO: case R_QUEUE_DESC_HI: set_half(&q->desc, off & 4, val); break;
@@ -453,15 +483,25 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
     case R_DRV_FEATURES:
         if (v->drv_features_sel < 2 && !(v->status & HVF_VIRTIO_STATUS_FEATURES_OK))
             set_half(&v->drv_features, v->drv_features_sel == 1, val);
+        else if (v->drv_features_sel < 2)
+            LOG_REFUSED(v, HV__LOG_REFUSED, "DriverFeatures: write ignored: FEATURES_OK is set");
+        else if (val)
+            LOG_REFUSED(v, HV__LOG_REFUSED, "DriverFeatures: bits %#x of word %u ignored: no "
+                        "such features", val, v->drv_features_sel);
         break;
     case R_QUEUE_SEL: v->queue_sel = val; break;
     case R_QUEUE_NOTIFY:
         if (queue_usable(v, val))
             v->ops->notify(v, v->dev, val);
+        else
+            LOG_REFUSED(v, HV__LOG_REFUSED, "QueueNotify: queue %u ignored: %s", val,
+                        val >= v->ops->nr_queues ? "no such queue"
+                        : (v->status & HVF_VIRTIO_STATUS_NEEDS_RESET) ? "device needs reset"
+                        : "queue not ready");
         break;
     case R_INT_ACK:
         v->int_status &= ~val;
-        update_irq(v);
+        signal_irq(v, true);
         break;
     case R_STATUS: write_status(v, val); break;
     case R_QUEUE_NUM: case R_QUEUE_READY:
@@ -470,8 +510,18 @@ static void reg_write(struct hvf_virtio *v, uint64_t off, uint32_t val)
     case R_QUEUE_DEVICE_LO: case R_QUEUE_DEVICE_HI:
         queue_reg_write(v, off, val);
         break;
-    default: break;
+    default:
+        LOG_REFUSED(v, HV__LOG_REFUSED, "register %#llx: write of %#x ignored: read-only or "
+                    "reserved", (unsigned long long)off, val);
+        break;
     }
+}
+
+static int bad_width(struct hvf_virtio *v, uint64_t off, unsigned size, bool write)
+{
+    LOG_REFUSED(v, HV__LOG_REFUSED, "register %#llx: %u-byte %s at this offset refused (access "
+                "fault)", (unsigned long long)off, size, write ? "write" : "read");
+    return HV_EINVAL;
 }
 
 static bool config_size_ok(uint64_t off, unsigned size)
@@ -485,14 +535,14 @@ static int vio_read(void *opaque, uint64_t off, unsigned size, uint64_t *val)
     *val = 0;
     if (off >= R_CONFIG) {
         if (!config_size_ok(off, size))
-            return HV_EINVAL;
+            return bad_width(v, off, size, false);
         pthread_mutex_lock(&v->lock);
         int rc = v->ops ? v->ops->config_read(v->dev, off - R_CONFIG, size, val) : 0;
         pthread_mutex_unlock(&v->lock);
         return rc;
     }
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(v, off, size, false);
     pthread_mutex_lock(&v->lock);
     *val = reg_read(v, off);
     pthread_mutex_unlock(&v->lock);
@@ -504,7 +554,7 @@ static int vio_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     struct hvf_virtio *v = opaque;
     if (off >= R_CONFIG) {
         if (!config_size_ok(off, size))
-            return HV_EINVAL;
+            return bad_width(v, off, size, true);
         pthread_mutex_lock(&v->lock);
         int rc = v->ops && v->ops->config_write
                      ? v->ops->config_write(v->dev, off - R_CONFIG, size, val) : 0;
@@ -512,7 +562,7 @@ static int vio_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
         return rc;
     }
     if (size != 4 || (off & 3))
-        return HV_EINVAL;
+        return bad_width(v, off, size, true);
     pthread_mutex_lock(&v->lock);
     reg_write(v, off, (uint32_t)val);
     pthread_mutex_unlock(&v->lock);
@@ -531,6 +581,7 @@ int hvf_virtio_create(struct hv_vm *vm, uint64_t base, struct hv_irq_line irq,
     if (!v)
         return hv__errf(err, errlen, HV_ENOMEM, "virtio-mmio: out of memory");
     v->vm = vm;
+    snprintf(v->name, sizeof(v->name), "virtio-mmio@%#llx (empty)", (unsigned long long)base);
     v->irq = irq;
     pthread_mutex_init(&v->lock, NULL);
     int rc = hv__mem_add_mmio(&vm->mem, base, HVF_VIRTIO_STRIDE, &virtio_ops, v, err, errlen);
@@ -553,6 +604,9 @@ int hvf_virtio_attach(struct hvf_virtio *v, const struct hvf_virtio_ops *ops, vo
     pthread_mutex_lock(&v->lock);
     v->ops = ops;
     v->dev = dev;
+    char *paren = strrchr(v->name, '(');
+    if (paren)
+        snprintf(paren, sizeof(v->name) - (size_t)(paren - v->name), "(%s)", ops->name);
     v->dev_features = features | (1ull << HVF_VIRTIO_F_VERSION_1) |
                       (1ull << HVF_VIRTIO_F_INDIRECT_DESC);
     device_reset(v);

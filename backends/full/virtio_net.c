@@ -1,7 +1,8 @@
 /* libhv full backend — virtio-net on the virtio-mmio transport: queue 0 receives, queue 1
- * transmits; frames go through a netdev back-end (dev/net.h: loopback or hub). Features:
- * MAC, STATUS (link always up). No offloads, no mergeable buffers: each frame is preceded
- * by the 12-byte virtio 1.0 header. */
+ * transmits; frames go through a netdev back-end (dev/net.h: loopback, hub or user).
+ * Features: MAC, STATUS (link always up). No offloads, no mergeable buffers: each frame is
+ * preceded by the 12-byte virtio 1.0 header, or by the 10-byte legacy one for a driver that
+ * did not acknowledge VIRTIO_F_VERSION_1 (accepted as on QEMU, see virtio_mmio.c). */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 #define QUEUE_MAX 256u
 #define Q_RX 0u
 #define Q_TX 1u
-#define HDR_LEN 12u
+#define HDR_LEN 12u             /* the largest header: buffers leave room for it */
+#define HDR_LEN_LEGACY 10u
 
 struct net_config {
     uint8_t mac[6];
@@ -36,21 +38,31 @@ static int config_read(void *dev, uint64_t off, unsigned size, uint64_t *val)
     return 0;
 }
 
+/* The header before each frame: QEMU's rule (12 bytes with VERSION_1 or mergeable
+ * buffers, which are not offered here; else the legacy 10). */
+static uint32_t hdr_len(const struct hvf_virtio *vio)
+{
+    return (hvf_virtio_driver_features(vio) >> HVF_VIRTIO_F_VERSION_1) & 1 ? HDR_LEN
+                                                                            : HDR_LEN_LEGACY;
+}
+
 /* Move queued frames into the driver's receive buffers while both exist. */
 static void rx_drain(struct hvf_virtio *vio, struct vnet *n)
 {
     bool pushed = false;
     struct hvf_vq_chain c;
+    uint32_t hl = hdr_len(vio);
     while (hv__netdev_peek(n->nd) && hvf_vq_has_avail(vio, Q_RX)) {
         if (hvf_vq_pop(vio, Q_RX, &c) <= 0)
             break;
-        size_t len = hv__netdev_recv(n->nd, n->buf + HDR_LEN, HV_NET_MAX_FRAME);
+        size_t len = hv__netdev_recv(n->nd, n->buf + hl, HV_NET_MAX_FRAME);
         uint32_t used = 0;
-        if (len && HDR_LEN + len <= c.wlen) {
-            memset(n->buf, 0, HDR_LEN);
-            n->buf[10] = 1;                  /* num_buffers = 1 (little-endian u16) */
-            if (hvf_vq_write(vio, &c, 0, n->buf, HDR_LEN + len) == 0)
-                used = (uint32_t)(HDR_LEN + len);
+        if (len && hl + len <= c.wlen) {
+            memset(n->buf, 0, hl);
+            if (hl == HDR_LEN)
+                n->buf[10] = 1;              /* num_buffers = 1 (little-endian u16) */
+            if (hvf_vq_write(vio, &c, 0, n->buf, hl + len) == 0)
+                used = (uint32_t)(hl + len);
         }
         /* A buffer too small for the frame comes back empty: the frame is dropped. */
         hvf_vq_push(vio, Q_RX, &c, used);
@@ -64,10 +76,11 @@ static void tx(struct hvf_virtio *vio, struct vnet *n)
 {
     bool pushed = false;
     struct hvf_vq_chain c;
+    uint32_t hl = hdr_len(vio);
     while (hvf_vq_pop(vio, Q_TX, &c) > 0) {
-        uint64_t len = c.rlen > HDR_LEN ? c.rlen - HDR_LEN : 0;
+        uint64_t len = c.rlen > hl ? c.rlen - hl : 0;
         if (len && len <= HV_NET_MAX_FRAME &&
-            hvf_vq_read(vio, &c, HDR_LEN, n->buf, len) == 0)
+            hvf_vq_read(vio, &c, hl, n->buf, len) == 0)
             (void)hv__netdev_send(n->nd, n->buf, len);
         hvf_vq_push(vio, Q_TX, &c, 0);
         pushed = true;
@@ -89,6 +102,7 @@ static void notify(struct hvf_virtio *vio, void *dev, unsigned q)
 static void net_poll(struct hvf_virtio *vio, void *dev)
 {
     struct vnet *n = dev;
+    hv__netdev_poll(n->nd);            /* user networking: host sockets, slirp timers */
     if (atomic_exchange(&n->rx_kick, false))
         rx_drain(vio, n);
 }

@@ -99,9 +99,11 @@ static void classify(struct hvp_vm *pv, struct blkback *b, const struct hvp_blk_
     uint64_t bytes = 0;
     for (unsigned i = 0; i < q->nr_segments; i++) {
         const struct hvp_blk_seg *s = &q->seg[i];
-        if (s->len == 0 || s->len % HVP_BLK_SECTOR || !hv__mem_hva(mem, s->gpa, s->len))
+        const struct hv_region *r;
+        if (s->len == 0 || s->len % HVP_BLK_SECTOR ||
+            !hv__mem_hva_region(mem, s->gpa, s->len, &r))
             return;
-        if (is_read && !(mem->regions[mem->last_hit].flags & HV_MEM_WRITE))
+        if (is_read && !(r->flags & HV_MEM_WRITE))
             return;
         bytes += s->len;                         /* <= 8 x 4 GiB: no wrap */
     }

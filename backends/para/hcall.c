@@ -16,8 +16,9 @@ struct call {
 };
 
 /* What a handler did. */
-enum { DONE = 0, EXIT = 1, JUMP = 2 };
-/* A JUMP handler sets h->vcpu->cpu.pc-to-be in jump_to; EXIT handlers recorded the exit. */
+enum { DONE = 0, EXIT = 1, JUMP = 2, AGAIN = 3 };
+/* A JUMP handler sets h->vcpu->cpu.pc-to-be in jump_to; EXIT handlers recorded the exit;
+ * AGAIN handlers recorded an exit before which the ECALL must not retire. */
 
 typedef int (*call_fn)(struct call *c, uint64_t *jump_to);
 
@@ -95,7 +96,7 @@ static int srst_reset(struct call *c, uint64_t *j)
         code = 1;
     } else if ((reason & 0xFFFF0000u) == HVP_SRST_REASON_EXIT_CODE) {
         code = (int)(reason & 0xffff);
-        why = code ? HV_EXIT_CRASH : HV_EXIT_SHUTDOWN;
+        why = HV_EXIT_SHUTDOWN;         /* every exit code is a power-off (include/hv/vm.h) */
     } else {
         return ret(c, HVP_SBI_ERR_INVALID_PARAM, 0);
     }
@@ -256,7 +257,7 @@ static int pv_evtchn(struct call *c, uint64_t *j)
 static int pv_sched(struct call *c, uint64_t *j)
 {
     int r = hvp_sched_op(c->h, c->a[0], &c->a[1], c->batch, &c->error, &c->value);
-    return r == HV_STEP_EXIT ? EXIT : DONE;
+    return r == HVP_STEP_AGAIN ? AGAIN : r == HV_STEP_EXIT ? EXIT : DONE;
 }
 
 static int pv_ring_connect(struct call *c, uint64_t *j)
@@ -394,6 +395,8 @@ int hvp_hypercall(struct hvp_vcpu *h)
     switch (dispatch(&c, &jump_to)) {
     case JUMP:
         return hvp_jump(h, jump_to);
+    case AGAIN:
+        return HV_STEP_EXIT;            /* pc and registers untouched: the ECALL runs again */
     case EXIT:
         /* Resuming continues after the ecall with the sbiret in a0/a1. */
         cpu->x[10] = (uint64_t)c.error;

@@ -1,10 +1,11 @@
 /* libhv para backend — the PV net back-end: per NIC a tx ring and an rx ring (two device
- * entries) on a netdev back-end of dev/net.h (loopback, hub), the same ones virtio-net
- * uses. tx requests (fragments chained with HVP_NET_F_MORE) are gathered and sent on the
- * kicking vCPU; received frames fill rx buffers the guest posted, when a buffer is posted
- * (NOTIFY), right after a tx batch (loopback) and from the vCPU's device poll (frames from
- * other NICs). Requests are copied out of the ring before they are checked; impossible
- * ring indices break the ring (docs/PARA-ABI.md, "Network devices"). */
+ * entries) on a netdev back-end of dev/net.h (loopback, hub, user), the same ones
+ * virtio-net uses. tx requests (fragments chained with HVP_NET_F_MORE) are gathered and sent
+ * on the kicking vCPU; received frames fill rx buffers the guest posted, when a buffer is
+ * posted (NOTIFY), right after a tx batch (loopback) and from the vCPU's device poll (frames
+ * from other NICs, user networking's host sockets). Requests are copied out of the ring
+ * before they are checked; impossible ring indices break the ring (docs/PARA-ABI.md,
+ * "Network devices"). */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "dev/net.h"
 
 #define NET_MAX_ORDER 4u
+/* User networking: a sleeping vCPU wakes this often to poll the host sockets. */
+#define NET_POLL_SLEEP_NS 1000000ull
 
 struct netback {
     struct hvp_vm *pv;
@@ -165,15 +168,17 @@ static void rx_notify(struct hvp_vcpu *h, struct hvp_dev *d)
 static void rx_poll(struct hvp_vcpu *h, struct hvp_dev *d)
 {
     struct netback *n = d->priv;
+    hv__netdev_poll(n->nd);             /* user networking: host sockets, slirp timers */
     if (atomic_load(&n->rx_kick))
         rx_run(n);
 }
 
-/* Only another NIC on a hub can deliver while this vCPU sleeps. */
+/* Another NIC on a hub can deliver while this vCPU sleeps, and a user network's host
+ * sockets (seen by the sleeping vCPU's own device polls: sched.c bounds the sleep). */
 static bool rx_can_wake(struct hvp_vm *pv, const struct hvp_dev *d)
 {
     struct netback *n = d->priv;
-    return n && pv->vm->cfg.nr_nics > 1;
+    return n && (pv->vm->cfg.nr_nics > 1 || hv__netdev_needs_poll(n->nd));
 }
 
 /* The netdev's receive hook, on the sender's thread: flag and wake, nothing more. */
@@ -265,6 +270,8 @@ static int add_nic(struct hvp_vm *pv, unsigned idx, char *err, size_t errlen)
         hvp_device_publish(pv, d);
     }
     hv__netdev_set_notify(n->nd, frames_arrived, n);
+    if (hv__netdev_needs_poll(n->nd))
+        pv->poll_sleep_ns = NET_POLL_SLEEP_NS;
     return 0;
 }
 

@@ -84,6 +84,8 @@ struct hvp_vm {
     struct hvp_dev devs[HVP_MAX_DEVICES];
     unsigned nr_devs;
     struct hv_net *net;             /* this VM's network fabric (NICs), NULL without NICs */
+    uint64_t poll_sleep_ns;         /* non-zero: longest sleep, because a back-end (user
+                                     * networking) only delivers when the devices are polled */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
@@ -99,8 +101,8 @@ struct hvp_vcpu {
     uint64_t event_entry, fault_entry;   /* 0: none */
     bool in_upcall, in_fault;
     uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
-
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
+    struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
     uint64_t jump_pc;
     unsigned polls;
@@ -171,6 +173,9 @@ bool hvp_port_pending(struct hvp_vm *pv, uint32_t port);
 bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
 
 /* sched.c */
+/* hvp_sched_op's answer when the run's budget ended a deterministic sleep: the exit is
+ * recorded and the ECALL must not retire (it executes again on resume). */
+#define HVP_STEP_AGAIN 3
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
                  int64_t *error, uint64_t *value);
 void hvp_wake(struct hvp_vcpu *h);

@@ -26,6 +26,8 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
     if (hv__elf_is_elf(data, len)) {
         struct hv_elf_info info;
         rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
+        if (rc == 0)
+            hv__vm_keep_symbols(vm, data, len);
         pv->entry = info.entry;
         lo = info.lowest;
         hi = info.highest;
@@ -177,6 +179,22 @@ static void complete_hypercall(struct hvp_vcpu *h)
     v->cpu.x[11] = v->last_exit.u.hypercall.ret_value;
 }
 
+/* A hypercall handed to the embedder has moved pc past its ECALL: step back onto it with
+ * the call's registers, so the next run makes the call (and exits) again. */
+static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
+{
+    struct hvp_vcpu *h = vcpu->backend;
+    if (!h->hcall_pending || vcpu->last_exit.reason != HV_EXIT_HYPERCALL)
+        return;
+    const struct hv_exit *e = &vcpu->last_exit;
+    for (unsigned i = 0; i < 6; i++)
+        vcpu->cpu.x[10 + i] = e->u.hypercall.args[i];
+    vcpu->cpu.x[16] = e->u.hypercall.fid;
+    vcpu->cpu.x[17] = e->u.hypercall.eid;
+    vcpu->cpu.pc = e->pc - 4;           /* ECALL has no compressed form */
+    h->hcall_pending = false;
+}
+
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
     struct hvp_vcpu *h = vcpu->backend;
@@ -247,4 +265,5 @@ const struct hv_backend_ops hvp_backend_ops = {
     .snapshot_save = hvp_snapshot_save,
     .snapshot_load = hvp_snapshot_load,
     .snapshot_host_pages = hvp_snapshot_host_pages,
+    .vcpu_cancel_exit = vcpu_cancel_exit,
 };

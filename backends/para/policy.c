@@ -1,5 +1,5 @@
 /* libhv para backend — the CPU policy: direct identity mapping of guest RAM (va == gpa, no
- * page tables), no MMIO, user-level CSRs only, ECALL = hypercall, every privileged
+ * page tables), the embedder's MMIO regions (hv_vm_mmio_add), user-level CSRs only, ECALL = hypercall, every privileged
  * instruction a guest fault; fault and event-upcall delivery through frames in the
  * shared-info page; the poll hook (kicks, VM stops, timer, device input, upcalls). */
 #include "backends/para/para.h"
@@ -42,15 +42,21 @@ static unsigned region_flag(enum hv_access acc)
 /* va == gpa. A RAM/ROM page is installed in the soft-TLB for every access type its region
  * allows (one refill per page, then the fast path: host = va + addend, with the same addend
  * mem.base for every page: this is the interpreter's form of the translator's direct
- * `base + gpa` access). Anything else is an access fault for the guest. */
+ * `base + gpa` access). A load or store in an embedder's MMIO region goes to mmio() (the
+ * translator's direct window covers RAM only, so such accesses reach here too; MMIO pages
+ * are never cached). Anything else is an access fault for the guest. */
 static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
                     bool *is_mmio)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     struct hv_mem *mem = &h->pv->vm->mem;
     *is_mmio = false;
-    (void)mmio_pa;
     struct hv_region *r = hv__mem_find(mem, va);
+    if (r && r->kind == HV_REGION_MMIO && acc != HV_ACC_EXEC) {
+        *is_mmio = true;
+        *mmio_pa = va;
+        return HV_STEP_OK;
+    }
     if (!r || r->kind == HV_REGION_MMIO || !(r->flags & region_flag(acc)))
         return hv__cpu_raise(cpu, access_cause(acc), va);
     uint64_t page = va & ~0xfffull;
@@ -63,10 +69,29 @@ static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_
     return HV_STEP_OK;
 }
 
+/* An access to an embedder's MMIO region (the para platform itself has no device
+ * registers), as on the full backend: callbacks, or an HV_EXIT_MMIO after which the
+ * instruction re-executes and that one access is completed from vcpu->last_exit (reads) or
+ * dropped (writes, already reported). A failing callback is a guest access fault. */
 static int mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write)
 {
-    /* tlb_fill never reports MMIO: a para platform has no device registers. */
-    return hv__cpu_raise(cpu, write ? HV_EXC_STORE_ACCESS : HV_EXC_LOAD_ACCESS, pa);
+    struct hvp_vcpu *h = hvp_of(cpu);
+    struct hv_vcpu *vcpu = h->vcpu;
+    uint64_t cause = write ? HV_EXC_STORE_ACCESS : HV_EXC_LOAD_ACCESS;
+    vcpu->stats.mmio_traps++;
+    if (hv__mmio_complete(vcpu, &h->mmio, pa, size, val, write))
+        return HV_STEP_OK;
+    struct hv_region *r = hv__mem_find(&h->pv->vm->mem, pa);
+    if (!r || r->kind != HV_REGION_MMIO)
+        return hv__cpu_raise(cpu, cause, pa);
+    struct hv_exit ex;
+    int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
+    if (rc == 1) {
+        hv__vcpu_exit(h->vcpu, HV_EXIT_MMIO, 0);
+        h->vcpu->exit.u.mmio = ex.u.mmio;
+        return HV_STEP_EXIT;
+    }
+    return rc < 0 ? hv__cpu_raise(cpu, cause, pa) : HV_STEP_OK;
 }
 
 /* ---- CSRs: floating-point status and the user counters ----------------------------------- */
@@ -126,6 +151,8 @@ static int system_insn(struct hv_cpu *cpu, const struct hv_insn *insn)
         return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine already dropped its cached code */
+    case HV_OP_CBO_INVAL: case HV_OP_CBO_CLEAN: case HV_OP_CBO_FLUSH: case HV_OP_CBO_ZERO:
+        return HV_STEP_OK;              /* unprivileged; the engine checks the address */
     default:
         /* MRET, SRET, WFI, SFENCE.VMA: privileged, and a para guest has no privilege. */
         return sys_illegal(cpu, insn);
@@ -246,7 +273,10 @@ static void schedule_timer_poll(struct hvp_vcpu *h)
     uint64_t d = h->timer_deadline > now ? h->timer_deadline - now : 0;
     if (d > POLL_SLICE / ipt)
         return;                         /* the regular slice polls first */
-    uint64_t at = cpu->instret + d * ipt;     /* d * ipt <= POLL_SLICE: no overflow */
+    /* The clock reaches the deadline when the VM's instruction total reaches deadline *
+     * ipt, not d * ipt after this poll (now is rounded down): poll exactly there, wherever
+     * this poll happened to be. d * ipt <= POLL_SLICE: no overflow. */
+    uint64_t at = cpu->instret + d * ipt - hv__vm_instructions(h->pv->vm) % ipt;
     if (at < cpu->poll_at)
         cpu->poll_at = at;
 }
@@ -255,14 +285,21 @@ static int poll(struct hv_cpu *cpu)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    cpu->poll_at = cpu->instret + POLL_SLICE;
-    if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
+    bool light = h->vcpu->light_poll && cpu->instret < cpu->poll_at;  /* see core/vm.h */
+    h->vcpu->light_poll = false;
+    if (!light)
+        cpu->poll_at = cpu->instret + POLL_SLICE;
+    /* A VM-wide stop (shutdown from another vCPU) wins over a kick, as on full: an
+     * embedder that kicks every vCPU once the first one stopped still sees why. */
     int stop = atomic_load(&h->pv->stop_reason);
     if (stop)
         return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
+    if (atomic_exchange(&h->vcpu->kicked, 0))
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
+    if (light)
+        return HV_STEP_OK;
     hvp_timer_check(h);
     if (++h->polls % DEVICE_POLL_EVERY == 0)
         hvp_devices_poll(h);

@@ -34,34 +34,60 @@ static bool interrupted(struct hvp_vcpu *h)
            hv__vcpu_deadline_due(h->vcpu);
 }
 
-/* Deterministic mode: an idle vCPU fast-forwards its instruction count (the clock source)
- * to the deadline; idle time counts as executed instructions for the clock. */
-static void skip_to(struct hvp_vcpu *h, uint64_t deadline, uint64_t now)
+/* Deterministic mode: a sleeping vCPU fast-forwards its instruction count (the clock
+ * source) instead of sleeping; idle time counts as executed instructions for the clock. A
+ * deadline too far away to reach that way counts as none (hv__clock_skip_insns). */
+static uint64_t reachable(struct hvp_vcpu *h, uint64_t deadline)
 {
     const struct hv_clock *clk = &h->pv->vm->clock;
-    uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : 1;
-    uint64_t d = deadline - now;
-    uint64_t skip = d > UINT64_MAX / ipt ? UINT64_MAX / 2 : d * ipt;
-    struct hv_cpu *cpu = &h->vcpu->cpu;
-    cpu->instret = cpu->instret + skip < cpu->instret ? UINT64_MAX / 2 : cpu->instret + skip;
+    if (clk->deterministic &&
+        hv__clock_skip_insns(clk, deadline, h->vcpu->cpu.instret) == UINT64_MAX)
+        return UINT64_MAX;
+    return deadline;
 }
 
-/* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none) or a wake-up
- * newer than `seen` arrives; at most MAX_SLEEP_NS. */
-static void wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
+/* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none; deterministic
+ * callers pass it through reachable()) or a wake-up newer than `seen` arrives; at most
+ * MAX_SLEEP_NS (pv->poll_sleep_ns with user networking, whose host sockets are only seen by
+ * device polls). A deterministic skip stops at the run's budget, which hv_vcpu_run must
+ * hit exactly: then it returns false and the caller stops the run inside the hypercall
+ * (hvp_budget_cut). */
+static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
 {
     const struct hv_clock *clk = &h->pv->vm->clock;
+    struct hv_cpu *cpu = &h->vcpu->cpu;
     uint64_t now = hv__clock_ticks(clk);
     if (deadline != UINT64_MAX && deadline <= now)
-        return;
+        return true;
     if (clk->deterministic && deadline != UINT64_MAX) {
-        skip_to(h, deadline, now);
-        return;
+        if (h->pv->poll_sleep_ns) {
+            /* User networking: the host needs real time to answer, so the skip goes in
+             * steps of the poll period, each after a real wait (the caller polls the
+             * devices between steps). Network input is not reproducible anyway. */
+            uint64_t step = h->pv->poll_sleep_ns / NS_PER_TICK;
+            if (deadline - now > step)
+                deadline = now + step;
+            hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
+        }
+        uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
+        uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
+        cpu->instret += skip < room ? skip : room;
+        return skip < room;
     }
-    uint64_t ns = MAX_SLEEP_NS;
+    uint64_t ns = h->pv->poll_sleep_ns ? h->pv->poll_sleep_ns : MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
     hv__wait(&h->wake, seen, ns);
+    return true;
+}
+
+/* The run's budget ended a deterministic sleep: stop with HV_EXIT_BUDGET before the ECALL
+ * retires, so resuming executes the same hypercall again and sleeps on. Block and poll have
+ * no effect that a second execution would repeat differently. */
+static int budget_cut(struct hvp_vcpu *h)
+{
+    hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
+    return HVP_STEP_AGAIN;
 }
 
 static int halt(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
@@ -89,9 +115,11 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
         hvp_devices_poll(h);
         if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || interrupted(h))
             break;
-        if (h->timer_deadline == UINT64_MAX && !hvp_async_wakers(h, false))
+        uint64_t deadline = reachable(h, h->timer_deadline);
+        if (deadline == UINT64_MAX && !hvp_async_wakers(h, false))
             return halt(h, error, value);
-        wait_for(h, h->timer_deadline, seen);
+        if (!wait_for(h, deadline, seen))
+            return budget_cut(h);
     }
     h->vcpu->cpu.exit_request = 1;      /* deliver the upcall before the next instruction */
     return HV_STEP_OK;
@@ -133,10 +161,12 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
             }
         if (interrupted(h) || hv__clock_ticks(&pv->vm->clock) >= timeout)
             return HV_STEP_OK;
-        uint64_t deadline = timeout < h->timer_deadline ? timeout : h->timer_deadline;
+        uint64_t deadline = reachable(h, timeout < h->timer_deadline ? timeout
+                                                                     : h->timer_deadline);
         if (deadline == UINT64_MAX && !hvp_async_wakers(h, true))
             return halt(h, error, value);
-        wait_for(h, deadline, seen);
+        if (!wait_for(h, deadline, seen))
+            return budget_cut(h);
     }
 }
 

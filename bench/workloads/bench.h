@@ -6,6 +6,15 @@
 
 #include "hvguest.h"
 
+/* Workloads written in plain C (stdio, malloc) build as hosted guests on picolibc
+ * (HV_GUEST_LIBC, matmul.c) and natively; the others use the SDK's printf. */
+#ifdef HV_GUEST_LIBC
+#include <stdio.h>
+#define bench_printf printf
+#else
+#define bench_printf hv_guest_printf
+#endif
+
 #ifndef BENCH_SCALE
 #define BENCH_SCALE 1
 #endif
@@ -46,9 +55,9 @@ static inline int bench_report(const char *name, uint64_t checksum, uint64_t exp
     for (int i = 0; i < 16; i++)
         t[2 + i] = "0123456789abcdef"[(ns >> (60 - 4 * i)) & 15];
     t[18] = 0;
-    hv_guest_printf("time: ns=%s\n", t);
-    hv_guest_printf("%s: checksum %llx %s\n", name, (unsigned long long)checksum,
-                    checksum == expect ? "ok" : "MISMATCH");
+    bench_printf("time: ns=%s\n", t);
+    bench_printf("%s: checksum %llx %s\n", name, (unsigned long long)checksum,
+                 checksum == expect ? "ok" : "MISMATCH");
     return checksum == expect ? 0 : 1;
 }
 

@@ -1,16 +1,22 @@
 /* libhv guest SDK — the small freestanding API a workload is written against. The same
  * source links against either flavour: bare-metal (full board: UART, SiFive test device)
- * or para (hypercalls). */
+ * or para (hypercalls). Hosted guests (built on picolibc, docs/GUESTS.md) may use standard
+ * C besides: their stdio, time() and exit() go through these functions. */
 #ifndef HVGUEST_H
 #define HVGUEST_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 void hv_guest_platform_init(void);
 void hv_guest_putc(char c);
 void hv_guest_puts(const char *s);
+/* The SDK's own printf (no libc needed): d i u x X o c s p %, '-' and '0' flags, width and
+ * precision (or '*'), hh h l ll z j t; no floating point (link picolibc for that:
+ * docs/GUESTS.md). The va_list form lets a program route its own printf-like calls here. */
 int hv_guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hv_guest_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 __attribute__((noreturn)) void hv_guest_exit(int code);
 uint64_t hv_guest_time_ns(void);     /* guest-visible clock (10 MHz timebase) */
 

@@ -35,6 +35,20 @@ enum hv_engine {
     HV_ENGINE_LOCKSTEP = 3
 };
 
+/* Whether guest RAM is backed by the host's transparent huge pages (2 MiB). Huge pages
+ * make a guest with a large working set miss the host TLB far less, but every touched
+ * 2 MiB range then costs 2 MiB of host memory (a tiny guest touching its kernel and the top
+ * of RAM: 4 MiB instead of a few pages) and a fault may stall on the host compacting
+ * memory (tens of ms). */
+enum hv_hugepages {
+    HV_HUGEPAGES_AUTO = 0, /* default: huge pages for RAM of HV_HUGEPAGES_AUTO_MIN bytes or
+                              more, 4 KiB pages for smaller VMs (many small VMs fit) */
+    HV_HUGEPAGES_OFF = 1,  /* 4 KiB pages only (MADV_NOHUGEPAGE, even when the host's THP
+                              mode is "always") */
+    HV_HUGEPAGES_ON = 2    /* ask for huge pages whatever the size (MADV_HUGEPAGE) */
+};
+#define HV_HUGEPAGES_AUTO_MIN (256ull << 20)
+
 /* What happens when the guest powers off, reboots or crashes (libvirt's on_* elements). */
 enum hv_lifecycle_action {
     HV_ACTION_DESTROY = 0, /* stop the VM: hv_vcpu_run() returns the exit to the caller */
@@ -49,8 +63,8 @@ enum hv_chardev_type {
     HV_CHARDEV_FILE = 2,   /* output appended to `path`, no input */
     HV_CHARDEV_BUFFER = 3, /* in memory; output is passed to `on_output`, input is fed with
                               hv_vm_console_input() */
-    HV_CHARDEV_PTY = 4,    /* a new pseudo-terminal; its name is in the log and in
-                              hv_vm_chardev_name() */
+    HV_CHARDEV_PTY = 4,    /* a new pseudo-terminal; its path is logged (HV_LOG_INFO)
+                              and returned by hv_vm_chardev_name() */
     HV_CHARDEV_SOCKET = 5  /* unix stream socket at `path`, libhv listens (server) */
 };
 
@@ -87,10 +101,30 @@ enum hv_net_type {
     HV_NET_USER = 3      /* user-mode networking (libslirp) when built with it */
 };
 
+#define HV_MAX_HOSTFWD 8
+
+/* HV_NET_USER: a host port forwarded into the guest (QEMU's hostfwd). libhv listens on
+ * host_addr:host_port and connects each accepted connection (or forwards each datagram) to
+ * the guest's address 10.0.2.15, port guest_port. Only loopback host addresses are allowed:
+ * hv_vm_create() refuses any other with HV_EINVAL. */
+struct hv_net_hostfwd {
+    int udp;               /* 0: TCP, non-zero: UDP */
+    uint32_t host_addr;    /* IPv4, host byte order, in 127.0.0.0/8; 0 means 127.0.0.1 */
+    uint16_t host_port;    /* 1..65535 */
+    uint16_t guest_port;   /* 1..65535 */
+};
+
 struct hv_net_config {
     enum hv_net_type type;
     uint8_t mac[6];        /* all zero: derived from the VM uuid and NIC index */
     unsigned hub;          /* hub id for HV_NET_HUB */
+    /* HV_NET_USER (user-mode networking, libslirp): the guest sits on 10.0.2.0/24 with the
+     * gateway 10.0.2.2 (which stands for the host's 127.0.0.1), DNS 10.0.2.3 and DHCP
+     * handing out 10.0.2.15. host_only non-zero: frames to any address outside 10.0.2.0/24
+     * are dropped and DNS is off, so the guest reaches only the host's loopback. */
+    int host_only;
+    struct hv_net_hostfwd fwd[HV_MAX_HOSTFWD];
+    unsigned nr_fwd;
 };
 
 enum hv_log_level { HV_LOG_ERROR = 0, HV_LOG_WARN = 1, HV_LOG_INFO = 2, HV_LOG_DEBUG = 3 };
@@ -143,6 +177,9 @@ struct hv_config {
     /* Translator tracing (HV_TRACE_* flags, default 0): each translated block's guest code
      * (in_asm) and/or generated host code (out_asm) is logged at HV_LOG_INFO. */
     unsigned trace;
+    /* Transparent huge pages for guest RAM (default HV_HUGEPAGES_AUTO). Advice to the host
+     * kernel: a host with THP "never" gives 4 KiB pages whatever this says. */
+    enum hv_hugepages hugepages;
 
     void *owned_;              /* private: storage owned by hv_config_from_xml() */
 };

@@ -47,6 +47,14 @@ HV_API int hv_vm_snapshot_load(hv_vm *vm, int fd);
  * times; rolling back to an older checkpoint than the latest one restores all of RAM
  * (slower, still correct). Checkpoints belong to the VM that made them; free them before or
  * after destroying the VM. */
+/*
+ * Exits waiting for an answer: a snapshot or checkpoint taken right after HV_EXIT_MMIO or
+ * HV_EXIT_HYPERCALL holds the vCPU *before* that access or call. After a load or a
+ * rollback the instruction executes again and exits again, so the embedder answers it
+ * afresh; nothing from the exit struct passed to the next hv_vcpu_run is used before then.
+ * The live VM is unaffected by taking the checkpoint: its pending exit is answered as
+ * usual. (A harness can checkpoint at an MMIO read of its input register and answer it
+ * differently after each rollback.) */
 typedef struct hv_checkpoint hv_checkpoint;
 HV_API int hv_vm_checkpoint(hv_vm *vm, hv_checkpoint **out);
 HV_API int hv_vm_rollback(hv_vm *vm, const hv_checkpoint *cp);

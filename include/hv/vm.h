@@ -72,12 +72,36 @@ struct hv_mmio_ops {
 };
 
 /* Register an MMIO region. `ops` and `opaque` must outlive the region. With ops == NULL the
- * region exits to the caller of hv_vcpu_run() (HV_EXIT_MMIO) on every access. */
+ * region exits to the caller of hv_vcpu_run() (HV_EXIT_MMIO) on every access. Both
+ * backends: a para guest reaches the region at its guest-physical address (para addresses
+ * are physical), its loads and stores there trap out of the RAM window and are dispatched
+ * the same way. Instruction fetches from MMIO are access faults. */
 HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
                           const struct hv_mmio_ops *ops, void *opaque);
 
+/* Look up `name` in the symbol table of the kernel ELF the VM loaded (cfg.kernel; the table
+ * is copied at hv_vm_create, the file is not read again). *addr receives the symbol's value
+ * as linked (st_value: a guest-virtual address, for bare-metal and para guests also the
+ * physical one; use it with hv_vcpu_set_breakpoint, hv_vcpu_mem_read...), *size its size in
+ * bytes (st_size, 0 when the toolchain recorded none); either pointer may be NULL. A global
+ * definition wins over local ones of the same name. HV_ENOENT (detail in the last error)
+ * when the symbol is not defined, the kernel is a raw image or stripped, or there is none. */
+HV_API int hv_vm_symbol(hv_vm *vm, const char *name, uint64_t *addr, uint64_t *size);
+
+/* Host-side name of the VM's serial chardev (cfg.serial): for HV_CHARDEV_PTY the path of
+ * the pseudo-terminal libhv created (e.g. "/dev/pts/3": attach a terminal program to it or
+ * open it; the guest's console bytes pass unmodified), for FILE and SOCKET their path, else
+ * "null", "stdio" or "buffer". Never NULL; valid until the VM is destroyed. Thread-safe. */
+HV_API const char *hv_vm_chardev_name(const hv_vm *vm);
+
 /* Feed bytes to the guest's console input (serial UART / para console). Thread-safe. */
 HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len);
+
+/* Send a break condition on the console line, as a serial terminal's "break" key does: on
+ * the full backend the NS16550A reports it with LSR.BI (and a receiver-line-status
+ * interrupt when IER enables one) together with a NUL byte in the RX FIFO, once the input
+ * queued before it has been read (Linux turns a break into magic SysRq when enabled). HV_ENOTSUP on the para backend (its console ring has no line). Thread-safe. */
+HV_API int hv_vm_console_break(hv_vm *vm);
 
 /* ---- vCPUs ----------------------------------------------------------------------- */
 
@@ -87,9 +111,12 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out);
 
 enum hv_exit_reason {
     HV_EXIT_NONE = 0,
-    HV_EXIT_SHUTDOWN = 1,   /* guest powered off; exit.code holds its exit code */
+    HV_EXIT_SHUTDOWN = 1,   /* guest powered off; u.shutdown.code is its exit code, 0 or
+                               not (SiFive test finisher pass/fail, HTIF, para SRST with
+                               the exit-code reason) */
     HV_EXIT_REBOOT = 2,     /* guest asked for a reset (on_reboot = destroy) */
-    HV_EXIT_CRASH = 3,      /* guest reported failure or crashed (on_crash = destroy) */
+    HV_EXIT_CRASH = 3,      /* guest reported a system failure without an exit code (para
+                               SRST reason SYSTEM_FAILURE: u.shutdown.code = 1) */
     HV_EXIT_MMIO = 4,       /* access to an MMIO region without callbacks */
     HV_EXIT_HYPERCALL = 5,  /* para: hypercall no handler claimed */
     HV_EXIT_BUDGET = 6,     /* instruction budget used up; pc is exact */
@@ -97,7 +124,10 @@ enum hv_exit_reason {
     HV_EXIT_BREAKPOINT = 8, /* pc hit a breakpoint set with hv_vcpu_set_breakpoint */
     HV_EXIT_KICK = 9,       /* hv_vcpu_kick() was called */
     HV_EXIT_FAULT = 10,     /* guest fault nobody handles (para without a fault entry,
-                               full: trap with no handler, double fault) */
+                               full: an M-mode trap whose handler address is not
+                               executable memory, e.g. mtvec never set: reported with
+                               the cause, tval and pc of that trap, which is not taken;
+                               a fetch fault at the handler itself) */
     HV_EXIT_HALT = 11,      /* vCPU waits for an interrupt that can never come */
     HV_EXIT_INTERNAL = 12   /* libhv internal error; see hv_vm_last_error */
 };
@@ -106,7 +136,7 @@ struct hv_exit {
     enum hv_exit_reason reason;
     uint64_t pc;                 /* guest pc of the next instruction to execute */
     union {
-        struct { int code; } shutdown;          /* SHUTDOWN, CRASH: guest exit code */
+        struct { int code; } shutdown;          /* SHUTDOWN: guest exit code; CRASH: 1 */
         struct {
             uint64_t gpa;
             uint64_t data;       /* write: value written; read: set by the caller */
@@ -126,7 +156,20 @@ struct hv_exit {
 
 /* Run the vCPU on the calling thread until something the caller must see happens or
  * `budget` guest instructions have retired (0 = no budget). Returns 0 and fills `exit`, or a
- * negative code for an API misuse. Devices and hypercalls handled by libhv never exit. */
+ * negative code for an API misuse. Devices and hypercalls handled by libhv never exit.
+ *
+ * Budgets are exact: HV_EXIT_BUDGET comes with exactly `budget` more instructions counted,
+ * also while the guest sleeps (WFI, SCHED_OP block/poll: in deterministic mode idle time is
+ * counted as instructions; a budget that ends during a sleep stops inside it, and the next
+ * run sleeps on) and while it livelocks in a trap handler that faults on its own first
+ * instruction (each such trap entry counts as one instruction for budgets and time, not
+ * for minstret).
+ *
+ * Slicing is invisible in deterministic mode: on one vCPU, the same inputs run through
+ * calls with any sequence of budgets (say 1, 977, 4093...) reach exactly the state of one
+ * uncut run (registers, instret, RAM, devices, console output; tests/unit/test_determinism
+ * and the slow tier's Linux boot check it). Exits the embedder answers (MMIO, hypercalls)
+ * must be answered the same way; kicks and host-timed input are not inputs of a run. */
 HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit);
 
 /* Make hv_vcpu_run() return HV_EXIT_KICK soon (or immediately on its next call if the vCPU
@@ -253,7 +296,8 @@ enum hv_hypercall_flags {
  * for a call: the eid's own handler, then the HV_HYPERCALL_ANY handler, then libhv's
  * built-in implementation, then HV_EXIT_HYPERCALL. A handler is consulted for an eid libhv
  * implements only with HV_HYPERCALL_OVERRIDE; without it, it serves only eids libhv does
- * not know. BASE probe_extension reports eids that have their own handler as present. Handlers
+ * not know. BASE probe_extension reports eids that have their own handler as present (the
+ * HV_HYPERCALL_ANY catch-all makes no eid present: it may decline anything). Handlers
  * are also called for the entries of a MULTICALL batch. Only while no vCPU runs (HV_EBUSY);
  * at most HV_MAX_HYPERCALL_HANDLERS (HV_ELIMIT). `opaque` must outlive the handler. */
 HV_API int hv_vm_set_hypercall_handler(hv_vm *vm, uint64_t eid, hv_hypercall_fn fn,

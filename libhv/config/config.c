@@ -81,6 +81,13 @@ const struct hv__kw hv__kw_engine[] = {
     {NULL, 0},
 };
 
+const struct hv__kw hv__kw_hugepages[] = {
+    {"auto", HV_HUGEPAGES_AUTO},
+    {"off", HV_HUGEPAGES_OFF},
+    {"on", HV_HUGEPAGES_ON},
+    {NULL, 0},
+};
+
 const struct hv__kw hv__kw_action[] = {
     {"destroy", HV_ACTION_DESTROY},
     {"restart", HV_ACTION_RESTART},

@@ -2,6 +2,7 @@
  * struct hv_config. Strict: unknown elements and attributes of the core and hv: namespaces
  * are errors naming the line, so a typo never silently does nothing. Parsing is per call
  * (own libxml2 parser context, own error hook): no process-global libxml2 settings. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ struct xr {
     struct hv_disk_config *disk;
     int disk_memory, disk_has_source, disk_has_size;
     struct hv_net_config *nic;
+    struct hv_net_hostfwd fwd;  /* <portForward> being read: protocol and host address */
 };
 
 /* Collected by the libxml2 hooks of one parser context (ctxt->_private). */
@@ -836,12 +838,99 @@ static int el_nic_hub(struct xr *x, xmlNode *n)
     return 0;
 }
 
+static int user_only(struct xr *x, xmlNode *n)
+{
+    char d[64];
+    if (x->nic->type != HV_NET_USER)
+        return fail(x, n, HV_EFORMAT, "<%s> applies only to interfaces of type 'user'",
+                    disp(n, d, sizeof(d)));
+    return 0;
+}
+
+/* <hv:hostonly/>: the guest reaches only the host's loopback (config.h host_only). */
+static int el_nic_hostonly(struct xr *x, xmlNode *n)
+{
+    int rc = empty_elem(x, n, NULL);
+    if (!rc)
+        rc = user_only(x, n);
+    if (!rc)
+        x->nic->host_only = 1;
+    return rc;
+}
+
+static int port_attr(struct xr *x, xmlNode *n, const char *name, uint16_t *out)
+{
+    const char *v;
+    uint64_t p;
+    int rc = need_attr(x, n, name, &v);
+    if (rc)
+        return rc;
+    if (parse_u64(v, &p) || p == 0 || p > 65535)
+        return fail(x, n, HV_EINVAL, "invalid port '%.32s' (1..65535)", v);
+    *out = (uint16_t)p;
+    return 0;
+}
+
+/* <range start='HOSTPORT' to='GUESTPORT'/>: one forward (libvirt's meaning of the two). */
+static int el_fwd_range(struct xr *x, xmlNode *n)
+{
+    static const char *const attrs[] = {"start", "to", NULL};
+    struct hv_net_hostfwd f = x->fwd;
+    int rc = empty_elem(x, n, attrs);
+    if (!rc)
+        rc = port_attr(x, n, "start", &f.host_port);
+    if (!rc)
+        rc = port_attr(x, n, "to", &f.guest_port);
+    if (rc)
+        return rc;
+    if (x->nic->nr_fwd >= HV_MAX_HOSTFWD)
+        return fail(x, n, HV_ELIMIT, "too many port forwards (at most %d)", HV_MAX_HOSTFWD);
+    x->nic->fwd[x->nic->nr_fwd++] = f;
+    return 0;
+}
+
+static const struct rule fwd_rules[] = {
+    {NS_CORE, "range", el_fwd_range},
+    {0, NULL, NULL},
+};
+static const char *const fwd_multi[] = {"range", NULL};
+
+/* <portForward proto='tcp|udp' address='127.0.0.1'> <range .../>... </portForward> */
+static int el_nic_portforward(struct xr *x, xmlNode *n)
+{
+    static const char *const attrs[] = {"proto", "address", NULL};
+    int rc = check_attrs(x, n, attrs);
+    if (!rc)
+        rc = user_only(x, n);
+    if (rc)
+        return rc;
+    const char *proto = attr(n, "proto"), *addr = attr(n, "address");
+    memset(&x->fwd, 0, sizeof(x->fwd));
+    if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
+        return fail(x, n, HV_EINVAL, "invalid portForward proto '%.16s' (tcp or udp)", proto);
+    x->fwd.udp = proto && !strcmp(proto, "udp");
+    x->fwd.host_addr = 0x7f000001u;
+    if (addr) {
+        struct in_addr a;
+        if (inet_pton(AF_INET, addr, &a) != 1)
+            return fail(x, n, HV_EINVAL, "invalid portForward address '%.40s'", addr);
+        x->fwd.host_addr = ntohl(a.s_addr);
+        if ((x->fwd.host_addr >> 24) != 127)
+            return fail(x, n, HV_EINVAL, "portForward address '%.40s': only loopback "
+                        "addresses (127.0.0.0/8) are allowed", addr);
+    }
+    return walk(x, n, fwd_rules, fwd_multi);
+}
+
 static const struct rule nic_rules[] = {
     {NS_CORE, "mac", el_nic_mac},
     {NS_CORE, "model", el_nic_model},
     {NS_HV, "hub", el_nic_hub},
+    {NS_HV, "hostonly", el_nic_hostonly},
+    {NS_CORE, "portForward", el_nic_portforward},
     {0, NULL, NULL},
 };
+static const char *const nic_multi[] = {"portForward", NULL};
 
 static int el_interface(struct xr *x, xmlNode *n)
 {
@@ -862,7 +951,7 @@ static int el_interface(struct xr *x, xmlNode *n)
         return fail(x, n, HV_ELIMIT, "too many interfaces (at most %d)", HV_MAX_NICS);
     x->nic = &x->cfg->nics[x->cfg->nr_nics++];
     x->nic->type = (enum hv_net_type)v;
-    return walk(x, n, nic_rules, NULL);
+    return walk(x, n, nic_rules, nic_multi);
 }
 
 /* ---- <rng> --------------------------------------------------------------------------- */
@@ -939,6 +1028,19 @@ static int el_hv_engine(struct xr *x, xmlNode *n)
     return rc;
 }
 
+static int el_hv_hugepages(struct xr *x, xmlNode *n)
+{
+    const char *text;
+    int rc = leaf_text(x, n, NULL, &text);
+    if (rc)
+        return rc;
+    int v;
+    rc = keyword(x, n, "hugepages", text, hv__kw_hugepages, &v);
+    if (!rc)
+        x->cfg->hugepages = (enum hv_hugepages)v;
+    return rc;
+}
+
 static int u64_attr(struct xr *x, const xmlNode *n, const char *name, uint64_t *dst)
 {
     const char *s = attr(n, name);
@@ -992,6 +1094,7 @@ static const struct rule hv_rules[] = {
     {NS_HV, "engine", el_hv_engine},
     {NS_HV, "deterministic", el_hv_deterministic},
     {NS_HV, "log", el_hv_log},
+    {NS_HV, "hugepages", el_hv_hugepages},
     {0, NULL, NULL},
 };
 

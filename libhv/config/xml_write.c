@@ -136,6 +136,7 @@ static int check_config(const struct hv_config *cfg)
         !hv__kw_name(hv__kw_action, cfg->on_reboot) ||
         !hv__kw_name(hv__kw_action, cfg->on_crash) ||
         !hv__kw_name(hv__kw_loglevel, cfg->log_level) ||
+        !hv__kw_name(hv__kw_hugepages, cfg->hugepages) ||
         !hv__kw_name(hv__kw_chardev, cfg->serial.type))
         return HV_EINVAL;
     if (!nonempty_or_null(cfg->bios) || !nonempty_or_null(cfg->kernel) ||
@@ -154,6 +155,18 @@ static int check_config(const struct hv_config *cfg)
         const struct hv_net_config *n = &cfg->nics[i];
         if (!hv__kw_name(hv__kw_net, n->type) || (n->mac[0] & 1))
             return HV_EINVAL;
+        /* User-network settings exist only in <interface type='user'>; forwards as the
+         * reader accepts them (loopback host address, ports 1..65535). */
+        if (n->type != HV_NET_USER && (n->host_only || n->nr_fwd))
+            return HV_EINVAL;
+        if (n->nr_fwd > HV_MAX_HOSTFWD)
+            return HV_EINVAL;
+        for (unsigned k = 0; k < n->nr_fwd; k++) {
+            const struct hv_net_hostfwd *f = &n->fwd[k];
+            if ((f->host_addr && (f->host_addr >> 24) != 127) || !f->host_port ||
+                !f->guest_port)
+                return HV_EINVAL;
+        }
     }
     return 0;
 }
@@ -222,7 +235,8 @@ static void write_nic(struct sb *b, const struct hv_net_config *n)
 {
     const char *type = hv__kw_name(hv__kw_net, n->type);
     int has_mac = !is_zero(n->mac, sizeof(n->mac));
-    if (!has_mac && n->type != HV_NET_HUB) {
+    int user_opts = n->type == HV_NET_USER && (n->host_only || n->nr_fwd);
+    if (!has_mac && n->type != HV_NET_HUB && !user_opts) {
         sb_printf(b, "    <interface type='%s'/>\n", type);
         return;
     }
@@ -232,6 +246,16 @@ static void write_nic(struct sb *b, const struct hv_net_config *n)
                   n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
     if (n->type == HV_NET_HUB)
         sb_printf(b, "      <hv:hub id='%u'/>\n", n->hub);
+    if (n->type == HV_NET_USER && n->host_only)
+        sb_printf(b, "      <hv:hostonly/>\n");
+    for (unsigned i = 0; n->type == HV_NET_USER && i < n->nr_fwd && i < HV_MAX_HOSTFWD; i++) {
+        const struct hv_net_hostfwd *f = &n->fwd[i];
+        uint32_t a = f->host_addr ? f->host_addr : 0x7f000001u;
+        sb_printf(b, "      <portForward proto='%s' address='%u.%u.%u.%u'>\n"
+                  "        <range start='%u' to='%u'/>\n      </portForward>\n",
+                  f->udp ? "udp" : "tcp", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255,
+                  f->host_port, f->guest_port);
+    }
     sb_printf(b, "    </interface>\n");
 }
 
@@ -255,7 +279,8 @@ static void write_devices(struct sb *b, const struct hv_config *cfg)
 static void write_options(struct sb *b, const struct hv_config *cfg)
 {
     int det = cfg->deterministic || cfg->rng_seed || cfg->insns_per_tick != 10;
-    if (cfg->engine == HV_ENGINE_DEFAULT && !det && cfg->log_level == HV_LOG_WARN)
+    if (cfg->engine == HV_ENGINE_DEFAULT && !det && cfg->log_level == HV_LOG_WARN &&
+        cfg->hugepages == HV_HUGEPAGES_AUTO)
         return;
     sb_printf(b, "  <hv:options>\n");
     if (cfg->engine != HV_ENGINE_DEFAULT)
@@ -267,6 +292,8 @@ static void write_options(struct sb *b, const struct hv_config *cfg)
                   (unsigned long long)cfg->insns_per_tick);
     if (cfg->log_level != HV_LOG_WARN)
         sb_printf(b, "    <hv:log level='%s'/>\n", hv__kw_name(hv__kw_loglevel, cfg->log_level));
+    if (cfg->hugepages != HV_HUGEPAGES_AUTO)
+        sb_elem(b, "    ", "hv:hugepages", hv__kw_name(hv__kw_hugepages, cfg->hugepages));
     sb_printf(b, "  </hv:options>\n");
 }
 

@@ -70,6 +70,7 @@ void hv__engine_begin(struct hv_vcpu *vcpu, uint64_t stop_at)
 {
     vcpu->exit_set = false;
     vcpu->stop_at = stop_at;
+    vcpu->light_poll = vcpu->vm->clock.deterministic && !vcpu->cpu.exit_request;
     vcpu->cpu.exit_request = 1;
     if (vcpu->twin)
         hv__lockstep_begin(vcpu, stop_at);

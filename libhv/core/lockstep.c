@@ -68,6 +68,7 @@ void hv__lockstep_begin(struct hv_vcpu *v, uint64_t stop_at)
     struct hv_vcpu *t = v->twin;
     t->exit_set = false;
     t->stop_at = stop_at;
+    t->light_poll = t->vm->clock.deterministic && !t->cpu.exit_request;
     t->cpu.exit_request = 1;
 }
 
@@ -186,7 +187,10 @@ int hv__lockstep_run(struct hv_vcpu *v, uint64_t stop_at)
         int rj = hv__jit_exec_block(a, stop_at - a->instret, &n);
         if (a->dbg.hit)
             return HV_STEP_OK;      /* stopped before a breakpoint: the twin waits there too */
-        int ri = hv__interp_run_nopoll(b, a->instret);
+        /* n counts what the translator retired; a trap it took afterwards may have
+         * ticked instret once more (a trap loop, backends/full/trap.c): the twin takes
+         * that trap itself below. */
+        int ri = hv__interp_run_nopoll(b, b->instret + n);
         if (ri == HV_STEP_OK && (rj == HV_STEP_TRAP || rj == HV_STEP_EXIT)) {
             /* The translator stopped at an instruction that trapped or exited without
              * retiring: the interpreter executes that instruction too. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/vm.h"
+#include "core/zalloc.h"
 
 HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
 {
@@ -18,7 +19,7 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
         pthread_mutex_unlock(&vm->lock);
         return hv__vm_error(vm, HV_EEXIST, "vCPU %u already exists", id);
     }
-    struct hv_vcpu *v = calloc(1, sizeof(*v));
+    struct hv_vcpu *v = hv__zalloc(sizeof(*v));     /* big (soft-TLB): core/zalloc.h */
     if (!v) {
         pthread_mutex_unlock(&vm->lock);
         return hv__vm_error(vm, HV_ENOMEM, "out of memory for vCPU %u", id);
@@ -31,7 +32,7 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
     if (rc < 0) {
         if (vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
-        free(v);
+        hv__zfree(v, sizeof(*v));
         pthread_mutex_unlock(&vm->lock);
         return rc;
     }
@@ -40,7 +41,7 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
                      hv_vm_last_error(vm->twin));
         if (vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
-        free(v);
+        hv__zfree(v, sizeof(*v));
         pthread_mutex_unlock(&vm->lock);
         return rc;
     }

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "core/engine.h"
 #include "core/vm.h"
+#include "core/zalloc.h"
+#include "loader/loader.h"
 
 /* The backend registry: a const table, no mutable globals. */
 static const struct {
@@ -35,6 +37,32 @@ void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    vm->cfg.log(vm->cfg.log_opaque, level, msg);
+}
+
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...)
+{
+    if (!hv__log_enabled(vm, level))
+        return;
+    unsigned n = atomic_fetch_add(&rl->seen, 1) + 1;
+    if (n > HV__LOG_BURST && (n - HV__LOG_BURST) % HV__LOG_EVERY)
+        return;
+    char msg[1024];
+    int len = snprintf(msg, sizeof(msg), "%s: ", who);
+    va_list ap;
+    va_start(ap, fmt);
+    if (len >= 0 && (size_t)len < sizeof(msg))
+        len += vsnprintf(msg + len, sizeof(msg) - (size_t)len, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return;
+    if (n == HV__LOG_BURST && (size_t)len < sizeof(msg))
+        snprintf(msg + len, sizeof(msg) - (size_t)len, " (further messages from this device: "
+                 "1 in %u)", HV__LOG_EVERY);
+    else if (n > HV__LOG_BURST && (size_t)len < sizeof(msg))
+        snprintf(msg + len, sizeof(msg) - (size_t)len, " (%u similar messages skipped)",
+                 HV__LOG_EVERY - 1);
     vm->cfg.log(vm->cfg.log_opaque, level, msg);
 }
 
@@ -131,8 +159,16 @@ static int validate_config(struct hv_vm *vm)
     if (c->mem_size < HV_PAGE_SIZE || (c->mem_size & (HV_PAGE_SIZE - 1)))
         return hv__vm_error(vm, HV_EINVAL, "memory size %#llx must be a non-zero multiple of "
                             "4 KiB", (unsigned long long)c->mem_size);
+    /* RAM starts at 2 GiB: its end must neither wrap nor pass the window's limit. */
+    if (c->mem_size > HV_MEM_MAX_WINDOW - 0x80000000ull)
+        return hv__vm_error(vm, HV_EINVAL, "memory size of %llu bytes is too large: at most "
+                            "%llu GiB of guest RAM", (unsigned long long)c->mem_size,
+                            (unsigned long long)((HV_MEM_MAX_WINDOW - 0x80000000ull) >> 30));
     if (c->nr_disks > HV_MAX_DISKS)
         return hv__vm_error(vm, HV_EINVAL, "%u disks: at most %d", c->nr_disks, HV_MAX_DISKS);
+    if (c->hugepages != HV_HUGEPAGES_AUTO && c->hugepages != HV_HUGEPAGES_OFF &&
+        c->hugepages != HV_HUGEPAGES_ON)
+        return hv__vm_error(vm, HV_EINVAL, "unknown hugepages setting %d", (int)c->hugepages);
     if (c->nr_nics > HV_MAX_NICS)
         return hv__vm_error(vm, HV_EINVAL, "%u NICs: at most %d", c->nr_nics, HV_MAX_NICS);
     if (c->engine != HV_ENGINE_DEFAULT && c->engine != HV_ENGINE_INTERP &&
@@ -159,6 +195,8 @@ static int open_backends(struct hv_vm *vm)
     int rc = hv__chardev_open(&vm->cfg.serial, &vm->serial, err, sizeof(err));
     if (rc < 0)
         return hv__vm_error(vm, rc, "serial: %s", err);
+    if (vm->cfg.serial.type == HV_CHARDEV_PTY)
+        hv__log(vm, HV_LOG_INFO, "serial: pseudo-terminal %s", hv__chardev_name(vm->serial));
     for (unsigned i = 0; i < vm->cfg.nr_disks; i++) {
         rc = hv__blockdev_open(&vm->cfg.disks[i], &vm->disks[i], err, sizeof(err));
         if (rc < 0)
@@ -196,6 +234,9 @@ HV_API int hv_vm_create(const struct hv_config *cfg, hv_vm **out, char *errbuf, 
             hv__vm_error(vm, rc, "%s", err);
         vm->mem.notify = mem_changed;
         vm->mem.notify_opaque = vm;
+        vm->mem.huge_pages = vm->cfg.hugepages == HV_HUGEPAGES_ON ||
+                             (vm->cfg.hugepages == HV_HUGEPAGES_AUTO &&
+                              vm->cfg.mem_size >= HV_HUGEPAGES_AUTO_MIN);
     }
     /* Lockstep compares two runs of the same machine: time must be a function of the
      * instructions retired. */
@@ -242,7 +283,7 @@ HV_API int hv_vm_destroy(hv_vm *vm)
         if (vm->ops && vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
         hv__engine_fini(&v->cpu);
-        free(v);
+        hv__zfree(v, sizeof(*v));
     }
     if (vm->ops && vm->ops->vm_fini)
         vm->ops->vm_fini(vm);
@@ -252,6 +293,7 @@ HV_API int hv_vm_destroy(hv_vm *vm)
         hv__blockdev_close(vm->disks[i]);
     }
     hv__chardev_close(vm->serial);
+    hv__elf_syms_free(vm->kernel_syms);
     hv__mem_fini(&vm->mem);
     free_config_strings(vm);
     pthread_mutex_destroy(&vm->lock);
@@ -354,6 +396,52 @@ HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
     return rc;
 }
 
+void hv__vm_keep_symbols(struct hv_vm *vm, const void *image, size_t len)
+{
+    char err[HV__ERRLEN];
+    hv__elf_syms_free(vm->kernel_syms);
+    vm->kernel_syms = NULL;
+    if (hv__elf_syms_copy(image, len, &vm->kernel_syms, err, sizeof(err)) < 0)
+        hv__log(vm, HV_LOG_DEBUG, "kernel symbols: %s", err);
+}
+
+HV_API int hv_vm_symbol(hv_vm *vm, const char *name, uint64_t *addr, uint64_t *size)
+{
+    if (!vm || !name)
+        return HV_EINVAL;
+    uint64_t a = 0, s = 0;
+    if (!vm->kernel_syms)
+        return hv__vm_error(vm, HV_ENOENT, "hv_vm_symbol: no symbol table (%s)",
+                            !vm->cfg.kernel ? "no kernel was loaded"
+                            : "the kernel is not an ELF file or is stripped");
+    if (hv__elf_syms_find(vm->kernel_syms, name, &a, &s) < 0)
+        return hv__vm_error(vm, HV_ENOENT, "hv_vm_symbol: '%s' is not defined in %s", name,
+                            vm->cfg.kernel);
+    if (addr)
+        *addr = a;
+    if (size)
+        *size = s;
+    return 0;
+}
+
+HV_API const char *hv_vm_chardev_name(const hv_vm *vm)
+{
+    return vm ? hv__chardev_name(vm->serial) : "";
+}
+
+/* A vCPU sleeping in WFI or SCHED_OP block may be waiting for console input. */
+static void wake_for_input(struct hv_vm *vm)
+{
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v)
+            continue;
+        hv__cpu_request_exit(&v->cpu);
+        if (vm->ops->vcpu_wake)
+            vm->ops->vcpu_wake(v);
+    }
+}
+
 HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
 {
     if (!vm || (!data && len))
@@ -363,14 +451,17 @@ HV_API int hv_vm_console_input(hv_vm *vm, const void *data, size_t len)
     int rc = hv__chardev_push_input(vm->serial, data, len);
     if (rc < 0)
         return rc;
-    /* A vCPU sleeping in WFI or SCHED_OP block may be waiting for exactly this input. */
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-        struct hv_vcpu *v = vm->vcpus[i];
-        if (!v)
-            continue;
-        hv__cpu_request_exit(&v->cpu);
-        if (vm->ops->vcpu_wake)
-            vm->ops->vcpu_wake(v);
-    }
+    wake_for_input(vm);
+    return 0;
+}
+
+HV_API int hv_vm_console_break(hv_vm *vm)
+{
+    if (!vm)
+        return HV_EINVAL;
+    if (!vm->serial || vm->cfg.backend != HV_BACKEND_FULL)
+        return HV_ENOTSUP;          /* no UART line (para console ring) */
+    hv__chardev_send_break(vm->serial);
+    wake_for_input(vm);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 struct hv_snap_w;
 struct hv_snap_index;
+struct hv_elf_syms;
 
 struct hv_backend_ops {
     const char *name;
@@ -47,6 +48,10 @@ struct hv_backend_ops {
      * without marking it (shared pages, ring headers), so a rollback restores it. May be
      * NULL. */
     void (*snapshot_host_pages)(struct hv_vm *vm);
+    /* Forget the exit the embedder has not answered yet (vcpu->last_exit: an MMIO access
+     * or a hypercall) so that the instruction that made it executes again, and exits
+     * again, on the next run. Called after a snapshot load or a rollback. May be NULL. */
+    void (*vcpu_cancel_exit)(struct hv_vcpu *vcpu);
 };
 
 extern const struct hv_backend_ops hvf_backend_ops;  /* backends/full */
@@ -81,6 +86,8 @@ struct hv_vm {
      * memory or register writes). */
     struct hv_vm *twin;
     bool twin_synced;
+    /* The kernel ELF's symbol table (hv_vm_symbol), NULL when there is none. */
+    struct hv_elf_syms *kernel_syms;
 };
 
 struct hv_vcpu {
@@ -97,6 +104,12 @@ struct hv_vcpu {
     uint64_t stop_at;
     struct hv_exit exit;
     bool exit_set;
+    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
+     * deadlines unless a poll was due anyway, so that where a run was cut into budget
+     * slices changes nothing the guest can see (interrupts and device polls stay at the
+     * instruction counts of the uncut run). Set by hv__engine_begin; the policies' poll
+     * hooks consume it. */
+    bool light_poll;
     uint64_t deadline_ns;            /* hv_vcpu_set_deadline; UINT64_MAX: none */
     uint64_t deadline_check_at;      /* host time: next instret at which a poll reads it */
     /* HV_ENGINE_LOCKSTEP (core/lockstep.c): the same vCPU of the twin VM, and counters. */
@@ -152,6 +165,27 @@ int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 void hv__log(const struct hv_vm *vm, enum hv_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Messages a guest can trigger at will — a device model refusing or ignoring a request
+ * (a feature negotiation it rejects, a register it does not have, an access width it does
+ * not support) — go through a per-device-instance limiter: the first HV__LOG_BURST are
+ * logged, then one in every HV__LOG_EVERY, saying how many were skipped. It only counts
+ * (no clock), so it is deterministic, and nothing is counted while such messages would not
+ * be logged. Messages read "<device>: <register>: <what was refused and why>". */
+#define HV__LOG_BURST 16u
+#define HV__LOG_EVERY 1000u
+struct hv__logrl {
+    atomic_uint seen;
+};
+static inline bool hv__log_enabled(const struct hv_vm *vm, enum hv_log_level level)
+{
+    return vm && vm->cfg.log && level <= vm->cfg.log_level;
+}
+/* Logs "<who>: <formatted message>". */
+void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_level level,
+                     const char *who, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The level device refusals are logged at (`hv run -v` shows them). */
+#define HV__LOG_REFUSED HV_LOG_INFO
+
 /* Lockstep engine (core/lockstep.c). twin_config: the twin's configuration derived from
  * vm->cfg (interpreter, serial discarded, disks transient). sync: copy vm's whole state
  * into the twin (through an in-memory snapshot) while no vCPU runs. run: the engine. */
@@ -171,6 +205,35 @@ static inline void hv__lockstep_dirty(struct hv_vm *vm)
     if (vm)
         vm->twin_synced = false;
 }
+
+/* ---- embedder MMIO regions (core/mmio.c), the same on both backends ------------------ */
+
+/* A pending HV_EXIT_MMIO access: the instruction that made it re-executes on the next run
+ * and this one access is then satisfied from vcpu->last_exit (read data) or dropped (the
+ * write was already reported). */
+struct hv__mmio_pending {
+    bool active;
+    bool write;
+    unsigned size;
+    uint64_t pa;
+};
+
+/* The access (pa, size, write) the embedder answered? Then true, with a read's value in
+ * *val. The pending state is cleared either way (another access means the guest moved on,
+ * e.g. an interrupt was taken first). */
+bool hv__mmio_complete(struct hv_vcpu *v, struct hv__mmio_pending *p, uint64_t pa,
+                       unsigned size, uint64_t *val, bool write);
+
+/* An access to MMIO region `r` (the caller found it): its callbacks (0, or negative when
+ * one failed: the guest takes an access fault), or, without callbacks, HV_EXIT_MMIO
+ * recorded in *p and *exit (returns 1: the backend exits with *exit). */
+int hv__mmio_access(const struct hv_region *r, struct hv__mmio_pending *p,
+                    struct hv_exit *exit, uint64_t pa, unsigned size, uint64_t *val,
+                    bool write);
+
+/* A backend loaded the kernel ELF `image`: keep a copy of its symbols for hv_vm_symbol
+ * (a missing or malformed table only means there are none). */
+void hv__vm_keep_symbols(struct hv_vm *vm, const void *image, size_t len);
 
 /* Retired instructions of all vCPUs (deterministic clock source). */
 uint64_t hv__vm_instructions(const struct hv_vm *vm);

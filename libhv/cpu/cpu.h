@@ -13,6 +13,10 @@
 
 enum hv_priv { HV_PRIV_U = 0, HV_PRIV_S = 1, HV_PRIV_M = 3 };
 
+/* Cache-block size of Zicbom/Zicboz (cbo.zero zeroes this many bytes; the device tree
+ * advertises it as riscv,cbom-block-size / riscv,cboz-block-size). */
+#define HV_CBO_BLOCK 64u
+
 /* Memory access types, also used to index the soft-TLB tags. */
 enum hv_access { HV_ACC_READ = 0, HV_ACC_WRITE = 1, HV_ACC_EXEC = 2 };
 
@@ -72,7 +76,9 @@ struct hv_cpu_policy {
     /* CSR access; the engine implements the CSRRW/S/C(I) read/write rules and calls these
      * only when the instruction reads / writes. Return HV_STEP_TRAP (illegal instruction)
      * for an absent CSR or insufficient privilege. csr_write may end the block (it returns
-     * HV_STEP_OK but sets cpu->exit_request when state an engine caches changed). */
+     * HV_STEP_OK but sets cpu->exit_request when state an engine caches changed). For
+     * CSRRS/C(I) the value written is the value read with the mask applied; cpu->csr_wmask
+     * holds the bits the instruction actually modifies. */
     int (*csr_read)(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
     int (*csr_write)(struct hv_cpu *cpu, unsigned csr, uint64_t val);
     /* ECALL, EBREAK, MRET, SRET, WFI, SFENCE.VMA, FENCE.I. Must set cpu->pc when control
@@ -150,6 +156,47 @@ static inline bool hv__cpu_is_breakpoint(const struct hv_cpu_debug *d, uint64_t 
     return false;
 }
 
+/* ---- watches: address-match triggers checked by every engine ------------------------------
+ * A small list of address ranges, each armed for instruction fetch, loads and/or stores in
+ * a set of privilege levels. The full backend compiles the guest's Sdtrig triggers (tdata1
+ * type 2 / 6 with action 0) into it (hvf_trig_sync rebuilds the whole list today); the list
+ * is generic so that debugger watchpoints can share the mechanism later: they would add
+ * their own entries when the list is rebuilt, with an action that stops the vCPU instead of
+ * raising the guest exception (not implemented: every entry is HV_WATCH_EXC now). While nr_watch != 0 engines
+ * execute one instruction at a time through hv__interp_step, which checks before each
+ * instruction: an execute match on pc (before fetching, so ahead of any fetch fault), then
+ * a load/store match on the accessed bytes [va, va + size) after decoding (ahead of
+ * misaligned and page faults, as the priority of breakpoint exceptions requires). A match
+ * with action HV_WATCH_EXC raises a breakpoint exception (cause 3) with tval = the matching
+ * address (pc for execute). The translator runs no generated code while armed, which keeps
+ * both engines exact at the cost of speed: triggers are a debugging aid. The owner changes
+ * the list only between instructions (CSR writes end blocks; trap entry and xRET happen
+ * outside blocks). */
+#define HV_CPU_MAX_WATCHES 8
+enum { HV_WATCH_EXEC = 1, HV_WATCH_LOAD = 2, HV_WATCH_STORE = 4 };
+enum { HV_WATCH_EXC = 0 };              /* action: breakpoint exception into the guest */
+struct hv_cpu_watch {
+    uint64_t lo, hi;                    /* matching addresses: lo <= a <= hi (virtual) */
+    uint8_t kinds;                      /* HV_WATCH_EXEC | LOAD | STORE */
+    uint8_t privs;                      /* bit p: armed in privilege p (enum hv_priv) */
+    uint8_t action;                     /* HV_WATCH_EXC */
+};
+
+/* The first watch of kind `kind` armed at privilege `priv` that any byte of
+ * [va, va + size) hits, or -1. */
+static inline int hv__cpu_watch_match(const struct hv_cpu_watch *w, unsigned n, unsigned kind,
+                                      unsigned priv, uint64_t va, unsigned size)
+{
+    uint64_t last = va + (size ? size - 1 : 0);
+    for (unsigned i = 0; i < n; i++) {
+        if (!(w[i].kinds & kind) || !((w[i].privs >> priv) & 1))
+            continue;
+        if (last < va ? (va <= w[i].hi || last >= w[i].lo) : (va <= w[i].hi && last >= w[i].lo))
+            return (int)i;
+    }
+    return -1;
+}
+
 struct hv_cpu {
     uint64_t x[32];             /* x[0] is always 0 when observed */
     uint64_t pc;
@@ -167,6 +214,10 @@ struct hv_cpu {
     uint64_t reservation;       /* LR/SC reservation address, HV_TLB_INVALID when none */
 
     uint64_t trap_cause, trap_tval; /* recorded by hv__cpu_raise */
+    uint64_t csr_wmask;         /* during policy->csr_write from a CSR instruction: the
+                                   bits it modifies (all for CSRRW(I), the mask for
+                                   CSRRS/C(I)); a CSR whose read value is not its written
+                                   state (mip.SEIP) must leave the other bits alone */
 
     struct hv_tlb_entry tlb[HV_TLB_SIZE];
     /* Entries that may hold a valid tag (filled since the last flush), so that a flush
@@ -196,6 +247,9 @@ struct hv_cpu {
     void *jit_jcache;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
+    /* Address-match watches (Sdtrig triggers), additive; see "watches" above. */
+    struct hv_cpu_watch watch[HV_CPU_MAX_WATCHES];
+    uint32_t nr_watch;
 };
 
 /* Force a poll from another thread (kicks, input, IPIs, wake-ups; async-signal-safe).

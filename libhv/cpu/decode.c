@@ -3,7 +3,7 @@
  * bitset per major opcode limits the mask/match scan to the handful of candidate rows. */
 #include "cpu/insn.h"
 
-#define SEL_WORDS 4
+#define SEL_WORDS 5
 _Static_assert(HV_OP__COUNT <= SEL_WORDS * 64, "grow SEL_WORDS and decode_sel.inc");
 
 /* Term for one .def row inside a bitset word: set bit (op % 64) of word SEL_W of row SEL_OPC
@@ -163,6 +163,9 @@ static void extract(uint32_t raw, unsigned fmt, struct hv_insn *out)
         break;
     case HV_FMT_SFENCE:
         out->rs1 = (uint8_t)rs1, out->rs2 = (uint8_t)rs2;
+        break;
+    case HV_FMT_CBO:
+        out->rs1 = (uint8_t)rs1;
         break;
     default:
         break;

@@ -54,10 +54,15 @@ static unsigned fp_regs(unsigned op)
     case HV_OP_FMV_X_W: case HV_OP_FMV_X_D: case HV_OP_FCLASS_S: case HV_OP_FCLASS_D:
     case HV_OP_FEQ_S: case HV_OP_FLT_S: case HV_OP_FLE_S:
     case HV_OP_FEQ_D: case HV_OP_FLT_D: case HV_OP_FLE_D:
+    case HV_OP_FCVT_W_H: case HV_OP_FCVT_WU_H: case HV_OP_FCVT_L_H: case HV_OP_FCVT_LU_H:
+    case HV_OP_FMV_X_H: case HV_OP_FCLASS_H: case HV_OP_FEQ_H: case HV_OP_FLT_H:
+    case HV_OP_FLE_H:
         return F_RS1 | F_RS2;
     case HV_OP_FCVT_S_W: case HV_OP_FCVT_S_WU: case HV_OP_FCVT_S_L: case HV_OP_FCVT_S_LU:
     case HV_OP_FCVT_D_W: case HV_OP_FCVT_D_WU: case HV_OP_FCVT_D_L: case HV_OP_FCVT_D_LU:
     case HV_OP_FMV_W_X: case HV_OP_FMV_D_X:
+    case HV_OP_FCVT_H_W: case HV_OP_FCVT_H_WU: case HV_OP_FCVT_H_L: case HV_OP_FCVT_H_LU:
+    case HV_OP_FMV_H_X:
         return F_RD;
     default:
         break;
@@ -315,6 +320,15 @@ static bool dis_int_alias(const struct hv_insn *i, struct out *o)
             return false;
         put(o, "zext.w\t%s,%s", d, s);
         return true;
+    case HV_OP_ORI: {
+        /* Zicbop: ori x0 with imm[4:0] = 0 / 1 / 3 is prefetch.i / .r / .w offset(rs1). */
+        static const char *const pf[4] = { "prefetch.i", "prefetch.r", NULL, "prefetch.w" };
+        unsigned kind = (unsigned)i->imm & 31;
+        if (i->rd != 0 || kind > 3 || !pf[kind])
+            return false;
+        put(o, "%s\t%d(%s)", pf[kind], (int)(i->imm & ~31), s);
+        return true;
+    }
     default:
         return false;
     }
@@ -354,6 +368,7 @@ static bool dis_fsgnj_alias(const struct hv_insn *i, struct out *o)
     static const struct { uint16_t op; const char *m; } al[] = {
         { HV_OP_FSGNJ_S, "fmv.s" }, { HV_OP_FSGNJN_S, "fneg.s" }, { HV_OP_FSGNJX_S, "fabs.s" },
         { HV_OP_FSGNJ_D, "fmv.d" }, { HV_OP_FSGNJN_D, "fneg.d" }, { HV_OP_FSGNJX_D, "fabs.d" },
+        { HV_OP_FSGNJ_H, "fmv.h" }, { HV_OP_FSGNJN_H, "fneg.h" }, { HV_OP_FSGNJX_H, "fabs.h" },
     };
     if (i->rs1 != i->rs2)
         return false;
@@ -369,7 +384,8 @@ static bool dis_fsgnj_alias(const struct hv_insn *i, struct out *o)
 /* Conversions that are always exact: objdump prints no rounding mode for them. */
 static bool rm_silent(unsigned op)
 {
-    return op == HV_OP_FCVT_D_S || op == HV_OP_FCVT_D_W || op == HV_OP_FCVT_D_WU;
+    return op == HV_OP_FCVT_D_S || op == HV_OP_FCVT_D_W || op == HV_OP_FCVT_D_WU ||
+           op == HV_OP_FCVT_S_H || op == HV_OP_FCVT_D_H;
 }
 
 static void put_rm(const struct hv_insn *i, struct out *o)
@@ -515,8 +531,13 @@ static void dis_generic(const struct hv_insn *i, uint64_t addr, struct out *o)
     case HV_FMT_LR:
         put(o, "%s%s\t%s,(%s)", m, aqrl_suffix(i->aqrl), rd, rs1);
         return;
+    case HV_FMT_CBO:
+        put(o, "%s\t(%s)", m, rs1);
+        return;
     case HV_FMT_SFENCE:
-        if (i->rs2)
+        if (i->op == HV_OP_SINVAL_VMA)      /* objdump always shows both operands */
+            put(o, "%s\t%s,%s", m, rs1, rs2);
+        else if (i->rs2)
             put(o, "%s\t%s,%s", m, rs1, rs2);
         else if (i->rs1)
             put(o, "%s\t%s", m, rs1);

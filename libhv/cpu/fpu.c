@@ -1,4 +1,4 @@
-/* libhv cpu — RISC-V F/D arithmetic. Add/sub/mul/div/sqrt/fma in RNE/RTZ/RDN/RUP run on the
+/* libhv cpu — RISC-V F/D/Zfh arithmetic. Add/sub/mul/div/sqrt/fma in RNE/RTZ/RDN/RUP run on the
  * host's SSE unit with MXCSR set for the one operation (then restored, so the embedder's FP
  * environment is untouched); RMM, which x86 lacks, and every conversion run in an exact
  * software implementation (unpack, integer arithmetic on a 128-bit significand with a
@@ -22,6 +22,7 @@ struct fmt {
 };
 static const struct fmt F32 = { 24, 8, -126, 127, 127 };
 static const struct fmt F64 = { 53, 11, -1022, 1023, 1023 };
+static const struct fmt F16 = { 11, 5, -14, 15, 15 };
 
 enum cls { C_ZERO, C_FIN, C_INF, C_QNAN, C_SNAN };
 
@@ -38,7 +39,7 @@ static uint64_t frac_mask(const struct fmt *f) { return (1ull << (f->p - 1)) - 1
 static uint64_t exp_all(const struct fmt *f) { return (1ull << f->ebits) - 1; }
 static uint64_t canon_nan(const struct fmt *f)
 {
-    return f->p == 24 ? HV_F32_CANON_NAN : HV_F64_CANON_NAN;
+    return f->p == 24 ? HV_F32_CANON_NAN : f->p == 11 ? HV_F16_CANON_NAN : HV_F64_CANON_NAN;
 }
 
 static struct unp unpack(const struct fmt *f, uint64_t v)
@@ -802,3 +803,41 @@ static uint64_t convert(const struct fmt *from, const struct fmt *to, uint64_t v
 
 uint64_t hv__f32_to_f64(uint32_t a, uint32_t *ff) { return convert(&F32, &F64, a, HV_RM_RNE, ff); }
 uint32_t hv__f64_to_f32(uint64_t a, unsigned rm, uint32_t *ff) { return (uint32_t)convert(&F64, &F32, a, rm, ff); }
+
+/* ---- half precision (Zfh): always the software paths ---------------------------------- */
+
+uint16_t hv__f16_add(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff) { return (uint16_t)sf_add(&F16, a, b, false, rm, ff); }
+uint16_t hv__f16_sub(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff) { return (uint16_t)sf_add(&F16, a, b, true, rm, ff); }
+uint16_t hv__f16_mul(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff) { return (uint16_t)sf_mul(&F16, a, b, rm, ff); }
+uint16_t hv__f16_div(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff) { return (uint16_t)sf_div(&F16, a, b, rm, ff); }
+uint16_t hv__f16_sqrt(uint16_t a, unsigned rm, uint32_t *ff) { return (uint16_t)sf_sqrt(&F16, a, rm, ff); }
+uint16_t hv__f16_fma(uint16_t a, uint16_t b, uint16_t c, bool neg_prod, bool neg_c, unsigned rm,
+                     uint32_t *ff)
+{
+    return (uint16_t)sf_fma(&F16, a, b, c, neg_prod, neg_c, rm, ff);
+}
+uint16_t hv__f16_min(uint16_t a, uint16_t b, uint32_t *ff) { return (uint16_t)minmax(&F16, a, b, false, ff); }
+uint16_t hv__f16_max(uint16_t a, uint16_t b, uint32_t *ff) { return (uint16_t)minmax(&F16, a, b, true, ff); }
+bool hv__f16_eq(uint16_t a, uint16_t b, uint32_t *ff) { return compare(&F16, a, b, true, ff) == 0; }
+bool hv__f16_lt(uint16_t a, uint16_t b, uint32_t *ff) { return compare(&F16, a, b, false, ff) == 1; }
+bool hv__f16_le(uint16_t a, uint16_t b, uint32_t *ff)
+{
+    int c = compare(&F16, a, b, false, ff);
+    return c == 0 || c == 1;
+}
+uint32_t hv__f16_class(uint16_t a) { return classify(&F16, a); }
+uint64_t hv__f16_to_int(uint16_t a, unsigned rm, bool is_signed, unsigned bits, uint32_t *ff)
+{
+    return to_int(&F16, a, rm, is_signed, bits, ff);
+}
+uint16_t hv__int_to_f16(uint64_t v, bool is_signed, unsigned bits, unsigned rm, uint32_t *ff)
+{
+    if (bits == 32)
+        v = is_signed ? (uint64_t)(int64_t)(int32_t)v : (uint32_t)v;
+    bool neg = is_signed && (int64_t)v < 0;
+    return (uint16_t)from_int(&F16, neg, neg ? neg_mag((int64_t)v) : v, rm, ff);
+}
+uint32_t hv__f16_to_f32(uint16_t a, uint32_t *ff) { return (uint32_t)convert(&F16, &F32, a, HV_RM_RNE, ff); }
+uint64_t hv__f16_to_f64(uint16_t a, uint32_t *ff) { return convert(&F16, &F64, a, HV_RM_RNE, ff); }
+uint16_t hv__f32_to_f16(uint32_t a, unsigned rm, uint32_t *ff) { return (uint16_t)convert(&F32, &F16, a, rm, ff); }
+uint16_t hv__f64_to_f16(uint64_t a, unsigned rm, uint32_t *ff) { return (uint16_t)convert(&F64, &F16, a, rm, ff); }

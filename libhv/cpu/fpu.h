@@ -1,4 +1,4 @@
-/* libhv cpu — IEEE 754 binary32/binary64 arithmetic with RISC-V semantics (rounding modes
+/* libhv cpu — IEEE 754 binary16/binary32/binary64 arithmetic with RISC-V semantics (rounding modes
  * RNE/RTZ/RDN/RUP/RMM, fflags accrual, canonical NaNs, saturating conversions), shared by
  * the reference interpreter and the translator's helpers. Values are raw bit patterns:
  * singles in the low 32 bits (NaN-boxing is the caller's business). Every function ORs
@@ -22,6 +22,7 @@ enum hv_rm { HV_RM_RNE = 0, HV_RM_RTZ = 1, HV_RM_RDN = 2, HV_RM_RUP = 3, HV_RM_R
 
 #define HV_F32_CANON_NAN 0x7fc00000u
 #define HV_F64_CANON_NAN 0x7ff8000000000000ull
+#define HV_F16_CANON_NAN 0x7e00u
 
 /* Arithmetic: rm must be 0..4 (the caller resolves dynamic and rejects 5..7). */
 uint32_t hv__f32_add(uint32_t a, uint32_t b, unsigned rm, uint32_t *ff);
@@ -95,7 +96,41 @@ uint64_t hv__u64_to_f64(uint64_t v, unsigned rm, uint32_t *ff);
 uint64_t hv__f32_to_f64(uint32_t a, uint32_t *ff);
 uint32_t hv__f64_to_f32(uint64_t a, unsigned rm, uint32_t *ff);
 
-/* NaN-boxing of singles in 64-bit f registers. */
+/* Half precision (Zfh): the same operations, computed exactly in software (the operands
+ * are tiny, and x86 has no half arithmetic whose flags would match). Integer conversions
+ * take the width (32/64) and signedness; float -> integer results are what rd receives. */
+uint16_t hv__f16_add(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff);
+uint16_t hv__f16_sub(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff);
+uint16_t hv__f16_mul(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff);
+uint16_t hv__f16_div(uint16_t a, uint16_t b, unsigned rm, uint32_t *ff);
+uint16_t hv__f16_sqrt(uint16_t a, unsigned rm, uint32_t *ff);
+uint16_t hv__f16_fma(uint16_t a, uint16_t b, uint16_t c, bool neg_prod, bool neg_c, unsigned rm,
+                     uint32_t *ff);
+uint16_t hv__f16_min(uint16_t a, uint16_t b, uint32_t *ff);
+uint16_t hv__f16_max(uint16_t a, uint16_t b, uint32_t *ff);
+bool hv__f16_eq(uint16_t a, uint16_t b, uint32_t *ff);
+bool hv__f16_lt(uint16_t a, uint16_t b, uint32_t *ff);
+bool hv__f16_le(uint16_t a, uint16_t b, uint32_t *ff);
+uint32_t hv__f16_class(uint16_t a);
+uint64_t hv__f16_to_int(uint16_t a, unsigned rm, bool is_signed, unsigned bits, uint32_t *ff);
+uint16_t hv__int_to_f16(uint64_t v, bool is_signed, unsigned bits, unsigned rm, uint32_t *ff);
+uint32_t hv__f16_to_f32(uint16_t a, uint32_t *ff);
+uint64_t hv__f16_to_f64(uint16_t a, uint32_t *ff);
+uint16_t hv__f32_to_f16(uint32_t a, unsigned rm, uint32_t *ff);
+uint16_t hv__f64_to_f16(uint64_t a, unsigned rm, uint32_t *ff);
+
+/* NaN-boxing of halves and singles in 64-bit f registers: a narrower value is valid only
+ * when every bit above it is one, otherwise it reads as the canonical NaN. */
+static inline uint64_t hv__f16_box(uint16_t v)
+{
+    return 0xffffffffffff0000ull | v;
+}
+
+static inline uint16_t hv__f16_unbox(uint64_t v)
+{
+    return (v >> 16) == 0xffffffffffffull ? (uint16_t)v : (uint16_t)HV_F16_CANON_NAN;
+}
+
 static inline uint64_t hv__f32_box(uint32_t v)
 {
     return 0xffffffff00000000ull | v;

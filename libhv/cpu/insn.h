@@ -33,6 +33,7 @@ enum hv_fmt {
     HV_FMT_LR,      /* rd, rs1, aqrl */
     HV_FMT_FENCE,   /* imm = pred << 4 | succ, fm in bits 8..11 of imm */
     HV_FMT_SFENCE,  /* rs1 (vaddr), rs2 (asid) */
+    HV_FMT_CBO,     /* rs1 (cache-block address): cbo.* */
     HV_FMT__COUNT
 };
 
@@ -92,6 +93,7 @@ static inline int hv__insn_ends_block(unsigned op)
     case HV_OP_BGEU:
     case HV_OP_ECALL: case HV_OP_EBREAK: case HV_OP_MRET: case HV_OP_SRET: case HV_OP_WFI:
     case HV_OP_SFENCE_VMA: case HV_OP_FENCE_I:
+    case HV_OP_SINVAL_VMA: case HV_OP_SFENCE_W_INVAL: case HV_OP_SFENCE_INVAL_IR:
     case HV_OP_CSRRW: case HV_OP_CSRRS: case HV_OP_CSRRC:
     case HV_OP_CSRRWI: case HV_OP_CSRRSI: case HV_OP_CSRRCI:
         return 1;

@@ -17,6 +17,7 @@
  * still works, uncached. */
 #include <stdlib.h>
 #include <string.h>
+#include "core/zalloc.h"
 #include "cpu/codepages.h"
 #include "cpu/cpu.h"
 #include "cpu/fpu.h"
@@ -124,7 +125,7 @@ static const struct hv_engine_hooks engine_hooks = {
 static struct engine *engine_get(struct hv_cpu *cpu)
 {
     if (!cpu->engine) {
-        cpu->engine = calloc(1, sizeof(struct engine));
+        cpu->engine = hv__zalloc(sizeof(struct engine));   /* 32 KiB hash: core/zalloc.h */
         if (!cpu->engine)
             return NULL;
         cpu->engine_hooks = &engine_hooks;
@@ -139,7 +140,7 @@ void hv__interp_fini(struct hv_cpu *cpu)
         return;
     drop_all(cpu, eng);
     free_zombies(eng);
-    free(eng);
+    hv__zfree(eng, sizeof(*eng));
     cpu->engine = NULL;
     cpu->engine_hooks = NULL;
 }
@@ -258,6 +259,33 @@ static uint64_t orc_b(uint64_t v)
     for (unsigned i = 0; i < 64; i += 8)
         if ((v >> i) & 0xff)
             r |= 0xffull << i;
+    return r;
+}
+
+/* Zbkb brev8: reverse the bits of every byte. */
+static uint64_t brev8(uint64_t v)
+{
+    uint64_t r = 0;
+    for (unsigned i = 0; i < 64; i += 8) {
+        uint8_t b = (uint8_t)(v >> i), o = 0;
+        for (unsigned k = 0; k < 8; k++)
+            o |= (uint8_t)(((b >> k) & 1) << (7 - k));
+        r |= (uint64_t)o << i;
+    }
+    return r;
+}
+
+/* Zbkx: every element of rs2 (lg2 bits = 2 for nibbles, 3 for bytes) selects an element of
+ * rs1, or 0 when the index is out of range. */
+static uint64_t xperm(uint64_t rs1, uint64_t rs2, unsigned lg2)
+{
+    unsigned w = 1u << lg2;
+    uint64_t mask = (1ull << w) - 1, r = 0;
+    for (unsigned i = 0; i < 64; i += w) {
+        uint64_t idx = (rs2 >> i) & mask;
+        if (idx * w < 64)
+            r |= ((rs1 >> (idx * w)) & mask) << i;
+    }
     return r;
 }
 
@@ -427,6 +455,44 @@ static int do_sc(struct hv_cpu *cpu, uint64_t va, uint64_t src, unsigned size, u
     return HV_STEP_OK;
 }
 
+/* Cache-block operations. There are no caches to manage, so only the architectural effects
+ * remain: cbo.zero writes zeros to the naturally aligned HV_CBO_BLOCK-byte block holding
+ * va (faults are store faults, tval = va); clean/flush/inval need a load or a store to be
+ * permitted at va, and fault as a store otherwise (a page fault when translation permits
+ * neither, else an access fault). */
+static int do_cbo(struct hv_cpu *cpu, unsigned op, uint64_t va)
+{
+    struct hv_xlat x;
+    if (op != HV_OP_CBO_ZERO) {
+        int r = hv__cpu_translate(cpu, va, HV_ACC_READ, &x);
+        if (r != HV_STEP_TRAP)
+            return r;
+        uint64_t rcause = cpu->trap_cause;
+        r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+        if (r != HV_STEP_TRAP)
+            return r;
+        bool page = rcause == HV_EXC_LOAD_PAGE || cpu->trap_cause == HV_EXC_STORE_PAGE;
+        return hv__cpu_raise(cpu, page ? HV_EXC_STORE_PAGE : HV_EXC_STORE_ACCESS, va);
+    }
+    int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
+    if (r != HV_STEP_OK)
+        return r;
+    uint64_t off = va & (HV_CBO_BLOCK - 1);
+    if (x.is_mmio) {
+        for (uint64_t k = 0; k < HV_CBO_BLOCK; k += 8) {
+            uint64_t zero = 0;
+            r = cpu->policy->mmio(cpu, x.pa - off + k, 8, &zero, true);
+            if (r != HV_STEP_OK)
+                return r;
+        }
+        return HV_STEP_OK;
+    }
+    x.host = (uint8_t *)x.host - off;
+    memset(x.host, 0, HV_CBO_BLOCK);
+    notify_code(cpu, &x, HV_CBO_BLOCK);
+    return HV_STEP_OK;
+}
+
 /* FP gate: the policy checks mstatus.FS (Off -> illegal) and marks it Dirty on writes. */
 static int fp_enter(struct hv_cpu *cpu, bool writes)
 {
@@ -452,7 +518,8 @@ static bool fp_op_writes(unsigned op)
 {
     switch (op) {
     case HV_OP_FSW: case HV_OP_FSD: case HV_OP_FMV_X_W: case HV_OP_FMV_X_D:
-    case HV_OP_FCLASS_S: case HV_OP_FCLASS_D:
+    case HV_OP_FCLASS_S: case HV_OP_FCLASS_D: case HV_OP_FSH: case HV_OP_FMV_X_H:
+    case HV_OP_FCLASS_H:
         return false;
     default:
         return true;
@@ -461,6 +528,57 @@ static bool fp_op_writes(unsigned op)
 
 #define FS(r) hv__f32_unbox(cpu->f[r])
 #define FD(r) (cpu->f[r])
+#define FH(r) hv__f16_unbox(cpu->f[r])
+
+/* Zfh computation (H results NaN-boxed, X results as fcvt/fmv define them). */
+static int exec_fp_h(struct hv_cpu *cpu, const struct hv_insn *in, unsigned rm, uint32_t *ff)
+{
+    uint64_t *fd = &cpu->f[in->rd], *xd = &cpu->x[in->rd];
+    uint64_t x1 = cpu->x[in->rs1];
+    const uint16_t sign = 0x8000;
+    uint16_t a = FH(in->rs1), b = FH(in->rs2);
+
+    switch (in->op) {
+    case HV_OP_FADD_H: *fd = hv__f16_box(hv__f16_add(a, b, rm, ff)); break;
+    case HV_OP_FSUB_H: *fd = hv__f16_box(hv__f16_sub(a, b, rm, ff)); break;
+    case HV_OP_FMUL_H: *fd = hv__f16_box(hv__f16_mul(a, b, rm, ff)); break;
+    case HV_OP_FDIV_H: *fd = hv__f16_box(hv__f16_div(a, b, rm, ff)); break;
+    case HV_OP_FSQRT_H: *fd = hv__f16_box(hv__f16_sqrt(a, rm, ff)); break;
+    case HV_OP_FMADD_H: case HV_OP_FMSUB_H: case HV_OP_FNMSUB_H: case HV_OP_FNMADD_H: {
+        bool np = in->op == HV_OP_FNMSUB_H || in->op == HV_OP_FNMADD_H;
+        bool nc = in->op == HV_OP_FMSUB_H || in->op == HV_OP_FNMADD_H;
+        *fd = hv__f16_box(hv__f16_fma(a, b, FH(in->rs3), np, nc, rm, ff));
+        break;
+    }
+    case HV_OP_FSGNJ_H: *fd = hv__f16_box((uint16_t)((a & ~sign) | (b & sign))); break;
+    case HV_OP_FSGNJN_H: *fd = hv__f16_box((uint16_t)((a & ~sign) | (~b & sign))); break;
+    case HV_OP_FSGNJX_H: *fd = hv__f16_box((uint16_t)(a ^ (b & sign))); break;
+    case HV_OP_FMIN_H: *fd = hv__f16_box(hv__f16_min(a, b, ff)); break;
+    case HV_OP_FMAX_H: *fd = hv__f16_box(hv__f16_max(a, b, ff)); break;
+    case HV_OP_FEQ_H: *xd = hv__f16_eq(a, b, ff); break;
+    case HV_OP_FLT_H: *xd = hv__f16_lt(a, b, ff); break;
+    case HV_OP_FLE_H: *xd = hv__f16_le(a, b, ff); break;
+    case HV_OP_FCLASS_H: *xd = hv__f16_class(a); break;
+    case HV_OP_FCVT_W_H: *xd = hv__f16_to_int(a, rm, true, 32, ff); break;
+    case HV_OP_FCVT_WU_H: *xd = hv__f16_to_int(a, rm, false, 32, ff); break;
+    case HV_OP_FCVT_L_H: *xd = hv__f16_to_int(a, rm, true, 64, ff); break;
+    case HV_OP_FCVT_LU_H: *xd = hv__f16_to_int(a, rm, false, 64, ff); break;
+    case HV_OP_FCVT_H_W: *fd = hv__f16_box(hv__int_to_f16(x1, true, 32, rm, ff)); break;
+    case HV_OP_FCVT_H_WU: *fd = hv__f16_box(hv__int_to_f16(x1, false, 32, rm, ff)); break;
+    case HV_OP_FCVT_H_L: *fd = hv__f16_box(hv__int_to_f16(x1, true, 64, rm, ff)); break;
+    case HV_OP_FCVT_H_LU: *fd = hv__f16_box(hv__int_to_f16(x1, false, 64, rm, ff)); break;
+    case HV_OP_FCVT_S_H: *fd = hv__f32_box(hv__f16_to_f32(a, ff)); break;
+    case HV_OP_FCVT_D_H: *fd = hv__f16_to_f64(a, ff); break;
+    case HV_OP_FCVT_H_S: *fd = hv__f16_box(hv__f32_to_f16(FS(in->rs1), rm, ff)); break;
+    case HV_OP_FCVT_H_D: *fd = hv__f16_box(hv__f64_to_f16(FD(in->rs1), rm, ff)); break;
+    /* fmv.x.h: the raw low 16 bits sign-extended, no unboxing. */
+    case HV_OP_FMV_X_H: *xd = (uint64_t)(int64_t)(int16_t)cpu->f[in->rs1]; break;
+    case HV_OP_FMV_H_X: *fd = hv__f16_box((uint16_t)x1); break;
+    default:
+        return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, in->raw);
+    }
+    return HV_STEP_OK;
+}
 
 /* All F/D computation instructions (not loads/stores): returns OK with the result written,
  * or TRAP. Kept out of the dispatch loop: one switch per FP instruction is fine here. */
@@ -549,7 +667,10 @@ static int exec_fp(struct hv_cpu *cpu, const struct hv_insn *in)
     case HV_OP_FMV_X_D: *xd = FD(in->rs1); break;
     case HV_OP_FMV_D_X: *fd = x1; break;
     default:
-        return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, in->raw);
+        r = exec_fp_h(cpu, in, rm, &ff);
+        if (r != HV_STEP_OK)
+            return r;
+        break;
     }
     cpu->fflags |= ff;
     return HV_STEP_OK;
@@ -647,6 +768,9 @@ static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const 
         L(CLMUL), L(CLMULH), L(CLMULR),
         L(BCLR), L(BCLRI), L(BEXT), L(BEXTI), L(BINV), L(BINVI), L(BSET), L(BSETI),
         L(CZERO_EQZ), L(CZERO_NEZ),
+        L(BREV8), L(PACK), L(PACKH), L(PACKW), L(XPERM4), L(XPERM8),
+        L(FLH), L(FSH), L(CBO_INVAL), L(CBO_CLEAN), L(CBO_FLUSH), L(CBO_ZERO),
+        L(SINVAL_VMA), L(SFENCE_W_INVAL), L(SFENCE_INVAL_IR),
 #define FPOP(name) L(name),
         FPOP(FADD_S) FPOP(FSUB_S) FPOP(FMUL_S) FPOP(FDIV_S) FPOP(FSQRT_S) FPOP(FMADD_S)
         FPOP(FMSUB_S) FPOP(FNMSUB_S) FPOP(FNMADD_S) FPOP(FSGNJ_S) FPOP(FSGNJN_S)
@@ -660,6 +784,12 @@ static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const 
         FPOP(FCLASS_D) FPOP(FCVT_W_D) FPOP(FCVT_WU_D) FPOP(FCVT_L_D) FPOP(FCVT_LU_D)
         FPOP(FCVT_D_W) FPOP(FCVT_D_WU) FPOP(FCVT_D_L) FPOP(FCVT_D_LU) FPOP(FCVT_S_D)
         FPOP(FCVT_D_S) FPOP(FMV_X_D) FPOP(FMV_D_X)
+        FPOP(FADD_H) FPOP(FSUB_H) FPOP(FMUL_H) FPOP(FDIV_H) FPOP(FSQRT_H) FPOP(FMADD_H)
+        FPOP(FMSUB_H) FPOP(FNMSUB_H) FPOP(FNMADD_H) FPOP(FSGNJ_H) FPOP(FSGNJN_H)
+        FPOP(FSGNJX_H) FPOP(FMIN_H) FPOP(FMAX_H) FPOP(FEQ_H) FPOP(FLT_H) FPOP(FLE_H)
+        FPOP(FCLASS_H) FPOP(FCVT_W_H) FPOP(FCVT_WU_H) FPOP(FCVT_L_H) FPOP(FCVT_LU_H)
+        FPOP(FCVT_H_W) FPOP(FCVT_H_WU) FPOP(FCVT_H_L) FPOP(FCVT_H_LU) FPOP(FCVT_S_H)
+        FPOP(FCVT_H_S) FPOP(FCVT_D_H) FPOP(FCVT_H_D) FPOP(FMV_X_H) FPOP(FMV_H_X)
 #undef FPOP
     };
 #pragma GCC diagnostic pop
@@ -745,7 +875,10 @@ op_EBREAK:
 op_SRET:
 op_MRET:
 op_WFI:
-op_SFENCE_VMA: {
+op_SFENCE_VMA:
+op_SINVAL_VMA:
+op_SFENCE_W_INVAL:
+op_SFENCE_INVAL_IR: {
         uint64_t pc = cpu->pc;
         CHECK(cpu->policy->system(cpu, in));
         if (cpu->pc == pc)
@@ -835,6 +968,27 @@ op_FSD:
     CHECK(fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
     NEXT();
+op_FLH: {
+        uint64_t v;
+        CHECK(fp_enter(cpu, true));
+        CHECK(hv__cpu_load(cpu, RS1 + IMM, 2, &v));
+        cpu->f[in->rd] = hv__f16_box((uint16_t)v);
+        NEXT();
+    }
+op_FSH:
+    CHECK(fp_enter(cpu, false));
+    CHECK(hv__cpu_store(cpu, RS1 + IMM, 2, (uint16_t)cpu->f[in->rs2]));
+    NEXT();
+
+    /* Zicbom/Zicboz: the policy decides whether the mode may use the operation (menvcfg /
+     * senvcfg on the full board), the engine checks the address like a store would. */
+op_CBO_INVAL:
+op_CBO_CLEAN:
+op_CBO_FLUSH:
+op_CBO_ZERO:
+    CHECK(cpu->policy->system(cpu, in));
+    CHECK(do_cbo(cpu, in->op, RS1));
+    NEXT();
 
     /* Zicsr: CSRRW(I) with rd = x0 does not read; CSRRS/C(I) with rs1 = x0 (zimm = 0) do
      * not write. rd is written only after the whole access succeeded. */
@@ -844,6 +998,7 @@ op_CSRRWI: {
         unsigned csr = (unsigned)in->imm & 0xfff;
         if (in->rd)
             CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        cpu->csr_wmask = ~0ull;
         CHECK(cpu->policy->csr_write(cpu, csr, src));
         WR(old);
         cpu->pc += in->len;
@@ -858,6 +1013,7 @@ op_CSRRCI: {
         uint64_t mask = imm ? in->rs1 : RS1, old;
         unsigned csr = (unsigned)in->imm & 0xfff;
         CHECK(cpu->policy->csr_read(cpu, csr, &old));
+        cpu->csr_wmask = mask;
         if (in->rs1)
             CHECK(cpu->policy->csr_write(cpu, csr, set ? old | mask : old & ~mask));
         WR(old);
@@ -920,6 +1076,14 @@ op_CSRRCI: {
     ALU(CZERO_EQZ, RS2 ? RS1 : 0)
     ALU(CZERO_NEZ, RS2 ? 0 : RS1)
 
+    /* Zbkb, Zbkx */
+    ALU(BREV8, brev8(RS1))
+    ALU(PACK, (uint32_t)RS1 | RS2 << 32)
+    ALU(PACKH, (RS1 & 0xff) | (RS2 & 0xff) << 8)
+    ALU(PACKW, sx32((RS1 & 0xffff) | (RS2 & 0xffff) << 16))
+    ALU(XPERM4, xperm(RS1, RS2, 2))
+    ALU(XPERM8, xperm(RS1, RS2, 3))
+
     /* F/D computation */
 op_FADD_S: op_FSUB_S: op_FMUL_S: op_FDIV_S: op_FSQRT_S: op_FMADD_S: op_FMSUB_S:
 op_FNMSUB_S: op_FNMADD_S: op_FSGNJ_S: op_FSGNJN_S: op_FSGNJX_S: op_FMIN_S: op_FMAX_S:
@@ -930,22 +1094,96 @@ op_FNMSUB_D: op_FNMADD_D: op_FSGNJ_D: op_FSGNJN_D: op_FSGNJX_D: op_FMIN_D: op_FM
 op_FEQ_D: op_FLT_D: op_FLE_D: op_FCLASS_D: op_FCVT_W_D: op_FCVT_WU_D: op_FCVT_L_D:
 op_FCVT_LU_D: op_FCVT_D_W: op_FCVT_D_WU: op_FCVT_D_L: op_FCVT_D_LU: op_FCVT_S_D:
 op_FCVT_D_S: op_FMV_X_D: op_FMV_D_X:
+op_FADD_H: op_FSUB_H: op_FMUL_H: op_FDIV_H: op_FSQRT_H: op_FMADD_H: op_FMSUB_H:
+op_FNMSUB_H: op_FNMADD_H: op_FSGNJ_H: op_FSGNJN_H: op_FSGNJX_H: op_FMIN_H: op_FMAX_H:
+op_FEQ_H: op_FLT_H: op_FLE_H: op_FCLASS_H: op_FCVT_W_H: op_FCVT_WU_H: op_FCVT_L_H:
+op_FCVT_LU_H: op_FCVT_H_W: op_FCVT_H_WU: op_FCVT_H_L: op_FCVT_H_LU: op_FCVT_S_H:
+op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
     CHECK(exec_fp(cpu, in));
     NEXT();
 }
 
 /* ---- the run loop ---------------------------------------------------------------------- */
 
+/* ---- watches (cpu.h): checked around single instructions ---------------------------------- */
+
+/* The data bytes an instruction accesses, as watches see them; false when it accesses none.
+ * AMOs both load and store; cbo.zero stores its whole block; cache-management cbo.* and
+ * prefetch hints access nothing. */
+static bool watch_access(const struct hv_cpu *cpu, const struct hv_insn *in, uint64_t *va,
+                         unsigned *size, unsigned *kinds)
+{
+    static const struct { uint16_t op; uint8_t size, kinds; } acc[] = {
+        { HV_OP_LB, 1, HV_WATCH_LOAD }, { HV_OP_LBU, 1, HV_WATCH_LOAD },
+        { HV_OP_LH, 2, HV_WATCH_LOAD }, { HV_OP_LHU, 2, HV_WATCH_LOAD },
+        { HV_OP_LW, 4, HV_WATCH_LOAD }, { HV_OP_LWU, 4, HV_WATCH_LOAD },
+        { HV_OP_LD, 8, HV_WATCH_LOAD }, { HV_OP_FLH, 2, HV_WATCH_LOAD },
+        { HV_OP_FLW, 4, HV_WATCH_LOAD }, { HV_OP_FLD, 8, HV_WATCH_LOAD },
+        { HV_OP_SB, 1, HV_WATCH_STORE }, { HV_OP_SH, 2, HV_WATCH_STORE },
+        { HV_OP_SW, 4, HV_WATCH_STORE }, { HV_OP_SD, 8, HV_WATCH_STORE },
+        { HV_OP_FSH, 2, HV_WATCH_STORE }, { HV_OP_FSW, 4, HV_WATCH_STORE },
+        { HV_OP_FSD, 8, HV_WATCH_STORE },
+    };
+    uint64_t base = cpu->x[in->rs1];
+    for (size_t k = 0; k < sizeof(acc) / sizeof(acc[0]); k++) {
+        if (acc[k].op == in->op) {
+            *va = base + (uint64_t)in->imm;
+            *size = acc[k].size;
+            *kinds = acc[k].kinds;
+            return true;
+        }
+    }
+    *va = base;
+    if (in->fmt == HV_FMT_LR || in->fmt == HV_FMT_AMO) {
+        unsigned f3 = (in->raw >> 12) & 7;
+        *size = f3 == 3 ? 8 : 4;
+        *kinds = in->fmt == HV_FMT_LR ? HV_WATCH_LOAD
+               : (in->op == HV_OP_SC_W || in->op == HV_OP_SC_D) ? HV_WATCH_STORE
+               : HV_WATCH_LOAD | HV_WATCH_STORE;
+        return true;
+    }
+    if (in->op == HV_OP_CBO_ZERO) {
+        *va = base & ~(uint64_t)(HV_CBO_BLOCK - 1);
+        *size = HV_CBO_BLOCK;
+        *kinds = HV_WATCH_STORE;
+        return true;
+    }
+    return false;
+}
+
+/* Breakpoint exception when a data watch matches the decoded instruction's access. */
+static int watch_data(struct hv_cpu *cpu, const struct hv_insn *in)
+{
+    uint64_t va;
+    unsigned size, kinds;
+    if (!watch_access(cpu, in, &va, &size, &kinds))
+        return HV_STEP_OK;
+    for (unsigned k = HV_WATCH_LOAD; k <= HV_WATCH_STORE; k <<= 1)
+        if ((kinds & k) &&
+            hv__cpu_watch_match(cpu->watch, cpu->nr_watch, k, cpu->priv, va, size) >= 0)
+            return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT,
+                                 in->op == HV_OP_CBO_ZERO ? cpu->x[in->rs1] : va);
+    return HV_STEP_OK;
+}
+
 /* One instruction fetched through hv__cpu_fetch, uncached (MMIO code, page-straddling
- * instructions, no cache memory). */
+ * instructions, no cache memory, armed watches). */
 static int exec_single(struct hv_cpu *cpu, const bool *stale)
 {
     uint32_t raw;
     struct hv_insn in;
+    if (cpu->nr_watch &&
+        hv__cpu_watch_match(cpu->watch, cpu->nr_watch, HV_WATCH_EXEC, cpu->priv, cpu->pc, 1) >= 0)
+        return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
     int r = hv__cpu_fetch(cpu, cpu->pc, &raw);
     if (r != HV_STEP_OK)
         return r;
     decode_one(raw, &in);
+    if (cpu->nr_watch && in.op != HV_OP_ILLEGAL) {
+        r = watch_data(cpu, &in);
+        if (r != HV_STEP_OK)
+            return r;
+    }
     return exec(cpu, &in, 1, stale);
 }
 
@@ -992,7 +1230,7 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     uint64_t pc = cpu->pc;
     if (cpu->dbg.nr_bp && bp_stop_here(cpu))
         return STEP_BREAK;
-    if (!eng || (pc & 1))
+    if (!eng || (pc & 1) || cpu->nr_watch)
         return exec_single(cpu, &no_stale);
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
     if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {

@@ -39,7 +39,8 @@ static int parse_listen(const char *s, uint16_t *port)
     char *end;
     errno = 0;
     unsigned long v = strtoul(s, &end, 10);
-    if (!*s || *end || errno || v > 65535)
+    /* strtoul takes blanks and signs ("-1" wraps): digits only. */
+    if (*s < '0' || *s > '9' || *end || errno || v > 65535)
         return HV_EINVAL;
     *port = (uint16_t)v;
     return 0;

@@ -19,11 +19,11 @@
  * unless gpa itself is RAM. */
 static inline uint8_t *hv__dma_ptr(struct hv_mem *mem, uint64_t gpa, uint64_t len, bool write)
 {
-    uint8_t *p = hv__mem_hva(mem, gpa, len);
+    const struct hv_region *r;
+    uint8_t *p = hv__mem_hva_region(mem, gpa, len, &r);
     if (!p)
         return NULL;
     if (write) {
-        struct hv_region *r = &mem->regions[mem->last_hit];
         if (!(r->flags & HV_MEM_WRITE))
             return NULL;
         hv__mem_mark_dirty(mem, gpa, len);

@@ -216,6 +216,19 @@ int hv__chardev_push_input(struct hv_chardev *chr, const void *buf, size_t len)
     return rc;
 }
 
+void hv__chardev_send_break(struct hv_chardev *chr)
+{
+    if (chr)
+        atomic_store(&chr->brk, true);
+}
+
+bool hv__chardev_take_break(struct hv_chardev *chr)
+{
+    /* Only once the input queued before the break has been read. */
+    return chr && atomic_load_explicit(&chr->brk, memory_order_relaxed) &&
+           !hv__chardev_pending(chr) && atomic_exchange(&chr->brk, false);
+}
+
 const char *hv__chardev_name(const struct hv_chardev *chr)
 {
     return chr && chr->name ? chr->name : "";

@@ -47,6 +47,23 @@ uint64_t hv__clock_ticks(const struct hv_clock *clk)
     return clk->insns(clk->insns_opaque) / ipt;
 }
 
+#define SKIP_MAX (1ull << 62)
+
+uint64_t hv__clock_skip_insns(const struct hv_clock *clk, uint64_t deadline, uint64_t instret)
+{
+    if (deadline == UINT64_MAX)
+        return UINT64_MAX;
+    uint64_t ipt = clk->insns_per_tick ? clk->insns_per_tick : DEFAULT_INSNS_PER_TICK;
+    uint64_t total = clk->insns ? clk->insns(clk->insns_opaque) : 0;
+    if (deadline > (SKIP_MAX + total) / ipt || instret > SKIP_MAX)
+        return UINT64_MAX;
+    /* To the first instruction count at which the clock reads `deadline`: a skip that
+     * stops there, and not a whole number of ticks from a rounded-down "now", lands on
+     * the same count however the sleep was cut into runs. */
+    uint64_t target = deadline * ipt;
+    return target > total ? target - total : 0;
+}
+
 uint64_t hv__clock_ns(const struct hv_clock *clk)
 {
     if (!clk->deterministic)

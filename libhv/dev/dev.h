@@ -34,6 +34,13 @@ size_t hv__chardev_pending(struct hv_chardev *chr);
 /* Inject input from any thread (BUFFER, and any type for harnesses). Returns 0 or
  * HV_ELIMIT when the input queue (64 KiB) is full (nothing is queued then). */
 int hv__chardev_push_input(struct hv_chardev *chr, const void *buf, size_t len);
+/* A break condition on the line (what a serial terminal sends for "break"): recorded from
+ * any thread; the front-end takes it where it pulls input — true once, and only when no
+ * input is pending, so bytes queued before the break are read first (bytes queued after
+ * it, before the front-end gets there, also go first). Front-ends without a line (para
+ * console) never take it. */
+void hv__chardev_send_break(struct hv_chardev *chr);
+bool hv__chardev_take_break(struct hv_chardev *chr);
 /* Host-visible name: pty path, socket path, file path, "stdio", "null", "buffer". The
  * string lives as long as chr. */
 const char *hv__chardev_name(const struct hv_chardev *chr);
@@ -100,6 +107,19 @@ uint64_t hv__clock_ns(const struct hv_clock *clk);      /* virtual ns since crea
 uint64_t hv__clock_ticks(const struct hv_clock *clk);   /* virtual 10 MHz ticks */
 uint64_t hv__clock_wall_ns(const struct hv_clock *clk); /* virtual Unix-epoch ns */
 uint64_t hv__host_monotonic_ns(void);
+/* Deterministic mode: the instructions a sleeping vCPU must skip for the clock to reach
+ * `deadline` (ticks): 0 when it has passed, UINT64_MAX when it is more than 2^62
+ * instructions away (a sleep that long never ends by time: treat it as no deadline).
+ * `instret` is the sleeping vCPU's count, which the skip is added to. */
+uint64_t hv__clock_skip_insns(const struct hv_clock *clk, uint64_t deadline, uint64_t instret);
+/* The most a sleeping vCPU may skip before the run's end `stop_at`. A skip that reaches it
+ * ends the run there with the sleeping instruction (WFI, the hypercall's ECALL) not retired:
+ * the next run executes it again and sleeps on to the same deadline, so a run cut into
+ * budget slices retires exactly the instructions of the uncut run. */
+static inline uint64_t hv__clock_skip_room(uint64_t instret, uint64_t stop_at)
+{
+    return stop_at > instret ? stop_at - instret : 0;
+}
 /* Snapshot: section "clock" holds the virtual time and the wall-clock base, so
  * a loaded VM's time continues from the snapshot instead of from its own creation. In
  * deterministic mode time is a function of the vCPUs' instret (restored with them), so

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,7 @@ struct hv_chardev {
     hv_output_fn on_output;        /* BUFFER */
     void *opaque;
 
+    atomic_bool brk;               /* a break condition waits for the front-end */
     pthread_mutex_t q_lock;        /* input queue */
     size_t q_head, q_count;
     uint8_t q[HV__CHR_QUEUE_SIZE];

@@ -1,10 +1,12 @@
 /* libhv dev — network back-ends: a per-VM fabric of hubs and NICs, loopback and hub
- * delivery into bounded per-NIC receive queues. */
+ * delivery into bounded per-NIC receive queues; user NICs hand frames to their own slirp
+ * stack (net_slirp.c), whose replies land in the same queue. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
 #include "dev/net.h"
+#include "dev/net_slirp.h"
 
 struct frame {
     size_t len;
@@ -16,6 +18,7 @@ struct hv_netdev {
     struct hv_netdev *next;           /* fabric list */
     enum hv_net_type type;
     unsigned hub;
+    struct hv_slirp *slirp;           /* USER */
     hv_net_notify_fn notify;
     void *notify_opaque;
 
@@ -31,6 +34,8 @@ struct hv_net {
     pthread_rwlock_t lock;
     struct hv_netdev *nics;
 };
+
+static void slirp_rx(void *opaque, const void *frame, size_t len);
 
 int hv__net_create(struct hv_net **out, char *err, size_t errlen)
 {
@@ -56,7 +61,7 @@ int hv__netdev_open(struct hv_net *net, const struct hv_net_config *cfg,
     *out = NULL;
     if (!net || !cfg)
         return hv__errf(err, errlen, HV_EINVAL, "net: no fabric or config");
-    if (cfg->type != HV_NET_LOOPBACK && cfg->type != HV_NET_HUB)
+    if (cfg->type != HV_NET_LOOPBACK && cfg->type != HV_NET_HUB && cfg->type != HV_NET_USER)
         return hv__errf(err, errlen, HV_ENOTSUP, "net: back-end type %d not available",
                         (int)cfg->type);
     struct hv_netdev *nd = calloc(1, sizeof(*nd));
@@ -66,6 +71,14 @@ int hv__netdev_open(struct hv_net *net, const struct hv_net_config *cfg,
     nd->type = cfg->type;
     nd->hub = cfg->hub;
     pthread_mutex_init(&nd->q_lock, NULL);
+    if (cfg->type == HV_NET_USER) {
+        int rc = hv__slirp_open(cfg, slirp_rx, nd, &nd->slirp, err, errlen);
+        if (rc < 0) {
+            pthread_mutex_destroy(&nd->q_lock);
+            free(nd);
+            return rc;
+        }
+    }
     pthread_rwlock_wrlock(&net->lock);
     nd->next = net->nics;
     net->nics = nd;
@@ -86,6 +99,7 @@ void hv__netdev_close(struct hv_netdev *nd)
             break;
         }
     pthread_rwlock_unlock(&net->lock);
+    hv__slirp_close(nd->slirp);       /* may deliver nothing more: the stack is gone */
     for (unsigned i = 0; i < nd->q_count; i++)
         free(nd->q[(nd->q_head + i) % HV_NET_RX_QUEUE].data);
     pthread_mutex_destroy(&nd->q_lock);
@@ -122,6 +136,13 @@ static void deliver(struct hv_netdev *to, const void *frame, size_t len)
         fn(op);
 }
 
+/* The slirp stack's frames for the guest (under the stack's lock, any vCPU thread). */
+static void slirp_rx(void *opaque, const void *frame, size_t len)
+{
+    if (len && len <= HV_NET_MAX_FRAME)
+        deliver(opaque, frame, len);
+}
+
 int hv__netdev_send(struct hv_netdev *nd, const void *frame, size_t len)
 {
     if (!nd || !frame || len == 0 || len > HV_NET_MAX_FRAME)
@@ -133,12 +154,27 @@ int hv__netdev_send(struct hv_netdev *nd, const void *frame, size_t len)
         deliver(nd, frame, len);
         return 0;
     }
+    if (nd->type == HV_NET_USER) {
+        hv__slirp_input(nd->slirp, frame, len);
+        return 0;
+    }
     pthread_rwlock_rdlock(&nd->net->lock);
     for (struct hv_netdev *p = nd->net->nics; p; p = p->next)
         if (p != nd && p->type == HV_NET_HUB && p->hub == nd->hub)
             deliver(p, frame, len);
     pthread_rwlock_unlock(&nd->net->lock);
     return 0;
+}
+
+void hv__netdev_poll(struct hv_netdev *nd)
+{
+    if (nd && nd->slirp)
+        hv__slirp_poll(nd->slirp);
+}
+
+bool hv__netdev_needs_poll(const struct hv_netdev *nd)
+{
+    return nd && nd->type == HV_NET_USER;
 }
 
 size_t hv__netdev_peek(struct hv_netdev *nd)

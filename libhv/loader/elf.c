@@ -4,6 +4,7 @@
  * memory untouched. */
 #include <elf.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
 #include "loader/loader.h"
@@ -293,6 +294,15 @@ static int find_symtab(const uint8_t *p, size_t len, const Elf64_Ehdr *eh, Elf64
     return 0;
 }
 
+/* The ELF header and .symtab/.strtab of an image, validated (read_ehdr, find_symtab). */
+static int open_symtab(const uint8_t *p, size_t len, Elf64_Shdr *sym, Elf64_Shdr *str,
+                       char *err, size_t errlen)
+{
+    Elf64_Ehdr eh;
+    int rc = read_ehdr(p, len, &eh, err, errlen);
+    return rc < 0 ? rc : find_symtab(p, len, &eh, sym, str, err, errlen);
+}
+
 int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *value,
                    char *err, size_t errlen)
 {
@@ -300,12 +310,9 @@ int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *va
         return hv__errf(err, errlen, HV_EINVAL, "ELF: symbol lookup without image, name or "
                         "result");
     const uint8_t *p = image;
-    Elf64_Ehdr eh;
     Elf64_Shdr symtab, strtab;
-    int rc = read_ehdr(p, len, &eh, err, errlen);
-    if (rc < 0)
-        return rc;
-    if ((rc = find_symtab(p, len, &eh, &symtab, &strtab, err, errlen)) < 0) {
+    int rc = open_symtab(p, len, &symtab, &strtab, err, errlen);
+    if (rc < 0) {
         if (rc == HV_ENOENT)
             hv__errf(err, errlen, rc, "ELF: symbol '%s' not found: no symbol table (stripped?)",
                      name);
@@ -334,4 +341,75 @@ int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *va
         return hv__errf(err, errlen, HV_ENOENT, "ELF: symbol '%s' not found", name);
     *value = found_value;
     return 0;
+}
+
+/* ---- a VM's copy of the kernel's symbol table (hv_vm_symbol) ------------------------ */
+
+struct hv_elf_syms {
+    uint64_t count;              /* entries of sym[] */
+    Elf64_Sym *sym;              /* defined symbols only, names validated */
+    char *names;                 /* the string table, NUL-terminated */
+};
+
+int hv__elf_syms_copy(const void *image, size_t len, struct hv_elf_syms **out,
+                      char *err, size_t errlen)
+{
+    const uint8_t *p = image;
+    Elf64_Shdr symtab, strtab;
+    *out = NULL;
+    int rc = open_symtab(p, len, &symtab, &strtab, err, errlen);
+    if (rc < 0)
+        return rc;
+    struct hv_elf_syms *s = calloc(1, sizeof(*s));
+    uint64_t count = symtab.sh_size / sizeof(Elf64_Sym);
+    if (s) {
+        s->sym = malloc((count ? count : 1) * sizeof(Elf64_Sym));
+        s->names = malloc(strtab.sh_size);
+    }
+    if (!s || !s->sym || !s->names) {
+        hv__elf_syms_free(s);
+        return hv__errf(err, errlen, HV_ENOMEM, "ELF: no memory for the symbol table");
+    }
+    memcpy(s->names, p + strtab.sh_offset, strtab.sh_size);
+    for (uint64_t i = 1; i < count; i++) {   /* entry 0 is the reserved null symbol */
+        Elf64_Sym e;
+        memcpy(&e, p + symtab.sh_offset + i * sizeof(e), sizeof(e));
+        unsigned type = ELF64_ST_TYPE(e.st_info);
+        if (e.st_name == 0 || e.st_name >= strtab.sh_size || e.st_shndx == SHN_UNDEF ||
+            type == STT_SECTION || type == STT_FILE)
+            continue;
+        s->sym[s->count++] = e;
+    }
+    *out = s;
+    return 0;
+}
+
+int hv__elf_syms_find(const struct hv_elf_syms *s, const char *name, uint64_t *value,
+                      uint64_t *size)
+{
+    /* A global definition wins over a local one of the same name (static functions in
+     * several files may share a name; the global is the one the program links against). */
+    const Elf64_Sym *hit = NULL;
+    for (uint64_t i = 0; s && i < s->count; i++) {
+        const Elf64_Sym *e = &s->sym[i];
+        if (strcmp(s->names + e->st_name, name) != 0)
+            continue;
+        if (!hit || (ELF64_ST_BIND(hit->st_info) == STB_LOCAL &&
+                     ELF64_ST_BIND(e->st_info) != STB_LOCAL))
+            hit = e;
+    }
+    if (!hit)
+        return HV_ENOENT;
+    *value = hit->st_value;
+    *size = hit->st_size;
+    return 0;
+}
+
+void hv__elf_syms_free(struct hv_elf_syms *s)
+{
+    if (!s)
+        return;
+    free(s->sym);
+    free(s->names);
+    free(s);
 }

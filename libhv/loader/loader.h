@@ -24,6 +24,18 @@ int hv__elf_load(struct hv_mem *mem, const void *image, size_t len, struct hv_el
 int hv__elf_symbol(const void *image, size_t len, const char *name, uint64_t *value,
                    char *err, size_t errlen);
 
+/* A copy of an image's defined symbols (the VM keeps the kernel's for hv_vm_symbol). */
+struct hv_elf_syms;
+/* Copy the .symtab of an ELF image. HV_ENOENT without one (stripped), HV_EFORMAT for a
+ * malformed one, HV_ENOMEM. *out is freed with hv__elf_syms_free. */
+int hv__elf_syms_copy(const void *image, size_t len, struct hv_elf_syms **out,
+                      char *err, size_t errlen);
+/* Value and size of the symbol `name` (a global definition before a local one), or
+ * HV_ENOENT. `s` may be NULL (no table: HV_ENOENT). */
+int hv__elf_syms_find(const struct hv_elf_syms *s, const char *name, uint64_t *value,
+                      uint64_t *size);
+void hv__elf_syms_free(struct hv_elf_syms *s);
+
 /* True if the buffer starts with the ELF magic. */
 int hv__elf_is_elf(const void *image, size_t len);
 

@@ -11,7 +11,7 @@
 #define HUGE_ALIGN ((size_t)2 << 20)
 
 #define MIN_WINDOW (1ull << 32)
-#define MAX_WINDOW (1ull << 40)   /* 1 TiB of guest-physical space is plenty for RV64 boards */
+#define MAX_WINDOW HV_MEM_MAX_WINDOW   /* 1 TiB of guest-physical space is plenty */
 
 static uint64_t round_pow2(uint64_t v)
 {
@@ -117,13 +117,24 @@ static int check_range(struct hv_mem *mem, uint64_t gpa, uint64_t size, bool nee
     return 0;
 }
 
+/* The map changed: point the lookup hint at the largest RAM region. */
+static void update_hint(struct hv_mem *mem)
+{
+    mem->hint = 0;
+    for (unsigned i = 0; i < mem->nr_regions; i++)
+        if (mem->regions[i].kind == HV_REGION_RAM &&
+            (mem->regions[mem->hint].kind != HV_REGION_RAM ||
+             mem->regions[i].size > mem->regions[mem->hint].size))
+            mem->hint = i;
+}
+
 static void insert_region(struct hv_mem *mem, unsigned i, const struct hv_region *r)
 {
     memmove(&mem->regions[i + 1], &mem->regions[i],
             (mem->nr_regions - i) * sizeof(mem->regions[0]));
     mem->regions[i] = *r;
     mem->nr_regions++;
-    mem->last_hit = 0;
+    update_hint(mem);
 }
 
 int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_kind kind,
@@ -148,11 +159,16 @@ int hv__mem_map(struct hv_mem *mem, uint64_t gpa, uint64_t size, enum hv_region_
         return hv__errf(err, errlen, HV_ENOMEM, "cannot map %#llx bytes of guest memory: %s",
                         (unsigned long long)size, strerror(errno));
     }
-    /* Guest RAM on transparent huge pages where the host allows it (as QEMU does): a guest
-     * walking a large working set misses the host's TLB far less (Sv39 paging workload:
-     * see docs/BENCHMARKS.md). Advice only: failure or THP "never" changes nothing. */
-    if (kind == HV_REGION_RAM && size >= HUGE_ALIGN)
+    /* Guest RAM on transparent huge pages where the VM wants them (cfg.hugepages) and the
+     * host allows it (as QEMU does): a guest walking a large working set misses the host's
+     * TLB far less (Sv39 paging workload: see docs/BENCHMARKS.md). Otherwise 4 KiB pages,
+     * also on hosts whose THP mode is "always": a small VM then costs the pages it touches,
+     * not 2 MiB per touched range, and never waits for the host to compact memory. Advice
+     * only: failure or THP "never" changes nothing. */
+    if (kind == HV_REGION_RAM && mem->huge_pages && size >= HUGE_ALIGN)
         (void)madvise(p, size, MADV_HUGEPAGE);
+    else
+        (void)madvise(p, size, MADV_NOHUGEPAGE);
     struct hv_region r = { .gpa = gpa, .size = size, .kind = kind, .flags = flags,
                            .host = p, .dirty = dirty };
     insert_region(mem, i, &r);
@@ -194,7 +210,7 @@ int hv__mem_unmap(struct hv_mem *mem, uint64_t gpa, char *err, size_t errlen)
             (mem->nr_regions - i - 1) * sizeof(mem->regions[0]));
     mem->nr_regions--;
     memset(&mem->regions[mem->nr_regions], 0, sizeof(mem->regions[0]));
-    mem->last_hit = 0;
+    update_hint(mem);
     notify(mem, r.gpa, r.size);
     return 0;
 }

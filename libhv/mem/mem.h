@@ -39,10 +39,20 @@ struct hv_mem {
     size_t reserved;                 /* bytes reserved = window + guard */
     struct hv_region regions[HV_MEM_MAX_REGIONS]; /* sorted by gpa */
     unsigned nr_regions;
-    unsigned last_hit;               /* index of the last region found (lookup cache) */
+    /* Index of the largest RAM region: the first place a lookup tries. Written only when
+     * the map changes (never while a vCPU runs), so lookups from several vCPU threads and
+     * device back-ends share no mutable state. */
+    unsigned hint;
     hv_mem_notify_fn notify;
     void *notify_opaque;
+    /* RAM regions of 2 MiB or more ask the host for transparent huge pages; when false
+     * every region asks for 4 KiB pages (the VM's resolved cfg.hugepages). */
+    bool huge_pages;
 };
+
+/* The guest-physical window's limit: RAM starts at 2 GiB on both boards, so guest RAM can
+ * be at most HV_MEM_MAX_WINDOW - 2 GiB. */
+#define HV_MEM_MAX_WINDOW (1ull << 40)
 
 /* Reserve a window of at least `window` bytes (rounded up to a power of two, at least
  * 4 GiB) plus a guard of the same size. Nothing is committed. */
@@ -61,17 +71,26 @@ int hv__mem_unmap(struct hv_mem *mem, uint64_t gpa, char *err, size_t errlen);
 struct hv_region *hv__mem_find(struct hv_mem *mem, uint64_t gpa);
 
 /* Host pointer for [gpa, gpa+len) when the whole range is inside one RAM/ROM region, else
- * NULL. Does not mark dirty. The fast path is one cached-region compare. */
+ * NULL; *region (if not NULL) is set to that region. Does not mark dirty. The fast path is
+ * one compare against the main RAM region. */
+static inline uint8_t *hv__mem_hva_region(struct hv_mem *mem, uint64_t gpa, uint64_t len,
+                                          const struct hv_region **region)
+{
+    const struct hv_region *r = &mem->regions[mem->hint];
+    if (!(mem->nr_regions && r->host && gpa - r->gpa < r->size &&
+          len <= r->size - (gpa - r->gpa))) {
+        r = hv__mem_find(mem, gpa);
+        if (!r || !r->host || len > r->size - (gpa - r->gpa))
+            return NULL;
+    }
+    if (region)
+        *region = r;
+    return r->host + (gpa - r->gpa);
+}
+
 static inline uint8_t *hv__mem_hva(struct hv_mem *mem, uint64_t gpa, uint64_t len)
 {
-    struct hv_region *r = &mem->regions[mem->last_hit];
-    if (mem->nr_regions && r->host && gpa - r->gpa < r->size && len <= r->size - (gpa - r->gpa))
-        return r->host + (gpa - r->gpa);
-    r = hv__mem_find(mem, gpa);
-    if (!r || !r->host || len > r->size - (gpa - r->gpa))
-        return NULL;
-    mem->last_hit = (unsigned)(r - mem->regions);
-    return r->host + (gpa - r->gpa);
+    return hv__mem_hva_region(mem, gpa, len, NULL);
 }
 
 /* Mark [gpa, gpa+len) dirty (no-op outside RAM/ROM). */

@@ -170,6 +170,22 @@ static void flush_engines(struct hv_vm *vm)
     }
 }
 
+/* A restored state never completes an exit with whatever the embedder passes to the next
+ * hv_vcpu_run: an MMIO access or hypercall that was waiting for an answer when the state
+ * was saved is made again (the instruction re-executes and exits again). */
+static void cancel_exits(struct hv_vm *vm)
+{
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = vm->vcpus[i];
+        if (!v || (v->last_exit.reason != HV_EXIT_MMIO &&
+                   v->last_exit.reason != HV_EXIT_HYPERCALL))
+            continue;
+        if (vm->ops->vcpu_cancel_exit)
+            vm->ops->vcpu_cancel_exit(v);
+        v->last_exit.reason = HV_EXIT_NONE;
+    }
+}
+
 /* ---- CPU and device state (everything but RAM) ------------------------------------------- */
 
 static void save_vcpu(const struct hv_vcpu *v, struct hv_snap_w *w)
@@ -586,6 +602,7 @@ HV_API int hv_vm_snapshot_load(hv_vm *vm, int fd)
     }
     apply_ram(plan, nr);
     flush_engines(vm);
+    cancel_exits(vm);
     vm->snap_base_gen = 0;             /* RAM changed wholesale: no checkpoint is the base */
 out:
     hv__snap_index_free(&idx);
@@ -766,6 +783,7 @@ HV_API int hv_vm_rollback(hv_vm *vm, const hv_checkpoint *cp)
     }
     /* load_state flushed every vCPU's soft-TLB, so no write tag survives the cleared log. */
     drop_write_tags(vm);
+    cancel_exits(vm);
     return 0;
 }
 

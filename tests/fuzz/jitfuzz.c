@@ -1,7 +1,9 @@
 /* jitfuzz — differential fuzzer: random valid RV64GC instruction sequences (ALU incl. W and
- * Zb* forms, forward branches and jumps, loads/stores into a scratch area incl. misaligned
- * and faulting ones, AMOs, LR/SC, F/D with random rounding modes and special values, fcsr
- * CSR accesses, ecall/ebreak/illegal encodings, compressed instructions) run on two
+ * Zb* / Zbkb / Zbkx forms and Zicbop hints, forward branches and jumps, loads/stores into a
+ * scratch area incl. misaligned and faulting ones, AMOs, LR/SC, F/D/Zfh with random rounding
+ * modes, special values and NaN-boxing, cbo.* (Zicbom/Zicboz), fcsr CSR accesses,
+ * ecall/ebreak/illegal encodings, Svinval fences, compressed instructions; one sequence in
+ * 16 with an Sdtrig address-match trigger armed) run on two
  * full-backend VMs from the same initial state, one on the interpreter (the oracle), one
  * on the translator; every register, fcsr, instret, pc, the scratch memory and the trap log
  * must match.
@@ -127,7 +129,8 @@ static uint32_t random_op(const unsigned *fmts, unsigned nf, bool fp)
             !strncmp(m, "fclass", 6))
             rd = gpr();
         if (!fp || strstr(m, ".x") || strstr(m, "fcvt.s.w") || strstr(m, "fcvt.s.l") ||
-            strstr(m, "fcvt.d.w") || strstr(m, "fcvt.d.l"))
+            strstr(m, "fcvt.d.w") || strstr(m, "fcvt.d.l") || strstr(m, "fcvt.h.w") ||
+            strstr(m, "fcvt.h.l"))
             rs1 = src_reg();
         if (!fp)
             rs2 = src_reg();
@@ -181,15 +184,19 @@ static void gen_item(struct item *it, unsigned left)
     } else if (r < 78) {
         add_raw(it, random_op(fp_fmts, 5, true));
     } else if (r < 82) {
-        /* flw/fld/fsw/fsd */
-        unsigned k = rn(4), base = rn(8) ? 27 : 26;
+        /* flh/flw/fld/fsh/fsw/fsd, or now and then a cbo.* on the scratch block x27 is in
+         * (rarely through x26: anywhere) */
+        unsigned k = rn(13), base = rn(8) ? 27 : 26;
         int32_t imm = (int32_t)rn(4096) - 2048;
-        if (k == 0)
-            add_raw(it, enc_i(0x07, 2, rn(32), base, imm));
-        else if (k == 1)
-            add_raw(it, enc_i(0x07, 3, rn(32), base, imm));
-        else
-            add_raw(it, enc_s(0x27, k == 2 ? 2 : 3, base, rn(32), imm));
+        static const unsigned width[3] = { 1, 2, 3 };  /* funct3 of h, w, d */
+        if (k < 6)
+            add_raw(it, enc_i(0x07, width[k % 3], rn(32), base, imm));
+        else if (k < 12)
+            add_raw(it, enc_s(0x27, width[k % 3], base, rn(32), imm));
+        else {
+            static const unsigned cbo[4] = { 0, 1, 2, 4 };  /* inval, clean, flush, zero */
+            add_raw(it, enc_i(0x0f, 2, 0, base, (int32_t)cbo[rn(4)]));
+        }
     } else if (r < 86) {
         /* fcsr accesses: csrrw/s/c(i) on fflags/frm/fcsr, rarely a random CSR */
         static const unsigned csrs[] = { 1, 2, 3 };
@@ -248,8 +255,11 @@ static void gen_item(struct item *it, unsigned left)
     } else {
         static const uint32_t sys[] = { 0x00000073 /* ecall */, 0x00100073 /* ebreak */,
                                         0x00000000 /* illegal */, 0xffffffff,
-                                        0x0ff0000f /* fence */, 0x0000100f /* fence.i */ };
-        add_raw(it, sys[rn(6)]);
+                                        0x0ff0000f /* fence */, 0x0000100f /* fence.i */,
+                                        0x18000073 /* sfence.w.inval */,
+                                        0x18100073 /* sfence.inval.ir */,
+                                        0x16000073 /* sinval.vma */ };
+        add_raw(it, sys[rn(9)]);
     }
 }
 
@@ -351,9 +361,14 @@ static uint64_t special_f(void)
     static const uint32_t s[] = { 0, 0x80000000u, 0x7f800000u, 0xff800000u, 0x7fc00000u,
                                   0x7fa00000u, 1, 0x007fffffu, 0x3f800000u, 0x4f000000u,
                                   0xcf000000u, 0x5f000000u };
-    switch (rn(5)) {
+    static const uint16_t h[] = { 0, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x7d00, 1, 0x03ff,
+                                  0x3c00, 0x7bff, 0xfbff, 0x3555 };
+    switch (rn(6)) {
     case 0: return d[rn(12)];
     case 1: return 0xffffffff00000000ull | s[rn(12)];
+    case 5:     /* a boxed half, sometimes one with a box bit missing */
+        return (rn(8) ? 0xffffffffffff0000ull : 0xfffffffeffff0000ull) |
+               (rn(2) ? h[rn(12)] : (uint16_t)rnd());
     case 2: return 0xffffffff00000000ull | (uint32_t)rnd();
     case 3: return rnd();
     default: return (uint64_t)(rnd() & 0x800fffffffffffffull) | (uint64_t)(0x3f0 + rn(32)) << 52;
@@ -403,8 +418,30 @@ struct result {
     uint8_t code[0x1000];
 };
 
-static void run_side(struct vmside *s, const struct hv_regs *init, const uint8_t *code,
-                     unsigned codelen, const uint8_t *scratch, struct result *out)
+/* Sdtrig trigger 0 for one sequence (tdata1 = 0: none). */
+struct trig {
+    uint64_t tdata1, tdata2, tcontrol;
+};
+
+/* Now and then an M-mode address-match trigger (tcontrol.mte set) on an instruction of the
+ * sequence or on scratch data: both engines then step through the checked slow path. */
+static struct trig random_trig(const struct item *items, unsigned n)
+{
+    struct trig t = { 0, 0, 0 };
+    if (rn(16))
+        return t;
+    uint64_t type = rn(2) ? 6 : 2, kinds = 1 + rn(7), match = rn(4) ? 0 : rn(4);
+    t.tdata2 = rn(2) ? CODE + items[rn(n)].pos : SCRATCH + 0x800 + rn(0x800);
+    if (match == 1)
+        t.tdata2 = (t.tdata2 & ~63ull) | ((1ull << rn(6)) - 1);   /* NAPOT up to 64 bytes */
+    t.tdata1 = type << 60 | match << 7 | 1ull << 6 | kinds;
+    t.tcontrol = 8;
+    return t;
+}
+
+static void run_side(struct vmside *s, const struct hv_regs *init, const struct trig *trig,
+                     const uint8_t *code, unsigned codelen, const uint8_t *scratch,
+                     struct result *out)
 {
     static const uint8_t zero[TRAPLOG_SIZE];
     hv_vm_mem_write(s->vm, CODE, code, codelen);
@@ -413,6 +450,10 @@ static void run_side(struct vmside *s, const struct hv_regs *init, const uint8_t
     hv_vcpu_set_regs(s->cpu, init);
     hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x305), RAM);                 /* mtvec */
     hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x300), 3ull << 13);          /* mstatus.FS */
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a0), 0);                   /* tselect */
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a2), trig->tdata2);
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a1), trig->tdata1);
+    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a5), trig->tcontrol);
     struct hv_stats st0, st1;
     hv_vcpu_get_stats(s->cpu, &st0);
     memset(&out->ex, 0, sizeof(out->ex));
@@ -537,8 +578,9 @@ int main(int argc, char **argv)
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;
         init.priv = 3;
-        run_side(&ref, &init, code, codelen, scratch, &ra);
-        run_side(&jit, &init, code, codelen, scratch, &rb);
+        struct trig trig = random_trig(items, n);
+        run_side(&ref, &init, &trig, code, codelen, scratch, &ra);
+        run_side(&jit, &init, &trig, code, codelen, scratch, &rb);
         char why[160];
         if (compare(&ra, &rb, why, sizeof why)) {
             fprintf(stderr, "jitfuzz: MISMATCH seed %" PRIu64 " iter %" PRIu64 ": %s "

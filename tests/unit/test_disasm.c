@@ -10,7 +10,8 @@
 #include <unistd.h>
 #include "cpu/insn.h"
 
-#define MARCH "rv64gc_zba_zbb_zbc_zbs_zihintpause"
+#define MARCH \
+    "rv64gc_zfh_zba_zbb_zbc_zbs_zbkb_zbkx_zicbom_zicboz_zicbop_svinval_zihintpause"
 
 struct corpus {
     uint8_t *b;
@@ -40,6 +41,7 @@ static bool objdump_differs(uint32_t w, unsigned len)
         return false;
     switch (i.op) {
     case HV_OP_FCVT_D_S: case HV_OP_FCVT_D_W: case HV_OP_FCVT_D_WU:
+    case HV_OP_FCVT_S_H: case HV_OP_FCVT_D_H:
         return i.rm != 0;           /* objdump only knows rm = 0 (the result is exact) */
     case HV_OP_FENCE_I:
         return (w & ~0x707fu) != 0; /* reserved fields are ignored by the spec */
@@ -119,6 +121,9 @@ static void gen_regs(struct corpus *c, uint32_t base, unsigned fmt)
         case HV_FMT_U: case HV_FMT_J:
             add32(c, base | f_rd(r) | (1u << 12));
             break;
+        case HV_FMT_CBO:
+            add32(c, base | f_rs1(r));
+            break;
         default:
             break;
         }
@@ -138,6 +143,9 @@ static void gen_op(struct corpus *c, unsigned op)
         switch (fmt) {
         case HV_FMT_NONE:
             add32(c, m);
+            break;
+        case HV_FMT_CBO:
+            add32(c, m | f_rs1(r[1]));
             break;
         case HV_FMT_R: case HV_FMT_SFENCE:
             add32(c, m | (regs & (fmt == HV_FMT_R ? 0x01ff8f80u : 0x01ff8000u)));
@@ -217,6 +225,10 @@ static void gen_corpus(struct corpus *c)
 {
     for (unsigned op = 1; op < HV_OP__COUNT; op++)
         gen_op(c, op);
+    /* Zicbop: ori x0 with every low-immediate pattern (prefetch.i/r/w or a plain ori). */
+    for (unsigned lo = 0; lo < 32; lo++)
+        for (size_t k = 0; k < sizeof imm12 / sizeof imm12[0]; k++)
+            add32(c, 0x00006013 | f_rs1(k) | f_i((imm12[k] & ~31) | (int32_t)lo));
     /* A few 32-bit words no extension defines (longer encodings, whose low bits are 11111,
      * are left out: objdump's length rules for them differ from our 32-bit framing). */
     static const uint32_t junk[] = { 0x0000707b, 0x7e007033, 0x00007073, 0x10100073,
@@ -352,6 +364,8 @@ Test(disasm, fixed_expectations)
         { 0x8330000f, "fence.tso" },
         { 0x0100000f, "pause" },
         { 0xd2000553, "fcvt.d.w\tfa0,zero" },
+        { 0x40259553, "fcvt.s.h\tfa0,fa1,rtz" },
+        { 0x4225b553, "fcvt.d.h\tfa0,fa1,rup" },
         { 0x6101, ".2byte\t0x6101" },              /* reserved c.addi16sp imm 0 */
         { 0x0000, "unimp" },
     };

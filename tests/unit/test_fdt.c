@@ -112,6 +112,12 @@ Test(fdt, cpus)
         cr_assert_str_eq(str(path, "mmu-type"), "riscv,sv48");
         const char *isa = str(path, "riscv,isa");
         cr_assert_eq(strncmp(isa, "rv64imafdc", 10), 0, "Linux 6.1 wants rv64 + letters: %s", isa);
+        static const char *const ext[] = { "_zicbom", "_zicboz", "_zicbop", "_zfh", "_zfhmin",
+                                           "_zbkb", "_zbkx", "_svpbmt", "_svinval", "_sdtrig" };
+        for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
+            cr_assert_not_null(strstr(isa, ext[k]), "%s lacks %s", isa, ext[k]);
+        cr_assert_eq(u32(path, "riscv,cbom-block-size"), 64);
+        cr_assert_eq(u32(path, "riscv,cboz-block-size"), 64);
         cr_assert_str_eq(str(ic, "compatible"), "riscv,cpu-intc");
         cr_assert_eq(u32(ic, "#interrupt-cells"), 1);
         cr_assert(has(ic, "interrupt-controller"));

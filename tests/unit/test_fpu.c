@@ -5,6 +5,7 @@
  * software implementation (used for RMM) against the host FPU in the other four modes. */
 #include <criterion/criterion.h>
 #include <fenv.h>
+#include <math.h>
 #include <string.h>
 #include "cpu/fpu.h"
 
@@ -554,4 +555,113 @@ Test(fpu, rmm_equals_rne_off_ties)
         cr_assert_eq(f1, f2);
     }
     (void)diffs;
+}
+
+/* ---- half precision (Zfh) ------------------------------------------------------------ */
+
+/* The exact value of a finite half, computed independently of fpu.c. */
+static double half_value(uint16_t h)
+{
+    int e = (h >> 10) & 31;
+    double m = h & 0x3ff;
+    double v = e ? ldexp(1024 + m, e - 25) : ldexp(m, -24);
+    return (h & 0x8000) ? -v : v;
+}
+
+Test(fpu, half_conversions_exhaustive)
+{
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        uint32_t ff = 0;
+        uint16_t v = (uint16_t)h;
+        unsigned e = (h >> 10) & 31;
+        uint32_t s = hv__f16_to_f32(v, &ff);
+        uint64_t d = hv__f16_to_f64(v, &ff);
+        if (e == 31 && (h & 0x3ff)) {           /* NaN: canonical, NV only for sNaN */
+            cr_assert_eq(s, HV_F32_CANON_NAN);
+            cr_assert_eq(d, HV_F64_CANON_NAN);
+            cr_assert_eq(ff, (h & 0x200) ? 0u : HV_FF_NV, "%04x", h);
+            continue;
+        }
+        cr_assert_eq(ff, 0, "%04x", h);
+        if (e != 31) {
+            double want = half_value(v);
+            cr_assert_eq(d, db(want), "f16 %04x -> f64", h);
+            cr_assert_eq(s, fb((float)want), "f16 %04x -> f32", h);
+        }
+        /* Back again, in every mode: exact, so the same half and no flags. */
+        for (unsigned rm = 0; rm < 5; rm++) {
+            cr_assert_eq(hv__f32_to_f16(s, rm, &ff), v, "%04x %s", h, rm_name[rm]);
+            cr_assert_eq(hv__f64_to_f16(d, rm, &ff), v, "%04x %s", h, rm_name[rm]);
+        }
+        cr_assert_eq(ff, 0, "%04x", h);
+        uint32_t cls = hv__f64_class(d);
+        if (e == 0 && (h & 0x3ff))              /* subnormal as a half, normal as a double */
+            cls = (h & 0x8000) ? 1u << 2 : 1u << 5;
+        cr_assert_eq(hv__f16_class(v), cls, "%04x", h);
+    }
+}
+
+/* Sums, differences and products of two halves are exact in binary64 (at most 40 bits
+ * between the extreme bit positions), so the host's double result rounded once to half
+ * must be the half operation's result, flags included. */
+Test(fpu, half_arithmetic_matches_exact_double)
+{
+    for (unsigned i = 0; i < 2000000; i++) {
+        uint16_t a = (uint16_t)rnd(), b = (uint16_t)rnd();
+        if (rnd() & 1)                          /* same exponent: cancellation */
+            b = (uint16_t)((b & 0x83ff) | (a & 0x7c00));
+        if (((a >> 10) & 31) == 31 || ((b >> 10) & 31) == 31)
+            continue;                           /* specials are covered elsewhere */
+        unsigned rm = (unsigned)(rnd() % 5), op = (unsigned)(rnd() % 3);
+        double x = half_value(a), y = half_value(b);
+        double exact = op == 0 ? x + y : op == 1 ? x - y : x * y;
+        uint32_t fw = 0, fg = 0;
+        uint16_t want = hv__f64_to_f16(db(exact), rm, &fw);
+        uint16_t got = op == 0 ? hv__f16_add(a, b, rm, &fg)
+                     : op == 1 ? hv__f16_sub(a, b, rm, &fg) : hv__f16_mul(a, b, rm, &fg);
+        if (exact == 0 && op != 2) {            /* exact zero sums: IEEE sign rules */
+            bool sx = signbit(x), sy = signbit(y) ^ (op == 1);
+            want = sx == sy ? (uint16_t)(sx ? 0x8000 : 0) : rm == HV_RM_RDN ? 0x8000 : 0;
+        }
+        if (got != want || fg != fw)
+            cr_assert_fail("f16 op %u %s %04x %04x: %04x/%x, want %04x/%x", op, rm_name[rm], a,
+                           b, got, fg, want, fw);
+    }
+}
+
+/* Rounding to half of random doubles checked against the nearest halves found by search:
+ * round-to-nearest-even picks the closer neighbour (the even one on a tie), directed modes
+ * the neighbour on their side; NX exactly when the double is not a half. */
+Test(fpu, half_rounding_against_search)
+{
+    static double table[0x7c00];                /* the non-negative finite halves, ascending */
+    for (unsigned h = 0; h < 0x7c00; h++)
+        table[h] = half_value((uint16_t)h);
+    for (unsigned i = 0; i < 300000; i++) {
+        double d = ldexp((double)(rnd() >> 11), -(int)(rnd() % 90));
+        if (d >= 65504.0)
+            continue;
+        unsigned lo = 0, hi = 0x7bff;           /* largest table[lo] <= d */
+        while (lo < hi) {
+            unsigned mid = (lo + hi + 1) / 2;
+            if (table[mid] <= d)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        bool exact = table[lo] == d;
+        unsigned up = exact ? lo : lo + 1;
+        unsigned want[5];
+        double dl = d - table[lo], du = table[up] - d;
+        want[HV_RM_RNE] = dl < du ? lo : du < dl ? up : (lo & 1 ? up : lo);
+        want[HV_RM_RMM] = dl < du ? lo : du < dl ? up : up;
+        want[HV_RM_RTZ] = want[HV_RM_RDN] = lo;
+        want[HV_RM_RUP] = up;
+        for (unsigned rm = 0; rm < 5; rm++) {
+            uint32_t ff = 0;
+            uint16_t got = hv__f64_to_f16(db(d), rm, &ff);
+            cr_assert_eq(got, want[rm], "%a %s: %04x want %04x", d, rm_name[rm], got, want[rm]);
+            cr_assert_eq(ff & HV_FF_NX, exact ? 0u : HV_FF_NX, "%a %s", d, rm_name[rm]);
+        }
+    }
 }

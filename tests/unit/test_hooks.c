@@ -299,6 +299,16 @@ Test(hooks, hypercall_handler_builtin_override_and_probe)
     cr_assert_eq(reg(HV_REG_X(A1)), 1);
     ex = ecall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x0D000000, 0);
     cr_assert_eq(reg(HV_REG_X(A1)), 0);
+    /* The rule (vm.h, PARA-ABI.md §3): an eid with its own handler probes as present; the
+     * catch-all answers calls but makes no eid present; removing the handler removes it. */
+    cr_assert_eq(hv_vm_set_hypercall_handler(vm, HV_HYPERCALL_ANY, handler, &s, 0), 0);
+    ex = ecall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x0D000000, 0);
+    cr_assert_eq(reg(HV_REG_X(A1)), 0, "a catch-all handler does not make eids present");
+    cr_assert_eq(hv_vm_set_hypercall_handler(vm, HV_HYPERCALL_ANY, NULL, NULL, 0), 0);
+    cr_assert_eq(hv_vm_set_hypercall_handler(vm, 0x0C000000, NULL, NULL, 0), 0);
+    ex = ecall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x0C000000, 0);
+    cr_assert_eq(reg(HV_REG_X(A1)), 0, "a removed handler's eid is absent again");
+    cr_assert_eq(hv_vm_set_hypercall_handler(vm, 0x0C000000, handler, &s, 0), 0);
     /* Errors: bad flags, the limit. */
     cr_assert_eq(hv_vm_set_hypercall_handler(vm, 1, handler, &s, 0x80), HV_EINVAL);
     for (unsigned i = 1; i < HV_MAX_HYPERCALL_HANDLERS; i++)

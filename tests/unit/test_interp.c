@@ -30,6 +30,7 @@ struct tvm {
     unsigned traps;
     uint64_t cause, tval, epc;
     unsigned csr_reads, csr_writes;
+    uint64_t csr_wmasks[8];     /* cpu->csr_wmask seen by the first 8 csr_writes */
     uint64_t scratch;
     unsigned polls;
     bool poll_exit, fs_off;
@@ -107,6 +108,8 @@ static int p_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 static int p_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
 {
     struct tvm *t = tvm_of(cpu);
+    if (t->csr_writes < 8)
+        t->csr_wmasks[t->csr_writes] = cpu->csr_wmask;
     t->csr_writes++;
     switch (csr) {
     case CSR_FFLAGS: cpu->fflags = val & 0x1f; return HV_STEP_OK;
@@ -840,6 +843,13 @@ Test(interp, csr_read_write_rules)
     cr_expect_eq(C->x[9], 12);
     cr_expect_eq(T->scratch, 0x77);
 
+    /* A CSR write tells the policy which bits the instruction modifies (mip.SEIP needs it). */
+    static const uint64_t wmasks[6] = { 0xf0, 0x10f, ~0ull, 1, 8, ~0ull };
+    cr_expect_eq(T->csr_writes, 6);
+    for (unsigned i = 0; i < 6; i++)
+        cr_expect_eq(T->csr_wmasks[i], wmasks[i], "write %u: mask %#lx", i,
+                     (unsigned long)T->csr_wmasks[i]);
+
     /* a read-only CSR may be read with csrrs x0 but not written; rd stays on a trap */
     C->x[11] = 0x55;
     PROG(CSR(HV_OP_CSRRS, 10, 0, CSR_CYCLE), CSR(HV_OP_CSRRW, 11, 1, CSR_CYCLE));
@@ -954,4 +964,28 @@ Test(interp, fp_disabled_is_illegal)
     cr_expect_eq(T->cause, HV_EXC_ILLEGAL);
     cr_expect_eq(C->x[3], 5);
     cr_expect_eq(T->traps, 2);
+}
+
+/* cpu.h's watch matching: kinds, privileges, byte overlap of the access, wrap-around. */
+Test(interp, watch_match)
+{
+    struct hv_cpu_watch w[2] = {
+        { .lo = 0x1000, .hi = 0x1007, .kinds = HV_WATCH_LOAD, .privs = 1u << HV_PRIV_S },
+        { .lo = 0x2000, .hi = ~0ull, .kinds = HV_WATCH_STORE | HV_WATCH_EXEC,
+          .privs = (1u << HV_PRIV_U) | (1u << HV_PRIV_M) },
+    };
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0x1000, 1), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0xff9, 8), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0xff8, 8), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_S, 0x1008, 4), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_LOAD, HV_PRIV_U, 0x1000, 1), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_STORE, HV_PRIV_S, 0x1000, 1), -1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_STORE, HV_PRIV_M, 0x1ffc, 8), 1);
+    cr_expect_eq(hv__cpu_watch_match(w, 2, HV_WATCH_EXEC, HV_PRIV_U, ~0ull, 1), 1);
+    /* an access that wraps past 2^64 covers both ends */
+    cr_expect_eq(hv__cpu_watch_match(w, 1, HV_WATCH_LOAD, HV_PRIV_S, ~0ull - 3, 8), -1);
+    w[0].lo = 0;
+    w[0].hi = 1;
+    cr_expect_eq(hv__cpu_watch_match(w, 1, HV_WATCH_LOAD, HV_PRIV_S, ~0ull - 3, 8), 0);
+    cr_expect_eq(hv__cpu_watch_match(w, 0, HV_WATCH_LOAD, HV_PRIV_S, 0, 8), -1);
 }

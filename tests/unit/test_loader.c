@@ -446,6 +446,39 @@ Test(loader, symbol_lookup)
     free(e.buf);
 }
 
+/* The VM's copy of the symbol table (hv_vm_symbol): defined symbols only, sizes, a global
+ * definition before a local one of the same name, stripped images have none. */
+Test(loader, symbol_table_copy)
+{
+    struct elf e = default_elf();
+    /* Turn the undefined "tohost" (entry 1) into a defined LOCAL one at another address. */
+    Elf64_Sym s;
+    memcpy(&s, e.buf + e.symoff + sizeof s, sizeof s);
+    s.st_shndx = SH_TEXT;
+    s.st_info = ELF64_ST_INFO(STB_LOCAL, STT_OBJECT);
+    s.st_value = 0x1234;
+    memcpy(e.buf + e.symoff + sizeof s, &s, sizeof s);
+    struct hv_elf_syms *t = NULL;
+    cr_assert_eq(hv__elf_syms_copy(e.buf, e.len, &t, err, sizeof err), 0, "%s", err);
+    uint64_t v = 0, size = 0;
+    cr_assert_eq(hv__elf_syms_find(t, "tohost", &v, &size), 0);
+    cr_expect_eq(v, TOHOST_VA, "the global definition wins over the local one");
+    cr_expect_eq(size, 8);
+    cr_assert_eq(hv__elf_syms_find(t, "_start", &v, &size), 0);
+    cr_expect_eq(v, RAM_BASE + 0x40);
+    cr_expect_eq(hv__elf_syms_find(t, "nope", &v, &size), HV_ENOENT);
+    cr_expect_eq(hv__elf_syms_find(NULL, "tohost", &v, &size), HV_ENOENT);
+    hv__elf_syms_free(t);
+    hv__elf_syms_free(NULL);
+    /* Without section headers there is no table. */
+    Elf64_Ehdr eh = get_ehdr(&e);
+    eh.e_shoff = 0;
+    put_ehdr(&e, &eh);
+    cr_expect_eq(hv__elf_syms_copy(e.buf, e.len, &t, err, sizeof err), HV_ENOENT);
+    cr_expect_null(t);
+    free(e.buf);
+}
+
 Test(loader, is_elf)
 {
     struct elf e = default_elf();

@@ -188,3 +188,49 @@ Test(mem, region_limit)
     cr_assert_eq(hv__mem_add_mmio(&m, 0x20000000, 0x100, NULL, NULL, err, sizeof err), HV_ELIMIT);
     hv__mem_fini(&m);
 }
+
+/* Issue 17, item 7: lookups share no mutable cache. Device back-ends on several vCPU
+ * threads look up ranges at once; a cache written by one thread (the old last_hit) could
+ * make another thread read the wrong region's flags between its lookup and its check. Two
+ * threads hammer a writable and a read-only region: each must always see its own region,
+ * and the map itself must be byte-for-byte untouched by lookups. */
+#include <pthread.h>
+
+struct lookup_arg {
+    struct hv_mem *m;
+    uint64_t gpa;
+    unsigned flags;
+    unsigned wrong;
+};
+
+static void *lookup_loop(void *p)
+{
+    struct lookup_arg *a = p;
+    for (unsigned i = 0; i < 2000000; i++) {
+        const struct hv_region *r = NULL;
+        if (!hv__mem_hva_region(a->m, a->gpa + (i & 0xff0), 16, &r) || r->flags != a->flags)
+            a->wrong++;
+    }
+    return NULL;
+}
+
+Test(mem, lookups_share_no_mutable_state)
+{
+    struct hv_mem m = mk(0x80000000ull + (16ull << 20));
+    cr_assert_eq(hv__mem_map(&m, 0x1000, 0x1000, HV_REGION_ROM, HV_MEM_READ | HV_MEM_EXEC, err,
+                             sizeof err), 0, "%s", err);
+    cr_assert_eq(hv__mem_map(&m, 0x80000000, 16ull << 20, HV_REGION_RAM, HV_MEM_RAM, err,
+                             sizeof err), 0, "%s", err);
+    static struct hv_mem before;
+    memcpy(&before, &m, sizeof m);
+    struct lookup_arg ram = { &m, 0x80001000, HV_MEM_RAM, 0 };
+    struct lookup_arg rom = { &m, 0x1000, HV_MEM_READ | HV_MEM_EXEC, 0 };
+    pthread_t t;
+    pthread_create(&t, NULL, lookup_loop, &rom);
+    lookup_loop(&ram);
+    pthread_join(t, NULL);
+    cr_assert_eq(ram.wrong, 0);
+    cr_assert_eq(rom.wrong, 0);
+    cr_assert_eq(memcmp(&before, &m, sizeof m), 0, "a lookup wrote the map");
+    hv__mem_fini(&m);
+}

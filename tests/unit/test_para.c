@@ -272,7 +272,7 @@ Test(para, srst_exit_codes)
     fini();
     boot();
     r = hcall(HVP_EID_SRST, 0, HVP_SRST_TYPE_SHUTDOWN, HVP_SRST_REASON_EXIT_CODE | 42, 0, 0);
-    cr_assert_eq(r.exit.reason, HV_EXIT_CRASH);
+    cr_assert_eq(r.exit.reason, HV_EXIT_SHUTDOWN);      /* an exit code is a power-off */
     cr_assert_eq(r.exit.u.shutdown.code, 42);
     fini();
     boot();
@@ -345,6 +345,38 @@ Test(para, unknown_eid_exits_to_embedder)
     e = r.exit;
     cr_assert_eq(hv_vcpu_run(vcpu, 1, &e), 0);
     cr_assert_eq((int64_t)reg(A0), HVP_SBI_ERR_NOT_SUPPORTED);
+}
+
+/* Issue 17, item 6: a checkpoint taken while a hypercall waits for the embedder's answer
+ * does not carry the wait: after a rollback the ECALL executes again with the same
+ * arguments and exits again, whatever the next hv_vcpu_run is passed. */
+Test(para, rollback_repeats_a_pending_hypercall)
+{
+    boot();
+    struct sbiret r = hcall(0x0A000001, 5, 11, 22, 33, 44);
+    cr_assert_eq(r.exit.reason, HV_EXIT_HYPERCALL);
+    hv_checkpoint *cp;
+    cr_assert_eq(hv_vm_checkpoint(vm, &cp), 0, "%s", hv_vm_last_error(vm));
+    struct hv_exit e = r.exit;
+    e.u.hypercall.ret_error = 0;
+    e.u.hypercall.ret_value = 1;
+    cr_assert_eq(hv_vcpu_run(vcpu, 1, &e), 0);
+    cr_assert_eq(reg(A1), 1);
+    cr_assert_eq(hv_vm_rollback(vm, cp), 0, "%s", hv_vm_last_error(vm));
+    memset(&e, 0x5a, sizeof e);         /* stale junk: must not answer the call */
+    cr_assert_eq(hv_vcpu_run(vcpu, 1, &e), 0);
+    cr_assert_eq(e.reason, HV_EXIT_HYPERCALL, "exit %d", e.reason);
+    cr_assert_eq(e.u.hypercall.eid, 0x0A000001);
+    cr_assert_eq(e.u.hypercall.fid, 5);
+    cr_assert_eq(e.u.hypercall.args[0], 11);
+    cr_assert_eq(e.u.hypercall.args[3], 44);
+    cr_assert_eq(e.pc, RAM + 4);
+    e.u.hypercall.ret_error = 0;
+    e.u.hypercall.ret_value = 2;
+    cr_assert_eq(hv_vcpu_run(vcpu, 1, &e), 0);
+    cr_assert_eq(reg(A0), 0);
+    cr_assert_eq(reg(A1), 2);
+    hv_checkpoint_free(cp);
 }
 
 /* ---- events ---------------------------------------------------------------------------------- */
@@ -490,8 +522,24 @@ Test(para, deterministic_timer_skips_idle_time)
     uint32_t port = (uint32_t)EVT(HVP_EVTCHN_BIND_VIRQ, HVP_VIRQ_TIMER, 0).value;
     uint64_t deadline = reg(HV_REG_CSR(0xc01)) + 10000000;   /* one virtual second */
     hcall(HVP_EID_TIME, 0, deadline, 0, 0, 0);
+    /* hcall() runs one instruction: the budget ends the skip at once, inside the call
+     * (the ECALL does not retire, so resuming sleeps on; the budget stays exact). */
+    struct hv_stats st0, st1;
+    hv_vcpu_get_stats(vcpu, &st0);
     struct sbiret r = PV(HVP_FID_SCHED_OP, HVP_SCHED_BLOCK, 0, 0, 0);
     cr_assert_eq(r.exit.reason, HV_EXIT_BUDGET);
+    cr_assert_eq(r.exit.pc, RAM, "the ECALL retired: the sleep was cut short");
+    hv_vcpu_get_stats(vcpu, &st1);
+    cr_assert_eq(st1.instructions, st0.instructions + 1);
+    cr_assert_lt(reg(HV_REG_CSR(0xc01)), deadline);
+    /* A budget larger than the second (10^8 instructions) sees the sleep end. */
+    struct hv_exit e;
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(hv_vcpu_run(vcpu, 200000000, &e), 0);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET);
+    cr_assert_eq(e.pc, RAM + 4);
+    hv_vcpu_get_stats(vcpu, &st0);
+    cr_assert_eq(st0.instructions, st1.instructions + 200000000);
     cr_assert_geq(reg(HV_REG_CSR(0xc01)), deadline);
     cr_assert(shared()->evtchn_pending[port / 64] & (1ull << (port % 64)));
 }

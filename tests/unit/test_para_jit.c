@@ -1,6 +1,6 @@
 /* Unit tests for the para backend on the binary translator with direct RAM access: loads and
  * stores at and around the ends of RAM and wild pointers fault exactly as on the interpreter,
- * misaligned accesses inside RAM work the same, and checkpoints switch direct mode off so a
+ * misaligned accesses inside RAM and cache-block operations work the same, and checkpoints switch direct mode off so a
  * rollback restores pages written by translated code after the checkpoint. */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -129,6 +129,21 @@ Test(para_jit, misaligned_accesses_inside_ram_like_the_interpreter)
     same("sh misaligned", SH(A0, A1, 0), DATA + 7, false);
     same("fld misaligned", FLD(0, A1, 0), DATA + 2, false);
     same("ld misaligned across a page", LD(A0, A1, 0), DATA + 0xffd, false);
+}
+
+/* Zicbom/Zicboz need no enabling on para: cbo.zero zeroes the 64-byte block, the others
+ * only check the address; outside RAM both fault (store access fault). */
+#define CBO(imm) ITYPE(imm, A1, 2, 0, 0x0f)
+Test(para_jit, cache_block_operations_like_the_interpreter)
+{
+    same("cbo.zero", CBO(4), DATA + 3, false);
+    cr_assert_eq(run_one(HV_ENGINE_JIT, CBO(4), DATA + 3).mem, 0);
+    same("cbo.zero last block", CBO(4), RAM + MEM - 1, false);
+    same("cbo.clean", CBO(1), DATA, false);
+    same("cbo.flush", CBO(2), DATA, false);
+    same("cbo.inval", CBO(0), DATA, false);
+    same("cbo.zero null", CBO(4), 0, true);
+    same("cbo.clean wild", CBO(1), 0xffffffffffff0000ull, true);
 }
 
 static uint64_t peek(hv_vm *vm, uint64_t gpa)

@@ -1,8 +1,12 @@
 /* Unit tests for backends/full/plic.c: priorities (WARL), pending bits, per-context
- * enables and thresholds, claim/complete with level-triggered re-arming, tie-breaking,
- * M/S contexts of two harts, invalid offsets and access sizes. */
+ * enables and thresholds, claim/complete with QEMU's gateway (a request per signalled
+ * assertion, none from completing), tie-breaking, M/S contexts of two harts, every
+ * context's output recomputed on claims, completes and enable changes, invalid offsets
+ * and access sizes. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "backends/full/devices.h"
 
 #define PLIC HVF_PLIC_BASE
@@ -90,7 +94,9 @@ Test(plic, pending_visible_and_read_only)
     cr_assert_eq(rd(PENDING(0)), 0);
 }
 
-Test(plic, claim_complete_rearm)
+/* Issue 17 item 10: completing a source whose line is still high does not pend it again
+ * (QEMU's PLIC); only a new assertion signalled by the device does. */
+Test(plic, complete_does_not_repend_a_line_still_high)
 {
     wr(PRIO(10), 1);
     wr(ENABLE(0, 0), 1u << 10);
@@ -103,6 +109,10 @@ Test(plic, claim_complete_rearm)
     cr_assert_eq(rd(PENDING(0)), 0);
     cr_assert_eq(rd(CLAIM(0)), 0, "nothing else to claim");
     wr(CLAIM(0), 10);                    /* complete while still asserted */
+    cr_assert_eq(out_level[0], 0, "no new request, no interrupt");
+    cr_assert_eq(rd(PENDING(0)), 0);
+    cr_assert_eq(rd(CLAIM(0)), 0);
+    line(10, 1);                         /* the device signals a new event */
     cr_assert_eq(out_level[0], 1);
     cr_assert_eq(rd(PENDING(0)), 1u << 10);
     cr_assert_eq(rd(CLAIM(0)), 10);
@@ -112,18 +122,77 @@ Test(plic, claim_complete_rearm)
     cr_assert_eq(rd(PENDING(0)), 0);
 }
 
-Test(plic, no_repend_while_in_service)
+/* A request signalled while the source is in service is kept and delivered once after
+ * the completion (several coalesce into one); one withdrawn before then is not. */
+Test(plic, request_while_in_service_after_complete)
 {
     wr(PRIO(5), 1);
     wr(ENABLE(0, 0), 1u << 5);
     line(5, 1);
     cr_assert_eq(rd(CLAIM(0)), 5);
-    line(5, 0);
-    line(5, 1);                          /* new request while in service: latched out */
-    cr_assert_eq(rd(PENDING(0)), 0);
-    cr_assert_eq(out_level[0], 0);
+    line(5, 1);                          /* new events while in service */
+    line(5, 1);
+    cr_assert_eq(rd(PENDING(0)), 1u << 5, "the request is visible as pending");
+    cr_assert_eq(out_level[0], 0, "but not claimable before the completion");
+    cr_assert_eq(rd(CLAIM(0)), 0);
     wr(CLAIM(0), 5);
     cr_assert_eq(out_level[0], 1);
+    cr_assert_eq(rd(CLAIM(0)), 5);
+    wr(CLAIM(0), 5);
+    cr_assert_eq(out_level[0], 0, "the requests coalesced into one");
+    line(5, 1);
+    cr_assert_eq(rd(CLAIM(0)), 5);
+    line(5, 0);                          /* withdrawn while in service */
+    line(5, 1);
+    line(5, 0);
+    wr(CLAIM(0), 5);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(rd(PENDING(0)), 0);
+}
+
+/* A request not yet claimed is withdrawn when the device drops its line. */
+Test(plic, deassert_withdraws_unclaimed_request)
+{
+    wr(PRIO(4), 1);
+    wr(ENABLE(1, 0), 1u << 4);
+    line(4, 1);
+    cr_assert_eq(out_level[1], 1);
+    line(4, 0);
+    cr_assert_eq(out_level[1], 0);
+    cr_assert_eq(rd(CLAIM(1)), 0);
+}
+
+/* Several contexts enabled for one source (all harts, as some guests do): every one is
+ * interrupted, one claims, the others' outputs drop at that claim and come back only with
+ * a new request; enable and threshold changes recompute every context. */
+Test(plic, shared_source_across_harts)
+{
+    wr(PRIO(10), 1);
+    wr(ENABLE(0, 0), 1u << 10);
+    wr(ENABLE(2, 0), 1u << 10);
+    line(10, 1);
+    cr_assert_eq(out_level[0], 1);
+    cr_assert_eq(out_level[2], 1);
+    cr_assert_eq(rd(CLAIM(2)), 10);
+    cr_assert_eq(out_level[0], 0, "claimed by the other hart");
+    cr_assert_eq(out_level[2], 0);
+    cr_assert_eq(rd(CLAIM(0)), 0, "a late claim finds nothing");
+    line(10, 1);                         /* new event during service */
+    cr_assert_eq(out_level[0], 0);
+    wr(CLAIM(2), 10);
+    cr_assert_eq(out_level[0], 1);
+    cr_assert_eq(out_level[2], 1);
+    wr(ENABLE(2, 0), 0);                 /* moved away from hart 1 */
+    cr_assert_eq(out_level[2], 0);
+    cr_assert_eq(out_level[0], 1);
+    wr(THRESH(0), 1);
+    cr_assert_eq(out_level[0], 0);
+    wr(THRESH(0), 0);
+    cr_assert_eq(rd(CLAIM(0)), 10);
+    cr_assert_eq(out_level[0], 0);
+    wr(CLAIM(0), 10);
+    cr_assert_eq(out_level[0], 0);
+    cr_assert_eq(out_level[2], 0);
 }
 
 Test(plic, priority_order_and_ties)
@@ -197,9 +266,9 @@ Test(plic, complete_rules)
     wr(CLAIM(1), 6);                     /* not enabled for context 1: ignored */
     line(6, 0);
     line(6, 1);
-    cr_assert_eq(rd(PENDING(0)), 0, "still in service");
+    cr_assert_eq(rd(CLAIM(0)), 0, "still in service");
     wr(CLAIM(0), 6);
-    cr_assert_eq(rd(PENDING(0)), 1u << 6);
+    cr_assert_eq(rd(CLAIM(0)), 6, "the request made during service");
 }
 
 Test(plic, enable_bit0_hardwired)
@@ -243,4 +312,37 @@ Test(plic, bad_create_args)
     cr_assert_lt(hvf_plic_create(vm, PLIC, 1, NULL, &p2, err, sizeof(err)), 0);
     cr_assert_null(p2);
     hvf_plic_destroy(NULL);
+}
+
+/* Ignored and refused accesses are logged (hv run -v), naming the register and the reason. */
+static char last_log[512];
+static unsigned nlog;
+
+static void capture(void *opaque, enum hv_log_level level, const char *msg)
+{
+    (void)opaque;
+    cr_assert_eq(level, HV_LOG_INFO);
+    snprintf(last_log, sizeof(last_log), "%s", msg);
+    nlog++;
+}
+
+Test(plic, refusals_are_logged)
+{
+    vm->cfg.log = capture;
+    vm->cfg.log_level = HV_LOG_DEBUG;
+    wr(CLAIM(1), 10);
+    cr_assert_str_eq(last_log, "plic: context 1 complete: source 10 ignored: not claimed");
+    wr(PENDING(0), 1);
+    cr_assert_str_eq(last_log, "plic: offset 0x1000: write to the read-only pending array ignored");
+    wr(THRESH(9), 1);
+    cr_assert_str_eq(last_log, "plic: offset 0x209000: write to context 9 ignored: no such "
+                     "context (4)");
+    struct hv_region *r = hv__mem_find(&vm->mem, PLIC);
+    uint64_t v;
+    cr_assert_eq(r->ops->read(r->opaque, 4, 2, &v), HV_EINVAL);
+    cr_assert(strstr(last_log, "plic: offset 0x4: 2-byte read refused"), "%s", last_log);
+    cr_assert_eq(nlog, 4);
+    vm->cfg.log = NULL;
+    wr(PENDING(0), 1);
+    cr_assert_eq(nlog, 4, "nothing without a log callback");
 }

@@ -1,6 +1,7 @@
 /* Unit tests for backends/full/goldfish_rtc.c on a deterministic clock driven by a fake
  * instruction counter: time registers (LOW latches HIGH), setting the time, alarms firing
- * through poll and on arming, IRQ enable / clear, CLEAR_ALARM, next deadline. */
+ * through poll and on arming, one interrupt request per alarm, IRQ enable / clear,
+ * CLEAR_ALARM, next deadline. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include "backends/full/devices.h"
@@ -13,9 +14,15 @@ static struct hv_vm *vm;
 static struct hvf_rtc *rtc;
 static uint64_t insns;
 static int irq_level;
+static int irq_requests;        /* assertions signalled: each is a request to the PLIC */
 
 static uint64_t fake_insns(void *opaque) { return insns; }
-static void irq_set(void *opaque, unsigned irq, int level) { irq_level = level; }
+static void irq_set(void *opaque, unsigned irq, int level)
+{
+    irq_level = level;
+    if (level)
+        irq_requests++;
+}
 
 static void setup(void)
 {
@@ -121,6 +128,26 @@ Test(rtc, past_alarm_fires_at_once)
     wr(ALARM_LOW, 5);
     cr_assert_eq(irq_level, 1);
     cr_assert_eq(rd(ALARM_STATUS), 0);
+}
+
+/* The PLIC pends a source per signalled assertion (plic.c): an alarm firing while the
+ * previous one is still unacknowledged is a new request; reads and polls are not. */
+Test(rtc, each_alarm_is_a_request)
+{
+    irq_requests = 0;
+    wr(IRQ_ENABLED, 1);
+    wr(ALARM_HIGH, 0);
+    wr(ALARM_LOW, 5);
+    cr_assert_eq(irq_requests, 1);
+    hvf_rtc_poll(rtc);
+    (void)read_time();
+    cr_assert_eq(irq_requests, 1);
+    wr(ALARM_LOW, 6);                            /* fires at once, line still high */
+    cr_assert_eq(irq_level, 1);
+    cr_assert_eq(irq_requests, 2);
+    wr(CLEAR_INTERRUPT, 1);
+    cr_assert_eq(irq_level, 0);
+    cr_assert_eq(irq_requests, 2);
 }
 
 Test(rtc, irq_enable_gates_line)

@@ -15,6 +15,7 @@ static struct hvf_uart16550 *uart;
 static uint8_t outbuf[256];
 static size_t outlen;
 static int irq_level;
+static int irq_requests;        /* assertions signalled: each is a request to the PLIC */
 
 static void on_output(void *opaque, const uint8_t *data, size_t len)
 {
@@ -26,6 +27,8 @@ static void irq_set(void *opaque, unsigned irq, int level)
 {
     cr_assert_eq(irq, HVF_IRQ_UART);
     irq_level = level;
+    if (level)
+        irq_requests++;
 }
 
 static void setup(void)
@@ -125,6 +128,45 @@ Test(uart, thre_interrupt)
     cr_assert_eq(irq_level, 1, "THR drained again");
     wr(IER, 0);
     cr_assert_eq(irq_level, 0);
+}
+
+/* Issue 17 item 10: a handler that reads LSR (and RHR when there is data) and writes THR
+ * only when it has data, but never reads IIR. THRE stays reported in IIR, the line stays
+ * high, yet only the THR-empty transitions are signalled to the PLIC: one request each,
+ * none for LSR reads. */
+Test(uart, thre_signalled_once_per_transition)
+{
+    irq_requests = 0;
+    wr(IER, 0x03);                       /* RX + THRI, THR empty: a THRE event */
+    cr_assert_eq(irq_level, 1);
+    cr_assert_eq(irq_requests, 1);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(rd(LSR), 0x60);     /* handler: no data, nothing to send */
+    cr_assert_eq(irq_requests, 1, "LSR reads are no events");
+    cr_assert_eq(irq_level, 1, "THRE still reported");
+    wr(RBR, 'a');                        /* one byte sent: THR full, then empty again */
+    cr_assert_eq(irq_requests, 2);
+    wr(RBR, 'b');
+    cr_assert_eq(irq_requests, 3);
+    cr_assert_eq(rd(LSR), 0x60);
+    cr_assert_eq(rd(SCR), 0);
+    cr_assert_eq(irq_requests, 3);
+    cr_assert_eq(rd(IIR) & 0x0f, 0x02, "IIR still has THRE");
+    cr_assert_eq(irq_level, 0, "until it is read");
+    /* An RBR read re-evaluates the line (as QEMU): a request only while it is high. */
+    cr_assert_eq(rd(RBR), 0);
+    cr_assert_eq(irq_requests, 3);
+    input("xy");
+    cr_assert(hvf_uart16550_poll(uart));
+    cr_assert_eq(irq_requests, 4, "new input");
+    cr_assert(hvf_uart16550_poll(uart));
+    cr_assert_eq(irq_requests, 4, "a poll without new input is no event");
+    cr_assert_eq(rd(LSR) & 0x01, 1);
+    cr_assert_eq(rd(RBR), 'x');
+    cr_assert_eq(irq_requests, 5, "data left: the line is signalled again");
+    cr_assert_eq(rd(RBR), 'y');
+    cr_assert_eq(irq_level, 0);
+    cr_assert_eq(irq_requests, 5);
 }
 
 Test(uart, rx_interrupt_via_poll)
@@ -254,4 +296,24 @@ Test(uart, no_chardev)
     cr_assert_eq(v, 0x60);
     cr_assert_not(hvf_uart16550_poll(u2));
     hvf_uart16550_destroy(u2);
+}
+
+/* hv_vm_console_break: a break condition arrives after the input queued before it, as a
+ * NUL character with LSR.BI and a receiver-line-status interrupt (IER.RLSI). */
+Test(uart, break_condition)
+{
+    wr(IIR, 0x01);                        /* FCR: FIFO on, trigger 1 */
+    wr(IER, 0x05);                        /* RDI | RLSI */
+    input("a");
+    hv__chardev_send_break(chr);
+    cr_assert_eq(rd(IIR) & 0x0f, 0x06, "line status has the highest priority");
+    cr_assert_eq(irq_level, 1);
+    uint8_t lsr = rd(LSR);
+    cr_assert_eq(lsr & 0x11, 0x11, "BI and DR");
+    cr_assert_eq(rd(LSR) & 0x10, 0, "BI clears on read");
+    cr_assert_eq(rd(RBR), 'a');
+    cr_assert_eq(rd(RBR), 0, "the break character");
+    cr_assert_eq(rd(LSR) & 0x01, 0);
+    cr_assert_eq(irq_level, 0);
+    cr_assert(!hv__chardev_take_break(chr), "taken once");
 }

@@ -1,8 +1,10 @@
 /* Unit tests for the core VM/vCPU API: creation errors, destroy(NULL), destroy refused while
  * a vCPU runs, kicks from another thread, registers, budgets, memory API, MMIO exits,
- * logging callback. Guests are a few hand-encoded RV64 instructions written into RAM. */
+ * logging callback, kernel symbols, the serial chardev's name, the hugepages setting. Guests are a few hand-encoded RV64 instructions written into RAM. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "hv/hv.h"
@@ -200,6 +202,49 @@ Test(vm, unhandled_mmio_exits_to_caller)
     hv_vm_destroy(vm);
 }
 
+/* Issue 17, item 6: a checkpoint taken while an MMIO read waits for its answer does not
+ * carry that read: after a rollback the load executes again and exits again, instead of
+ * completing with whatever the next hv_vcpu_run is passed. */
+Test(vm, rollback_repeats_a_pending_mmio_read)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.mem_size = 1 << 20;
+    hv_vm *vm = mkvm(&cfg);
+    put32(vm, RAM, mmio_prog, 4);
+    cr_assert_eq(hv_vm_mmio_add(vm, 0x40000000, 0x1000, NULL, NULL), 0);
+    hv_vcpu *cpu;
+    hv_vcpu_create(vm, 0, &cpu);
+    hv_vcpu_set_reg(cpu, HV_REG_PC, RAM);
+    struct hv_exit ex;
+    cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);          /* the store */
+    cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);          /* the load waits */
+    cr_assert_eq(ex.reason, HV_EXIT_MMIO);
+    cr_assert_eq(ex.u.mmio.is_write, 0);
+    hv_checkpoint *cp;
+    cr_assert_eq(hv_vm_checkpoint(vm, &cp), 0, "%s", hv_vm_last_error(vm));
+    ex.u.mmio.data = 0x11;
+    cr_assert_eq(hv_vcpu_run(cpu, 10, &ex), 0);
+    uint64_t a1;
+    hv_vcpu_get_reg(cpu, HV_REG_X(11), &a1);
+    cr_assert_eq(a1, 0x11);
+    for (unsigned round = 0; round < 2; round++) {
+        cr_assert_eq(hv_vm_rollback(vm, cp), 0, "%s", hv_vm_last_error(vm));
+        memset(&ex, 0x99, sizeof ex);   /* stale junk: must not become the read's data */
+        cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);
+        cr_assert_eq(ex.reason, HV_EXIT_MMIO, "round %u: exit %d", round, ex.reason);
+        cr_assert_eq(ex.u.mmio.gpa, 0x40000004);
+        cr_assert_eq(ex.u.mmio.is_write, 0);
+        ex.u.mmio.data = 0x22 + round;
+        cr_assert_eq(hv_vcpu_run(cpu, 10, &ex), 0);
+        cr_assert_eq(ex.reason, HV_EXIT_BUDGET);
+        hv_vcpu_get_reg(cpu, HV_REG_X(11), &a1);
+        cr_assert_eq(a1, 0x22 + round);
+    }
+    hv_checkpoint_free(cp);
+    hv_vm_destroy(vm);
+}
+
 struct mmio_dev {
     uint64_t last_write;
     unsigned reads, writes;
@@ -304,4 +349,136 @@ Test(vm, remap_flushes_cached_translations)
     hv_vcpu_get_reg(cpu, HV_REG_X(10), &a0);
     cr_assert_eq(a0, 10, "new code must run: a0=%llu", (unsigned long long)a0);
     hv_vm_destroy(vm);
+}
+
+/* ---- kernel symbols, the serial chardev's name, huge pages ------------------------------ */
+
+static hv_vm *mkvm_kernel(enum hv_backend b, const char *kernel)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = b;
+    cfg.mem_size = 16 << 20;
+    cfg.kernel = kernel;
+    hv_vm *vm = mkvm(&cfg);
+    return vm;
+}
+
+Test(vm, symbol_lookup)
+{
+    static const char *const elfs[] = { HV_BUILD_DIR "/guest/examples/hello-full.elf",
+                                        HV_BUILD_DIR "/guest/examples/hello-para.elf" };
+    for (int i = 0; i < 2; i++) {
+        if (access(elfs[i], R_OK) != 0)
+            cr_skip_test("%s not built", elfs[i]);
+        hv_vm *vm = mkvm_kernel(i ? HV_BACKEND_PARA : HV_BACKEND_FULL, elfs[i]);
+        uint64_t main_addr = 0, main_size = 0, start = 0;
+        cr_assert_eq(hv_vm_symbol(vm, "main", &main_addr, &main_size), 0, "%s",
+                     hv_vm_last_error(vm));
+        cr_assert_geq(main_addr, RAM);
+        cr_assert_gt(main_size, 0, "a C function has a size");
+        cr_assert_eq(hv_vm_symbol(vm, "_start", &start, NULL), 0);      /* size optional */
+        uint64_t pc = 0;
+        hv_vcpu *cpu;
+        cr_assert_eq(hv_vcpu_create(vm, 0, &cpu), 0);
+        cr_assert_eq(hv_vcpu_get_reg(cpu, HV_REG_PC, &pc), 0);
+        cr_assert_eq(pc, start, "the entry point is _start");
+        /* A breakpoint by name stops there. */
+        cr_assert_eq(hv_vcpu_set_breakpoint(cpu, main_addr), 0);
+        struct hv_exit ex;
+        cr_assert_eq(hv_vcpu_run(cpu, 1000000, &ex), 0);
+        cr_assert_eq(ex.reason, HV_EXIT_BREAKPOINT);
+        cr_assert_eq(ex.pc, main_addr);
+        cr_assert_eq(hv_vm_symbol(vm, "no_such_symbol", NULL, NULL), HV_ENOENT);
+        cr_assert(strstr(hv_vm_last_error(vm), "no_such_symbol"), "%s", hv_vm_last_error(vm));
+        cr_assert_eq(hv_vm_symbol(vm, NULL, NULL, NULL), HV_EINVAL);
+        hv_vm_destroy(vm);
+    }
+    /* No kernel, or a raw image: no symbol table. */
+    hv_vm *vm = mkvm_kernel(HV_BACKEND_PARA, NULL);
+    cr_assert_eq(hv_vm_symbol(vm, "main", NULL, NULL), HV_ENOENT);
+    cr_assert(strstr(hv_vm_last_error(vm), "no kernel"), "%s", hv_vm_last_error(vm));
+    hv_vm_destroy(vm);
+    char raw[] = "/tmp/hv-test-raw-XXXXXX";
+    int fd = mkstemp(raw);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "\x13\x00\x00\x00", 4), 4);      /* nop */
+    close(fd);
+    vm = mkvm_kernel(HV_BACKEND_PARA, raw);
+    cr_assert_eq(hv_vm_symbol(vm, "main", NULL, NULL), HV_ENOENT);
+    cr_assert(strstr(hv_vm_last_error(vm), "not an ELF"), "%s", hv_vm_last_error(vm));
+    hv_vm_destroy(vm);
+    unlink(raw);
+}
+
+Test(vm, chardev_name)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    hv_vm *vm = mkvm(&cfg);                      /* null */
+    cr_assert_str_eq(hv_vm_chardev_name(vm), "null");
+    hv_vm_destroy(vm);
+    cr_assert_str_eq(hv_vm_chardev_name(NULL), "");
+    hv_config_init(&cfg);
+    cfg.bios = "none";
+    cfg.serial.type = HV_CHARDEV_PTY;
+    char err[256];
+    cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), 0, "%s", err);
+    const char *name = hv_vm_chardev_name(vm);
+    cr_assert(!strncmp(name, "/dev/pts/", 9), "%s", name);
+    cr_assert_eq(access(name, R_OK | W_OK), 0, "the pty %s exists", name);
+    hv_vm_destroy(vm);
+}
+
+/* The VmFlags of the host mapping that holds `p` (/proc/self/smaps): "hg" = MADV_HUGEPAGE,
+ * "nh" = MADV_NOHUGEPAGE. */
+static void vm_flags(const void *p, char *out, size_t len)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    cr_assert_not_null(f);
+    char line[512];
+    bool in = false;
+    out[0] = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)        /* a mapping's header line */
+            in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        if (in && !strncmp(line, "VmFlags:", 8)) {
+            snprintf(out, len, "%.200s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static void check_thp(enum hv_hugepages h, uint64_t mem, const char *want)
+{
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = HV_BACKEND_PARA;
+    cfg.mem_size = mem;
+    cfg.hugepages = h;
+    hv_vm *vm = mkvm(&cfg);
+    char flags[256];
+    vm_flags(hv_vm_mem_ptr(vm, RAM, 1), flags, sizeof flags);
+    cr_assert(strstr(flags, want), "hugepages %d, %llu MiB: VmFlags %s lack %s", (int)h,
+              (unsigned long long)(mem >> 20), flags, want);
+    hv_vm_destroy(vm);
+}
+
+Test(vm, hugepages_setting)
+{
+    check_thp(HV_HUGEPAGES_AUTO, 16 << 20, " nh");                 /* small: 4 KiB pages */
+    check_thp(HV_HUGEPAGES_AUTO, HV_HUGEPAGES_AUTO_MIN, " hg");    /* large: huge pages */
+    check_thp(HV_HUGEPAGES_ON, 16 << 20, " hg");
+    check_thp(HV_HUGEPAGES_OFF, 1ull << 30, " nh");
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cr_assert_eq(cfg.hugepages, HV_HUGEPAGES_AUTO);
+    cfg.hugepages = (enum hv_hugepages)7;
+    cfg.serial.type = HV_CHARDEV_NULL;
+    hv_vm *vm = NULL;
+    char err[256];
+    cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), HV_EINVAL);
+    cr_assert(strstr(err, "hugepages"), "%s", err);
 }

@@ -302,6 +302,38 @@ Test(xml, misc_valid)
     cr_assert_eq(hv_config_from_xml(NULL, xml, strlen(xml), errbuf, sizeof(errbuf)), HV_EINVAL);
 }
 
+Test(xml, user_network)
+{
+    struct hv_config c;
+    const char *xml =
+        "<domain type='hv' xmlns:hv='https://libhv.dev/xmlns/domain/1'>\n"
+        "  <name>n</name><memory unit='MiB'>64</memory><os><type>hvm</type></os>\n"
+        "  <devices><interface type='user'>\n"
+        "    <hv:hostonly/>\n"
+        "    <portForward proto='tcp' address='127.0.0.1'>\n"
+        "      <range start='8080' to='80'/><range start='2222' to='22'/>\n"
+        "    </portForward>\n"
+        "    <portForward proto='udp'><range start='5353' to='53'/></portForward>\n"
+        "  </interface></devices>\n"
+        "</domain>\n";
+    cr_assert_eq(parse(&c, xml), 0, "%s", errbuf);
+    cr_assert_eq(c.nr_nics, 1);
+    const struct hv_net_config *n = &c.nics[0];
+    cr_assert_eq(n->type, HV_NET_USER);
+    cr_assert_eq(n->host_only, 1);
+    cr_assert_eq(n->nr_fwd, 3);
+    cr_assert_eq(n->fwd[0].udp, 0);
+    cr_assert_eq(n->fwd[0].host_addr, 0x7f000001u);
+    cr_assert_eq(n->fwd[0].host_port, 8080);
+    cr_assert_eq(n->fwd[0].guest_port, 80);
+    cr_assert_eq(n->fwd[1].host_port, 2222);
+    cr_assert_eq(n->fwd[1].guest_port, 22);
+    cr_assert_eq(n->fwd[2].udp, 1);
+    cr_assert_eq(n->fwd[2].host_addr, 0x7f000001u);
+    cr_assert_eq(n->fwd[2].host_port, 5353);
+    hv_config_dispose(&c);
+}
+
 /* ---- invalid documents --------------------------------------------------------------- */
 
 Test(xml, unknown_element_and_attribute)
@@ -382,6 +414,21 @@ Test(xml, invalid_values)
          HV_EFORMAT, 5, "hub"},
         {"  <devices><interface type='hub'><hv:hub id='x'/></interface></devices>\n",
          HV_EINVAL, 5, "'x'"},
+        {"  <devices><interface type='user'>\n<portForward address='0.0.0.0'>"
+         "<range start='1' to='2'/></portForward></interface></devices>\n", HV_EINVAL, 6,
+         "only loopback"},
+        {"  <devices><interface type='user'><portForward address='10.1.2.3'/></interface>"
+         "</devices>\n", HV_EINVAL, 5, "'10.1.2.3'"},
+        {"  <devices><interface type='user'><portForward proto='sctp'/></interface>"
+         "</devices>\n", HV_EINVAL, 5, "'sctp'"},
+        {"  <devices><interface type='user'><portForward><range start='0' to='22'/>"
+         "</portForward></interface></devices>\n", HV_EINVAL, 5, "'0'"},
+        {"  <devices><interface type='user'><portForward><range start='22'/>"
+         "</portForward></interface></devices>\n", HV_EFORMAT, 5, "'to'"},
+        {"  <devices><interface type='hub'><portForward/></interface></devices>\n",
+         HV_EFORMAT, 5, "type 'user'"},
+        {"  <devices><interface type='loopback'><hv:hostonly/></interface></devices>\n",
+         HV_EFORMAT, 5, "type 'user'"},
         {"  <devices><disk type='block'/></devices>\n", HV_ENOTSUP, 5, "'block'"},
         {"  <devices><disk device='cdrom'/></devices>\n", HV_ENOTSUP, 5, "'cdrom'"},
         {"  <devices><disk><driver type='qcow2'/></disk></devices>\n", HV_ENOTSUP, 5, "qcow2"},
@@ -568,6 +615,16 @@ static void assert_same(const struct hv_config *a, const struct hv_config *b)
         cr_assert_eq(a->nics[i].type, b->nics[i].type, "nic %u", i);
         cr_assert_arr_eq(a->nics[i].mac, b->nics[i].mac, 6, "nic %u mac", i);
         cr_assert_eq(a->nics[i].hub, b->nics[i].hub, "nic %u hub", i);
+        cr_assert_eq(a->nics[i].host_only, b->nics[i].host_only, "nic %u host_only", i);
+        cr_assert_eq(a->nics[i].nr_fwd, b->nics[i].nr_fwd, "nic %u nr_fwd", i);
+        for (unsigned k = 0; k < a->nics[i].nr_fwd && k < HV_MAX_HOSTFWD; k++) {
+            const struct hv_net_hostfwd *x = &a->nics[i].fwd[k], *y = &b->nics[i].fwd[k];
+            cr_assert_eq(x->udp, y->udp, "nic %u fwd %u udp", i, k);
+            cr_assert_eq(x->host_addr ? x->host_addr : 0x7f000001u, y->host_addr,
+                         "nic %u fwd %u host_addr", i, k);
+            cr_assert_eq(x->host_port, y->host_port, "nic %u fwd %u host_port", i, k);
+            cr_assert_eq(x->guest_port, y->guest_port, "nic %u fwd %u guest_port", i, k);
+        }
     }
     cr_assert_eq(a->rng, b->rng);
     cr_assert_eq(a->on_poweroff, b->on_poweroff);
@@ -579,6 +636,7 @@ static void assert_same(const struct hv_config *a, const struct hv_config *b)
     cr_assert_eq(a->log, b->log);
     cr_assert_eq(a->log_opaque, b->log_opaque);
     cr_assert_eq(a->log_level, b->log_level);
+    cr_assert_eq(a->hugepages, b->hugepages);
 }
 
 static void round_trip(const struct hv_config *cfg)
@@ -631,7 +689,12 @@ Test(xml, round_trip_built_in_c)
     c.disks[3] = (struct hv_disk_config){.mem_size = 1ull << 40, .target = "vdd"};
     c.nr_disks = 4;
     c.nics[0] = (struct hv_net_config){.type = HV_NET_USER,
-                                       .mac = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef}};
+                                       .mac = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef},
+                                       .host_only = 1, .nr_fwd = 2};
+    c.nics[0].fwd[0] = (struct hv_net_hostfwd){.host_addr = 0x7f000001u, .host_port = 2222,
+                                               .guest_port = 22};
+    c.nics[0].fwd[1] = (struct hv_net_hostfwd){.udp = 1, .host_addr = 0x7f000105u,
+                                               .host_port = 5353, .guest_port = 53};
     c.nics[1] = (struct hv_net_config){.type = HV_NET_LOOPBACK};
     c.nics[2] = (struct hv_net_config){.type = HV_NET_HUB, .hub = 7};
     c.nics[3] = (struct hv_net_config){.type = HV_NET_HUB, .hub = 0,
@@ -646,6 +709,24 @@ Test(xml, round_trip_built_in_c)
     c.insns_per_tick = 100;
     c.log_level = HV_LOG_DEBUG;
     round_trip(&c);
+}
+
+Test(xml, hugepages)
+{
+    static const struct { const char *text; enum hv_hugepages v; } cases[] = {
+        {"auto", HV_HUGEPAGES_AUTO}, {"on", HV_HUGEPAGES_ON}, {"off", HV_HUGEPAGES_OFF} };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char opt[128];
+        snprintf(opt, sizeof opt, "  <hv:options><hv:hugepages>%s</hv:hugepages></hv:options>\n",
+                 cases[i].text);
+        struct hv_config c;
+        cr_assert_eq(parse(&c, doc_with(opt)), 0, "%s", errbuf);
+        cr_assert_eq(c.hugepages, cases[i].v);
+        round_trip(&c);
+        hv_config_dispose(&c);
+    }
+    expect_fail(doc_with("  <hv:options><hv:hugepages>maybe</hv:hugepages></hv:options>\n"),
+                HV_EINVAL, 5, "'maybe'");
 }
 
 Test(xml, round_trip_odd_parts)
@@ -710,6 +791,18 @@ Test(xml, to_xml_rejects)
     cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
     hv_config_init(&c);
     c.kernel = "bad\001name";
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    /* user networking: forwards only on loopback, and only on user NICs */
+    hv_config_init(&c);
+    c.nr_nics = 1;
+    c.nics[0] = (struct hv_net_config){ .type = HV_NET_USER, .nr_fwd = 1 };
+    c.nics[0].fwd[0] = (struct hv_net_hostfwd){ .host_addr = 0x0a000001u, .host_port = 1,
+                                                .guest_port = 2 };
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    c.nics[0].fwd[0].host_addr = 0;
+    c.nics[0].fwd[0].guest_port = 0;
+    cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
+    c.nics[0] = (struct hv_net_config){ .type = HV_NET_LOOPBACK, .host_only = 1 };
     cr_assert_eq(hv_config_to_xml(&c, &xml), HV_EINVAL);
     cr_assert_eq(hv_config_to_xml(NULL, &xml), HV_EINVAL);
     cr_assert_eq(hv_config_to_xml(&c, NULL), HV_EINVAL);

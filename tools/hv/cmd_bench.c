@@ -190,8 +190,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "h", bench_longopts, NULL)) != -1) {
-        char *end;
-        unsigned long n;
+        uint64_t n;
         switch (c) {
         case O_BACKENDS:
             if (parse_list(optarg, "full", "para", &o->backends) < 0)
@@ -203,8 +202,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
             break;
         case O_QEMU: o->qemu = 1; break;
         case O_RUNS:
-            n = strtoul(optarg, &end, 10);
-            if (*end || n < 1 || n > BENCH_MAX_RUNS)
+            if (hv_tool_parse_u64(optarg, BENCH_MAX_RUNS, &n) < 0 || n < 1)
                 goto bad;
             b->runs = (unsigned)n;
             o->runs_given = 1;
@@ -222,8 +220,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
                 goto bad;
             break;
         case O_TIMEOUT:
-            n = strtoul(optarg, &end, 10);
-            if (*end || n < 1 || n > 86400)
+            if (hv_tool_parse_u64(optarg, 86400, &n) < 0 || n < 1)
                 goto bad;
             b->timeout_s = (unsigned)n;
             break;

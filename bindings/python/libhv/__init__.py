@@ -7,8 +7,11 @@ API in include/hv; no third-party packages).
         ex = cpu.run()
         print(ex.reason, ex.code)
 
-The shared library is found through the HV_LIBRARY environment variable (a path to
-libhv.so), then the build trees of this repository (build*/lib), then the system.
+The shared library is found, in this order, through the HV_LIBRARY environment variable (a
+path to libhv.so), the path recorded when the package was installed (cmake --install, or pip
+from <prefix>/share/libhv/python or from a repository with a build), the build trees of the
+repository this file is in (build*/lib), then the system's library path. If none works,
+library() raises LibraryNotFoundError saying what was tried and how to fix it.
 Every failing call raises HvError carrying the HV_E* name and the VM's last-error text.
 """
 import ctypes
@@ -19,38 +22,76 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, Union, byref, c_char, c_char_
                     c_int64, c_size_t, c_uint, c_uint8, c_uint16, c_uint32, c_uint64,
                     c_void_p)
 
-__all__ = ["HvError", "Config", "VM", "VCPU", "Exit", "Hypercall", "Checkpoint", "library",
+__all__ = ["HvError", "LibraryNotFoundError", "Config", "VM", "VCPU", "Exit", "Hypercall", "Checkpoint", "library",
            "BACKEND_FULL", "BACKEND_PARA", "EXIT_NAMES", "MEM_RAM", "MEM_ROM"]
 
 # ---- the shared library ---------------------------------------------------------------------
 
-def _find_library():
+class LibraryNotFoundError(OSError):
+    """libhv.so could not be loaded; the message lists every place tried and why."""
+
+
+def _recorded_library():
+    """The absolute path written into _libpath.py at install time, or None."""
+    try:
+        from . import _libpath
+    except ImportError:
+        return None
+    return getattr(_libpath, "LIBRARY", None)
+
+
+def _candidates():
+    """(description, path or name) in the order they are tried; HV_LIBRARY alone if set."""
     env = os.environ.get("HV_LIBRARY")
     if env:
-        return env
+        return [("HV_LIBRARY", env)]
+    cands = []
+    rec = _recorded_library()
+    if rec:
+        cands.append(("recorded at install time", rec))
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     for cand in sorted(glob.glob(os.path.join(root, "build*", "lib", "libhv.so"))):
         if "asan" not in cand:
-            return cand
+            cands.append(("repository build tree", cand))
     found = ctypes.util.find_library("hv")
-    return found or "libhv.so.0"
+    if found:
+        cands.append(("ctypes.util.find_library('hv')", found))
+    cands.append(("system library path", "libhv.so.0"))
+    return cands
+
+
+def _load():
+    tried = []
+    for what, path in _candidates():
+        try:
+            return ctypes.CDLL(path)
+        except OSError as e:
+            tried.append("  %s: %s (%s)" % (what, path, e))
+    raise LibraryNotFoundError(
+        "cannot load libhv.so, the libhv shared library. Tried:\n%s\nFix: build and install "
+        "libhv (cmake --install build --prefix PREFIX), then install this package from "
+        "PREFIX/share/libhv/python with pip, which records the library's path; or set "
+        "HV_LIBRARY=/path/to/libhv.so; or add the library's directory to LD_LIBRARY_PATH."
+        % "\n".join(tried))
 
 
 _lib = None
 
 
 def library():
-    """The loaded ctypes.CDLL (loaded on first use)."""
+    """The loaded ctypes.CDLL (loaded on first use). Raises LibraryNotFoundError."""
     global _lib
     if _lib is None:
-        _lib = ctypes.CDLL(_find_library())
-        _declare(_lib)
+        lib = _load()
+        _declare(lib)
+        _lib = lib
     return _lib
 
 # ---- C types (mirror include/hv/*.h) ----------------------------------------------------------
 
 BACKEND_FULL, BACKEND_PARA = 1, 2
 ENGINES = {"default": 0, "interp": 1, "jit": 2, "lockstep": 3}
+HUGEPAGES = {"auto": 0, "off": 1, "on": 2}
 CHARDEV = {"null": 0, "stdio": 1, "file": 2, "buffer": 3, "pty": 4, "socket": 5}
 MEM_READ, MEM_WRITE, MEM_EXEC = 1, 2, 4
 MEM_RAM, MEM_ROM = 7, 5
@@ -86,8 +127,14 @@ class _Disk(Structure):
                 ("serial", c_char_p)]
 
 
+class _HostFwd(Structure):
+    _fields_ = [("udp", c_int), ("host_addr", c_uint32), ("host_port", c_uint16),
+                ("guest_port", c_uint16)]
+
+
 class _Nic(Structure):
-    _fields_ = [("type", c_int), ("mac", c_uint8 * 6), ("hub", c_uint)]
+    _fields_ = [("type", c_int), ("mac", c_uint8 * 6), ("hub", c_uint), ("host_only", c_int),
+                ("fwd", _HostFwd * 8), ("nr_fwd", c_uint)]
 
 
 class _Config(Structure):
@@ -100,7 +147,7 @@ class _Config(Structure):
                 ("on_reboot", c_int), ("on_crash", c_int), ("deterministic", c_int),
                 ("rng_seed", c_uint64), ("insns_per_tick", c_uint64), ("log", _LOG_FN),
                 ("log_opaque", c_void_p), ("log_level", c_int), ("trace", c_uint),
-                ("owned_", c_void_p)]
+                ("hugepages", c_int), ("owned_", c_void_p)]
 
 
 class _ConfigBuf(Structure):
@@ -175,6 +222,9 @@ def _declare(lib):
         "hv_vm_mem_write": (c_int, [p, c_uint64, c_void_p, c_size_t]),
         "hv_vm_mmio_add": (c_int, [p, c_uint64, c_uint64, POINTER(_MmioOps), c_void_p]),
         "hv_vm_console_input": (c_int, [p, c_void_p, c_size_t]),
+        "hv_vm_chardev_name": (c_char_p, [p]),
+        "hv_vm_symbol": (c_int, [p, c_char_p, POINTER(c_uint64), POINTER(c_uint64)]),
+        "hv_vm_console_break": (c_int, [p]),
         "hv_vm_clock_ns": (c_uint64, [p]),
         "hv_vm_set_hypercall_handler": (c_int, [p, c_uint64, _HCALL_FN, c_void_p, c_uint]),
         "hv_vcpu_create": (c_int, [p, c_uint, POINTER(p)]),
@@ -240,7 +290,7 @@ class Config:
     """A VM configuration. Keyword arguments set fields: backend ("full"/"para"), engine,
     name, mem_size (bytes or "128M"), nr_vcpus, bios, kernel, initrd, cmdline, dtb,
     serial ("null", "stdio", "buffer", "file:PATH", "pty", "unix:PATH"), rng, deterministic,
-    rng_seed, insns_per_tick. Config.from_xml(text) parses libvirt-style domain XML."""
+    rng_seed, insns_per_tick, hugepages ("auto", "on", "off"). Config.from_xml(text) parses libvirt-style domain XML."""
 
     def __init__(self, **kw):
         lib = library()
@@ -311,6 +361,8 @@ class Config:
             c.serial.path = self._keep[-1]
         elif key in ("nr_vcpus", "rng", "deterministic", "rng_seed", "insns_per_tick"):
             setattr(c, key, int(value))
+        elif key == "hugepages":
+            c.hugepages = HUGEPAGES.get(value, value)
         else:
             raise AttributeError("unknown config field %r" % key)
 
@@ -320,7 +372,7 @@ class Config:
             v = getattr(c, key)
             return v.decode() if v else None
         if key in ("backend", "engine", "mem_size", "nr_vcpus", "rng", "deterministic",
-                   "rng_seed", "insns_per_tick"):
+                   "rng_seed", "insns_per_tick", "hugepages"):
             return getattr(c, key)
         raise AttributeError(key)
 
@@ -328,7 +380,8 @@ class Config:
 
 class Exit:
     """Why hv_vcpu_run returned: .reason ("budget", "breakpoint", ...), .reason_code, .pc,
-    and per reason .code (shutdown/crash), .gpa/.size/.is_write/.data (mmio), .eid/.fid/
+    and per reason .code (shutdown: the guest's exit code, 0 or not; crash: a system failure
+    reported without one, code 1), .gpa/.size/.is_write/.data (mmio), .eid/.fid/
     .args (hypercall), .cause/.tval (fault). For an MMIO read, complete(value); for an
     unclaimed hypercall, answer(error, value) — both apply on the vCPU's next run()."""
 
@@ -563,9 +616,27 @@ class VM:
         _check(library().hv_vm_console_input(self._h, data, len(data)), "hv_vm_console_input",
                self._h)
 
+    def console_break(self):
+        """Send a break condition on the console line (full backend: 16550 LSR.BI)."""
+        _check(library().hv_vm_console_break(self._h), "hv_vm_console_break", self._h)
+
     @property
     def clock_ns(self):
         return library().hv_vm_clock_ns(self._h)
+
+    @property
+    def chardev_name(self):
+        """Host name of the serial chardev: the pty's path with serial="pty" (open it to
+        talk to the guest), the path for file:/unix:, else "null"/"stdio"/"buffer"."""
+        return library().hv_vm_chardev_name(self._h).decode()
+
+    def symbol(self, name):
+        """(address, size) of `name` in the loaded kernel ELF's symbol table, e.g. for
+        vcpu.set_breakpoint(vm.symbol("main")[0]). HvError (HV_ENOENT) if it is not there."""
+        addr, size = c_uint64(), c_uint64()
+        _check(library().hv_vm_symbol(self._h, _b(name), byref(addr), byref(size)),
+               "hv_vm_symbol", self._h)
+        return addr.value, size.value
 
     # devices and hooks
     def mmio_add(self, gpa, size, read=None, write=None):
@@ -600,9 +671,11 @@ class VM:
                self._h)
 
     def set_hypercall_handler(self, eid, fn, override=False):
-        """Para backend: fn(vcpu_index, Hypercall) claims the call by returning (error,
-        value), True (after setting call.error / call.value) or declines with None/False.
-        eid=None installs the catch-all; fn=None removes the handler."""
+        """Para backend: fn(call) gets a Hypercall (.eid, .fid, .args) and claims it by
+        returning (error, value), or True after setting call.error / call.value; None or
+        False declines it (the next handler, libhv's own implementation or an exit with
+        reason "hypercall" decides). eid=None installs the catch-all; fn=None removes the
+        handler. An eid with its own handler probes as present (SBI probe_extension)."""
         e = HYPERCALL_ANY if eid is None else eid
         if fn is None:
             _check(library().hv_vm_set_hypercall_handler(self._h, e, _HCALL_FN(), None, 0),

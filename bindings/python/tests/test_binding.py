@@ -170,6 +170,46 @@ class HookTests(unittest.TestCase):
             self.assertEqual(cpu.run(1).reason, "budget")
             self.assertEqual(cpu.x[11], 0x55)
 
+    def test_mmio_on_para(self):
+        # The same device program on the para backend: callbacks, then an exit.
+        prog = code(0x400002B7, 0x0042A503, 0x00A2A423, 0x1002A583, jal(0, 0))
+        with small(backend="para") as vm:
+            seen = []
+            vm.mmio_add(0x40000000, 0x100, read=lambda off, size: 0x1000 + off,
+                        write=lambda off, size, val: seen.append((off, size, val)))
+            vm.mmio_add(0x40000100, 0x100)
+            vm.mem_write(RAM, prog)
+            cpu = vm.vcpu(0)
+            cpu.pc = RAM
+            ex = cpu.run()
+            self.assertEqual((ex.reason, ex.gpa, ex.is_write), ("mmio", 0x40000100, False))
+            self.assertEqual(seen, [(8, 4, 0x1004)])
+            ex.complete(0x66)
+            self.assertEqual(cpu.run(1).reason, "budget")
+            self.assertEqual(cpu.x[11], 0x66)
+
+    def test_exit_code_is_a_shutdown(self):
+        # para SRST with libhv's exit-code reason: reason "shutdown", code 3 (not "crash")
+        srst = code(0x535258B7, 0x35488893,      # lui a7, 0x53525; addi a7, a7, 0x354
+                    0x00000813, 0x00000513,      # li a6, 0; li a0, 0 (shutdown)
+                    0xF00005B7, 0x00358593,      # lui a1, 0xf0000; addi a1, a1, 3
+                    ECALL, jal(0, 0))
+        with small(backend="para") as vm:
+            vm.mem_write(RAM, srst)
+            cpu = vm.vcpu(0)
+            cpu.pc = RAM
+            ex = cpu.run(100)
+            self.assertEqual((ex.reason, ex.code), ("shutdown", 3))
+
+    def test_chardev_name_and_hugepages(self):
+        with small(serial="pty", hugepages="off") as vm:
+            self.assertTrue(vm.chardev_name.startswith("/dev/pts/"), vm.chardev_name)
+            self.assertEqual(vm.config.hugepages, libhv.HUGEPAGES["off"])
+        with small() as vm:
+            self.assertEqual(vm.chardev_name, "null")
+        cfg = libhv.Config(hugepages="on", mem_size="16M")
+        self.assertIn("<hv:hugepages>on</hv:hugepages>", cfg.to_xml())
+
     def test_mmio_callback_exception_is_reraised(self):
         prog = code(0x400002B7, 0x0042A503, jal(0, 0))
         with small() as vm:
@@ -231,6 +271,21 @@ class GuestTests(unittest.TestCase):
                 outputs[backend] = vm.output
         self.assertIn(b"Hello from a libhv guest!", outputs["para"])
         self.assertEqual(outputs["full"], outputs["para"])
+
+    def test_symbol_lookup_and_breakpoint_by_name(self):
+        elf = self.guest("hello-para.elf")
+        with libhv.VM(backend="para", kernel=elf, serial="buffer") as vm:
+            addr, size = vm.symbol("main")
+            self.assertGreaterEqual(addr, RAM)
+            self.assertGreater(size, 0)
+            cpu = vm.vcpu(0)
+            cpu.set_breakpoint(addr)
+            ex = cpu.run()
+            self.assertEqual((ex.reason, ex.pc), ("breakpoint", addr))
+            with self.assertRaises(libhv.HvError) as cm:
+                vm.symbol("no_such_symbol")
+            self.assertEqual(cm.exception.name, "HV_ENOENT")
+            self.assertIn("no_such_symbol", str(cm.exception))
 
     def test_breakpoint_on_elf_entry(self):
         elf = self.guest("hello-para.elf")

@@ -17,6 +17,7 @@
 #include "cpu/codepages.h"
 #include "cpu/jit/jit.h"
 #include "core/err.h"
+#include "core/zalloc.h"
 #include "hv/error.h"
 
 #define HASH_BITS 12
@@ -45,15 +46,18 @@ static unsigned block_hash(uintptr_t host, uint64_t pc)
 }
 
 /* Clear only the entries filled since the last clear: traps flush the soft-TLB (and with
- * it the jump cache) often, and most of the table is usually empty. */
+ * it the jump cache) often, and most of the table is usually empty. An empty entry is all
+ * zero (blk NULL; the lookup stub never probes for pc 0), so a new table needs no
+ * initialisation and costs host memory only for the entries a guest uses. */
 static void jc_clear(struct hv__jit *jit)
 {
+    static const struct hv__jit_jc empty;
     if (jit->jc_nused > HV_JIT_JC_SIZE / 4) {
         for (unsigned i = 0; i < HV_JIT_JC_SIZE; i++)
-            jit->jc[i].pc = 1;  /* pcs are even: never matches */
+            jit->jc[i] = empty;
     } else {
         for (unsigned i = 0; i < jit->jc_nused; i++)
-            jit->jc[jit->jc_used[i]].pc = 1;
+            jit->jc[jit->jc_used[i]] = empty;
     }
     jit->jc_nused = 0;
 }
@@ -128,18 +132,26 @@ static const struct hv_engine_hooks jit_hooks = {
 
 /* ---- lifetime --------------------------------------------------------------------------- */
 
+/* The per-vCPU tables come from hv__zalloc (core/zalloc.h): zero pages that cost host
+ * memory only where a guest's code fills them (a small VM uses a few of the 64 Ki block
+ * slots and 4 Ki jump-cache entries). */
+static void free_tables(struct hv__jit *jit)
+{
+    free(jit->pages);
+    hv__zfree(jit->hash, sizeof(*jit->hash) << HASH_BITS);
+    hv__zfree(jit->pool, (size_t)jit->maxpool * sizeof(*jit->pool));
+    hv__zfree(jit->jc, HV_JIT_JC_SIZE * sizeof(*jit->jc));
+    hv__zfree(jit, sizeof(*jit));
+}
+
 void hv__jit_fini(struct hv_cpu *cpu)
 {
     struct hv__jit *jit = cpu->jit;
     if (!jit)
         return;
     free_pages(cpu, jit);
-    free(jit->pages);
     hv__cc_fini(&jit->cc);
-    free(jit->hash);
-    free(jit->pool);
-    free(jit->jc);
-    free(jit);
+    free_tables(jit);
     cpu->jit = NULL;
     cpu->jit_jcache = NULL;
     if (cpu->engine_hooks == &jit_hooks)
@@ -161,43 +173,30 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
     if (cpu->engine)
         return hv__errf(err, errlen, HV_EINVAL, "translator: the interpreter already runs "
                         "this vCPU");
-    struct hv__jit *jit = calloc(1, sizeof(*jit));
+    struct hv__jit *jit = hv__zalloc(sizeof(*jit));
     if (!jit)
         return hv__errf(err, errlen, HV_ENOMEM, "translator: out of memory");
     jit->opts = *opts;
     jit->maxpool = DEFAULT_BLOCKS;
-    jit->hash = calloc(1u << HASH_BITS, sizeof(*jit->hash));
-    jit->pool = calloc(jit->maxpool, sizeof(*jit->pool));
-    jit->jc = calloc(HV_JIT_JC_SIZE, sizeof(*jit->jc));
+    jit->hash = hv__zalloc(sizeof(*jit->hash) << HASH_BITS);
+    jit->pool = hv__zalloc((size_t)jit->maxpool * sizeof(*jit->pool));
+    jit->jc = hv__zalloc(HV_JIT_JC_SIZE * sizeof(*jit->jc));
     jit->pages = calloc(1, sizeof(*jit->pages));
     if (!jit->hash || !jit->pool || !jit->jc || !jit->pages) {
-        free(jit->hash);
-        free(jit->pool);
-        free(jit->jc);
-        free(jit->pages);
-        free(jit);
+        free_tables(jit);
         return hv__errf(err, errlen, HV_ENOMEM, "translator: out of memory");
     }
     int rc = hv__cc_init(&jit->cc, opts->cache_size ? opts->cache_size : DEFAULT_CACHE, 0,
                          err, errlen);
     if (rc < 0) {
-        free(jit->hash);
-        free(jit->pool);
-        free(jit->jc);
-        free(jit->pages);
-        free(jit);
+        free_tables(jit);
         return rc;
     }
     jit->features = hv__x86_host_features();
-    jit->jc_nused = HV_JIT_JC_SIZE;
-    jc_clear(jit);
+    jit->jc_nused = 0;                  /* the zero-filled table is empty */
     if (hv__jit_emit_stubs(jit) < 0) {
         hv__cc_fini(&jit->cc);
-        free(jit->hash);
-        free(jit->pool);
-        free(jit->jc);
-        free(jit->pages);
-        free(jit);
+        free_tables(jit);
         return hv__errf(err, errlen, HV_ENOMEM, "translator: code cache too small");
     }
     cpu->jit = jit;
@@ -252,7 +251,7 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
     uint64_t pc = cpu->pc;
     *r = HV_STEP_OK;
     struct hv__jit_jc *jc = &jit->jc[(pc >> 1) & (HV_JIT_JC_SIZE - 1)];
-    if (jc->pc == pc)
+    if (jc->pc == pc && jc->blk)
         return jc->blk;
     if (pc & 1)
         return NULL;
@@ -278,7 +277,7 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
         b->next = jit->hash[h];
         jit->hash[h] = b;
     }
-    if (jc->pc == 1 && jit->jc_nused < HV_JIT_JC_SIZE)
+    if (!jc->blk && jit->jc_nused < HV_JIT_JC_SIZE)
         jit->jc_used[jit->jc_nused++] = (uint16_t)(jc - jit->jc);
     jc->pc = pc;
     jc->code = b->check_entry;
@@ -370,8 +369,9 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
         }
         if (bp_stop(cpu, jit))
             return HV_STEP_OK;
-        int r;
-        struct jit_block *b = lookup(cpu, jit, &r);
+        /* Armed watches: no generated code, one checked instruction at a time (cpu.h). */
+        int r = HV_STEP_OK;
+        struct jit_block *b = cpu->nr_watch ? NULL : lookup(cpu, jit, &r);
         if (r == HV_STEP_OK) {
             if (!b)
                 r = step_n(cpu, jit, 1);
@@ -403,8 +403,8 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
     *n = 0;
     if (bp_stop(cpu, jit))
         return HV_STEP_OK;
-    int r;
-    struct jit_block *b = lookup(cpu, jit, &r);
+    int r = HV_STEP_OK;
+    struct jit_block *b = cpu->nr_watch ? NULL : lookup(cpu, jit, &r);
     hv__jit_update_limit(cpu);
     if (r == HV_STEP_OK) {
         if (!b)

@@ -120,7 +120,7 @@ int hv__jit_emit_stubs(struct hv__jit *jit);
 int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
 
 /* cpu->jit_stop_at, the one limit block entries compare instret + length against:
- * min(stop_at, poll_at), or 0 while breakpoints are set (every block start then goes
+ * min(stop_at, poll_at), or 0 while breakpoints or watches are set (every block start goes
  * through the dispatcher) or a poll is requested (exit_request: generated code does not
  * read it). poll_at and exit_request change on the vCPU thread inside policy hooks, so the
  * dispatcher and every helper refresh it after calling into the policy; other threads
@@ -129,7 +129,7 @@ static inline void hv__jit_update_limit(struct hv_cpu *cpu)
 {
     const struct hv__jit *jit = cpu->jit;
     uint64_t l = jit->stop_at < cpu->poll_at ? jit->stop_at : cpu->poll_at;
-    cpu->jit_stop_at = cpu->dbg.nr_bp || cpu->exit_request ? 0 : l;
+    cpu->jit_stop_at = cpu->dbg.nr_bp || cpu->nr_watch || cpu->exit_request ? 0 : l;
 }
 
 /* Helpers called from generated code (helpers.c). */

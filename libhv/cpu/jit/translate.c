@@ -15,10 +15,9 @@
  * block body, each restoring the exact register state of its instruction.
  *
  * Native: RV64I ALU/branches/jumps/loads/stores (inline soft-TLB or direct-memory fast
- * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE, and of F/D the loads/stores, moves, sign
- * injection and RNE add/sub/mul/div/sqrt (generated code runs with its own MXCSR). Everything
- * else (other F/D, A, CSRs, system, Zbc, orc.b, illegal) calls hv__jit_h_exec, i.e. the
- * interpreter's own semantics. */
+ * path), M, Zba, most of Zbb/Zbs, Zicond, FENCE. Everything else (F/D/Zfh, A, CSRs,
+ * system, Zbc, Zbkb, Zbkx, cbo.*, orc.b, illegal) calls hv__jit_h_exec, i.e. the
+ * interpreter's own semantics. Nothing here runs while Sdtrig watches are armed (jit.c). */
 #include <stdio.h>
 #include <string.h>
 #include "cpu/jit/jit.h"
@@ -1430,9 +1429,12 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     for (int i = 5; i >= 0; i--)
         hv__x86_pop(b, saved[i]);
     hv__x86_ret(b);
-    /* jc_lookup: rax = guest pc. */
+    /* jc_lookup: rax = guest pc. An empty entry is all zero (the table starts as untouched
+     * zero pages), so pc 0 never probes it: it takes the dispatcher. */
     uint32_t lookup = hv__x86_label(b);
     hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+    hv__x86_test_rr(b, 8, RAX, RAX);
+    struct hv__x86_fixup zero = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
     hv__x86_mov_rr(b, 4, RCX, RAX);
     hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 1);
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, HV_JIT_JC_SIZE - 1);
@@ -1442,6 +1444,7 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
     hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
     hv__x86_bind(b, miss);
+    hv__x86_bind(b, zero);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
     hv__x86_jmp_to(b, nochain);
     if (!hv__cc_commit(&jit->cc, b))

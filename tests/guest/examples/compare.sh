@@ -1,14 +1,17 @@
 #!/bin/sh
 # Run one SDK example built for both flavours on both backends: each run must exit 0 and
 # the two outputs must be byte-identical.
-# usage: compare.sh [--disk SIZE] [--expect-disk REGEX COUNT] HV PARA_ELF FULL_ELF [HV RUN ARGS...]
+# usage: compare.sh [--disk SIZE] [--expect-disk REGEX COUNT] [--expect FILE] HV PARA_ELF
+#                   FULL_ELF [HV RUN ARGS...]
 #   --disk SIZE         give each run a fresh raw disk of SIZE (truncate syntax)
+#   --expect FILE       the output must also equal FILE byte for byte
 #   --expect-disk R N   after each run, the disk must hold N lines matching R (grep -a -c):
 #                       the guest's FLUSH reached the file
 set -e
-disk_size=; expect_re=; expect_n=
+disk_size=; expect_re=; expect_n=; expect_file=
 while :; do
     case "$1" in
+    --expect) expect_file=$2; shift 2 ;;
     --disk) disk_size=$2; shift 2 ;;
     --expect-disk) expect_re=$2; expect_n=$3; shift 3 ;;
     *) break ;;
@@ -50,4 +53,8 @@ if ! cmp "$tmp/para.out" "$tmp/full.out"; then
 fi
 test -s "$tmp/para.out"
 cat "$tmp/para.out"
+if [ -n "$expect_file" ] && ! cmp "$tmp/para.out" "$expect_file"; then
+    echo "output differs from $expect_file:"; diff "$expect_file" "$tmp/para.out" || true
+    exit 1
+fi
 echo "identical output on both backends ($(wc -c < "$tmp/para.out") bytes)"

@@ -3,7 +3,7 @@
  * write), unknown CSRs, WARL legalisation of mstatus (MPP, UXL/SXL, SD), sstatus as a view,
  * mtvec modes, medeleg/mideleg/mie/mip writable masks, sie/sip views through mideleg, satp
  * modes, xepc bit 0, counters and mcountinhibit, HPM counters, FP CSRs and FS, PMP WARL
- * storage with locking, menvcfg/senvcfg, mconfigptr. */
+ * storage with locking, menvcfg/senvcfg (incl. the Zicbom/Zicboz/Svpbmt bits), mconfigptr. */
 #include "test.h"
     .text
     .globl test_main
@@ -369,10 +369,14 @@ test_main:
     li a0, -1
     csrw menvcfg, a0
     csrr a1, menvcfg
-    EXPECT(a1, 0x8000000000000001)       /* STCE, FIOM */
+    EXPECT(a1, 0xc0000000000000f1)       /* STCE, PBMTE, CBZE, CBCFE, CBIE, FIOM */
     csrw menvcfg, zero
     csrw senvcfg, a0
     csrr a1, senvcfg
-    EXPECT(a1, 1)
+    EXPECT(a1, 0xf1)                     /* CBZE, CBCFE, CBIE, FIOM */
+    li a0, 0x20                          /* CBIE = 10 is reserved: reads 00 */
+    csrw senvcfg, a0
+    csrr a1, senvcfg
+    EXPECT(a1, 0)
     csrw senvcfg, zero
     PASS

@@ -140,6 +140,12 @@
     srli t6, pa, 12; slli t6, t6, 10; ori t6, t6, flags; la t5, table; sd t6, (8 * (idx))(t5)
 /* table[idx] = pointer to next-level table `next`. */
 #define SET_PTR(table, idx, next) la t4, next; SET_PTE(table, idx, t4, PTE_V)
+/* Turn Sv39 on with root table `table` (uses t5/t6), and back to Bare. */
+#define SV39_ON(table) \
+    la t6, table; srli t6, t6, 12; li t5, SATP_SV39; or t6, t6, t5; csrw satp, t6; sfence.vma
+#define SV39_OFF csrw satp, zero; sfence.vma
+/* Page-aligned, zeroed 4 KiB pages (page tables or data), in the current section. */
+#define PAGE(name) .align 12; name: .fill 512, 8, 0
 
 /* Enable the FPU (FS = Initial). */
 #define FP_ON li t6, (1 << 13); csrs mstatus, t6

@@ -2,10 +2,20 @@
  * board gave the kernel — the virtio disk holds the test's pattern, /proc/cpuinfo's isa line,
  * the goldfish RTC reads a sane date, /dev/hwrng (virtio-rng) yields bytes, harts online —
  * prints a summary and powers off (exit 0 of `hv run`). A failed check prints
- * "init: FAIL ..." (the test script looks for it) and powers off too. */
+ * "init: FAIL ..." (the test script looks for it) and powers off too.
+ * With hvtest_http=PORT hvtest_listen=GPORT on the kernel command line (run.sh --user-net)
+ * it also tests user networking: eth0 gets slirp's 10.0.2.15/24, an HTTP GET of
+ * /hv-test.txt from 10.0.2.2:PORT (the test's server on the host's 127.0.0.1) must return
+ * the token, then it accepts one TCP connection on GPORT (the host reaches it through a
+ * hostfwd) and answers the line it reads. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtc.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +148,136 @@ static void hwrng(void)
     }
 }
 
+/* The value of NAME=... on the kernel command line, 0 if absent. */
+static unsigned cmdline_num(const char *name)
+{
+    char buf[1024] = { 0 };
+    int fd = open("/proc/cmdline", O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    size_t len = strlen(name);
+    for (char *p = buf; (p = strstr(p, name)); p += len)
+        if ((p == buf || p[-1] == ' ') && p[len] == '=')
+            return (unsigned)strtoul(p + len + 1, NULL, 10);
+    return 0;
+}
+
+static int if_ioctl(int s, unsigned long req, struct ifreq *ifr, const char *what)
+{
+    if (ioctl(s, req, ifr) < 0) {
+        fail(what);
+        return -1;
+    }
+    return 0;
+}
+
+/* eth0 = 10.0.2.15/24, up (slirp's gateway 10.0.2.2 is on the link: no route needed). */
+static int eth0_up(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (s < 0) {
+        fail("socket");
+        return -1;
+    }
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "eth0");
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = inet_addr("10.0.2.15");
+    int rc = if_ioctl(s, SIOCSIFADDR, &ifr, "SIOCSIFADDR eth0");
+    sin->sin_addr.s_addr = inet_addr("255.255.255.0");
+    if (!rc)
+        rc = if_ioctl(s, SIOCSIFNETMASK, &ifr, "SIOCSIFNETMASK eth0");
+    if (!rc)
+        rc = if_ioctl(s, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS eth0");
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (!rc)
+        rc = if_ioctl(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS eth0");
+    close(s);
+    if (!rc)
+        printf("init: net: eth0 is 10.0.2.15/24\n");
+    return rc;
+}
+
+static void timeouts(int s, int seconds)
+{
+    struct timeval tv = { .tv_sec = seconds };
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static void http_get(unsigned port)
+{
+    static char buf[4096];
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = inet_addr("10.0.2.2");
+    timeouts(s, 20);
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0) {
+        fail("http: connect to 10.0.2.2");
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    const char *req = "GET /hv-test.txt HTTP/1.0\r\nHost: 10.0.2.2\r\n\r\n";
+    if (write(s, req, strlen(req)) != (ssize_t)strlen(req))
+        fail("http: send the request");
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof buf - 1 && (n = read(s, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)n;
+    close(s);
+    buf[len] = 0;
+    char *body = strstr(buf, "\r\n\r\n");
+    if (strncmp(buf, "HTTP/1.0 200", 12) || !body) {
+        errno = 0;
+        printf("init: http: response: %.80s\n", buf);
+        fail("http: no 200 response");
+        return;
+    }
+    body += 4;
+    body[strcspn(body, "\r\n")] = 0;
+    printf("init: http: 200 from 10.0.2.2:%u, body: %s\n", port, body);
+}
+
+static void serve_once(unsigned port)
+{
+    int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0) {
+        fail("hostfwd: listen");
+        return;
+    }
+    printf("init: net: listening on port %u\n", port);
+    fflush(stdout);
+    struct pollfd p = { .fd = s, .events = POLLIN };
+    int c = poll(&p, 1, 60000) == 1 ? accept(s, NULL, NULL) : -1;
+    close(s);
+    if (c < 0) {
+        fail("hostfwd: no connection within 60 s");
+        return;
+    }
+    timeouts(c, 20);
+    char line[256];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof line - 1 && (n = read(c, line + len, 1)) == 1 && line[len] != '\n')
+        len++;
+    line[len] = 0;
+    char reply[300];
+    int rn = snprintf(reply, sizeof reply, "guest echo: %s\n", line);
+    if (write(c, reply, (size_t)rn) != rn)
+        fail("hostfwd: reply");
+    close(c);
+    printf("init: hostfwd: got %s\n", line);
+}
+
 static void net(void)
 {
     struct stat st;
@@ -145,6 +285,15 @@ static void net(void)
         printf("init: net: eth0 present\n");
     else
         printf("init: net: no eth0\n");
+    unsigned http = cmdline_num("hvtest_http"), listen_port = cmdline_num("hvtest_listen");
+    if (!http && !listen_port)
+        return;
+    if (eth0_up() < 0)
+        return;
+    if (http)
+        http_get(http);
+    if (listen_port)
+        serve_once(listen_port);
 }
 
 int main(void)
