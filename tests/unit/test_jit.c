@@ -8,6 +8,7 @@
 #include "hv/hv.h"
 #include "core/vm.h"
 #include "cpu/jit/jit.h"
+#include "jit_lockstep.h"
 
 #define RAM 0x80000000ull
 #define MEM (64ull << 20)
