@@ -26,13 +26,16 @@ ROLES = [
                                      "tlb_fill", "walk", "sv39_walk", "page_walk")),
     ("translation", ("hv__jit_translate", "decode_block", "hv__decode", "emit_insn",
                      "emit_cold", "hv__x86_", "hv__cc_", "translate_counted",
-                     "hv__jit_track_code", "hv__disas_", "trace_block", "alloc_regs")),
+                     "hv__jit_track_code", "hv__disas_", "trace_block", "alloc_regs",
+                     "hv__log", "emit_line", "trace_line", "jit_log", "log_stderr",
+                     "hv__rvc_expand")),
     ("poll / clock", ("__vdso_clock_gettime", "clock_gettime", "mono_ns", "poll",
                       "hvf_poll", "hvp_devices_poll", "console_poll", "hv__clock_",
                       "hv__host_monotonic_ns", "hvf_platform_poll", "hvp_timer_check")),
 ]
 
 
+# translation includes the trace's own logging (--trace prints every block it translates)
 EXCLUDED = ("kernel", "other (libc, loader...)", "translation")
 
 
