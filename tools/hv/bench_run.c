@@ -308,54 +308,7 @@ static int run_libhv(const struct bench_job *job, const char *disk, struct bench
     return rc;
 }
 
-/* ---- QEMU and native: child processes ---------------------------------------------------- */
-
-static int run_child(const struct bench_job *job, const char *const *argv,
-                     struct bench_sample *s, struct outbuf *out);
-
-static int run_qemu(const struct bench_job *job, const char *disk, struct bench_sample *s,
-                    struct outbuf *out)
-{
-    char mem[32], drive[4200];
-    snprintf(mem, sizeof mem, "%lluM", (unsigned long long)(job->mem_size >> 20));
-    const char *argv[32];
-    unsigned n = 0;
-    argv[n++] = job->qemu;
-    argv[n++] = "-M";
-    argv[n++] = "virt";
-    argv[n++] = "-bios";
-    argv[n++] = "none";
-    argv[n++] = "-kernel";
-    argv[n++] = job->elf;
-    argv[n++] = "-m";
-    argv[n++] = mem;
-    argv[n++] = "-display";
-    argv[n++] = "none";
-    argv[n++] = "-serial";
-    argv[n++] = "stdio";
-    argv[n++] = "-monitor";
-    argv[n++] = "none";
-    argv[n++] = "-no-reboot";
-    if (disk) {
-        /* The SDK drives virtio-mmio version 2; QEMU's default is the legacy transport. */
-        snprintf(drive, sizeof drive, "file=%s,format=raw,if=none,id=d0,cache=writeback", disk);
-        argv[n++] = "-global";
-        argv[n++] = "virtio-mmio.force-legacy=false";
-        argv[n++] = "-drive";
-        argv[n++] = drive;
-        argv[n++] = "-device";
-        argv[n++] = "virtio-blk-device,drive=d0";
-    }
-    argv[n] = NULL;
-    return run_child(job, argv, s, out);
-}
-
-/* The workload's host build: its output and exit status are checked like a guest's. */
-static int run_native(const struct bench_job *job, struct bench_sample *s, struct outbuf *out)
-{
-    const char *argv[] = { job->elf, NULL };
-    return run_child(job, argv, s, out);
-}
+/* ---- QEMU and native: child processes -------------------------------------------------- */
 
 /* Run argv[0] as a child with stdout and stderr captured into out, wall time from fork to
  * reaping it, killed at the job's timeout. */
@@ -430,6 +383,50 @@ static int run_child(const struct bench_job *job, const char *const *argv,
         fail(s, "%s exit status %d", job->cfg->label, WEXITSTATUS(st));
     }
     return 0;
+}
+
+static int run_qemu(const struct bench_job *job, const char *disk, struct bench_sample *s,
+                    struct outbuf *out)
+{
+    char mem[32], drive[4200];
+    snprintf(mem, sizeof mem, "%lluM", (unsigned long long)(job->mem_size >> 20));
+    const char *argv[32];
+    unsigned n = 0;
+    argv[n++] = job->qemu;
+    argv[n++] = "-M";
+    argv[n++] = "virt";
+    argv[n++] = "-bios";
+    argv[n++] = "none";
+    argv[n++] = "-kernel";
+    argv[n++] = job->elf;
+    argv[n++] = "-m";
+    argv[n++] = mem;
+    argv[n++] = "-display";
+    argv[n++] = "none";
+    argv[n++] = "-serial";
+    argv[n++] = "stdio";
+    argv[n++] = "-monitor";
+    argv[n++] = "none";
+    argv[n++] = "-no-reboot";
+    if (disk) {
+        /* The SDK drives virtio-mmio version 2; QEMU's default is the legacy transport. */
+        snprintf(drive, sizeof drive, "file=%s,format=raw,if=none,id=d0,cache=writeback", disk);
+        argv[n++] = "-global";
+        argv[n++] = "virtio-mmio.force-legacy=false";
+        argv[n++] = "-drive";
+        argv[n++] = drive;
+        argv[n++] = "-device";
+        argv[n++] = "virtio-blk-device,drive=d0";
+    }
+    argv[n] = NULL;
+    return run_child(job, argv, s, out);
+}
+
+/* The workload's host build: its output and exit status are checked like a guest's. */
+static int run_native(const struct bench_job *job, struct bench_sample *s, struct outbuf *out)
+{
+    const char *argv[] = { job->elf, NULL };
+    return run_child(job, argv, s, out);
 }
 
 int bench_run_one(const struct bench_job *job, struct bench_sample *s)

@@ -1,7 +1,7 @@
 /* hv bench — side-by-side benchmarking of the two backends (and QEMU, and the workloads'
- * native host builds): every workload on
- * every configuration (backend x engine), runs interleaved A/B/A/B, a VM per run created
- * through the public API only; reports as a text table, JSON, CSV and a bar chart.
+ * native host builds): every workload on every configuration (backend x engine), runs
+ * interleaved A/B/A/B, a VM per run created through the public API only; reports as a
+ * text table, JSON, CSV and a bar chart.
  * Options and orchestration live here; bench_run.c runs, bench_report.c reports. */
 #include <errno.h>
 #include <getopt.h>
@@ -403,7 +403,8 @@ static void cross_check(const struct bench *b, struct bench_workload *w)
                 c->status = BENCH_FAILED;
                 snprintf(c->err, sizeof c->err, "checksum %s, %s computed %s", s->checksum,
                          b->cfg[refk[g]].label, ref[g]);
-                fprintf(stderr, "hv bench: %s on %s: %s\n", w->name, cfg->label, c->err);
+                fprintf(stderr, "%shv bench: %s on %s: %s\n", isatty(2) ? "\r\033[K" : "",
+                        w->name, cfg->label, c->err);
             }
         }
     }
@@ -459,8 +460,6 @@ static int run_all(struct bench *b)
                 }
             }
         }
-        if (tty)
-            fputs("\r\033[K", stderr);
         cross_check(b, w);
     }
     if (tty)
