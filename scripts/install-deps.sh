@@ -8,7 +8,7 @@ pkgs="build-essential cmake pkg-config git libxml2-dev zlib1g-dev libcapstone-de
       gdb-multiarch
       opensbi u-boot-qemu qemu-system-misc device-tree-compiler dosfstools
       linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross flex bison bc
-      libssl-dev libelf-dev cpio xz-utils $*"
+      libssl-dev libelf-dev cpio xz-utils afl++ libunicorn-dev python3-unicorn $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -8,6 +8,8 @@
 #include "hv/config.h"
 #include "hv/vm.h"
 #include "hv/snapshot.h"
+#include "hv/hooks.h"
+#include "hv/fuzz.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -129,7 +129,9 @@ enum hv_exit_reason {
                                the cause, tval and pc of that trap, which is not taken;
                                a fetch fault at the handler itself) */
     HV_EXIT_HALT = 11,      /* vCPU waits for an interrupt that can never come */
-    HV_EXIT_INTERNAL = 12   /* libhv internal error; see hv_vm_last_error */
+    HV_EXIT_INTERNAL = 12,  /* libhv internal error; see hv_vm_last_error */
+    HV_EXIT_HOOK = 13,      /* a hook returned HV_HOOK_STOP (hv/hooks.h) */
+    HV_EXIT_WATCHPOINT = 14 /* a watchpoint triggered (hv/hooks.h); exit.u.watch */
 };
 
 struct hv_exit {
@@ -151,6 +153,11 @@ struct hv_exit {
             uint64_t ret_value;  /* set by the caller: returned in a1 */
         } hypercall;
         struct { uint64_t cause, tval; } fault;
+        struct {
+            uint64_t addr;       /* the first watched byte the access touched */
+            unsigned size;
+            int is_write;
+        } watch;                 /* WATCHPOINT: the (first) access that triggered */
     } u;
 };
 

@@ -204,6 +204,8 @@ int hv__lockstep_run(struct hv_vcpu *v, uint64_t stop_at)
         int rc = compare_csrs(v);
         if (rc < 0)
             return rc;
+        if (a->hk.stop && rj != HV_STEP_EXIT)
+            return HV_STEP_OK;      /* a hook stopped the translator: the twin is there too */
         bool ea = rj == HV_STEP_EXIT, eb = ri == HV_STEP_EXIT;
         if (ea != eb)
             return fail(v, ea ? "only the translator stopped" : "only the interpreter stopped");

@@ -45,6 +45,7 @@ HV_API int hv_vcpu_create(hv_vm *vm, unsigned id, hv_vcpu **out)
         pthread_mutex_unlock(&vm->lock);
         return rc;
     }
+    hv__hooks_apply_vcpu(v);
     vm->vcpus[id] = v;
     pthread_mutex_unlock(&vm->lock);
     *out = v;
@@ -91,6 +92,8 @@ HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit)
          * come before that (a kick at the first poll) do not lose the step-over. */
         struct hv_cpu_debug *dbg = &vcpu->cpu.dbg;
         dbg->hit = false;
+        vcpu->cpu.hk.stop = false;
+        vcpu->watch_hit = false;
         if (dbg->skip && dbg->skip_pc != vcpu->cpu.pc)
             dbg->skip = false;
         rc = vm->ops->vcpu_run(vcpu, stop_at, exit);
@@ -102,6 +105,17 @@ HV_API int hv_vcpu_run(hv_vcpu *vcpu, uint64_t budget, struct hv_exit *exit)
             dbg->skip_pc = vcpu->cpu.pc;
         }
         dbg->hit = false;
+        /* Hooks stop the engines the same way (hv/hooks.h). */
+        if (rc == 0 && vcpu->cpu.hk.stop && exit->reason == HV_EXIT_BUDGET) {
+            exit->reason = vcpu->watch_hit ? HV_EXIT_WATCHPOINT : HV_EXIT_HOOK;
+            exit->pc = vcpu->cpu.pc;
+            if (vcpu->watch_hit) {
+                exit->u.watch.addr = vcpu->watch_addr;
+                exit->u.watch.size = vcpu->watch_size;
+                exit->u.watch.is_write = vcpu->watch_write;
+            }
+        }
+        vcpu->cpu.hk.stop = false;
     }
     if (rc == 0) {
         vcpu->stats.exits++;
@@ -132,7 +146,7 @@ HV_API int hv_vcpu_get_reg(hv_vcpu *vcpu, unsigned reg, uint64_t *value)
 {
     if (!vcpu || !value)
         return HV_EINVAL;
-    if (atomic_load(&vcpu->running))
+    if (atomic_load(&vcpu->running) && !vcpu->in_hook)
         return HV_EBUSY;
     if (reg < 32) {
         *value = reg ? vcpu->cpu.x[reg] : 0;
@@ -155,7 +169,8 @@ HV_API int hv_vcpu_set_reg(hv_vcpu *vcpu, unsigned reg, uint64_t value)
 {
     if (!vcpu)
         return HV_EINVAL;
-    if (atomic_load(&vcpu->running))
+    /* Inside a hook: x, pc and f only (privileged state is cached by the engines). */
+    if (atomic_load(&vcpu->running) && (!vcpu->in_hook || reg >= HV_REG_F0 + 32))
         return HV_EBUSY;
     hv__lockstep_dirty(vcpu->vm);
     if (reg < 32) {

@@ -360,6 +360,27 @@ HV_API int hv_vm_mem_read(hv_vm *vm, uint64_t gpa, void *buf, size_t len)
     return rc;
 }
 
+/* Host writes may overwrite guest code: the engines drop what they cached from the bytes
+ * written (only pages holding cached code are looked at, so writing a fuzzer's input into
+ * a data buffer keeps every translation). */
+static void notify_code(struct hv_vm *vm, uint64_t gpa, size_t len)
+{
+    while (len) {
+        size_t chunk = 4096 - (gpa & 4095);
+        if (chunk > len)
+            chunk = len;
+        uint8_t *host = hv__mem_hva(&vm->mem, gpa, chunk);
+        for (unsigned i = 0; host && i < HV_MAX_VCPUS; i++) {
+            struct hv_cpu *cpu = vm->vcpus[i] ? &vm->vcpus[i]->cpu : NULL;
+            const struct hv_engine_hooks *hk = cpu ? cpu->engine_hooks : NULL;
+            if (hk && hk->is_code_page(cpu, (uintptr_t)host & ~(uintptr_t)4095))
+                hk->code_write(cpu, (uintptr_t)host, (unsigned)chunk);
+        }
+        gpa += chunk;
+        len -= chunk;
+    }
+}
+
 HV_API int hv_vm_mem_write(hv_vm *vm, uint64_t gpa, const void *buf, size_t len)
 {
     if (!vm || (!buf && len))
@@ -369,10 +390,7 @@ HV_API int hv_vm_mem_write(hv_vm *vm, uint64_t gpa, const void *buf, size_t len)
         return hv__vm_error(vm, rc, "hv_vm_mem_write: %#llx+%#zx is not guest memory",
                             (unsigned long long)gpa, len);
     hv__lockstep_dirty(vm);
-    /* Host writes may overwrite guest code: drop cached translations of that range. */
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        if (vm->vcpus[i] && vm->vcpus[i]->cpu.policy && vm->vcpus[i]->cpu.policy->code_written)
-            vm->vcpus[i]->cpu.policy->code_written(&vm->vcpus[i]->cpu, gpa, len);
+    notify_code(vm, gpa, len);
     return 0;
 }
 

@@ -88,6 +88,17 @@ struct hv_vm {
     bool twin_synced;
     /* The kernel ELF's symbol table (hv_vm_symbol), NULL when there is none. */
     struct hv_elf_syms *kernel_syms;
+    /* Hooks, coverage and watchpoints (libhv/debug/instrument.c), changed only while no
+     * vCPU runs and pushed into every vCPU's cpu.hk by hv__hooks_apply_vcpu. */
+    struct hv__hook {
+        int id;
+        struct hv_hook h;
+        int watch;                   /* enum hv_watch_type for a watchpoint, else 0 */
+    } hooks[HV_MAX_HOOKS];
+    unsigned nr_hooks;
+    int next_hook_id;
+    uint8_t *cov;
+    size_t cov_size;
 };
 
 struct hv_vcpu {
@@ -115,7 +126,21 @@ struct hv_vcpu {
     /* HV_ENGINE_LOCKSTEP (core/lockstep.c): the same vCPU of the twin VM, and counters. */
     struct hv_vcpu *twin;
     uint64_t ls_blocks, ls_ram_checks, ls_ram_at;
+    /* Inside a hook callback: register and memory calls are allowed while running. */
+    bool in_hook;
+    bool watch_hit;                  /* a watchpoint stopped the run (exit.u.watch) */
+    uint64_t watch_addr;
+    unsigned watch_size;
+    bool watch_write;
+    int watch_type;                  /* enum hv_watch_type of the watchpoint hit */
 };
+
+/* Remove every watchpoint of the VM (the GDB stub on detach). */
+void hv__watchpoints_clear(struct hv_vm *vm);
+
+/* Push the VM's hooks and coverage map into vcpu->cpu.hk (instrument.c): after a change
+ * and when a vCPU is created. */
+void hv__hooks_apply_vcpu(struct hv_vcpu *vcpu);
 
 /* Time budget (hv_vcpu_set_deadline). Backends call hv__vcpu_deadline_fire() in their poll
  * hook (true once: exit with HV_EXIT_DEADLINE) and treat hv__vcpu_deadline_due() like a

@@ -109,6 +109,10 @@ int hv__cpu_snapshot_load(struct hv_cpu *cpu, unsigned id, const struct hv_snap_
     cpu->exit_request = 1;
     cpu->reservation = resv;
     cpu->reservation_val = resv_val;
+    /* Hooks: the first instruction after a load is a block start, and the edge hash starts
+     * afresh, whatever ran before (a fuzzer's rollback sees the same edges every time). */
+    cpu->hk.fall = HV_HK_NOFALL;
+    cpu->hk.cov_prev = 0;
     hv__cpu_tlb_flush(cpu);
     return 0;
 }
@@ -136,7 +140,7 @@ void hv__cpu_reset(struct hv_cpu *cpu, uint64_t reset_pc)
 static void set_code_flag_entry(struct hv_tlb_entry *e, uintptr_t host_page, bool code)
 {
     uint64_t tag = e->tag[HV_ACC_WRITE];
-    if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+    if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_FLAGS) + e->addend) & PAGE_MASK) != host_page)
         return;
     e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
 }
@@ -148,7 +152,7 @@ static void set_code_flag(struct hv_cpu *cpu, uintptr_t host_page, bool code)
     for (uint32_t u = 0; u < cpu->tlb_nused; u++) {
         struct hv_tlb_entry *e = &cpu->tlb[cpu->tlb_used[u]];
         uint64_t tag = e->tag[HV_ACC_WRITE];
-        if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_CODE) + e->addend) & PAGE_MASK) != host_page)
+        if (tag == HV_TLB_INVALID || (((tag & ~HV_TLB_FLAGS) + e->addend) & PAGE_MASK) != host_page)
             continue;
         e->tag[HV_ACC_WRITE] = code ? (tag | HV_TLB_CODE) : (tag & ~HV_TLB_CODE);
     }
@@ -182,7 +186,7 @@ static bool holds_other_page(const struct hv_tlb_entry *e, uint64_t page)
 {
     bool valid = false;
     for (unsigned k = 0; k < 3; k++) {
-        uint64_t t = e->tag[k] & ~(k == HV_ACC_WRITE ? HV_TLB_CODE : 0);
+        uint64_t t = e->tag[k] & ~HV_TLB_FLAGS;
         if (e->tag[k] == HV_TLB_INVALID)
             continue;
         if (t == page)
@@ -207,9 +211,7 @@ static bool victim_swap(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t pag
 {
     for (unsigned v = 0; v < HV_TLB_VICTIMS; v++) {
         struct hv_tlb_entry *x = &cpu->tlb_victim[v];
-        uint64_t t = x->tag[acc];
-        if (acc == HV_ACC_WRITE)
-            t &= ~HV_TLB_CODE;
+        uint64_t t = x->tag[acc] & ~HV_TLB_FLAGS;
         if (x->tag[acc] == HV_TLB_INVALID || t != page)
             continue;
         struct hv_tlb_entry tmp = *e;
@@ -218,6 +220,19 @@ static bool victim_swap(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t pag
         return true;
     }
     return false;
+}
+
+/* Memory hooks (cpu.h): a page some read/write hook covers keeps no READ/WRITE tag, so
+ * every access to it reaches the slow path, which reports it. Other pages stay fast. */
+static void hk_filter(struct hv_cpu *cpu, struct hv_tlb_entry *e, uint64_t page)
+{
+    for (unsigned acc = HV_ACC_READ; acc <= HV_ACC_WRITE; acc++) {
+        uint64_t tag = e->tag[acc];
+        if ((tag & ~HV_TLB_FLAGS) == page && !(tag & HV_TLB_HOOKED) &&
+            cpu->hk.ops->page_hooked(cpu, page, (uintptr_t)(page + e->addend),
+                                     (enum hv_access)acc))
+            e->tag[acc] |= HV_TLB_HOOKED;
+    }
 }
 
 int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
@@ -230,9 +245,7 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
     out->pa = 0;
     out->is_mmio = false;
     out->is_code = false;
-    uint64_t tag = e->tag[acc];
-    if (acc == HV_ACC_WRITE)
-        tag &= ~HV_TLB_CODE;
+    uint64_t tag = e->tag[acc] & ~HV_TLB_FLAGS;
     if (tag != page) {
         hv__cpu_tlb_note(cpu, (unsigned)(e - cpu->tlb));
         if (!victim_swap(cpu, e, page, acc)) {
@@ -253,13 +266,13 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
             e->tag[HV_ACC_WRITE] |= HV_TLB_CODE;
         /* A policy that reports RAM must fill the entry; treat a broken fill as an access
          * fault rather than looping. */
-        tag = e->tag[acc];
-        if (acc == HV_ACC_WRITE)
-            tag &= ~HV_TLB_CODE;
+        tag = e->tag[acc] & ~HV_TLB_FLAGS;
         if (tag != page)
             return hv__cpu_raise(cpu, access_fault(acc), va);
     }
     out->host = (void *)(uintptr_t)(va + e->addend);
+    if (cpu->hk.mem)
+        hk_filter(cpu, e, page);
     if (acc == HV_ACC_WRITE)
         out->is_code = (e->tag[HV_ACC_WRITE] & HV_TLB_CODE) != 0;
     return HV_STEP_OK;
@@ -290,37 +303,72 @@ static uint64_t size_mask(unsigned size)
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
+/* Hooks on a slow-path access (cpu.h): an access fault may be resolved by an
+ * invalid-access hook (true: *val is the result), a completed access is reported. */
+static bool hk_invalid(struct hv_cpu *cpu, int r, enum hv_access acc, uint64_t va,
+                       unsigned size, uint64_t *val)
+{
+    if (r != HV_STEP_TRAP || !cpu->hk.invalid || cpu->trap_cause != access_fault(acc))
+        return false;
+    uint64_t v = 0;
+    if (!cpu->hk.ops->invalid(cpu, acc, va, size, &v) && !cpu->hk.stop)
+        return false;
+    *val = v & size_mask(size);
+    return true;
+}
+
+static void hk_mem(struct hv_cpu *cpu, enum hv_access acc, uint64_t va, const struct hv_xlat *x,
+                   unsigned size, uint64_t val)
+{
+    cpu->hk.ops->mem(cpu, acc, va, (uintptr_t)x->host, x->pa, x->is_mmio, size,
+                     val & size_mask(size));
+}
+
 /* One naturally aligned access that does not cross a page. */
 static int load_aligned(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t *val)
 {
     struct hv_xlat x;
     int r = hv__cpu_translate(cpu, va, HV_ACC_READ, &x);
     if (r != HV_STEP_OK)
-        return r;
+        return hk_invalid(cpu, r, HV_ACC_READ, va, size, val) ? HV_STEP_OK : r;
     if (x.is_mmio) {
         uint64_t v = 0;
         r = cpu->policy->mmio(cpu, x.pa, size, &v, false);
         if (r == HV_STEP_OK)
             *val = v & size_mask(size);
+        else if (hk_invalid(cpu, r, HV_ACC_READ, va, size, val))
+            return HV_STEP_OK;
+        if (r == HV_STEP_OK && cpu->hk.mem)
+            hk_mem(cpu, HV_ACC_READ, va, &x, size, *val);
         return r;
     }
     *val = read_host(x.host, size);
+    if (cpu->hk.mem)
+        hk_mem(cpu, HV_ACC_READ, va, &x, size, *val);
     return HV_STEP_OK;
 }
 
 static int store_aligned(struct hv_cpu *cpu, uint64_t va, unsigned size, uint64_t val)
 {
     struct hv_xlat x;
+    uint64_t ignored;
     int r = hv__cpu_translate(cpu, va, HV_ACC_WRITE, &x);
     if (r != HV_STEP_OK)
-        return r;
+        return hk_invalid(cpu, r, HV_ACC_WRITE, va, size, &ignored) ? HV_STEP_OK : r;
     if (x.is_mmio) {
         uint64_t v = val & size_mask(size);
-        return cpu->policy->mmio(cpu, x.pa, size, &v, true);
+        r = cpu->policy->mmio(cpu, x.pa, size, &v, true);
+        if (r != HV_STEP_OK && hk_invalid(cpu, r, HV_ACC_WRITE, va, size, &ignored))
+            return HV_STEP_OK;
+        if (r == HV_STEP_OK && cpu->hk.mem)
+            hk_mem(cpu, HV_ACC_WRITE, va, &x, size, val);
+        return r;
     }
     write_host(x.host, size, val);
     if (x.is_code)
         cpu->engine_hooks->code_write(cpu, (uintptr_t)x.host, size);
+    if (cpu->hk.mem)
+        hk_mem(cpu, HV_ACC_WRITE, va, &x, size, val);
     return HV_STEP_OK;
 }
 

@@ -55,6 +55,11 @@ enum hv_step {
  * page aligned), the slow path still has a valid translation and performs the store, then
  * tells the engine, which checks whether the bytes written overlap cached code. */
 #define HV_TLB_CODE 1ull
+/* Set in a READ or WRITE tag whose page a memory hook covers (cpu->hk): the fast paths'
+ * compares fail (loads compare the tag with page | (size - 1), so the flag is above bit 2),
+ * the slow path still has the translation and reports the access (no refill per access). */
+#define HV_TLB_HOOKED 8ull
+#define HV_TLB_FLAGS (HV_TLB_CODE | HV_TLB_HOOKED)
 struct hv_tlb_entry {
     uint64_t tag[3];    /* [HV_ACC_READ], [HV_ACC_WRITE], [HV_ACC_EXEC] */
     uint64_t addend;    /* host address - guest virtual address */
@@ -156,6 +161,73 @@ static inline bool hv__cpu_is_breakpoint(const struct hv_cpu_debug *d, uint64_t 
     return false;
 }
 
+/* ---- embedder hooks and coverage: the contract between the core and every engine --------
+ * The core (libhv/debug/hooks.c, hv_vm_hook_add / hv_vm_set_coverage) fills this while no
+ * vCPU runs; `on` is false when no hook and no coverage map is set, and then no engine
+ * pays more than one predictable branch per block (the translator emits nothing).
+ *
+ * Block events. A block starts at an instruction that follows one ending a block
+ * (hv__insn_ends_block: control transfers, system and CSR instructions, FENCE.I), at a
+ * trap/interrupt handler's first instruction, and at the first instruction ever executed
+ * with hooks on; page ends and block-length limits are NOT block boundaries, so every
+ * engine sees the same blocks. An engine tracks this with `fall`: before executing the
+ * instruction at pc it calls hv__hk_enter() (fires when pc != fall), and after a run of
+ * instructions it sets fall to the sequential next pc when the last one retired did not end
+ * a block, to HV_HK_NOFALL when it did or when a trap was taken, and to cpu->pc when the
+ * engine stopped before an instruction (exit, budget, stop request): a block whose first
+ * instruction exits and is executed again on the next run fires once.
+ *
+ * Coverage (AFL edge map): at each block event idx = (hash(pc) ^ cov_prev) & cov_mask,
+ * cov[idx]++ (wrapping), cov_prev = hash(pc) >> 1.
+ *
+ * Stops. A hook returning "stop" sets `stop`; block and instruction hooks stop BEFORE the
+ * instruction (pc = it, not retired), memory hooks AFTER the instruction that made the
+ * access retired. The engine then returns HV_STEP_OK as if stop_at had been reached (like
+ * a breakpoint); the core reports HV_EXIT_HOOK. `changed` is set when a hook changed
+ * guest registers: engines reload what they cache and re-read pc after the hook. */
+#define HV_HK_NOFALL 1ull       /* pcs are even: never equal to a pc */
+struct hv_cpu_hook_ops {
+    /* Block hooks (not coverage, which the engines do inline). HV_STEP_OK or, with `stop`
+     * set, any value. */
+    void (*block)(struct hv_cpu *cpu, uint64_t pc);
+    /* Is an instruction hook registered for guest-virtual pc? (translation time) */
+    bool (*insn_hooked)(struct hv_cpu *cpu, uint64_t pc);
+    void (*insn)(struct hv_cpu *cpu, uint64_t pc, uint32_t raw, unsigned len);
+    /* Must accesses of type acc to this page take the slow path? host_page is the host
+     * address of the page (RAM), va_page its guest-virtual address. */
+    bool (*page_hooked)(struct hv_cpu *cpu, uint64_t va_page, uintptr_t host_page,
+                        enum hv_access acc);
+    /* A completed RAM/MMIO access (value written or read). */
+    void (*mem)(struct hv_cpu *cpu, enum hv_access acc, uint64_t va, uintptr_t host,
+                uint64_t pa, bool is_mmio, unsigned size, uint64_t value);
+    /* An access that faults with an access fault: return true when the hook resolved it
+     * (*value is the load's result; a store is dropped). */
+    bool (*invalid)(struct hv_cpu *cpu, enum hv_access acc, uint64_t va, unsigned size,
+                    uint64_t *value);
+};
+struct hv_cpu_hooks {
+    bool on;                    /* any of the below: engines take their hooked paths */
+    bool block;                 /* block hooks registered (ops->block) */
+    bool insn;                  /* instruction hooks registered */
+    bool mem;                   /* read/write hooks registered (ops->page_hooked) */
+    bool invalid;               /* invalid-access hooks registered */
+    bool stop;                  /* a hook asked to stop (reset by the core per run) */
+    bool changed;               /* a hook changed guest registers */
+    uint32_t gen;               /* bumped on every change: translated code is rebuilt */
+    uint64_t fall;              /* see above */
+    uint8_t *cov;               /* coverage map or NULL */
+    uint64_t cov_mask;          /* map size - 1 (size is a power of two) */
+    uint64_t cov_prev;
+    const struct hv_cpu_hook_ops *ops;
+};
+
+/* The coverage location of a block start (the same in every engine). */
+static inline uint64_t hv__hk_loc(uint64_t pc)
+{
+    uint64_t h = pc * 0x9e3779b97f4a7c15ull;
+    return (h >> 32) ^ (h >> 48);
+}
+
 /* ---- watches: address-match triggers checked by every engine ------------------------------
  * A small list of address ranges, each armed for instruction fetch, loads and/or stores in
  * a set of privilege levels. The full backend compiles the guest's Sdtrig triggers (tdata1
@@ -247,10 +319,30 @@ struct hv_cpu {
     void *jit_jcache;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
+    /* Embedder hooks and coverage (hv_vm_hook_add), additive; see "hooks" above. */
+    struct hv_cpu_hooks hk;
     /* Address-match watches (Sdtrig triggers), additive; see "watches" above. */
     struct hv_cpu_watch watch[HV_CPU_MAX_WATCHES];
     uint32_t nr_watch;
 };
+
+/* Block event before executing at cpu->pc (engines call it only when hk.on): coverage and
+ * block hooks when pc != fall. */
+static inline void hv__hk_enter(struct hv_cpu *cpu)
+{
+    struct hv_cpu_hooks *h = &cpu->hk;
+    uint64_t pc = cpu->pc;
+    if (pc == h->fall)
+        return;
+    h->fall = pc;
+    if (h->cov) {
+        uint64_t loc = hv__hk_loc(pc);
+        h->cov[(loc ^ h->cov_prev) & h->cov_mask]++;
+        h->cov_prev = loc >> 1;
+    }
+    if (h->block)
+        h->ops->block(cpu, pc);
+}
 
 /* Force a poll from another thread (kicks, input, IPIs, wake-ups; async-signal-safe).
  * Generated code only compares instret with jit_stop_at at block entries and loop
@@ -381,6 +473,9 @@ void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
  * instruction uncached. Return HV_STEP_OK / TRAP / EXIT like a policy hook. */
 int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn);
 int hv__interp_step(struct hv_cpu *cpu);
+/* hv__interp_step with hooks on (cpu->hk.on): block event, instruction hook, hk.fall
+ * bookkeeping. A stop request leaves cpu->hk.stop set and returns HV_STEP_OK. */
+int hv__interp_step_hooked(struct hv_cpu *cpu);
 
 /* Binary translator (libhv/cpu/jit/jit.h has the rest): drop all translated code (at the
  * next block boundary if translated code is running), free the translator's state. Both

@@ -1224,34 +1224,125 @@ int hv__interp_step(struct hv_cpu *cpu)
     return exec_single(cpu, &no_stale);
 }
 
-static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
+/* ---- hooks (cpu.h's contract) ------------------------------------------------------------ */
+
+#define STEP_HOOK 4                     /* a hook asked to stop (cpu->hk.stop) */
+
+/* One instruction with hooks on: block event, instruction hook, execution, and the
+ * bookkeeping of hk.fall. STEP_HOOK when a hook asked to stop (before the instruction for
+ * block/instruction hooks, after it for memory hooks); HV_STEP_OK without executing when a
+ * hook moved pc (the caller dispatches again). */
+static int exec_hooked(struct hv_cpu *cpu, const struct hv_insn *in, const bool *stale)
+{
+    struct hv_cpu_hooks *h = &cpu->hk;
+    uint64_t pc = cpu->pc;
+    hv__hk_enter(cpu);
+    if (h->stop)
+        return STEP_HOOK;
+    if (cpu->pc != pc)
+        return HV_STEP_OK;
+    if (h->insn && h->ops->insn_hooked(cpu, pc)) {
+        h->ops->insn(cpu, pc, in->raw, in->len);
+        if (h->stop)
+            return STEP_HOOK;
+        if (cpu->pc != pc)
+            return HV_STEP_OK;
+    }
+    int r = exec(cpu, in, 1, stale);
+    if (r == HV_STEP_TRAP)
+        h->fall = HV_HK_NOFALL;
+    else if (r == HV_STEP_OK && hv__insn_ends_block(in->op) && !*stale)
+        h->fall = HV_HK_NOFALL;
+    else
+        h->fall = cpu->pc;
+    if (r == HV_STEP_OK && h->stop)
+        return STEP_HOOK;
+    return r;
+}
+
+/* A block with hooks on: instruction by instruction (hooks may stop between any two). */
+static int exec_block_hooked(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n,
+                             const bool *stale)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t pc = cpu->pc;
+        int r = exec_hooked(cpu, &in[i], stale);
+        if (r != HV_STEP_OK || *stale || cpu->pc != pc + in[i].len)
+            return r;
+    }
+    return HV_STEP_OK;
+}
+
+/* exec_single with hooks on: the same checks (Sdtrig watches, fetch), then exec_hooked. */
+static int exec_single_hooked(struct hv_cpu *cpu, const bool *stale)
+{
+    uint32_t raw = 0;
+    struct hv_insn in;
+    int r = HV_STEP_OK;
+    if (cpu->nr_watch &&
+        hv__cpu_watch_match(cpu->watch, cpu->nr_watch, HV_WATCH_EXEC, cpu->priv, cpu->pc, 1) >= 0)
+        r = hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
+    if (r == HV_STEP_OK)
+        r = hv__cpu_fetch(cpu, cpu->pc, &raw);
+    if (r == HV_STEP_OK) {
+        decode_one(raw, &in);
+        if (cpu->nr_watch && in.op != HV_OP_ILLEGAL)
+            r = watch_data(cpu, &in);
+    }
+    if (r != HV_STEP_OK) {
+        cpu->hk.fall = HV_HK_NOFALL;    /* no event: the trap's handler starts a block */
+        return r;
+    }
+    return exec_hooked(cpu, &in, stale);
+}
+
+int hv__interp_step_hooked(struct hv_cpu *cpu)
 {
     static const bool no_stale;
+    int r = exec_single_hooked(cpu, &no_stale);
+    return r == STEP_HOOK ? HV_STEP_OK : r;
+}
+
+static int run_single(struct hv_cpu *cpu, bool hooked)
+{
+    static const bool no_stale;
+    return hooked ? exec_single_hooked(cpu, &no_stale) : exec_single(cpu, &no_stale);
+}
+
+/* One block at cpu->pc (or one uncached instruction). With hooks on (cpu->hk.on, one
+ * predictable branch per block otherwise) instruction by instruction, see exec_hooked. */
+static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
+{
     uint64_t pc = cpu->pc;
+    bool hooked = cpu->hk.on;
     if (cpu->dbg.nr_bp && bp_stop_here(cpu))
         return STEP_BREAK;
     if (!eng || (pc & 1) || cpu->nr_watch)
-        return exec_single(cpu, &no_stale);
+        return run_single(cpu, hooked);
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
     if (e->tag[HV_ACC_EXEC] != (pc & ~0xfffull)) {
         struct hv_xlat x;
         int r = hv__cpu_translate(cpu, pc, HV_ACC_EXEC, &x);
-        if (r != HV_STEP_OK)
+        if (r != HV_STEP_OK) {
+            if (hooked)
+                cpu->hk.fall = HV_HK_NOFALL;    /* the fetch fault's handler starts a block */
             return r;
+        }
         if (x.is_mmio)
-            return exec_single(cpu, &no_stale);
+            return run_single(cpu, hooked);
     }
     uintptr_t host = (uintptr_t)(pc + e->addend);
     struct block *b = lookup(eng, host);
     if (!b)
         b = build_block(cpu, eng, pc, host);
     if (!b)
-        return exec_single(cpu, &no_stale);
+        return run_single(cpu, hooked);
     eng->stale = false;
     unsigned n = b->n < budget ? b->n : (unsigned)budget;
     if (cpu->dbg.nr_bp)
         n = bp_limit(cpu, b->insn, n);
-    return exec(cpu, b->insn, n, &eng->stale);
+    return hooked ? exec_block_hooked(cpu, b->insn, n, &eng->stale)
+                  : exec(cpu, b->insn, n, &eng->stale);
 }
 
 /* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both
@@ -1263,7 +1354,7 @@ int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
         if (eng)
             free_zombies(eng);
         int r = step_block(cpu, eng, stop_at - cpu->instret);
-        if (r == STEP_BREAK)
+        if (r == STEP_BREAK || r == STEP_HOOK)
             return HV_STEP_OK;
         if (r == HV_STEP_TRAP)
             r = cpu->policy->take_trap(cpu);
@@ -1292,6 +1383,8 @@ int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
             cpu->dbg.hit = true;
             return HV_STEP_OK;
         }
+        if (r == STEP_HOOK)
+            return HV_STEP_OK;
         if (r == HV_STEP_TRAP)
             r = cpu->policy->take_trap(cpu);
         if (r == HV_STEP_EXIT)

@@ -75,6 +75,7 @@ struct hv_gdb {
     unsigned stopped;                      /* the vCPU the last stop is reported for */
     bool no_ack;
     char *xml;                             /* target description, built on first use */
+    hv_checkpoint *cp;                     /* `monitor checkpoint` / `monitor rollback` */
     size_t xml_len;
 
     /* gdbstub.c: sockets, watcher thread */

@@ -327,8 +327,15 @@ static int cmd_breakpoint(struct hv_gdb *g, const char *p, const char *end, bool
         !hv__gdb_parse_hex(&p, end, &addr) || p == end || *p++ != ',' ||
         !hv__gdb_parse_hex(&p, end, &kind))
         return error(r, 1);
+    if (type >= 2 && type <= 4) {
+        /* Z2 write, Z3 read, Z4 access watchpoints: VM-wide (every vCPU). */
+        static const int wt[] = { HV_WATCH_WRITE, HV_WATCH_READ, HV_WATCH_ACCESS };
+        int rc = set ? hv_vm_set_watchpoint(g->vm, addr, kind ? kind : 1, wt[type - 2])
+                     : hv_vm_clear_watchpoint(g->vm, addr, kind ? kind : 1, wt[type - 2]);
+        return rc < 0 && rc != HV_ENOENT ? error(r, 0x0e) : ok(r);
+    }
     if (type > 1)
-        return HV__GDB_REPLY;               /* watchpoints: not supported (empty reply) */
+        return HV__GDB_REPLY;               /* unknown kinds: not supported (empty reply) */
     for (unsigned i = 0; i < g->nr; i++) {
         int rc = set ? hv_vcpu_set_breakpoint(g->vcpus[i], addr)
                      : hv_vcpu_clear_breakpoint(g->vcpus[i], addr);
@@ -449,6 +456,94 @@ static int cmd_xfer_features(struct hv_gdb *g, const char *p, const char *end,
     return HV__GDB_REPLY;
 }
 
+/* ---- monitor commands (qRcmd) --------------------------------------------------------- */
+
+static void sb_regs(struct strbuf *b, struct hv_vcpu *v, unsigned idx)
+{
+    struct hv_regs regs;
+    if (hv_vcpu_get_regs(v, &regs) < 0)
+        return;
+    sb_add(b, "hart %u: pc %016llx priv %llu\n", idx, (unsigned long long)regs.pc,
+           (unsigned long long)regs.priv);
+    for (unsigned i = 1; i < 32; i++)
+        sb_add(b, "%4s %016llx%s", xnames[i], (unsigned long long)regs.x[i],
+               i % 4 == 3 ? "\n" : "  ");
+    sb_add(b, "\n");
+}
+
+static void sb_stats(struct strbuf *b, struct hv_vcpu *v, unsigned idx)
+{
+    struct hv_stats st;
+    if (hv_vcpu_get_stats(v, &st) < 0)
+        return;
+    sb_add(b, "hart %u: instructions %llu exits %llu exceptions %llu interrupts %llu "
+           "tlb_misses %llu mmio %llu hypercalls %llu blocks_translated %llu\n", idx,
+           (unsigned long long)st.instructions, (unsigned long long)st.exits,
+           (unsigned long long)st.exceptions, (unsigned long long)st.interrupts,
+           (unsigned long long)st.tlb_misses, (unsigned long long)st.mmio_traps,
+           (unsigned long long)st.hypercalls, (unsigned long long)st.blocks_translated);
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* `monitor CMD`: the reply is CMD's output, hex encoded (or an error). */
+static int cmd_monitor(struct hv_gdb *g, const char *p, const char *end,
+                       struct hv__gdb_reply *r)
+{
+    char cmd[64];
+    size_t n = 0;
+    for (; p + 1 < end && n + 1 < sizeof cmd; p += 2) {
+        int hi = hexval(p[0]), lo = hexval(p[1]);
+        if (hi < 0 || lo < 0)
+            return error(r, 1);
+        cmd[n++] = (char)(hi << 4 | lo);
+    }
+    cmd[n] = 0;
+    struct strbuf b = { 0 };
+    if (!strcmp(cmd, "regs")) {
+        for (unsigned i = 0; i < g->nr; i++)
+            sb_regs(&b, g->vcpus[i], i);
+    } else if (!strcmp(cmd, "stats")) {
+        for (unsigned i = 0; i < g->nr; i++)
+            sb_stats(&b, g->vcpus[i], i);
+    } else if (!strcmp(cmd, "checkpoint")) {
+        hv_checkpoint *cp = NULL;
+        int rc = hv_vm_checkpoint(g->vm, &cp);
+        if (rc < 0) {
+            sb_add(&b, "checkpoint failed: %s\n", hv_vm_last_error(g->vm));
+        } else {
+            hv_checkpoint_free(g->cp);
+            g->cp = cp;
+            sb_add(&b, "checkpoint taken\n");
+        }
+    } else if (!strcmp(cmd, "rollback")) {
+        int rc = g->cp ? hv_vm_rollback(g->vm, g->cp) : HV_ENOENT;
+        if (rc < 0)
+            sb_add(&b, "rollback failed: %s\n", g->cp ? hv_vm_last_error(g->vm)
+                                                    : "no checkpoint (monitor checkpoint)");
+        else
+            sb_add(&b, "rolled back (registers changed: `maint flush register-cache`)\n");
+    } else if (!strcmp(cmd, "hash")) {
+        uint64_t h = 0;
+        if (hv_vm_state_hash(g->vm, &h) == 0)
+            sb_add(&b, "state hash %016llx\n", (unsigned long long)h);
+    } else {
+        sb_add(&b, "libhv monitor commands: regs (all harts), stats, checkpoint, rollback, "
+               "hash\n");
+    }
+    if (!b.s || b.oom) {
+        free(b.s);
+        return error(r, 0x0c);
+    }
+    put_hex(r, b.s, b.len);
+    free(b.s);
+    return HV__GDB_REPLY;
+}
+
 static int cmd_query(struct hv_gdb *g, const char *pkt, size_t len, struct hv__gdb_reply *r)
 {
     const char *end = pkt + len;
@@ -471,6 +566,8 @@ static int cmd_query(struct hv_gdb *g, const char *pkt, size_t len, struct hv__g
         puts_(r, "l");
     } else if (starts(pkt, len, "qSymbol")) {
         puts_(r, "OK");
+    } else if (starts(pkt, len, "qRcmd,")) {
+        return cmd_monitor(g, pkt + 6, end, r);
     }
     return HV__GDB_REPLY;                   /* unknown queries: empty reply */
 }
@@ -480,6 +577,13 @@ void hv__gdb_stop_reply(struct hv_gdb *g, unsigned idx, int sig, struct hv__gdb_
     r->len = 0;
     r->overflow = false;
     putf(r, "T%02xthread:%x;", sig & 0xff, idx + 1);
+    const struct hv_exit *ex = &g->exits[idx];
+    if (ex->reason == HV_EXIT_WATCHPOINT) {
+        int t = g->vcpus[idx]->watch_type;
+        putf(r, "%s:%llx;", t == HV_WATCH_ACCESS ? "awatch" : t == HV_WATCH_READ ? "rwatch"
+                                                                                 : "watch",
+             (unsigned long long)ex->u.watch.addr);
+    }
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
@@ -558,4 +662,6 @@ void hv__gdb_detach_vm(struct hv_gdb *g)
 {
     free(g->xml);
     g->xml = NULL;
+    hv_checkpoint_free(g->cp);
+    g->cp = NULL;
 }

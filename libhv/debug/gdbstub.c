@@ -192,6 +192,7 @@ static void drop_breakpoints(struct hv_gdb *g)
         d->nr_bp = 0;
         d->gen++;
     }
+    hv__watchpoints_clear(g->vm);
 }
 
 /* ---- the run loop ---------------------------------------------------------------------- */
@@ -231,6 +232,8 @@ static int run_until_event(struct hv_gdb *g, bool step, int *sig)
             }
             continue;
         case HV_EXIT_BREAKPOINT:
+        case HV_EXIT_WATCHPOINT:
+        case HV_EXIT_HOOK:
             *sig = SIG_TRAP;
             return EV_STOP;
         case HV_EXIT_BUDGET:

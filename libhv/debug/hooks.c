@@ -17,7 +17,7 @@
  * without locks. */
 static int check_stopped(struct hv_vcpu *v)
 {
-    return atomic_load(&v->running) ? HV_EBUSY : 0;
+    return atomic_load(&v->running) && !v->in_hook ? HV_EBUSY : 0;
 }
 
 /* ---- breakpoints ------------------------------------------------------------------------ */
@@ -111,6 +111,8 @@ HV_API int hv_vcpu_set_regs(hv_vcpu *vcpu, const struct hv_regs *regs)
     struct hv_cpu *c = &vcpu->cpu;
     /* Privilege first: it is the only field the backend may refuse. */
     if (regs->priv != c->priv) {
+        if (vcpu->in_hook)
+            return HV_EBUSY;    /* engines cache privileged state while running */
         if (!vcpu->vm->ops->set_reg)
             return HV_EINVAL;
         rc = vcpu->vm->ops->set_reg(vcpu, HV_REG_PRIV, regs->priv);

@@ -706,18 +706,37 @@ static const struct cp_region *cp_region(struct restore_ctx *c, uint64_t gpa)
 }
 
 /* Copy one page back; cached code made from it is dropped precisely (engine hooks). */
+#define RESTORE_CHUNK 64u    /* the engines' code-tracking granularity (codepages.h) */
+
 static void restore_page(struct restore_ctx *c, uint64_t gpa, const uint8_t *src)
 {
     struct hv_vm *vm = c->vm;
     uint8_t *dst = hv__mem_hva(&vm->mem, gpa, PAGE);
     if (!dst)
         return;
-    memcpy(dst, src, PAGE);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+    bool code = false;
+    for (unsigned i = 0; i < HV_MAX_VCPUS && !code; i++) {
         struct hv_vcpu *v = vm->vcpus[i];
         const struct hv_engine_hooks *hk = v ? v->cpu.engine_hooks : NULL;
-        if (hk && hk->is_code_page(&v->cpu, (uintptr_t)dst))
-            hk->code_write(&v->cpu, (uintptr_t)dst, (unsigned)PAGE);
+        code = hk && hk->is_code_page(&v->cpu, (uintptr_t)dst);
+    }
+    if (!code) {
+        memcpy(dst, src, PAGE);
+        return;
+    }
+    /* A page holding cached code (code and data often share the page of a small guest):
+     * tell the engines only about the 64-byte chunks that change, so a rollback that only
+     * undoes data writes keeps the translations (a fuzzer rolls back per input). */
+    for (uint64_t off = 0; off < PAGE; off += RESTORE_CHUNK) {
+        if (!memcmp(dst + off, src + off, RESTORE_CHUNK))
+            continue;
+        memcpy(dst + off, src + off, RESTORE_CHUNK);
+        for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+            struct hv_vcpu *v = vm->vcpus[i];
+            const struct hv_engine_hooks *hk = v ? v->cpu.engine_hooks : NULL;
+            if (hk && hk->is_code_page(&v->cpu, (uintptr_t)dst))
+                hk->code_write(&v->cpu, (uintptr_t)(dst + off), RESTORE_CHUNK);
+        }
     }
 }
 

@@ -275,7 +275,13 @@ Test(gdb_cmd, breakpoints_use_the_api)
     expect("z0,80000008,4", "OK");
     expect("z0,80000008,4", "OK");                  /* clearing twice is fine */
     expect("Z1,80000000,4", "OK");                  /* hardware breakpoints: the same */
-    expect("Z2,80000000,4", "");                    /* watchpoints: unsupported */
+    expect("Z2,80000000,4", "OK");                  /* watchpoints (hv_vm_set_watchpoint) */
+    expect("z2,80000000,4", "OK");
+    expect("Z3,80000000,8", "OK");
+    expect("Z4,80000000,8", "OK");
+    expect("z3,80000000,8", "OK");
+    expect("z4,80000000,8", "OK");
+    expect("Z5,80000000,4", "");                    /* unknown kinds: unsupported */
     expect("Z0,zz", "E01");
     expect("Z0,1", "E01");
     for (int i = 0; i < HV_MAX_BREAKPOINTS - 1; i++) {

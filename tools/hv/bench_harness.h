@@ -21,6 +21,7 @@ struct bench_config {
     enum hv_engine engine;
     int qemu;                   /* run under qemu-system-riscv64 instead of libhv */
     int native;                 /* run the host build of the workload as a process */
+    int coverage;               /* libhv with a 64 KiB edge-coverage map (hv_vm_set_coverage) */
 };
 
 /* What a known workload needs; unknown names get { "other", no disk }. */

@@ -298,6 +298,16 @@ static int run_libhv(const struct bench_job *job, const char *disk, struct bench
         hv_vm_destroy(vm);
         return 0;
     }
+    uint8_t *cov = NULL;
+    if (job->cfg->coverage) {
+        cov = calloc(1, 65536);
+        if (!cov || hv_vm_set_coverage(vm, cov, 65536) < 0) {
+            fail(s, "coverage: %s", hv_vm_last_error(vm));
+            free(cov);
+            hv_vm_destroy(vm);
+            return 0;
+        }
+    }
     double t1 = now_ms();
     rc = run_vcpu(vm, vcpu, job->timeout_s, s);
     s->wall_ms = now_ms() - t1;
@@ -305,6 +315,7 @@ static int run_libhv(const struct bench_job *job, const char *disk, struct bench
     if (hv_vcpu_get_stats(vcpu, &s->stats) == 0)
         s->has_stats = 1;
     hv_vm_destroy(vm);                 /* flushes the disk before it is checked */
+    free(cov);
     return rc;
 }
 

@@ -89,6 +89,8 @@ static void bench_usage(FILE *f)
         "  --bench-dir DIR     where NAME-full.elf / NAME-para.elf are (default\n"
         "                      <bindir>/../bench, or $HV_BENCH_DIR)\n"
         "  --quick             one run each; without WORKLOADs, a short default set\n"
+        "  --coverage          also run each libhv column with an AFL-style edge-coverage\n"
+        "                      map (hv_vm_set_coverage, 64 KiB): column suffix +cov\n"
         "  --cpu               the translator's CPU suite (see --list), before any\n"
         "                      WORKLOADs\n"
         "  --list              list the known workloads\n"
@@ -154,7 +156,7 @@ static const char *find_qemu(void)
 struct bench_opts {
     int backends;               /* bit 0 full, bit 1 para */
     int engines;                /* bit 0 interp, bit 1 jit; 0 = default */
-    int qemu, native, list, runs_given, cpu;
+    int qemu, native, list, runs_given, cpu, coverage;
     const char *json, *csv, *plot;
     char bench_dir[PATH_MAX];
 };
@@ -177,7 +179,7 @@ static int parse_list(const char *arg, const char *a, const char *b, int *mask)
 }
 
 enum { O_BACKENDS = 256, O_ENGINES, O_QEMU, O_RUNS, O_JSON, O_CSV, O_PLOT, O_DISK, O_MEM,
-       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_NATIVE };
+       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_NATIVE, O_COVERAGE };
 
 static const struct option bench_longopts[] = {
     { "backends", required_argument, 0, O_BACKENDS },
@@ -195,6 +197,7 @@ static const struct option bench_longopts[] = {
     { "list", no_argument, 0, O_LIST },
     { "cpu", no_argument, 0, O_CPU },
     { "native", no_argument, 0, O_NATIVE },
+    { "coverage", no_argument, 0, O_COVERAGE },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
@@ -249,6 +252,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
         case O_LIST: o->list = 1; break;
         case O_CPU: o->cpu = 1; break;
         case O_NATIVE: o->native = 1; break;
+        case O_COVERAGE: o->coverage = 1; break;
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return 2;
         }
@@ -264,9 +268,10 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
 }
 
 static void add_config(struct bench *b, enum hv_backend be, enum hv_engine en, int qemu,
-                       int native)
+                       int native, int coverage)
 {
     struct bench_config *c = &b->cfg[b->ncfg++];
+    c->coverage = coverage;
     c->backend = be;
     c->engine = en;
     c->qemu = qemu;
@@ -280,6 +285,8 @@ static void add_config(struct bench *b, enum hv_backend be, enum hv_engine en, i
         snprintf(c->label, sizeof c->label, "%s", bn);
     else
         snprintf(c->label, sizeof c->label, "%s/%s", bn, en == HV_ENGINE_JIT ? "jit" : "interp");
+    if (coverage)
+        strncat(c->label, "+cov", sizeof c->label - strlen(c->label) - 1);
 }
 
 static void make_configs(struct bench *b, const struct bench_opts *o)
@@ -289,18 +296,20 @@ static void make_configs(struct bench *b, const struct bench_opts *o)
         if (!(o->backends & (1 << be)))
             continue;
         enum hv_backend backend = be ? HV_BACKEND_PARA : HV_BACKEND_FULL;
-        if (!o->engines) {
-            add_config(b, backend, HV_ENGINE_DEFAULT, 0, 0);
-            continue;
+        for (int cov = 0; cov <= o->coverage; cov++) {
+            if (!o->engines) {
+                add_config(b, backend, HV_ENGINE_DEFAULT, 0, 0, cov);
+                continue;
+            }
+            for (int e = 0; e < 2; e++)
+                if (o->engines & (1 << e))
+                    add_config(b, backend, engines[e], 0, 0, cov);
         }
-        for (int e = 0; e < 2; e++)
-            if (o->engines & (1 << e))
-                add_config(b, backend, engines[e], 0, 0);
     }
     if (o->qemu)
-        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 1, 0);
+        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 1, 0, 0);
     if (o->native)
-        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 0, 1);
+        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 0, 1, 0);
 }
 
 /* Resolve names to ELFs. Returns -1 (message printed) when a named workload is not built

@@ -15,6 +15,7 @@ int hv_cmd_run(int argc, char **argv);
 int hv_cmd_xml(int argc, char **argv);
 int hv_cmd_bench(int argc, char **argv);     /* cmd_bench.c */
 int hv_cmd_version(int argc, char **argv);
+int hv_cmd_fuzz(int argc, char **argv);      /* cmd_fuzz.c */
 
 /* Parse a command-line number strictly (tool_util.c): decimal or 0x-hex digits only, at most
  * `max`. Returns 0, or -1 for a sign, blank, junk, overflow or a value above max. */

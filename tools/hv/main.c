@@ -8,6 +8,7 @@
 static const struct hv_tool_cmd commands[] = {
     { "run", "run a VM (from flags or a domain XML file)", hv_cmd_run },
     { "xml", "check or convert domain XML", hv_cmd_xml },
+    { "fuzz", "snapshot-fuzz a guest (an AFL++ target, or on files)", hv_cmd_fuzz },
     { "bench", "benchmark workloads on each backend side by side", hv_cmd_bench },
     { "version", "print the libhv version", hv_cmd_version },
 };

@@ -23,7 +23,8 @@ from ctypes import (CFUNCTYPE, POINTER, Structure, Union, byref, c_char, c_char_
                     c_void_p)
 
 __all__ = ["HvError", "LibraryNotFoundError", "Config", "VM", "VCPU", "Exit", "Hypercall", "Checkpoint", "library",
-           "BACKEND_FULL", "BACKEND_PARA", "EXIT_NAMES", "MEM_RAM", "MEM_ROM"]
+           "BACKEND_FULL", "BACKEND_PARA", "EXIT_NAMES", "MEM_RAM", "MEM_ROM",
+           "WATCH_WRITE", "WATCH_READ", "WATCH_ACCESS"]
 
 # ---- the shared library ---------------------------------------------------------------------
 
@@ -101,7 +102,12 @@ HYPERCALL_ANY = (1 << 64) - 1
 HYPERCALL_OVERRIDE = 1
 
 EXIT_NAMES = ["none", "shutdown", "reboot", "crash", "mmio", "hypercall", "budget", "deadline",
-              "breakpoint", "kick", "fault", "halt", "internal"]
+              "breakpoint", "kick", "fault", "halt", "internal", "hook", "watchpoint"]
+
+# hooks (include/hv/hooks.h)
+HOOK_BLOCK, HOOK_INSN, HOOK_MEM_READ, HOOK_MEM_WRITE, HOOK_MEM_INVALID = 1, 2, 3, 4, 5
+HOOK_PHYS = 1
+WATCH_WRITE, WATCH_READ, WATCH_ACCESS = 1, 2, 3
 
 CSR_NAMES = {"fflags": 0x001, "frm": 0x002, "fcsr": 0x003, "sstatus": 0x100, "sie": 0x104,
              "stvec": 0x105, "sscratch": 0x140, "sepc": 0x141, "scause": 0x142, "stval": 0x143,
@@ -169,8 +175,13 @@ class _Fault(Structure):
     _fields_ = [("cause", c_uint64), ("tval", c_uint64)]
 
 
+class _Watch(Structure):
+    _fields_ = [("addr", c_uint64), ("size", c_uint), ("is_write", c_int)]
+
+
 class _ExitU(Union):
-    _fields_ = [("code", c_int), ("mmio", _Mmio), ("hypercall", _HcallExit), ("fault", _Fault)]
+    _fields_ = [("code", c_int), ("mmio", _Mmio), ("hypercall", _HcallExit), ("fault", _Fault),
+                ("watch", _Watch)]
 
 
 class _Exit(Structure):
@@ -200,6 +211,16 @@ class _MmioOps(Structure):
 
 
 _HCALL_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(_Hypercall))
+_HOOK_BLOCK_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_uint64)
+_HOOK_INSN_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_uint64, c_uint32, c_uint)
+_HOOK_MEM_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_int, c_uint64, c_uint, c_uint64)
+_HOOK_INVALID_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_int, c_uint64, c_uint,
+                             POINTER(c_uint64))
+
+
+class _Hook(Structure):
+    _fields_ = [("type", c_int), ("flags", c_uint), ("begin", c_uint64), ("end", c_uint64),
+                ("fn", c_void_p), ("opaque", c_void_p)]
 
 
 def _declare(lib):
@@ -248,6 +269,13 @@ def _declare(lib):
         "hv_vm_rollback": (c_int, [p, p]),
         "hv_checkpoint_free": (None, [p]),
         "hv_vm_state_hash": (c_int, [p, POINTER(c_uint64)]),
+        # hooks, coverage, watchpoints (include/hv/hooks.h)
+        "hv_vm_hook_add": (c_int, [p, POINTER(_Hook)]),
+        "hv_vm_hook_del": (c_int, [p, c_int]),
+        "hv_vm_set_coverage": (c_int, [p, c_void_p, c_size_t]),
+        "hv_vm_coverage_reset": (c_int, [p]),
+        "hv_vm_set_watchpoint": (c_int, [p, c_uint64, c_uint64, c_int]),
+        "hv_vm_clear_watchpoint": (c_int, [p, c_uint64, c_uint64, c_int]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -401,6 +429,9 @@ class Exit:
             self.eid, self.fid, self.args = h.eid, h.fid, list(h.args)
         elif self.reason == "fault":
             self.cause, self.tval = u.fault.cause, u.fault.tval
+        elif self.reason == "watchpoint":
+            self.addr, self.size, self.is_write = (u.watch.addr, u.watch.size,
+                                                   bool(u.watch.is_write))
 
     def complete(self, value):
         self._vcpu._exit.u.mmio.data = value
@@ -669,6 +700,96 @@ class VM:
         self._callbacks.append(ops)
         _check(library().hv_vm_mmio_add(self._h, gpa, size, byref(ops), None), "hv_vm_mmio_add",
                self._h)
+
+    # ---- hooks, coverage, watchpoints (include/hv/hooks.h) ----------------------------
+    # Callbacks get the VCPU object first; inside them vcpu.x / vcpu.pc / read / write work
+    # (hv/hooks.h says which changes take effect). Returning a true value stops the run
+    # (exit reason "hook"); an exception stops it too and is re-raised by VCPU.run().
+
+    def _vcpu_of(self, handle):
+        for v in self._vcpus.values():
+            if v._h.value == handle:
+                return v
+        return None
+
+    def _hook(self, type_, fn, cfn, begin, end, flags=0):
+        h = _Hook(type_, flags, begin, end, ctypes.cast(cfn, c_void_p), None)
+        self._callbacks.append(cfn)
+        rc = library().hv_vm_hook_add(self._h, byref(h))
+        _check(rc, "hv_vm_hook_add", self._h)
+        return rc
+
+    def _call(self, fn, *args):
+        try:
+            return 1 if fn(*args) else 0
+        except BaseException as ex:   # noqa: BLE001
+            self._pending = ex
+            return 1
+
+    def hook_block(self, fn, begin=0, end=2**64 - 1):
+        """fn(vcpu, pc) at every block start in [begin, end]. Returns the hook id."""
+        cfn = _HOOK_BLOCK_FN(lambda o, v, pc: self._call(fn, self._vcpu_of(v), pc))
+        return self._hook(HOOK_BLOCK, fn, cfn, begin, end)
+
+    def hook_insn(self, fn, begin, end):
+        """fn(vcpu, pc, insn, length) before each instruction in [begin, end]."""
+        cfn = _HOOK_INSN_FN(lambda o, v, pc, insn, n: self._call(fn, self._vcpu_of(v), pc,
+                                                                   insn, n))
+        return self._hook(HOOK_INSN, fn, cfn, begin, end)
+
+    def hook_mem(self, fn, begin, end, read=True, write=True, phys=False):
+        """fn(vcpu, is_write, addr, size, value) after each data access in [begin, end].
+        Returns the list of hook ids (one per access type)."""
+        cfn = _HOOK_MEM_FN(lambda o, v, t, a, n, val: self._call(
+            fn, self._vcpu_of(v), t == HOOK_MEM_WRITE, a, n, val))
+        ids = []
+        for t, on in ((HOOK_MEM_READ, read), (HOOK_MEM_WRITE, write)):
+            if on:
+                ids.append(self._hook(t, fn, cfn, begin, end, HOOK_PHYS if phys else 0))
+        return ids
+
+    def hook_invalid(self, fn, begin=0, end=2**64 - 1):
+        """fn(vcpu, is_write, addr, size) on an access fault: return an int to resolve it (a
+        load reads that value), None to let the guest fault, "stop" to resolve and stop."""
+        def c_fn(o, v, t, a, n, val):
+            try:
+                r = fn(self._vcpu_of(v), t == HOOK_MEM_WRITE, a, n)
+            except BaseException as ex:   # noqa: BLE001
+                self._pending = ex
+                return 1
+            if r is None:
+                return 0
+            if r == "stop":
+                return 1
+            val[0] = r & (2**64 - 1)
+            return 2
+        return self._hook(HOOK_MEM_INVALID, fn, _HOOK_INVALID_FN(c_fn), begin, end)
+
+    def hook_del(self, hook_id):
+        _check(library().hv_vm_hook_del(self._h, hook_id), "hv_vm_hook_del", self._h)
+
+    def set_coverage(self, size=65536):
+        """Turn on the AFL-style edge map (size: a power of two); returns it as a ctypes
+        byte array the VM updates in place (clear it with ctypes.memset or slice
+        assignment). size=0 turns coverage off."""
+        if not size:
+            _check(library().hv_vm_set_coverage(self._h, None, 0), "hv_vm_set_coverage",
+                   self._h)
+            self._cov = None
+            return None
+        buf = (c_uint8 * size)()
+        _check(library().hv_vm_set_coverage(self._h, ctypes.cast(buf, c_void_p), size),
+               "hv_vm_set_coverage", self._h)
+        self._cov = buf                     # must outlive the VM's use of it
+        return buf
+
+    def coverage_reset(self):
+        _check(library().hv_vm_coverage_reset(self._h), "hv_vm_coverage_reset", self._h)
+
+    def watch(self, addr, length, kind=WATCH_WRITE, clear=False):
+        """Watchpoint on [addr, addr+length): run() stops with reason "watchpoint"."""
+        f = library().hv_vm_clear_watchpoint if clear else library().hv_vm_set_watchpoint
+        _check(f(self._h, addr, length, kind), "hv_vm_set_watchpoint", self._h)
 
     def set_hypercall_handler(self, eid, fn, override=False):
         """Para backend: fn(call) gets a Hypercall (.eid, .fid, .args) and claims it by

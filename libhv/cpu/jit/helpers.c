@@ -27,6 +27,19 @@ struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind)
         v = (uint64_t)((int64_t)(v << sh) >> sh);
     }
     r.val = v;
+    if (cpu->hk.stop) {
+        /* A memory hook asked to stop: the load completes here (generated code leaves
+         * without looking at the value), the run ends after it. */
+        unsigned rd = (kind >> 16) & 31;
+        if (kind & HV_JIT_LOAD_FP)
+            cpu->f[rd] = size == 4 ? v | 0xffffffff00000000ull : v;
+        else if (rd)
+            cpu->x[rd] = v;
+        cpu->pc += (kind >> 8) & 0xff;
+        cpu->instret++;
+        cpu->hk.fall = cpu->pc;
+        r.status = HV_JIT_STALE;
+    }
     return r;
 }
 
@@ -34,7 +47,7 @@ int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind
 {
     int s = hv__cpu_store_slow(cpu, va, kind & 0xf, val);
     hv__jit_update_limit(cpu);
-    if (s == HV_STEP_OK && stale(cpu)) {
+    if (s == HV_STEP_OK && (stale(cpu) || cpu->hk.stop)) {
         cpu->pc += kind >> 8;
         cpu->instret++;
         return HV_JIT_STALE;
@@ -58,4 +71,20 @@ int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes)
     if (s == HV_STEP_OK)
         ((struct hv__jit *)cpu->jit)->fp_gate |= writes ? 3u : 1u;
     return s;
+}
+
+int hv__jit_h_block(struct hv_cpu *cpu)
+{
+    uint64_t pc = cpu->pc;
+    cpu->hk.ops->block(cpu, pc);
+    hv__jit_update_limit(cpu);
+    return cpu->hk.stop || cpu->pc != pc ? HV_JIT_STALE : HV_STEP_OK;
+}
+
+int hv__jit_h_insn(struct hv_cpu *cpu, const struct hv_insn *in)
+{
+    uint64_t pc = cpu->pc;
+    cpu->hk.ops->insn(cpu, pc, in->raw, in->len);
+    hv__jit_update_limit(cpu);
+    return cpu->hk.stop || cpu->pc != pc ? HV_JIT_STALE : HV_STEP_OK;
 }

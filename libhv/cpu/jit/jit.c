@@ -286,6 +286,7 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
 }
 
 #define STEP_BREAK 4             /* stopped before a breakpoint (cpu.h's contract) */
+#define STEP_HOOK 5              /* a hook asked to stop (cpu->hk.stop) */
 
 /* Must the engine stop before the instruction at cpu->pc? Consumes the one-shot step-over
  * (same rule as the interpreter). */
@@ -301,9 +302,11 @@ static bool bp_stop_here(struct hv_cpu *cpu)
  * end before breakpointed pcs), and stop before a breakpoint at pc with cpu->dbg.hit set. */
 static bool bp_stop(struct hv_cpu *cpu, struct hv__jit *jit)
 {
-    if (cpu->dbg.gen != jit->bp_gen) {
+    if (cpu->dbg.gen != jit->bp_gen || cpu->hk.gen != jit->hk_gen) {
+        /* Blocks bake in the breakpoint set and the hooks (cpu.h). */
         flush_all(cpu, jit);
         jit->bp_gen = cpu->dbg.gen;
+        jit->hk_gen = cpu->hk.gen;
     }
     if (cpu->dbg.nr_bp && bp_stop_here(cpu)) {
         cpu->dbg.hit = true;
@@ -319,14 +322,27 @@ static int step_n(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t n)
     for (uint64_t i = 0; i < n; i++) {
         if (i && cpu->dbg.nr_bp && hv__cpu_is_breakpoint(&cpu->dbg, cpu->pc))
             return STEP_BREAK;
-        int r = hv__interp_step(cpu);
+        int r = cpu->hk.on ? hv__interp_step_hooked(cpu) : hv__interp_step(cpu);
         if (jit->flush_pending)
             flush_all(cpu, jit);
         if (r != HV_STEP_OK)
             return r;
+        if (cpu->hk.stop)
+            return STEP_HOOK;
         jit->stats.interp_steps++;
     }
     return HV_STEP_OK;
+}
+
+/* With hooks on, after a block or steps: a trap's handler entry is a block start, a stop
+ * request ends the run (cpu.h). */
+static int hooked_result(struct hv_cpu *cpu, int r)
+{
+    if (r == HV_STEP_TRAP)
+        cpu->hk.fall = HV_HK_NOFALL;
+    if (cpu->hk.stop && r != HV_STEP_EXIT && r != HV_STEP_TRAP)
+        return STEP_HOOK;
+    return r;
 }
 
 static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *b)
@@ -386,6 +402,8 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
             cpu->dbg.hit = true;
             return HV_STEP_OK;
         }
+        if (cpu->hk.on && (r = hooked_result(cpu, r)) == STEP_HOOK)
+            return HV_STEP_OK;
         if (r == HV_STEP_TRAP)
             r = cpu->policy->take_trap(cpu);
         if (r == HV_STEP_EXIT)
@@ -414,6 +432,8 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
         else
             r = run_block(cpu, jit, b);
     }
+    if (cpu->hk.on && (r = hooked_result(cpu, r)) == STEP_HOOK)
+        r = HV_STEP_OK;
     if (r == STEP_BREAK)
         r = HV_STEP_OK;
     *n = cpu->instret - start;

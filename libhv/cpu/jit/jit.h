@@ -58,6 +58,8 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 
 #define HV_JIT_STALE 3          /* helper status: done, but cached code changed: leave */
 #define HV_JIT_BLOCK_MAX 64
+/* Load helper kind: size | sign << 4 | len << 8 | HV_JIT_LOAD_FP | rd << 16. */
+#define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12
 #define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
 
@@ -101,6 +103,7 @@ struct hv__jit {
     bool flush_pending;         /* flush once back in the dispatcher */
     bool full;
     uint32_t bp_gen;            /* cpu->dbg.gen the cached blocks were built for */
+    uint32_t hk_gen;            /* cpu->hk.gen the cached blocks were built for */
     uint64_t stop_at;           /* the run's exact budget end */                  /* the last translation failed for lack of space */
     uint32_t features;          /* hv__x86_host_features() */
     uint32_t fp_gate;           /* policy fp_check passed since entering generated code:
@@ -138,5 +141,10 @@ struct hv__jit_r2 hv__jit_h_load(struct hv_cpu *cpu, uint64_t va, unsigned kind)
 int hv__jit_h_store(struct hv_cpu *cpu, uint64_t va, uint64_t val, unsigned kind);
 int hv__jit_h_exec(struct hv_cpu *cpu, const struct hv_insn *in);
 int hv__jit_h_fpcheck(struct hv_cpu *cpu, unsigned writes);
+/* Hooks (cpu.h): the block hooks of the block at cpu->pc (coverage is inline), and the
+ * instruction hook before `in` at cpu->pc. HV_JIT_STALE (leave, pc = cpu->pc) when a hook
+ * asked to stop or moved pc. */
+int hv__jit_h_block(struct hv_cpu *cpu);
+int hv__jit_h_insn(struct hv_cpu *cpu, const struct hv_insn *in);
 
 #endif

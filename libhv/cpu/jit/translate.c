@@ -33,6 +33,8 @@
 #define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
+#define HK_FALL_OFF ((int32_t)offsetof(struct hv_cpu, hk.fall))
+#define HK_PREV_OFF ((int32_t)offsetof(struct hv_cpu, hk.cov_prev))
 #define XMM0 HV_X86_XMM0
 
 /* The inline soft-TLB probe depends on this layout. */
@@ -116,6 +118,9 @@ struct tr {
     struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
     uintptr_t addend_hint;      /* the code page's soft-TLB addend (0: none), see fast_path */
     unsigned maxlen;            /* longest path through the block (budget checks) */
+    bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
+    bool cov_only;              /* hooked with only the coverage map: superblocks and loops
+                                   stay, internal block starts update the map inline */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -176,6 +181,14 @@ static void reload_caller_saved(struct tr *t, uint32_t loaded)
 {
     for (unsigned g = 1; g < 32; g++)
         if ((loaded & (1u << g)) && !(t->callee_mask & (1u << g)))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* After a hook that may have changed guest registers: every cached one from memory. */
+static void reload_all(struct tr *t, uint32_t loaded)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (loaded & (1u << g))
             hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
 }
 
@@ -284,6 +297,23 @@ static struct cold *new_cold(struct tr *t, enum cold_kind kind)
     return c;
 }
 
+/* The edge-map update for a block start at `pc`: map[(loc ^ prev) & mask]++, prev = loc >> 1
+ * (loc < 2^32, mask < 2^31). At block entries, and with coverage alone also inside the
+ * translated code (after a not-taken branch of a superblock, on a self-loop's back-edge,
+ * at a loop tail). Clobbers RCX, RDX and flags. */
+static void emit_cov(struct tr *t, uint64_t pc)
+{
+    struct hv__x86_buf *b = t->b;
+    const struct hv_cpu_hooks *h = &t->cpu->hk;
+    uint64_t loc = hv__hk_loc(pc);
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, HK_PREV_OFF));
+    hv__x86_alu_ri(b, HV_X86_XOR, 4, RCX, (int32_t)(uint32_t)loc);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (int32_t)h->cov_mask);
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)h->cov);
+    hv__x86_alu_mi(b, HV_X86_ADD, 1, hv__x86_mbi(RDX, RCX, 1, 0), 1);
+    hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
+}
+
 /* ---- block exits -------------------------------------------------------------------------- */
 
 /* Leave for guest pc `target` (state already written back, instret counted). */
@@ -324,6 +354,8 @@ static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
     hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+    if (t->cov_only)
+        emit_cov(t, t->pc0);    /* the back-edge is a taken branch: a block start */
     hv__x86_jmp_to(b, t->loop_head);
     /* Leave for the dispatcher at pc0 (the COLD_ENTRY stub), state written back. */
     hv__x86_bind(b, over);
@@ -351,6 +383,12 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, uint32_t dirty,
     }
     add_instret(t, k);
     write_back(t, dirty);
+    if (t->cov_only) {
+        /* A side exit: its target is a block start whatever the block's own fall-through
+         * (set at entry) says. */
+        hv__x86_mov_ri(t->b, RCX, HV_HK_NOFALL);
+        hv__x86_store(t->b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RCX);
+    }
     exit_to(t, target);
 }
 
@@ -425,7 +463,7 @@ static void emit_load(struct tr *t, unsigned i, unsigned size, bool sign)
     struct cold *c = new_cold(t, COLD_LOAD);
     c->pc = insn_pc(t, i);
     c->k = i;
-    c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8;
+    c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8 | (unsigned)in->rd << 16;
     int d = in->rd ? dst(t, in->rd) : RDX;
     c->dst = d;
     struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
@@ -463,7 +501,9 @@ static void emit_store(struct tr *t, unsigned i, unsigned size)
 
 /* ---- the generic path: the interpreter's semantics for one instruction ------------------- */
 
-static void emit_generic(struct tr *t, unsigned i, bool ends)
+/* In the hot path, before instruction i: state exact in memory (registers, pc, instret),
+ * then fn(cpu, &insn[i]); a non-zero status leaves through the block's failure exit. */
+static void call_insn_helper(struct tr *t, unsigned i, uintptr_t fn)
 {
     struct hv__x86_buf *b = t->b;
     sync_for_call(t);
@@ -471,8 +511,14 @@ static void emit_generic(struct tr *t, unsigned i, bool ends)
     instret_to_mem(t, i);
     hv__x86_mov_rr(b, 8, RDI, RBX);
     hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
-    hv__x86_call_abs(b, (uintptr_t)hv__jit_h_exec, RAX);
+    hv__x86_call_abs(b, fn, RAX);
     check_status(t);
+}
+
+static void emit_generic(struct tr *t, unsigned i, bool ends)
+{
+    struct hv__x86_buf *b = t->b;
+    call_insn_helper(t, i, (uintptr_t)hv__jit_h_exec);
     if (ends) {
         /* The helper retired the instruction and set pc: back to the dispatcher. */
         instret_reload(t);
@@ -528,7 +574,7 @@ static void emit_fload(struct tr *t, unsigned i, unsigned size)
     struct cold *c = new_cold(t, COLD_LOAD);
     c->pc = insn_pc(t, i);
     c->k = i;
-    c->kind_arg = size | (unsigned)in->len << 8;
+    c->kind_arg = size | (unsigned)in->len << 8 | HV_JIT_LOAD_FP | (unsigned)in->rd << 16;
     c->dst = RDX;
     struct hv__x86_mem m = fast_path(t, c, base, in->imm, size, false);
     hv__x86_load(t->b, size, RDX, m);
@@ -1015,6 +1061,8 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         s->pc = pc + (uint64_t)in->imm;
         s->k = i;
         s->from[s->nfrom++] = hv__x86_jcc_fwd(t->b, cc);
+        if (t->cov_only)
+            emit_cov(t, pc + in->len);  /* not taken: the next instruction starts a block */
         return;
     }
     uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
@@ -1291,6 +1339,8 @@ static void emit_cold(struct tr *t, struct cold *c)
             /* A loop tail: its ALU instructions, then `j pc0` as a back-edge. */
             const struct tail *tl = &t->tail[c->k];
             uint32_t keep_loaded = t->loaded, keep_dirty = t->dirty;
+            if (t->cov_only)
+                emit_cov(t, c->pc);     /* the tail starts a block */
             t->loaded = c->loaded;
             t->dirty = c->dirty;
             for (unsigned j = 0; j < tl->m; j++)
@@ -1360,7 +1410,10 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
-    reload_caller_saved(t, c->loaded);
+    if (t->hooked)
+        reload_all(t, c->loaded);   /* a memory hook may have changed registers */
+    else
+        reload_caller_saved(t, c->loaded);
     if (c->kind == COLD_LOAD && c->dst != RAX)
         hv__x86_mov_rr(b, 8, c->dst, RAX);
     hv__x86_jmp_to(b, c->resume);
@@ -1376,6 +1429,12 @@ static void emit_fail(struct tr *t)
         hv__x86_bind(b, t->fail[j]);
     /* Memory holds the count the helper left (it may have retired the instruction). */
     instret_reload(t);
+    if (t->hooked) {
+        /* Left early (exit, stop, stale code): the next block event is judged from here
+         * (a trap's handler entry resets it in the dispatcher). */
+        hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, PC_OFF));
+        hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RCX);
+    }
     hv__x86_alu_ri(b, HV_X86_CMP, 4, RAX, HV_JIT_STALE);
     struct hv__x86_fixup keep = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
@@ -1456,7 +1515,50 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     return 0;
 }
 
+/* ---- hooks (cpu.h's contract) -------------------------------------------------------------- */
+
+/* At the body entry of a block translated with hooks on: the block event when pc0 differs
+ * from hk.fall (coverage inline, block hooks through a helper), then hk.fall for a run of
+ * the whole block (`fall`); early exits correct it (emit_fail, the dispatcher). */
+static void emit_block_event(struct tr *t, uint64_t fall)
+{
+    struct hv__x86_buf *b = t->b;
+    const struct hv_cpu_hooks *h = &t->cpu->hk;
+    hv__x86_mov_ri(b, RAX, t->pc0);
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, HK_FALL_OFF));
+    struct hv__x86_fixup same = hv__x86_jcc_fwd(b, HV_X86_CC_E);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RAX);
+    if (h->cov)
+        emit_cov(t, t->pc0);
+    if (h->block) {
+        set_pc(t, t->pc0, RAX);
+        instret_to_mem(t, 0);
+        hv__x86_mov_rr(b, 8, RDI, RBX);
+        hv__x86_call_abs(b, (uintptr_t)hv__jit_h_block, RAX);
+        check_status(t);
+    }
+    hv__x86_bind(b, same);
+    hv__x86_mov_ri(b, RAX, fall);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, HK_FALL_OFF), RAX);
+}
+
+/* Before instruction i when an instruction hook covers its pc. */
+static void emit_insn_hook(struct tr *t, unsigned i)
+{
+    call_insn_helper(t, i, (uintptr_t)hv__jit_h_insn);
+    instret_from_mem(t, i);
+    t->loaded = 0;              /* the hook may have changed registers */
+}
+
 /* ---- the block ---------------------------------------------------------------------------- */
+
+/* Hooks on, but only the coverage map: block starts inside translated code can be handled
+ * inline, so superblocks and self-loops are kept. */
+static bool cov_only(const struct hv_cpu *cpu)
+{
+    const struct hv_cpu_hooks *h = &cpu->hk;
+    return h->on && h->cov && !h->block && !h->insn && !h->mem && !h->invalid;
+}
 
 static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
                              struct hv_insn *out, unsigned *bytes)
@@ -1483,7 +1585,8 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         in->len = (uint8_t)len;
         p += len;
         off += len;
-        if (hv__insn_ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
+        if (hv__insn_ends_block(in->op) &&
+            ((cpu->hk.on && !cov_only(cpu)) || !(is_cond_branch(in->op) && nside++ < SIDE_MAX)))
             break;
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
@@ -1642,7 +1745,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     unsigned tail_bytes[HV_JIT_BLOCK_MAX];
     unsigned ntail = 0, maxlen = n;
     memset(tail_of, 0, sizeof tail_of);
-    if (!jit->opts.no_chain && !cpu->dbg.nr_bp) {
+    if (!jit->opts.no_chain && !cpu->dbg.nr_bp && (!cpu->hk.on || cov_only(cpu))) {
         uint64_t ipc = pc;
         uintptr_t page = host - (pc & 0xfff);
         for (unsigned i = 0; i + 1 < n; ipc += insns[i].len, i++) {
@@ -1687,13 +1790,16 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->in_rx = hv__cc_rx(&jit->cc, stored);
     t->n = n;
     t->pc0 = pc;
-    t->direct = cpu->policy->direct_host != NULL;
+    t->hooked = cpu->hk.on;
+    t->cov_only = cov_only(cpu);
+    /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
+    t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
      * same (bare) unless MPRV is set; under paging, data pages rarely share the code's
      * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
     t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
     t->entry_label = -1;
-    int loop_end = jit->opts.no_chain ? -1 : self_loop_end(t);
+    int loop_end = jit->opts.no_chain || (t->hooked && !t->cov_only) ? -1 : self_loop_end(t);
     t->loop = loop_end >= 0;
     alloc_regs(t, loop_end);
 
@@ -1709,6 +1815,8 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
     uint32_t body = hv__x86_label(&buf);
+    if (t->hooked)
+        emit_block_event(t, hv__insn_ends_block(t->in[n - 1].op) ? HV_HK_NOFALL : pc + bytes);
     if (t->loop) {
         for (unsigned g = 1; g < 32; g++) {
             if (t->host_of[g] >= 0) {
@@ -1723,8 +1831,11 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         t->dirty = loop_writes(t, loop_end);
     }
 
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
+        if (t->hooked && cpu->hk.insn && cpu->hk.ops->insn_hooked(cpu, insn_pc(t, i)))
+            emit_insn_hook(t, i);
         emit_insn(t, i);
+    }
     if (!hv__insn_ends_block(t->in[n - 1].op)) {
         /* Page end or BLOCK_MAX: fall through to the next block. */
         end_block_common(t);

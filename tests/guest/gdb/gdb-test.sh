@@ -50,6 +50,24 @@ gdb-session-b.gdb)
     expect '"gdb-can-read-this"'
     expect_guest 'result=5 counter=6 gdb-can-read-this'
     ;;
+gdb-session-c.gdb)
+    expect 'hart 0: pc'
+    expect '  ra 0'
+    expect 'hart 0: instructions'
+    expect 'checkpoint taken'
+    expect 'rolled back'
+    h=$(sed -n 's/^state hash //p' "$log" | sort -u | wc -l)
+    [ "$h" = 1 ] || fail "the state hash differs after the rollback"
+    expect 'Hardware read watchpoint 1: counter'
+    expect 'Value = 5'
+    expect 'Hardware watchpoint 2: counter'
+    expect 'Old value = 5'
+    expect 'New value = 6'
+    expect 'Hardware access (read/write) watchpoint 3: counter'
+    expect 'Value = 6'
+    expect 'exited normally'
+    expect_guest 'result=5 counter=6 gdb-can-read-this'
+    ;;
 esac
 [ "$status" -eq 0 ] || fail "hv exited with $status"
 echo "PASS"
