@@ -1,6 +1,6 @@
-/* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the SiFive
- * test device and CLINT, the devices (platform.c) and boot images (boot.c), per-hart state,
- * the run loop around the engine and register access. */
+/* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the devices
+ * (the device table, platform.c) and boot images (boot.c), per-hart state, the run loop
+ * around the engine (with the in-library reboot) and register access. */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
@@ -36,15 +36,9 @@ static int vm_init(struct hv_vm *vm)
         return hv__vm_error(vm, HV_ENOMEM, "full backend: out of memory");
     vm->backend = b;
     b->vm = vm;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        atomic_store(&b->mtimecmp[i], UINT64_MAX);
     int rc;
     if ((rc = hv__mem_map(&vm->mem, HVF_RAM_BASE, vm->cfg.mem_size, HV_REGION_RAM, HV_MEM_RAM,
                           err, errlen)) < 0 ||
-        (rc = hv__mem_add_mmio(&vm->mem, HVF_TEST_BASE, HVF_TEST_SIZE, &hvf_test_ops, b,
-                               err, errlen)) < 0 ||
-        (rc = hv__mem_add_mmio(&vm->mem, HVF_CLINT_BASE, HVF_CLINT_SIZE, &hvf_clint_ops, b,
-                               err, errlen)) < 0 ||
         (rc = hvf_platform_create(b, err, errlen)) < 0)
         return rc;
     return hvf_boot_load(b);
@@ -53,7 +47,7 @@ static int vm_init(struct hv_vm *vm)
 static void vm_fini(struct hv_vm *vm)
 {
     if (vm->backend)
-        hvf_platform_destroy(vm->backend);
+        (void)hvf_platform_destroy(vm->backend, false, vm->last_error, sizeof(vm->last_error));
     free(vm->backend);
     vm->backend = NULL;
 }
@@ -87,7 +81,6 @@ static void vcpu_fini(struct hv_vcpu *vcpu)
         return;
     if (h->board && vcpu->id < HV_MAX_VCPUS)
         h->board->harts[vcpu->id] = NULL;
-    hv__interp_fini(&vcpu->cpu);
     free(h);
     vcpu->backend = NULL;
     vcpu->cpu.backend = NULL;
@@ -102,33 +95,25 @@ static bool restart_in_library(const struct hv_vm *vm)
 
 /* A board reset as QEMU's: devices re-created (disks and the serial port stay), boot images
  * re-loaded over the kept RAM, the hart back at its reset state. */
-static int restart(struct hvf_board *b, struct hvf_hart *h)
+static int restart(struct hv_vcpu *vcpu)
 {
+    struct hvf_hart *h = vcpu->backend;
+    struct hvf_board *b = h->board;
     struct hv_vm *vm = b->vm;
     char *err = vm->last_error;
     size_t errlen = sizeof(vm->last_error);
-    hvf_platform_destroy(b);
-    uint64_t regions[3 + HVF_NR_VIRTIO] = { HVF_PLIC_BASE, HVF_UART_BASE, HVF_RTC_BASE };
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        regions[3 + i] = HVF_VIRTIO_BASE + i * HVF_VIRTIO_STRIDE;
-    int rc;
-    for (unsigned i = 0; i < sizeof regions / sizeof regions[0]; i++)
-        if ((rc = hv__mem_unmap(&vm->mem, regions[i], err, errlen)) < 0)
-            return rc;
+    int rc = hvf_platform_destroy(b, true, err, errlen);
+    if (rc < 0)
+        return rc;
     atomic_store(&b->stop_reason, 0);
     atomic_store(&b->stop_code, 0);
-    atomic_store(&b->mtime_off, 0);
     atomic_store(&b->next_dev_poll, 0);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-        atomic_store(&b->mtimecmp[i], UINT64_MAX);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         atomic_store(&b->ext_ip[i], 0);
-    }
-    b->tohost = b->fromhost = 0;
-    b->virtio_populated = 0;
     b->dtb_addr = 0;
     if ((rc = hvf_platform_create(b, err, errlen)) < 0 || (rc = hvf_boot_load(b)) < 0)
         return rc;
-    struct hv_cpu *cpu = &h->vcpu->cpu;
+    struct hv_cpu *cpu = &vcpu->cpu;
     hvf_code_written(cpu, HVF_RAM_BASE, vm->cfg.mem_size);   /* images were rewritten */
     hvf_code_written(cpu, 0x1000, 0xf000);                   /* and the MROM */
     hv__cpu_reset(cpu, b->entry);
@@ -140,56 +125,25 @@ static int restart(struct hvf_board *b, struct hvf_hart *h)
     return 0;
 }
 
-/* Lockstep (core/lockstep.c): the twin hart is run by the engine, never through vcpu_run,
- * so it gets the same per-run preparation here. */
-static void prepare_twin(struct hv_vcpu *twin, uint64_t stop_at)
-{
-    struct hvf_hart *t = twin->backend;
-    t->exit_set = false;
-    t->stop_at = stop_at;
-    t->light_poll = t->board->vm->clock.deterministic && !twin->cpu.exit_request;
-    twin->cpu.exit_request = 1;
-}
-
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
-    struct hvf_hart *h = vcpu->backend;
-    struct hv_cpu *cpu = &vcpu->cpu;
     int rc;
-    h->exit_set = false;
-    h->stop_at = stop_at;
-    h->light_poll = vcpu->vm->clock.deterministic && !cpu->exit_request;
-    cpu->exit_request = 1;             /* poll first: kicks, stops, pending interrupts */
-    if (vcpu->twin)
-        prepare_twin(vcpu->twin, stop_at);
+    hv__engine_begin(vcpu, stop_at);
     for (;;) {
         if ((rc = hv__engine_run(vcpu, stop_at, "full backend", NULL)) < 0)
             return rc;
-        if (rc != HV_STEP_EXIT || !h->exit_set || h->exit.reason != HV_EXIT_REBOOT ||
+        if (rc != HV_STEP_EXIT || !vcpu->exit_set || vcpu->exit.reason != HV_EXIT_REBOOT ||
             !restart_in_library(vcpu->vm))
             break;
-        if ((rc = restart(h->board, h)) < 0)
+        /* Under lockstep the twin VM reboots with this one. */
+        if ((rc = restart(vcpu)) < 0 || (vcpu->twin && (rc = restart(vcpu->twin)) < 0))
             return rc;
-        if (vcpu->twin) {
-            struct hvf_hart *t = vcpu->twin->backend;
-            if ((rc = restart(t->board, t)) < 0)
-                return rc;
-            prepare_twin(vcpu->twin, stop_at);
-        }
-        h->exit_set = false;
-        cpu->exit_request = 1;
+        vcpu->cpu.exit_request = 1;        /* a full first poll after the reset */
+        if (vcpu->twin)
+            vcpu->twin->cpu.exit_request = 1;
+        hv__engine_begin(vcpu, stop_at);
     }
-    memset(exit, 0, sizeof(*exit));
-    if (rc == HV_STEP_EXIT && h->exit_set) {
-        *exit = h->exit;
-    } else if (rc == HV_STEP_OK) {
-        exit->reason = HV_EXIT_BUDGET;
-    } else {
-        exit->reason = HV_EXIT_INTERNAL;
-        hv__vm_error(vcpu->vm, HV_EINTERNAL, "full backend: engine stopped without a reason");
-    }
-    exit->pc = cpu->pc;
-    return 0;
+    return hv__engine_end(vcpu, rc, "full backend", exit);
 }
 
 /* Kicks and console input: end a WFI sleep. Async-signal-safe (atomics and a futex wake). */

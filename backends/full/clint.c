@@ -94,36 +94,46 @@ static int clint_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     return 0;
 }
 
-const struct hv_mmio_ops hvf_clint_ops = { .read = clint_read, .write = clint_write };
+static const struct hv_mmio_ops clint_ops = { .read = clint_read, .write = clint_write };
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
-
-#define CLINT_SNAP_VERSION 1
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 /* mtime itself is the VM clock (restored by the core) plus the guest's offset. */
-void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w)
+static const struct hv_snap_field clint_fields[] = {
+    HV_SNAP_INT_ARRAY(struct hvf_board, mtimecmp),
+    HV_SNAP_INT_FIELD(struct hvf_board, mtime_off),
+};
+
+static const struct hv_snap_desc clint_snap = {
+    .name = "clint", .version = 1, .size = sizeof(struct hvf_board),
+    .fields = clint_fields, .nr_fields = sizeof clint_fields / sizeof clint_fields[0],
+};
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* The CLINT's registers live in the board (the harts' timer checks read mtimecmp). */
+static int clint_create(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                        char *err, size_t errlen)
 {
-    hv__snap_begin(w, "clint", CLINT_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        hv__snap_put_u64(w, atomic_load(&b->mtimecmp[i]));
-    hv__snap_put_u64(w, (uint64_t)atomic_load(&b->mtime_off));
-    hv__snap_end(w);
+    for (unsigned h = 0; h < HV_MAX_VCPUS; h++)
+        atomic_store(&b->mtimecmp[h], UINT64_MAX);
+    atomic_store(&b->mtime_off, 0);
+    int rc = hv__mem_add_mmio(&b->vm->mem, base, HVF_CLINT_SIZE, &clint_ops, b, err, errlen);
+    *state = rc < 0 ? NULL : b;
+    return rc;
 }
 
-int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
-                   size_t errlen)
+static void clint_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                      unsigned i)
 {
-    struct hv_snap_r r;
-    uint64_t cmp[HV_MAX_VCPUS];
-    hv__snap_r_open(&r, idx, "clint", CLINT_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        cmp[i] = hv__snap_get_u64(&r);
-    int64_t off = (int64_t)hv__snap_get_u64(&r);
-    int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        atomic_store(&b->mtimecmp[i], cmp[i]);
-    atomic_store(&b->mtime_off, off);
-    return 0;
+    hvf_fdt_begin_at(f, "clint", base);
+    hvf_fdt_reg(f, base, HVF_CLINT_SIZE);
+    hvf_fdt_irqs_extended(f, p, 3, 7);            /* M software, M timer */
+    HVF_FDT_STRS(f, "compatible", "sifive,clint0\0riscv,clint0");
+    hvf_fdt_end(f);
 }
+
+const struct hvf_device hvf_clint_device = {
+    .name = "clint", .base = HVF_CLINT_BASE, .size = HVF_CLINT_SIZE,
+    .create = clint_create, .snap = &clint_snap, .fdt = clint_fdt,
+};

@@ -2,6 +2,7 @@
  * rules (privilege from csr[9:8], read-only from csr[11:10], TVM, counter enables, Sstc,
  * FS), WARL legalisation of every writable field, and the side effects of writes (TLB
  * flush, interrupt re-evaluation). Unknown CSRs raise illegal instruction. */
+#include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
 #include "backends/full/snapshot.h"
@@ -512,37 +513,53 @@ void hvf_hart_reset(struct hvf_hart *h)
         h->pmpaddr[i] = 0;
     }
     atomic_store(&h->hw_ip, 0);
-    h->exit_set = false;
+    h->vcpu->exit_set = false;
     h->mmio.active = false;
     trig_reset(h);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
-/* 2: Sdtrig state (tselect, tcontrol, tdata1/2 of every trigger) appended. */
+#define HART(m) HV_SNAP_INT_FIELD(struct hvf_hart, m)
+
+/* Version 1: the CSR file in a fixed order behind a count (26), PMP, the device-driven mip
+ * bits and an embedder MMIO access in flight (re-executed on the next run). Version 2
+ * appends the Sdtrig state (tselect, tcontrol, then tdata1/tdata2 of each trigger in turn),
+ * read by hand after the list: the pairs interleave, and a version-1 section resets it. */
+static const struct hv_snap_field hart_fields[] = {
+    HV_SNAP_CONST_FIELD("CSR count", 4, 26),
+    HV_SNAP_INT_MASKED(struct hvf_hart, mstatus, MSTATUS_WMASK),
+    HART(medeleg), HART(mideleg), HART(mie), HART(mip_sw), HART(mtvec), HART(stvec),
+    HART(mepc), HART(sepc), HART(mcause), HART(scause), HART(mtval), HART(stval),
+    HART(mscratch), HART(sscratch), HART(satp), HART(mcounteren), HART(scounteren),
+    HART(mcountinhibit), HART(menvcfg), HART(senvcfg), HART(stimecmp), HART(cycle_off),
+    HART(instret_off), HART(cycle_frozen), HART(instret_frozen),
+    HV_SNAP_BYTES_FIELD(struct hvf_hart, pmpcfg),
+    HV_SNAP_INT_ARRAY(struct hvf_hart, pmpaddr),
+    HART(hw_ip),
+    HV_SNAP_BOOL_FIELD(struct hvf_hart, mmio.active),
+    HV_SNAP_BOOL_FIELD(struct hvf_hart, mmio.write),
+    HART(mmio.size),
+    HART(mmio.pa),
+};
+#undef HART
+#define NR_HART_FIELDS (sizeof hart_fields / sizeof hart_fields[0])
 #define HART_SNAP_VERSION 2
+
+static void hart_check(struct hv_snap_r *r, const struct hvf_hart *h)
+{
+    uint64_t mode = h->satp >> SATP_MODE_SHIFT;
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+        hv__snap_r_fail(r, "satp mode %llu", (unsigned long long)mode);
+    unsigned size = h->mmio.size;
+    if (h->mmio.active && size != 1 && size != 2 && size != 4 && size != 8)
+        hv__snap_r_fail(r, "pending MMIO access of size %u", size);
+}
 
 void hvf_hart_save(struct hvf_hart *h, struct hv_snap_w *w)
 {
     hv__snap_begin_idx(w, "hart", h->id, HART_SNAP_VERSION);
-    const uint64_t regs[] = {
-        h->mstatus, h->medeleg, h->mideleg, h->mie, h->mip_sw, h->mtvec, h->stvec, h->mepc,
-        h->sepc, h->mcause, h->scause, h->mtval, h->stval, h->mscratch, h->sscratch, h->satp,
-        h->mcounteren, h->scounteren, h->mcountinhibit, h->menvcfg, h->senvcfg, h->stimecmp,
-        h->cycle_off, h->instret_off, h->cycle_frozen, h->instret_frozen,
-    };
-    hv__snap_put_u32(w, (uint32_t)(sizeof(regs) / sizeof(regs[0])));
-    for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
-        hv__snap_put_u64(w, regs[i]);
-    hv__snap_put_bytes(w, h->pmpcfg, sizeof(h->pmpcfg));
-    for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++)
-        hv__snap_put_u64(w, h->pmpaddr[i]);
-    hv__snap_put_u64(w, atomic_load(&h->hw_ip));
-    /* An embedder MMIO access in flight (re-executed on the next run). */
-    hv__snap_put_bool(w, h->mmio.active);
-    hv__snap_put_bool(w, h->mmio.write);
-    hv__snap_put_u32(w, h->mmio.size);
-    hv__snap_put_u64(w, h->mmio.pa);
+    hv__snap_put_fields(w, hart_fields, NR_HART_FIELDS, h);
     hv__snap_put_u64(w, h->tselect);
     hv__snap_put_u64(w, h->tcontrol);
     for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
@@ -556,86 +573,43 @@ int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err
                   size_t errlen)
 {
     struct hv_snap_r r;
-    uint64_t v[26], pmpaddr[HVF_PMP_ENTRIES];
-    uint8_t pmpcfg[HVF_PMP_ENTRIES];
+    struct hvf_hart *s = malloc(sizeof(*s));     /* the decoded copy */
+    if (!s)
+        return hv__errf(err, errlen, HV_ENOMEM, "snapshot: out of memory");
+    memcpy(s, h, sizeof(*s));
     hv__snap_r_open_idx(&r, idx, "hart", h->id, HART_SNAP_VERSION);
-    if (hv__snap_get_u32(&r) != 26 && hv__snap_r_ok(&r))
-        hv__snap_r_fail(&r, "CSR count differs");
-    for (unsigned i = 0; i < 26; i++)
-        v[i] = hv__snap_get_u64(&r);
-    hv__snap_get_bytes(&r, pmpcfg, sizeof(pmpcfg));
-    for (unsigned i = 0; i < HVF_PMP_ENTRIES; i++)
-        pmpaddr[i] = hv__snap_get_u64(&r);
-    uint64_t hw_ip = hv__snap_get_u64(&r);
-    struct hv__mmio_pending mmio;
-    mmio.active = hv__snap_get_bool(&r);
-    mmio.write = hv__snap_get_bool(&r);
-    mmio.size = hv__snap_get_u32(&r);
-    mmio.pa = hv__snap_get_u64(&r);
-    uint64_t tselect = 0, tcontrol = 0, tdata1[HVF_TRIGGERS], tdata2[HVF_TRIGGERS];
+    hv__snap_get_fields(&r, hart_fields, NR_HART_FIELDS, s);
+    if (hv__snap_r_ok(&r))
+        hart_check(&r, s);
+    s->tselect = s->tcontrol = 0;
     for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
-        tdata1[i] = TRIG_DISABLED << TDATA1_TYPE_SHIFT;
-        tdata2[i] = 0;
+        s->tdata1[i] = TRIG_DISABLED << TDATA1_TYPE_SHIFT;
+        s->tdata2[i] = 0;
     }
-    if (r.sect && r.sect->version >= 2) {
-        tselect = hv__snap_get_u64(&r);
-        tcontrol = hv__snap_get_u64(&r);
+    if (hv__snap_r_ok(&r) && r.sect->version >= 2) {
+        s->tselect = hv__snap_get_u64(&r);
+        s->tcontrol = hv__snap_get_u64(&r);
         for (unsigned i = 0; i < HVF_TRIGGERS; i++) {
-            tdata1[i] = hv__snap_get_u64(&r);
-            tdata2[i] = hv__snap_get_u64(&r);
-            if (legal_tdata1(tdata1[i]) != tdata1[i])
+            s->tdata1[i] = hv__snap_get_u64(&r);
+            s->tdata2[i] = hv__snap_get_u64(&r);
+            if (legal_tdata1(s->tdata1[i]) != s->tdata1[i])
                 hv__snap_r_fail(&r, "trigger %u: tdata1 %#llx", i,
-                                (unsigned long long)tdata1[i]);
+                                (unsigned long long)s->tdata1[i]);
         }
-        if (tselect >= HVF_TRIGGERS || (tcontrol & ~(TCONTROL_MTE | TCONTROL_MPTE)))
-            hv__snap_r_fail(&r, "tselect %llu / tcontrol %#llx", (unsigned long long)tselect,
-                            (unsigned long long)tcontrol);
+        if (s->tselect >= HVF_TRIGGERS || (s->tcontrol & ~(TCONTROL_MTE | TCONTROL_MPTE)))
+            hv__snap_r_fail(&r, "tselect %llu / tcontrol %#llx",
+                            (unsigned long long)s->tselect, (unsigned long long)s->tcontrol);
     }
-    uint64_t mode = v[15] >> SATP_MODE_SHIFT;
-    if (hv__snap_r_ok(&r) && (v[0] & ~MSTATUS_WMASK))
-        hv__snap_r_fail(&r, "mstatus %#llx has read-only bits set", (unsigned long long)v[0]);
-    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
-        hv__snap_r_fail(&r, "satp mode %llu", (unsigned long long)mode);
-    if (mmio.active && mmio.size != 1 && mmio.size != 2 && mmio.size != 4 && mmio.size != 8)
-        hv__snap_r_fail(&r, "pending MMIO access of size %u", mmio.size);
     int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    h->mstatus = v[0];
-    h->medeleg = v[1];
-    h->mideleg = v[2];
-    h->mie = v[3];
-    h->mip_sw = v[4];
-    h->mtvec = v[5];
-    h->stvec = v[6];
-    h->mepc = v[7];
-    h->sepc = v[8];
-    h->mcause = v[9];
-    h->scause = v[10];
-    h->mtval = v[11];
-    h->stval = v[12];
-    h->mscratch = v[13];
-    h->sscratch = v[14];
-    h->satp = v[15];
-    h->mcounteren = v[16];
-    h->scounteren = v[17];
-    h->mcountinhibit = v[18];
-    h->menvcfg = v[19];
-    h->senvcfg = v[20];
-    h->stimecmp = v[21];
-    h->cycle_off = v[22];
-    h->instret_off = v[23];
-    h->cycle_frozen = v[24];
-    h->instret_frozen = v[25];
-    memcpy(h->pmpcfg, pmpcfg, sizeof(pmpcfg));
-    memcpy(h->pmpaddr, pmpaddr, sizeof(pmpaddr));
-    atomic_store(&h->hw_ip, hw_ip);
-    h->mmio = mmio;
-    h->exit_set = false;
-    h->tselect = tselect;
-    h->tcontrol = tcontrol;
-    memcpy(h->tdata1, tdata1, sizeof(tdata1));
-    memcpy(h->tdata2, tdata2, sizeof(tdata2));
-    hvf_trig_sync(h);
-    return 0;
+    if (rc == 0) {
+        hv__snap_copy_fields(h, s, hart_fields, NR_HART_FIELDS);
+        h->tselect = s->tselect;
+        h->tcontrol = s->tcontrol;
+        memcpy(h->tdata1, s->tdata1, sizeof(h->tdata1));
+        memcpy(h->tdata2, s->tdata2, sizeof(h->tdata2));
+        h->vcpu->exit_set = false;
+        hvf_trig_sync(h);
+    }
+    free(s);
+    return rc;
 }

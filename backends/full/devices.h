@@ -1,7 +1,9 @@
 /* libhv full backend — the register-level devices of the QEMU-compatible `virt` board:
- * PLIC, NS16550A UART, virtio-mmio transport (+ blk, rng, net), goldfish RTC, and the
- * device-tree builder. Each device is self-contained; the board (board.c) creates them and
- * wires their interrupt lines.
+ * CLINT, PLIC, SiFive test, HTIF, NS16550A UART, virtio-mmio transport (+ blk, rng, net),
+ * goldfish RTC, fw_cfg; the device table through which the board handles all of them
+ * (bottom of this file), and the device-tree builder. Each device is self-contained: its
+ * file holds its registers and its table row; platform.c walks the table and wires the
+ * interrupt lines.
  *
  * Device convention
  * - A device is a state struct (opaque outside its file) plus one `static const struct
@@ -34,18 +36,12 @@
 #include "dev/net.h"
 
 /* ---- memory map and interrupt numbers (QEMU virt, see guests.md) ------------------- */
-#ifndef HVF_TEST_BASE
-#define HVF_TEST_BASE   0x100000ull
-#endif
-#ifndef HVF_CLINT_BASE
-#define HVF_CLINT_BASE  0x2000000ull
-#endif
-#ifndef HVF_UART_BASE
-#define HVF_UART_BASE   0x10000000ull
-#endif
-#ifndef HVF_RAM_BASE
-#define HVF_RAM_BASE    0x80000000ull
-#endif
+#define HVF_TEST_BASE       0x100000ull
+#define HVF_TEST_SIZE       0x1000ull
+#define HVF_CLINT_BASE      0x2000000ull
+#define HVF_CLINT_SIZE      0x10000ull
+#define HVF_UART_BASE       0x10000000ull
+#define HVF_RAM_BASE        0x80000000ull
 #define HVF_RTC_BASE        0x101000ull
 #define HVF_RTC_SIZE        0x1000ull
 #define HVF_PLIC_BASE       0xc000000ull
@@ -54,6 +50,8 @@
 #define HVF_VIRTIO_BASE     0x10001000ull
 #define HVF_VIRTIO_STRIDE   0x1000ull
 #define HVF_VIRTIO_SLOTS    8u
+#define HVF_FW_CFG_BASE     0x10100000ull
+#define HVF_FW_CFG_SIZE     0x18ull
 
 #define HVF_PLIC_SOURCES    96u          /* source 0 is "no interrupt"; riscv,ndev = 95 */
 #define HVF_PLIC_MAX_CTX    (2u * HV_MAX_VCPUS)
@@ -154,9 +152,101 @@ struct hvf_fdt_params {
                                      nodes are always present, as on QEMU) */
 };
 
+/* The tree is written with libfdt's sequential-write API; device rows (below) add their
+ * node through these helpers. Errors stick in the writer (the first one wins). */
+struct hvf_fdt;
+/* Phandles: hart h's interrupt controller, the PLIC, the SiFive test device (syscon). */
+#define HVF_PH_INTC(h) (1u + (h))
+#define HVF_PH_PLIC (1u + 2 * HV_MAX_VCPUS)
+#define HVF_PH_TEST (HVF_PH_PLIC + 1)
+void hvf_fdt_begin_at(struct hvf_fdt *f, const char *name, uint64_t addr);  /* "name@addr" */
+void hvf_fdt_end(struct hvf_fdt *f);
+void hvf_fdt_u32(struct hvf_fdt *f, const char *name, uint32_t v);
+void hvf_fdt_str(struct hvf_fdt *f, const char *name, const char *s);
+void hvf_fdt_empty(struct hvf_fdt *f, const char *name);
+/* A string list from a NUL-separated literal: HVF_FDT_STRS(f, "compatible", "a\0b"). */
+void hvf_fdt_strs(struct hvf_fdt *f, const char *name, const char *list, size_t len);
+#define HVF_FDT_STRS(f, n, lit) hvf_fdt_strs((f), (n), (lit), sizeof(lit))
+/* reg = <addr size> (#address-cells = #size-cells = 2). */
+void hvf_fdt_reg(struct hvf_fdt *f, uint64_t addr, uint64_t size);
+/* interrupts = <irq>, interrupt-parent = <PLIC>. */
+void hvf_fdt_plic_irq(struct hvf_fdt *f, uint32_t irq);
+/* The usual start of a device node: "name@base", interrupts (PLIC source irq, 0: none), reg
+ * = <base size>. The caller adds the rest and ends it. */
+void hvf_fdt_node_begin(struct hvf_fdt *f, const char *name, uint64_t base, uint64_t size,
+                        uint32_t irq);
+/* interrupts-extended = <intc(h) a intc(h) b> for every hart. */
+void hvf_fdt_irqs_extended(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint32_t a,
+                           uint32_t b);
+
 /* Build the board's flattened device tree. *blob is malloc'd (caller frees); *size is its
  * total size (already packed). */
 int hvf_fdt_build(const struct hvf_fdt_params *p, void **blob, size_t *size,
                   char *err, size_t errlen);
+
+/* ---- the board's device table (platform.c) ------------------------------------------ */
+
+struct hvf_board;
+struct hv_snap_w;
+struct hv_snap_index;
+struct hv_snap_desc;
+
+/* One row per device of the board, declared once in the device's own file as
+ * `const struct hvf_device hvf_<name>_device` and listed in HVF_DEVICES below. The board
+ * creates, polls, snapshots, resets and describes (device tree) its devices by walking the
+ * rows: adding a device is its file plus one X(name) line. Every hook may be NULL.
+ * Instances: a row stands for `count` identical devices (virtio: eight slots), instance i
+ * at base + i * stride; state[i] is what create returned. */
+struct hvf_device {
+    const char *name;             /* snapshot section ("<name>.<i>" if count > 1), logs */
+    uint64_t base, size;          /* MMIO window of instance 0; size 0: none of its own */
+    uint64_t stride;
+    unsigned count;               /* 0 means 1 */
+    /* Power-on state: register the window (usually through the device's public create
+     * call) and return the state pointer. A board reset destroys and re-creates every
+     * device, so create is also the reset. */
+    int (*create)(struct hvf_board *b, unsigned i, uint64_t base, void **state, char *err,
+                  size_t errlen);
+    /* Free the state; the board unmaps the window afterwards. */
+    void (*destroy)(struct hvf_board *b, void *state);
+    /* Deferred work: host input, expired alarms, received frames (board.c polls at a
+     * bounded rate, or at instruction counts in deterministic mode). */
+    void (*poll)(void *state);
+    /* Virtual-clock ns by which poll must run again (bounds a WFI sleep), UINT64_MAX:
+     * none. */
+    uint64_t (*deadline)(void *state);
+    /* Snapshot section of instance i (snapshot/stream.h); load validates the whole section
+     * before changing anything. */
+    void (*save)(void *state, unsigned i, struct hv_snap_w *w);
+    int (*load)(void *state, unsigned i, const struct hv_snap_index *idx, char *err,
+                size_t errlen);
+    /* Or, without save/load: the state as a field list (snapshot/stream.h), saved and
+     * loaded by the board (section "<name>", or "<name>.<i>" if count > 1). */
+    const struct hv_snap_desc *snap;
+    /* The instance's node under /soc (the tree lists rows in reverse order, as QEMU's). */
+    void (*fdt)(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base, unsigned i);
+};
+
+#define HVF_DEV_MAX_INSTANCES HVF_VIRTIO_SLOTS
+/* Longest WFI sleep while a device without its own wake-up (host input of a stdio or pty
+ * UART, frames from a hub) may need polling: such a device's deadline is now + this. */
+#define HVF_DEV_SLEEP_NS 10000000ull
+
+/* The rows, in creation order: the CLINT and PLIC first (the others take interrupt lines
+ * from the PLIC), then the devices; teardown runs backwards. */
+#define HVF_DEVICES(X) X(clint) X(plic) X(virtio) X(test) X(htif) X(uart) X(rtc) X(fw_cfg)
+
+#define HVF_DEV_ENUM_(n) HVF_DEV_##n,
+enum hvf_dev_id { HVF_DEVICES(HVF_DEV_ENUM_) HVF_NR_DEVICES };
+#undef HVF_DEV_ENUM_
+#define HVF_DEV_DECL_(n) extern const struct hvf_device hvf_##n##_device;
+HVF_DEVICES(HVF_DEV_DECL_)
+#undef HVF_DEV_DECL_
+extern const struct hvf_device *const hvf_devices[HVF_NR_DEVICES];
+
+static inline unsigned hvf_dev_count(const struct hvf_device *d)
+{
+    return d->count ? d->count : 1;
+}
 
 #endif

@@ -7,15 +7,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/engine.h"
 #include "core/vm.h"
-
-/* ---- the board's memory map (QEMU virt compatible, see docs/ARCHITECTURE.md) ------- */
-#define HVF_TEST_BASE   0x100000ull
-#define HVF_TEST_SIZE   0x1000ull
-#define HVF_CLINT_BASE  0x2000000ull
-#define HVF_CLINT_SIZE  0x10000ull
-#define HVF_UART_BASE   0x10000000ull
-#define HVF_RAM_BASE    0x80000000ull
+#include "backends/full/devices.h"
 
 /* ---- CSR numbers -------------------------------------------------------------------- */
 enum {
@@ -139,25 +133,13 @@ struct hvf_hart {
     _Atomic uint64_t hw_ip;    /* MSIP, MEIP, SEIP (line) driven by devices, any thread */
     _Atomic uint32_t wake;     /* futex word: bumped to wake a WFI sleeper */
 
-    uint64_t stop_at;          /* the current run's instruction budget end (absolute) */
-    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
-     * deadlines unless a poll was due anyway, so that where a run was cut into budget
-     * slices changes nothing the guest can see (interrupts and device polls stay at the
-     * instruction counts of the uncut run). */
-    bool light_poll;
-    struct hv_exit exit;       /* recorded by a hook that returns HV_STEP_EXIT */
-    bool exit_set;
     struct hv__mmio_pending mmio;
 };
 
-struct hvf_plic;
-struct hvf_uart16550;
-struct hvf_rtc;
-struct hvf_virtio;
 struct hv_net;
 struct hv_netdev;
 
-#define HVF_NR_VIRTIO 8u
+#define HVF_NR_VIRTIO HVF_VIRTIO_SLOTS
 
 struct hvf_board {
     struct hv_vm *vm;
@@ -167,11 +149,10 @@ struct hvf_board {
     _Atomic uint64_t mtimecmp[HV_MAX_VCPUS];
     _Atomic int64_t mtime_off;                 /* mtime = clock ticks + off (mtime writes) */
     struct hvf_hart *harts[HV_MAX_VCPUS];
-    /* Devices (devices.h), created by hvf_platform_create. */
+    /* Devices: state of instance i of row d of the device table (devices.h), created by
+     * hvf_platform_create. The PLIC is also kept typed: the other rows wire to it. */
+    void *dev[HVF_NR_DEVICES][HVF_DEV_MAX_INSTANCES];
     struct hvf_plic *plic;
-    struct hvf_uart16550 *uart;
-    struct hvf_rtc *rtc;
-    struct hvf_virtio *virtio[HVF_NR_VIRTIO];
     uint8_t virtio_populated;                  /* bit i: slot i has a device */
     struct hv_net *net;
     struct hv_netdev *netdevs[HV_MAX_NICS];
@@ -203,8 +184,6 @@ static inline struct hv_vm *hvf_vm_of(struct hv_cpu *cpu)
 
 /* clint.c */
 uint64_t hvf_mtime(const struct hvf_board *b);
-void hvf_clint_register(struct hvf_board *b, char *err, size_t errlen, int *rc);
-extern const struct hv_mmio_ops hvf_clint_ops;
 /* Set/clear a device-driven mip bit of a hart and wake it (any thread). */
 void hvf_set_hw_irq(struct hvf_hart *h, uint64_t bit, bool level);
 /* Wake a hart sleeping in WFI and make its engine poll (any thread). */
@@ -231,8 +210,6 @@ int hvf_poll(struct hv_cpu *cpu);
 int hvf_illegal(struct hv_cpu *cpu);
 /* The highest-priority interrupt that may be taken now, or -1. */
 int hvf_pending_irq(struct hvf_hart *h);
-/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
-int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code);
 
 /* mmu.c */
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
@@ -261,12 +238,20 @@ static inline bool hvf_htif_page(const struct hvf_board *b, uint64_t pa)
     return b->tohost && (pa >> 12) == (b->tohost >> 12);
 }
 
-/* sifive_test.c */
-extern const struct hv_mmio_ops hvf_test_ops;
-
 /* platform.c: the devices of devices.h wired to the harts. */
 int hvf_platform_create(struct hvf_board *b, char *err, size_t errlen);
-void hvf_platform_destroy(struct hvf_board *b);
+/* Tear the devices down (rows backwards) and, with `unmap`, remove their windows from the
+ * memory map (a board reset, which creates them again; at VM teardown the map goes away
+ * with the VM, after the vCPUs). Returns the first unmap failure. */
+int hvf_platform_destroy(struct hvf_board *b, bool unmap, char *err, size_t errlen);
+/* The PLIC's context outputs (struct hv_irq_line .set; opaque = board): context 2h drives
+ * MEIP of hart h, 2h+1 its SEIP. */
+void hvf_platform_ext_irq(void *opaque, unsigned ctx, int level);
+/* The virtio slot i (its state in the device table). */
+static inline struct hvf_virtio *hvf_board_virtio(const struct hvf_board *b, unsigned i)
+{
+    return b->dev[HVF_DEV_virtio][i];
+}
 /* Apply the board's recorded MEIP/SEIP levels to a (newly created) hart. */
 void hvf_platform_sync_hart(struct hvf_board *b, unsigned id);
 /* Poll the devices (host input, alarms, received frames) if one is due; `force` polls

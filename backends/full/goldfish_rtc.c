@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include "backends/full/devices.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum {
@@ -176,50 +177,61 @@ void hvf_rtc_destroy(struct hvf_rtc *rtc)
     free(rtc);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
-
-#define RTC_SNAP_VERSION 1
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 /* The offset is relative to the VM's virtual wall clock, which the snapshot restores, so
- * the guest's time continues from the snapshot. */
-void hvf_rtc_save(struct hvf_rtc *r, struct hv_snap_w *w)
+ * the guest's time continues from the snapshot. Saved and loaded by the board through the
+ * row (no vCPU runs then, and only vCPU threads touch the device). */
+static const struct hv_snap_field rtc_fields[] = {
+    HV_SNAP_INT_FIELD(struct hvf_rtc, offset),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, time_high),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, alarm),
+    HV_SNAP_INT_FIELD(struct hvf_rtc, alarm_high),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, alarm_running),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_pending),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_enabled),
+    HV_SNAP_BOOL_FIELD(struct hvf_rtc, irq_level),
+};
+
+static const struct hv_snap_desc rtc_snap = {
+    .name = "rtc", .version = 1, .size = sizeof(struct hvf_rtc),
+    .fields = rtc_fields, .nr_fields = sizeof rtc_fields / sizeof rtc_fields[0],
+};
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+static int rtc_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                          char *err, size_t errlen)
 {
-    pthread_mutex_lock(&r->lock);
-    hv__snap_begin(w, "rtc", RTC_SNAP_VERSION);
-    hv__snap_put_u64(w, (uint64_t)r->offset);
-    hv__snap_put_u32(w, r->time_high);
-    hv__snap_put_u64(w, r->alarm);
-    hv__snap_put_u32(w, r->alarm_high);
-    hv__snap_put_bool(w, r->alarm_running);
-    hv__snap_put_bool(w, r->irq_pending);
-    hv__snap_put_bool(w, r->irq_enabled);
-    hv__snap_put_bool(w, r->irq_level);
-    hv__snap_end(w);
-    pthread_mutex_unlock(&r->lock);
+    return hvf_rtc_create(b->vm, base, hvf_plic_input(b->plic, HVF_IRQ_RTC),
+                          (struct hvf_rtc **)state, err, errlen);
 }
 
-int hvf_rtc_load(struct hvf_rtc *r, const struct hv_snap_index *idx, char *err, size_t errlen)
+static void rtc_destroy_dev(struct hvf_board *b, void *state)
 {
-    struct hv_snap_r s;
-    hv__snap_r_open(&s, idx, "rtc", RTC_SNAP_VERSION);
-    int64_t offset = (int64_t)hv__snap_get_u64(&s);
-    uint32_t time_high = hv__snap_get_u32(&s);
-    uint64_t alarm = hv__snap_get_u64(&s);
-    uint32_t alarm_high = hv__snap_get_u32(&s);
-    bool running = hv__snap_get_bool(&s), pending = hv__snap_get_bool(&s);
-    bool enabled = hv__snap_get_bool(&s), level = hv__snap_get_bool(&s);
-    int rc = hv__snap_r_close(&s, err, errlen);
-    if (rc < 0)
-        return rc;
-    pthread_mutex_lock(&r->lock);
-    r->offset = offset;
-    r->time_high = time_high;
-    r->alarm = alarm;
-    r->alarm_high = alarm_high;
-    r->alarm_running = running;
-    r->irq_pending = pending;
-    r->irq_enabled = enabled;
-    r->irq_level = level;
-    pthread_mutex_unlock(&r->lock);
-    return 0;
+    hvf_rtc_destroy(state);
 }
+
+static void rtc_poll_dev(void *state)
+{
+    hvf_rtc_poll(state);
+}
+
+static uint64_t rtc_deadline_dev(void *state)
+{
+    return hvf_rtc_next_deadline(state);
+}
+
+static void rtc_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                    unsigned i)
+{
+    hvf_fdt_node_begin(f, "rtc", base, HVF_RTC_SIZE, HVF_IRQ_RTC);
+    hvf_fdt_str(f, "compatible", "google,goldfish-rtc");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_rtc_device = {
+    .name = "rtc", .base = HVF_RTC_BASE, .size = HVF_RTC_SIZE,
+    .create = rtc_create_dev, .destroy = rtc_destroy_dev, .poll = rtc_poll_dev,
+    .deadline = rtc_deadline_dev, .snap = &rtc_snap, .fdt = rtc_fdt,
+};

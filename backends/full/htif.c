@@ -4,7 +4,9 @@
  *   device 0, bit 0 set:   exit; code = value >> 1 (0 = pass) -> HV_EXIT_SHUTDOWN
  *   device 1, command 1:   putchar(value & 0xff) to the serial chardev; acknowledged by
  *                          clearing tohost and writing the response to fromhost
- * Other requests (device 0 syscall proxying) are not supported and are left untouched. */
+ * Other requests (device 0 syscall proxying) are not supported and are left untouched.
+ * HTIF has no window of its own: the MMU sends stores to the tohost page here
+ * (hvf_htif_page); boot.c finds the symbols when it loads the kernel. */
 #include "backends/full/full.h"
 
 int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val)
@@ -25,7 +27,7 @@ int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val)
     if (dev == 0 && (payload & 1)) {
         int code = (int)(payload >> 1);
         hvf_board_stop(b, HV_EXIT_SHUTDOWN, code);
-        return hvf_exit(h, HV_EXIT_SHUTDOWN, code);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_SHUTDOWN, code);
     }
     if (dev == 1 && op == 1) {
         uint8_t c = (uint8_t)payload;
@@ -38,3 +40,16 @@ int hvf_htif_write(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t val)
     }
     return HV_STEP_OK;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* No window, no state beyond the symbol addresses (found again by the boot loader). */
+static int htif_create(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                       char *err, size_t errlen)
+{
+    b->tohost = b->fromhost = 0;
+    *state = b;
+    return 0;
+}
+
+const struct hvf_device hvf_htif_device = { .name = "htif", .create = htif_create };

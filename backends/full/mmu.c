@@ -221,19 +221,19 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
     struct hv_exit ex;
     int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
     if (rc == 1) {
-        hvf_exit(h, HV_EXIT_MMIO, 0);
-        h->exit.u.mmio = ex.u.mmio;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_MMIO, 0);
+        h->vcpu->exit.u.mmio = ex.u.mmio;
         return HV_STEP_EXIT;
     }
     if (rc < 0)
         return access_fault(cpu, acc, pa);
     int stop = atomic_load(&b->stop_reason);
     if (stop)
-        return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));
+        return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));
     return HV_STEP_OK;
 }
 
 void hvf_code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len)
 {
-    hv__interp_invalidate(cpu, pa, len);
+    hv__engine_code_written(cpu, pa, len);
 }

@@ -1,7 +1,8 @@
-/* libhv full backend — the virt board's devices wired together: the PLIC's contexts drive
- * MEIP/SEIP of the harts, the NS16550A UART, goldfish RTC and eight virtio-mmio slots (disks,
- * NICs, rng in that order) raise PLIC inputs; device polling from the harts' poll hooks and
- * WFI sleeps at a bounded rate (or at instruction counts, in deterministic mode). */
+/* libhv full backend — the virt board's devices wired together: the device table
+ * (devices.h: every device's row, walked to create, tear down, poll and bound WFI sleeps),
+ * the PLIC's contexts driving MEIP/SEIP of the harts, the eight virtio-mmio slots populated
+ * (disks, NICs, rng in that order); device polling from the harts' poll hooks and WFI
+ * sleeps at a bounded rate (or at instruction counts, in deterministic mode). */
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/full.h"
@@ -12,9 +13,10 @@
 #define DEV_POLL_NS 1000000ull
 /* Deterministic mode: hart 0 polls devices every this many retired instructions. */
 #define DEV_POLL_INSNS 65536ull
-/* Longest WFI sleep while a device without its own wake-up (host input of a stdio or pty
- * UART, frames from a hub) may need polling. */
-#define DEV_SLEEP_NS 10000000ull
+
+#define HVF_DEV_PTR_(n) &hvf_##n##_device,
+const struct hvf_device *const hvf_devices[HVF_NR_DEVICES] = { HVF_DEVICES(HVF_DEV_PTR_) };
+#undef HVF_DEV_PTR_
 
 /* ---- PLIC outputs -> harts ------------------------------------------------------------ */
 
@@ -36,7 +38,7 @@ void hvf_platform_sync_hart(struct hvf_board *b, unsigned id)
 /* Context 2h is hart h's M-mode external interrupt, 2h+1 its S-mode one. The PLIC calls
  * this under its lock, so calls are serialised; the level is recorded first so that a hart
  * created later (vCPUs come after vm_init) picks it up. */
-static void plic_out(void *opaque, unsigned ctx, int level)
+void hvf_platform_ext_irq(void *opaque, unsigned ctx, int level)
 {
     struct hvf_board *b = opaque;
     unsigned hart = ctx / 2;
@@ -81,8 +83,8 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
         if (slot >= HVF_NR_VIRTIO)
             return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
                             HVF_NR_VIRTIO);
-        if ((rc = hvf_virtio_blk_attach(b->virtio[slot], vm->disks[k], cfg->disks[k].serial,
-                                        err, errlen)) < 0)
+        if ((rc = hvf_virtio_blk_attach(hvf_board_virtio(b, slot), vm->disks[k],
+                                        cfg->disks[k].serial, err, errlen)) < 0)
             return rc;
         b->virtio_populated |= (uint8_t)(1u << slot);
     }
@@ -100,7 +102,8 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
             memcpy(mac, cfg->nics[k].mac, 6);
         else
             default_mac(cfg, k, mac);
-        if ((rc = hvf_virtio_net_attach(b->virtio[slot], b->netdevs[k], mac, err, errlen)) < 0)
+        if ((rc = hvf_virtio_net_attach(hvf_board_virtio(b, slot), b->netdevs[k], mac, err,
+                                        errlen)) < 0)
             return rc;
         b->virtio_populated |= (uint8_t)(1u << slot);
     }
@@ -108,7 +111,7 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
         if (slot >= HVF_NR_VIRTIO)
             return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
                             HVF_NR_VIRTIO);
-        if ((rc = hvf_virtio_rng_attach(b->virtio[slot], cfg->deterministic != 0,
+        if ((rc = hvf_virtio_rng_attach(hvf_board_virtio(b, slot), cfg->deterministic != 0,
                                         cfg->rng_seed, err, errlen)) < 0)
             return rc;
         b->virtio_populated |= (uint8_t)(1u << slot);
@@ -118,65 +121,61 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
 
 int hvf_platform_create(struct hvf_board *b, char *err, size_t errlen)
 {
-    struct hv_vm *vm = b->vm;
-    unsigned harts = vm->cfg.nr_vcpus ? vm->cfg.nr_vcpus : 1;
-    struct hv_irq_line ctx[HVF_PLIC_MAX_CTX];
-    for (unsigned c = 0; c < 2 * harts; c++)
-        ctx[c] = (struct hv_irq_line){ .set = plic_out, .opaque = b, .irq = c };
-    int rc = hvf_plic_create(vm, HVF_PLIC_BASE, harts, ctx, &b->plic, err, errlen);
-    if (rc < 0)
-        return rc;
-    b->ext_irq_sources = true;
-    if ((rc = hvf_uart16550_create(vm, HVF_UART_BASE, vm->serial,
-                                   hvf_plic_input(b->plic, HVF_IRQ_UART), &b->uart,
-                                   err, errlen)) < 0 ||
-        (rc = hvf_rtc_create(vm, HVF_RTC_BASE, hvf_plic_input(b->plic, HVF_IRQ_RTC), &b->rtc,
-                             err, errlen)) < 0)
-        return rc;
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++) {
-        rc = hvf_virtio_create(vm, HVF_VIRTIO_BASE + i * HVF_VIRTIO_STRIDE,
-                               hvf_plic_input(b->plic, HVF_IRQ_VIRTIO0 + i), &b->virtio[i],
-                               err, errlen);
-        if (rc < 0)
-            return rc;
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->create; i++) {
+            int rc = dev->create(b, i, dev->base + i * dev->stride, &b->dev[d][i], err,
+                                 errlen);
+            if (rc < 0)
+                return rc;
+        }
     }
     return create_virtio_devices(b, err, errlen);
 }
 
-/* Teardown order: virtio slots (they borrow the netdevs), netdevs and the fabric, RTC,
- * UART, PLIC (the others hold lines into it). */
-void hvf_platform_destroy(struct hvf_board *b)
+/* Rows backwards: the virtio slots go before the netdevs they borrow and the PLIC after
+ * the devices holding lines into it. */
+int hvf_platform_destroy(struct hvf_board *b, bool unmap, char *err, size_t errlen)
 {
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++) {
-        hvf_virtio_destroy(b->virtio[i]);
-        b->virtio[i] = NULL;
+    int rc = 0;
+    for (unsigned d = HVF_NR_DEVICES; d-- > 0;) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev); i++) {
+            if (!b->dev[d][i])
+                continue;
+            if (dev->destroy)
+                dev->destroy(b, b->dev[d][i]);
+            b->dev[d][i] = NULL;
+            uint64_t base = dev->base + i * dev->stride;
+            int u = unmap && dev->size ? hv__mem_unmap(&b->vm->mem, base, err, errlen) : 0;
+            if (u < 0 && rc == 0)
+                rc = u;
+        }
+        if (d == HVF_DEV_virtio) {
+            for (unsigned k = 0; k < HV_MAX_NICS; k++) {
+                if (b->netdevs[k])
+                    hv__netdev_close(b->netdevs[k]);
+                b->netdevs[k] = NULL;
+            }
+            hv__net_destroy(b->net);
+            b->net = NULL;
+            b->virtio_populated = 0;
+        }
     }
-    for (unsigned k = 0; k < HV_MAX_NICS; k++) {
-        if (b->netdevs[k])
-            hv__netdev_close(b->netdevs[k]);
-        b->netdevs[k] = NULL;
-    }
-    hv__net_destroy(b->net);
-    b->net = NULL;
-    hvf_rtc_destroy(b->rtc);
-    b->rtc = NULL;
-    hvf_uart16550_destroy(b->uart);
-    b->uart = NULL;
-    hvf_plic_destroy(b->plic);
     b->plic = NULL;
+    return rc;
 }
 
 /* ---- polling ----------------------------------------------------------------------------- */
 
 static void poll_devices(struct hvf_board *b)
 {
-    if (b->uart)
-        hvf_uart16550_poll(b->uart);
-    if (b->rtc)
-        hvf_rtc_poll(b->rtc);
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        if (b->virtio_populated & (1u << i))
-            hvf_virtio_poll(b->virtio[i]);
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->poll; i++)
+            if (b->dev[d][i])
+                dev->poll(b->dev[d][i]);
+    }
 }
 
 uint64_t hvf_platform_next_poll_insn(struct hvf_hart *h)
@@ -210,19 +209,18 @@ void hvf_platform_poll(struct hvf_hart *h, bool force)
 
 uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b)
 {
-    uint64_t bound = UINT64_MAX;
-    if (b->rtc) {
-        uint64_t d = hvf_rtc_next_deadline(b->rtc), now = hv__clock_ns(&b->vm->clock);
-        if (d != UINT64_MAX)
-            bound = d > now ? d - now : 0;
+    uint64_t bound = UINT64_MAX, now = hv__clock_ns(&b->vm->clock);
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev) && dev->deadline; i++) {
+            uint64_t t = b->dev[d][i] ? dev->deadline(b->dev[d][i]) : UINT64_MAX;
+            if (t != UINT64_MAX && (t > now ? t - now : 0) < bound)
+                bound = t > now ? t - now : 0;
+        }
     }
-    /* Console input through hv_vm_console_input wakes the hart itself; other chardevs
-     * (stdio, pty, socket) and network frames are only seen by polling. */
-    bool host_input = (b->uart && b->vm->cfg.serial.type != HV_CHARDEV_NULL &&
-                       b->vm->cfg.serial.type != HV_CHARDEV_FILE &&
-                       b->vm->cfg.serial.type != HV_CHARDEV_BUFFER) || b->net;
-    if (host_input && bound > DEV_SLEEP_NS)
-        bound = DEV_SLEEP_NS;
+    /* Frames from the host network fabric are only seen by polling. */
+    if (b->net && bound > HVF_DEV_SLEEP_NS)
+        bound = HVF_DEV_SLEEP_NS;
     /* User networking: slirp's host sockets are only seen by polling. */
     for (unsigned k = 0; k < HV_MAX_NICS; k++)
         if (hv__netdev_needs_poll(b->netdevs[k]) && bound > DEV_POLL_NS)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 #define NWORDS ((HVF_PLIC_SOURCES + 31) / 32)
@@ -273,12 +274,13 @@ void hvf_plic_destroy(struct hvf_plic *plic)
     free(plic);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define PLIC_SNAP_VERSION 1
 
-void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w)
+static void plic_save(void *state, unsigned inst, struct hv_snap_w *w)
 {
+    struct hvf_plic *p = state;
     pthread_mutex_lock(&p->lock);
     hv__snap_begin(w, "plic", PLIC_SNAP_VERSION);
     hv__snap_put_u32(w, p->nr_ctx);
@@ -301,9 +303,10 @@ void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w)
 
 /* The output levels are restored without driving the lines: the harts' MEIP/SEIP are part
  * of the same snapshot. */
-int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err,
-                  size_t errlen)
+static int plic_load(void *state, unsigned inst, const struct hv_snap_index *idx, char *err,
+                     size_t errlen)
 {
+    struct hvf_plic *p = state;
     struct hvf_plic s;
     struct hv_snap_r r;
     hv__snap_r_open(&r, idx, "plic", PLIC_SNAP_VERSION);
@@ -338,3 +341,47 @@ int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err
     pthread_mutex_unlock(&p->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* Context c drives MEIP (even c) / SEIP (odd c) of hart c/2 through the board. */
+static int plic_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                           char *err, size_t errlen)
+{
+    unsigned harts = b->vm->cfg.nr_vcpus ? b->vm->cfg.nr_vcpus : 1;
+    struct hv_irq_line ctx[HVF_PLIC_MAX_CTX];
+    for (unsigned c = 0; c < 2 * harts; c++)
+        ctx[c] = (struct hv_irq_line){ .set = hvf_platform_ext_irq, .opaque = b, .irq = c };
+    int rc = hvf_plic_create(b->vm, base, harts, ctx, &b->plic, err, errlen);
+    if (rc < 0)
+        return rc;
+    b->ext_irq_sources = true;
+    *state = b->plic;
+    return 0;
+}
+
+static void plic_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_plic_destroy(state);
+}
+
+static void plic_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                     unsigned i)
+{
+    hvf_fdt_begin_at(f, "plic", base);
+    hvf_fdt_u32(f, "phandle", HVF_PH_PLIC);
+    hvf_fdt_u32(f, "riscv,ndev", HVF_PLIC_SOURCES - 1);
+    hvf_fdt_reg(f, base, HVF_PLIC_SIZE);
+    hvf_fdt_irqs_extended(f, p, 11, 9);           /* M external, S external */
+    hvf_fdt_empty(f, "interrupt-controller");
+    HVF_FDT_STRS(f, "compatible", "sifive,plic-1.0.0\0riscv,plic0");
+    hvf_fdt_u32(f, "#address-cells", 0);
+    hvf_fdt_u32(f, "#interrupt-cells", 1);
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_plic_device = {
+    .name = "plic", .base = HVF_PLIC_BASE, .size = HVF_PLIC_SIZE,
+    .create = plic_create_dev, .destroy = plic_destroy_dev, .save = plic_save,
+    .load = plic_load, .fdt = plic_fdt,
+};

@@ -29,4 +29,29 @@ static int test_write(void *opaque, uint64_t off, unsigned size, uint64_t val)
     return 0;
 }
 
-const struct hv_mmio_ops hvf_test_ops = { .read = test_read, .write = test_write };
+static const struct hv_mmio_ops test_ops = { .read = test_read, .write = test_write };
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+static int test_create(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                       char *err, size_t errlen)
+{
+    int rc = hv__mem_add_mmio(&b->vm->mem, base, HVF_TEST_SIZE, &test_ops, b, err, errlen);
+    *state = rc < 0 ? NULL : b;
+    return rc;
+}
+
+/* The /poweroff and /reboot syscon nodes at the root refer to this one (fdt.c). */
+static void test_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                     unsigned i)
+{
+    hvf_fdt_node_begin(f, "test", base, HVF_TEST_SIZE, 0);
+    hvf_fdt_u32(f, "phandle", HVF_PH_TEST);
+    HVF_FDT_STRS(f, "compatible", "sifive,test1\0sifive,test0\0syscon");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_test_device = {
+    .name = "test", .base = HVF_TEST_BASE, .size = HVF_TEST_SIZE,
+    .create = test_create, .fdt = test_fdt,
+};

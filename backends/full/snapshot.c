@@ -1,97 +1,94 @@
 /* libhv full backend — snapshot hooks of the virt board: the board's own wiring state
  * ("board": PLIC output levels per hart, the deterministic device-poll point, a board-wide
- * stop), then each component's section (clint, plic, uart, rtc, virtio.N, hart.N). The
- * components serialize themselves (snapshot.h); this file only orders them and restores
- * the interrupt wiring afterwards. Not saved: disk contents and frames queued in the host
- * network fabric (see include/hv/snapshot.h); SiFive test and HTIF have no state. */
+ * stop), then the section of every device row that has one (device table, devices.h:
+ * clint, plic, virtio.N, uart, rtc, fw_cfg), then hart.N. The devices serialize
+ * themselves; this file walks the table and restores the interrupt wiring afterwards. Not
+ * saved: disk contents and frames queued in the host network fabric (see
+ * include/hv/snapshot.h); SiFive test and HTIF have no state. */
 #include "backends/full/snapshot.h"
 
-#define BOARD_SNAP_VERSION 1
+/* The board's own wiring state. */
+static void board_check(struct hv_snap_r *r, const void *decoded, const void *live)
+{
+    const struct hvf_board *s = decoded, *b = live;
+    if (s->virtio_populated != b->virtio_populated)
+        hv__snap_r_fail(r, "virtio slots %#x populated, this VM has %#x", s->virtio_populated,
+                        b->virtio_populated);
+    if ((unsigned)s->stop_reason > HV_EXIT_INTERNAL)
+        hv__snap_r_fail(r, "stop reason %u", (unsigned)s->stop_reason);
+}
+
+static const struct hv_snap_field board_fields[] = {
+    { "ext_ip", HV_SNAP_INT, offsetof(struct hvf_board, ext_ip), 8, HV_MAX_VCPUS, 0,
+      MIP_MEIP | MIP_SEIP },
+    HV_SNAP_INT_FIELD(struct hvf_board, next_dev_poll),
+    HV_SNAP_INT_FIELD(struct hvf_board, stop_reason),
+    HV_SNAP_INT_FIELD(struct hvf_board, stop_code),
+    HV_SNAP_INT_FIELD(struct hvf_board, virtio_populated),
+};
+
+static const struct hv_snap_desc board_snap = {
+    .name = "board", .version = 1, .size = sizeof(struct hvf_board),
+    .fields = board_fields, .nr_fields = sizeof board_fields / sizeof board_fields[0],
+    .check = board_check,
+};
+
+/* A row's section through its own hooks or its field list. */
+static void save_dev(const struct hvf_device *dev, unsigned i, void *state, struct hv_snap_w *w)
+{
+    if (dev->save)
+        dev->save(state, i, w);
+    else if (dev->snap)
+        hv__snap_put_state(w, dev->snap, hvf_dev_count(dev) > 1 ? (int)i : -1, state);
+}
+
+static int load_dev(const struct hvf_device *dev, unsigned i, void *state,
+                    const struct hv_snap_index *idx, char *err, size_t errlen)
+{
+    if (dev->load)
+        return dev->load(state, i, idx, err, errlen);
+    if (dev->snap)
+        return hv__snap_get_state(idx, dev->snap, hvf_dev_count(dev) > 1 ? (int)i : -1, state,
+                                  err, errlen);
+    return 0;
+}
 
 int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
 {
     struct hvf_board *b = vm->backend;
-    hv__snap_begin(w, "board", BOARD_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        hv__snap_put_u64(w, atomic_load(&b->ext_ip[i]));
-    hv__snap_put_u64(w, atomic_load(&b->next_dev_poll));
-    hv__snap_put_u32(w, (uint32_t)atomic_load(&b->stop_reason));
-    hv__snap_put_u32(w, (uint32_t)atomic_load(&b->stop_code));
-    hv__snap_put_u8(w, b->virtio_populated);
-    hv__snap_end(w);
-    hvf_clint_save(b, w);
-    if (b->plic)
-        hvf_plic_save(b->plic, w);
-    if (b->uart)
-        hvf_uart16550_save(b->uart, w);
-    if (b->rtc)
-        hvf_rtc_save(b->rtc, w);
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        if (b->virtio[i])
-            hvf_virtio_save(b->virtio[i], i, w);
+    hv__snap_put_state(w, &board_snap, -1, b);
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev); i++)
+            if (b->dev[d][i])
+                save_dev(dev, i, b->dev[d][i], w);
+    }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (b->harts[i])
             hvf_hart_save(b->harts[i], w);
     return w->err;
 }
 
-struct board_state {
-    uint64_t ext_ip[HV_MAX_VCPUS];
-    uint64_t next_poll;
-    uint32_t stop_reason, stop_code;
-};
-
-static int read_board(struct hvf_board *b, const struct hv_snap_index *idx,
-                      struct board_state *s, char *err, size_t errlen)
-{
-    struct hv_snap_r r;
-    hv__snap_r_open(&r, idx, "board", BOARD_SNAP_VERSION);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        s->ext_ip[i] = hv__snap_get_u64(&r) & (MIP_MEIP | MIP_SEIP);
-    s->next_poll = hv__snap_get_u64(&r);
-    s->stop_reason = hv__snap_get_u32(&r);
-    s->stop_code = hv__snap_get_u32(&r);
-    uint8_t populated = hv__snap_get_u8(&r);
-    if (hv__snap_r_ok(&r) && populated != b->virtio_populated)
-        hv__snap_r_fail(&r, "virtio slots %#x populated, this VM has %#x", populated,
-                        b->virtio_populated);
-    if (s->stop_reason > HV_EXIT_INTERNAL)
-        hv__snap_r_fail(&r, "stop reason %u", s->stop_reason);
-    return hv__snap_r_close(&r, err, errlen);
-}
-
 int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
                       size_t errlen)
 {
     struct hvf_board *b = vm->backend;
-    struct board_state s;
-    int rc = read_board(b, idx, &s, err, errlen);
+    /* A failure half-way is undone by the core (it re-applies its backup of the state). */
+    int rc = hv__snap_get_state(idx, &board_snap, -1, b, err, errlen);
     if (rc < 0)
         return rc;
-    /* Every section must be there before the first one is applied. */
-    const char *need[] = { "clint", b->plic ? "plic" : NULL, b->uart ? "uart" : NULL,
-                           b->rtc ? "rtc" : NULL };
-    for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++)
-        if (need[i] && !hv__snap_find(idx, need[i]))
-            return hv__errf(err, errlen, HV_EFORMAT, "snapshot section '%s': missing",
-                            need[i]);
-    if ((rc = hvf_clint_load(b, idx, err, errlen)) < 0 ||
-        (b->plic && (rc = hvf_plic_load(b->plic, idx, err, errlen)) < 0) ||
-        (b->uart && (rc = hvf_uart16550_load(b->uart, idx, err, errlen)) < 0) ||
-        (b->rtc && (rc = hvf_rtc_load(b->rtc, idx, err, errlen)) < 0))
-        return rc;
-    for (unsigned i = 0; i < HVF_NR_VIRTIO; i++)
-        if (b->virtio[i] && (rc = hvf_virtio_load(b->virtio[i], i, idx, err, errlen)) < 0)
-            return rc;
+    /* Host mode polls on host time: poll at once. Deterministic: exactly where the
+     * original run would have polled next. */
+    if (!vm->clock.deterministic)
+        atomic_store(&b->next_dev_poll, 0);
+    for (unsigned d = 0; d < HVF_NR_DEVICES; d++) {
+        const struct hvf_device *dev = hvf_devices[d];
+        for (unsigned i = 0; i < hvf_dev_count(dev); i++)
+            if (b->dev[d][i] && (rc = load_dev(dev, i, b->dev[d][i], idx, err, errlen)) < 0)
+                return rc;
+    }
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (b->harts[i] && (rc = hvf_hart_load(b->harts[i], idx, err, errlen)) < 0)
             return rc;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        atomic_store(&b->ext_ip[i], s.ext_ip[i]);
-    /* Host mode polls on host time: poll at once. Deterministic: exactly where the
-     * original run would have polled next. */
-    atomic_store(&b->next_dev_poll, vm->clock.deterministic ? s.next_poll : 0);
-    atomic_store(&b->stop_code, (int)s.stop_code);
-    atomic_store(&b->stop_reason, (int)s.stop_reason);
     return 0;
 }

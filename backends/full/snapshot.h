@@ -1,6 +1,7 @@
-/* libhv full backend — snapshot entry points of the board's components (additive). Each
- * function lives next to the state it serializes; snapshot.c strings them together for the
- * backend ops (core/vm.h). A load function validates its whole section before changing
+/* libhv full backend — snapshot entry points of the board's components. Each function lives
+ * next to the state it serializes (most as a field list, snapshot/stream.h) and is reached
+ * through its device's row in the device table; snapshot.c walks the table for the backend
+ * ops (core/vm.h). A load function validates its whole section before changing
  * anything and returns 0 or a negative HV_E* with a message naming the section. */
 #ifndef HV_FULL_SNAPSHOT_H
 #define HV_FULL_SNAPSHOT_H
@@ -14,30 +15,9 @@
 void hvf_hart_save(struct hvf_hart *h, struct hv_snap_w *w);
 int hvf_hart_load(struct hvf_hart *h, const struct hv_snap_index *idx, char *err,
                   size_t errlen);
-/* clint.c: mtimecmp of every hart and the mtime offset ("clint"). */
-void hvf_clint_save(struct hvf_board *b, struct hv_snap_w *w);
-int hvf_clint_load(struct hvf_board *b, const struct hv_snap_index *idx, char *err,
-                   size_t errlen);
-/* plic.c ("plic"), uart16550_full.c ("uart"), goldfish_rtc.c ("rtc"). */
-void hvf_plic_save(struct hvf_plic *p, struct hv_snap_w *w);
-int hvf_plic_load(struct hvf_plic *p, const struct hv_snap_index *idx, char *err,
-                  size_t errlen);
-void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w);
-int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx, char *err,
-                       size_t errlen);
-void hvf_rtc_save(struct hvf_rtc *rtc, struct hv_snap_w *w);
-int hvf_rtc_load(struct hvf_rtc *rtc, const struct hv_snap_index *idx, char *err,
-                 size_t errlen);
-/* virtio_mmio.c: transport registers and queues of slot `slot` ("virtio.<slot>"), plus the
- * attached device's own state through its ops (virtio_mmio.h). */
-void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w);
-int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_index *idx,
-                    char *err, size_t errlen);
-
 /* snapshot.c: the backend ops' hooks. */
 int hvf_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w);
 int hvf_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *err,
                       size_t errlen);
-void hvf_snapshot_host_pages(struct hv_vm *vm);
 
 #endif

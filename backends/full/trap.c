@@ -13,14 +13,6 @@
  * this is only a safety net against a missed wake-up (ns). */
 #define WFI_MAX_SLEEP_NS 1000000000ull
 
-int hvf_exit(struct hvf_hart *h, enum hv_exit_reason reason, int code)
-{
-    h->exit = (struct hv_exit){ .reason = reason, .pc = h->vcpu->cpu.pc };
-    h->exit.u.shutdown.code = code;
-    h->exit_set = true;
-    return HV_STEP_EXIT;
-}
-
 /* Illegal instruction with mtval = the instruction bits (re-read at pc: the hooks are called
  * with cpu->pc at the instruction being executed). */
 int hvf_illegal(struct hv_cpu *cpu)
@@ -85,9 +77,9 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
      * follow (a direct-boot program that traps before setting mtvec: pc 0). */
     if (!irq && (((code == HV_EXC_INSN_ACCESS || code == HV_EXC_INSN_PAGE) &&
                   cpu->pc == target) || (!to_s && !hvf_executable(h->board, target)))) {
-        hvf_exit(h, HV_EXIT_FAULT, 0);
-        h->exit.u.fault.cause = cause;
-        h->exit.u.fault.tval = tval;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_FAULT, 0);
+        h->vcpu->exit.u.fault.cause = cause;
+        h->vcpu->exit.u.fault.tval = tval;
         return HV_STEP_EXIT;
     }
 
@@ -266,17 +258,17 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         }
         if (deadline == UINT64_MAX && !other_wakers(h)) {
             cpu->pc += 4;               /* WFI retires; resuming continues after it */
-            return hvf_exit(h, HV_EXIT_HALT, 0);
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
         }
         if (vm->clock.deterministic && deadline != UINT64_MAX) {
-            uint64_t room = hv__clock_skip_room(cpu->instret, h->stop_at);
+            uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
             bool cut = skip >= room;
             if (cut)
                 skip = room;
             cpu->instret += skip;
             h->instret_off -= skip;
             if (cut)                    /* the budget ends the run inside this WFI */
-                return hvf_exit(h, HV_EXIT_BUDGET, 0);
+                return hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
             cpu->exit_request = 1;
             return HV_STEP_OK;
         }
@@ -382,19 +374,19 @@ int hvf_poll(struct hv_cpu *cpu)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    bool light = h->light_poll && cpu->instret < cpu->poll_at;
-    h->light_poll = false;
+    bool light = h->vcpu->light_poll && cpu->instret < cpu->poll_at;
+    h->vcpu->light_poll = false;
     if (!light)
         cpu->poll_at = next_poll(h);
     /* A board-wide stop (power-off from another hart) wins over a kick: an embedder that
      * kicks every vCPU once the first one stopped still sees why the board stopped. */
     int stop = atomic_load(&h->board->stop_reason);
     if (stop)
-        return hvf_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
+        return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&h->board->stop_code));
     if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hvf_exit(h, HV_EXIT_KICK, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
-        return hvf_exit(h, HV_EXIT_DEADLINE, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
     if (light)
         return HV_STEP_OK;
     hvf_platform_poll(h, false);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/devices.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum { REG_RBR = 0, REG_IER = 1, REG_IIR = 2, REG_LCR = 3, REG_MCR = 4, REG_LSR = 5,
@@ -387,12 +388,13 @@ void hvf_uart16550_destroy(struct hvf_uart16550 *uart)
     free(uart);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define UART_SNAP_VERSION 1
 
-void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w)
+static void uart_save(void *state, unsigned inst, struct hv_snap_w *w)
 {
+    struct hvf_uart16550 *u = state;
     pthread_mutex_lock(&u->lock);
     hv__snap_begin(w, "uart", UART_SNAP_VERSION);
     const uint8_t regs[8] = { u->ier, u->lcr, u->mcr, u->scr, u->dll, u->dlm, u->fcr, u->msr };
@@ -407,9 +409,10 @@ void hvf_uart16550_save(struct hvf_uart16550 *u, struct hv_snap_w *w)
     pthread_mutex_unlock(&u->lock);
 }
 
-int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx, char *err,
-                       size_t errlen)
+static int uart_load(void *state, unsigned inst, const struct hv_snap_index *idx, char *err,
+                     size_t errlen)
 {
+    struct hvf_uart16550 *u = state;
     struct hv_snap_r r;
     uint8_t regs[8], rx[FIFO_SIZE];
     hv__snap_r_open(&r, idx, "uart", UART_SNAP_VERSION);
@@ -442,3 +445,51 @@ int hvf_uart16550_load(struct hvf_uart16550 *u, const struct hv_snap_index *idx,
     pthread_mutex_unlock(&u->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+#define UART_CLOCK_HZ 3686400u
+
+static int uart_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                           char *err, size_t errlen)
+{
+    return hvf_uart16550_create(b->vm, base, b->vm->serial,
+                                hvf_plic_input(b->plic, HVF_IRQ_UART),
+                                (struct hvf_uart16550 **)state, err, errlen);
+}
+
+static void uart_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_uart16550_destroy(state);
+}
+
+static void uart_poll_dev(void *state)
+{
+    (void)hvf_uart16550_poll(state);
+}
+
+/* Console input through hv_vm_console_input wakes the hart itself; other host input (stdio,
+ * pty, socket) is only seen by polling. */
+static uint64_t uart_deadline(void *state)
+{
+    struct hvf_uart16550 *u = state;
+    enum hv_chardev_type t = u->vm->cfg.serial.type;
+    if (t == HV_CHARDEV_NULL || t == HV_CHARDEV_FILE || t == HV_CHARDEV_BUFFER)
+        return UINT64_MAX;
+    return hv__clock_ns(&u->vm->clock) + HVF_DEV_SLEEP_NS;
+}
+
+static void uart_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                     unsigned i)
+{
+    hvf_fdt_node_begin(f, "serial", base, HVF_UART16550_SIZE, HVF_IRQ_UART);
+    hvf_fdt_u32(f, "clock-frequency", UART_CLOCK_HZ);
+    hvf_fdt_str(f, "compatible", "ns16550a");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_uart_device = {
+    .name = "uart", .base = HVF_UART_BASE, .size = HVF_UART16550_SIZE,
+    .create = uart_create_dev, .destroy = uart_destroy_dev, .poll = uart_poll_dev,
+    .deadline = uart_deadline, .save = uart_save, .load = uart_load, .fdt = uart_fdt,
+};

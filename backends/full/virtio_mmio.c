@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/full/virtio_mmio.h"
+#include "backends/full/full.h"
 #include "backends/full/snapshot.h"
 
 enum {
@@ -632,12 +633,13 @@ void hvf_virtio_destroy(struct hvf_virtio *v)
     free(v);
 }
 
-/* ---- snapshot (additive) ---------------------------------------------------------------- */
+/* ---- snapshot ------------------------------------------------------------------------- */
 
 #define VIRTIO_SNAP_VERSION 1
 
-void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w)
+static void virtio_save(void *state, unsigned slot, struct hv_snap_w *w)
 {
+    struct hvf_virtio *v = state;
     pthread_mutex_lock(&v->lock);
     hv__snap_begin_idx(w, "virtio", slot, VIRTIO_SNAP_VERSION);
     hv__snap_put_u32(w, v->ops ? v->ops->device_id : 0);
@@ -666,9 +668,10 @@ void hvf_virtio_save(struct hvf_virtio *v, unsigned slot, struct hv_snap_w *w)
     pthread_mutex_unlock(&v->lock);
 }
 
-int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_index *idx,
-                    char *err, size_t errlen)
+static int virtio_load(void *state, unsigned slot, const struct hv_snap_index *idx,
+                       char *err, size_t errlen)
 {
+    struct hvf_virtio *v = state;
     struct hvf_virtio s;
     struct hv_snap_r r;
     hv__snap_r_open_idx(&r, idx, "virtio", slot, VIRTIO_SNAP_VERSION);
@@ -723,3 +726,39 @@ int hvf_virtio_load(struct hvf_virtio *v, unsigned slot, const struct hv_snap_in
     pthread_mutex_unlock(&v->lock);
     return 0;
 }
+
+/* ---- board descriptor ------------------------------------------------------------------ */
+
+/* Eight empty slots; platform.c attaches the configured devices afterwards. */
+static int virtio_create_dev(struct hvf_board *b, unsigned i, uint64_t base, void **state,
+                             char *err, size_t errlen)
+{
+    return hvf_virtio_create(b->vm, base, hvf_plic_input(b->plic, HVF_IRQ_VIRTIO0 + i),
+                             (struct hvf_virtio **)state, err, errlen);
+}
+
+static void virtio_destroy_dev(struct hvf_board *b, void *state)
+{
+    hvf_virtio_destroy(state);
+}
+
+static void virtio_poll_dev(void *state)
+{
+    if (hvf_virtio_device_id(state))
+        hvf_virtio_poll(state);
+}
+
+static void virtio_fdt(struct hvf_fdt *f, const struct hvf_fdt_params *p, uint64_t base,
+                       unsigned i)
+{
+    hvf_fdt_node_begin(f, "virtio_mmio", base, HVF_VIRTIO_STRIDE, HVF_IRQ_VIRTIO0 + i);
+    hvf_fdt_str(f, "compatible", "virtio,mmio");
+    hvf_fdt_end(f);
+}
+
+const struct hvf_device hvf_virtio_device = {
+    .name = "virtio", .base = HVF_VIRTIO_BASE, .size = HVF_VIRTIO_STRIDE,
+    .stride = HVF_VIRTIO_STRIDE, .count = HVF_VIRTIO_SLOTS,
+    .create = virtio_create_dev, .destroy = virtio_destroy_dev, .poll = virtio_poll_dev,
+    .save = virtio_save, .load = virtio_load, .fdt = virtio_fdt,
+};

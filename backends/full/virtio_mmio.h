@@ -26,7 +26,7 @@ struct hvf_virtio_ops {
     /* Deferred work (hvf_virtio_poll). May be NULL. */
     void (*poll)(struct hvf_virtio *vio, void *dev);
     void (*destroy)(void *dev);
-    /* Snapshot (additive): append the device's own state to the slot's section / read it
+    /* Snapshot: append the device's own state to the slot's section / read it
      * back (the reader is positioned after the transport state; the device consumes the
      * rest and applies it only if hv__snap_r_done succeeds). NULL: no state of its own. */
     void (*save)(void *dev, struct hv_snap_w *w);

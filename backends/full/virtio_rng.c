@@ -94,7 +94,7 @@ static void destroy(void *dev)
     free(dev);
 }
 
-/* Snapshot (additive): the PRNG state, so a restored deterministic VM draws the same bytes
+/* Snapshot: the PRNG state, so a restored deterministic VM draws the same bytes
  * as the original would have. Host entropy has no state. */
 static void vrng_save(void *dev, struct hv_snap_w *w)
 {

@@ -111,7 +111,7 @@ static int srst_reset(struct call *c, uint64_t *j)
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if (pv->vcpus[i] && pv->vcpus[i] != c->h)
             hvp_wake(pv->vcpus[i]);
-    hvp_exit(c->h, why, code);
+    hv__vcpu_exit(c->h->vcpu, why, code);
     return EXIT;
 }
 
@@ -343,12 +343,12 @@ static const struct ext_desc *find_ext(uint64_t eid)
 static int to_embedder(struct call *c)
 {
     struct hvp_vcpu *h = c->h;
-    hvp_exit(h, HV_EXIT_HYPERCALL, 0);
-    h->exit.u.hypercall.eid = c->eid;
-    h->exit.u.hypercall.fid = c->fid;
-    memcpy(h->exit.u.hypercall.args, c->a, sizeof(c->a));
-    h->exit.u.hypercall.ret_error = HVP_SBI_ERR_NOT_SUPPORTED;
-    h->exit.u.hypercall.ret_value = 0;
+    hv__vcpu_exit(h->vcpu, HV_EXIT_HYPERCALL, 0);
+    h->vcpu->exit.u.hypercall.eid = c->eid;
+    h->vcpu->exit.u.hypercall.fid = c->fid;
+    memcpy(h->vcpu->exit.u.hypercall.args, c->a, sizeof(c->a));
+    h->vcpu->exit.u.hypercall.ret_error = HVP_SBI_ERR_NOT_SUPPORTED;
+    h->vcpu->exit.u.hypercall.ret_value = 0;
     h->hcall_pending = true;
     c->error = HVP_SBI_ERR_NOT_SUPPORTED;
     c->value = 0;
@@ -402,7 +402,7 @@ int hvp_hypercall(struct hvp_vcpu *h)
         cpu->x[10] = (uint64_t)c.error;
         cpu->x[11] = c.value;
         cpu->pc = next;
-        h->exit.pc = next;
+        h->vcpu->exit.pc = next;
         return HV_STEP_EXIT;
     default:
         cpu->x[10] = (uint64_t)c.error;

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include "core/engine.h"
 #include "core/vm.h"
 #include "hv/para.h"
 
@@ -41,7 +42,7 @@ struct hvp_dev_ops {
     /* VM teardown: free d->priv. May be NULL. */
     void (*fini)(struct hvp_dev *d);
     /* A snapshot or checkpoint was loaded (d->lock held): drop state that is not part of
-     * it (snapshot.c). May be NULL. Additive. */
+     * it (snapshot.c). May be NULL. */
     void (*restored)(struct hvp_dev *d);
 };
 
@@ -100,15 +101,6 @@ struct hvp_vcpu {
     uint64_t event_entry, fault_entry;   /* 0: none */
     bool in_upcall, in_fault;
     uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
-    uint64_t stop_at;                    /* the current run's budget end (instret) */
-    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
-     * deadlines unless a poll was due anyway, so that where a run was cut into budget
-     * slices changes nothing the guest can see (interrupts and device polls stay at the
-     * instruction counts of the uncut run). */
-    bool light_poll;
-
-    struct hv_exit exit;                 /* recorded by a hook that returns HV_STEP_EXIT */
-    bool exit_set;
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
     struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
@@ -156,8 +148,6 @@ extern const struct hv_cpu_policy hvp_policy;
  * then host = RAM + offset, no soft-TLB) unless a checkpoint needs the dirty log, which only
  * soft-TLB stores feed. A change flushes the vCPU's translated code (it embeds the mode). */
 void hvp_policy_sync(struct hvp_vcpu *h);
-/* Record an exit for vcpu_run; returns HV_STEP_EXIT. */
-int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code);
 /* Deliver a pending event upcall now if allowed; true if delivered. */
 bool hvp_try_upcall(struct hvp_vcpu *h);
 /* Transfer control to pc from a system() hook (works even when pc == the ecall's pc). */

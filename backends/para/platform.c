@@ -198,28 +198,11 @@ static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
     struct hvp_vcpu *h = vcpu->backend;
-    struct hv_cpu *cpu = &vcpu->cpu;
     complete_hypercall(h);
     hvp_policy_sync(h);
-    h->exit_set = false;
-    h->stop_at = stop_at;
-    h->light_poll = vcpu->vm->clock.deterministic && !cpu->exit_request;
-    cpu->exit_request = 1;              /* poll first: kicks, stops, pending events */
+    hv__engine_begin(vcpu, stop_at);
     int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
-    if (rc < 0)
-        return rc;
-    memset(exit, 0, sizeof(*exit));
-    if (rc == HV_STEP_EXIT && h->exit_set) {
-        *exit = h->exit;
-    } else if (rc == HV_STEP_OK) {
-        exit->reason = HV_EXIT_BUDGET;
-    } else {
-        exit->reason = HV_EXIT_INTERNAL;
-        hv__vm_error(vcpu->vm, HV_EINTERNAL, "para backend: engine stopped without a reason");
-    }
-    if (exit->reason != HV_EXIT_FAULT)
-        exit->pc = cpu->pc;
-    return 0;
+    return hv__engine_end(vcpu, rc, "para backend", exit);
 }
 
 /* CSRs a para guest can see (user-level only). */

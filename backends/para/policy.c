@@ -10,14 +10,6 @@
 /* Device input (console) is looked at every this many polls: it costs a host syscall. */
 #define DEVICE_POLL_EVERY 8u
 
-int hvp_exit(struct hvp_vcpu *h, enum hv_exit_reason reason, int code)
-{
-    h->exit = (struct hv_exit){ .reason = reason, .pc = h->vcpu->cpu.pc };
-    h->exit.u.shutdown.code = code;
-    h->exit_set = true;
-    return HV_STEP_EXIT;
-}
-
 /* Control transfer from a system() hook. The engine advances pc past the instruction when
  * the hook leaves pc unchanged, so a target equal to the current pc goes through the trap
  * path instead: take_trap() sees jump_pending and sets pc unconditionally. */
@@ -95,8 +87,8 @@ static int mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, b
     struct hv_exit ex;
     int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
     if (rc == 1) {
-        hvp_exit(h, HV_EXIT_MMIO, 0);
-        h->exit.u.mmio = ex.u.mmio;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_MMIO, 0);
+        h->vcpu->exit.u.mmio = ex.u.mmio;
         return HV_STEP_EXIT;
     }
     return rc < 0 ? hv__cpu_raise(cpu, cause, pa) : HV_STEP_OK;
@@ -169,7 +161,7 @@ static int system_insn(struct hv_cpu *cpu, const struct hv_insn *insn)
 
 static void code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len)
 {
-    hv__interp_invalidate(cpu, pa, len);
+    hv__engine_code_written(cpu, pa, len);
 }
 
 /* ---- frames: faults and upcalls ---------------------------------------------------------- */
@@ -237,9 +229,9 @@ static int take_trap(struct hv_cpu *cpu)
     }
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (!h->fault_entry || h->in_fault || !vi) {
-        hvp_exit(h, HV_EXIT_FAULT, 0);
-        h->exit.u.fault.cause = cpu->trap_cause;
-        h->exit.u.fault.tval = cpu->trap_tval;
+        hv__vcpu_exit(h->vcpu, HV_EXIT_FAULT, 0);
+        h->vcpu->exit.u.fault.cause = cpu->trap_cause;
+        h->vcpu->exit.u.fault.tval = cpu->trap_tval;
         return HV_STEP_EXIT;
     }
     save_frame(cpu, &vi->fault_frame, cpu->trap_cause, cpu->trap_tval);
@@ -293,19 +285,19 @@ static int poll(struct hv_cpu *cpu)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     __atomic_store_n(&cpu->exit_request, 0, __ATOMIC_SEQ_CST);
-    bool light = h->light_poll && cpu->instret < cpu->poll_at;  /* see para.h */
-    h->light_poll = false;
+    bool light = h->vcpu->light_poll && cpu->instret < cpu->poll_at;  /* see core/vm.h */
+    h->vcpu->light_poll = false;
     if (!light)
         cpu->poll_at = cpu->instret + POLL_SLICE;
     /* A VM-wide stop (shutdown from another vCPU) wins over a kick, as on full: an
      * embedder that kicks every vCPU once the first one stopped still sees why. */
     int stop = atomic_load(&h->pv->stop_reason);
     if (stop)
-        return hvp_exit(h, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
+        return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&h->pv->stop_code));
     if (atomic_exchange(&h->vcpu->kicked, 0))
-        return hvp_exit(h, HV_EXIT_KICK, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
-        return hvp_exit(h, HV_EXIT_DEADLINE, 0);
+        return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
     if (light)
         return HV_STEP_OK;
     hvp_timer_check(h);
@@ -350,5 +342,5 @@ void hvp_policy_sync(struct hvp_vcpu *h)
     p->direct_base_gpa = HVP_RAM_BASE;
     p->direct_size = pv->ram_size;
     p->direct_host = host;
-    hv__interp_invalidate(&h->vcpu->cpu, 0, ~0ull);
+    hv__engine_code_written(&h->vcpu->cpu, 0, ~0ull);
 }

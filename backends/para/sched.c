@@ -70,7 +70,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
             hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
         }
         uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
-        uint64_t room = hv__clock_skip_room(cpu->instret, h->stop_at);
+        uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
         cpu->instret += skip < room ? skip : room;
         return skip < room;
     }
@@ -86,7 +86,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
  * no effect that a second execution would repeat differently. */
 static int budget_cut(struct hvp_vcpu *h)
 {
-    hvp_exit(h, HV_EXIT_BUDGET, 0);
+    hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
     return HVP_STEP_AGAIN;
 }
 
@@ -94,7 +94,7 @@ static int halt(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
 {
     *error = 0;                         /* resuming: a spurious wake-up, the guest re-checks */
     *value = 0;
-    return hvp_exit(h, HV_EXIT_HALT, 0);
+    return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
 }
 
 static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)

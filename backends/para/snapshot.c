@@ -13,6 +13,18 @@
 #define VM_VERSION 1
 #define VCPU_VERSION 1
 
+/* A device's entry in "para.vm", after its type (u16): the ring connection and the
+ * back-end's private ring state. */
+static const struct hv_snap_field dev_fields[] = {
+    HV_SNAP_INT_FIELD(struct hvp_dev, ring_gpa),
+    HV_SNAP_INT_FIELD(struct hvp_dev, order),
+    HV_SNAP_INT_FIELD(struct hvp_dev, port),
+    HV_SNAP_INT_FIELD(struct hvp_dev, req_cons),
+    HV_SNAP_INT_FIELD(struct hvp_dev, rsp_prod),
+    HV_SNAP_BOOL_FIELD(struct hvp_dev, broken),
+};
+#define NR_DEV_FIELDS (sizeof dev_fields / sizeof dev_fields[0])
+
 static void save_vm(struct hvp_vm *pv, struct hv_snap_w *w)
 {
     hv__snap_begin(w, "para.vm", VM_VERSION);
@@ -47,12 +59,7 @@ static void save_vm(struct hvp_vm *pv, struct hv_snap_w *w)
         struct hvp_dev *d = &pv->devs[i];
         pthread_mutex_lock(&d->lock);
         hv__snap_put_u16(w, d->ops->type);
-        hv__snap_put_u64(w, d->ring_gpa);
-        hv__snap_put_u32(w, d->order);
-        hv__snap_put_u32(w, d->port);
-        hv__snap_put_u32(w, d->req_cons);
-        hv__snap_put_u32(w, d->rsp_prod);
-        hv__snap_put_bool(w, d->broken);
+        hv__snap_put_fields(w, dev_fields, NR_DEV_FIELDS, d);
         pthread_mutex_unlock(&d->lock);
     }
     pthread_mutex_unlock(&pv->lock);
@@ -61,12 +68,6 @@ static void save_vm(struct hvp_vm *pv, struct hv_snap_w *w)
     hv__snap_end(w);
 }
 
-struct dev_state {
-    uint64_t ring_gpa;
-    uint32_t order, port, req_cons, rsp_prod;
-    bool broken;
-};
-
 static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err,
                    size_t errlen)
 {
@@ -74,7 +75,7 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
     const size_t ports_sz = sizeof(struct hvp_port) * HVP_NR_PORTS;
     struct hvp_port *ports = malloc(ports_sz);
     struct hvp_start_info *start = calloc(1, sizeof(*start));
-    struct dev_state devs[HVP_MAX_DEVICES];
+    struct hvp_dev devs[HVP_MAX_DEVICES];       /* decoded entries (fields only) */
     uint16_t virq[HV_MAX_VCPUS][HVP_NR_VIRQS];
     struct hv_snap_r r;
     if (!ports || !start) {
@@ -116,14 +117,10 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
         hv__snap_r_fail(&r, "device count differs (VM has %u)", pv->nr_devs);
     for (unsigned i = 0; i < pv->nr_devs && hv__snap_r_ok(&r); i++) {
         struct hvp_dev *d = &pv->devs[i];
-        struct dev_state *s = &devs[i];
+        struct hvp_dev *s = &devs[i];
+        hv__snap_copy_fields(s, d, dev_fields, NR_DEV_FIELDS);
         uint16_t type = hv__snap_get_u16(&r);
-        s->ring_gpa = hv__snap_get_u64(&r);
-        s->order = hv__snap_get_u32(&r);
-        s->port = hv__snap_get_u32(&r);
-        s->req_cons = hv__snap_get_u32(&r);
-        s->rsp_prod = hv__snap_get_u32(&r);
-        s->broken = hv__snap_get_bool(&r);
+        hv__snap_get_fields(&r, dev_fields, NR_DEV_FIELDS, s);
         if (!hv__snap_r_ok(&r))
             break;
         if (type != d->ops->type)
@@ -148,12 +145,7 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
         for (unsigned i = 0; i < pv->nr_devs; i++) {
             struct hvp_dev *d = &pv->devs[i];
             pthread_mutex_lock(&d->lock);
-            d->ring_gpa = devs[i].ring_gpa;
-            d->order = devs[i].order;
-            d->port = devs[i].port;
-            d->req_cons = devs[i].req_cons;
-            d->rsp_prod = devs[i].rsp_prod;
-            d->broken = devs[i].broken;
+            hv__snap_copy_fields(d, &devs[i], dev_fields, NR_DEV_FIELDS);
             if (d->ops->restored)
                 d->ops->restored(d);
             pthread_mutex_unlock(&d->lock);
@@ -167,46 +159,34 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
     return rc;
 }
 
+#define VCPU(m) HV_SNAP_INT_FIELD(struct hvp_vcpu, m)
+static const struct hv_snap_field vcpu_fields[] = {
+    VCPU(event_entry), VCPU(fault_entry),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_upcall), HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_fault),
+    VCPU(timer_deadline),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, hcall_pending),
+    HV_SNAP_BOOL_FIELD(struct hvp_vcpu, jump_pending),
+    VCPU(jump_pc), VCPU(polls),
+};
+#undef VCPU
+
+static const struct hv_snap_desc vcpu_snap = {
+    .name = "para.vcpu", .version = VCPU_VERSION, .size = sizeof(struct hvp_vcpu),
+    .fields = vcpu_fields, .nr_fields = sizeof vcpu_fields / sizeof vcpu_fields[0],
+};
+
 static void save_vcpu(struct hvp_vcpu *h, struct hv_snap_w *w)
 {
-    hv__snap_begin_idx(w, "para.vcpu", h->id, VCPU_VERSION);
-    hv__snap_put_u64(w, h->event_entry);
-    hv__snap_put_u64(w, h->fault_entry);
-    hv__snap_put_bool(w, h->in_upcall);
-    hv__snap_put_bool(w, h->in_fault);
-    hv__snap_put_u64(w, h->timer_deadline);
-    hv__snap_put_bool(w, h->hcall_pending);
-    hv__snap_put_bool(w, h->jump_pending);
-    hv__snap_put_u64(w, h->jump_pc);
-    hv__snap_put_u32(w, h->polls);
-    hv__snap_end(w);
+    hv__snap_put_state(w, &vcpu_snap, (int)h->id, h);
 }
 
 static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, char *err,
                      size_t errlen)
 {
-    struct hv_snap_r r;
-    hv__snap_r_open_idx(&r, idx, "para.vcpu", h->id, VCPU_VERSION);
-    uint64_t event_entry = hv__snap_get_u64(&r), fault_entry = hv__snap_get_u64(&r);
-    bool in_upcall = hv__snap_get_bool(&r), in_fault = hv__snap_get_bool(&r);
-    uint64_t timer = hv__snap_get_u64(&r);
-    bool hcall = hv__snap_get_bool(&r), jump = hv__snap_get_bool(&r);
-    uint64_t jump_pc = hv__snap_get_u64(&r);
-    uint32_t polls = hv__snap_get_u32(&r);
-    int rc = hv__snap_r_close(&r, err, errlen);
-    if (rc < 0)
-        return rc;
-    h->event_entry = event_entry;
-    h->fault_entry = fault_entry;
-    h->in_upcall = in_upcall;
-    h->in_fault = in_fault;
-    h->timer_deadline = timer;
-    h->hcall_pending = hcall;
-    h->jump_pending = jump;
-    h->jump_pc = jump_pc;
-    h->polls = polls;
-    h->exit_set = false;
-    return 0;
+    int rc = hv__snap_get_state(idx, &vcpu_snap, (int)h->id, h, err, errlen);
+    if (rc == 0)
+        h->vcpu->exit_set = false;
+    return rc;
 }
 
 int hvp_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)

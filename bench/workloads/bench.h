@@ -19,6 +19,13 @@
 #define BENCH_SCALE 1
 #endif
 
+/* A byte loop written in C stays a loop: without this GCC -O2 may turn it into a call to
+ * memcpy/memset, which the freestanding guests do not have (and the native build would
+ * get glibc's vector code instead of the same loop). */
+#define BENCH_NOLIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+/* Kept out of line, as a function in another translation unit would be. */
+#define BENCH_NOINLINE __attribute__((noinline))
+
 static inline uint64_t bench_rand(uint64_t *s)
 {
     uint64_t x = *s;        /* xorshift64* */

@@ -1,6 +1,7 @@
-/* libhv core — engine selection shared by the full and para backends: which engine runs a
- * vCPU (interpreter or translator), lazy translator set-up, the translator's stats in the
- * vCPU's counters. */
+/* libhv core — the engine life cycle shared by the full and para backends (engine.h): which
+ * engine runs a vCPU, lazy translator set-up, the translator's stats in the vCPU's
+ * counters, code invalidation, teardown, and the begin/end frame of vcpu_run. */
+#include <string.h>
 #include "core/engine.h"
 #include "cpu/jit/jit.h"
 
@@ -63,4 +64,53 @@ int hv__engine_run(struct hv_vcpu *vcpu, uint64_t stop_at, const char *who, bool
     vcpu->stats.insns_translated = js.insns_translated;
     vcpu->stats.translate_ns = js.translate_ns;
     return rc;
+}
+
+void hv__engine_begin(struct hv_vcpu *vcpu, uint64_t stop_at)
+{
+    vcpu->exit_set = false;
+    vcpu->stop_at = stop_at;
+    vcpu->light_poll = vcpu->vm->clock.deterministic && !vcpu->cpu.exit_request;
+    vcpu->cpu.exit_request = 1;
+    if (vcpu->twin)
+        hv__lockstep_begin(vcpu, stop_at);
+}
+
+int hv__vcpu_exit(struct hv_vcpu *vcpu, enum hv_exit_reason reason, int code)
+{
+    vcpu->exit = (struct hv_exit){ .reason = reason, .pc = vcpu->cpu.pc };
+    vcpu->exit.u.shutdown.code = code;
+    vcpu->exit_set = true;
+    return HV_STEP_EXIT;
+}
+
+int hv__engine_end(struct hv_vcpu *vcpu, int rc, const char *who, struct hv_exit *exit)
+{
+    if (rc < 0)
+        return rc;
+    memset(exit, 0, sizeof(*exit));
+    if (rc == HV_STEP_EXIT && vcpu->exit_set) {
+        *exit = vcpu->exit;
+    } else if (rc == HV_STEP_OK) {
+        exit->reason = HV_EXIT_BUDGET;
+    } else {
+        exit->reason = HV_EXIT_INTERNAL;
+        hv__vm_error(vcpu->vm, HV_EINTERNAL, "%s: engine stopped without a reason", who);
+    }
+    if (exit->reason != HV_EXIT_FAULT)
+        exit->pc = vcpu->cpu.pc;
+    return 0;
+}
+
+void hv__engine_code_written(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
+{
+    if (cpu->jit)
+        hv__jit_invalidate(cpu, addr, len);
+    hv__interp_invalidate(cpu, addr, len);
+}
+
+void hv__engine_fini(struct hv_cpu *cpu)
+{
+    hv__jit_fini(cpu);
+    hv__interp_fini(cpu);
 }

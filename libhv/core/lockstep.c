@@ -7,6 +7,7 @@
  * both and any difference is the translator's. Breakpoints (set on the VM) stop both
  * before the instruction, like the other engines. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -59,6 +60,35 @@ int hv__lockstep_sync(struct hv_vm *vm)
         return hv__vm_error(vm, rc, "lockstep: copying the state into the twin: %s",
                             hv_vm_last_error(vm->twin));
     vm->twin_synced = true;
+    return 0;
+}
+
+void hv__lockstep_begin(struct hv_vcpu *v, uint64_t stop_at)
+{
+    struct hv_vcpu *t = v->twin;
+    t->exit_set = false;
+    t->stop_at = stop_at;
+    t->light_poll = t->vm->clock.deterministic && !t->cpu.exit_request;
+    t->cpu.exit_request = 1;
+}
+
+int hv__lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
+                          size_t errlen)
+{
+#define D(cond, ...) do { if (cond) return hv__errf(err, errlen, HV_EINTERNAL, __VA_ARGS__); } while (0)
+    D(a->instret != b->instret, "instret %" PRIu64 " (jit) vs %" PRIu64, a->instret, b->instret);
+    D(a->pc != b->pc, "pc %#" PRIx64 " (jit) vs %#" PRIx64 " at instret %" PRIu64, a->pc, b->pc,
+      a->instret);
+    for (unsigned i = 1; i < 32; i++)
+        D(a->x[i] != b->x[i], "x%u %#" PRIx64 " (jit) vs %#" PRIx64 " at pc %#" PRIx64
+          " instret %" PRIu64, i, a->x[i], b->x[i], a->pc, a->instret);
+    for (unsigned i = 0; i < 32; i++)
+        D(a->f[i] != b->f[i], "f%u %#" PRIx64 " (jit) vs %#" PRIx64 " at pc %#" PRIx64, i,
+          a->f[i], b->f[i], a->pc);
+    D(a->fflags != b->fflags || a->frm != b->frm, "fcsr %x/%x (jit) vs %x/%x at pc %#" PRIx64,
+      a->fflags, a->frm, b->fflags, b->frm, a->pc);
+    D(a->priv != b->priv, "priv %u (jit) vs %u at pc %#" PRIx64, a->priv, b->priv, a->pc);
+#undef D
     return 0;
 }
 
@@ -148,7 +178,7 @@ int hv__lockstep_run(struct hv_vcpu *v, uint64_t stop_at)
             }
             if (b->policy->poll(b) == HV_STEP_EXIT)
                 return fail(v, "only the interpreter stopped at a poll");
-            if (hv__jit_lockstep_diff(a, b, err, sizeof err) < 0)
+            if (hv__lockstep_diff(a, b, err, sizeof err) < 0)
                 return fail(v, err);
             if (a->instret >= stop_at)
                 return HV_STEP_OK;
@@ -169,7 +199,7 @@ int hv__lockstep_run(struct hv_vcpu *v, uint64_t stop_at)
                 ri = b->policy->take_trap(b);
         }
         v->ls_blocks++;
-        if (hv__jit_lockstep_diff(a, b, err, sizeof err) < 0)
+        if (hv__lockstep_diff(a, b, err, sizeof err) < 0)
             return fail(v, err);
         int rc = compare_csrs(v);
         if (rc < 0)

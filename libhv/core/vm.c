@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/engine.h"
 #include "core/vm.h"
 #include "core/zalloc.h"
 #include "loader/loader.h"
@@ -281,7 +282,7 @@ HV_API int hv_vm_destroy(hv_vm *vm)
             continue;
         if (vm->ops && vm->ops->vcpu_fini)
             vm->ops->vcpu_fini(v);
-        hv__interp_fini(&v->cpu);
+        hv__engine_fini(&v->cpu);
         hv__zfree(v, sizeof(*v));
     }
     if (vm->ops && vm->ops->vm_fini)

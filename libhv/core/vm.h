@@ -36,7 +36,7 @@ struct hv_backend_ops {
     /* Registers beyond x/pc/f (CSRs, privilege). Return HV_ENOENT for unknown ones. */
     int (*get_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val);
     int (*set_reg)(struct hv_vcpu *vcpu, unsigned reg, uint64_t val);
-    /* Snapshots (libhv/snapshot, additive). save: write the platform's device state and
+    /* Snapshots (libhv/snapshot). save: write the platform's device state and
      * each created vCPU's privileged state as sections (snapshot/stream.h). load: read
      * them back from `idx` for the same config; each component validates its section
      * completely before changing anything (the core re-applies a backup of the previous
@@ -78,7 +78,7 @@ struct hv_vm {
         unsigned flags;
     } hcall[HV_MAX_HYPERCALL_HANDLERS];
     unsigned nr_hcall;
-    /* Checkpoints (libhv/snapshot, additive): the dirty log is relative to the checkpoint
+    /* Checkpoints (libhv/snapshot): the dirty log is relative to the checkpoint
      * whose generation is snap_base_gen (0: none); snap_next_gen numbers checkpoints. */
     uint64_t snap_base_gen, snap_next_gen;
     /* HV_ENGINE_LOCKSTEP: the hidden interpreter twin, and whether its state was copied
@@ -110,6 +110,17 @@ struct hv_vcpu {
     atomic_int kicked;
     struct hv_stats stats;
     struct hv_exit last_exit;        /* to complete MMIO reads / hypercalls on re-entry */
+    /* The current run (core/engine.c): its budget end (absolute instret), and the exit a
+     * policy hook recorded with hv__vcpu_exit before returning HV_STEP_EXIT. */
+    uint64_t stop_at;
+    struct hv_exit exit;
+    bool exit_set;
+    /* Deterministic mode: the poll that starts a run only reports kicks, stops and
+     * deadlines unless a poll was due anyway, so that where a run was cut into budget
+     * slices changes nothing the guest can see (interrupts and device polls stay at the
+     * instruction counts of the uncut run). Set by hv__engine_begin; the policies' poll
+     * hooks consume it. */
+    bool light_poll;
     uint64_t deadline_ns;            /* hv_vcpu_set_deadline; UINT64_MAX: none */
     uint64_t deadline_check_at;      /* host time: next instret at which a poll reads it */
     /* HV_ENGINE_LOCKSTEP (core/lockstep.c): the same vCPU of the twin VM, and counters. */
@@ -206,6 +217,13 @@ void hv__log_limited(const struct hv_vm *vm, struct hv__logrl *rl, enum hv_log_l
 void hv__lockstep_twin_config(const struct hv_vm *vm, struct hv_config *twin);
 int hv__lockstep_sync(struct hv_vm *vm);
 int hv__lockstep_run(struct hv_vcpu *vcpu, uint64_t stop_at);
+/* A run of vcpu begins (hv__engine_begin): the twin hart, which the engine drives directly
+ * (never through vcpu_run), gets the same preparation. */
+void hv__lockstep_begin(struct hv_vcpu *vcpu, uint64_t stop_at);
+/* The first architectural difference (instret, pc, x, f, fcsr, privilege) between the
+ * translator's hart a and the interpreter's hart b, as HV_EINTERNAL with a message. */
+int hv__lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
+                      size_t errlen);
 /* The API changed vm's state: the twin is copied again before the next run. */
 static inline void hv__lockstep_dirty(struct hv_vm *vm)
 {

@@ -100,9 +100,9 @@ struct hv_cpu_policy {
     /* Called by the engine before every F/D instruction (NULL = FP always enabled).
      * Return HV_STEP_TRAP (illegal instruction raised) when mstatus.FS is Off; when
      * writes_fp_state is true (the instruction may write f registers or fflags) mark FS
-     * Dirty. Added by the interpreter (additive). */
+     * Dirty. */
     int (*fp_check)(struct hv_cpu *cpu, bool writes_fp_state);
-    /* Direct guest-physical memory for the translator (added by the translator, additive).
+    /* Direct guest-physical memory for the translator.
      * When direct_host is non-NULL, guest virtual == guest physical for every data access
      * and [direct_base_gpa, direct_base_gpa + direct_size) is RAM at direct_host: generated
      * code bounds-checks the address and accesses host memory without the soft-TLB; anything
@@ -292,9 +292,10 @@ struct hv_cpu {
                                    state (mip.SEIP) must leave the other bits alone */
 
     struct hv_tlb_entry tlb[HV_TLB_SIZE];
-    /* Entries that may hold a valid tag (filled since the last flush), so that a flush,
-     * which the full backend does on every trap and xRET, costs what was used rather than
-     * all HV_TLB_SIZE entries. Entries not listed are invalid. */
+    /* Entries that may hold a valid tag (filled since the last flush), so that a flush
+     * (satp writes, SFENCE.VMA, and on the full backend a change of translation regime:
+     * privilege, or MPRV) costs what was used rather than all HV_TLB_SIZE entries. Entries
+     * not listed are invalid. */
     uint16_t tlb_used[HV_TLB_SIZE];
     uint32_t tlb_nused;
     uint64_t tlb_used_bits[HV_TLB_SIZE / 64];
@@ -310,13 +311,13 @@ struct hv_cpu {
     const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
     uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
                                    stores by other harts break the reservation */
-    /* Translator (libhv/cpu/jit), additive: its per-vCPU state, the instret at which
+    /* Translator (libhv/cpu/jit): its per-vCPU state, the instret at which
      * generated code must stop (checked at every block entry) and the jump cache generated
      * code probes (guest pc -> code), all reached from the cpu pointer it keeps in RBX. */
     void *jit;
     uint64_t jit_stop_at;
     void *jit_jcache;
-    /* Debugger breakpoints (hv_vcpu_set_breakpoint), additive; see "breakpoints" above. */
+    /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
     /* Embedder hooks and coverage (hv_vm_hook_add), additive; see "hooks" above. */
     struct hv_cpu_hooks hk;
@@ -364,12 +365,12 @@ static inline int hv__cpu_raise(struct hv_cpu *cpu, uint64_t cause, uint64_t tva
 
 /* Invalidate the whole soft-TLB (SATP write, SFENCE.VMA, privilege change, map change). */
 void hv__cpu_tlb_flush(struct hv_cpu *cpu);
-/* Drop only the write tags (dirty tracking, additive): every filled write tag implies its
+/* Drop only the write tags (dirty tracking): every filled write tag implies its
  * page is marked in the dirty log (the policies mark when they fill one), so whoever
  * clears the log drops the write tags of every vCPU and the next store to each page takes
  * the slow path and marks it again. */
 void hv__cpu_tlb_drop_writes(struct hv_cpu *cpu);
-/* Snapshot state of the hart (additive): x, f, pc, fcsr, priv, instret, reservation as
+/* Snapshot state of the hart: x, f, pc, fcsr, priv, instret, reservation as
  * section "cpu.<id>" (snapshot/stream.h). load validates before changing anything and
  * flushes the soft-TLB. */
 struct hv_snap_w;
@@ -458,12 +459,14 @@ void hv__cpu_tlb_unmark_code(struct hv_cpu *cpu, uintptr_t host_page);
 /* Reference interpreter: run until policy->poll or a hook returns HV_STEP_EXIT, or until
  * instret reaches `stop_at` (exact). Returns HV_STEP_EXIT or HV_STEP_OK (stop_at reached,
  * or stopped before a breakpoint with cpu->dbg.hit set: see "breakpoints" above).
- * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini. */
+ * Per-vCPU engine state is created lazily in cpu->engine and freed by hv__interp_fini
+ * (the core calls both engines' fini and invalidate together: core/engine.h). */
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at);
 /* The same without polls (lockstep catch-up: the caller polls). */
 int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at);
 void hv__interp_fini(struct hv_cpu *cpu);
-/* Drop pre-decoded blocks overlapping guest-physical/virtual range (all if len == ~0). */
+/* Drop the interpreter's pre-decoded blocks for a guest range (all if len == ~0; today
+ * any range drops them all). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
 /* Reference semantics for other engines (the translator's helpers): execute one decoded
  * instruction at cpu->pc (retires it: pc, instret, rd), or fetch, decode and execute one
@@ -474,9 +477,9 @@ int hv__interp_step(struct hv_cpu *cpu);
  * bookkeeping. A stop request leaves cpu->hk.stop set and returns HV_STEP_OK. */
 int hv__interp_step_hooked(struct hv_cpu *cpu);
 
-/* Binary translator (libhv/cpu/jit/jit.h has the rest). hv__interp_invalidate and
- * hv__interp_fini forward to these, so backends keep calling the interpreter's entry
- * points whichever engine runs. */
+/* Binary translator (libhv/cpu/jit/jit.h has the rest): drop all translated code (at the
+ * next block boundary if translated code is running), free the translator's state. Both
+ * accept a vCPU without a translator. Backends reach them through core/engine.h. */
 void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
 void hv__jit_fini(struct hv_cpu *cpu);
 

@@ -135,7 +135,6 @@ static struct engine *engine_get(struct hv_cpu *cpu)
 
 void hv__interp_fini(struct hv_cpu *cpu)
 {
-    hv__jit_fini(cpu);
     struct engine *eng = cpu->engine;
     if (!eng)
         return;
@@ -150,8 +149,6 @@ void hv__interp_fini(struct hv_cpu *cpu)
  * invalidation drops the whole cache (it is rebuilt on demand). */
 void hv__interp_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
 {
-    if (cpu->jit)
-        hv__jit_invalidate(cpu, addr, len);
     if (cpu->engine)
         drop_all(cpu, cpu->engine);
 }
@@ -869,7 +866,9 @@ op_FENCE:
 
     /* System instructions: the policy decides; pc falls through unless the hook moved it. */
 op_FENCE_I:
+    /* Every engine's code goes: the translator runs FENCE.I through here too. */
     hv__interp_invalidate(cpu, 0, ~0ull);
+    hv__jit_invalidate(cpu, 0, ~0ull);
     /* fall through */
 op_ECALL:
 op_EBREAK:

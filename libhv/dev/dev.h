@@ -120,7 +120,7 @@ static inline uint64_t hv__clock_skip_room(uint64_t instret, uint64_t stop_at)
 {
     return stop_at > instret ? stop_at - instret : 0;
 }
-/* Snapshot (additive): section "clock" holds the virtual time and the wall-clock base, so
+/* Snapshot: section "clock" holds the virtual time and the wall-clock base, so
  * a loaded VM's time continues from the snapshot instead of from its own creation. In
  * deterministic mode time is a function of the vCPUs' instret (restored with them), so
  * only the mode is checked. */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <zlib.h>
+#include "core/engine.h"
 #include "core/vm.h"
 #include "hv/snapshot.h"
 #include "snapshot/stream.h"
@@ -163,7 +164,7 @@ static void flush_engines(struct hv_vm *vm)
         struct hv_vcpu *v = vm->vcpus[i];
         if (!v)
             continue;
-        hv__interp_invalidate(&v->cpu, 0, ~0ull);
+        hv__engine_code_written(&v->cpu, 0, ~0ull);
         hv__cpu_tlb_flush(&v->cpu);
         v->cpu.exit_request = 1;
     }

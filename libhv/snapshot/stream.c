@@ -521,3 +521,147 @@ int hv__snap_r_close(struct hv_snap_r *r, char *err, size_t errlen)
         return 0;
     return hv__errf(err, errlen, r->err, "%s", r->msg);
 }
+
+/* ---- declarative state ---------------------------------------------------------------- */
+
+static uint64_t load_int(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return *p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static void store_int(uint8_t *p, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static void put_int(struct hv_snap_w *w, unsigned size, uint64_t v)
+{
+    switch (size) {
+    case 1: hv__snap_put_u8(w, (uint8_t)v); break;
+    case 2: hv__snap_put_u16(w, (uint16_t)v); break;
+    case 4: hv__snap_put_u32(w, (uint32_t)v); break;
+    default: hv__snap_put_u64(w, v); break;
+    }
+}
+
+static uint64_t get_int(struct hv_snap_r *r, unsigned size)
+{
+    switch (size) {
+    case 1: return hv__snap_get_u8(r);
+    case 2: return hv__snap_get_u16(r);
+    case 4: return hv__snap_get_u32(r);
+    default: return hv__snap_get_u64(r);
+    }
+}
+
+static unsigned elems(const struct hv_snap_field *f)
+{
+    return f->kind == HV_SNAP_INT && f->count ? f->count : 1;
+}
+
+static void begin_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index)
+{
+    if (index < 0)
+        hv__snap_begin(w, d->name, d->version);
+    else
+        hv__snap_begin_idx(w, d->name, (unsigned)index, d->version);
+}
+
+void hv__snap_put_fields(struct hv_snap_w *w, const struct hv_snap_field *fields, size_t n,
+                         const void *state)
+{
+    const uint8_t *base = state;
+    for (size_t i = 0; i < n; i++) {
+        const struct hv_snap_field *f = &fields[i];
+        if (f->kind == HV_SNAP_CONST)
+            put_int(w, f->size, f->mask);
+        else if (f->kind == HV_SNAP_BYTES)
+            hv__snap_put_bytes(w, base + f->offset, f->size);
+        else
+            for (unsigned e = 0; e < elems(f); e++)
+                put_int(w, f->size, load_int(base + f->offset + e * f->size, f->size));
+    }
+}
+
+void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index,
+                        const void *state)
+{
+    begin_state(w, d, index);
+    hv__snap_put_fields(w, d->fields, d->nr_fields, state);
+    hv__snap_end(w);
+}
+
+static void get_field(struct hv_snap_r *r, const struct hv_snap_field *f, uint8_t *copy)
+{
+    if (f->kind == HV_SNAP_BYTES) {
+        hv__snap_get_bytes(r, copy + f->offset, f->size);
+        return;
+    }
+    if (f->kind == HV_SNAP_CONST) {
+        uint64_t v = get_int(r, f->size);
+        if (hv__snap_r_ok(r) && v != f->mask)
+            hv__snap_r_fail(r, "%s is %llu, this libhv has %llu", f->name,
+                            (unsigned long long)v, (unsigned long long)f->mask);
+        return;
+    }
+    for (unsigned e = 0; e < elems(f) && hv__snap_r_ok(r); e++) {
+        uint64_t v = get_int(r, f->size);
+        if (f->mask && (v & ~f->mask)) {
+            hv__snap_r_fail(r, "%s %#llx has invalid bits set", f->name, (unsigned long long)v);
+            return;
+        }
+        store_int(copy + f->offset + e * f->size, f->size, v);
+    }
+}
+
+void hv__snap_get_fields(struct hv_snap_r *r, const struct hv_snap_field *fields, size_t n,
+                         void *copy)
+{
+    uint32_t version = hv__snap_r_ok(r) ? r->sect->version : 0;
+    for (size_t i = 0; i < n && hv__snap_r_ok(r); i++)
+        if (version >= (fields[i].since ? fields[i].since : 1))
+            get_field(r, &fields[i], copy);
+}
+
+void hv__snap_copy_fields(void *dst, const void *src, const struct hv_snap_field *fields,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct hv_snap_field *f = &fields[i];
+        if (f->kind != HV_SNAP_CONST)
+            memcpy((uint8_t *)dst + f->offset, (const uint8_t *)src + f->offset,
+                   (size_t)f->size * elems(f));
+    }
+}
+
+int hv__snap_get_state(const struct hv_snap_index *idx, const struct hv_snap_desc *d,
+                       int index, void *state, char *err, size_t errlen)
+{
+    struct hv_snap_r r;
+    if (index < 0)
+        hv__snap_r_open(&r, idx, d->name, d->version);
+    else
+        hv__snap_r_open_idx(&r, idx, d->name, (unsigned)index, d->version);
+    void *copy = malloc(d->size);
+    if (!copy)
+        return hv__errf(err, errlen, HV_ENOMEM, "snapshot: out of memory");
+    memcpy(copy, state, d->size);
+    hv__snap_get_fields(&r, d->fields, d->nr_fields, copy);
+    if (d->check && hv__snap_r_ok(&r))
+        d->check(&r, copy, state);
+    int rc = hv__snap_r_close(&r, err, errlen);
+    if (rc == 0)
+        hv__snap_copy_fields(state, copy, d->fields, d->nr_fields);
+    free(copy);
+    return rc;
+}

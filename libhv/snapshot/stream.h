@@ -124,4 +124,76 @@ static inline bool hv__snap_r_ok(const struct hv_snap_r *r) { return r->err == 0
  * usual end of a component's load function (apply the state only when it returns 0). */
 int hv__snap_r_close(struct hv_snap_r *r, char *err, size_t errlen);
 
+/* ---- declarative state ---------------------------------------------------------------- */
+
+/* A component's state described once: each saved field of its state struct with offset,
+ * size, the section version that introduced it and its validation, and one generic writer
+ * and reader walk the list (save, load, validate), instead of every field being written out
+ * by hand in each. Integers are little-endian in the stream, arrays element by element; the
+ * payload is the fields in list order, so a list reproduces a hand-written layout exactly. */
+enum hv_snap_kind {
+    HV_SNAP_INT,        /* unsigned integer of `size` bytes (1, 2, 4, 8); `count` elements */
+    HV_SNAP_BYTES,      /* `size` raw bytes */
+    HV_SNAP_CONST,      /* no storage: `value` written as a `size`-byte integer and required
+                           back on load (a layout guard, e.g. an element count) */
+};
+
+struct hv_snap_field {
+    const char *name;           /* for messages */
+    enum hv_snap_kind kind;
+    size_t offset;              /* in the state struct */
+    uint32_t size, count;       /* element size in bytes; elements (0 = 1) */
+    uint32_t since;             /* first section version with the field (0 = 1); a section
+                                   of an older version leaves it unchanged */
+    uint64_t mask;              /* HV_SNAP_INT: bits a valid value may have (0: any);
+                                   HV_SNAP_CONST: the value */
+};
+
+#define HV_SNAP_MEMBER_SIZE_(type, m) sizeof(((type *)0)->m)
+/* An integer member; an array of integers (every element); raw bytes (any type). */
+#define HV_SNAP_INT_FIELD(type, m) \
+    { #m, HV_SNAP_INT, offsetof(type, m), HV_SNAP_MEMBER_SIZE_(type, m), 1, 0, 0 }
+#define HV_SNAP_INT_MASKED(type, m, valid_bits) \
+    { #m, HV_SNAP_INT, offsetof(type, m), HV_SNAP_MEMBER_SIZE_(type, m), 1, 0, (valid_bits) }
+#define HV_SNAP_BOOL_FIELD(type, m) HV_SNAP_INT_MASKED(type, m, 1)
+#define HV_SNAP_INT_ARRAY(type, m) \
+    { #m, HV_SNAP_INT, offsetof(type, m), HV_SNAP_MEMBER_SIZE_(type, m[0]), \
+      (uint32_t)(HV_SNAP_MEMBER_SIZE_(type, m) / HV_SNAP_MEMBER_SIZE_(type, m[0])), 0, 0 }
+#define HV_SNAP_BYTES_FIELD(type, m) \
+    { #m, HV_SNAP_BYTES, offsetof(type, m), HV_SNAP_MEMBER_SIZE_(type, m), 1, 0, 0 }
+#define HV_SNAP_CONST_FIELD(name, size, value) { (name), HV_SNAP_CONST, 0, (size), 1, 0, (value) }
+
+struct hv_snap_desc {
+    const char *name;           /* the section ("<name>.<index>" when saved with an index) */
+    uint32_t version;           /* written, and the newest one read */
+    size_t size;                /* sizeof the state struct */
+    const struct hv_snap_field *fields;
+    size_t nr_fields;
+    /* Rules across fields, run on the decoded copy before anything is applied: fail the
+     * reader (hv__snap_r_fail) to refuse the section. `live` is the current state. May be
+     * NULL. */
+    void (*check)(struct hv_snap_r *r, const void *decoded, const void *live);
+};
+
+/* The walkers inside a section the caller opened (a list describing one entry of a
+ * table, say): write the fields of `state`; read them into `copy` (a copy of the live
+ * state: fields older sections lack stay as they are), failing the reader on a mask or
+ * constant mismatch; copy the listed fields from src to dst. */
+void hv__snap_put_fields(struct hv_snap_w *w, const struct hv_snap_field *fields, size_t n,
+                         const void *state);
+void hv__snap_get_fields(struct hv_snap_r *r, const struct hv_snap_field *fields, size_t n,
+                         void *copy);
+void hv__snap_copy_fields(void *dst, const void *src, const struct hv_snap_field *fields,
+                          size_t n);
+
+/* Write `state` as the section d->name (index < 0) or "<d->name>.<index>". */
+void hv__snap_put_state(struct hv_snap_w *w, const struct hv_snap_desc *d, int index,
+                        const void *state);
+/* Read that section into a copy of `state`, validate every field (masks, constants, the
+ * check hook, the whole payload consumed), and only then copy the fields into `state`.
+ * Returns 0, or a negative HV_E* with a message naming the section and the field (state
+ * untouched). */
+int hv__snap_get_state(const struct hv_snap_index *idx, const struct hv_snap_desc *d,
+                       int index, void *state, char *err, size_t errlen);
+
 #endif

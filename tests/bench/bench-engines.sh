@@ -1,9 +1,10 @@
 #!/bin/sh
 # hv bench with two engines: one short CPU workload on the interpreter and the translator,
 # then the summary (ratios, geometric mean) and translation cost in JSON, CSV and text
-# (check_bench_engines.py); --list names the -x10 variants; --cpu runs the translator suite
-# in order and skips a member that is not built. --cpu uses a scratch bench dir of scale-1
-# ELFs under the suite's names, so it stays short. Usage: bench-engines.sh HV BENCH_DIR OUT
+# (check_bench_engines.py); --list names the -x10 variants (the real-program kernels' too);
+# --cpu runs the translator suite in order and skips a member that is not built. --cpu
+# uses a scratch bench dir of scale-1 ELFs under the suite's names, so it stays short.
+# Usage: bench-engines.sh HV BENCH_DIR OUT
 set -eu
 hv=$1 dir=$(cd "$2" && pwd) out=$3
 here=$(dirname "$0")
@@ -14,7 +15,9 @@ rm -f "$json" "$csv" "$txt"
 python3 "$here/check_bench_engines.py" "$json" "$csv" "$txt" crc
 
 "$hv" bench --list --bench-dir "$dir" > "$out/list.txt"
-for n in intmix-x10 sort-x10 crc-x10 matmul-x10 bytecode-x10 ptrchase-x10 paging-x10; do
+new="stackvm linklist lexer crc16 mac16 bintree qsortcb strops smallfn"
+for n in intmix-x10 sort-x10 crc-x10 matmul-x10 bytecode-x10 ptrchase-x10 paging-x10 \
+         $(for w in $new; do echo "$w-x10"; done); do
     grep -q "^  $n " "$out/list.txt" || { echo "--list misses $n"; exit 1; }
 done
 if grep -- '-x10 .*(not built)' "$out/list.txt"; then
@@ -25,7 +28,7 @@ fi
 suite=$out/cpu-suite
 rm -rf "$suite"
 mkdir -p "$suite"
-for n in intmix sort crc matmul; do
+for n in intmix sort crc matmul $new; do
     ln -s "$dir/$n-full.elf" "$suite/$n-x10-full.elf"
 done
 ln -s "$dir/bytecode-full.elf" "$suite/bytecode-full.elf"
@@ -38,7 +41,9 @@ python3 - "$out/cpu.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 names = [w["name"] for w in doc["workloads"]]
-want = ["intmix-x10", "sort-x10", "crc-x10", "matmul-x10", "bytecode", "ptrchase"]
+want = ["intmix-x10", "sort-x10", "crc-x10", "matmul-x10", "bytecode", "ptrchase"] + [
+    n + "-x10" for n in
+    "stackvm linklist lexer crc16 mac16 bintree qsortcb strops smallfn".split()]
 if names != want:
     sys.exit("--cpu workloads %r, expected %r" % (names, want))
 for w in doc["workloads"]:
@@ -49,7 +54,7 @@ for w in doc["workloads"]:
     if w["name"].endswith("-x10") and "(x10 work)" not in w["description"]:
         sys.exit("%s: description %r" % (w["name"], w["description"]))
 t = doc["summary"]["translation"]
-if len(t) != 1 or t[0]["workloads"] != 6 or doc["summary"]["ratios"]:
+if len(t) != 1 or t[0]["workloads"] != len(want) or doc["summary"]["ratios"]:
     sys.exit("summary %r" % doc["summary"])
 PY
 # One engine, no QEMU: no ratio summary, but the translation cost block.

@@ -72,7 +72,8 @@ def check_csv(path, name):
     with open(path) as f:
         rows = list(csv.DictReader(f))
     head = list(rows[0].keys())
-    if head[-3:] != ["insns_translated", "translate_ns", "translate_ns_per_insn"]:
+    if head[25:28] != ["insns_translated", "translate_ns", "translate_ns_per_insn"] or \
+            head[28:] != ["guest_total_ms", "checksum", "speedup_vs_qemu", "fraction_of_native"]:
         fail("CSV columns %r" % head)
     if head[:2] != ["workload", "kind"] or head[24] != "exits_per_op":
         fail("CSV: the old columns moved")

@@ -8,6 +8,7 @@
 #include "hv/hv.h"
 #include "core/vm.h"
 #include "cpu/jit/jit.h"
+#include "jit_lockstep.h"
 
 #define RAM 0x80000000ull
 #define MEM (64ull << 20)
@@ -72,7 +73,10 @@ Test(jit, lockstep_bench_workloads, .timeout = 240)
 {
     static const char *const w[] = { BENCH("intmix"), BENCH("sort"), BENCH("crc"),
                                      BENCH("matmul"), BENCH("bytecode"), BENCH("ptrchase"),
-                                     BENCH("paging") };
+                                     BENCH("paging"), BENCH("stackvm"), BENCH("linklist"),
+                                     BENCH("lexer"), BENCH("crc16"), BENCH("mac16"),
+                                     BENCH("bintree"), BENCH("qsortcb"), BENCH("strops"),
+                                     BENCH("smallfn") };
     for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++)
         lockstep(w[i], 3000000);
 }

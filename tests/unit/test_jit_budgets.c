@@ -89,6 +89,17 @@ Test(jit_budgets, bench_programs_agree_at_random_stops, .timeout = 240)
         run_pair(w[i], 0x1234 + i, 20000);
 }
 
+/* The real-program kernels: calls and returns through ra, jump tables, callbacks, 8/16-bit
+ * values; the stops land inside call chains and switch dispatch. */
+Test(jit_budgets, real_program_kernels_agree_at_random_stops, .timeout = 240)
+{
+    static const char *const w[] = { BENCH("stackvm"), BENCH("linklist"), BENCH("lexer"),
+                                     BENCH("crc16"), BENCH("mac16"), BENCH("bintree"),
+                                     BENCH("qsortcb"), BENCH("strops"), BENCH("smallfn") };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        run_pair(w[i], 0x5678 + i, 20000);
+}
+
 Test(jit_budgets, small_budgets_stop_inside_loops, .timeout = 240)
 {
     /* Budgets of 1..40 instructions: most stops fall inside a loop iteration. */

@@ -170,7 +170,8 @@ Test(vm, destroy_refused_while_running_and_kick)
 /* lui t0,0x40000 ; sw a0,0(t0) ; lw a1,4(t0) ; j . */
 static const uint32_t mmio_prog[] = { 0x400002b7, 0x00a2a023, 0x0042a583, 0x0000006f };
 
-Test(vm, unhandled_mmio_exits_to_caller)
+/* A 1 MiB VM running mmio_prog, with an MMIO region without callbacks at 0x40000000. */
+static hv_vm *mmio_vm(hv_vcpu **cpu)
 {
     struct hv_config cfg;
     hv_config_init(&cfg);
@@ -178,9 +179,15 @@ Test(vm, unhandled_mmio_exits_to_caller)
     hv_vm *vm = mkvm(&cfg);
     put32(vm, RAM, mmio_prog, 4);
     cr_assert_eq(hv_vm_mmio_add(vm, 0x40000000, 0x1000, NULL, NULL), 0);
+    cr_assert_eq(hv_vcpu_create(vm, 0, cpu), 0);
+    hv_vcpu_set_reg(*cpu, HV_REG_PC, RAM);
+    return vm;
+}
+
+Test(vm, unhandled_mmio_exits_to_caller)
+{
     hv_vcpu *cpu;
-    hv_vcpu_create(vm, 0, &cpu);
-    hv_vcpu_set_reg(cpu, HV_REG_PC, RAM);
+    hv_vm *vm = mmio_vm(&cpu);
     hv_vcpu_set_reg(cpu, HV_REG_X(10), 0xabcd);
     struct hv_exit ex;
     cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);
@@ -207,15 +214,8 @@ Test(vm, unhandled_mmio_exits_to_caller)
  * completing with whatever the next hv_vcpu_run is passed. */
 Test(vm, rollback_repeats_a_pending_mmio_read)
 {
-    struct hv_config cfg;
-    hv_config_init(&cfg);
-    cfg.mem_size = 1 << 20;
-    hv_vm *vm = mkvm(&cfg);
-    put32(vm, RAM, mmio_prog, 4);
-    cr_assert_eq(hv_vm_mmio_add(vm, 0x40000000, 0x1000, NULL, NULL), 0);
     hv_vcpu *cpu;
-    hv_vcpu_create(vm, 0, &cpu);
-    hv_vcpu_set_reg(cpu, HV_REG_PC, RAM);
+    hv_vm *vm = mmio_vm(&cpu);
     struct hv_exit ex;
     cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);          /* the store */
     cr_assert_eq(hv_vcpu_run(cpu, 100, &ex), 0);          /* the load waits */

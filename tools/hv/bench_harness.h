@@ -1,6 +1,7 @@
 /* hv bench — shared declarations of the benchmark harness: the configurations compared
- * (backend x engine, or QEMU), one run's sample, the per workload x configuration cell with
- * its summary, and the entry points of bench_run.c, bench_report.c and bench_svg.c. */
+ * (backend x engine, QEMU, or the workload built natively for the host), one run's sample,
+ * the per workload x configuration cell with its summary, and the entry points of
+ * bench_run.c, bench_report.c and bench_svg.c. */
 #ifndef HV_BENCH_HARNESS_H
 #define HV_BENCH_HARNESS_H
 
@@ -19,6 +20,7 @@ struct bench_config {
     enum hv_backend backend;    /* the guest flavour it runs (QEMU: full) */
     enum hv_engine engine;
     int qemu;                   /* run under qemu-system-riscv64 instead of libhv */
+    int native;                 /* run the host build of the workload as a process */
     int coverage;               /* libhv with a 64 KiB edge-coverage map (hv_vm_set_coverage) */
 };
 
@@ -45,6 +47,7 @@ struct bench_sample {
     int has_line;               /* a "bench:" line was found */
     uint64_t ops, bytes, disk_written;
     int checksum_ok;
+    char checksum[24];          /* the value on the checksum line ("" if none) */
     int exit_code;
     char err[BENCH_ERR];
 };
@@ -67,6 +70,7 @@ struct bench_workload {
     const char *name;
     struct bench_wl_info info;
     char elf[2][4096];          /* [0] -full.elf, [1] -para.elf; "" when not built */
+    char native[4096];          /* native/NAME, the host build; "" when not built */
     struct bench_cell *cells;   /* [nconfigs] */
     char what[160];             /* info.what of a NAME-x10 variant */
 };
@@ -87,7 +91,7 @@ struct bench {
 
 /* bench_run.c --------------------------------------------------------------------------- */
 struct bench_job {
-    const char *elf;
+    const char *elf;            /* the guest ELF, or the native program */
     const struct bench_config *cfg;
     const struct bench_wl_info *info;
     uint64_t mem_size, disk_size;

@@ -1,7 +1,8 @@
 /* hv bench — from runs to reports: per-cell summaries (median/min/max, the median run's
  * counters, MIPS, throughput, exits per operation), the para/full, jit/interp and QEMU
- * ratios with their geometric means, the translation cost, and the outputs: a text table,
- * JSON, CSV and a bar chart (gnuplot when installed, else bench_svg.c). */
+ * ratios and the fraction of native speed, with their geometric means, the translation
+ * cost, and the outputs: a text table, JSON, CSV and a bar chart (gnuplot when installed,
+ * else bench_svg.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,22 +78,40 @@ double bench_ratio(const struct bench *b, const struct bench_workload *w, unsign
     if (!n->rep || !d->rep || d->med_ms <= 0)
         return 0;
     /* Against QEMU, whose wall time includes its process start-up (~0.1 s here, as much as
-     * a short workload), compare the guest clocks at the result when both have them. */
-    if ((b->cfg[num].qemu || b->cfg[den].qemu) && n->guest_total_med_ms > 0 &&
-        d->guest_total_med_ms > 0)
+     * a short workload), compare the guest clocks at the result when both have them; the
+     * same against a native process (its clock: wall time since the process started). */
+    int proc = b->cfg[num].qemu || b->cfg[den].qemu || b->cfg[num].native ||
+               b->cfg[den].native;
+    if (proc && n->guest_total_med_ms > 0 && d->guest_total_med_ms > 0)
         return n->guest_total_med_ms / d->guest_total_med_ms;
     return n->med_ms / d->med_ms;
 }
 
-/* Pairs worth a ratio: para vs full with the same engine, and QEMU vs each full column. */
+/* Pairs worth a ratio: para vs full with the same engine, QEMU vs each libhv column, and
+ * native vs every other column. find_cfg: a libhv column (qemu 0) or QEMU's (qemu 1). */
 static int find_cfg(const struct bench *b, int qemu, enum hv_backend be, enum hv_engine en)
 {
     for (unsigned k = 0; k < b->ncfg; k++)
-        if (b->cfg[k].qemu == qemu && (qemu || (b->cfg[k].backend == be &&
-                                                b->cfg[k].engine == en)))
+        if (!b->cfg[k].native && b->cfg[k].qemu == qemu &&
+            (qemu || (b->cfg[k].backend == be && b->cfg[k].engine == en)))
             return (int)k;
     return -1;
 }
+
+static int find_native(const struct bench *b)
+{
+    for (unsigned k = 0; k < b->ncfg; k++)
+        if (b->cfg[k].native)
+            return (int)k;
+    return -1;
+}
+
+static int is_libhv(const struct bench_config *c)
+{
+    return !c->qemu && !c->native;
+}
+
+#define VS_NATIVE "vs native"
 
 struct pair {
     unsigned slow, fast;        /* baseline and config: speedup = time(slow) / time(fast) */
@@ -112,40 +131,50 @@ static unsigned engine_pairs(const struct bench *b, struct pair *p, unsigned n, 
     return n;
 }
 
+/* Every column against native: its fraction of native speed. */
+static unsigned native_pairs(const struct bench *b, struct pair *p, unsigned n, unsigned max)
+{
+    int nat = find_native(b);
+    for (unsigned k = 0; nat >= 0 && k < b->ncfg && n < max; k++)
+        if (!b->cfg[k].native)
+            p[n++] = (struct pair){ (unsigned)nat, k, VS_NATIVE };
+    return n;
+}
+
 static unsigned ratio_pairs(const struct bench *b, struct pair *p, unsigned max)
 {
     unsigned n = 0;
+    int q = find_cfg(b, 1, 0, 0);
     for (unsigned k = 0; k < b->ncfg && n < max; k++) {
         const struct bench_config *c = &b->cfg[k];
-        if (c->qemu || c->backend != HV_BACKEND_FULL)
+        if (!is_libhv(c) || c->backend != HV_BACKEND_FULL)
             continue;
         int para = find_cfg(b, 0, HV_BACKEND_PARA, c->engine);
         if (para >= 0)
             p[n++] = (struct pair){ k, (unsigned)para, "para vs full" };
-        int q = find_cfg(b, 1, 0, 0);
         if (q >= 0 && n < max)
             p[n++] = (struct pair){ (unsigned)q, k, "full vs qemu" };
     }
-    return engine_pairs(b, p, n, max);
+    for (unsigned k = 0; q >= 0 && k < b->ncfg && n < max; k++)
+        if (is_libhv(&b->cfg[k]) && b->cfg[k].backend == HV_BACKEND_PARA)
+            p[n++] = (struct pair){ (unsigned)q, k, "para vs qemu" };
+    n = engine_pairs(b, p, n, max);
+    return native_pairs(b, p, n, max);
 }
 
-/* The summary's columns: jit vs interp on each backend, then QEMU vs the full backend's
- * translator (or its default engine; vs the interpreter only when nothing else ran). */
+/* The summary's columns: jit vs interp on each backend, then every libhv column against
+ * QEMU (full first), then every column's fraction of native speed. */
 static unsigned summary_pairs(const struct bench *b, struct pair *p, unsigned max)
 {
     unsigned n = engine_pairs(b, p, 0, max);
     int q = find_cfg(b, 1, 0, 0);
-    if (q < 0)
-        return n;
-    unsigned before = n;
-    for (int pass = 0; pass < 2 && n == before; pass++)
+    for (int be = 0; q >= 0 && be < 2; be++)
         for (unsigned k = 0; k < b->ncfg && n < max; k++) {
             const struct bench_config *c = &b->cfg[k];
-            if (!c->qemu && c->backend == HV_BACKEND_FULL &&
-                (pass || c->engine != HV_ENGINE_INTERP))
+            if (is_libhv(c) && c->backend == (be ? HV_BACKEND_PARA : HV_BACKEND_FULL))
                 p[n++] = (struct pair){ (unsigned)q, k, "vs qemu" };
         }
-    return n;
+    return native_pairs(b, p, n, max);
 }
 
 /* Geometric mean of one pair's speedups over the workloads where both sides ran (0 when
@@ -163,6 +192,20 @@ static double pair_geomean(const struct bench *b, const struct pair *p, unsigned
     }
     *count = n;
     return n ? exp(logsum / n) : 0;
+}
+
+/* The smallest of one pair's speedups (0 when none), *at the workload it came from. */
+static double pair_min(const struct bench *b, const struct pair *p, unsigned *at)
+{
+    double m = 0;
+    for (unsigned w = 0; w < b->nwl; w++) {
+        double r = bench_ratio(b, &b->wl[w], p->slow, p->fast);
+        if (r > 0 && (m == 0 || r < m)) {
+            m = r;
+            *at = w;
+        }
+    }
+    return m;
 }
 
 /* Translation cost of one configuration over the table's workloads (each cell's median
@@ -273,10 +316,19 @@ static void print_ratios(const struct bench *b, const struct bench_workload *w, 
 {
     struct pair p[BENCH_MAX_CONFIGS * 2];
     unsigned n = ratio_pairs(b, p, BENCH_MAX_CONFIGS * 2);
+    int nat = 0;
     for (unsigned i = 0; i < n; i++) {
         double r = bench_ratio(b, w, p[i].slow, p[i].fast);
         if (r <= 0)
             continue;
+        if (!strcmp(p[i].what, VS_NATIVE)) {
+            /* one line for all of them: "fraction of native: full/jit 0.31x, ..." */
+            if (!nat)
+                fprintf(f, "%-17s fraction of native:", "");
+            fprintf(f, "%s %s %.3gx", nat ? "," : "", b->cfg[p[i].fast].label, r);
+            nat = 1;
+            continue;
+        }
         const struct bench_cell *s = &w->cells[p[i].slow], *q = &w->cells[p[i].fast];
         fprintf(f, "%-17s %s: %s is %.2fx %s", "", p[i].what, b->cfg[p[i].fast].label,
                 r >= 1 ? r : 1 / r, r >= 1 ? "faster" : "slower");
@@ -285,6 +337,8 @@ static void print_ratios(const struct bench *b, const struct bench_workload *w, 
                     b->cfg[p[i].slow].label, q->exits_per_op, b->cfg[p[i].fast].label);
         fputc('\n', f);
     }
+    if (nat)
+        fputc('\n', f);
 }
 
 static void pair_header(const struct bench *b, const struct pair *p, char *buf, size_t n)
@@ -292,17 +346,24 @@ static void pair_header(const struct bench *b, const struct pair *p, char *buf, 
     snprintf(buf, n, "%s vs %s", b->cfg[p->fast].label, b->cfg[p->slow].label);
 }
 
-/* Per workload: each summary pair's speedup and each translating configuration's
- * ns/insn; then the geometric means. */
-static void print_summary_ratios(const struct bench *b, const struct pair *p, unsigned np,
-                                 FILE *f)
+/* Per workload: each summary pair's speedup; then the geometric means and the minimum.
+ * native: the pairs against native, headed by the config alone. */
+static void print_summary_table(const struct bench *b, const struct pair *p, unsigned np,
+                                int native, FILE *f)
 {
     char h[64];
     int width[BENCH_MAX_CONFIGS * 2];
-    fprintf(f, "\nsummary: speedup = median time of the baseline / median time of the config "
-            "(> 1: the config is faster)\n%-17s", "workload");
+    if (native)
+        fprintf(f, "\nfraction of native: median time natively / median time of the config "
+                "(1: native speed; the workload's x86-64 build, gcc -O2)\n%-17s", "workload");
+    else
+        fprintf(f, "\nsummary: speedup = median time of the baseline / median time of the "
+                "config (> 1: the config is faster)\n%-17s", "workload");
     for (unsigned i = 0; i < np; i++) {
-        pair_header(b, &p[i], h, sizeof h);
+        if (native)
+            snprintf(h, sizeof h, "%s", b->cfg[p[i].fast].label);
+        else
+            pair_header(b, &p[i], h, sizeof h);
         width[i] = (int)strlen(h) < 10 ? 10 : (int)strlen(h);
         fprintf(f, "  %*s", width[i], h);
     }
@@ -312,7 +373,7 @@ static void print_summary_ratios(const struct bench *b, const struct pair *p, un
         for (unsigned i = 0; i < np; i++) {
             double r = bench_ratio(b, &b->wl[w], p[i].slow, p[i].fast);
             if (r > 0)
-                fprintf(f, "  %*.2fx", width[i] - 1, r);
+                fprintf(f, native ? "  %*.3fx" : "  %*.2fx", width[i] - 1, r);
             else
                 fprintf(f, "  %*s", width[i], "-");
         }
@@ -324,15 +385,47 @@ static void print_summary_ratios(const struct bench *b, const struct pair *p, un
         double g = pair_geomean(b, &p[i], &cnt);
         char v[32];
         if (g > 0)
-            snprintf(v, sizeof v, "%.2fx (%u)", g, cnt);
+            snprintf(v, sizeof v, native ? "%.3fx (%u)" : "%.2fx (%u)", g, cnt);
         else
             snprintf(v, sizeof v, "-");
         fprintf(f, "  %*s", width[i], v);
     }
-    fputs("\n(geomean: over the workloads where both ran, their number in parentheses; ratios "
+    fprintf(f, "\n%-17s", "min");
+    for (unsigned i = 0; i < np; i++) {
+        unsigned at = 0;
+        double m = pair_min(b, &p[i], &at);
+        if (m > 0)
+            fprintf(f, native ? "  %*.3fx" : "  %*.2fx", width[i] - 1, m);
+        else
+            fprintf(f, "  %*s", width[i], "-");
+    }
+    fputc('\n', f);
+    if (native) {
+        fputs("(native runs as a process; like qemu's, its time is the clock at the result: "
+              "wall time since the process started)\n", f);
+        return;
+    }
+    fputs("(geomean: over the workloads where both ran, their number in parentheses; ratios "
           "against qemu use the guest clock at the result, i.e. time since the machine "
           "started, excluding either process' start-up, when the workload reports it (CPU "
           "workloads do); otherwise qemu's whole process, start-up included)\n", f);
+}
+
+static void print_summary_ratios(const struct bench *b, const struct pair *p, unsigned np,
+                                 FILE *f)
+{
+    struct pair vs[BENCH_MAX_CONFIGS * 2], nat[BENCH_MAX_CONFIGS * 2];
+    unsigned nv = 0, nn = 0;
+    for (unsigned i = 0; i < np; i++) {
+        if (!strcmp(p[i].what, VS_NATIVE))
+            nat[nn++] = p[i];
+        else
+            vs[nv++] = p[i];
+    }
+    if (nv)
+        print_summary_table(b, vs, nv, 0, f);
+    if (nn)
+        print_summary_table(b, nat, nn, 1, f);
 }
 
 /* Per translating configuration: totals over the workloads, then per workload ns/insn. */
@@ -375,7 +468,7 @@ void bench_print_table(const struct bench *b, FILE *f)
         print_ratios(b, &b->wl[w], f);
     }
     fprintf(f, "\n%u run%s per cell, interleaved; median/min/max: wall time of the run "
-            "(libhv: hv_vcpu_run loop; qemu: whole process). exit/op: (MMIO traps + "
+            "(libhv: hv_vcpu_run loop; qemu, native: whole process). exit/op: (MMIO traps + "
             "hypercalls) per guest operation. MB/s and ops/s use the guest's own clock.\n",
             b->runs, b->runs == 1 ? "" : "s");
     struct pair p[BENCH_MAX_CONFIGS * 2];
@@ -453,11 +546,13 @@ static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct b
     const struct bench_config *cfg = &b->cfg[k];
     fputs("        {\"config\": ", f);
     json_str(f, cfg->label);
-    fprintf(f, ", \"backend\": \"%s\", \"engine\": \"%s\", \"qemu\": %s, \"status\": \"%s\"",
-            cfg->backend == HV_BACKEND_PARA ? "para" : "full",
-            cfg->qemu ? "tcg" : cfg->engine == HV_ENGINE_INTERP ? "interp"
+    fprintf(f, ", \"backend\": \"%s\", \"engine\": \"%s\", \"qemu\": %s, \"native\": %s, "
+            "\"status\": \"%s\"",
+            cfg->native ? "native" : cfg->backend == HV_BACKEND_PARA ? "para" : "full",
+            cfg->native ? "gcc -O2" : cfg->qemu ? "tcg" : cfg->engine == HV_ENGINE_INTERP ? "interp"
                 : cfg->engine == HV_ENGINE_JIT ? "jit" : "default",
-            cfg->qemu ? "true" : "false", c->rep ? "ok" : status_name(c->status));
+            cfg->qemu ? "true" : "false", cfg->native ? "true" : "false",
+            c->rep && c->status == BENCH_OK ? "ok" : status_name(c->status));
     if (c->err[0]) {
         fputs(", \"error\": ", f);
         json_str(f, c->err);
@@ -465,7 +560,9 @@ static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct b
     int all_ok = c->nruns > 0;
     for (unsigned i = 0; i < c->nruns; i++)
         all_ok &= c->runs[i].checksum_ok;
-    fprintf(f, ", \"checksum_ok\": %s, \"runs_ms\": [", all_ok ? "true" : "false");
+    fprintf(f, ", \"checksum_ok\": %s, \"checksum\": ", all_ok ? "true" : "false");
+    json_str(f, c->rep ? c->rep->checksum : "");
+    fputs(", \"runs_ms\": [", f);
     for (unsigned i = 0; i < c->nruns; i++) {
         fputs(i ? ", " : "", f);
         json_num(f, c->runs[i].status == BENCH_OK ? c->runs[i].wall_ms : NAN);
@@ -484,7 +581,7 @@ static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct b
         fputs(", \"guest_total_ms\": ", f);
         json_num(f, c->guest_total_med_ms > 0 ? c->guest_total_med_ms : NAN);
         fputs(", \"create_ms\": ", f);
-        json_num(f, cfg->qemu ? NAN : r->create_ms);
+        json_num(f, is_libhv(cfg) ? r->create_ms : NAN);
         if (r->has_stats) {
             json_counters(f, r);
             fputs(", \"mips\": ", f);
@@ -548,6 +645,12 @@ static void json_summary(FILE *f, const struct bench *b)
         json_str(f, b->cfg[p[i].slow].label);
         fputs(", \"geomean_speedup\": ", f);
         json_num(f, g > 0 ? g : NAN);
+        unsigned at = 0;
+        double m = pair_min(b, &p[i], &at);
+        fputs(", \"min_speedup\": ", f);
+        json_num(f, m > 0 ? m : NAN);
+        fputs(", \"min_workload\": ", f);
+        json_str(f, m > 0 ? b->wl[at].name : "");
         fprintf(f, ", \"workloads\": %u, \"speedup\": {", cnt);
         int first = 1;
         for (unsigned w = 0; w < b->nwl; w++) {
@@ -675,7 +778,9 @@ int bench_write_csv(const struct bench *b, const char *path)
     fputs("workload,kind,config,status,checksum_ok,runs,median_ms,min_ms,max_ms,guest_ms,"
           "instructions,mips,mmio_traps,hypercalls,interrupts,exceptions,tlb_misses,"
           "blocks_translated,run_exits,exits,ops,bytes,mb_per_s,ops_per_s,exits_per_op,"
-          "insns_translated,translate_ns,translate_ns_per_insn\n", f);
+          "insns_translated,translate_ns,translate_ns_per_insn,guest_total_ms,checksum,"
+          "speedup_vs_qemu,fraction_of_native\n", f);
+    int q = find_cfg(b, 1, 0, 0), nat = find_native(b);
     for (unsigned w = 0; w < b->nwl; w++) {
         for (unsigned k = 0; k < b->ncfg; k++) {
             const struct bench_cell *c = &b->wl[w].cells[k];
@@ -685,7 +790,8 @@ int bench_write_csv(const struct bench *b, const char *path)
             for (unsigned i = 0; i < c->nruns; i++)
                 ck &= c->runs[i].checksum_ok;
             fprintf(f, "%s,%s,%s,%s,%d,%u", b->wl[w].name, b->wl[w].info.kind,
-                    b->cfg[k].label, ok ? "ok" : status_name(c->status), ck, c->nruns);
+                    b->cfg[k].label,
+                    ok && c->status == BENCH_OK ? "ok" : status_name(c->status), ck, c->nruns);
             csv_num(f, c->med_ms, ok);
             csv_num(f, c->min_ms, ok);
             csv_num(f, c->max_ms, ok);
@@ -709,6 +815,14 @@ int bench_write_csv(const struct bench *b, const char *path)
             csv_u64(f, st ? hs->insns_translated : 0, st);
             csv_u64(f, st ? hs->translate_ns : 0, st);
             csv_num(f, st ? ns_per_insn(hs) : 0, st && ns_per_insn(hs) >= 0);
+            csv_num(f, c->guest_total_med_ms, ok && c->guest_total_med_ms > 0);
+            fprintf(f, ",%s", ok ? r->checksum : "");
+            double vq = q >= 0 && is_libhv(&b->cfg[k]) ? bench_ratio(b, &b->wl[w], (unsigned)q, k)
+                                                       : 0;
+            double vn = nat >= 0 && (int)k != nat ? bench_ratio(b, &b->wl[w], (unsigned)nat, k)
+                                                  : 0;
+            csv_num(f, vq, vq > 0);
+            csv_num(f, vn, vn > 0);
             fputc('\n', f);
         }
     }

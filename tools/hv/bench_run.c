@@ -1,6 +1,7 @@
 /* hv bench — one run of one workload: on libhv through the public API (a VM per run, serial
- * into a BUFFER chardev, hv_vcpu_get_stats at the end) or under qemu-system-riscv64 as a
- * child process; then the checks: exit code, the checksum line, the "bench:" line, and the
+ * into a BUFFER chardev, hv_vcpu_get_stats at the end), under qemu-system-riscv64 as a
+ * child process, or natively (the workload's host build, bench/native/NAME, as a child
+ * process); then the checks: exit code, the checksum line, the "bench:" line, and the
  * disk image the block workloads wrote (bench/workloads/blkpattern.h). */
 #include <errno.h>
 #include <fcntl.h>
@@ -138,6 +139,10 @@ static void parse_output(const struct outbuf *o, const struct bench_wl_info *inf
         const char *ck = strstr(line, ": checksum ");
         if (ck && (!nl || ck < nl)) {
             const char *e = nl ? nl : line + strlen(line);
+            const char *v = ck + strlen(": checksum ");
+            size_t vlen = strcspn(v, " \n");
+            if (vlen < sizeof s->checksum)
+                snprintf(s->checksum, sizeof s->checksum, "%.*s", (int)vlen, v);
             if (e - line >= 3 && !strncmp(e - 3, " ok", 3))
                 verdict = 1;
             else
@@ -314,43 +319,14 @@ static int run_libhv(const struct bench_job *job, const char *disk, struct bench
     return rc;
 }
 
-/* ---- QEMU ------------------------------------------------------------------------------ */
+/* ---- QEMU and native: child processes -------------------------------------------------- */
 
-static int run_qemu(const struct bench_job *job, const char *disk, struct bench_sample *s,
-                    struct outbuf *out)
+/* Run argv[0] as a child with stdout and stderr captured into out, wall time from fork to
+ * reaping it, killed at the job's timeout. */
+static int run_child(const struct bench_job *job, const char *const *argv,
+                     struct bench_sample *s, struct outbuf *out)
 {
-    char mem[32], drive[4200];
-    snprintf(mem, sizeof mem, "%lluM", (unsigned long long)(job->mem_size >> 20));
-    const char *argv[32];
-    unsigned n = 0;
-    argv[n++] = job->qemu;
-    argv[n++] = "-M";
-    argv[n++] = "virt";
-    argv[n++] = "-bios";
-    argv[n++] = "none";
-    argv[n++] = "-kernel";
-    argv[n++] = job->elf;
-    argv[n++] = "-m";
-    argv[n++] = mem;
-    argv[n++] = "-display";
-    argv[n++] = "none";
-    argv[n++] = "-serial";
-    argv[n++] = "stdio";
-    argv[n++] = "-monitor";
-    argv[n++] = "none";
-    argv[n++] = "-no-reboot";
-    if (disk) {
-        /* The SDK drives virtio-mmio version 2; QEMU's default is the legacy transport. */
-        snprintf(drive, sizeof drive, "file=%s,format=raw,if=none,id=d0,cache=writeback", disk);
-        argv[n++] = "-global";
-        argv[n++] = "virtio-mmio.force-legacy=false";
-        argv[n++] = "-drive";
-        argv[n++] = drive;
-        argv[n++] = "-device";
-        argv[n++] = "virtio-blk-device,drive=d0";
-    }
-    argv[n] = NULL;
-
+    const char *prog = argv[0];
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) {
         fail(s, "pipe: %s", strerror(errno));
@@ -369,7 +345,7 @@ static int run_qemu(const struct bench_job *job, const char *disk, struct bench_
         dup2(null, 0);
         dup2(pfd[1], 1);
         dup2(pfd[1], 2);
-        execv(job->qemu, (char *const *)argv);
+        execv(prog, (char *const *)argv);
         _exit(127);
     }
     cur_child = pid;
@@ -410,14 +386,58 @@ static int run_qemu(const struct bench_job *job, const char *disk, struct bench_
     if (timed_out)
         fail(s, "timed out after %u s", job->timeout_s);
     else if (WIFSIGNALED(st))
-        fail(s, "qemu killed by signal %d", WTERMSIG(st));
+        fail(s, "%s killed by signal %d", job->cfg->label, WTERMSIG(st));
     else if (WEXITSTATUS(st) == 127)
-        fail(s, "cannot execute %s", job->qemu);
+        fail(s, "cannot execute %s", prog);
     else if (WEXITSTATUS(st)) {
         s->exit_code = WEXITSTATUS(st);
-        fail(s, "qemu exit status %d", WEXITSTATUS(st));
+        fail(s, "%s exit status %d", job->cfg->label, WEXITSTATUS(st));
     }
     return 0;
+}
+
+static int run_qemu(const struct bench_job *job, const char *disk, struct bench_sample *s,
+                    struct outbuf *out)
+{
+    char mem[32], drive[4200];
+    snprintf(mem, sizeof mem, "%lluM", (unsigned long long)(job->mem_size >> 20));
+    const char *argv[32];
+    unsigned n = 0;
+    argv[n++] = job->qemu;
+    argv[n++] = "-M";
+    argv[n++] = "virt";
+    argv[n++] = "-bios";
+    argv[n++] = "none";
+    argv[n++] = "-kernel";
+    argv[n++] = job->elf;
+    argv[n++] = "-m";
+    argv[n++] = mem;
+    argv[n++] = "-display";
+    argv[n++] = "none";
+    argv[n++] = "-serial";
+    argv[n++] = "stdio";
+    argv[n++] = "-monitor";
+    argv[n++] = "none";
+    argv[n++] = "-no-reboot";
+    if (disk) {
+        /* The SDK drives virtio-mmio version 2; QEMU's default is the legacy transport. */
+        snprintf(drive, sizeof drive, "file=%s,format=raw,if=none,id=d0,cache=writeback", disk);
+        argv[n++] = "-global";
+        argv[n++] = "virtio-mmio.force-legacy=false";
+        argv[n++] = "-drive";
+        argv[n++] = drive;
+        argv[n++] = "-device";
+        argv[n++] = "virtio-blk-device,drive=d0";
+    }
+    argv[n] = NULL;
+    return run_child(job, argv, s, out);
+}
+
+/* The workload's host build: its output and exit status are checked like a guest's. */
+static int run_native(const struct bench_job *job, struct bench_sample *s, struct outbuf *out)
+{
+    const char *argv[] = { job->elf, NULL };
+    return run_child(job, argv, s, out);
 }
 
 int bench_run_one(const struct bench_job *job, struct bench_sample *s)
@@ -438,7 +458,8 @@ int bench_run_one(const struct bench_job *job, struct bench_sample *s)
         dp = disk;
     }
     struct outbuf out = { 0 };
-    int rc = job->cfg->qemu ? run_qemu(job, dp, s, &out) : run_libhv(job, dp, s, &out);
+    int rc = job->cfg->native ? run_native(job, s, &out)
+             : job->cfg->qemu ? run_qemu(job, dp, s, &out) : run_libhv(job, dp, s, &out);
     if (rc == 0)
         parse_output(&out, job->info, s);
     if (rc == 0 && s->status == BENCH_OK && dp) {

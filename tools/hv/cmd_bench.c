@@ -1,6 +1,7 @@
-/* hv bench — side-by-side benchmarking of the two backends (and QEMU): every workload on
- * every configuration (backend x engine), runs interleaved A/B/A/B, a VM per run created
- * through the public API only; reports as a text table, JSON, CSV and a bar chart.
+/* hv bench — side-by-side benchmarking of the two backends (and QEMU, and the workloads'
+ * native host builds): every workload on every configuration (backend x engine), runs
+ * interleaved A/B/A/B, a VM per run created through the public API only; reports as a
+ * text table, JSON, CSV and a bar chart.
  * Options and orchestration live here; bench_run.c runs, bench_report.c reports. */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,15 @@ static const struct bench_wl_info known[] = {
     { "matmul", "cpu", 0, 0, "double-precision matrix multiply" },
     { "bytecode", "cpu", 0, 0, "a bytecode interpreter (indirect branches)" },
     { "ptrchase", "cpu", 0, 0, "dependent loads through a shuffled list" },
+    { "stackvm", "cpu", 0, 0, "bytecode VM: 34-opcode switch (jump table), CALL/RET" },
+    { "linklist", "cpu", 0, 0, "linked list: find, reverse, merge sort, unlink" },
+    { "lexer", "cpu", 0, 0, "table-driven state machine tokenizing C-like text" },
+    { "crc16", "cpu", 0, 0, "CRC-16 CCITT and Modbus, bit by bit, short frames" },
+    { "mac16", "cpu", 0, 0, "Q15 16-bit matrix multiply-accumulate and FIR" },
+    { "bintree", "cpu", 0, 0, "recursion: BST insert/walks, expression trees" },
+    { "qsortcb", "cpu", 0, 0, "generic qsort with comparator callbacks" },
+    { "strops", "cpu", 0, 0, "strlen/strcmp/strchr/memcpy-style loops, atoi/utoa" },
+    { "smallfn", "cpu", 0, 0, "many small out-of-line functions, 8/16-bit values" },
     { "paging", "memory", 0, 1, "random read-modify-writes over 32 MiB (full: Sv39)" },
     { "memstream", "memory", 0, 1, "memset/memcpy streaming over 2 x 8 MiB, flat" },
     { "memstream-sv39", "memory", 0, 0, "memstream under Sv39 on full (para: flat)" },
@@ -43,13 +53,19 @@ static const struct bench_wl_info known[] = {
 /* Workloads bench/CMakeLists.txt also builds as NAME-x10 (BENCH_SCALE=10: ten times the
  * work, for timings of a second or more). Runnable by name; not in the default set. */
 static const char *const scaled[] = { "intmix", "sort", "crc", "matmul", "bytecode",
-                                      "ptrchase", "paging" };
+                                      "ptrchase", "paging", "stackvm", "linklist", "lexer",
+                                      "crc16", "mac16", "bintree", "qsortcb", "strops",
+                                      "smallfn" };
 #define NSCALED (sizeof(scaled) / sizeof(scaled[0]))
 
 /* --cpu: the translator's CPU suite (docs/BENCHMARKS.md, "Translator vs interpreter vs
- * QEMU"). bytecode, ptrchase and paging at scale 1: their x10 variants grow super-linearly. */
+ * QEMU"). bytecode, ptrchase and paging at scale 1: their x10 variants grow super-linearly.
+ * The second line: kernels of real programs ("Real-program workloads"). */
 static const char *const cpu_suite[] = { "intmix-x10", "sort-x10", "crc-x10", "matmul-x10",
-                                         "bytecode", "ptrchase", "paging" };
+                                         "bytecode", "ptrchase", "paging",
+                                         "stackvm-x10", "linklist-x10", "lexer-x10",
+                                         "crc16-x10", "mac16-x10", "bintree-x10",
+                                         "qsortcb-x10", "strops-x10", "smallfn-x10" };
 #define NCPU_SUITE (sizeof(cpu_suite) / sizeof(cpu_suite[0]))
 
 static void bench_usage(FILE *f)
@@ -61,6 +77,8 @@ static void bench_usage(FILE *f)
         "  --backends LIST     full,para (default both)\n"
         "  --engines LIST      interp,jit (default: each backend's default engine)\n"
         "  --qemu              also run the -full.elf flavour under qemu-system-riscv64\n"
+        "  --native            also run the workload's x86-64 build (BENCH_DIR/native/NAME,\n"
+        "                      gcc -O2) as a process: ratios give the fraction of native\n"
         "  --runs N            runs per workload and configuration (default 3; --quick: 1)\n"
         "  --json FILE         write the results as JSON\n"
         "  --csv FILE          write one CSV row per workload and configuration\n"
@@ -73,13 +91,14 @@ static void bench_usage(FILE *f)
         "  --quick             one run each; without WORKLOADs, a short default set\n"
         "  --coverage          also run each libhv column with an AFL-style edge-coverage\n"
         "                      map (hv_vm_set_coverage, 64 KiB): column suffix +cov\n"
-        "  --cpu               the translator's CPU suite (intmix-x10 sort-x10 crc-x10\n"
-        "                      matmul-x10 bytecode ptrchase paging), before any WORKLOADs\n"
+        "  --cpu               the translator's CPU suite (see --list), before any\n"
+        "                      WORKLOADs\n"
         "  --list              list the known workloads\n"
         "  -h, --help          this help\n\n"
         "Without WORKLOADs every known workload that is built runs (not the -x10 ones).\n"
-        "With more than one engine or --qemu, a summary follows the table: per workload\n"
-        "the interp/jit and qemu/jit time ratios, their geometric means, and the\n"
+        "With more than one engine, --qemu or --native, a summary follows the table: per\n"
+        "workload the interp/jit and qemu/config time ratios, with --native each\n"
+        "configuration's fraction of native speed, their geometric means, and the\n"
         "translation cost (ns per guest instruction translated) of each configuration.\n");
 }
 
@@ -137,7 +156,7 @@ static const char *find_qemu(void)
 struct bench_opts {
     int backends;               /* bit 0 full, bit 1 para */
     int engines;                /* bit 0 interp, bit 1 jit; 0 = default */
-    int qemu, list, runs_given, cpu, coverage;
+    int qemu, native, list, runs_given, cpu, coverage;
     const char *json, *csv, *plot;
     char bench_dir[PATH_MAX];
 };
@@ -160,7 +179,7 @@ static int parse_list(const char *arg, const char *a, const char *b, int *mask)
 }
 
 enum { O_BACKENDS = 256, O_ENGINES, O_QEMU, O_RUNS, O_JSON, O_CSV, O_PLOT, O_DISK, O_MEM,
-       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_COVERAGE };
+       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_NATIVE, O_COVERAGE };
 
 static const struct option bench_longopts[] = {
     { "backends", required_argument, 0, O_BACKENDS },
@@ -177,6 +196,7 @@ static const struct option bench_longopts[] = {
     { "quick", no_argument, 0, O_QUICK },
     { "list", no_argument, 0, O_LIST },
     { "cpu", no_argument, 0, O_CPU },
+    { "native", no_argument, 0, O_NATIVE },
     { "coverage", no_argument, 0, O_COVERAGE },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -231,6 +251,7 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
         case O_QUICK: b->quick = 1; break;
         case O_LIST: o->list = 1; break;
         case O_CPU: o->cpu = 1; break;
+        case O_NATIVE: o->native = 1; break;
         case O_COVERAGE: o->coverage = 1; break;
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return 2;
@@ -247,15 +268,18 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
 }
 
 static void add_config(struct bench *b, enum hv_backend be, enum hv_engine en, int qemu,
-                       int coverage)
+                       int native, int coverage)
 {
     struct bench_config *c = &b->cfg[b->ncfg++];
     c->coverage = coverage;
     c->backend = be;
     c->engine = en;
     c->qemu = qemu;
+    c->native = native;
     const char *bn = be == HV_BACKEND_PARA ? "para" : "full";
-    if (qemu)
+    if (native)
+        snprintf(c->label, sizeof c->label, "native");
+    else if (qemu)
         snprintf(c->label, sizeof c->label, "qemu");
     else if (en == HV_ENGINE_DEFAULT)
         snprintf(c->label, sizeof c->label, "%s", bn);
@@ -274,16 +298,18 @@ static void make_configs(struct bench *b, const struct bench_opts *o)
         enum hv_backend backend = be ? HV_BACKEND_PARA : HV_BACKEND_FULL;
         for (int cov = 0; cov <= o->coverage; cov++) {
             if (!o->engines) {
-                add_config(b, backend, HV_ENGINE_DEFAULT, 0, cov);
+                add_config(b, backend, HV_ENGINE_DEFAULT, 0, 0, cov);
                 continue;
             }
             for (int e = 0; e < 2; e++)
                 if (o->engines & (1 << e))
-                    add_config(b, backend, engines[e], 0, cov);
+                    add_config(b, backend, engines[e], 0, 0, cov);
         }
     }
     if (o->qemu)
-        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 1, 0);
+        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 1, 0, 0);
+    if (o->native)
+        add_config(b, HV_BACKEND_FULL, HV_ENGINE_DEFAULT, 0, 1, 0);
 }
 
 /* Resolve names to ELFs. Returns -1 (message printed) when a named workload is not built
@@ -317,6 +343,9 @@ static int add_workload(struct bench *b, const char *name, const char *dir, int 
         else
             w->elf[i][0] = 0;
     }
+    snprintf(w->native, sizeof w->native, "%s/native/%s", dir, name);
+    if (!file_exists(w->native) || access(w->native, X_OK) != 0)
+        w->native[0] = 0;
     if (!any) {
         if (explicit) {
             fprintf(stderr, "hv bench: workload '%s' not found (%s/%s-{full,para}.elf)\n",
@@ -352,7 +381,39 @@ static void progress(int tty, unsigned done, unsigned total, const struct bench_
 
 static const char *cell_elf(const struct bench_workload *w, const struct bench_config *c)
 {
+    if (c->native)
+        return w->native;
     return w->elf[c->backend == HV_BACKEND_PARA ? 1 : 0];
+}
+
+/* Cells that run the same program must compute the same checksum: the configurations of
+ * one guest flavour (QEMU runs the full one), and, for a workload with a native build (a
+ * CPU workload: the same computation everywhere), every column. The guest's own "ok" only
+ * covers scale-1 builds, whose expected value is compiled in. */
+static void cross_check(const struct bench *b, struct bench_workload *w)
+{
+    const char *ref[3] = { NULL, NULL, NULL };
+    unsigned refk[3] = { 0, 0, 0 };
+    for (unsigned k = 0; k < b->ncfg; k++) {
+        struct bench_cell *c = &w->cells[k];
+        const struct bench_config *cfg = &b->cfg[k];
+        unsigned g = w->native[0] ? 0 : cfg->native ? 2 : cfg->backend == HV_BACKEND_PARA;
+        for (unsigned r = 0; r < c->nruns; r++) {
+            const struct bench_sample *s = &c->runs[r];
+            if (s->status != BENCH_OK || !s->checksum[0])
+                continue;
+            if (!ref[g]) {
+                ref[g] = s->checksum;
+                refk[g] = k;
+            } else if (strcmp(s->checksum, ref[g]) && c->status == BENCH_OK) {
+                c->status = BENCH_FAILED;
+                snprintf(c->err, sizeof c->err, "checksum %s, %s computed %s", s->checksum,
+                         b->cfg[refk[g]].label, ref[g]);
+                fprintf(stderr, "%shv bench: %s on %s: %s\n", isatty(2) ? "\r\033[K" : "",
+                        w->name, cfg->label, c->err);
+            }
+        }
+    }
 }
 
 /* Every workload: runs interleaved over the configurations (A B A B ...). */
@@ -367,8 +428,11 @@ static int run_all(struct bench *b)
             const struct bench_config *cfg = &b->cfg[k];
             if (!cell_elf(w, cfg)[0]) {
                 c->status = BENCH_UNSUPPORTED;
-                snprintf(c->err, sizeof c->err, "%s flavour not built",
-                         cfg->backend == HV_BACKEND_PARA ? "para" : "full");
+                if (cfg->native)
+                    snprintf(c->err, sizeof c->err, "no native build");
+                else
+                    snprintf(c->err, sizeof c->err, "%s flavour not built",
+                             cfg->backend == HV_BACKEND_PARA ? "para" : "full");
             } else if (cfg->qemu && !b->qemu) {
                 c->status = BENCH_UNSUPPORTED;
                 snprintf(c->err, sizeof c->err, "qemu-system-riscv64 not installed");
@@ -402,6 +466,7 @@ static int run_all(struct bench *b)
                 }
             }
         }
+        cross_check(b, w);
     }
     if (tty)
         fputs("\r\033[K", stderr);
@@ -440,14 +505,22 @@ static int outputs(struct bench *b, const struct bench_opts *o)
     return rc;
 }
 
+static int native_built(const char *dir, const char *name)
+{
+    char p[PATH_MAX + 96];
+    snprintf(p, sizeof p, "%s/native/%s", dir, name);
+    return file_exists(p);
+}
+
 static void list_workloads(const char *dir)
 {
     printf("known workloads (in %s):\n", dir);
     for (size_t i = 0; i < NKNOWN; i++) {
         char p[PATH_MAX + 64];
         snprintf(p, sizeof p, "%s/%s-full.elf", dir, known[i].name);
-        printf("  %-18s %-8s %s%s%s\n", known[i].name, known[i].kind, known[i].what,
-               known[i].quick ? " [quick]" : "", file_exists(p) ? "" : " (not built)");
+        printf("  %-18s %-8s %s%s%s%s\n", known[i].name, known[i].kind, known[i].what,
+               known[i].quick ? " [quick]" : "", file_exists(p) ? "" : " (not built)",
+               native_built(dir, known[i].name) ? " [native]" : "");
     }
     printf("ten times the work (run by name or --cpu, not by default):\n");
     for (size_t i = 0; i < NSCALED; i++) {
@@ -455,8 +528,9 @@ static void list_workloads(const char *dir)
         char p[PATH_MAX + 96], name[32];
         snprintf(name, sizeof name, "%s-x10", scaled[i]);
         snprintf(p, sizeof p, "%s/%s-full.elf", dir, name);
-        printf("  %-18s %-8s %s (x10 work)%s\n", name, info ? info->kind : "cpu",
-               info ? info->what : "", file_exists(p) ? "" : " (not built)");
+        printf("  %-18s %-8s %s (x10 work)%s%s\n", name, info ? info->kind : "cpu",
+               info ? info->what : "", file_exists(p) ? "" : " (not built)",
+               native_built(dir, name) ? " [native]" : "");
     }
     printf("--cpu runs:");
     for (size_t i = 0; i < NCPU_SUITE; i++)

@@ -133,7 +133,7 @@ struct run_opts {
     int stats, verbose;
     const char *gdb;        /* --gdb PORT: run under the GDB stub */
     int gdb_wait;
-    /* Snapshots (additive): --snapshot-at/-file/-exit, --restore, --state-hash. */
+    /* Snapshots: --snapshot-at/-file/-exit, --restore, --state-hash. */
     uint64_t snap_at;       /* 0: none */
     const char *snap_file;
     int snap_exit;
@@ -705,7 +705,7 @@ static int run_created(struct hv_tool_run *ctx_, int stats, const struct run_ui 
     return status;
 }
 
-/* ---- snapshots (additive) --------------------------------------------------------------- */
+/* ---- snapshots -------------------------------------------------------------------------- */
 
 /* Run vCPU 0 alone until its instret reaches `at`; 0, or the exit status if the guest
  * stopped for good before that. */

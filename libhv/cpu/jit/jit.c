@@ -4,7 +4,7 @@
  * exits once their same-page successor exists), budgets/polls, and self-modifying code.
  *
  * Invalidation design: any write that overlaps translated code (64-byte chunks per page,
- * as in the interpreter), FENCE.I, hv__interp_invalidate (memory map changes, embedder
+ * as in the interpreter), FENCE.I, hv__engine_code_written (memory map changes, embedder
  * writes) and a full code cache all flush EVERYTHING: code cache (generation advances),
  * blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
  * chain lists: every patched jump dies with the cache). A flush requested while generated
@@ -442,16 +442,4 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
         return r == HV_STEP_EXIT ? HV_STEP_EXIT : HV_STEP_TRAP;
     }
     return r;
-}
-
-int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n)
-{
-    *n = 0;
-    /* Poll at block boundaries exactly like the interpreter does. */
-    if (cpu->exit_request || cpu->instret >= cpu->poll_at) {
-        int p = cpu->policy->poll(cpu);
-        if (p != HV_STEP_OK)
-            return p;
-    }
-    return hv__jit_exec_block(cpu, UINT64_MAX, n);
 }

@@ -44,29 +44,13 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
  * (HV_STEP_EXIT): the contract of hv__interp_run. Requires hv__jit_init. */
 int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at);
 
-/* Run exactly one translated block (or one interpreted instruction when none can be
- * translated at pc), no chaining, no poll: the lockstep checker's step. Returns the
- * number of instructions retired in *n and HV_STEP_OK / TRAP (already taken) / EXIT. */
-int hv__jit_step_block(struct hv_cpu *cpu, uint64_t *n);
-/* The same without the poll, and at most `max` instructions (a longer block is
- * single-stepped): the VM-level lockstep engine polls both engines itself. */
+/* Run at most `max` instructions of one translated block (a longer block is
+ * single-stepped; one interpreted instruction when none can be translated at pc), no
+ * chaining, no poll: the lockstep engine's step (core/lockstep.c polls both harts itself).
+ * Returns the number retired in *n and HV_STEP_OK / TRAP (already taken) / EXIT. */
 int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n);
 
 void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
-
-/* Lockstep check (lockstep.c): run jit_cpu on the translator block by block and ref_cpu
- * (a copy of the same machine, never run by the translator) on the interpreter for the same
- * instruction counts, comparing architectural state after every block and memory through
- * mem_equal every mem_every blocks and at the end. Stops at max_insns or when both stop
- * (HV_STEP_EXIT). Returns 0, or HV_EINTERNAL with the first difference in err. */
-int hv__jit_lockstep(struct hv_cpu *jit_cpu, struct hv_cpu *ref_cpu, uint64_t max_insns,
-                     uint64_t mem_every, bool (*mem_equal)(void *opaque), void *opaque,
-                     uint64_t *blocks, char *err, size_t errlen);
-
-/* The first architectural difference (instret, pc, x, f, fcsr, privilege) between the
- * translator's hart a and the interpreter's hart b, as HV_EINTERNAL with a message. */
-int hv__jit_lockstep_diff(const struct hv_cpu *a, const struct hv_cpu *b, char *err,
-                          size_t errlen);
 
 /* ---- internal: shared by jit.c, translate.c, helpers.c ------------------------------- */
 
