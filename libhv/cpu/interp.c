@@ -736,63 +736,19 @@ static int exec_fp(struct hv_cpu *cpu, const struct hv_insn *in)
         NEXT();                                                                         \
     }
 
-#define L(name) [HV_OP_##name] = &&op_##name
-
 /* Execute insns[0..n) (n >= 1) of one block, or fewer if a trap, an exit or an
  * invalidation of cached code intervenes. */
 static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale)
 {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
+    /* One label per row of the ISA tables, generated from them: a row without semantics
+     * here (no op_NAME label below) is a compile error, not an instruction that silently
+     * runs as illegal. */
     static const void *const labels[HV_OP__COUNT] = {
-        [0 ... HV_OP__COUNT - 1] = &&op_ILLEGAL,
-        L(LUI), L(AUIPC), L(JAL), L(JALR), L(BEQ), L(BNE), L(BLT), L(BGE), L(BLTU), L(BGEU),
-        L(LB), L(LH), L(LW), L(LD), L(LBU), L(LHU), L(LWU), L(SB), L(SH), L(SW), L(SD),
-        L(ADDI), L(SLTI), L(SLTIU), L(XORI), L(ORI), L(ANDI), L(SLLI), L(SRLI), L(SRAI),
-        L(ADD), L(SUB), L(SLL), L(SLT), L(SLTU), L(XOR), L(SRL), L(SRA), L(OR), L(AND),
-        L(ADDIW), L(SLLIW), L(SRLIW), L(SRAIW), L(ADDW), L(SUBW), L(SLLW), L(SRLW), L(SRAW),
-        L(FENCE), L(ECALL), L(EBREAK), L(SRET), L(MRET), L(WFI), L(SFENCE_VMA), L(FENCE_I),
-        L(MUL), L(MULH), L(MULHSU), L(MULHU), L(DIV), L(DIVU), L(REM), L(REMU),
-        L(MULW), L(DIVW), L(DIVUW), L(REMW), L(REMUW),
-        L(LR_W), L(SC_W), L(AMOSWAP_W), L(AMOADD_W), L(AMOXOR_W), L(AMOAND_W), L(AMOOR_W),
-        L(AMOMIN_W), L(AMOMAX_W), L(AMOMINU_W), L(AMOMAXU_W),
-        L(LR_D), L(SC_D), L(AMOSWAP_D), L(AMOADD_D), L(AMOXOR_D), L(AMOAND_D), L(AMOOR_D),
-        L(AMOMIN_D), L(AMOMAX_D), L(AMOMINU_D), L(AMOMAXU_D),
-        L(FLW), L(FSW), L(FLD), L(FSD),
-        L(CSRRW), L(CSRRS), L(CSRRC), L(CSRRWI), L(CSRRSI), L(CSRRCI),
-        L(ADD_UW), L(SH1ADD), L(SH2ADD), L(SH3ADD), L(SH1ADD_UW), L(SH2ADD_UW), L(SH3ADD_UW),
-        L(SLLI_UW),
-        L(ANDN), L(ORN), L(XNOR), L(CLZ), L(CLZW), L(CTZ), L(CTZW), L(CPOP), L(CPOPW),
-        L(MAX), L(MAXU), L(MIN), L(MINU), L(SEXT_B), L(SEXT_H), L(ZEXT_H), L(ROL), L(ROLW),
-        L(ROR), L(RORI), L(RORIW), L(RORW), L(ORC_B), L(REV8),
-        L(CLMUL), L(CLMULH), L(CLMULR),
-        L(BCLR), L(BCLRI), L(BEXT), L(BEXTI), L(BINV), L(BINVI), L(BSET), L(BSETI),
-        L(CZERO_EQZ), L(CZERO_NEZ),
-        L(BREV8), L(PACK), L(PACKH), L(PACKW), L(XPERM4), L(XPERM8),
-        L(FLH), L(FSH), L(CBO_INVAL), L(CBO_CLEAN), L(CBO_FLUSH), L(CBO_ZERO),
-        L(SINVAL_VMA), L(SFENCE_W_INVAL), L(SFENCE_INVAL_IR),
-#define FPOP(name) L(name),
-        FPOP(FADD_S) FPOP(FSUB_S) FPOP(FMUL_S) FPOP(FDIV_S) FPOP(FSQRT_S) FPOP(FMADD_S)
-        FPOP(FMSUB_S) FPOP(FNMSUB_S) FPOP(FNMADD_S) FPOP(FSGNJ_S) FPOP(FSGNJN_S)
-        FPOP(FSGNJX_S) FPOP(FMIN_S) FPOP(FMAX_S) FPOP(FEQ_S) FPOP(FLT_S) FPOP(FLE_S)
-        FPOP(FCLASS_S) FPOP(FCVT_W_S) FPOP(FCVT_WU_S) FPOP(FCVT_L_S) FPOP(FCVT_LU_S)
-        FPOP(FCVT_S_W) FPOP(FCVT_S_WU) FPOP(FCVT_S_L) FPOP(FCVT_S_LU) FPOP(FMV_X_W)
-        FPOP(FMV_W_X)
-        FPOP(FADD_D) FPOP(FSUB_D) FPOP(FMUL_D) FPOP(FDIV_D) FPOP(FSQRT_D) FPOP(FMADD_D)
-        FPOP(FMSUB_D) FPOP(FNMSUB_D) FPOP(FNMADD_D) FPOP(FSGNJ_D) FPOP(FSGNJN_D)
-        FPOP(FSGNJX_D) FPOP(FMIN_D) FPOP(FMAX_D) FPOP(FEQ_D) FPOP(FLT_D) FPOP(FLE_D)
-        FPOP(FCLASS_D) FPOP(FCVT_W_D) FPOP(FCVT_WU_D) FPOP(FCVT_L_D) FPOP(FCVT_LU_D)
-        FPOP(FCVT_D_W) FPOP(FCVT_D_WU) FPOP(FCVT_D_L) FPOP(FCVT_D_LU) FPOP(FCVT_S_D)
-        FPOP(FCVT_D_S) FPOP(FMV_X_D) FPOP(FMV_D_X)
-        FPOP(FADD_H) FPOP(FSUB_H) FPOP(FMUL_H) FPOP(FDIV_H) FPOP(FSQRT_H) FPOP(FMADD_H)
-        FPOP(FMSUB_H) FPOP(FNMSUB_H) FPOP(FNMADD_H) FPOP(FSGNJ_H) FPOP(FSGNJN_H)
-        FPOP(FSGNJX_H) FPOP(FMIN_H) FPOP(FMAX_H) FPOP(FEQ_H) FPOP(FLT_H) FPOP(FLE_H)
-        FPOP(FCLASS_H) FPOP(FCVT_W_H) FPOP(FCVT_WU_H) FPOP(FCVT_L_H) FPOP(FCVT_LU_H)
-        FPOP(FCVT_H_W) FPOP(FCVT_H_WU) FPOP(FCVT_H_L) FPOP(FCVT_H_LU) FPOP(FCVT_S_H)
-        FPOP(FCVT_H_S) FPOP(FCVT_D_H) FPOP(FCVT_H_D) FPOP(FMV_X_H) FPOP(FMV_H_X)
-#undef FPOP
+        [HV_OP_ILLEGAL] = &&op_ILLEGAL,
+#define HV_INSN(name, mnem, mask, match, fmt) [HV_OP_##name] = &&op_##name,
+#include "cpu/isa/all.def"
+#undef HV_INSN
     };
-#pragma GCC diagnostic pop
     const struct hv_insn *end = in + n;
 
     goto *labels[in->op];
