@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hooks and snapshot-reset fuzzing loops, libhv against Unicorn 2 (Debian's libunicorn-dev,
  * RISC-V 64) on the same RV64 code: a loop of LOOP iterations, each one basic block with a
  * store and a load to a data page. Measured per side (medians of RUNS):

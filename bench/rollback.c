@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Snapshot and rollback benchmark (built as build/bench/rollback): for a 64 MiB and a 1 GiB
  * guest on each backend, how many run-a-little-then-roll-back cycles per second a fuzzing
  * harness gets (the guest dirties 16 pages per cycle through the soft-TLB fast path), what

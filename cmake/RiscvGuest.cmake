@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross toolchain for RV64 guest programs (tests/guest, guest/ SDK, bench/ workloads).
 find_program(HV_RISCV_CC riscv64-unknown-elf-gcc)
 find_program(HV_RISCV_OBJDUMP riscv64-unknown-elf-objdump)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: breakpoints and single steps. A hand-written program calls a small "function"
  * three times; the embedder knows the function's address (it wrote the program), sets a
  * breakpoint there and counts the calls, reading the argument register at each stop.

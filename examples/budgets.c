@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: instruction and time budgets. The same spinning guest is stopped once after an
  * exact number of instructions (hv_vcpu_run's budget) and once after 5 ms of virtual time
  * (hv_vcpu_set_deadline), in deterministic mode so the result is reproducible.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: an in-process snapshot-fuzzing harness (hv/fuzz.h), libFuzzer style. A tiny
  * hand-written guest checks two input bytes and crashes (a store to address 0) on "XY".
  * hv_fuzz_create checkpoints at the start address; hv_fuzz_one rolls back, writes the input

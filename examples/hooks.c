@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: instrumentation hooks (hv/hooks.h) on a hand-written program: a block hook counts
  * block starts, an instruction hook traces one instruction, a write hook sees every value
  * stored to a variable and stops the run at a chosen one, an invalid-access hook serves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: serving a guest's custom hypercall from the embedder. A para guest asks for
  * "the answer" through an extension libhv does not know (EID 0x0A000042); the handler
  * claims the call and returns a value, which the guest stores in memory. A second,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: stopping a running vCPU from another thread. The guest spins forever; a second
  * thread calls hv_vcpu_kick after 50 ms and hv_vcpu_run returns HV_EXIT_KICK. Concept:
  * hv_vcpu_kick is safe from any thread; run-state rules (destroy refused while running). */

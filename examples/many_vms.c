@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Many small VMs in one process: create N VMs (default 1,000 of 16 MiB each) and keep them
  * all alive, run a tiny guest in each (it writes to a page of its RAM and powers off with
  * an exit code of its own), then destroy them all. Prints the host memory each VM costs

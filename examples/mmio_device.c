@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: a device written by the embedder. A guest program (a few RV64 instructions
  * written straight into guest RAM) stores to and loads from an MMIO region whose callbacks
  * live here; the accesses never leave hv_vcpu_run. Concept: hv_vm_mmio_add with ops. */

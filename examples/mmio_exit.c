@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Example: KVM-style MMIO exits. An MMIO region registered without callbacks makes
  * hv_vcpu_run return HV_EXIT_MMIO on every access; the embedder emulates the device in its
  * own run loop and, for a read, puts the value in exit.u.mmio.data before running again.

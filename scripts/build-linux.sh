@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Build the Linux 6.1 guest kernel (arch/riscv Image) from Debian's linux-source-6.1, in one
 # of two configurations; prints the Image's path on stdout (build log on stderr).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Configure and build libhv into ./build (Release with debug info). Extra arguments are
 # passed to cmake's configure step, e.g. scripts/build.sh -DHV_SANITIZE=ON -B build-asan
 set -eu

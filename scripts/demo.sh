@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The main job on the bundled default guests: build libhv and the guests, run the hello
 # guest on each backend (same source, same output), then a short side-by-side benchmark of
 # the bundled workloads on both backends (`hv bench --quick`): the table shows time, guest

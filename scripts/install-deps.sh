@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install the Debian 12 packages libhv needs to build and test. Idempotent: packages that
 # are already installed are not fetched again. Usage: scripts/install-deps.sh [extra-pkg...]
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Where a translated guest spends its time: run `hv run` under `perf record` (software
 clock, so it works in VMs without PMU access) with --trace=in_asm,out_asm, then attribute
 every sample to the generated code of a guest block, to the translator's stubs (enter, exit,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """License tags: every source file the project writes carries an SPDX-License-Identifier
 line near its top. The library and tools are MIT (LICENSE); Linux drivers under guest/linux
 are GPL-2.0 OR MIT and say so themselves. Usage:

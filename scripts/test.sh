@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The test command: install dependencies, build with warnings as errors, run every test
 # tier that is not labelled slow. With --asan, the same in an ASan+UBSan build (build-asan).
 # With --slow, also run the slow tier (Linux boot, long fuzzing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the board and the backend ops table: RAM at 0x80000000, the devices
  * (the device table, platform.c) and boot images (boot.c), per-hart state, the run loop
  * around the engine (with the in-library reboot) and register access. */

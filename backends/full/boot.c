@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — boot images as on QEMU's virt board: the MROM at 0x1000 (reset
  * vector + OpenSBI fw_dynamic info), firmware at 0x80000000 and a kernel at 0x80200000, or a
  * direct boot (ELF started in M-mode at its entry); initrd and device tree high in RAM,

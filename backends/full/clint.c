@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — CLINT (SiFive-compatible core-local interruptor): per-hart msip
  * (+0x0), mtimecmp (+0x4000) and the shared mtime (+0xbff8) at 10 MHz, derived from the
  * VM's virtual clock. MTIP is not stored: it is computed as mtime >= mtimecmp on read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the CSR file of an RV64 M/S/U hart (privileged spec 1.12): access
  * rules (privilege from csr[9:8], read-only from csr[11:10], TVM, counter enables, Sstc,
  * FS), WARL legalisation of every writable field, and the side effects of writes (TLB

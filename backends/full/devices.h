@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the register-level devices of the QEMU-compatible `virt` board:
  * CLINT, PLIC, SiFive test, HTIF, NS16550A UART, virtio-mmio transport (+ blk, rng, net),
  * goldfish RTC, fw_cfg; the device table through which the board handles all of them

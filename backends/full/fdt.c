@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the flattened device tree of the virt board, written with libfdt's
  * sequential-write API. Node names, compatibles and properties follow QEMU 7.2's virt
  * machine so OpenSBI, U-Boot and Linux find the devices they expect. */

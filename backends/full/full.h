@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — internal header: per-VM board state, per-hart privileged state
  * (the CSR file of RISC-V privileged spec 1.12 for an RV64 M/S/U hart), the board's
  * memory map and the helpers the policy hooks (csr.c, trap.c, mmu.c) share. */

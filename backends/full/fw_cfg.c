@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — QEMU's firmware configuration device (fw_cfg), MMIO flavour at
  * 0x10100000 as on QEMU's virt board: data register at +0 (reads of 1..8 bytes return the
  * selected item's next bytes in stream order), selector at +8 (16 bits, big-endian; writing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the goldfish RTC as on QEMU's virt board: a 64-bit nanosecond
  * wall clock (reading TIME_LOW latches TIME_HIGH; writing TIME_LOW after TIME_HIGH sets
  * the time), one alarm and an interrupt. Time is the VM's virtual wall clock plus an

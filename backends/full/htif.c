@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — HTIF (Spike's host-target interface) for test programs: when the
  * kernel ELF has a `tohost` symbol, stores to its page take the device path (the soft-TLB
  * never caches a write tag for it), so every write is seen exactly when it happens.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the software MMU: Bare/Sv39/Sv48 page walks with the privileged
  * spec's permission rules (U/SUM/MXR, MPRV), hardware A/D update, physical access checks
  * against the memory map, soft-TLB refills (RAM/ROM only), and device dispatch for MMIO.

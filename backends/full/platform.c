@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the virt board's devices wired together: the device table
  * (devices.h: every device's row, walked to create, tear down, poll and bound WFI sleeps),
  * the PLIC's contexts driving MEIP/SEIP of the harts, the eight virtio-mmio slots populated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — SiFive PLIC as on QEMU's virt board: 96 sources (0 = none), 3-bit
  * priorities, per-context enables / threshold / claim-complete, two contexts per hart
  * (M then S).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — the SiFive test finisher at 0x100000 (QEMU virt's "sifive,test0"
  * syscon): writing 0x5555 powers off (code 0), 0x3333 | code << 16 powers off with that
  * exit code (HV_EXIT_SHUTDOWN carries every exit code, as QEMU exits with it), 0x7777

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — snapshot hooks of the virt board: the board's own wiring state
  * ("board": PLIC output levels per hart, the deterministic device-poll point, a board-wide
  * stop), then the section of every device row that has one (device table, devices.h:

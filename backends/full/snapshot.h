@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — snapshot entry points of the board's components. Each function lives
  * next to the state it serializes (most as a field list, snapshot/stream.h) and is reached
  * through its device's row in the device table; snapshot.c walks the table for the backend

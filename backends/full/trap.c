@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — traps, interrupts and system instructions: trap entry with
  * medeleg/mideleg delegation and vectored tvec, MRET/SRET, ECALL/EBREAK, WFI (sleeps on a
  * futex until the next timer deadline or a wake-up, never spins), SFENCE.VMA/FENCE.I, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — a complete NS16550A UART (reg-shift 0): divisor latch, 16-byte RX
  * FIFO with trigger levels, FCR resets, IIR priorities (line status > RX data / timeout >
  * THR empty > modem status), loopback through MCR, scratch register, and an interrupt

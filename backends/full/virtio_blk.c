@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — virtio-blk on the virtio-mmio transport: decodes requests (16-byte
  * header in the readable stream, status byte at the end of the writable stream) and runs
  * them on the shared block engine (dev/blk.h). Features: SEG_MAX, BLK_SIZE, FLUSH,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — virtio-mmio version 2 transport and split virtqueues. One slot per
  * 4 KiB window; an empty slot answers device id 0. Everything the guest controls (queue
  * sizes, ring addresses, descriptor chains, avail indexes) is validated; a violation puts

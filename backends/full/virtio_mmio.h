@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — internal interface between the virtio-mmio transport
  * (virtio_mmio.c) and the virtio devices on it (virtio_blk.c, virtio_rng.c,
  * virtio_net.c): the device ops table, split-virtqueue pop/push, and helpers that view a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — virtio-net on the virtio-mmio transport: queue 0 receives, queue 1
  * transmits; frames go through a netdev back-end (dev/net.h: loopback, hub or user).
  * Features: MAC, STATUS (link always up). No offloads, no mergeable buffers: each frame is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv full backend — virtio-rng (entropy device) on the virtio-mmio transport: fills the
  * writable part of each request. Entropy comes from the host's getrandom(), or, in
  * deterministic mode, from a xoshiro256** generator seeded from the VM's rng_seed so two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the PV block back-end: one device per configured disk, a generic
  * ring of struct hvp_blk_req / hvp_blk_rsp (hv/para.h) serviced on the kicking vCPU. Each
  * NOTIFY drains every pending request (one kick per batch): the batch is copied out of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the block back-end's batch planner, shared by blkback.c and its unit
  * tests: which consecutive ring requests can be merged into one host I/O (same direction,
  * each starting at the sector where the previous one ended, within the merge bounds). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — PV devices: the generic device table behind start-info's device
  * list and RING_CONNECT, and the console front-end (a one-page byte ring pair, pre-connected
  * at boot like Xen's console, plus the DBCN path). Block (blkback.c) and net (netback.c)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — event channels: a VM-wide table of ports (1..4095), each bound to a
  * vCPU as an unbound (guest-to-guest) port, a virtual IRQ, or a PV device; raising a port
  * sets its bit in the shared-info pending bitmap and, unless the port is masked, the

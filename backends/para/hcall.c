@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — hypercall dispatch: one static const table indexed by extension
  * (EID) then function (FID), the standard SBI extensions (BASE, TIME, SRST, DBCN), the para
  * extension, MULTICALL, and HV_EXIT_HYPERCALL for extensions nobody here implements. Every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the PV net back-end: per NIC a tx ring and an rx ring (two device
  * entries) on a netdev back-end of dev/net.h (loopback, hub, user), the same ones
  * virtio-net uses. tx requests (fragments chained with HVP_NET_F_MORE) are gathered and sent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — internal header: per-VM platform state (reserved area, event-channel
  * ports, PV devices), per-vCPU state (callbacks, frames, timer, sleep/wake), and the
  * helpers the files of this backend share. The guest-visible layout is include/hv/para.h;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the platform and the backend ops table: flat RAM at 0x80000000, the
  * kernel image (no firmware), the reserved area at the top of RAM (start-info, shared-info,
  * console ring), per-vCPU state, the run loop around the engine (including completion of

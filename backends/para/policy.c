@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the CPU policy: direct identity mapping of guest RAM (va == gpa, no
  * page tables), the embedder's MMIO regions (hv_vm_mmio_add), user-level CSRs only, ECALL = hypercall, every privileged
  * instruction a guest fault; fault and event-upcall delivery through frames in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — the back-end side of the generic request/response ring used by the
  * block and net devices (Xen ring.h semantics, layout in hv/para.h). The back-end keeps its
  * own consumer/producer indices in struct hvp_dev and never trusts the guest's copies: a

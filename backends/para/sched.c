@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — scheduling hypercalls: yield, block (atomically re-enable upcalls
  * and sleep until an event is pending) and poll (sleep until one of a set of ports is
  * pending or a timeout). Sleeping never spins: a condition variable is signalled by every

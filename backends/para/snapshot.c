@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv para backend — snapshot state of the para platform (para.h's per-VM and per-vCPU
  * structs): event-channel ports and VIRQ bindings, the authoritative start-info copy with
  * the device list, each device's ring connection and the back-end's private ring indices,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Benchmark (not a test): afl-fuzz against `hv fuzz` on the fuzzme example guest. Prints the
 # seconds until the first saved crash and afl's execs/s, per run. Machine should be idle.
 # usage: bench/fuzz/afl-find.sh [full|para] [RUNS] [MAX_SECONDS] [jit|interp] [AFL_T_MS] [BUDGET]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Native shim of the guest SDK API: lets bench/workloads build as ordinary host programs, so
  * `hv bench --native` can report "fraction of native speed" for the same source. */
 #ifndef HVGUEST_NATIVE_H

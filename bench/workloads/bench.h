@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers for the bench workloads: a deterministic PRNG, a scale factor chosen at
  * build time (BENCH_SCALE, default 1), and a uniform report line "name: checksum" that lets
  * the harness check every engine computed the same result. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The machine-readable result line of the device and micro-benchmark workloads, parsed by
  * `hv bench` (tools/hv/bench_run.c): "bench: name=N ops=X bytes=Y ns=T [key=value...]".
  * ns is the guest-clock time of the measured section, so start-up is excluded everywhere

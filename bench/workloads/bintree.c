@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bintree — recursive code over trees, as in symbol tables, expression evaluators and
  * file-system walkers: a binary search tree built by recursive insertion from a node pool,
  * walked recursively (sum, height, count in a key range, in-order copy, mirror), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the block workloads (blkio.c, blkqd.c): the disk checks before the timed part.
  * Freestanding guest code on the SDK. */
 #ifndef BLKBENCH_H

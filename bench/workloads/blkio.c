@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkio — block-device throughput. Writes BLK_COUNT requests of BLK_REQ bytes (in order, or
  * in a shuffled order with BLK_RANDOM), optionally flushing after each write (BLK_FLUSH),
  * then reads them all back in the same order and checks the tag of every sector. One

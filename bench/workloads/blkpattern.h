@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The data pattern the block workloads (blkio.c) write, shared with the harness that checks
  * the disk image afterwards (tools/hv/bench_run.c). Word 0 of each 512-byte sector is a tag
  * derived from the absolute sector number, words 1..63 depend only on their position, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* blkqd — block throughput with many requests in flight (the SDK's asynchronous block API,
  * hvguest.h): BLK_COUNT requests of BLK_REQ bytes, submitted BLK_QD at a time (in order, or
  * shuffled with BLK_RANDOM) and kicked once per batch, first writes, then reads of the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bytecode — a stack-machine interpreter loop (switch dispatch) running a small program
  * that counts primes by trial division: the indirect-branch-heavy shape of real
  * interpreters. */

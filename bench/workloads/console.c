@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* console — console output throughput: CONSOLE_KB KiB of 64-byte text lines through the
  * SDK's console (full: one UART LSR poll and one THR store per byte; para: one DBCN
  * console_write hypercall per line). The harness counts the lines it received. */

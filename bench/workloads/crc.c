@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc — table-driven CRC-32 (IEEE) and 64-bit FNV-1a over a generated buffer, several
  * rounds: byte loads, table lookups, shifts and xors. */
 #include "bench.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crc16 — CRC-16 computed bit by bit, as firmware without room for a table does it: the
  * CCITT polynomial MSB-first (X.25/XMODEM framing) and the reflected 0xA001 polynomial
  * LSB-first (Modbus RTU), over many short frames, each checked by appending its CRC and

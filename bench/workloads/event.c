@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* event — event delivery latency: a guest raises an event to itself and waits for its
  * handler to run, EVENT_OPS times. para: EVTCHN_OP send on an unbound port bound to this
  * vCPU -> upcall -> EVENT_RETURN (two hypercalls per op); full: a store to the CLINT msip of

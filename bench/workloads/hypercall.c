@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hypercall — the cost of one guest-to-hypervisor round trip. para: an SBI BASE
  * get_spec_version call in a loop (one hypercall per op); full: a load of the goldfish RTC's
  * TIME_LOW register in a loop (one trapped MMIO read per op). Same loop shape on both, so

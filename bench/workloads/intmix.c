@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* intmix — an integer and branch mix in the spirit of Dhrystone: record copies, string
  * compares, small integer arithmetic and data-dependent branches. */
 #include "bench.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lexer — a table-driven state machine over text, the shape of tokenizers, protocol parsers
  * and command-line scanners: a byte -> character-class table, a [state][class] transition
  * table whose entries also say "the token ends before this byte", and per-token

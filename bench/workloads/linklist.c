@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linklist — singly linked list code as found in schedulers, free lists and symbol tables:
  * nodes from a static pool pushed at the head, lookups by key (a pointer walk with a
  * compare per node), in-place reversal, a recursive merge sort (split by slow/fast pointers,

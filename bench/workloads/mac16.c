@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mac16 — 16-bit fixed-point signal code, as on a microcontroller without a DSP unit:
  * Q15 matrix multiply-accumulate (int16 operands, int32 accumulators, rounding shift and
  * saturation back to int16) chained matrix after matrix, and a 16-tap Q15 FIR filter

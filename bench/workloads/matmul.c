@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* matmul — integer (int32 accumulate in int64) and double-precision matrix multiply.
  * Plain hosted C: the matrices come from malloc and the report goes through printf
  * (picolibc in the guests, the host's libc natively). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memstream — streaming memory bandwidth: memset- and memcpy-style passes over two 8 MiB
  * buffers (unrolled 64-bit stores and copies), checksummed by sampling. Built flat (M-mode
  * on the full board) and, with -DBENCH_SV39, under Sv39 paging on the full board

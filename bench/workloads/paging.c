@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* paging — random read-modify-writes over a 32 MiB array. On the full board the work runs in
  * S-mode under Sv39 with 4 KiB pages (sv39.h; every access goes through the software MMU and
  * the array spans 8192 pages, far more than the soft-TLB holds); the para flavour runs the

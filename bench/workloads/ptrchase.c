@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ptrchase — follow a randomly permuted singly linked list much larger than the data
  * caches: one dependent load per step, the worst case for any memory path. */
 #include "bench.h"

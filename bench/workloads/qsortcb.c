@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* qsortcb — a libc-style generic qsort (element size at run time, a comparator called
  * through a function pointer for every comparison, elements swapped word by word), as
  * small C libraries implement it: median-of-three quicksort with an insertion sort below

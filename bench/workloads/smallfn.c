@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smallfn — firmware-style code made of many small functions (each out of line, as when
  * they live in other translation units: every one a call and a return through ra) on 8-
  * and 16-bit data: a sensor pipeline that reads raw 12-bit samples from a register-like

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sort — quicksort (median of three, insertion sort for small ranges) of pseudo-random
  * 64-bit keys, then a sortedness check and a checksum of positions. */
 #include "bench.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stackvm — the inner loop of an embedded scripting engine: a byte-coded stack machine with
  * 34 dense opcodes dispatched by one switch (a jump table: one indirect jump per opcode),
  * 8- and 16-bit immediates, locals, byte and halfword loads/stores to a VM heap, and

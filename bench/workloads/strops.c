@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strops — the string functions of a small C library, written as byte loops the way
  * freestanding firmware and embedded libcs carry them (strlen, strcmp, strncmp, strchr,
  * strrchr, memcpy, strcpy, strcat, strstr, atoi, utoa), used the way a command shell or

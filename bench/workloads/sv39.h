@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Run a workload's measured function under Sv39 paging on the full board (S-mode, 4 KiB
  * pages over the first 64 MiB of RAM, devices identity-mapped by a gigapage), flat on para.
  * Every load and store of the workload then goes through the software MMU of the full

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* timer-irq — timer-interrupt heavy: TIMER_OPS rounds of "arm a deadline TIMER_NS ahead,
  * sleep until it passes" through the SDK's timer (para: TIME set_timer + SCHED_OP poll on
  * the timer VIRQ; full: CLINT mtimecmp + WFI woken by the machine timer interrupt). The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A PEP 517 build backend for the libhv Python package, in the standard library only.
 
 Why not setuptools: on Debian 12, setuptools' PEP 517 backend needs the `wheel` package,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A snapshot-fuzzing harness in Python through the libhv binding (docs/FUZZING.md): boot
 the fuzzme example guest to fuzz_start, checkpoint, then per input roll back, write it into
 fuzz_input / fuzz_input_len, run to fuzz_end under a budget and classify it, with the edge

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SDK example: block I/O. Writes a text pattern to sectors 8..71 of the first disk, flushes
  * (durable on the host), reads it back, verifies it and prints a checksum. The test that
  * runs it checks the disk file afterwards: each sector holds 32 lines "hvblk s=NNNN ok". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SDK example: network echo over the loopback netdev. Sends frames of several sizes, takes
  * each one back, and verifies length and contents. */
 #include "hvguest.h"

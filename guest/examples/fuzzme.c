@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SDK example: a fuzzing target with a planted bug (docs/FUZZING.md). `hv fuzz` checkpoints
  * at fuzz_start, writes each input into fuzz_input / fuzz_input_len, runs to fuzz_end and
  * rolls back. The parser copies a record into a fixed buffer without checking its length:

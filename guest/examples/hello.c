@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bundled default guest: prints a greeting and a small computation, then powers off with
  * exit code 0. One source, built for every flavour of the guest SDK. */
 #include "hvguest.h"

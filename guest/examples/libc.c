@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A hosted guest on picolibc: the standard C library in a libhv guest, on either backend —
  * printf with floating point, malloc/free, string.h, qsort, strtod, libm, errno and
  * time(). Built with hv_add_sdk_guest(... LIBC); its output is checked byte for byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SDK example: timer ping-pong. N rounds of "arm a deadline, sleep until it passes" with
  * growing deadlines; checks that each wake-up is at or after its deadline and that time
  * only moves forward. Prints no timing numbers, so the output is the same everywhere. */

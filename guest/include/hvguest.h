@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK — the small freestanding API a workload is written against. The same
  * source links against either flavour: bare-metal (full board: UART, SiFive test device)
  * or para (hypercalls). Hosted guests (built on picolibc, docs/GUESTS.md) may use standard

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour — hypercall stubs over the para ABI (include/hv/para.h):
  * one static inline `ecall` wrapper per call, returning the SBI pair {error, value}.
  * Spec: docs/PARA-ABI.md. Freestanding; include in guest code only. */

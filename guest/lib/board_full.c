@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour for the full backend's virt board: console on the
  * NS16550A UART at 0x10000000, exit through the SiFive test device at 0x100000, time from
  * the CLINT's mtime (M-mode) at 10 MHz. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour for the para backend: console output buffered per line and
  * written with one DBCN console_write hypercall (DBCN console_write_byte would cost a
  * hypercall per character), exit through SRST, time from the time CSR (a user counter the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK — start-up code: set gp/sp, clear .bss, enable the FPU when running in
  * M-mode on the full board, call main(0, NULL) (there is no command line: argc = 0, argv =
  * NULL, so both `int main(void)` and `int main(int argc, char **argv)` are correct), then

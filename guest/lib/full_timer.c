@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour — the timer primitive on the full board's CLINT:
  * mtimecmp of hart 0 holds the deadline; hv_guest_wait() enables the machine timer in mie
  * (with mstatus.MIE clear, so no trap is taken) and sleeps in WFI, which wakes when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK — the hooks picolibc needs, wired to the SDK (either flavour): stdin,
  * stdout and stderr are one unbuffered stream on hv_guest_putc (no console input: reads
  * see end of file), _exit is hv_guest_exit, time() / gettimeofday() / clock() read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour — block driver: one ring (order 2: 64 slots) per disk listed
  * in start-info, connected on first use. A transfer is cut into requests of up to 64 KiB
  * (one segment each, the caller's buffer in place), queued as a batch, published with one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour — what the para drivers share: start-info, event ports,
  * the front-end side of the generic ring (publish with notification suppression, wait for
  * responses with SCHED_OP poll), the one-shot timer and the wait primitive. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour — net driver for the first NIC: a tx ring (the caller's
  * frame sent in place, the call waits for its response) and an rx ring kept full of
  * 2 KiB buffers; a received frame is copied out and its buffer posted again. */

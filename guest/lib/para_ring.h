@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, para flavour — private helpers shared by the para drivers: the cached
  * start-info, event-port bits in shared-info, the front-end side of the generic ring
  * (Xen ring.h rules from hv/para.h) and the wait primitive. Not installed. */

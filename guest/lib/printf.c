@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK — the freestanding printf (guests without libc): conversions d i u x X o
  * c s p %, flags '-' and '0', width and precision (numbers or '*'), length modifiers hh h l
  * ll z j t. No floating point: a guest that prints floats links picolibc (hosted flavour,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour — virtio-mmio version 2 core: probing the virt
  * board's slots, feature negotiation (VERSION_1 plus the driver's wishes), split
  * virtqueue set-up and polling. Register offsets from the virtio 1.x specification. */

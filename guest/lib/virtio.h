@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour — a minimal virtio-mmio (version 2) driver core for
  * the full board: find a device among the 8 slots at 0x10001000, negotiate VERSION_1,
  * and drive split virtqueues kept in static memory by polling the used ring (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour — virtio-blk driver: every virtio-blk slot of the
  * full board is a disk (in slot order, like the para flavour's start-info order). The
  * synchronous calls make one request at a time: header, data, status descriptors; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv guest SDK, bare-metal flavour — virtio-net driver for the first NIC: queue 0 kept
  * full of receive buffers, queue 1 sends one frame at a time (12-byte virtio 1.0 header
  * then the frame, copied into a static buffer). Polls the used rings. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — VM configuration.
  * A struct hv_config describes one VM: backend, memory, vCPUs, boot images and devices.
  * Fill it with hv_config_init() (defaults), then set fields, or parse a libvirt-style

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — error codes.
  * Every libhv call that can fail returns 0 (or a non-negative count) on success and a
  * negative HV_E* code on failure. The list below is the single source of truth: the enum,

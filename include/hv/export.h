@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — symbol visibility and version macros shared by every public header. */
 #ifndef HV_EXPORT_H
 #define HV_EXPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — snapshot fuzzing: run a guest to a start point once, checkpoint it there, then for
  * each input roll back, write the input into the guest, run under an instruction budget to
  * an end point and classify the run. In-process (libFuzzer style: call hv_fuzz_one from

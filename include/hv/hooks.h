@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — instrumentation for harnesses and fuzzers: hooks (block entry, instructions,
  * memory accesses, invalid accesses), an AFL-style edge-coverage map, watchpoints.
  *

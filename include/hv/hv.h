@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — run RISC-V RV64GC virtual machines inside an x86-64 Linux process, without KVM.
  * This umbrella header includes the whole public API. See README.md for a tour. */
 #ifndef HV_HV_H

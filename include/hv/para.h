@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — the para ABI: what a guest built for the para backend (HV_BACKEND_PARA) may rely
  * on. Freestanding C11 (fixed-width integer types only): the same header is compiled into
  * guests (riscv64-unknown-elf-gcc -ffreestanding) and into libhv. docs/PARA-ABI.md is the

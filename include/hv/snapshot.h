@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — VM snapshots (to a file descriptor) and in-memory checkpoints with fast rollback.
  *
  * A snapshot holds the whole machine state: every created vCPU's registers (including the

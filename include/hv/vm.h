@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv — virtual machines, guest memory, MMIO hooks, vCPUs and the run loop.
  *
  * Threading: a VM may be used from several threads, but each vCPU is driven by one thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv config — defaults, disposal of the strings a parsed config owns, the keyword
  * tables shared by the XML reader and writer, and size parsing ("128M", "1 GiB").
  * The XML itself lives in xml_read.c and xml_write.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — helpers shared by the config layer: the string arena a config owns
  * (cfg->owned_), the keyword tables used by both the XML reader and writer, and libvirt's
  * memory-unit scaling. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv config — reads a libvirt-style domain XML document (docs/XML.md) into a
  * struct hv_config. Strict: unknown elements and attributes of the core and hv: namespaces
  * are errors naming the line, so a typo never silently does nothing. Parsing is per call

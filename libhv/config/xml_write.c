@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv config — writes a struct hv_config as domain XML (docs/XML.md). Only parts that
  * differ from the defaults are emitted, and reading the result back gives the same config.
  * Things XML cannot carry (a BUFFER chardev's callback) make the call fail with HV_ENOTSUP. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — the engine life cycle shared by the full and para backends (engine.h): which
  * engine runs a vCPU, lazy translator set-up, the translator's stats in the vCPU's
  * counters, code invalidation, teardown, and the begin/end frame of vcpu_run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — the engine life cycle, shared by the full and para backends: which engine
  * runs a vCPU (reference interpreter or binary translator per cfg.engine; HV_ENGINE_DEFAULT
  * = the translator when the host can run it, HV_ENGINE_LOCKSTEP = the translator checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — error-message helpers shared by every layer.
  * Modules that can fail take (char *err, size_t errlen): a caller-owned buffer that receives
  * one line naming the cause. The VM passes its last-error buffer; tests pass their own. */

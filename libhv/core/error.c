@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — error strings and names, generated from the HV_ERRORS X-macro, plus the
  * internal message formatter every layer uses. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — the lockstep engine (HV_ENGINE_LOCKSTEP): the VM runs on the translator one
  * block at a time next to a hidden twin VM (same machine, reference interpreter) that
  * executes exactly as many instructions; after every block the two harts must agree on

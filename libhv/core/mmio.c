@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — embedder MMIO regions (hv_vm_mmio_add) as both backends dispatch them: the
  * region's callbacks, or a KVM-style HV_EXIT_MMIO whose access is completed when the
  * instruction re-executes on the next run. The backends find the region and turn the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — vCPU life cycle and the run loop's embedder-facing half: run-state
  * bookkeeping (so a VM cannot be destroyed under a running vCPU), budgets, kicks, registers
  * and statistics. The backend's vcpu_run does the actual execution. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv core — VM life cycle: configuration copy, backend selection, memory-map API,
  * last-error and logging. Backends build the platform in their vm_init hook. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — struct hv_vm / hv_vcpu and the backend interface. The core owns the
  * life cycle (create, destroy, run-state bookkeeping, stats, errors, logging); a backend
  * (backends/full, backends/para) is a static const struct hv_backend_ops that builds the

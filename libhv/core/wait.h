@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — sleeping vCPUs and waking them: a futex word bumped on every wake-up.
  * Waking is an atomic update and, when a sleeper announced itself, one system call, so it
  * is safe from any thread and from signal handlers (hv_vcpu_kick promises that); sleepers

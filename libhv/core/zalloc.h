@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — zero-filled allocations for large per-vCPU tables (soft-TLB, translator
  * block pool and hash, jump cache). They come straight from mmap, not malloc: fresh
  * anonymous pages are zero without being written, so a table costs host memory only for

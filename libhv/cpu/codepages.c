@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — the set of host pages holding cached code (codepages.h). */
 #include <stdlib.h>
 #include "cpu/codepages.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — the host pages holding an engine's cached code, and which 64-byte chunks of
  * each hold it. Shared by the interpreter's block cache and the translator for cpu.c's
  * self-modifying-code protocol: a page's soft-TLB write tags are flagged while it holds

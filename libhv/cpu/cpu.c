@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — engine-neutral hart services: reset, soft-TLB maintenance, the memory slow
  * paths behind hv__cpu_load/store (TLB refill through the policy, MMIO, misaligned-access
  * emulation) and instruction fetch.

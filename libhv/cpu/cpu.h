@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — RV64 hart state and the policy interface through which an execution engine
  * (reference interpreter or translator) reaches everything that differs between backends:
  * address translation, device access, CSRs, system instructions, traps and interrupts.

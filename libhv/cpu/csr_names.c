@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — CSR names as GNU objdump (binutils 2.40) prints them, for the disassembler.
  * Sorted by number; numbers without a name print as hex. */
 #include "cpu/csr_names.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — standard CSR names (as GNU objdump prints them), used by the disassembler and
  * available to debug output. */
 #ifndef HV_CPU_CSR_NAMES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — table-driven decoder for 32-bit RV64 instructions (compressed parcels are
  * expanded in decode_rvc.c). The .def tables are the only source of encodings; a compile-time
  * bitset per major opcode limits the mask/match scan to the handful of candidate rows. */

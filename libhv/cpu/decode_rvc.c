@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — RVC: expands every RV64GC compressed parcel into the 32-bit instruction it
  * stands for (so one decoder and one set of semantics serve both), rejecting the encodings
  * the spec reserves. HINT encodings (e.g. c.li x0, c.slli with shamt 0) expand normally. */

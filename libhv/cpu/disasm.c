@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — disassembler that prints exactly what GNU objdump 2.40 (`objdump -d`, default
  * options, i.e. with aliases) prints in its instruction column: "mnemonic<TAB>operands".
  * Branch targets are absolute hex without the " <symbol>" suffix; objdump's stateful

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — RISC-V F/D/Zfh arithmetic. Add/sub/mul/div/sqrt/fma in RNE/RTZ/RDN/RUP run on the
  * host's SSE unit with MXCSR set for the one operation (then restored, so the embedder's FP
  * environment is untouched); RMM, which x86 lacks, and every conversion run in an exact

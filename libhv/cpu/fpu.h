@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — IEEE 754 binary16/binary32/binary64 arithmetic with RISC-V semantics (rounding modes
  * RNE/RTZ/RDN/RUP/RMM, fflags accrual, canonical NaNs, saturating conversions), shared by
  * the reference interpreter and the translator's helpers. Values are raw bit patterns:

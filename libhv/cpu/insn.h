@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — the decoded RV64 instruction, shared by the decoder, the disassembler, the
  * reference interpreter and the translator. The opcode list is data: one .def file per ISA
  * extension in libhv/cpu/isa/, each line

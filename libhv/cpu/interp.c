@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — the reference interpreter (the oracle the translator is checked against):
  * pre-decoded basic blocks executed with threaded dispatch (a computed-goto table indexed
  * by enum hv_op), exact instruction budgets, and every privileged matter left to the

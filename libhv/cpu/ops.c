@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu — static per-opcode properties (mnemonic, encoding mask/match, operand format),
  * generated from the ISA .def tables so that the decoder, disassembler and engines agree. */
 #include "cpu/insn.h"

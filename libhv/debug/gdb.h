@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — internal interface of the GDB remote stub: the RSP packet layer (framing,
  * checksums, escaping, hex; pure functions) and the command interpreter, which works on a
  * struct hv_gdb without sockets so both are unit-testable (tests/unit/test_gdb_packet.c).

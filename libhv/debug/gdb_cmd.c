@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — the GDB stub's command interpreter: one RSP packet in, one reply (or a
  * resume action) out. Registers follow GDB's RISC-V numbering (x0-x31, pc, f0-f31, then
  * CSR n as 65 + n, priv as 4161) and a target description with the cpu, fpu, csr and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — the GDB remote serial protocol's packet layer: an incremental receiver
  * ($payload#cs with checksum check, acks, Ctrl-C), framing with escaping, and the hex
  * helpers. Pure functions over caller buffers: any byte sequence is safe to feed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — the GDB stub's server: a TCP listener on 127.0.0.1, the run loop that
  * drives the VM's vCPUs between gdb commands (round-robin slices when there are several),
  * and a watcher thread that turns incoming bytes (Ctrl-C, a new connection) into a kick

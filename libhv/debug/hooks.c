@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — the embedding hooks of the public API: breakpoints (the engines honour the
  * set kept in cpu->dbg, see cpu.h), virtual-time deadlines, embedder hypercall handlers,
  * bulk register access and a side-effect-free guest-virtual view of memory (debuggers). */

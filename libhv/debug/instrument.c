@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv debug — hooks, edge coverage and watchpoints (hv/hooks.h): the VM keeps the list
  * (changed only while no vCPU runs) and pushes a summary into every vCPU's cpu.hk, which
  * the engines consult (the contract is in cpu/cpu.h); the callbacks below turn the engines'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — the block request engine shared by virtio-blk and the PV block ring:
  * validate a decoded request against guest RAM and the disk, then run it with the block
  * back-end reading/writing guest memory in place (no bounce buffer). */

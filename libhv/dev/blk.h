@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — the transport-independent block request engine shared by virtio-blk
  * (full backend) and the PV block ring (para backend), plus the bounds-checked guest
  * memory (DMA) helper every device front-end uses. A front-end decodes its own request

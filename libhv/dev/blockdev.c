@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — block device back-ends: a raw host file or block device (read-write,
  * read-only, or transient: writes kept in a private overlay) and an anonymous-memory disk. The core range-checks every request once, so the
  * back-end hooks only ever see in-bounds I/O. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — character device core: picks the back-end ops table for a config, owns the
  * thread-safe 64 KiB input queue every chardev has, and the I/O helpers the back-ends share.
  * The back-ends themselves live in chardev_*.c. */

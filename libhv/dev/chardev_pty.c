@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — PTY chardev back-end: a fresh pseudo-terminal whose slave path (the name) a
  * user attaches to with screen/minicom. The master is non-blocking; the library keeps one
  * slave fd open in raw mode so the guest's bytes pass unmodified and the master never sees

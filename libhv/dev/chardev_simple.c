@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — the simple chardev back-ends: NULL (discard), STDIO (the process's fd 0/1),
  * FILE (append-only log file) and BUFFER (output to a callback, input only by push).
  * PTY and SOCKET, which manage connections, have their own files. */

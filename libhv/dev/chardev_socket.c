@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — SOCKET chardev back-end: a unix stream socket server at cfg->path. One client
  * at a time is accepted lazily (non-blocking) whenever the guest writes or input is polled;
  * when it disconnects the next one is accepted. Output with no client is dropped. */

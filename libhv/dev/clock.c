@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — the per-VM virtual clock. Host mode follows CLOCK_MONOTONIC from VM creation;
  * deterministic mode derives time only from the retired-instruction count, with a fixed
  * wall-clock epoch, so two runs of the same guest see identical time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — the shared device model: host back-ends (character devices, block
  * devices), interrupt lines and the per-VM virtual clock. Both backends' device front-ends
  * (full: UART, virtio-mmio; para: rings) are built on these. Nothing here knows about

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — private to libhv/dev: the chardev object and the ops table each host
  * back-end fills in, plus errno mapping shared by the char and block back-ends. Front-ends
  * use dev.h only. */

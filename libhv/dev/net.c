@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — network back-ends: a per-VM fabric of hubs and NICs, loopback and hub
  * delivery into bounded per-NIC receive queues; user NICs hand frames to their own slirp
  * stack (net_slirp.c), whose replies land in the same queue. */

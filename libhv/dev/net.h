@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — network back-ends shared by virtio-net (full) and the PV net ring
  * (para). A struct hv_net is one VM's private network fabric (its hubs); each NIC opens a
  * struct hv_netdev on it: LOOPBACK returns the NIC's own frames, HUB delivers a frame to

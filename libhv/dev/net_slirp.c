@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv dev — user-mode networking on libslirp (HV_NET_USER): one slirp stack per NIC,
  * driven by the VM's device polls (non-blocking poll(2) on slirp's sockets, slirp's timers
  * on the host monotonic clock), port forwards on loopback only, and the optional host-only

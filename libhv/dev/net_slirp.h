@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — user-mode networking (HV_NET_USER) on libslirp: a TCP/IP stack inside
  * the process that terminates the guest's connections and re-opens them as host sockets.
  * One instance per NIC (struct hv_netdev of type USER owns it); all its state hangs off

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv fuzz — the snapshot fuzzing driver behind hv/fuzz.h: resolve the locations (ELF
  * symbols of the kernel or numbers), run to the start point once and checkpoint there, then
  * per input: roll back, write it, run under the budget and classify the exit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv loader — ELF64 RISC-V executables: header and segment validation, .symtab lookup,
  * and copying PT_LOAD segments into guest memory. The whole file (headers, segments, symbol
  * table) is validated before the first byte is copied, so a rejected image leaves guest

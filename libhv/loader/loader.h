@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — boot-image loading into guest memory: ELF64 RISC-V executables and raw
  * images. Every offset and size read from a file is bounds-checked against the file and
  * against guest memory before anything is copied. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — helpers shared by the loader's source files (not used outside loader/).
  * Guest ranges are checked region by region so an image may span adjacent RAM/ROM regions,
  * matching what hv__mem_write accepts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv loader — raw images (firmware .bin, kernel Image, initrd, DTB) copied verbatim to a
  * guest-physical address, and reading whole host files into memory for the loaders. */
 #include <errno.h>

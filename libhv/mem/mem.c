@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv mem — guest-physical address space: one PROT_NONE host reservation per VM, RAM/ROM
  * regions committed lazily inside it, MMIO regions as bookkeeping only, per-page dirty
  * bitmaps. See mem.h for the invariants. */

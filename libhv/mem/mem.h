@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — the guest-physical address space of one VM.
  * One host reservation (PROT_NONE, MAP_NORESERVE) covers the whole guest-physical window,
  * so host address = base + gpa for every RAM/ROM byte; RAM is committed lazily by the host

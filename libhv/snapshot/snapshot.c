@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv snapshot — the public snapshot, checkpoint/rollback and state-hash API: the file
  * format (header, zlib section stream, CRC trailer), guest RAM as per-region page bitmaps
  * with zero pages skipped, all-or-nothing loading, and rollback driven by the dirty log.

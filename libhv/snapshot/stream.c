@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv snapshot — the section writer (memory or zlib deflate to an fd) and the
  * bounds-checked section reader. Layout and error conventions: stream.h. */
 #include <errno.h>

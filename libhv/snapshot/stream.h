@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv internal — the snapshot serialization layer: named, versioned, length-prefixed
  * sections written to a growing buffer that is either kept in memory (checkpoints) or
  * deflated (zlib) to a file descriptor as it fills (snapshot files), and a bounds-checked

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hv bench with two engines: one short CPU workload on the interpreter and the translator,
 # then the summary (ratios, geometric mean) and translation cost in JSON, CSV and text
 # (check_bench_engines.py); --list names the -x10 variants (the real-program kernels' too);

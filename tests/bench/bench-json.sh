@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hv bench end to end: a quick single run of one CPU and one device workload (with a disk
 # image) on both backends, then check the JSON report's structure and that every checksum
 # matched. Usage: bench-json.sh HV BENCH_DIR OUT_DIR

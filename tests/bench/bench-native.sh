@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hv bench --native: every CPU workload that has a native build (the real-program kernels
 # and crc) on both backends and both engines, at scale 1, next to its x86-64 build run as
 # a process. check_bench_native.py checks every cell passed its own checksum, that all

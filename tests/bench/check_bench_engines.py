@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Validate an `hv bench --backends full --engines interp,jit` run of one CPU workload: the
 translation-cost counters (real values on the translator, zero on the interpreter) in JSON
 and CSV, the jit-vs-interp ratio, and the summary (JSON and text: geometric mean line,

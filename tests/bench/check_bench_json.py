@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Validate an `hv bench --json` report: top-level keys, one entry per workload named on
 the command line, full and para results with consistent counters, checksums all matched."""
 import json

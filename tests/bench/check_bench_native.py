@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Validate an `hv bench --backends full,para --engines interp,jit --native` run: every cell
 ok with its own checksum verdict, every column's checksum equal to the native build's, the
 per-workload and summary fraction-of-native ratios (JSON), the CSV's new columns and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of hv bench's SVG chart writer (tools/hv/bench_svg.c, compiled in here): the
  * document is well-formed XML (libxml2 parses it), has one bar per present value, escapes
  * labels, and picks a log scale only when values span decades. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hv CLI behaviour: version, help, xml --check (good and bad, error names the line), run
 # argument errors. Prints "N passed, M failed".
 hv=$1; data=$2

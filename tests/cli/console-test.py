@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`hv run` as an interactive console, driven in a real pseudo-terminal.
 
 console-test.py HV GUEST_ELF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console test guest (full board, bare metal, M-mode): reports every byte it receives as
  * "rx HH #N" (hex, N counts bytes since boot, so a restored snapshot shows in the count),
  * a break condition on the line as "break", and powers off with code 3 on 'Q'. Control

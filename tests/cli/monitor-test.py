@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """`hv run --monitor PATH`: the monitor protocol over its unix socket while a guest runs.
 
 monitor-test.py HV GUEST_ELF

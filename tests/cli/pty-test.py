@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """hv run --serial pty: the tool prints the pseudo-terminal's path on stderr ("hv: serial on
 /dev/pts/N"); a user opening that path talks to the guest. Runs snapguest (it prints
 "ready", echoes lines as "echo: LINE" and exits 0 on "quit") on one backend.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A virtio driver the device refuses (full board, bare metal): it negotiates with the
  * virtio-rng in slot 0 asking for a feature the device never offered (bit 29 of word 0),
  * and checks that FEATURES_OK does not stick. (A driver that only leaves out

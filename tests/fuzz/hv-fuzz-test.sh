@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # hv fuzz classifies the known crashing input of the fuzzme example as a crash and clean
 # inputs as clean, on both backends and every engine, repeatedly in one process (rollback
 # must undo the crash's corruption: the clean input after it is clean again).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* jitfuzz — differential fuzzer: random valid RV64GC instruction sequences (ALU incl. W and
  * Zb* / Zbkb / Zbkx forms and Zicbop hints, forward branches and jumps, loads/stores into a
  * scratch area incl. misaligned and faulting ones, AMOs, LR/SC, F/D/Zfh with random rounding

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Zfh cross-check against QEMU: random half-precision operations (every Zfh arithmetic,
 fused, min/max, sign-injection, compare, class and conversion instruction, all rounding
 modes and dyn, special and subnormal operands, halves that are not NaN-boxed) run as one

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Compile each public header alone, as C11 with pedantic warnings as errors, and as C++.
 set -eu
 inc=$1; cc=$2

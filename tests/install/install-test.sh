@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install libhv from BUILD_DIR into a temporary prefix, then build and run the consumer
 # program twice: with pkg-config and with CMake find_package(hv).
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Python package as a user installs it, offline, with no environment variables at run
 # time: cmake --install into a fresh prefix, then with Debian's python3 (and, for 1 only, the
 # python3 on PATH if it is another one):

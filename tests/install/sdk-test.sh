@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install libhv from BUILD_DIR into a temporary prefix, build an out-of-tree guest against
 # the installed guest SDK (<prefix>/share/hv/guest) with riscv64-unknown-elf-gcc in both
 # flavours, and run each with the installed `hv` on its backend: same output, exit 0.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Regression (issue 17, item 2): in deterministic mode a para guest that arms the timer
  * far in the future and then blocks (SCHED_OP block) or polls with a huge timeout made the
  * host spin forever: the fast-forward of the instruction count was capped below the

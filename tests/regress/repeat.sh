@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run a command N times; every run must exit with status 0. Prints the statuses.
 # Usage: repeat.sh N CMD [ARGS...]
 n=$1; shift

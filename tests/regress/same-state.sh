@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run an `hv run` command twice, uncut and with --slice SLICE, and require the same exit
 # status and final state hash. Usage: same-state.sh HV SLICE run ARGS...
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Regression (issue 17, item 1): a trap handler whose first instruction faults re-enters
  * itself without retiring an instruction. The hart livelocks, as real hardware would, but
  * hv_vcpu_run's instruction budget must still end the run (exit 124 from `hv run`).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Test-only helper of test_jit.c: the CPU-level lockstep check. One hart state runs on the
  * translator one block at a time (chaining off, polling at block boundaries like the
  * interpreter), a second copy of the same machine on the reference interpreter for exactly

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared by the para backend's unit tests (test_para*.c): the VM and vCPU under test (one
  * per test process, as Criterion runs each test in its own process) and the accessors
  * every one of them uses. Header-only, file-static. */

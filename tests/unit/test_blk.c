@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/dev/blk.c, the shared block request engine: reads and writes over
  * several segments (memory and file disks), flush, discard, GET_ID, and every validation
  * path (outside RAM, wrap-around, ROM targets, huge lengths, sector overflow, partial

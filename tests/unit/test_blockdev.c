@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/dev block devices: raw files (read-write and read-only), memory
  * disks, range checking with overflowing offsets, flush and discard, and open errors. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for transient disks (hv_disk_config.transient, libvirt's <transient/>): the
  * guest sees its own writes, partial writes merge with the file's data, discards read back
  * as zeros, and the file itself never changes. Also the lockstep twin's disks. */

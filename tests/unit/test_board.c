@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Board-level tests of the full backend's virt board wiring: device interrupts reach the
  * hart through the PLIC (UART RX, virtio-blk used buffer, RTC alarm — guest code in
  * tests/guest/boot/board.c), the generated device tree matches the config (libfdt), boot

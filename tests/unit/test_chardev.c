@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/dev character devices: every back-end against real host objects
  * (files, pipes, a pty, a unix socket) plus the thread-safe input queue. */
 #include <criterion/criterion.h>

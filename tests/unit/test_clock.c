@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the libhv/dev virtual clock: host mode follows real monotonic time;
  * deterministic mode is a pure function of the retired-instruction hook. */
 #include <criterion/criterion.h>

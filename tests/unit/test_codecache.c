@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the W^X code cache (libhv/cpu/x86/codecache.h) and execution tests of
  * emitted x86-64 sequences: code is written through the RW view, run through the RX view,
  * and its results are compared with the same computation in C on random inputs (fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Decoder unit tests: operand extraction for every format, reserved and unknown encodings,
  * RVC reserved parcels, consistency of the .def tables, and a sweep over every 16-bit
  * parcel. (Mnemonics and operands of the whole corpus are checked against objdump in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Deterministic mode: a run cut into budget slices is the same run as the uncut one
  * (issue 17, item 5). Each SDK example guest runs once without a budget and then again cut
  * into slices of several sizes; the console output, the final pc, instret, every integer

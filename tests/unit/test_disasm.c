@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Differential test of the decoder + disassembler against GNU objdump (binutils 2.40): a
  * generated corpus of raw instruction words (every op, every operand form, edge immediates,
  * all CSR numbers, every rounding mode and aq/rl combination, and all 49152 16-bit parcels)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the error codes: negative, distinct, named and described (X-macro). */
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for backends/full/fdt.c: decode the generated device tree with libfdt and
  * check every node the virt board's guests rely on (cpus and their interrupt controllers,
  * memory, CLINT/PLIC wiring, UART, virtio slots, RTC, test/syscon, chosen), optional

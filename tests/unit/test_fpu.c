@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/cpu/fpu.c: every rounding mode (RNE, RTZ, RDN, RUP, RMM) on add, mul,
  * div, sqrt, fma and conversions with values whose result differs per mode, every fflags
  * bit raised when it must be and not when it must not, NaN boxing and canonical NaNs,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the full backend's run-loop behaviour seen through the public API: WFI that
  * can never wake (HALT), WFI woken by a kick or the timer, embedder MMIO exits and their
  * completion on re-entry, the SiFive test device, UART output, double faults, and register

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for backends/full/fw_cfg.c on a whole full-backend VM: the items a guest driver
  * reads (signature, ID, RAM size, CPUs, command line, file directory) through the MMIO
  * registers with the byte order QEMU's MMIO fw_cfg uses, access-size rules, the device-tree

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the GDB stub without sockets: the packet layer (checksums, acks, Ctrl-C,
  * escaping, overflow, random garbage never crashes) and the command interpreter on a real
  * VM (registers, memory with hex and binary X payloads, breakpoints through the API, thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the embedding hooks: breakpoints on both backends (hit before the
  * instruction, resume past it, clear, limit, inside an already cached block, single
  * steps), embedder hypercall handlers (claim, decline, override, catch-all, probe),

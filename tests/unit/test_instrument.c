@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for hv/hooks.h: block, instruction, memory and invalid-access hooks and the
  * edge-coverage map give the same event streams on interp, jit and lockstep (both
  * backends); stops, hooks that write registers, busy/odd-size refusals, watchpoints.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the reference interpreter (libhv/cpu/interp.c) and the engine services in
  * cpu.c, run under a tiny flat policy: RAM-only soft-TLB fills with a read-only and an
  * unmapped page, a small MMIO window, fflags/frm/fcsr/mscratch CSRs, ECALL = exit, traps

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the binary translator: lockstep against the interpreter on the bench
  * workloads and the ISA test programs (two identical full-backend machines, one run block
  * by block on the translator, one on the interpreter, compared after every block), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Differential test of the translator in its normal, chained mode (the lockstep tests run
  * it block by block, with chaining and self-loops off): the same deterministic program on
  * the translator and on the interpreter, stopped by instruction budgets of pseudo-random

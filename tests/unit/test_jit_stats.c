@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the translator's cost counters: guest instructions translated and the time
  * spent translating, per vCPU, in the internal struct hv__jit_stats and the public
  * struct hv_stats (both must agree); zero on the interpreter; re-translation after a

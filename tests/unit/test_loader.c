@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/loader: ELF64 images are built in memory (no cross compiler, no
  * committed binaries), then truncated and mutated; every malformed image must be refused
  * with a message and leave guest memory untouched. Also raw images and hv__file_read. */

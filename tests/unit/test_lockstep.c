@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the lockstep engine (HV_ENGINE_LOCKSTEP, core/lockstep.c): a VM whose
  * translator is checked against a hidden interpreter twin after every block. Real guests
  * (the bench programs) run to their exit; differences planted in the twin's registers or

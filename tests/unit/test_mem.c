@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/mem: reservation, regions (overlap, range, alignment), lazily
  * committed large RAM, guards, copies across regions, dirty log, change notification. */
 #include <criterion/criterion.h>

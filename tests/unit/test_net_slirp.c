@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of user-mode networking (libhv/dev/net_slirp.c through the netdev API): port
  * forwards only on loopback, a busy port refused, ARP answered by slirp's gateway, a UDP
  * datagram to 10.0.2.2 reaching a socket on the host's 127.0.0.1 and its answer coming

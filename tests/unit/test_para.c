@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the para backend: hypercalls driven from hand-encoded RV64 code (mostly a
  * single `ecall` with registers set through the API), event upcalls and EVENT_RETURN, faults
  * and the fault entry, timers and SCHED_OP, multicall, the console ring, embedder-handled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the para block back-end's batching (backends/para/blkback.c, blkback.h):
  * the run planner on its own, then whole batches through a real ring: adjacent requests
  * merged and written/read correctly, ring order kept across a write and a read of the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the para backend's block and net devices (backends/para/blkback.c,
  * netback.c, ring.c): the device list in start-info, RING_CONNECT, read/write/flush/discard
  * through the ring, batching and notification suppression, net tx -> loopback -> rx, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the para backend on the binary translator with direct RAM access: loads and
  * stores at and around the ends of RAM and wild pointers fault exactly as on the interpreter,
  * misaligned accesses inside RAM and cache-block operations work the same, and checkpoints switch direct mode off so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for embedder MMIO regions on the para backend (hv_vm_mmio_add): callbacks,
  * KVM-style HV_EXIT_MMIO with completion on re-entry, a failing callback faulting the guest,
  * no execution from MMIO — on the interpreter and on the translator, whose direct RAM

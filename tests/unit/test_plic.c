@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for backends/full/plic.c: priorities (WARL), pending bits, per-context
  * enables and thresholds, claim/complete with QEMU's gateway (a request per signalled
  * assertion, none from completing), tie-breaking, M/S contexts of two harts, every

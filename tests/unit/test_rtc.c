@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for backends/full/goldfish_rtc.c on a deterministic clock driven by a fake
  * instruction counter: time registers (LOW latches HIGH), setting the time, alarms firing
  * through poll and on arming, one interrupt request per alarm, IRQ enable / clear,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the declarative state walker of libhv/snapshot/stream.c
  * (hv__snap_put_state / hv__snap_get_state): the payload equals the hand-written layout,
  * masks, constants and the check hook refuse a section without touching the state, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for snapshots and checkpoints: the section stream (round trip, bounds checks,
  * errors naming the section), snapshot files (resume gives identical output and state on
  * both backends, refusals of corrupt / truncated / wrong-version / mismatched files leave the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the soft-TLB services in libhv/cpu/cpu.c, under a minimal policy that maps
  * a handful of guest pages to host buffers and counts its fills: pages that share an index
  * are served from the victim entries instead of refilling each other; flushes and write-tag

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Soft-TLB refills on a real guest (the victim entries and the table size themselves are
  * unit-tested in test_tlb.c): memstream copies between two 8 MiB buffers, which with a
  * direct-mapped table smaller than their distance made every access refill the entry the

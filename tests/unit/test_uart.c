@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for backends/full/uart16550_full.c: transmit, receive through the chardev,
  * divisor latch, FIFO and trigger levels, FCR resets, IIR priorities and the interrupt
  * line, loopback with MSR mirroring, overrun, access sizes. */

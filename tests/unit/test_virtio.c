@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the virtio-mmio transport and its devices (backends/full/virtio_*.c):
  * a fake driver built here writes descriptor tables and rings into guest RAM and drives
  * the registers through the MMIO ops. Covers register semantics, feature negotiation,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the core VM/vCPU API: creation errors, destroy(NULL), destroy refused while
  * a vCPU runs, kicks from another thread, registers, budgets, memory API, MMIO exits,
  * logging callback, kernel symbols, the serial chardev's name, the hugepages setting. Guests are a few hand-encoded RV64 instructions written into RAM. */

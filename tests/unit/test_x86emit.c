@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for the x86-64 emitter (libhv/cpu/x86/emit.h): every instruction form over
  * the register, addressing-mode and immediate combinations that matter is emitted, then
  * disassembled with capstone (Intel syntax) and compared with text generated here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests for libhv/config: defaults, hv_parse_size, domain XML parsing (valid and
  * invalid documents, with line numbers in the messages), entity-bomb resistance and the
  * to_xml -> from_xml round trip. Data files live in tests/data/xml/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — shared declarations of the benchmark harness: the configurations compared
  * (backend x engine, QEMU, or the workload built natively for the host), one run's sample,
  * the per workload x configuration cell with its summary, and the entry points of

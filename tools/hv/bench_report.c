@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — from runs to reports: per-cell summaries (median/min/max, the median run's
  * counters, MIPS, throughput, exits per operation), the para/full, jit/interp and QEMU
  * ratios and the fraction of native speed, with their geometric means, the translation

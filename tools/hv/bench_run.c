@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — one run of one workload: on libhv through the public API (a VM per run, serial
  * into a BUFFER chardev, hv_vcpu_get_stats at the end), under qemu-system-riscv64 as a
  * child process, or natively (the workload's host build, bench/native/NAME, as a child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — grouped bar charts as SVG, written by hand (title, y axis with linear or log
  * ticks, grid, one colour per series, min..max whiskers, rotated group labels, legend), and
  * the same chart through gnuplot when it is installed. */

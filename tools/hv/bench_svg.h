@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — grouped bar charts: an SVG writer with no dependencies (used when gnuplot is not
  * installed) and a gnuplot driver producing the same chart. Only libc, so the unit test can
  * compile bench_svg.c on its own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv bench — side-by-side benchmarking of the two backends (and QEMU, and the workloads'
  * native host builds): every workload on every configuration (backend x engine), runs
  * interleaved A/B/A/B, a VM per run created through the public API only; reports as a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv fuzz — snapshot fuzzing of a guest (hv/fuzz.h) as an AFL++ target, or on given files.
  *
  * Under afl-fuzz (__AFL_SHM_ID set, forkserver pipes on fds 198/199) it speaks the forkserver

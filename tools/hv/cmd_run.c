@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv run — build a VM from flags and/or a domain XML file and run it until the guest powers
  * off, one thread per vCPU. Console goes to stdout (an interactive raw console on a
  * terminal: console.c; the monitor: monitor.c); the exit status is the guest's exit code

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv xml — validate a domain XML file (--check) or print it normalised (--dump: parse, then
  * serialise the resulting config, which shows how libhv understood it). */
 #include <stdio.h>

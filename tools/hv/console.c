@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv run — the interactive console: when the serial port is stdio and stdin is a terminal,
  * the terminal is put in raw mode for the run (restored on every exit path, signals
  * included), guest output goes to stdout through a BUFFER chardev, and a thread reads

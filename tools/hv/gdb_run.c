@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv run --gdb PORT [--gdb-wait]: run the VM under libhv's GDB stub (127.0.0.1 only) and
  * turn its final exit into the same process exit status as a normal run. */
 #include <stdio.h>

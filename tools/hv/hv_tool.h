@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv tool — shared declarations of the command-line program's subcommands. */
 #ifndef HV_TOOL_H
 #define HV_TOOL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv — the libhv command-line program: run a VM from flags or domain XML, check XML, print
  * the version. Subcommands live in their own files (cmd_*.c) and are dispatched from here. */
 #include <stdio.h>

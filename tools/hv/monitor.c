@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv run — the monitor: a small line protocol to inspect and control a running VM, served
  * on a unix socket (--monitor PATH) and on the console (escape key, then c). One command
  * per line; every command gets exactly one reply line: "ok" with optional " key=value"

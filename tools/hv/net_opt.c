@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv tool — the --net option: loopback | hub:N | none | user[,hostonly=on|off]
  * [,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]... (QEMU's spelling; the
  * host address defaults to 127.0.0.1 and must be a loopback address, the guest address can

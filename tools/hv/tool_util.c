@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hv tool — small helpers for the subcommands: strict parsing of numeric command-line values
  * (decimal digits or 0x + hex digits only: no sign, no blanks, no trailing junk, no silent
  * wrap-around, an upper bound) and explaining a guest fault to the user. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """libhv for Python: run RISC-V RV64GC virtual machines from Python (ctypes over the public C
 API in include/hv; no third-party packages).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Tests of the Python binding against real guests: hand-encoded RV64 code written into RAM
 (as tests/unit/test_vm.c does) and the SDK's hello example ELF. Run with
 `python3 -m unittest discover -s bindings/python/tests` (CTest sets HV_LIBRARY and

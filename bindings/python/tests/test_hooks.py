@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hooks, coverage and watchpoints from Python, and the snapshot-fuzzing harness of
 examples/python on the fuzzme guest (needs HV_GUEST_DIR with examples/fuzzme-full.elf)."""
 import os

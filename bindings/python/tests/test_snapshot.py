@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Snapshots and checkpoints from Python: save to a file and resume in a fresh VM with the
 same state, refusal of a corrupt file, checkpoint/rollback of guest stores (both
 backends)."""

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/jit — C helpers called from generated code: memory slow paths (soft-TLB miss,
  * MMIO, misaligned, code pages) with cpu.c's semantics, and the generic path that runs one
  * instruction with the interpreter's semantics. Generated code has already written back

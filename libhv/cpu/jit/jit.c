@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/jit — translator engine state and the dispatcher: block lookup (jump cache by
  * guest pc, then a hash keyed by the host address of the first instruction AND its guest
  * pc, since generated code embeds pc constants), translation on miss, chaining (patching

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/jit — the binary translator: RV64GC basic blocks translated to x86-64 through
  * cpu/x86 (emitter + W^X code cache), run by a small dispatcher loop. Shares struct hv_cpu
  * and the policy hooks with the reference interpreter; anything it does not translate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/jit — translation of one RV64 basic block to x86-64, plus the shared stubs
  * (enter/exit, jump-cache probe) at the start of every code cache generation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — the W^X code cache: one shared-memory object (memfd, else POSIX shm,
  * else an unlinked temporary file) mapped once read-write and once read-execute, a bump
  * allocator with whole-cache flushes, and rel32 patching through the writable view. */

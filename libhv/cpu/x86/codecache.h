@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — the code cache: memory that generated host code is written to and run
  * from. One shared-memory object is mapped twice, a read-write view for the emitter and a
  * read-execute view for the CPU, so no page is ever writable and executable at once (W^X).

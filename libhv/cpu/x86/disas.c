@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — capstone-based disassembler of emitted host code (tracing aid). A
  * capstone handle is opened per call: tracing is not a hot path and this keeps the
  * function free of shared state. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — disassembly of emitted host code for tracing (`hv run --trace=out_asm`)
  * and debugging, using capstone in Intel syntax. */
 #ifndef HV_CPU_X86_DISAS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — the out-of-line part of the x86-64 emitter: host feature detection,
  * NOP padding, branch fix-ups and jumps/calls to absolute addresses. The per-instruction
  * encoders are static inline in emit.h. */

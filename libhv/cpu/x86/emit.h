@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv cpu/x86 — x86-64 machine-code emitter, the host back-end the translator writes
  * guest blocks with. Encoders are static inline (the translator calls several per guest
  * instruction); each appends to a bounded buffer and, when space runs out, only sets a flag:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* M-mode guest for the board wiring tests (tests/unit/test_board.c), direct boot at
  * 0x80000000; a2 (set by the test) selects the check. Each programs a device and the PLIC,
  * sleeps in WFI with MEIE on and MIE off (the interrupt wakes the hart without a trap),

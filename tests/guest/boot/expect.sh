@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run a command, require exit status 0, every -e REGEX (grep -E) in its output (stdout and
 # stderr together) and no "FAIL". Prints the output and the elapsed seconds.
 # Usage: expect.sh [-e REGEX]... -- COMMAND [ARGS...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* S-mode payload for the OpenSBI boot tests (loaded at 0x80200000 behind fw_jump or
  * fw_dynamic): checks a1 points at a device tree, prints through the SBI console (DBCN when
  * the firmware has it, else the legacy putchar), takes a supervisor timer interrupt from

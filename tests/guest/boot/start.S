@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry of the small boot-test guests (S-mode SBI payload, M-mode board tests): a per-hart
  * stack, then main(hartid, a1) for the first entry and secondary(hartid, a1) for harts
  * started later (SBI HSM hart_start jumps to _start2). */

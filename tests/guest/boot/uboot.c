@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* U-Boot boot test: Debian's qemu-riscv64_smode U-Boot on OpenSBI fw_jump, embedded through
  * libhv's API with a buffer console. Types at the prompt like a user would and checks the
  * answers: `version`, virtio-blk scan/info, reading a block holding a known pattern from a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers of the QEMU-compatibility guests (bare metal, M-mode, virt board): MMIO,
  * the PLIC's M-mode contexts, a polled console on the UART, a spinlock, and exit through
  * the SiFive test device (status 0 = pass, else the number of the failed check). */

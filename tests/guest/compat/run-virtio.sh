@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Issue 17 item 9 regression: runs virtio_legacy.elf (a virtio-blk driver that never
 # selects feature word 1) on a fresh disk whose sector 1 holds a known string, under an
 # instruction budget; then checks what the guest wrote to sector 2.

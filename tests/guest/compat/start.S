@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Entry of the QEMU-compatibility guests: every hart starts here in M-mode (hv run --bios
  * none), takes a stack by mhartid (8 KiB each, tests/guest/boot/link.ld) and its own trap
  * vector, then calls main(hartid). RAM is zero at power-on, so .bss needs no clearing (and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 17 item 10: a 16550 driver written against QEMU, serviced from the PLIC interrupt
  * exactly as a well-known teaching OS does: the handler reads LSR and RHR while there is
  * input and writes THR while its output buffer has data, but never reads IIR. Once the

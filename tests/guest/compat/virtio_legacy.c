@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Issue 17 item 9: a virtio-blk driver written against QEMU's virtio-mmio device, which
  * negotiates features the way a well-known teaching OS does: it reads DeviceFeatures and
  * writes DriverFeatures without ever selecting feature word 1 (so VIRTIO_F_VERSION_1 is

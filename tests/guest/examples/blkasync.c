@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest test of the SDK's asynchronous block API (hvguest.h: hv_guest_blk_submit / kick /
  * complete), built for both flavours and run on both backends by compare.sh (same output,
  * exit 0). Needs a 1 MiB disk. Checks: a full queue of 32 writes in one kick, the 33rd

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The SDK is built for plain RV64GC (docs/GUESTS.md): every given ELF or archive must carry
 # .riscv.attributes (the ISA it needs, kept by guest/link.ld) naming no extension beyond
 # G and C (no Zba/Zbb/Zbc/Zbs).

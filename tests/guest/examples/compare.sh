@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Run one SDK example built for both flavours on both backends: each run must exit 0 and
 # the two outputs must be byte-identical.
 # usage: compare.sh [--disk SIZE] [--expect-disk REGEX COUNT] [--expect FILE] HV PARA_ELF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The freestanding SDK (no libc): crt0 passes argc = 0 and argv = NULL, and
  * hv_guest_printf / hv_guest_vprintf handle flags, width, precision and every integer
  * conversion. Output checked byte for byte against sdkprintf.expected on both backends. */

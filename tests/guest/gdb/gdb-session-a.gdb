@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Session A (full backend): registers, a breakpoint at a function, memory, steps, register
 # and CSR access, then run to the end. gdb-test.sh checks the output.
 set pagination off

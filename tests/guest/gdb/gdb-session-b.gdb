@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Session B (para backend): attach, break, look, Ctrl-C-free detach: the guest must finish
 # on its own with its normal output.
 set pagination off

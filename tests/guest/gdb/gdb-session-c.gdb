@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Session C: watchpoints (rwatch, watch, awatch on a global the guest reads and writes) and
 # monitor commands (regs of all harts, stats, checkpoint/rollback restores the state hash).
 set pagination off

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # GDB stub test: run a guest under `hv run --gdb 0 --gdb-wait`, drive it with gdb-multiarch
 # in batch mode (a session script), and check both gdb's and the guest's output.
 # usage: gdb-test.sh HV GDB ELF BACKEND SESSION.gdb WORKDIR [ENGINE]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Guest for the GDB stub test (tests/guest/gdb/gdb-test.sh): a function to break in, a
  * global to read, a string to find in memory, and a result that shows a register written
  * from gdb. Built for both SDK flavours. */

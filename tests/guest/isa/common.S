@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv ISA tests — start-up code and recording trap handlers shared by every test.
  * _start: stack, PMP (all memory RWX for S/U, for portability), mtvec/stvec, FS = Initial,
  * then test_main in M-mode. The M and S handlers record cause/epc/tval/previous privilege

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Console output paths: the NS16550A UART (THR when LSR.THRE) and the HTIF console
  * (device 1, command 1: putchar, acknowledged through fromhost). The CTest checks the
  * text "uart-ok htif-ok" on the tool's output. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Writes to minstret / mcycle: the writing instruction's own retirement is not counted, so
  * the next read returns exactly the value written (also through CSRRS/CSRRC and the user
  * views), counting resumes from there, and inhibited counters hold the written value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Machine-mode CSR rules: fixed identification CSRs, misa (writes ignored), read-only CSRs
  * (write -> illegal with mtval = instruction bits, CSRRS with a non-x0 zero register is a
  * write), unknown CSRs, WARL legalisation of mstatus (MPP, UXL/SXL, SD), sstatus as a view,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CSR access from lower privilege levels: M CSRs from S/U and S CSRs from U are illegal;
  * counter access gated by mcounteren (S) and mcounteren & scounteren (U); TVM traps satp
  * and SFENCE.VMA in S; stimecmp needs menvcfg.STCE and mcounteren.TM in S; TSR makes SRET

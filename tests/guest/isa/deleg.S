@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Trap delegation: medeleg sends exceptions from S/U to the S handler (scause, sepc, stval,
  * SPP, SPIE/SIE) but never exceptions raised in M; mideleg sends interrupts to S, where
  * they are taken when below S or in S with SIE, never in M; undelegated interrupts are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Synchronous exceptions: illegal instruction (mtval = instruction bits, 16 and 32 bit),
  * EBREAK / C.EBREAK (mtval = pc), ECALL from U/S/M with the right cause and MPP, load /
  * store / AMO / fetch access faults on unmapped physical addresses (mtval = address),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A test that must fail: checks that the harness really reports failures (WILL_FAIL in
  * CTest; exit status 3 = test case 3). */
 #include "test.h"

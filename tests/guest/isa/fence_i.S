@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* FENCE / FENCE.I and self-modifying code: instructions written by stores are executed
  * after FENCE.I, including rewriting code that already ran (cached by the engine). */
 #include "test.h"

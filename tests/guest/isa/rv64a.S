@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64A: LR/SC success and failure (no reservation, reservation consumed, other address),
  * SC writes 0/non-zero to rd, LR.W sign-extends, every AMO in W and D width returning the
  * old value (sign-extended for W) and ignoring rs2's upper half for W, AMOs with rd = x0,

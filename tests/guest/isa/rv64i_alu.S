@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64I register-register and register-immediate arithmetic, logic, compares, shifts
  * (amounts 0/31/32/63, masking of the shift operand), LUI/AUIPC, x0 as destination. */
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64I control transfer: every branch taken / not taken with signed and unsigned edge
  * operands, JAL/JALR link values, JALR clearing bit 0 of the target, rd == rs1 for JALR,
  * backward branches. (With C, instruction-address-misaligned cannot occur: targets are

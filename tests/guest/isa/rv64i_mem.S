@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64I loads and stores: every width, sign vs zero extension, offsets (positive,
  * negative, +-2047/2048), store of sub-word parts, and misaligned accesses (emulated by the
  * engine: they succeed without a trap, including across a page boundary). */

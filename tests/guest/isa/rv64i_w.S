@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64I word (W) forms: 32-bit results sign-extended to 64 bits, shift amounts masked to
  * 5 bits, upper input bits ignored. */
 #include "test.h"

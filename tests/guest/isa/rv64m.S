@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64M: multiply high parts (signed, unsigned, mixed), division and remainder including
  * division by zero (quotient all ones, remainder = dividend) and overflow
  * (INT_MIN / -1 = INT_MIN, remainder 0), and the W forms with sign-extended 32-bit results. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64C: every compressed instruction class written with its c. mnemonic (so gas emits the
  * 16-bit encoding), immediates at their extremes, sign extension of C.LW / C.ADDIW, the
  * link value of C.JALR (pc + 2), stack-pointer forms, and compressed FP loads/stores. */

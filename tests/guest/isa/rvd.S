@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64D: arithmetic and rounding modes, flags, canonical NaN, fused multiply-add (a case
  * where fusing changes the result), min/max/compare/class, conversions between double,
  * single and integers (saturation, NaN), and NaN-boxing of fcvt.s.d results. */

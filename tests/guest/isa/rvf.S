@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RV64F: arithmetic with every rounding mode (static rm and dynamic frm), exception flags
  * (NV DZ OF UF NX, sticky), invalid rounding modes -> illegal, NaN-boxing of inputs and
  * results, canonical NaNs, fmin/fmax with signed zeros and NaNs, compares and their NV

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sdtrig: tselect/tdata1-3/tinfo/tcontrol (WARL legalisation, reset state), address-match
  * triggers (mcontrol type 2 and mcontrol6 type 6, action 0) on execute, load and store in
  * M (with tcontrol.mte, which a trap into M saves in mpte and clears, and MRET restores),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mip.SEIP reads as the software-writable bit OR the PLIC's S-mode line, but only the
  * software bit takes part in a CSRRS/CSRRC read-modify-write (privileged spec, mip). The
  * line is driven here by the UART's THR-empty interrupt on hart 0's S context; an M-mode

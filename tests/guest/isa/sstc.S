@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sstc: with menvcfg.STCE, STIP = (time >= stimecmp) and mip.STIP is not writable; without
  * it M writes STIP. A delegated supervisor timer interrupt is taken in S from stimecmp
  * programmed in S; WFI in S wakes on it; an undelegated STI is taken in M from S. */

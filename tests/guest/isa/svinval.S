@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Svinval: sfence.w.inval / sinval.vma / sfence.inval.ir make a changed PTE visible like
  * sfence.vma does; sinval.vma follows sfence.vma's rules (illegal in U, and in S with
  * mstatus.TVM), the two fences are illegal only in U. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Svpbmt: with menvcfg.PBMTE clear a leaf PTE with non-zero PBMT (bits 62:61) is a page
  * fault; with it set PMA (0), NC (1) and IO (2) translate normally (to the same memory: the
  * attributes change no observable behaviour here) while the reserved value 3 faults, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libhv ISA tests — shared assembler macros. Every test program is `#include "test.h"`,
  * defines `test_main` (entered in M-mode with mtvec/stvec pointing at the recording trap
  * handlers of common.S, FS = Initial, sp set) and ends with PASS / falls into `fail`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* CLINT and machine interrupts: mtime advances and agrees with the time CSR, mtimecmp
  * reads back, MTIP follows mtime >= mtimecmp, a timer interrupt is taken (direct and
  * vectored mtvec), WFI wakes on a pending enabled interrupt even with MIE = 0, MSIP through

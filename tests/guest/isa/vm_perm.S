@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Effective privilege and permission bits: U-mode runs only on U pages and faults on
  * S pages; S cannot execute U pages; MPRV makes M-mode loads/stores use MPP's privilege
  * and translation (instruction fetch unaffected); MPRV with MPP = M is untranslated;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sv39 translation from S-mode: 4 KiB pages, 2 MiB and 1 GiB superpages, permission
  * faults (R/W/X, W without R, invalid, reserved bits, non-leaf at level 0, non-leaf with
  * U), misaligned superpages, non-canonical addresses, access faults on the final physical

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sv48 translation from S-mode: a full four-level walk to a 4 KiB page, 1 GiB and 512 GiB
  * (terapage) leaves, misaligned terapage, canonical-address rule at bit 47 (an address that
  * is non-canonical under Sv39 is valid here), A/D update at the last level. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* MRET/SRET: privilege restored from MPP/SPP, xIE <- xPIE, xPIE <- 1, xPP <- U, MPRV
  * cleared when returning below M (kept by MRET to M), SRET always clears MPRV; trap entry
  * saves xIE into xPIE and the previous privilege into xPP. */

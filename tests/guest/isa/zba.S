@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zba: address generation (shNadd, .uw forms zero-extending the low word of rs1). */
 #include "test.h"
     .text

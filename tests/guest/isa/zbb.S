@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zbb: logic with negation, counts (clz/ctz/cpop and W forms, zero input), min/max signed
  * and unsigned, sign/zero extension, rotates (amount masking, W forms), orc.b, rev8. */
 #include "test.h"

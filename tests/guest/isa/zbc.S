@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zbc: carry-less multiply, low (clmul), high (clmulh) and reversed (clmulr). */
 #include "test.h"
     .text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zbkb: brev8, pack, packh, packw (and zext.h, which is packw with rs2 = x0). */
 #include "test.h"
     .option arch, +zbkb

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zbkx: xperm4 / xperm8 (crossbar permutations; out-of-range indices select 0). */
 #include "test.h"
     .option arch, +zbkx

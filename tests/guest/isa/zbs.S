@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zbs: single-bit clear/set/invert/extract, register (index masked to 6 bits) and
  * immediate forms. */
 #include "test.h"

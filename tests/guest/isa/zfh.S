@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zfh / Zfhmin: half-precision arithmetic in every rounding mode with exact flags (ties,
  * overflow, underflow, double rounding in fcvt.h.d), NaN-boxing of inputs (a half whose
  * bits 63:16 are not all ones reads as the canonical NaN) and results, canonical NaNs,

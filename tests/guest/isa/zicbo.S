@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zicbom / Zicboz / Zicbop: cbo.zero zeroes exactly the 64-byte block holding the address;
  * cbo.clean/flush/inval leave memory alone; prefetch hints do nothing; menvcfg (S) and
  * menvcfg + senvcfg (U) enable each group (CBZE, CBCFE, CBIE) or make it illegal; faults:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Zicond: czero.eqz / czero.nez (encoded with .insn: binutils 2.40 lacks the mnemonics). */
 #include "test.h"
 #define CZERO_EQZ(rd, rs1, rs2) .insn r 0x33, 5, 7, rd, rs1, rs2

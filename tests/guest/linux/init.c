@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* /init of the Linux boot test's initramfs (static riscv64 Linux program): checks what the
  * board gave the kernel — the virtio disk holds the test's pattern, /proc/cpuinfo's isa line,
  * the goldfish RTC reads a sane date, /dev/hwrng (virtio-rng) yields bytes, harts online —

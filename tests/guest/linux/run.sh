@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Linux boot test: builds (or reuses the cached) Linux 6.1 Image with scripts/build-linux.sh,
 # an initramfs whose /init is init.c (static, riscv64-linux-gnu-gcc) and a disk with a known
 # pattern, then boots them on the full backend: OpenSBI (default fw_dynamic, or --bios) +

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Deterministic mode: the Linux boot run through hv_vcpu_run calls of SLICE instructions
 # each is the same run as the uncut one: run.sh's checks pass both times and the final
 # state hashes (registers, CSRs, instret, RAM, devices) are equal.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Stress variant of the Linux boot test (issue 17 item 3): the boot (run.sh, same checks)
 # while two CPU-bound processes compete for the host's cores, so vCPU threads are
 # preempted at arbitrary points, as under a loaded CI machine. The burners are bounded

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # User networking with an SDK guest (udp.c): a UDP server this script starts on 127.0.0.1
 # (never any other address) answers the guest's datagram to 10.0.2.2:PORT, then the script
 # sends a datagram to the guest through a hostfwd on 127.0.0.1 and expects its answer.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by the user-networking tests (tests/guest/net/net-test.sh, tests/guest/linux/run.sh
 # --user-net): a work directory and background helpers that are cleaned up on exit, and
 # free ports on the host's loopback. Everything here binds 127.0.0.1 only.

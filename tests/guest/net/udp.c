@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* User networking from an SDK guest without a TCP/IP stack (both flavours): hand-built
  * Ethernet/ARP/IPv4/UDP frames on the first NIC. The guest (10.0.2.15) resolves slirp's
  * gateway 10.0.2.2 with ARP, sends a UDP datagram to 10.0.2.2:PORT — which slirp delivers

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The same SDK guest built for both flavours must print the same bytes on both backends.
 # usage: compare-hello.sh HV HELLO_PARA_ELF HELLO_FULL_ELF
 set -e

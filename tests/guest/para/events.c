@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Para guest test: the ABI end to end from C through the guest SDK — start-info, probing,
  * an upcall entry written in C, the timer VIRQ waking SCHED_OP block, an event sent to
  * itself, a multicall, a fault handler that skips an illegal instruction, wallclock.

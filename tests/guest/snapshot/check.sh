@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # usage: check.sh deterministic|restore HV BACKEND ELF [SNAP_AT PHASE]
 #   deterministic: two --deterministic runs with the same input print byte-identical
 #                  console output and the same final-state hash (--state-hash).

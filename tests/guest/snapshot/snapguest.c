@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Snapshot/determinism test guest (both flavours): prints ticks with the guest clock after
  * timer sleeps, 16 bytes from virtio-rng when the full board has one, then echoes console
  * input line by line ("echo: LINE") until it reads "quit". In deterministic mode every

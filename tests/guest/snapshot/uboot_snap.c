@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* U-Boot snapshot test: Debian's qemu-riscv64_smode U-Boot on OpenSBI fw_jump (full board),
  * driven from one thread through the public API. Boots to the prompt, sets an environment
  * variable, saves a snapshot; a fresh VM made from the same config loads it and the test

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An out-of-tree program using only the installed public API: version check, a config
  * parsed from domain XML and serialised back, guest memory through a real VM. */
 #include <stdio.h>
