@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* libhv cpu/jit — internal to the translator (translate.c, tr_int.c, tr_mem.c, tr_fp.c,
+ * tr_sys.c): the translation context, the register cache and the small emitters the
+ * files share, and the entry points each file offers the block driver. */
+#ifndef HV_CPU_JIT_TR_H
+#define HV_CPU_JIT_TR_H
+
+#include <string.h>
+#include "cpu/jit/jit.h"
+
+#define X_OFF(g) ((int32_t)(offsetof(struct hv_cpu, x) + 8 * (g)))
+#define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
+#define INSTRET_OFF ((int32_t)offsetof(struct hv_cpu, instret))
+#define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
+#define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
+#define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
+#define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
+#define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
+#define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
+#define HK_FALL_OFF ((int32_t)offsetof(struct hv_cpu, hk.fall))
+#define HK_PREV_OFF ((int32_t)offsetof(struct hv_cpu, hk.cov_prev))
+#define XMM0 HV_X86_XMM0
+
+/* The inline soft-TLB probe depends on this layout. */
+_Static_assert(sizeof(struct hv_tlb_entry) == 32, "TLB index is scaled by 32");
+_Static_assert(offsetof(struct hv_tlb_entry, tag) == 0, "tag[] first");
+_Static_assert(offsetof(struct hv_tlb_entry, addend) == 24, "addend after three tags");
+_Static_assert(HV_TLB_SIZE == 4096, "index mask 0x1ffe0 assumes 4096 entries");
+_Static_assert(sizeof(struct hv__jit_jc) == 32, "jump cache index is scaled by 32");
+_Static_assert(offsetof(struct hv__jit_jc, code) == 8, "jump cache code pointer");
+
+enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
+       RSP = HV_X86_RSP, RBP = HV_X86_RBP, RSI = HV_X86_RSI, RDI = HV_X86_RDI,
+       R8 = HV_X86_R8, R9 = HV_X86_R9, R10 = HV_X86_R10, R11 = HV_X86_R11,
+       R12 = HV_X86_R12, R13 = HV_X86_R13, R14 = HV_X86_R14, R15 = HV_X86_R15 };
+
+/* instret while generated code runs (callee-saved, so helpers preserve it). Counting in
+ * memory chained every block and loop iteration to the previous one through a
+ * read-modify-write and store-to-load forwarding (about 6 cycles each). */
+#define IREG R15
+
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE,
+                 COLD_FPGATE, COLD_ADDEND };
+struct tail {
+    uint16_t first;             /* index of its first instruction in tr.in (after the block) */
+    uint8_t m;                  /* ALU instructions before the jump */
+    bool present;
+};
+
+struct cold {
+    enum cold_kind kind;
+    struct hv__x86_fixup from[4];
+    unsigned nfrom;
+    uint32_t resume;
+    uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN, SIDE) */
+    unsigned k;                 /* instructions retired before it in the block */
+    uint32_t loaded, dirty;     /* register cache state at the instruction */
+    int dst;                    /* LOAD: host register receiving the value */
+    int val;                    /* STORE: host register holding the value, -1: zero */
+    unsigned kind_arg;          /* size | sign << 4 | len << 8 */
+};
+
+struct tr {
+    struct hv_cpu *cpu;
+    struct hv__jit *jit;
+    struct hv__x86_buf *b;
+    const struct hv_insn *in;   /* the decoded block (RW copy) */
+    const struct hv_insn *in_rx;/* the same, as seen by helpers */
+    unsigned n;
+    uint64_t pc0;
+    int8_t host_of[32];
+    uint32_t loaded, dirty;
+    uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
+    struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
+    unsigned ncold;
+    /* Self-loops (an exit back to pc0): every cached register is loaded right after the
+     * body entry, so a back-edge jumps to loop_head with the registers still valid. */
+    bool loop;
+    uint32_t preload;           /* guest regs loaded before loop_head */
+    uint32_t loop_head;
+    struct hv__x86_fixup to_entry[8];   /* back-edge checks that fail */
+    unsigned nto_entry;
+    int64_t entry_label;        /* COLD_ENTRY stub once emitted, else -1 */
+    struct hv__x86_fixup fail[2 * HV_JIT_BLOCK_MAX + 8];
+    unsigned nfail;
+    bool direct;
+    bool fp_ok, fp_dirty;       /* policy->fp_check already passed (for writes) */
+    struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
+    uintptr_t addend_hint;      /* the code page's soft-TLB addend (0: none), see fast_path */
+    unsigned maxlen;            /* longest path through the block (budget checks) */
+    bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
+    bool cov_only;              /* hooked with only the coverage map: superblocks and loops
+                                   stay, internal block starts update the map inline */
+};
+
+static struct hv__x86_mem xmem(unsigned g)
+{
+    return hv__x86_mb(RBX, X_OFF(g));
+}
+
+/* ---- register cache ---------------------------------------------------------------------- */
+
+static inline int src(struct tr *t, unsigned g, int scratch)
+{
+    if (g == 0) {
+        hv__x86_mov_ri(t->b, scratch, 0);
+        return scratch;
+    }
+    int h = t->host_of[g];
+    if (h >= 0) {
+        if (!(t->loaded & (1u << g))) {
+            hv__x86_load(t->b, 8, h, xmem(g));
+            t->loaded |= 1u << g;
+        }
+        return h;
+    }
+    hv__x86_load(t->b, 8, scratch, xmem(g));
+    return scratch;
+}
+
+/* Where to compute rd: its cache register, or RDX (stored by commit). -1 for x0. */
+static inline int dst(struct tr *t, unsigned g)
+{
+    if (g == 0)
+        return -1;
+    return t->host_of[g] >= 0 ? t->host_of[g] : RDX;
+}
+
+static inline void commit(struct tr *t, unsigned g, int d)
+{
+    if (g == 0)
+        return;
+    if (t->host_of[g] >= 0) {
+        if (d != t->host_of[g])
+            hv__x86_mov_rr(t->b, 8, t->host_of[g], d);
+        t->loaded |= 1u << g;
+        t->dirty |= 1u << g;
+    } else {
+        hv__x86_store(t->b, 8, xmem(g), d);
+    }
+}
+
+static inline void write_back(struct tr *t, uint32_t dirty)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (dirty & (1u << g))
+            hv__x86_store(t->b, 8, xmem(g), t->host_of[g]);
+}
+
+static inline void reload_caller_saved(struct tr *t, uint32_t loaded)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if ((loaded & (1u << g)) && !(t->callee_mask & (1u << g)))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* After a hook that may have changed guest registers: every cached one from memory. */
+static inline void reload_all(struct tr *t, uint32_t loaded)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (loaded & (1u << g))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* Before a helper call in the hot path: memory is up to date afterwards, and the caller-
+ * saved cache registers are considered empty. */
+static inline void sync_for_call(struct tr *t)
+{
+    write_back(t, t->dirty);
+    t->dirty = 0;
+    t->loaded &= t->callee_mask;
+}
+
+/* Operand loading: guest register g into host register h (loaded from memory, or moved
+ * from its cache register; x0 is zero). */
+static inline void rs_to(struct tr *t, unsigned g, int h)
+{
+    int r = src(t, g, h);
+    if (r != h)
+        hv__x86_mov_rr(t->b, 8, h, r);
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static inline void set_pc(struct tr *t, uint64_t pc, int scratch)
+{
+    hv__x86_mov_ri(t->b, scratch, pc);
+    hv__x86_store(t->b, 8, hv__x86_mb(RBX, PC_OFF), scratch);
+}
+
+static inline void add_instret(struct tr *t, int64_t k)
+{
+    if (k)
+        hv__x86_alu_ri(t->b, HV_X86_ADD, 8, IREG, (int32_t)k);
+}
+
+/* Before a helper call at the block's k-th instruction: instret exact in memory. */
+static inline void instret_to_mem(struct tr *t, unsigned k)
+{
+    add_instret(t, k);
+    hv__x86_store(t->b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
+}
+
+/* After it: back to the block's base count, from memory (the helper may have changed
+ * it: a retired instruction, a deterministic WFI's skip); `retired` is how many
+ * instructions of the block memory counts by now. */
+static inline void instret_from_mem(struct tr *t, unsigned retired)
+{
+    hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
+    add_instret(t, -(int64_t)retired);
+}
+
+/* Leaving for the exit stub after a helper changed memory's instret: take that value. */
+static inline void instret_reload(struct tr *t)
+{
+    hv__x86_load(t->b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
+}
+
+static inline uint64_t insn_pc(const struct tr *t, unsigned i)
+{
+    uint64_t pc = t->pc0;
+    for (unsigned j = 0; j < i; j++)
+        pc += t->in[j].len;
+    return pc;
+}
+
+/* test eax, eax; jnz fail (the shared failure exit of the block). */
+static inline void check_status(struct tr *t)
+{
+    hv__x86_test_rr(t->b, 4, RAX, RAX);
+    t->fail[t->nfail++] = hv__x86_jcc_fwd(t->b, HV_X86_CC_NE);
+}
+
+static inline struct cold *new_cold(struct tr *t, enum cold_kind kind)
+{
+    struct cold *c = &t->cold[t->ncold++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->loaded = t->loaded;
+    c->dirty = t->dirty;
+    return c;
+}
+
+/* ---- entry points ------------------------------------------------------------------------- */
+
+/* Per concern: emit instruction i natively and return true, or return false (the block
+ * driver then calls hv__tr_sys, the interpreter's semantics through a helper). */
+bool hv__tr_int(struct tr *t, unsigned i);
+bool hv__tr_mem(struct tr *t, unsigned i);
+bool hv__tr_fp(struct tr *t, unsigned i);
+void hv__tr_sys(struct tr *t, unsigned i);
+
+/* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
+struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
+                                    unsigned size, bool store);
+/* tr_fp.c: MXCSR's sticky flags into cpu->fflags. */
+void hv__tr_fflags_sync(struct tr *t);
+/* tr_sys.c: state exact in memory, then fn(cpu, &insn[i]). */
+void hv__tr_call_insn_helper(struct tr *t, unsigned i, uintptr_t fn);
+
+#endif
