@@ -21,10 +21,14 @@ static const struct {
 
 int hv__vm_error(struct hv_vm *vm, int code, const char *fmt, ...)
 {
+    /* Formatted aside first: callers may pass the previous last error as an argument
+     * ("...: %s", hv_vm_last_error(vm)), which must not be overwritten while it is read. */
+    char msg[sizeof(vm->last_error)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(vm->last_error, sizeof(vm->last_error), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    memcpy(vm->last_error, msg, sizeof(msg));
     hv__log(vm, HV_LOG_ERROR, "%s", vm->last_error);
     return code;
 }

@@ -367,12 +367,16 @@ int hv_cmd_fuzz(int argc, char **argv)
     int rc = hv_vm_create(&cfg, &t.vm, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "hv fuzz: %s\n", err);
+        if (!shm)
+            free(map);
         return 125;
     }
     rc = hv_fuzz_create(t.vm, &fc, &t.fz);
     if (rc < 0) {
         fprintf(stderr, "hv fuzz: %s (%s)\n", hv_vm_last_error(t.vm), hv_strerror(rc));
         hv_vm_destroy(t.vm);
+        if (!shm)
+            free(map);
         return 125;
     }
     t.buf = malloc(INPUT_MAX_READ);
