@@ -283,6 +283,13 @@ int hv__xr_empty_elem(struct xr *x, const xmlNode *n, const char *const *allowed
 }
 
 /* An element holding one piece of text (possibly empty) and the given attributes. */
+int hv__xr_one_attr(struct xr *x, const xmlNode *n, const char *name, const char **out)
+{
+    const char *const attrs[] = {name, NULL};
+    int rc = hv__xr_empty_elem(x, n, attrs);
+    return rc ? rc : hv__xr_need_attr(x, n, name, out);
+}
+
 int hv__xr_leaf_text(struct xr *x, const xmlNode *n, const char *const *allowed,
                      const char **out)
 {
@@ -597,11 +604,8 @@ static int el_hv_deterministic(struct xr *x, xmlNode *n)
 
 static int el_hv_log(struct xr *x, xmlNode *n)
 {
-    static const char *const attrs[] = {"level", NULL};
     const char *level;
-    int rc = hv__xr_empty_elem(x, n, attrs);
-    if (!rc)
-        rc = hv__xr_need_attr(x, n, "level", &level);
+    int rc = hv__xr_one_attr(x, n, "level", &level);
     if (rc)
         return rc;
     int v;

@@ -59,6 +59,8 @@ int hv__xr_parse_mac(const char *s, uint8_t mac[6]);
 int hv__xr_parse_u64(const char *s, uint64_t *out);
 int hv__xr_walk(struct xr *x, const xmlNode *parent, const struct rule *rules,
                 const char *const *multi);
+/* An empty element whose one attribute, `name`, is required: its value in *out. */
+int hv__xr_one_attr(struct xr *x, const xmlNode *n, const char *name, const char **out);
 int hv__xr_devices(struct xr *x, xmlNode *n);
 
 #endif

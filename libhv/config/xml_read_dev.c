@@ -240,11 +240,8 @@ static const char *const net_unsupported[] = {
 
 static int el_nic_mac(struct xr *x, xmlNode *n)
 {
-    static const char *const attrs[] = {"address", NULL};
     const char *addr;
-    int rc = hv__xr_empty_elem(x, n, attrs);
-    if (!rc)
-        rc = hv__xr_need_attr(x, n, "address", &addr);
+    int rc = hv__xr_one_attr(x, n, "address", &addr);
     if (rc)
         return rc;
     if (hv__xr_parse_mac(addr, x->nic->mac))
@@ -254,11 +251,8 @@ static int el_nic_mac(struct xr *x, xmlNode *n)
 
 static int el_nic_model(struct xr *x, xmlNode *n)
 {
-    static const char *const attrs[] = {"type", NULL};
     const char *type;
-    int rc = hv__xr_empty_elem(x, n, attrs);
-    if (!rc)
-        rc = hv__xr_need_attr(x, n, "type", &type);
+    int rc = hv__xr_one_attr(x, n, "type", &type);
     if (rc)
         return rc;
     if (strcmp(type, "virtio") != 0)
@@ -268,11 +262,8 @@ static int el_nic_model(struct xr *x, xmlNode *n)
 
 static int el_nic_hub(struct xr *x, xmlNode *n)
 {
-    static const char *const attrs[] = {"id", NULL};
     const char *id;
-    int rc = hv__xr_empty_elem(x, n, attrs);
-    if (!rc)
-        rc = hv__xr_need_attr(x, n, "id", &id);
+    int rc = hv__xr_one_attr(x, n, "id", &id);
     if (rc)
         return rc;
     if (x->nic->type != HV_NET_HUB)
