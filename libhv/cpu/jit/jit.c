@@ -5,9 +5,10 @@
  * exits once their same-page successor exists), budgets/polls, and self-modifying code.
  *
  * Invalidation design: any write that overlaps translated code (64-byte chunks per page,
- * as in the interpreter), FENCE.I, hv__engine_code_written (memory map changes, embedder
- * writes) and a full code cache all flush EVERYTHING: code cache (generation advances),
- * blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
+ * as in the interpreter), a FENCE.I that finds translated bytes changed (hv__jit_fence_i:
+ * a FENCE.I with everything unchanged keeps the code), hv__engine_code_written (memory map
+ * changes, embedder writes) and a full code cache all flush EVERYTHING: code cache
+ * (generation advances), blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
  * chain lists: every patched jump dies with the cache). A flush requested while generated
  * code runs (from a helper) is deferred: the helper returns HV_JIT_STALE, the block exits
  * to the dispatcher, and the dispatcher flushes before its next lookup — so no stale code
@@ -102,8 +103,46 @@ static void request_flush(struct hv_cpu *cpu, struct hv__jit *jit)
 
 int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len)
 {
+    uintptr_t page = host & ~(uintptr_t)0xfff;
+    const struct hv_code_page *old = hv__code_page_find(jit->pages, page);
+    uint64_t had = old ? old->chunks : 0;
     /* From now on stores to this page reach the slow path (cpu.c). */
-    return hv__code_page_add(jit->pages, cpu, host, len) ? 0 : -1;
+    struct hv_code_page *cp = hv__code_page_add(jit->pages, cpu, host, len);
+    if (!cp)
+        return -1;
+    if (!cp->shadow && !(cp->shadow = malloc(4096))) {
+        cp->chunks = had;       /* as before this call; the caller drops the block */
+        return -1;
+    }
+    /* The shadow of a chunk is taken when its first block is translated and kept: a later
+     * block translated from changed bytes of the chunk leaves the shadow differing from
+     * memory, which the next FENCE.I sees. */
+    for (uint64_t fresh = cp->chunks & ~had; fresh; fresh &= fresh - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(fresh);
+        memcpy(cp->shadow + 64 * i, (const uint8_t *)page + 64 * i, 64);
+    }
+    return 0;
+}
+
+/* Are the code chunks of every page as they were when translated? */
+static bool code_unchanged(const struct hv__jit *jit)
+{
+    for (unsigned h = 0; h < (1u << HV_CODE_PAGE_HASH_BITS); h++) {
+        for (const struct hv_code_page *cp = jit->pages->hash[h]; cp; cp = cp->next) {
+            const uint8_t *mem = (const uint8_t *)cp->page;
+            uint64_t bits = cp->chunks;
+            while (bits) {
+                /* One run of consecutive chunks per memcmp. */
+                unsigned first = (unsigned)__builtin_ctzll(bits);
+                uint64_t rest = ~(bits >> first);
+                unsigned n = rest ? (unsigned)__builtin_ctzll(rest) : 64 - first;
+                if (memcmp(cp->shadow + 64 * first, mem + 64 * first, 64 * n))
+                    return false;
+                bits &= n + first >= 64 ? 0 : ~0ull << (first + n);
+            }
+        }
+    }
+    return true;
 }
 
 /* ---- engine hooks (cpu.c's self-modifying-code protocol) ------------------------------ */
@@ -212,6 +251,26 @@ void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
     (void)len;
     if (cpu->jit)
         request_flush(cpu, cpu->jit);
+}
+
+/* FENCE.I. Every store this hart makes to translated code is seen when it happens (the
+ * soft-TLB's code flags route it to hook_code_write), so what FENCE.I must still make
+ * visible is what other writers put there unobserved: other harts, device DMA, anything
+ * writing guest RAM directly. Rather than assume a kind of writer, compare every page's
+ * translated chunks with the copy taken when they were translated: unchanged code stays
+ * (a Linux boot runs ~200 FENCE.I, most to publish text it patched through stores this
+ * hart made, which already dropped the old code), a difference drops everything. */
+void hv__jit_fence_i(struct hv_cpu *cpu)
+{
+    struct hv__jit *jit = cpu->jit;
+    if (!jit)
+        return;
+    uint64_t t0 = mono_ns();
+    jit->stats.fence_i++;
+    bool same = code_unchanged(jit);
+    jit->stats.fence_i_ns += mono_ns() - t0;
+    if (!same)
+        request_flush(cpu, jit);
 }
 
 void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)

@@ -31,6 +31,8 @@ struct hv__jit_stats {
     uint64_t insns_translated;  /* guest instructions in the blocks translated */
     uint64_t translate_ns;      /* CLOCK_MONOTONIC time inside hv__jit_translate */
     uint64_t flush_ns;          /* time spent flushing the code cache */
+    uint64_t fence_i;           /* FENCE.I executed (each compares the translated bytes) */
+    uint64_t fence_i_ns;        /* time spent in those compares */
 };
 
 /* True when the host can run generated code (x86-64; the code cache can be mapped). */
