@@ -2,7 +2,9 @@
 /* Unit tests for what the translator keeps of translated code (cpu/jit/jit.c): a FENCE.I
  * with the translated bytes unchanged keeps the code (no flush, no re-translation), one
  * after a write the translator could not observe (guest RAM written through the host
- * pointer, as DMA or another hart would) runs the new instruction; both engines agree. */
+ * pointer, as DMA or another hart would) runs the new instruction; both engines agree.
+ * And an instruction straddling a page end is translated (its own block), not
+ * single-stepped by the interpreter on every execution. */
 #include <criterion/criterion.h>
 #include <string.h>
 #include "hv/hv.h"
@@ -92,4 +94,40 @@ Test(jit_code, fence_i_sees_unobserved_writes)
     cr_assert_eq(patched_run(HV_ENGINE_JIT, &fj), 3 + 7 * 100);
     cr_assert_eq(patched_run(HV_ENGINE_INTERP, &fi), 3 + 7 * 100);
     cr_assert_geq(fj, 1, "the changed bytes must drop the translation");
+}
+
+/* At RAM + 0xff8: addi a1,a1,-1; c.addi a0,1; addi a0,a0,16 (bytes 0xffe..0x1001, across
+ * the page end); bnez a1,-10; j . — entered by a jump from RAM. */
+static const uint8_t straddle[] = {
+    0x93, 0x85, 0xf5, 0xff,             /* 0xff8 addi a1,a1,-1 */
+    0x05, 0x05,                         /* 0xffc c.addi a0,1 */
+    0x13, 0x05, 0x05, 0x01,             /* 0xffe addi a0,a0,16 */
+    0xe3, 0x9b, 0x05, 0xfe,             /* 0x1002 bnez a1,0xff8 */
+    0x6f, 0x00, 0x00, 0x00,             /* 0x1006 j . */
+};
+static const uint32_t jump_ff8 = 0x7f90006f;    /* j 0xff8 (from RAM) */
+
+static void straddle_run(enum hv_engine engine, uint64_t *a0, uint64_t *steps)
+{
+    struct machine m;
+    boot(&m, engine, RAM, straddle, sizeof straddle, RAM + 0xff8);
+    cr_assert_eq(hv_vm_mem_write(m.vm, RAM, &jump_ff8, 4), 0);
+    cr_assert_eq(hv_vcpu_set_reg(m.cpu, HV_REG_X(11), 1000), 0);
+    run(&m, 1 + 4 * 1000 + 5);
+    cr_assert_eq(reg(&m, HV_REG_PC), RAM + 0x1006);
+    *a0 = reg(&m, HV_REG_X(10));
+    struct hv_stats st;
+    cr_assert_eq(hv_vcpu_get_stats(m.cpu, &st), 0);
+    *steps = st.interp_steps;
+    hv_vm_destroy(m.vm);
+}
+
+Test(jit_code, page_straddling_instruction_is_translated)
+{
+    uint64_t a0j, a0i, steps, ignored;
+    straddle_run(HV_ENGINE_JIT, &a0j, &steps);
+    straddle_run(HV_ENGINE_INTERP, &a0i, &ignored);
+    cr_assert_eq(a0i, 17 * 1000);
+    cr_assert_eq(a0j, a0i);
+    cr_assert_eq(steps, 0, "%llu instructions single-stepped", (unsigned long long)steps);
 }

@@ -290,20 +290,21 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)
 
 /* ---- lookup ----------------------------------------------------------------------------- */
 
-static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uint64_t pc)
+static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uintptr_t host2,
+                                   uint64_t pc)
 {
     for (struct jit_block *b = jit->hash[block_hash(host, pc)]; b; b = b->next)
-        if (b->host == host && b->pc == pc)
+        if (b->host == host && b->pc == pc && b->host2 == host2)
             return b;
     return NULL;
 }
 
 /* hv__jit_translate with its cost counted (failed attempts included: they cost too). */
 static struct jit_block *translate_counted(struct hv_cpu *cpu, struct hv__jit *jit,
-                                           uint64_t pc, uintptr_t host)
+                                           uint64_t pc, uintptr_t host, uintptr_t host2)
 {
     uint64_t t0 = mono_ns();
-    struct jit_block *b = hv__jit_translate(cpu, jit, pc, host);
+    struct jit_block *b = hv__jit_translate(cpu, jit, pc, host, host2);
     jit->stats.translate_ns += mono_ns() - t0;
     if (b)
         jit->stats.insns_translated += b->n;
@@ -328,14 +329,24 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
         if (*r != HV_STEP_OK || x.is_mmio)
             return NULL;
     }
-    uintptr_t host = (uintptr_t)(pc + e->addend);
-    struct jit_block *b = hash_find(jit, host, pc);
+    uintptr_t host = (uintptr_t)(pc + e->addend), host2 = 0;
+    if ((pc & 0xfff) == 0xffe && (*(const uint8_t *)host & 3) == 3) {
+        /* A 4-byte instruction straddling the page end (Linux's inflate_fast has one in
+         * its hot loop: 236,000 single steps per boot): its block is that one instruction,
+         * keyed by both pages' host addresses. When the second page cannot be fetched,
+         * nothing is translated and the interpreter's step raises the fault. */
+        struct hv_xlat x2;
+        if (hv__cpu_translate(cpu, pc + 2, HV_ACC_EXEC, &x2) != HV_STEP_OK || x2.is_mmio)
+            return NULL;
+        host2 = (uintptr_t)x2.host;
+    }
+    struct jit_block *b = hash_find(jit, host, host2, pc);
     if (!b) {
         jit->full = false;
-        b = translate_counted(cpu, jit, pc, host);
+        b = translate_counted(cpu, jit, pc, host, host2);
         if (!b && jit->full) {
             flush_all(cpu, jit);
-            b = translate_counted(cpu, jit, pc, host);
+            b = translate_counted(cpu, jit, pc, host, host2);
         }
         if (!b)
             return NULL;
@@ -426,7 +437,8 @@ static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *
         /* The exit set pc to a successor on the same guest page: patch the exit to it. */
         int r;
         struct jit_block *t = lookup(cpu, jit, &r);
-        if (t && jit->cc.generation == gen &&
+        /* Never into a page-straddling block: lookup checks its second page's mapping. */
+        if (t && !t->host2 && jit->cc.generation == gen &&
             hv__cc_patch_rel32(&jit->cc, (uintptr_t)ret.chain,
                                (uintptr_t)t->check_entry) == 0)
             jit->stats.chains++;

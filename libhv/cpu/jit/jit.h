@@ -86,6 +86,8 @@ struct jit_block {
     uint32_t max_n;             /* most instructions one execution can retire (budgets) */
     uint32_t bytes;             /* guest code bytes */
     struct jit_block *next;     /* hash chain */
+    uintptr_t host2;            /* a first instruction straddling the page end: the host
+                                 * address of its second half (the next page); else 0 */
 };
 
 struct hv__jit {
@@ -115,10 +117,12 @@ struct hv__jit {
     struct hv__jit_stats stats;
 };
 
-/* Translate the block at pc (host = its first byte). NULL when the cache is full or the
- * first instruction cannot be translated (caller flushes / single-steps). */
+/* Translate the block at pc (host = its first byte; host2, when not 0, the first byte of
+ * the next page, where the second half of a first instruction at the page's last two bytes
+ * is: such a block holds only that instruction). NULL when the cache is full or the first
+ * instruction cannot be translated (caller flushes / single-steps). */
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
-                                    uintptr_t host);
+                                    uintptr_t host, uintptr_t host2);
 /* Emit the enter/exit/lookup stubs at the start of an empty cache. */
 int hv__jit_emit_stubs(struct hv__jit *jit);
 /* Record that [host, host+len) of a page holds translated code; -1 when out of memory
