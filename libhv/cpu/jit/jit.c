@@ -25,7 +25,7 @@
 /* A Linux boot translates ~31,000 blocks, ~290,000 guest instructions, at ~1 KiB of host
  * code per block (with the guest instructions the helpers point at): ~23 MiB before the
  * kernel frees its init text. With the former 4 MiB the cache filled, was flushed and
- * everything re-translated 21 times per boot. The cache and the tables cost host memory
+ * everything re-translated 25 times per boot. The cache and the tables cost host memory
  * only where used (codecache.c fills lazily, the tables are hv__zalloc'd): a small guest
  * pays nothing for the room. */
 #define HASH_BITS 15
