@@ -93,6 +93,7 @@ static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
     jit->npool = 0;
     jc_clear(jit);
     free_pages(cpu, jit);
+    jit->shadow_bytes = 0;
     jit->flush_pending = false;
     jit->stats.flushes++;
     hv__jit_emit_stubs(jit);
@@ -126,6 +127,7 @@ int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, 
     for (uint64_t fresh = cp->chunks & ~had; fresh; fresh &= fresh - 1) {
         unsigned i = (unsigned)__builtin_ctzll(fresh);
         memcpy(cp->shadow + 64 * i, (const uint8_t *)page + 64 * i, 64);
+        jit->shadow_bytes += 64;
     }
     return 0;
 }
@@ -264,16 +266,33 @@ void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
  * visible is what other writers put there unobserved: other harts, device DMA, anything
  * writing guest RAM directly. Rather than assume a kind of writer, compare every page's
  * translated chunks with the copy taken when they were translated: unchanged code stays
- * (a Linux boot runs ~200 FENCE.I, most to publish text it patched through stores this
- * hart made, which already dropped the old code), a difference drops everything. */
+ * (a Linux boot runs ~200 FENCE.I, nearly all from flush_icache_pte as /init's text pages
+ * are mapped: nothing translated changed), a difference drops everything.
+ * The compare reads every translated byte, so it is paid from a credit: 4 bytes per guest
+ * instruction retired (~0.4 ns of memcmp against ~1 ns per instruction run), at most
+ * 64 MiB banked. A FENCE.I the credit does not cover flushes as before — a guest issuing
+ * FENCE.I faster than it can be afforded (a JIT publishing code in a tight loop) loses at
+ * most ~40 % to compares, and after the flush the set to compare is only what runs between
+ * its FENCE.Is. A Linux boot's FENCE.Is (~600 instructions apart while /init is mapped,
+ * each comparing a few hundred KiB) are all covered by the credit. */
+#define FENCE_I_CREDIT_PER_INSN 4u
+#define FENCE_I_CREDIT_MAX (64ull << 20)
+
 void hv__jit_fence_i(struct hv_cpu *cpu)
 {
     struct hv__jit *jit = cpu->jit;
     if (!jit)
         return;
-    uint64_t t0 = mono_ns();
+    uint64_t t0 = mono_ns(), ran = cpu->instret - jit->fence_i_at;
+    jit->fence_i_at = cpu->instret;
     jit->stats.fence_i++;
-    bool same = code_unchanged(jit);
+    uint64_t room = FENCE_I_CREDIT_MAX - jit->fence_i_credit;
+    jit->fence_i_credit += ran < room / FENCE_I_CREDIT_PER_INSN ? ran * FENCE_I_CREDIT_PER_INSN
+                                                                : room;
+    bool afford = jit->shadow_bytes <= jit->fence_i_credit;
+    if (afford)
+        jit->fence_i_credit -= jit->shadow_bytes;
+    bool same = afford && code_unchanged(jit);
     jit->stats.fence_i_ns += mono_ns() - t0;
     if (!same)
         request_flush(cpu, jit);

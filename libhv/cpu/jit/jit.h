@@ -115,6 +115,9 @@ struct hv__jit {
                                  * 1 for reads, 3 for writes (cleared by run_block) */
     struct hv__jit_opts opts;
     struct hv__jit_stats stats;
+    uint64_t shadow_bytes;      /* bytes FENCE.I compares: 64 per translated chunk */
+    uint64_t fence_i_at;        /* instret of the last FENCE.I */
+    uint64_t fence_i_credit;    /* bytes FENCE.I may still compare (jit.c) */
 };
 
 /* Translate the block at pc (host = its first byte; host2, when not 0, the first byte of
