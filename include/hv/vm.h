@@ -216,6 +216,10 @@ struct hv_stats {
      * (CLOCK_MONOTONIC ns) spent translating them; cache flushes are not included. */
     uint64_t insns_translated;
     uint64_t translate_ns;
+    /* Translator only: whole code-cache flushes (FENCE.I, writes to translated code, a full
+     * cache, breakpoint changes) and instructions it left to the interpreter. */
+    uint64_t code_flushes;
+    uint64_t interp_steps;
 };
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 

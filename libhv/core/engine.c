@@ -64,6 +64,8 @@ int hv__engine_run(struct hv_vcpu *vcpu, uint64_t stop_at, const char *who, bool
     vcpu->stats.blocks_translated = js.blocks;
     vcpu->stats.insns_translated = js.insns_translated;
     vcpu->stats.translate_ns = js.translate_ns;
+    vcpu->stats.code_flushes = js.flushes;
+    vcpu->stats.interp_steps = js.interp_steps;
     return rc;
 }
 

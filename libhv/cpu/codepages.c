@@ -74,6 +74,7 @@ void hv__code_page_remove(struct hv_code_pages *s, struct hv_cpu *cpu, uintptr_t
     if (!cp)
         return;
     *pp = cp->next;
+    free(cp->shadow);
     free(cp);
     hv__cpu_tlb_unmark_code(cpu, page);
 }
@@ -87,6 +88,7 @@ void hv__code_pages_clear(struct hv_code_pages *s, struct hv_cpu *cpu,
             s->hash[i] = cp->next;
             if (each)
                 each(cp, opaque);
+            free(cp->shadow);
             free(cp);
         }
     }

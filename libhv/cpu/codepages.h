@@ -19,6 +19,8 @@ struct hv_code_page {
     uint64_t chunks;            /* bit i: bytes [64i, 64i+64) of the page hold cached code */
     struct hv_code_page *next;  /* hash chain */
     void *blocks;               /* the engine's own list of what it cached from the page */
+    uint8_t *shadow;            /* NULL, or a 4 KiB copy of the page's code chunks as they
+                                 * were when cached (an engine's own; freed with the page) */
 };
 
 struct hv_code_pages {

@@ -16,7 +16,8 @@
  * engine re-decode. When an engine drops a page's code it clears the flags again
  * (hv__cpu_tlb_unmark_code) and stores take the fast path. Stores by other harts (each hart has
  * its own TLB and engine) and by DMA are not observed: RISC-V requires FENCE.I on the
- * executing hart before it must see them, and FENCE.I flushes the engine's whole cache.
+ * executing hart before it must see them, and FENCE.I drops the interpreter's whole cache
+ * and makes the translator compare what it translated with memory (cpu/jit/jit.c).
  *
  * Misaligned loads and stores are emulated byte by byte, each byte translated on its own,
  * so an access that straddles a page faults when either page does. The reported tval is

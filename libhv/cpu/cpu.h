@@ -482,6 +482,9 @@ int hv__interp_step_hooked(struct hv_cpu *cpu);
  * next block boundary if translated code is running), free the translator's state. Both
  * accept a vCPU without a translator. Backends reach them through core/engine.h. */
 void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len);
+/* FENCE.I on this hart: keep the translated code whose guest bytes are unchanged, drop all
+ * of it (as hv__jit_invalidate) when any changed behind the translator's back. */
+void hv__jit_fence_i(struct hv_cpu *cpu);
 void hv__jit_fini(struct hv_cpu *cpu);
 
 #endif

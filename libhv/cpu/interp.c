@@ -367,9 +367,10 @@ op_FENCE:
 
     /* System instructions: the policy decides; pc falls through unless the hook moved it. */
 op_FENCE_I:
-    /* Every engine's code goes: the translator runs FENCE.I through here too. */
+    /* The interpreter's blocks go; the translator (which runs FENCE.I through here too)
+     * drops its code only if guest bytes it translated changed (cpu/jit/jit.c). */
     hv__interp_invalidate(cpu, 0, ~0ull);
-    hv__jit_invalidate(cpu, 0, ~0ull);
+    hv__jit_fence_i(cpu);
     /* fall through */
 op_ECALL:
 op_EBREAK:

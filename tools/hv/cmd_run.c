@@ -627,12 +627,13 @@ void hv_tool_print_stats(struct hv_tool_run *ctx, FILE *f)
             continue;
         fprintf(f, "vcpu%u: instructions %llu exits %llu mmio %llu hypercalls %llu "
                 "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu "
-                "insns-translated %llu translate-ns %llu\n", i,
+                "insns-translated %llu translate-ns %llu code-flushes %llu interp-steps %llu\n", i,
                 (unsigned long long)s.instructions, (unsigned long long)s.exits,
                 (unsigned long long)s.mmio_traps, (unsigned long long)s.hypercalls,
                 (unsigned long long)s.interrupts, (unsigned long long)s.exceptions,
                 (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated,
-                (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns);
+                (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns,
+                (unsigned long long)s.code_flushes, (unsigned long long)s.interp_steps);
     }
 }
 

@@ -194,7 +194,8 @@ class _Stats(Structure):
                 ("exits_by_reason", c_uint64 * 16), ("mmio_traps", c_uint64),
                 ("hypercalls", c_uint64), ("interrupts", c_uint64), ("exceptions", c_uint64),
                 ("tlb_misses", c_uint64), ("blocks_translated", c_uint64),
-                ("insns_translated", c_uint64), ("translate_ns", c_uint64)]
+                ("insns_translated", c_uint64), ("translate_ns", c_uint64),
+                ("code_flushes", c_uint64), ("interp_steps", c_uint64)]
 
 
 class _Regs(Structure):

@@ -5,10 +5,11 @@
  * exits once their same-page successor exists), budgets/polls, and self-modifying code.
  *
  * Invalidation design: any write that overlaps translated code (64-byte chunks per page,
- * as in the interpreter), FENCE.I, hv__engine_code_written (memory map changes, embedder
- * writes) and a full code cache all flush EVERYTHING: code cache (generation advances),
- * blocks, hash, jump cache, code-page flags. This makes unchaining trivial (no incoming
- * chain lists: every patched jump dies with the cache). A flush requested while generated
+ * as in the interpreter), a FENCE.I that finds translated bytes changed (hv__jit_fence_i:
+ * a FENCE.I with everything unchanged keeps the code), hv__engine_code_written (memory map
+ * changes, embedder writes) and a full code cache all flush EVERYTHING: code cache
+ * (generation advances), blocks, hash, jump cache, code-page flags. This makes unchaining
+ * trivial (no incoming chain lists: every patched jump dies with the cache). A flush requested while generated
  * code runs (from a helper) is deferred: the helper returns HV_JIT_STALE, the block exits
  * to the dispatcher, and the dispatcher flushes before its next lookup — so no stale code
  * is ever returned into, and freed code bytes (int3) are never executed. */
@@ -21,9 +22,15 @@
 #include "core/zalloc.h"
 #include "hv/error.h"
 
-#define HASH_BITS 12
-#define DEFAULT_CACHE (4u << 20)
-#define DEFAULT_BLOCKS (1u << 16)
+/* A Linux boot translates ~31,000 blocks, ~290,000 guest instructions, at ~1 KiB of host
+ * code per block (with the guest instructions the helpers point at): ~23 MiB before the
+ * kernel frees its init text. With the former 4 MiB the cache filled, was flushed and
+ * everything re-translated 25 times per boot. The cache and the tables cost host memory
+ * only where used (codecache.c fills lazily, the tables are hv__zalloc'd): a small guest
+ * pays nothing for the room. */
+#define HASH_BITS 15
+#define DEFAULT_CACHE (64u << 20)
+#define DEFAULT_BLOCKS (1u << 18)
 
 struct jit_ret {
     uint64_t status;
@@ -86,6 +93,7 @@ static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
     jit->npool = 0;
     jc_clear(jit);
     free_pages(cpu, jit);
+    jit->shadow_bytes = 0;
     jit->flush_pending = false;
     jit->stats.flushes++;
     hv__jit_emit_stubs(jit);
@@ -102,8 +110,47 @@ static void request_flush(struct hv_cpu *cpu, struct hv__jit *jit)
 
 int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len)
 {
+    uintptr_t page = host & ~(uintptr_t)0xfff;
+    const struct hv_code_page *old = hv__code_page_find(jit->pages, page);
+    uint64_t had = old ? old->chunks : 0;
     /* From now on stores to this page reach the slow path (cpu.c). */
-    return hv__code_page_add(jit->pages, cpu, host, len) ? 0 : -1;
+    struct hv_code_page *cp = hv__code_page_add(jit->pages, cpu, host, len);
+    if (!cp)
+        return -1;
+    if (!cp->shadow && !(cp->shadow = malloc(4096))) {
+        cp->chunks = had;       /* as before this call; the caller drops the block */
+        return -1;
+    }
+    /* The shadow of a chunk is taken when its first block is translated and kept: a later
+     * block translated from changed bytes of the chunk leaves the shadow differing from
+     * memory, which the next FENCE.I sees. */
+    for (uint64_t fresh = cp->chunks & ~had; fresh; fresh &= fresh - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(fresh);
+        memcpy(cp->shadow + 64 * i, (const uint8_t *)page + 64 * i, 64);
+        jit->shadow_bytes += 64;
+    }
+    return 0;
+}
+
+/* Are the code chunks of every page as they were when translated? */
+static bool code_unchanged(const struct hv__jit *jit)
+{
+    for (unsigned h = 0; h < (1u << HV_CODE_PAGE_HASH_BITS); h++) {
+        for (const struct hv_code_page *cp = jit->pages->hash[h]; cp; cp = cp->next) {
+            const uint8_t *mem = (const uint8_t *)cp->page;
+            uint64_t bits = cp->chunks;
+            while (bits) {
+                /* One run of consecutive chunks per memcmp. */
+                unsigned first = (unsigned)__builtin_ctzll(bits);
+                uint64_t rest = ~(bits >> first);
+                unsigned n = rest ? (unsigned)__builtin_ctzll(rest) : 64 - first;
+                if (memcmp(cp->shadow + 64 * first, mem + 64 * first, 64 * n))
+                    return false;
+                bits &= n + first >= 64 ? 0 : ~0ull << (first + n);
+            }
+        }
+    }
+    return true;
 }
 
 /* ---- engine hooks (cpu.c's self-modifying-code protocol) ------------------------------ */
@@ -214,6 +261,43 @@ void hv__jit_invalidate(struct hv_cpu *cpu, uint64_t addr, uint64_t len)
         request_flush(cpu, cpu->jit);
 }
 
+/* FENCE.I. Every store this hart makes to translated code is seen when it happens (the
+ * soft-TLB's code flags route it to hook_code_write), so what FENCE.I must still make
+ * visible is what other writers put there unobserved: other harts, device DMA, anything
+ * writing guest RAM directly. Rather than assume a kind of writer, compare every page's
+ * translated chunks with the copy taken when they were translated: unchanged code stays
+ * (a Linux boot runs ~200 FENCE.I, nearly all from flush_icache_pte as /init's text pages
+ * are mapped: nothing translated changed), a difference drops everything.
+ * The compare reads every translated byte, so it is paid from a credit: 4 bytes per guest
+ * instruction retired (~0.4 ns of memcmp against ~1 ns per instruction run), at most
+ * 64 MiB banked. A FENCE.I the credit does not cover flushes as before — a guest issuing
+ * FENCE.I faster than it can be afforded (a JIT publishing code in a tight loop) loses at
+ * most ~40 % to compares, and after the flush the set to compare is only what runs between
+ * its FENCE.Is. A Linux boot's FENCE.Is (~600 instructions apart while /init is mapped,
+ * each comparing a few hundred KiB) are all covered by the credit. */
+#define FENCE_I_CREDIT_PER_INSN 4u
+#define FENCE_I_CREDIT_MAX (64ull << 20)
+
+void hv__jit_fence_i(struct hv_cpu *cpu)
+{
+    struct hv__jit *jit = cpu->jit;
+    if (!jit)
+        return;
+    uint64_t t0 = mono_ns(), ran = cpu->instret - jit->fence_i_at;
+    jit->fence_i_at = cpu->instret;
+    jit->stats.fence_i++;
+    uint64_t room = FENCE_I_CREDIT_MAX - jit->fence_i_credit;
+    jit->fence_i_credit += ran < room / FENCE_I_CREDIT_PER_INSN ? ran * FENCE_I_CREDIT_PER_INSN
+                                                                : room;
+    bool afford = jit->shadow_bytes <= jit->fence_i_credit;
+    if (afford)
+        jit->fence_i_credit -= jit->shadow_bytes;
+    bool same = afford && code_unchanged(jit);
+    jit->stats.fence_i_ns += mono_ns() - t0;
+    if (!same)
+        request_flush(cpu, jit);
+}
+
 void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)
 {
     const struct hv__jit *jit = cpu->jit;
@@ -225,20 +309,21 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)
 
 /* ---- lookup ----------------------------------------------------------------------------- */
 
-static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uint64_t pc)
+static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uintptr_t host2,
+                                   uint64_t pc)
 {
     for (struct jit_block *b = jit->hash[block_hash(host, pc)]; b; b = b->next)
-        if (b->host == host && b->pc == pc)
+        if (b->host == host && b->pc == pc && b->host2 == host2)
             return b;
     return NULL;
 }
 
 /* hv__jit_translate with its cost counted (failed attempts included: they cost too). */
 static struct jit_block *translate_counted(struct hv_cpu *cpu, struct hv__jit *jit,
-                                           uint64_t pc, uintptr_t host)
+                                           uint64_t pc, uintptr_t host, uintptr_t host2)
 {
     uint64_t t0 = mono_ns();
-    struct jit_block *b = hv__jit_translate(cpu, jit, pc, host);
+    struct jit_block *b = hv__jit_translate(cpu, jit, pc, host, host2);
     jit->stats.translate_ns += mono_ns() - t0;
     if (b)
         jit->stats.insns_translated += b->n;
@@ -263,14 +348,24 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
         if (*r != HV_STEP_OK || x.is_mmio)
             return NULL;
     }
-    uintptr_t host = (uintptr_t)(pc + e->addend);
-    struct jit_block *b = hash_find(jit, host, pc);
+    uintptr_t host = (uintptr_t)(pc + e->addend), host2 = 0;
+    if ((pc & 0xfff) == 0xffe && (*(const uint8_t *)host & 3) == 3) {
+        /* A 4-byte instruction straddling the page end (Linux's inflate_fast has one in
+         * its hot loop: 236,000 single steps per boot): its block is that one instruction,
+         * keyed by both pages' host addresses. When the second page cannot be fetched,
+         * nothing is translated and the interpreter's step raises the fault. */
+        struct hv_xlat x2;
+        if (hv__cpu_translate(cpu, pc + 2, HV_ACC_EXEC, &x2) != HV_STEP_OK || x2.is_mmio)
+            return NULL;
+        host2 = (uintptr_t)x2.host;
+    }
+    struct jit_block *b = hash_find(jit, host, host2, pc);
     if (!b) {
         jit->full = false;
-        b = translate_counted(cpu, jit, pc, host);
+        b = translate_counted(cpu, jit, pc, host, host2);
         if (!b && jit->full) {
             flush_all(cpu, jit);
-            b = translate_counted(cpu, jit, pc, host);
+            b = translate_counted(cpu, jit, pc, host, host2);
         }
         if (!b)
             return NULL;
@@ -361,7 +456,8 @@ static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *
         /* The exit set pc to a successor on the same guest page: patch the exit to it. */
         int r;
         struct jit_block *t = lookup(cpu, jit, &r);
-        if (t && jit->cc.generation == gen &&
+        /* Never into a page-straddling block: lookup checks its second page's mapping. */
+        if (t && !t->host2 && jit->cc.generation == gen &&
             hv__cc_patch_rel32(&jit->cc, (uintptr_t)ret.chain,
                                (uintptr_t)t->check_entry) == 0)
             jit->stats.chains++;

@@ -31,6 +31,8 @@ struct hv__jit_stats {
     uint64_t insns_translated;  /* guest instructions in the blocks translated */
     uint64_t translate_ns;      /* CLOCK_MONOTONIC time inside hv__jit_translate */
     uint64_t flush_ns;          /* time spent flushing the code cache */
+    uint64_t fence_i;           /* FENCE.I executed (each compares the translated bytes) */
+    uint64_t fence_i_ns;        /* time spent in those compares */
 };
 
 /* True when the host can run generated code (x86-64; the code cache can be mapped). */
@@ -84,6 +86,8 @@ struct jit_block {
     uint32_t max_n;             /* most instructions one execution can retire (budgets) */
     uint32_t bytes;             /* guest code bytes */
     struct jit_block *next;     /* hash chain */
+    uintptr_t host2;            /* a first instruction straddling the page end: the host
+                                 * address of its second half (the next page); else 0 */
 };
 
 struct hv__jit {
@@ -111,12 +115,17 @@ struct hv__jit {
                                  * 1 for reads, 3 for writes (cleared by run_block) */
     struct hv__jit_opts opts;
     struct hv__jit_stats stats;
+    uint64_t shadow_bytes;      /* bytes FENCE.I compares: 64 per translated chunk */
+    uint64_t fence_i_at;        /* instret of the last FENCE.I */
+    uint64_t fence_i_credit;    /* bytes FENCE.I may still compare (jit.c) */
 };
 
-/* Translate the block at pc (host = its first byte). NULL when the cache is full or the
- * first instruction cannot be translated (caller flushes / single-steps). */
+/* Translate the block at pc (host = its first byte; host2, when not 0, the first byte of
+ * the next page, where the second half of a first instruction at the page's last two bytes
+ * is: such a block holds only that instruction). NULL when the cache is full or the first
+ * instruction cannot be translated (caller flushes / single-steps). */
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
-                                    uintptr_t host);
+                                    uintptr_t host, uintptr_t host2);
 /* Emit the enter/exit/lookup stubs at the start of an empty cache. */
 int hv__jit_emit_stubs(struct hv__jit *jit);
 /* Record that [host, host+len) of a page holds translated code; -1 when out of memory

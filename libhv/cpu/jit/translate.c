@@ -545,10 +545,26 @@ static bool cov_only(const struct hv_cpu *cpu)
 }
 
 static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t host,
-                             struct hv_insn *out, unsigned *bytes)
+                             uintptr_t host2, struct hv_insn *out, unsigned *bytes)
 {
     unsigned n = 0, off = pc & 0xfff, nside = 0;
     const uint8_t *p = (const uint8_t *)host;
+    if (host2) {
+        /* The one instruction straddling the page end (jit.h). */
+        uint16_t lo, hi;
+        memcpy(&lo, p, 2);
+        memcpy(&hi, (const void *)host2, 2);
+        uint32_t raw = (uint32_t)lo | (uint32_t)hi << 16;
+        if (off != 4094 || hv__insn_len(lo) != 4)
+            return 0;
+        if (!hv__decode(raw, out)) {
+            out->op = HV_OP_ILLEGAL;
+            out->raw = raw;
+        }
+        out->len = 4;
+        *bytes = 4;
+        return 1;
+    }
     while (n < HV_JIT_BLOCK_MAX && off + 2 <= 4096) {
         /* A block ends before a breakpointed pc (the dispatcher stops there). */
         if (n && cpu->dbg.nr_bp && hv__cpu_is_breakpoint(&cpu->dbg, pc + (off - (pc & 0xfff))))
@@ -710,12 +726,12 @@ static int decode_tail(uint64_t pc0, uint64_t target, uintptr_t host_page,
 }
 
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
-                                    uintptr_t host)
+                                    uintptr_t host, uintptr_t host2)
 {
     struct tr tr_, *t = &tr_;
     struct hv_insn insns[HV_JIT_BLOCK_MAX];
     unsigned bytes;
-    unsigned n = decode_block(cpu, pc, host, insns, &bytes);
+    unsigned n = decode_block(cpu, pc, host, host2, insns, &bytes);
     if (!n)
         return NULL;
     if (jit->npool >= jit->maxpool) {
@@ -845,9 +861,12 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->n = n + ntail;
     blk->max_n = maxlen;
     blk->bytes = bytes;
+    blk->host2 = host2;
     /* Stores into the block's code (or a tail's) must drop it: without the tracking
      * (out of memory) it cannot be kept. The dispatcher flushes and retries. */
-    bool tracked = hv__jit_track_code(cpu, jit, host, bytes) == 0;
+    bool tracked = host2 ? hv__jit_track_code(cpu, jit, host, 2) == 0 &&
+                           hv__jit_track_code(cpu, jit, host2, 2) == 0
+                         : hv__jit_track_code(cpu, jit, host, bytes) == 0;
     for (unsigned i = 0; i < n && tracked; i++)
         if (tail_of[i].present)
             tracked = hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),

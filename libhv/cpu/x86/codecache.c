@@ -161,7 +161,7 @@ static size_t align_up(size_t v, size_t align)
 
 /* int3 over the cache ahead of the bump pointer, a chunk at a time: a wild jump into the
  * cache traps, and a VM that translates little never touches (and commits) the rest of
- * its 4 MiB (filling all of it up front cost ~2 ms of page faults per vCPU start; 64 KiB
+ * its space (filling all of it up front cost ~2 ms of page faults per vCPU start; 64 KiB
  * chunks cost ~100 KiB of RSS per VM of which a tiny guest used a few KiB). */
 #define FILL_CHUNK ((size_t)16 * 1024)   /* 16 KiB: a small VM commits ~16 KiB of code */
 
