@@ -45,6 +45,11 @@ struct tail {
     uint16_t first;             /* index of its first instruction in tr.in (after the block) */
     uint8_t m;                  /* ALU instructions before the jump */
     bool present;
+    bool cond;                  /* ends in a conditional branch (tr.in[first + m]), not `j` */
+    uint8_t xk;                 /* cond: instructions the not-taken path retires after the
+                                   ALU ones (the branch, and a `j` right after it) */
+    uint64_t to;                /* the `j` target, or the branch's taken target */
+    uint64_t fall;              /* cond: where the not-taken path continues */
 };
 
 struct cold {
@@ -55,6 +60,7 @@ struct cold {
     uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN, SIDE) */
     unsigned k;                 /* instructions retired before it in the block */
     uint32_t loaded, dirty;     /* register cache state at the instruction */
+    uint8_t fp;                 /* fp_ok | fp_dirty << 1 at the instruction */
     int dst;                    /* LOAD: host register receiving the value */
     int val;                    /* STORE: host register holding the value, -1: zero */
     unsigned kind_arg;          /* size | sign << 4 | len << 8 */
@@ -73,11 +79,9 @@ struct tr {
     uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
-    /* Self-loops (an exit back to pc0): every cached register is loaded right after the
-     * body entry, so a back-edge jumps to loop_head with the registers still valid. */
+    /* Loops (exits back to a loop head: translate.c's plan): at a head every cached
+     * register is loaded, so a back-edge jumps there with the registers still valid. */
     bool loop;
-    uint32_t preload;           /* guest regs loaded before loop_head */
-    uint32_t loop_head;
     struct hv__x86_fixup to_entry[8];   /* back-edge checks that fail */
     unsigned nto_entry;
     int64_t entry_label;        /* COLD_ENTRY stub once emitted, else -1 */
@@ -91,6 +95,17 @@ struct tr {
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
     bool cov_only;              /* hooked with only the coverage map: superblocks and loops
                                    stay, internal block starts update the map inline */
+    /* Jumps inside the block (translate.c, "joins"): a branch or loop-tail exit whose target
+     * is one of the block's own instructions jumps to that instruction's host code, with
+     * the register cache reconciled, instead of leaving the block. Backward targets are
+     * loop heads (checked like a self-loop's back-edge); forward ones are joins of small
+     * diamonds. */
+    bool ext;                   /* inner loop heads, forward joins, conditional tails */
+    uint64_t ipc[HV_JIT_BLOCK_MAX + 1];     /* guest pc of each instruction, and the end */
+    int16_t head_end[HV_JIT_BLOCK_MAX];     /* loop head: last instruction looping back */
+    int32_t ilabel[HV_JIT_BLOCK_MAX];       /* host code offset of each instruction */
+    uint32_t iloaded[HV_JIT_BLOCK_MAX], idirty[HV_JIT_BLOCK_MAX];   /* cache state there */
+    uint8_t ifp[HV_JIT_BLOCK_MAX];          /* fp_ok | fp_dirty << 1 there */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -218,6 +233,8 @@ static inline void instret_reload(struct tr *t)
 
 static inline uint64_t insn_pc(const struct tr *t, unsigned i)
 {
+    if (i <= t->n)
+        return t->ipc[i];
     uint64_t pc = t->pc0;
     for (unsigned j = 0; j < i; j++)
         pc += t->in[j].len;
@@ -238,6 +255,7 @@ static inline struct cold *new_cold(struct tr *t, enum cold_kind kind)
     c->kind = kind;
     c->loaded = t->loaded;
     c->dirty = t->dirty;
+    c->fp = (uint8_t)(t->fp_ok | t->fp_dirty << 1);
     return c;
 }
 
