@@ -7,9 +7,9 @@
  *
  * Generated code conventions: RBX holds the struct hv_cpu pointer for as long as generated
  * code runs. Guest registers live in cpu->x; within a block the most used ones are cached
- * in host registers (RBP, R12-R15 survive helper calls; R8-R11 are reloaded after them),
- * loaded on first use and written back at block exits and before any helper that may
- * observe them. RAX, RCX, RDX, RSI, RDI are scratch. R15 holds cpu->instret for as long as
+ * in host registers (RBP, R12-R14 survive helper calls; R8-R11 and RDI are reloaded after
+ * them), loaded on first use and written back at block exits and before any helper that
+ * may observe them. RAX, RCX, RDX, RSI are scratch (RDI too, around helper calls). R15 holds cpu->instret for as long as
  * generated code runs (blocks add to it as they retire instructions, chained blocks check
  * the budget against it); the enter stub loads it, the exit stub stores it, and the code
  * stores it before every helper call and reloads it after (helpers read and may change
@@ -28,8 +28,10 @@
 #include "cpu/x86/disas.h"
 #include "cpu/fpu.h"
 
-/* Host registers that cache guest registers, callee-saved first. */
-static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11 };
+/* Host registers that cache guest registers, callee-saved first. RDI is only an argument
+ * register of helper calls, which happen with the cache written back and the caller-saved
+ * registers reloaded after (RSI stays scratch: stores and mulhsu use it). */
+static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11, RDI };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 4
 
