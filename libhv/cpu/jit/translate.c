@@ -49,31 +49,35 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11, RDI };
 _Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_PATH,
                "max_n within the budget check's span");
 
-/* Instruction i lies inside a loop (between a loop head and its last back-edge). */
-static bool in_loop(const struct tr *t, unsigned i)
+/* How many loops instruction i lies in (each from a head to its last back-edge). */
+static unsigned loop_depth(const struct tr *t, unsigned i)
 {
+    unsigned d = 0;
     for (unsigned h = 0; h <= i; h++)
         if (t->head_end[h] >= (int)i)
-            return true;
-    return false;
+            d++;
+    return d;
 }
 
 /* Most used guest registers first; uses inside loops (from a head to its last back-edge)
- * and in loop tails count far more than the code outside, which runs once. */
+ * count far more than the code outside, which runs once, and inner loops more than outer
+ * ones; tails count as the loop they leave. */
 static void alloc_regs(struct tr *t)
 {
     unsigned count[32] = { 0 };
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
-        unsigned w = in_loop(t, i) ? 32 : 2;
+        unsigned d = loop_depth(t, i);
+        unsigned w = 2u << (4 * (d < 3 ? d : 3));
         count[in->rs1] += w;
         count[in->rs2] += w;
         count[in->rd] += w;
         for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m + (unsigned)t->tail[i].cond; j++) {
             const struct hv_insn *ti = &t->in[t->tail[i].first + j];
-            count[ti->rs1] += 32;
-            count[ti->rs2] += 32;
-            count[ti->rd] += 32;
+            unsigned tw = d ? w : 32;
+            count[ti->rs1] += tw;
+            count[ti->rs2] += tw;
+            count[ti->rd] += tw;
         }
     }
     count[0] = 0;
@@ -906,6 +910,13 @@ static unsigned plan_block(struct tr *t, uintptr_t host, bool loops, bool tails_
         t->tail[i] = tl;
         tail_pc[i] = target;
         *ntail += (unsigned)m + tl.cond;
+    }
+    /* Loops must nest: a head whose loop overlaps an earlier one without lying inside it
+     * is dropped (its back-edges become exits, whose target gets a block of its own). */
+    for (unsigned h = 1; h < n; h++) {
+        for (unsigned o = 0; o < h && t->head_end[h] >= 0; o++)
+            if (t->head_end[o] >= (int)h && t->head_end[h] > t->head_end[o])
+                t->head_end[h] = -1;
     }
     return maxlen + shift;
 }
