@@ -172,13 +172,16 @@ static void back_to(struct tr *t, unsigned j, unsigned k, uint32_t dirty, uint32
     /* instret >= jit_stop_at: budget end near, poll due or exit requested (jit.h). The
      * count is rebased to the head, so `instret` here is a lower bound. */
     hv__x86_alu_rm(b, HV_X86_CMP, 8, IREG, hv__x86_mb(RBX, STOP_OFF));
-    struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_AE);
-    if (t->cov_only)
+    if (t->cov_only) {
+        struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_AE);
         emit_cov(t, t->ipc[j]);     /* the back-edge is a taken branch: a block start */
-    hv__x86_jmp_to(b, (uint32_t)t->ilabel[j]);
+        hv__x86_jmp_to(b, (uint32_t)t->ilabel[j]);
+        hv__x86_bind(b, over);
+    } else {
+        hv__x86_jcc_to(b, HV_X86_CC_B, (uint32_t)t->ilabel[j]);
+    }
     /* Leave for the dispatcher at the head, state written back (reconcile stored the
      * rest). */
-    hv__x86_bind(b, over);
     write_back(t, dirty & t->idirty[j]);
     if (j) {
         add_instret(t, j);
@@ -277,6 +280,16 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
     uint64_t pc = t->ipc[i];
+    if (i + 1 < t->n && !t->cov_only && back_target(t, pc + (uint64_t)in->imm, i) >= 0) {
+        /* Inside a superblock, taken: a back-edge, inline (one taken branch per
+         * iteration). Not taken: the block goes on. */
+        emit_cmp(t, in);
+        struct hv__x86_fixup on = hv__x86_jcc_fwd(t->b, (enum hv__x86_cc)(cc ^ 1));
+        back_to(t, (unsigned)back_target(t, pc + (uint64_t)in->imm, i), i + 1, t->dirty,
+                t->loaded);
+        hv__x86_bind(t->b, on);
+        return;
+    }
     if (i + 1 < t->n) {
         /* Inside a superblock: the taken path is a side exit, the block goes on. */
         emit_cmp(t, in);
