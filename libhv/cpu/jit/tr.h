@@ -259,6 +259,37 @@ static inline struct cold *new_cold(struct tr *t, enum cold_kind kind)
     return c;
 }
 
+/* ---- block structure ------------------------------------------------------------------------ */
+
+/* Superblocks: a block continues past up to this many not-taken conditional branches. */
+#define SIDE_MAX 8
+/* Tails: a side exit whose target is at most TAIL_MAX plain ALU instructions and then a
+ * `j` or a conditional branch leading back into the block (e.g. `while (v[i] < p) i++;`
+ * compiled as a branch out of the loop body to an increment that jumps back, or crc16's
+ * `xor; bnez head; j on`) is translated inline (tr_plan.c), instead of leaving for a
+ * two-block cycle that writes back and reloads every register on each iteration. */
+#define TAIL_MAX 6
+
+static inline bool is_cond_branch(unsigned op)
+{
+    switch (op) {
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The index of the block instruction at guest pc `target`, or -1. */
+static inline int idx_of(const struct tr *t, uint64_t target)
+{
+    for (unsigned j = 0; j < t->n; j++)
+        if (t->ipc[j] == target)
+            return (int)j;
+    return -1;
+}
+
 /* ---- entry points ------------------------------------------------------------------------- */
 
 /* Per concern: emit instruction i natively and return true, or return false (the block
@@ -268,6 +299,12 @@ bool hv__tr_mem(struct tr *t, unsigned i);
 bool hv__tr_fp(struct tr *t, unsigned i);
 void hv__tr_sys(struct tr *t, unsigned i);
 
+/* tr_plan.c: the block's plan before any code is emitted (loop heads, tails, joins, the
+ * longest path), and where its first loop nest ends. */
+unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
+                     struct hv_insn *tails, unsigned *ntail, uint64_t *tail_pc,
+                     unsigned *tail_bytes);
+unsigned hv__tr_loop_nest_end(const struct tr *t);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);
