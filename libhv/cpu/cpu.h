@@ -312,9 +312,10 @@ struct hv_cpu {
     const struct hv_engine_hooks *engine_hooks; /* NULL: no engine caches code */
     uint64_t reservation_val;   /* value LR loaded: SC compare-and-swaps against it so
                                    stores by other harts break the reservation */
-    /* Translator (libhv/cpu/jit): its per-vCPU state, the instret at which
-     * generated code must stop (checked at every block entry) and the jump cache generated
-     * code probes (guest pc -> code), all reached from the cpu pointer it keeps in RBX. */
+    /* Translator (libhv/cpu/jit): its per-vCPU state, the instret from which generated
+     * code leaves for the dispatcher (checked at every block entry and loop back-edge; see
+     * hv__jit_update_limit) and the jump cache generated code probes (guest pc -> code),
+     * all reached from the cpu pointer it keeps in RBX. */
     void *jit;
     uint64_t jit_stop_at;
     void *jit_jcache;

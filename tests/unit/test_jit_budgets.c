@@ -106,3 +106,14 @@ Test(jit_budgets, small_budgets_stop_inside_loops, .timeout = 240)
     /* Budgets of 1..40 instructions: most stops fall inside a loop iteration. */
     run_pair(BENCH("sort"), 99, 40);
 }
+
+/* tests/guest/isa/jit_loops.S: the loop shapes kept inside one block (loop heads inside
+ * superblocks, diamonds joined forward, tails ending in a conditional back-edge or jumping
+ * forward into the block, a helper call inside a loop, overlapping loops); the stops land
+ * on back-edges, joins and tails. */
+Test(jit_budgets, loop_shapes_agree_at_random_stops, .timeout = 240)
+{
+    for (uint64_t seed = 7; seed < 17; seed++)
+        run_pair(HV_BUILD_DIR "/tests/guest/isa_jit_loops.elf", seed, 40);
+    run_pair(HV_BUILD_DIR "/tests/guest/isa_jit_loops.elf", 17, 3000);
+}

@@ -132,16 +132,31 @@ int hv__jit_emit_stubs(struct hv__jit *jit);
  * (the caller must then not keep the translation). */
 int hv__jit_track_code(struct hv_cpu *cpu, struct hv__jit *jit, uintptr_t host, unsigned len);
 
-/* cpu->jit_stop_at, the one limit block entries compare instret + length against:
- * min(stop_at, poll_at), or 0 while breakpoints or watches are set (every block start goes
- * through the dispatcher) or a poll is requested (exit_request: generated code does not
- * read it). poll_at and exit_request change on the vCPU thread inside policy hooks, so the
- * dispatcher and every helper refresh it after calling into the policy; other threads
- * use hv__cpu_request_exit. */
+/* The most instructions one execution of a block retires before its next check (its
+ * max_n: the longest path through the body, loop tails included). */
+#define HV_JIT_MAX_PATH 256u
+
+/* cpu->jit_stop_at: block entries and loop back-edges leave generated code for the
+ * dispatcher when instret >= jit_stop_at, one compare. It is
+ *   min(stop_at + 1 - HV_JIT_MAX_PATH, poll_at),
+ * or 0 while breakpoints or watches are set (every block start goes through the
+ * dispatcher) or a poll is requested (exit_request: generated code does not read it).
+ * The budget part assumes the longest path of any block: a check that passes leaves room
+ * for a whole block before stop_at, and within the last HV_JIT_MAX_PATH instructions of a
+ * run the dispatcher takes over (it runs a block only when it fits, else single-steps), so
+ * budgets stay exact. The poll part is exact: generated code leaves at the first block
+ * boundary at or after poll_at, and the dispatcher polls at once. (It used to compare
+ * instret + max_n with poll_at, which in the last few dozen instructions before a poll sent
+ * a tight loop through the dispatcher on every iteration without polling.) poll_at and
+ * exit_request change on the vCPU thread inside policy hooks, so the dispatcher and every
+ * helper refresh it after calling into the policy; other threads use
+ * hv__cpu_request_exit. */
 static inline void hv__jit_update_limit(struct hv_cpu *cpu)
 {
     const struct hv__jit *jit = cpu->jit;
-    uint64_t l = jit->stop_at < cpu->poll_at ? jit->stop_at : cpu->poll_at;
+    uint64_t l = jit->stop_at < HV_JIT_MAX_PATH ? 0 : jit->stop_at + 1 - HV_JIT_MAX_PATH;
+    if (cpu->poll_at < l)
+        l = cpu->poll_at;
     cpu->jit_stop_at = cpu->dbg.nr_bp || cpu->nr_watch || cpu->exit_request ? 0 : l;
 }
 

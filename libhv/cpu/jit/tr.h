@@ -45,6 +45,11 @@ struct tail {
     uint16_t first;             /* index of its first instruction in tr.in (after the block) */
     uint8_t m;                  /* ALU instructions before the jump */
     bool present;
+    bool cond;                  /* ends in a conditional branch (tr.in[first + m]), not `j` */
+    uint8_t xk;                 /* cond: instructions the not-taken path retires after the
+                                   ALU ones (the branch, and a `j` right after it) */
+    uint64_t to;                /* the `j` target, or the branch's taken target */
+    uint64_t fall;              /* cond: where the not-taken path continues */
 };
 
 struct cold {
@@ -55,6 +60,7 @@ struct cold {
     uint64_t pc;                /* instruction pc (LOAD/STORE), target (CHAIN, SIDE) */
     unsigned k;                 /* instructions retired before it in the block */
     uint32_t loaded, dirty;     /* register cache state at the instruction */
+    uint8_t fp;                 /* fp_ok | fp_dirty << 1 at the instruction */
     int dst;                    /* LOAD: host register receiving the value */
     int val;                    /* STORE: host register holding the value, -1: zero */
     unsigned kind_arg;          /* size | sign << 4 | len << 8 */
@@ -73,11 +79,9 @@ struct tr {
     uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
-    /* Self-loops (an exit back to pc0): every cached register is loaded right after the
-     * body entry, so a back-edge jumps to loop_head with the registers still valid. */
+    /* Loops (exits back to a loop head: translate.c's plan): at a head every cached
+     * register is loaded, so a back-edge jumps there with the registers still valid. */
     bool loop;
-    uint32_t preload;           /* guest regs loaded before loop_head */
-    uint32_t loop_head;
     struct hv__x86_fixup to_entry[8];   /* back-edge checks that fail */
     unsigned nto_entry;
     int64_t entry_label;        /* COLD_ENTRY stub once emitted, else -1 */
@@ -91,6 +95,17 @@ struct tr {
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
     bool cov_only;              /* hooked with only the coverage map: superblocks and loops
                                    stay, internal block starts update the map inline */
+    /* Jumps inside the block (translate.c, "joins"): a branch or loop-tail exit whose target
+     * is one of the block's own instructions jumps to that instruction's host code, with
+     * the register cache reconciled, instead of leaving the block. Backward targets are
+     * loop heads (checked like a self-loop's back-edge); forward ones are joins of small
+     * diamonds. */
+    bool ext;                   /* inner loop heads, forward joins, conditional tails */
+    uint64_t ipc[HV_JIT_BLOCK_MAX + 1];     /* guest pc of each instruction, and the end */
+    int16_t head_end[HV_JIT_BLOCK_MAX];     /* loop head: last instruction looping back */
+    int32_t ilabel[HV_JIT_BLOCK_MAX];       /* host code offset of each instruction */
+    uint32_t iloaded[HV_JIT_BLOCK_MAX], idirty[HV_JIT_BLOCK_MAX];   /* cache state there */
+    uint8_t ifp[HV_JIT_BLOCK_MAX];          /* fp_ok | fp_dirty << 1 there */
 };
 
 static struct hv__x86_mem xmem(unsigned g)
@@ -218,6 +233,8 @@ static inline void instret_reload(struct tr *t)
 
 static inline uint64_t insn_pc(const struct tr *t, unsigned i)
 {
+    if (i <= t->n)
+        return t->ipc[i];
     uint64_t pc = t->pc0;
     for (unsigned j = 0; j < i; j++)
         pc += t->in[j].len;
@@ -238,7 +255,39 @@ static inline struct cold *new_cold(struct tr *t, enum cold_kind kind)
     c->kind = kind;
     c->loaded = t->loaded;
     c->dirty = t->dirty;
+    c->fp = (uint8_t)(t->fp_ok | t->fp_dirty << 1);
     return c;
+}
+
+/* ---- block structure ------------------------------------------------------------------------ */
+
+/* Superblocks: a block continues past up to this many not-taken conditional branches. */
+#define SIDE_MAX 8
+/* Tails: a side exit whose target is at most TAIL_MAX plain ALU instructions and then a
+ * `j` or a conditional branch leading back into the block (e.g. `while (v[i] < p) i++;`
+ * compiled as a branch out of the loop body to an increment that jumps back, or crc16's
+ * `xor; bnez head; j on`) is translated inline (tr_plan.c), instead of leaving for a
+ * two-block cycle that writes back and reloads every register on each iteration. */
+#define TAIL_MAX 6
+
+static inline bool is_cond_branch(unsigned op)
+{
+    switch (op) {
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The index of the block instruction at guest pc `target`, or -1. */
+static inline int idx_of(const struct tr *t, uint64_t target)
+{
+    for (unsigned j = 0; j < t->n; j++)
+        if (t->ipc[j] == target)
+            return (int)j;
+    return -1;
 }
 
 /* ---- entry points ------------------------------------------------------------------------- */
@@ -250,6 +299,12 @@ bool hv__tr_mem(struct tr *t, unsigned i);
 bool hv__tr_fp(struct tr *t, unsigned i);
 void hv__tr_sys(struct tr *t, unsigned i);
 
+/* tr_plan.c: the block's plan before any code is emitted (loop heads, tails, joins, the
+ * longest path), and where its first loop nest ends. */
+unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
+                     struct hv_insn *tails, unsigned *ntail, uint64_t *tail_pc,
+                     unsigned *tail_bytes);
+unsigned hv__tr_loop_nest_end(const struct tr *t);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);

@@ -7,9 +7,9 @@
  *
  * Generated code conventions: RBX holds the struct hv_cpu pointer for as long as generated
  * code runs. Guest registers live in cpu->x; within a block the most used ones are cached
- * in host registers (RBP, R12-R15 survive helper calls; R8-R11 are reloaded after them),
- * loaded on first use and written back at block exits and before any helper that may
- * observe them. RAX, RCX, RDX, RSI, RDI are scratch. R15 holds cpu->instret for as long as
+ * in host registers (RBP, R12-R14 survive helper calls; R8-R11 and RDI are reloaded after
+ * them), loaded on first use and written back at block exits and before any helper that
+ * may observe them. RAX, RCX, RDX, RSI are scratch (RDI too, around helper calls). R15 holds cpu->instret for as long as
  * generated code runs (blocks add to it as they retire instructions, chained blocks check
  * the budget against it); the enter stub loads it, the exit stub stores it, and the code
  * stores it before every helper call and reloads it after (helpers read and may change
@@ -28,36 +28,48 @@
 #include "cpu/x86/disas.h"
 #include "cpu/fpu.h"
 
-/* Host registers that cache guest registers, callee-saved first. */
-static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11 };
+/* Host registers that cache guest registers, callee-saved first. RDI is only an argument
+ * register of helper calls, which happen with the cache written back and the caller-saved
+ * registers reloaded after (RSI stays scratch: stores and mulhsu use it). */
+static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11, RDI };
 #define NCACHE (sizeof(cache_regs) / sizeof(cache_regs[0]))
 #define NCALLEE 4
 
-/* Superblocks: a block continues past up to this many not-taken conditional branches. */
-#define SIDE_MAX 8
-/* Loop tails: a side exit whose target is at most TAIL_MAX plain ALU instructions and a
- * `j pc0` (e.g. `while (v[i] < p) i++;` compiled as a branch out of the loop body to an
- * increment that jumps back) is translated inline as another back-edge of the self-loop,
- * instead of leaving for a two-block cycle that writes back and reloads every register
- * on each iteration. */
-#define TAIL_MAX 6
+/* Budget checks assume no block's longest path (max_n) exceeds HV_JIT_MAX_PATH (jit.h):
+ * the body, or a tail (up to TAIL_MAX ALU instructions, a branch and a `j`), plus what
+ * each tail that joins the block further on adds to the paths through it. */
+_Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_PATH,
+               "max_n within the budget check's span");
 
-/* Most used guest registers first; in a self-loop, uses inside the loop (up to its last
- * back-edge) count far more than the code after it, which runs once. */
-static void alloc_regs(struct tr *t, int loop_end)
+/* How many loops instruction i lies in (each from a head to its last back-edge). */
+static unsigned loop_depth(const struct tr *t, unsigned i)
+{
+    unsigned d = 0;
+    for (unsigned h = 0; h <= i; h++)
+        if (t->head_end[h] >= (int)i)
+            d++;
+    return d;
+}
+
+/* Most used guest registers first; uses inside loops (from a head to its last back-edge)
+ * count far more than the code outside, which runs once, and inner loops more than outer
+ * ones; tails count as the loop they leave. */
+static void alloc_regs(struct tr *t)
 {
     unsigned count[32] = { 0 };
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
-        unsigned w = (int)i <= loop_end ? 32 : 2;
+        unsigned d = loop_depth(t, i);
+        unsigned w = 2u << (4 * (d < 3 ? d : 3));
         count[in->rs1] += w;
         count[in->rs2] += w;
         count[in->rd] += w;
-        for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m; j++) {
+        for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m + (unsigned)t->tail[i].cond; j++) {
             const struct hv_insn *ti = &t->in[t->tail[i].first + j];
-            count[ti->rs1] += 32;
-            count[ti->rs2] += 32;
-            count[ti->rd] += 32;
+            unsigned tw = d ? w : 32;
+            count[ti->rs1] += tw;
+            count[ti->rs2] += tw;
+            count[ti->rd] += tw;
         }
     }
     count[0] = 0;
@@ -119,46 +131,86 @@ static void exit_to(struct tr *t, uint64_t target)
 }
 
 
-/* Back-edge of a self-loop after k instructions of this iteration (`dirty` / `loaded`: the
+/* Make the register cache state (dirty, loaded) what the code at instruction j expects:
+ * write back what it does not consider dirty, load what it considers loaded. */
+static void reconcile(struct tr *t, unsigned j, uint32_t dirty, uint32_t loaded)
+{
+    write_back(t, dirty & ~t->idirty[j]);
+    for (unsigned g = 1; g < 32; g++)
+        if ((t->iloaded[j] & ~loaded) & (1u << g))
+            hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+}
+
+/* Back-edge to loop head j after k instructions of the block (`dirty` / `loaded`: the
  * register cache state here): count them, the same budget / exit-request check as the
- * checked entry, then straight to loop_head without writing back or reloading (registers
- * lost to helper calls excepted). Every iteration checks, so budgets stay exact and
+ * checked entry, then straight to the head without writing back or reloading (registers
+ * lost to helper calls excepted). instret is rebased so that the head is again "j
+ * instructions into the block". Every iteration checks, so budgets stay exact and
  * interrupt latency bounded. */
-static void loop_back(struct tr *t, unsigned k, uint32_t dirty, uint32_t loaded)
+static void back_to(struct tr *t, unsigned j, unsigned k, uint32_t dirty, uint32_t loaded)
 {
     struct hv__x86_buf *b = t->b;
-    for (unsigned g = 1; g < 32; g++)
-        if ((t->preload & ~loaded) & (1u << g))
-            hv__x86_load(b, 8, t->host_of[g], xmem(g));
-    add_instret(t, k);
-    hv__x86_lea(b, 8, RAX, hv__x86_mb(IREG, (int32_t)t->maxlen));
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
-    struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_A);
-    if (t->cov_only)
-        emit_cov(t, t->pc0);    /* the back-edge is a taken branch: a block start */
-    hv__x86_jmp_to(b, t->loop_head);
-    /* Leave for the dispatcher at pc0 (the COLD_ENTRY stub), state written back. */
-    hv__x86_bind(b, over);
-    write_back(t, dirty);
-    if (t->entry_label >= 0)
+    reconcile(t, j, dirty, loaded);
+    add_instret(t, (int64_t)k - (int64_t)j);
+    /* instret >= jit_stop_at: budget end near, poll due or exit requested (jit.h). The
+     * count is rebased to the head, so `instret` here is a lower bound. */
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, IREG, hv__x86_mb(RBX, STOP_OFF));
+    if (t->cov_only) {
+        struct hv__x86_fixup over = hv__x86_jcc_fwd(b, HV_X86_CC_AE);
+        emit_cov(t, t->ipc[j]);     /* the back-edge is a taken branch: a block start */
+        hv__x86_jmp_to(b, (uint32_t)t->ilabel[j]);
+        hv__x86_bind(b, over);
+    } else {
+        hv__x86_jcc_to(b, HV_X86_CC_B, (uint32_t)t->ilabel[j]);
+    }
+    /* Leave for the dispatcher at the head, state written back (reconcile stored the
+     * rest). */
+    write_back(t, dirty & t->idirty[j]);
+    if (j) {
+        add_instret(t, j);
+        set_pc(t, t->ipc[j], RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+    } else if (t->entry_label >= 0) {
         hv__x86_jmp_to(b, (uint32_t)t->entry_label);
-    else
+    } else {
         t->to_entry[t->nto_entry++] = hv__x86_jmp_fwd(b);
+    }
 }
 
-static bool is_loop_back(const struct tr *t, uint64_t target)
+/* The loop head an exit to `target` from instruction src loops back to, or -1. */
+static int back_target(const struct tr *t, uint64_t target, unsigned src)
 {
-    return t->loop && target == t->pc0 &&
-           (t->entry_label >= 0 || t->nto_entry < sizeof(t->to_entry) / sizeof(t->to_entry[0]));
+    if (!t->loop)
+        return -1;
+    int j = idx_of(t, target);
+    if (j < 0 || j > (int)src || t->head_end[j] < (int)src || t->ilabel[j] < 0)
+        return -1;
+    if (!j && t->entry_label < 0 &&
+        t->nto_entry >= sizeof(t->to_entry) / sizeof(t->to_entry[0]))
+        return -1;
+    return j;
 }
 
-/* Leave for `target` after k instructions of the block, the cache in state dirty /
- * loaded. */
-static void exit_path(struct tr *t, uint64_t target, unsigned k, uint32_t dirty,
-                      uint32_t loaded)
+/* Leave for `target` after k instructions of the block, from instruction src (a side
+ * exit's tail counts as its branch), the cache in state dirty / loaded, FP gate state fp:
+ * a back-edge when target is a loop head, a jump to a later instruction of the block when
+ * the state allows it, else an exit. */
+static void exit_path(struct tr *t, uint64_t target, unsigned k, unsigned src, uint32_t dirty,
+                      uint32_t loaded, uint8_t fp)
 {
-    if (is_loop_back(t, target)) {
-        loop_back(t, k, dirty, loaded);
+    int j = back_target(t, target, src);
+    if (j >= 0) {
+        back_to(t, (unsigned)j, k, dirty, loaded);
+        return;
+    }
+    j = t->ext ? idx_of(t, target) : -1;
+    if (j > (int)src && t->ilabel[j] >= 0 && !(t->ifp[j] & ~fp)) {
+        /* A forward join (a diamond's arms meet): the code there assumes j instructions
+         * retired and its own register state. */
+        reconcile(t, (unsigned)j, dirty, loaded);
+        add_instret(t, (int64_t)k - j);
+        hv__x86_jmp_to(t->b, (uint32_t)t->ilabel[j]);
         return;
     }
     add_instret(t, k);
@@ -172,6 +224,11 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, uint32_t dirty,
     exit_to(t, target);
 }
 
+static uint8_t fp_state(const struct tr *t)
+{
+    return (uint8_t)(t->fp_ok | t->fp_dirty << 1);
+}
+
 static void end_block_common(struct tr *t)
 {
     write_back(t, t->dirty);
@@ -180,17 +237,45 @@ static void end_block_common(struct tr *t)
 
 /* ---- control transfer -------------------------------------------------------------------- */
 
+/* cmp rs1, rs2 (or 0) for conditional branch `in`. */
+static void emit_cmp(struct tr *t, const struct hv_insn *in)
+{
+    int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
+    if (c < 0)
+        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
+    else
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+}
+
+static enum hv__x86_cc branch_cc(unsigned op)
+{
+    switch (op) {
+    case HV_OP_BEQ: return HV_X86_CC_E;
+    case HV_OP_BNE: return HV_X86_CC_NE;
+    case HV_OP_BLT: return HV_X86_CC_L;
+    case HV_OP_BGE: return HV_X86_CC_GE;
+    case HV_OP_BLTU: return HV_X86_CC_B;
+    default: return HV_X86_CC_AE;   /* BGEU */
+    }
+}
+
 static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
-    uint64_t pc = insn_pc(t, i);
-    int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
+    uint64_t pc = t->ipc[i];
+    if (i + 1 < t->n && !t->cov_only && back_target(t, pc + (uint64_t)in->imm, i) >= 0) {
+        /* Inside a superblock, taken: a back-edge, inline (one taken branch per
+         * iteration). Not taken: the block goes on. */
+        emit_cmp(t, in);
+        struct hv__x86_fixup on = hv__x86_jcc_fwd(t->b, (enum hv__x86_cc)(cc ^ 1));
+        back_to(t, (unsigned)back_target(t, pc + (uint64_t)in->imm, i), i + 1, t->dirty,
+                t->loaded);
+        hv__x86_bind(t->b, on);
+        return;
+    }
     if (i + 1 < t->n) {
         /* Inside a superblock: the taken path is a side exit, the block goes on. */
-        if (c < 0)
-            hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
-        else
-            hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        emit_cmp(t, in);
         struct cold *s = new_cold(t, COLD_SIDE);
         s->pc = pc + (uint64_t)in->imm;
         s->k = i;
@@ -200,24 +285,19 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         return;
     }
     uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
-    if (t->loop && (target == t->pc0 || fall == t->pc0)) {
-        /* Self-loop: the back-edge keeps the register cache (see loop_back). */
+    if (back_target(t, target, i) >= 0 || back_target(t, fall, i) >= 0) {
+        /* A back-edge keeps the register cache (see back_to). */
+        emit_cmp(t, in);
         uint32_t dirty = t->dirty, loaded = t->loaded;
-        if (c < 0)
-            hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
-        else
-            hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        uint8_t fp = fp_state(t);
         struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-        exit_path(t, fall, t->n, dirty, loaded);
+        exit_path(t, fall, t->n, i, dirty, loaded, fp);
         hv__x86_bind(t->b, taken);
-        exit_path(t, target, t->n, dirty, loaded);
+        exit_path(t, target, t->n, i, dirty, loaded, fp);
         return;
     }
     end_block_common(t);
-    if (c < 0)
-        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
-    else
-        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+    emit_cmp(t, in);
     struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
     exit_to(t, fall);
     hv__x86_bind(t->b, taken);
@@ -227,19 +307,19 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 static void emit_jal(struct tr *t, unsigned i)
 {
     const struct hv_insn *in = &t->in[i];
-    uint64_t pc = insn_pc(t, i);
+    uint64_t pc = t->ipc[i];
     int d = dst(t, in->rd);
     if (d >= 0) {
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    exit_path(t, pc + (uint64_t)in->imm, t->n, t->dirty, t->loaded);
+    exit_path(t, pc + (uint64_t)in->imm, t->n, i, t->dirty, t->loaded, fp_state(t));
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
 {
     const struct hv_insn *in = &t->in[i];
-    uint64_t pc = insn_pc(t, i);
+    uint64_t pc = t->ipc[i];
     struct hv__x86_buf *b = t->b;
     int a = src(t, in->rs1, RAX);
     hv__x86_lea(b, 8, RAX, hv__x86_mb(a, (int32_t)in->imm));
@@ -261,17 +341,6 @@ static void emit_jalr(struct tr *t, unsigned i)
 
 /* ---- one instruction ------------------------------------------------------------------------ */
 /* ---- one instruction ------------------------------------------------------------------------ */
-
-static bool is_cond_branch(unsigned op)
-{
-    switch (op) {
-    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
-    case HV_OP_BGEU:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static void emit_insn(struct tr *t, unsigned i)
 {
@@ -320,21 +389,35 @@ static void emit_cold(struct tr *t, struct cold *c)
     case COLD_SIDE:
         /* Taken conditional branch inside a superblock: instructions 0..k retired. */
         if (t->tail[c->k].present) {
-            /* A loop tail: its ALU instructions, then `j pc0` as a back-edge. */
+            /* A tail: its ALU instructions, then its `j` or conditional branch, whose
+             * targets are loop heads, later instructions of the block or exits. */
             const struct tail *tl = &t->tail[c->k];
             uint32_t keep_loaded = t->loaded, keep_dirty = t->dirty;
+            unsigned k = c->k + 1 + tl->m;
             if (t->cov_only)
                 emit_cov(t, c->pc);     /* the tail starts a block */
             t->loaded = c->loaded;
             t->dirty = c->dirty;
             for (unsigned j = 0; j < tl->m; j++)
                 emit_insn(t, tl->first + j);
-            exit_path(t, t->pc0, c->k + 1 + tl->m + 1, t->dirty, t->loaded);
+            if (tl->cond) {
+                const struct hv_insn *br = &t->in[tl->first + tl->m];
+                emit_cmp(t, br);
+                uint32_t dirty = t->dirty, loaded = t->loaded;
+                /* Taken (the loop's way) falls through; not taken jumps over. */
+                struct hv__x86_fixup other =
+                    hv__x86_jcc_fwd(b, (enum hv__x86_cc)(branch_cc(br->op) ^ 1));
+                exit_path(t, tl->to, k + 1, c->k, dirty, loaded, c->fp);
+                hv__x86_bind(b, other);
+                exit_path(t, tl->fall, k + tl->xk, c->k, dirty, loaded, c->fp);
+            } else {
+                exit_path(t, tl->to, k + 1, c->k, t->dirty, t->loaded, c->fp);
+            }
             t->loaded = keep_loaded;
             t->dirty = keep_dirty;
             return;
         }
-        exit_path(t, c->pc, c->k + 1, c->dirty, c->loaded);
+        exit_path(t, c->pc, c->k + 1, c->k, c->dirty, c->loaded, c->fp);
         return;
     case COLD_ADDEND:
         hv__x86_load(b, 8, RDX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
@@ -621,16 +704,29 @@ static void trace_block(struct hv__jit *jit, const struct tr *t, const void *cod
         for (unsigned i = 0; i < t->n; i++) {
             if (!t->tail[i].present)
                 continue;
-            snprintf(line, sizeof line, "  loop tail after insn %u: %u ALU insns + j 0x%llx",
-                     i, t->tail[i].m, (unsigned long long)t->pc0);
+            const struct tail *tl = &t->tail[i];
+            if (tl->cond)
+                snprintf(line, sizeof line, "  tail after insn %u: %u ALU insns + branch to "
+                         "0x%llx, else 0x%llx", i, tl->m, (unsigned long long)tl->to,
+                         (unsigned long long)tl->fall);
+            else
+                snprintf(line, sizeof line, "  tail after insn %u: %u ALU insns + j 0x%llx",
+                         i, tl->m, (unsigned long long)tl->to);
             o->log(o->log_opaque, line);
-            for (unsigned j = 0; j < t->tail[i].m; j++) {
+            for (unsigned j = 0; j < tl->m + (unsigned)tl->cond; j++) {
                 char d[96];
                 hv__disasm(&t->in[t->tail[i].first + j], 0, d, sizeof d);
                 snprintf(line, sizeof line, "  tail:  %s", d);
                 o->log(o->log_opaque, line);
             }
         }
+    }
+    for (unsigned i = 0; i < t->n && (o->trace & HV_JIT_TRACE_IN_ASM); i++) {
+        if (t->head_end[i] < 0)
+            continue;
+        snprintf(line, sizeof line, "  loop head at insn %u (0x%llx), back-edges up to insn %d",
+                 i, (unsigned long long)t->ipc[i], t->head_end[i]);
+        o->log(o->log_opaque, line);
     }
     if (o->trace & HV_JIT_TRACE_OUT_ASM) {
         snprintf(line, sizeof line, "OUT: block at 0x%llx -> %zu bytes of host code",
@@ -640,27 +736,11 @@ static void trace_block(struct hv__jit *jit, const struct tr *t, const void *cod
     }
 }
 
-/* The index of the last instruction whose exit leads back to the block's own first
- * instruction (a self-loop's back-edge), or -1. */
-static int self_loop_end(const struct tr *t)
-{
-    uint64_t pc = t->pc0;
-    int last = -1;
-    for (unsigned i = 0; i < t->n; i++) {
-        const struct hv_insn *in = &t->in[i];
-        if ((is_cond_branch(in->op) || in->op == HV_OP_JAL) && pc + (uint64_t)in->imm == t->pc0)
-            last = (int)i;
-        if (t->tail[i].present)
-            last = (int)i;
-        pc += in->len;
-    }
-    return last;
-}
-
-static uint32_t loop_writes(const struct tr *t, int loop_end)
+/* Cached registers written from loop head h to its last back-edge (tails included). */
+static uint32_t loop_writes(const struct tr *t, unsigned h)
 {
     uint32_t m = 0;
-    for (int i = 0; i <= loop_end; i++) {
+    for (int i = (int)h; i <= t->head_end[h]; i++) {
         unsigned rd = t->in[i].rd;
         if (rd && t->host_of[rd] >= 0)
             m |= 1u << rd;
@@ -671,58 +751,6 @@ static uint32_t loop_writes(const struct tr *t, int loop_end)
         }
     }
     return m;
-}
-
-/* Instructions a loop tail may hold: translated inline with no helper, no cold stub and
- * no use of their own pc. */
-static bool tail_op(unsigned op)
-{
-    switch (op) {
-    case HV_OP_LUI: case HV_OP_ADDI: case HV_OP_XORI: case HV_OP_ORI: case HV_OP_ANDI:
-    case HV_OP_ADDIW: case HV_OP_SLTI: case HV_OP_SLTIU: case HV_OP_SLT: case HV_OP_SLTU:
-    case HV_OP_SLLI: case HV_OP_SRLI: case HV_OP_SRAI: case HV_OP_SLLIW: case HV_OP_SRLIW:
-    case HV_OP_SRAIW: case HV_OP_ADD: case HV_OP_SUB: case HV_OP_XOR: case HV_OP_OR:
-    case HV_OP_AND: case HV_OP_ADDW: case HV_OP_SUBW: case HV_OP_SH1ADD: case HV_OP_SH2ADD:
-    case HV_OP_SH3ADD: case HV_OP_MUL:
-        return true;
-    default:
-        return false;
-    }
-}
-
-/* Decode the side-exit target `target` (same guest page as pc0, host_page = host address of
- * that page) into out[]: up to TAIL_MAX tail_op instructions then `jal x0, pc0`. Returns
- * the number of ALU instructions, or -1 when it is not a loop tail. *bytes: code length. */
-static int decode_tail(uint64_t pc0, uint64_t target, uintptr_t host_page,
-                       struct hv_insn *out, unsigned *bytes)
-{
-    unsigned off = target & 0xfff;
-    uint64_t pc = target;
-    for (unsigned m = 0; m <= TAIL_MAX; m++) {
-        if (off + 2 > 4096)
-            return -1;
-        uint16_t lo, hi = 0;
-        memcpy(&lo, (const void *)(host_page + off), 2);
-        unsigned len = hv__insn_len(lo);
-        if (off + len > 4096)
-            return -1;
-        if (len == 4)
-            memcpy(&hi, (const void *)(host_page + off + 2), 2);
-        struct hv_insn in;
-        if (!hv__decode((uint32_t)lo | (uint32_t)hi << 16, &in))
-            return -1;
-        in.len = (uint8_t)len;
-        if (in.op == HV_OP_JAL && in.rd == 0 && pc + (uint64_t)in.imm == pc0) {
-            *bytes = (unsigned)(pc + len - target);
-            return (int)m;
-        }
-        if (m == TAIL_MAX || !tail_op(in.op))
-            return -1;
-        out[m] = in;
-        off += len;
-        pc += len;
-    }
-    return -1;
 }
 
 struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uint64_t pc,
@@ -738,33 +766,49 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         jit->full = true;
         return NULL;
     }
-    /* Loop tails (chained mode only: lockstep compares after every block). */
+    memset(t, 0, offsetof(struct tr, cold));
+    memset(t->tail, 0, sizeof t->tail);
+    t->ncold = 0;
+    t->nfail = 0;
+    t->nto_entry = 0;
+    t->loop = false;
+    t->fp_ok = t->fp_dirty = false;
+    t->cpu = cpu;
+    t->jit = jit;
+    t->in = insns;
+    t->n = n;
+    t->pc0 = pc;
+    t->hooked = cpu->hk.on;
+    t->cov_only = cov_only(cpu);
+    /* Jumps inside the block need no hooks at block starts; loops and tails, chained mode
+     * (lockstep compares after every block, so nothing may loop there) and no tail
+     * instructions outside the breakpoint-checked block. */
+    t->ext = !t->hooked;
+    t->ipc[0] = pc;
+    for (unsigned i = 0; i < n; i++) {
+        t->ipc[i + 1] = t->ipc[i] + insns[i].len;
+        t->head_end[i] = -1;
+        t->ilabel[i] = -1;
+    }
+    bool loops = !jit->opts.no_chain && (!t->hooked || t->cov_only);
     struct hv_insn tails[HV_JIT_BLOCK_MAX * 2];
-    struct tail tail_of[HV_JIT_BLOCK_MAX];
     uint64_t tail_pc[HV_JIT_BLOCK_MAX];
     unsigned tail_bytes[HV_JIT_BLOCK_MAX];
-    unsigned ntail = 0, maxlen = n;
-    memset(tail_of, 0, sizeof tail_of);
-    if (!jit->opts.no_chain && !cpu->dbg.nr_bp && (!cpu->hk.on || cov_only(cpu))) {
-        uint64_t ipc = pc;
-        uintptr_t page = host - (pc & 0xfff);
-        for (unsigned i = 0; i + 1 < n; ipc += insns[i].len, i++) {
-            uint64_t target = ipc + (uint64_t)insns[i].imm;
-            if (!is_cond_branch(insns[i].op) || target == pc ||
-                (target & ~0xfffull) != (pc & ~0xfffull) ||
-                ntail + TAIL_MAX > sizeof tails / sizeof tails[0])
-                continue;
-            int m = decode_tail(pc, target, page, &tails[ntail], &tail_bytes[i]);
-            if (m < 0)
-                continue;
-            tail_of[i].present = true;
-            tail_of[i].first = (uint16_t)(n + ntail);
-            tail_of[i].m = (uint8_t)m;
-            tail_pc[i] = target;
-            ntail += (unsigned)m;
-            if (i + 1 + (unsigned)m + 1 > maxlen)
-                maxlen = i + 1 + (unsigned)m + 1;
-        }
+    unsigned ntail = 0;
+    unsigned maxlen = hv__tr_plan(t, host, loops, loops && !cpu->dbg.nr_bp, tails, &ntail,
+                                 tail_pc, tail_bytes);
+    unsigned end = hv__tr_loop_nest_end(t);
+    if (end < n) {
+        /* The block ends with its first loop nest: the code after it (often another
+         * loop) gets a block of its own, whose loops get the cache registers. */
+        n = t->n = end;
+        bytes = (unsigned)(t->ipc[n] - pc);
+        memset(t->tail, 0, sizeof t->tail);
+        for (unsigned i = 0; i < n; i++)
+            t->head_end[i] = -1;
+        ntail = 0;
+        maxlen = hv__tr_plan(t, host, loops, loops && !cpu->dbg.nr_bp, tails, &ntail, tail_pc,
+                            tail_bytes);
     }
     struct hv_insn *stored = hv__cc_alloc(&jit->cc, (n + ntail) * sizeof(struct hv_insn), 8);
     if (!stored) {
@@ -774,24 +818,9 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     memcpy(stored, insns, n * sizeof(struct hv_insn));
     if (ntail)
         memcpy(stored + n, tails, ntail * sizeof(struct hv_insn));
-
-    memset(t, 0, offsetof(struct tr, cold));
-    memcpy(t->tail, tail_of, sizeof tail_of);
-    t->maxlen = maxlen;
-    t->ncold = 0;
-    t->nfail = 0;
-    t->preload = 0;
-    t->loop_head = 0;
-    t->nto_entry = 0;
-    t->fp_ok = t->fp_dirty = false;
-    t->cpu = cpu;
-    t->jit = jit;
     t->in = stored;
     t->in_rx = hv__cc_rx(&jit->cc, stored);
-    t->n = n;
-    t->pc0 = pc;
-    t->hooked = cpu->hk.on;
-    t->cov_only = cov_only(cpu);
+    t->maxlen = maxlen;
     /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
     t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
@@ -799,9 +828,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
      * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
     t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
     t->entry_label = -1;
-    int loop_end = jit->opts.no_chain || (t->hooked && !t->cov_only) ? -1 : self_loop_end(t);
-    t->loop = loop_end >= 0;
-    alloc_regs(t, loop_end);
+    for (unsigned i = 0; i < n; i++)
+        if (t->head_end[i] >= 0)
+            t->loop = true;
+    alloc_regs(t);
 
     struct hv__x86_buf buf;
     t->b = &buf;
@@ -809,31 +839,34 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     uintptr_t rx = buf.exec;
     /* Checked entry: poll / exit requests and the budget (exact stop). */
     new_cold(t, COLD_ENTRY);   /* first cold stub: `over` falls into it */
-    /* instret + n > jit_stop_at: min(stop_at, poll_at), or 0 with breakpoints set or an
-     * exit requested (jit.h): back to the dispatcher, which polls / single-steps / checks. */
-    hv__x86_lea(&buf, 8, RAX, hv__x86_mb(IREG, (int32_t)maxlen));
-    hv__x86_alu_rm(&buf, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, STOP_OFF));
-    struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_A);
+    /* instret >= jit_stop_at: a poll due, the budget end within HV_JIT_MAX_PATH, or 0
+     * with breakpoints set or an exit requested (jit.h): back to the dispatcher, which
+     * polls / single-steps / checks. */
+    hv__x86_alu_rm(&buf, HV_X86_CMP, 8, IREG, hv__x86_mb(RBX, STOP_OFF));
+    struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_AE);
     uint32_t body = hv__x86_label(&buf);
     if (t->hooked)
         emit_block_event(t, hv__insn_ends_block(t->in[n - 1].op) ? HV_HK_NOFALL : pc + bytes);
-    if (t->loop) {
-        for (unsigned g = 1; g < 32; g++) {
-            if (t->host_of[g] >= 0) {
-                hv__x86_load(&buf, 8, t->host_of[g], xmem(g));
-                t->preload |= 1u << g;
-            }
-        }
-        t->loaded = t->preload;
-        t->loop_head = hv__x86_label(&buf);
-        /* Back-edges do not write back: from here on every cached register the loop
-         * writes counts as dirty (a redundant store of an unchanged value is harmless). */
-        t->dirty = loop_writes(t, loop_end);
-    }
-
     for (unsigned i = 0; i < n; i++) {
-        if (t->hooked && cpu->hk.insn && cpu->hk.ops->insn_hooked(cpu, insn_pc(t, i)))
+        if (t->hooked && cpu->hk.insn && cpu->hk.ops->insn_hooked(cpu, t->ipc[i]))
             emit_insn_hook(t, i);
+        if (t->head_end[i] >= 0) {
+            /* A loop head: every cached register loaded here, so back-edges jump in with
+             * the registers still valid; they do not write back either, so from here on
+             * every cached register the loop writes counts as dirty (a redundant store of
+             * an unchanged value is harmless). */
+            for (unsigned g = 1; g < 32; g++)
+                if (t->host_of[g] >= 0 && !(t->loaded & (1u << g)))
+                    hv__x86_load(&buf, 8, t->host_of[g], xmem(g));
+            for (unsigned g = 1; g < 32; g++)
+                if (t->host_of[g] >= 0)
+                    t->loaded |= 1u << g;
+            t->dirty |= loop_writes(t, i);
+        }
+        t->ilabel[i] = (int32_t)hv__x86_label(&buf);
+        t->iloaded[i] = t->loaded;
+        t->idirty[i] = t->dirty;
+        t->ifp[i] = fp_state(t);
         emit_insn(t, i);
     }
     if (!hv__insn_ends_block(t->in[n - 1].op)) {
@@ -868,7 +901,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
                            hv__jit_track_code(cpu, jit, host2, 2) == 0
                          : hv__jit_track_code(cpu, jit, host, bytes) == 0;
     for (unsigned i = 0; i < n && tracked; i++)
-        if (tail_of[i].present)
+        if (t->tail[i].present)
             tracked = hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),
                                          tail_bytes[i]) == 0;
     if (!tracked) {

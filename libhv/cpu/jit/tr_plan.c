@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* libhv cpu/jit — the plan of a block, made before translate.c emits any code: which exits
+ * stay inside the block (backward targets become loop heads, forward ones joins), which side
+ * exits get their short out-of-line target translated inline (tails), and the longest path
+ * through the block (its max_n, which budget checks rely on). Analysis only: nothing here
+ * emits code. */
+#include "cpu/jit/tr.h"
+
+/* Decode one instruction at pc on the page at host_page; false when it straddles the page
+ * end or does not decode. */
+static bool decode_at(uint64_t pc, uintptr_t host_page, struct hv_insn *in)
+{
+    unsigned off = pc & 0xfff;
+    if (off + 2 > 4096)
+        return false;
+    uint16_t lo, hi = 0;
+    memcpy(&lo, (const void *)(host_page + off), 2);
+    unsigned len = hv__insn_len(lo);
+    if (off + len > 4096)
+        return false;
+    if (len == 4)
+        memcpy(&hi, (const void *)(host_page + off + 2), 2);
+    if (!hv__decode((uint32_t)lo | (uint32_t)hi << 16, in))
+        return false;
+    in->len = (uint8_t)len;
+    return true;
+}
+
+/* Instructions a loop tail may hold: translated inline with no helper, no cold stub and
+ * no use of their own pc. */
+static bool tail_op(unsigned op)
+{
+    switch (op) {
+    case HV_OP_LUI: case HV_OP_ADDI: case HV_OP_XORI: case HV_OP_ORI: case HV_OP_ANDI:
+    case HV_OP_ADDIW: case HV_OP_SLTI: case HV_OP_SLTIU: case HV_OP_SLT: case HV_OP_SLTU:
+    case HV_OP_SLLI: case HV_OP_SRLI: case HV_OP_SRAI: case HV_OP_SLLIW: case HV_OP_SRLIW:
+    case HV_OP_SRAIW: case HV_OP_ADD: case HV_OP_SUB: case HV_OP_XOR: case HV_OP_OR:
+    case HV_OP_AND: case HV_OP_ADDW: case HV_OP_SUBW: case HV_OP_SH1ADD: case HV_OP_SH2ADD:
+    case HV_OP_SH3ADD: case HV_OP_MUL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Decode the side-exit target `target` (host_page = host address of its page) into out[]:
+ * up to TAIL_MAX tail_op instructions, then `j T` or a conditional branch to T (stored in
+ * out[m]) whose not-taken path goes on at the next instruction, or at the target of a `j`
+ * there. Fills tl (all but first and present) and *bytes (code length); returns the number
+ * of ALU instructions, or -1 when it is not such a tail. */
+static int decode_tail(uint64_t target, uintptr_t host_page, struct hv_insn *out,
+                       struct tail *tl, unsigned *bytes)
+{
+    uint64_t pc = target;
+    for (unsigned m = 0; m <= TAIL_MAX; m++) {
+        struct hv_insn in;
+        if ((pc & ~0xfffull) != (target & ~0xfffull) || !decode_at(pc, host_page, &in))
+            return -1;
+        tl->to = pc + (uint64_t)in.imm;
+        if (in.op == HV_OP_JAL && in.rd == 0) {
+            tl->cond = false;
+            *bytes = (unsigned)(pc + in.len - target);
+            return (int)m;
+        }
+        if (is_cond_branch(in.op)) {
+            out[m] = in;
+            tl->cond = true;
+            tl->xk = 1;
+            tl->fall = pc + in.len;
+            struct hv_insn j;
+            if ((tl->fall & ~0xfffull) == (target & ~0xfffull) &&
+                decode_at(tl->fall, host_page, &j) && j.op == HV_OP_JAL && j.rd == 0) {
+                tl->xk = 2;
+                tl->fall += (uint64_t)j.imm;
+                pc += j.len;
+            }
+            *bytes = (unsigned)(pc + in.len - target);
+            return (int)m;
+        }
+        if (m == TAIL_MAX || !tail_op(in.op))
+            return -1;
+        out[m] = in;
+        pc += in.len;
+    }
+    return -1;
+}
+
+/* Where exits to block instructions go (translate's plan, before any code): loop heads for
+ * backward targets, joins for forward ones. `loops`: back-edges allowed (chained mode, no
+ * hooks but coverage); t->ext: the rest. Records heads; returns false when target (from
+ * instruction src) would be an exit. */
+static bool plan_target(struct tr *t, uint64_t target, unsigned src, bool loops)
+{
+    int j = idx_of(t, target);
+    if (j < 0)
+        return false;
+    if (j > (int)src)
+        return t->ext;
+    if (!loops || (j && !t->ext))
+        return false;
+    if (t->head_end[j] < (int)src)
+        t->head_end[j] = (int16_t)src;
+    return true;
+}
+
+/* One past the last instruction of the block's first loop nest (its outermost loop and
+ * the loops inside it), or n without loops. */
+unsigned hv__tr_loop_nest_end(const struct tr *t)
+{
+    int end = -1;
+    for (unsigned i = 0; i < t->n; i++) {
+        if (end >= 0 && (int)i > end)
+            break;
+        if (t->head_end[i] > end)
+            end = t->head_end[i];
+    }
+    return end < 0 ? t->n : (unsigned)end + 1;
+}
+
+/* The plan: loop heads (back-edges of the body's branches and jumps), tails for side
+ * exits whose targets lead back into the block, and the longest path (max_n). Tail
+ * instructions go to tails[] (*ntail of them). */
+unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
+                     struct hv_insn *tails, unsigned *ntail, uint64_t *tail_pc,
+                     unsigned *tail_bytes)
+{
+    unsigned n = t->n, maxlen = n, shift = 0;
+    uintptr_t page = host - (t->pc0 & 0xfff);
+    for (unsigned i = 0; i < n; i++) {
+        const struct hv_insn *in = &t->in[i];
+        if (is_cond_branch(in->op) || in->op == HV_OP_JAL)
+            plan_target(t, t->ipc[i] + (uint64_t)in->imm, i, loops);
+    }
+    for (unsigned i = 0; i + 1 < n && tails_ok; i++) {
+        const struct hv_insn *in = &t->in[i];
+        uint64_t target = t->ipc[i] + (uint64_t)in->imm;
+        if (!is_cond_branch(in->op) || idx_of(t, target) >= 0 ||
+            (target & ~0xfffull) != (t->pc0 & ~0xfffull) ||
+            *ntail + TAIL_MAX + 1 > 2 * HV_JIT_BLOCK_MAX)
+            continue;
+        struct tail tl;
+        memset(&tl, 0, sizeof tl);
+        int m = decode_tail(target, page, &tails[*ntail], &tl, &tail_bytes[i]);
+        if (m < 0 || (tl.cond && !t->ext))
+            continue;
+        /* Worth it only when the tail leads back into the block. */
+        int jt = idx_of(t, tl.to);
+        if (jt < 0 || (jt > (int)i && !t->ext) || (jt <= (int)i && (!loops || (jt && !t->ext))))
+            continue;
+        plan_target(t, tl.to, i, loops);
+        unsigned kt = i + 1 + (unsigned)m + 1, kf = i + 1 + (unsigned)m + tl.xk;
+        if (jt > (int)i && kt > (unsigned)jt)
+            shift += kt - (unsigned)jt;
+        if (tl.cond && plan_target(t, tl.fall, i, loops) && idx_of(t, tl.fall) > (int)i &&
+            kf > (unsigned)idx_of(t, tl.fall))
+            shift += kf - (unsigned)idx_of(t, tl.fall);
+        if (kt > maxlen)
+            maxlen = kt;
+        if (tl.cond && kf > maxlen)
+            maxlen = kf;
+        tl.present = true;
+        tl.first = (uint16_t)(n + *ntail);
+        tl.m = (uint8_t)m;
+        t->tail[i] = tl;
+        tail_pc[i] = target;
+        *ntail += (unsigned)m + tl.cond;
+    }
+    /* Loops must nest: a head whose loop overlaps an earlier one without lying inside it
+     * is dropped (its back-edges become exits, whose target gets a block of its own). */
+    for (unsigned h = 1; h < n; h++) {
+        for (unsigned o = 0; o < h && t->head_end[h] >= 0; o++)
+            if (t->head_end[o] >= (int)h && t->head_end[h] > t->head_end[o])
+                t->head_end[h] = -1;
+    }
+    return maxlen + shift;
+}
