@@ -63,6 +63,8 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 #define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12
 #define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
+/* Return-address stack entries (cpu->jit_ras): 16 bytes each, the top is a byte offset. */
+#define HV_JIT_RAS_SIZE (sizeof(((struct hv_cpu *)0)->jit_ras) / 16)
 
 struct jit_block;
 struct hv_code_pages;

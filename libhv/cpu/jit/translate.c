@@ -96,6 +96,115 @@ static void emit_cov(struct tr *t, uint64_t pc)
     hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
 }
 
+/* ---- indirect jumps: per-site jump-cache probes, the return-address stack ----------------
+ *
+ * Every indirect jump (and cross-page direct jump) used to leave through the one shared
+ * jc_lookup stub, so a single host `jmp [rcx+8]` carried all of the guest's indirect
+ * branches and the host predictor could not tell the sites apart. Each site now has its own
+ * inline probe of the jump cache and its own host indirect jump; only a miss takes the
+ * shared stub (which stores pc and leaves for the dispatcher). Calls (`jal`/`jalr` with rd
+ * = ra or t0) push {return pc, landing pad} on cpu->jit_ras, and returns (`jalr x0, rs1`
+ * with rs1 = ra or t0) compare the top entry with their target and jump to its landing pad
+ * on a match. A landing pad is a normal exit of the calling block to the return pc
+ * (chained when on the same guest page), so the continuation's checked entry (budget,
+ * polls) still runs. The stack predicts the same guest pc -> code mapping as the jump
+ * cache and is emptied with it (code cache flush, soft-TLB flush: jit.c), so a stale or
+ * foreign pad is never jumped to; a mismatch (longjmp, coroutines, a trap handler's
+ * return) just falls back to the probe. */
+
+/* x1 (ra) and x5 (t0): the link registers of the RISC-V calling convention's hints. */
+static bool is_link(unsigned g)
+{
+    return g == 1 || g == 5;
+}
+
+/* Prediction needs chained mode (lockstep compares after every block) and no hooks (they
+ * observe every block start through the dispatcher's path). */
+static bool predict_ok(const struct tr *t)
+{
+    return !t->jit->opts.no_chain && !t->hooked;
+}
+
+/* rax = target (any value; state written back, instret counted): this site's own jump-
+ * cache probe, then the shared stub on a miss. Clobbers RCX. */
+static void jc_probe(struct tr *t)
+{
+    struct hv__x86_buf *b = t->b;
+    /* An empty entry is all zero: pc 0 must not match it. */
+    hv__x86_test_rr(b, 8, RAX, RAX);
+    struct hv__x86_fixup zero = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
+    /* ((pc >> 1) & (JC_SIZE - 1)) * 32 */
+    hv__x86_mov_rr(b, 4, RCX, RAX);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (HV_JIT_JC_SIZE - 1) << 1);
+    hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 4);
+    hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
+    hv__x86_bind(b, zero);
+    hv__x86_bind(b, miss);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+/* The same for a target known now (not 0): the entry's offset is a constant. */
+static void jc_probe_const(struct tr *t, uint64_t target)
+{
+    struct hv__x86_buf *b = t->b;
+    int32_t off = (int32_t)(((target >> 1) & (HV_JIT_JC_SIZE - 1)) * 32);
+    hv__x86_mov_ri(b, RAX, target);
+    hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, JC_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, off));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_m(b, hv__x86_mb(RCX, off + 8));
+    hv__x86_bind(b, miss);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+/* A call: push {ret_pc, landing pad}. The pad's address is not known yet: returns the
+ * buffer offset of its 64-bit immediate for ras_landing. Clobbers RCX, RDX. */
+static uint32_t ras_push(struct tr *t, uint64_t ret_pc)
+{
+    struct hv__x86_buf *b = t->b;
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, RAS_TOP_OFF));
+    hv__x86_alu_ri(b, HV_X86_ADD, 4, RCX, 16);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (int32_t)(HV_JIT_RAS_SIZE - 1) * 16);
+    hv__x86_store(b, 4, hv__x86_mb(RBX, RAS_TOP_OFF), RCX);
+    hv__x86_mov_ri(b, RDX, ret_pc);
+    hv__x86_store(b, 8, hv__x86_mbi(RBX, RCX, 1, RAS_OFF), RDX);
+    hv__x86_movabs(b, RDX, 0);
+    uint32_t imm = hv__x86_label(b) - 8;
+    hv__x86_store(b, 8, hv__x86_mbi(RBX, RCX, 1, RAS_OFF + 8), RDX);
+    return imm;
+}
+
+/* The landing pad of a call whose push left its immediate at `imm`: here, after the
+ * block's last jump; it leaves for ret_pc like any exit. */
+static void exit_to(struct tr *t, uint64_t target);
+static void ras_landing(struct tr *t, uint32_t imm, uint64_t ret_pc)
+{
+    struct hv__x86_buf *b = t->b;
+    uint64_t pad = hv__x86_buf_pc(b);
+    if (hv__x86_buf_ok(b) && imm + 8 <= hv__x86_buf_len(b))
+        memcpy(b->start + imm, &pad, 8);
+    exit_to(t, ret_pc);
+}
+
+/* A return (rax = target): the top entry's pad on a match (popping it), else the probe. */
+static void ras_pop(struct tr *t)
+{
+    struct hv__x86_buf *b = t->b;
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RBX, RAS_TOP_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mbi(RBX, RCX, 1, RAS_OFF));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_lea(b, 4, RDX, hv__x86_mb(RCX, -16));
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RDX, (int32_t)(HV_JIT_RAS_SIZE - 1) * 16);
+    hv__x86_store(b, 4, hv__x86_mb(RBX, RAS_TOP_OFF), RDX);
+    hv__x86_jmp_m(b, hv__x86_mbi(RBX, RCX, 1, RAS_OFF + 8));
+    hv__x86_bind(b, miss);
+}
+
+/* ---- block exits (continued) ------------------------------------------------------------- */
+
 /* Leave for guest pc `target` (state already written back, instret counted). */
 static void exit_to(struct tr *t, uint64_t target)
 {
@@ -112,6 +221,10 @@ static void exit_to(struct tr *t, uint64_t target)
         c->pc = target;
         c->from[0] = hv__x86_jmp_patchable(b);
         c->nfrom = 1;
+        return;
+    }
+    if (predict_ok(t) && target) {
+        jc_probe_const(t, target);
         return;
     }
     hv__x86_mov_ri(b, RAX, target);
@@ -233,7 +346,13 @@ static void emit_jal(struct tr *t, unsigned i)
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
+    if (!is_link(in->rd) || !predict_ok(t)) {
+        exit_path(t, pc + (uint64_t)in->imm, t->n, t->dirty, t->loaded);
+        return;
+    }
+    uint32_t imm = ras_push(t, pc + in->len);
     exit_path(t, pc + (uint64_t)in->imm, t->n, t->dirty, t->loaded);
+    ras_landing(t, imm, pc + in->len);
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
@@ -254,9 +373,22 @@ static void emit_jalr(struct tr *t, unsigned i)
         hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
         hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
-    } else {
-        hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+        return;
     }
+    if (!predict_ok(t)) {
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+        return;
+    }
+    if (is_link(in->rd)) {
+        /* A call (`jalr ra, rs1` also when rs1 is ra: `auipc ra; jalr ra`). */
+        uint32_t imm = ras_push(t, pc + in->len);
+        jc_probe(t);
+        ras_landing(t, imm, pc + in->len);
+        return;
+    }
+    if (is_link(in->rs1))
+        ras_pop(t);
+    jc_probe(t);
 }
 
 /* ---- one instruction ------------------------------------------------------------------------ */
