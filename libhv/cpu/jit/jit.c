@@ -46,27 +46,13 @@ static unsigned block_hash(uintptr_t host, uint64_t pc)
     return (unsigned)((h >> 1) ^ (h >> 13)) & ((1u << HASH_BITS) - 1);
 }
 
-/* The return-address stack predicts the same mapping guest pc -> code as the jump cache
- * (a landing pad of the calling block that continues at the return pc): it is emptied
- * whenever the jump cache is, and starts empty. An empty entry holds pc 1, which no jump
- * target equals (targets are even). */
-static void ras_clear(struct hv_cpu *cpu)
-{
-    for (unsigned i = 0; i < HV_JIT_RAS_SIZE; i++) {
-        cpu->jit_ras[i].pc = 1;
-        cpu->jit_ras[i].code = NULL;
-    }
-    cpu->jit_ras_top = 0;
-}
-
 /* Clear only the entries filled since the last clear: traps flush the soft-TLB (and with
  * it the jump cache) often, and most of the table is usually empty. An empty entry is all
  * zero (blk NULL; the lookup stub never probes for pc 0), so a new table needs no
  * initialisation and costs host memory only for the entries a guest uses. */
-static void jc_clear(struct hv_cpu *cpu, struct hv__jit *jit)
+static void jc_clear(struct hv__jit *jit)
 {
     static const struct hv__jit_jc empty;
-    ras_clear(cpu);
     if (jit->jc_nused > HV_JIT_JC_SIZE / 4) {
         for (unsigned i = 0; i < HV_JIT_JC_SIZE; i++)
             jit->jc[i] = empty;
@@ -98,7 +84,7 @@ static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
     hv__cc_flush(&jit->cc);
     memset(jit->hash, 0, sizeof(*jit->hash) << HASH_BITS);
     jit->npool = 0;
-    jc_clear(cpu, jit);
+    jc_clear(jit);
     free_pages(cpu, jit);
     jit->flush_pending = false;
     jit->stats.flushes++;
@@ -136,7 +122,14 @@ static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
 
 static void hook_tlb_flushed(struct hv_cpu *cpu)
 {
-    jc_clear(cpu, cpu->jit);
+    struct hv__jit *jit = cpu->jit;
+    jc_clear(jit);
+    /* The return-address stack (translate.c) holds landing pads chosen under the old
+     * mapping: while generated code runs (a helper flushed: SFENCE.VMA), leave it at the
+     * next block entry, which drops the stack. Other flushes come with a trap, an xRET or
+     * a CSR write that leave anyway. */
+    if (jit->in_code)
+        cpu->exit_request = 1;
 }
 
 static const struct hv_engine_hooks jit_hooks = {
@@ -216,7 +209,6 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
     }
     cpu->jit = jit;
     cpu->jit_jcache = jit->jc;
-    ras_clear(cpu);
     cpu->engine_hooks = &jit_hooks;
     return 0;
 }

@@ -14,8 +14,8 @@
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
-#define RAS_OFF ((int32_t)offsetof(struct hv_cpu, jit_ras))
-#define RAS_TOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_ras_top))
+#define HOST_SP_OFF ((int32_t)offsetof(struct hv_cpu, jit_host_sp))
+#define RAS_LIMIT_OFF ((int32_t)offsetof(struct hv_cpu, jit_ras_limit))
 #define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))
@@ -30,10 +30,6 @@ _Static_assert(offsetof(struct hv_tlb_entry, addend) == 24, "addend after three 
 _Static_assert(HV_TLB_SIZE == 4096, "index mask 0x1ffe0 assumes 4096 entries");
 _Static_assert(sizeof(struct hv__jit_jc) == 32, "jump cache index is scaled by 32");
 _Static_assert(offsetof(struct hv__jit_jc, code) == 8, "jump cache code pointer");
-_Static_assert(sizeof(((struct hv_cpu *)0)->jit_ras[0]) == 16, "RAS entries are 16 bytes");
-_Static_assert(offsetof(struct hv_cpu, jit_ras[0].code) - offsetof(struct hv_cpu, jit_ras) == 8,
-               "RAS code pointer after the pc");
-_Static_assert((HV_JIT_RAS_SIZE & (HV_JIT_RAS_SIZE - 1)) == 0, "RAS index is masked");
 
 enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
        RSP = HV_X86_RSP, RBP = HV_X86_RBP, RSI = HV_X86_RSI, RDI = HV_X86_RDI,
