@@ -318,11 +318,6 @@ struct hv_cpu {
     void *jit;
     uint64_t jit_stop_at;
     void *jit_jcache;
-    /* The translator's return-address stack lives on the host stack (cpu/jit/translate.c):
-     * the host stack pointer of the empty stack while generated code runs, and the lowest
-     * one a call may push to. Both set by the enter stub. */
-    uintptr_t jit_host_sp;
-    uintptr_t jit_ras_limit;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
     /* Embedder hooks and coverage (hv_vm_hook_add), additive; see "hooks" above. */

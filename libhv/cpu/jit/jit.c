@@ -122,14 +122,7 @@ static void hook_code_write(struct hv_cpu *cpu, uintptr_t host, unsigned len)
 
 static void hook_tlb_flushed(struct hv_cpu *cpu)
 {
-    struct hv__jit *jit = cpu->jit;
-    jc_clear(jit);
-    /* The return-address stack (translate.c) holds landing pads chosen under the old
-     * mapping: while generated code runs (a helper flushed: SFENCE.VMA), leave it at the
-     * next block entry, which drops the stack. Other flushes come with a trap, an xRET or
-     * a CSR write that leave anyway. */
-    if (jit->in_code)
-        cpu->exit_request = 1;
+    jc_clear(cpu->jit);
 }
 
 static const struct hv_engine_hooks jit_hooks = {

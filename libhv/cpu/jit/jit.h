@@ -63,9 +63,6 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 #define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12
 #define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
-/* Host stack bytes the return-address stack may use below the enter stub's frame (16 per
- * guest call: 256 nested calls; deeper ones are not predicted). */
-#define HV_JIT_RAS_BYTES 4096
 
 struct jit_block;
 struct hv_code_pages;

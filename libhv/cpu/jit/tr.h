@@ -14,8 +14,6 @@
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
 #define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
-#define HOST_SP_OFF ((int32_t)offsetof(struct hv_cpu, jit_host_sp))
-#define RAS_LIMIT_OFF ((int32_t)offsetof(struct hv_cpu, jit_ras_limit))
 #define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))
 #define FRM_OFF ((int32_t)offsetof(struct hv_cpu, frm))

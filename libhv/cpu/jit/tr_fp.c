@@ -171,16 +171,15 @@ static void emit_fmv(struct tr *t, unsigned i)
 void hv__tr_fflags_sync(struct tr *t)
 {
     struct hv__x86_buf *b = t->b;
-    /* Scratch in the red zone: [rsp] may be a return-address stack entry (translate.c). */
-    hv__x86_stmxcsr(b, hv__x86_mb(RSP, -8));
-    hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, -8));
+    hv__x86_stmxcsr(b, hv__x86_mb(RSP, 4));
+    hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, 4));
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x3d);
     struct hv__x86_fixup none = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
     hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)t->jit->mx_table);
     hv__x86_movzx_load(b, 4, 1, RCX, hv__x86_mbi(RSI, RCX, 1, 0));
     hv__x86_alu_mr(b, HV_X86_OR, 4, hv__x86_mb(RBX, FFLAGS_OFF), RCX);
-    hv__x86_store_imm(b, 4, hv__x86_mb(RSP, -8), 0x1f80);
-    hv__x86_ldmxcsr(b, hv__x86_mb(RSP, -8));
+    hv__x86_store_imm(b, 4, hv__x86_mb(RSP, 4), 0x1f80);
+    hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));
     hv__x86_bind(b, none);
 }
 

@@ -96,36 +96,27 @@ static void emit_cov(struct tr *t, uint64_t pc)
     hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
 }
 
-/* ---- indirect jumps: per-site jump-cache probes, the return-address stack ----------------
+/* ---- indirect jumps: per-site jump-cache probes ----------------------------------------
  *
- * Every indirect jump (and cross-page direct jump) used to leave through the one shared
- * jc_lookup stub, so a single host `jmp [rcx+8]` carried all of the guest's indirect
- * branches and the host predictor could not tell the sites apart. Each site now has its own
- * inline probe of the jump cache and its own host indirect jump; only a miss takes the
- * shared stub (which stores pc and leaves for the dispatcher).
+ * Every indirect jump (`jalr`: returns, calls through function pointers, switch jump
+ * tables) and every cross-page direct jump used to leave through the one shared jc_lookup
+ * stub, so a single host `jmp [rcx+8]` carried all of the guest's indirect branches and the
+ * host predictor could only tell the sites apart by global history. Each site now probes
+ * the jump cache inline and has its own host indirect jump (for a direct cross-page jump
+ * the entry's offset is a constant); only a miss takes the shared stub, which stores pc
+ * and leaves for the dispatcher. The probe reads the jump cache itself, so it is exactly
+ * as valid as the stub's lookup (the cache is emptied on code-cache and soft-TLB flushes,
+ * jit.c), and the target's checked entry (budget, polls) runs as before.
  *
- * Returns use the host's own return prediction: a guest call (`jal`/`jalr` with rd = ra or
- * t0) pushes the guest return pc and then makes a host `call` over its landing pad, so the
- * host stack holds the 16-byte entry {landing pad, return pc} and the host's return stack
- * buffer predicts the pad. A guest return (`jalr x0, rs1` with rs1 = ra or t0) compares its
- * target with the top entry's pc and takes it with `ret 8` on a match, else the probe. A
- * landing pad is an ordinary exit of the calling block to the return pc (chained when on
- * the same guest page), so the continuation's checked entry (budget, polls) still runs.
- * The enter stub pushes an entry whose pc (1) no target equals, and every exit stub resets
- * the host stack to it: entries live only while generated code runs, which no code cache
- * flush can happen in (they are deferred to the dispatcher); a soft-TLB flush from a helper
- * makes the next block entry leave (jit.c), so no pad chosen under an old mapping is taken.
- * A mismatch (longjmp, coroutines, a trap handler's return) falls back to the probe; a call
- * that would take the stack below cpu->jit_ras_limit pushes nothing. */
+ * Tried and dropped (docs/BENCHMARKS.md): a return-address stack, first as a 16-entry
+ * ring in the cpu struct, then on the host stack (guest call = push the return pc and a
+ * host `call` over a landing pad, guest return = compare and host `ret`, predicted by the
+ * host's return stack buffer). Both were slower than these probes on the call-heavy
+ * workloads except deep recursion: the host predicts the probes' per-site indirect jumps
+ * well, and the stack costs more instructions and taken branches per call. */
 
-/* x1 (ra) and x5 (t0): the link registers of the RISC-V calling convention's hints. */
-static bool is_link(unsigned g)
-{
-    return g == 1 || g == 5;
-}
-
-/* Prediction needs chained mode (lockstep compares after every block) and no hooks (they
- * observe every block start through the dispatcher's path). */
+/* Per-site probes need chained mode (lockstep compares after every block) and no hooks
+ * (they observe every block start through the dispatcher's path). */
 static bool predict_ok(const struct tr *t)
 {
     return !t->jit->opts.no_chain && !t->hooked;
@@ -164,51 +155,6 @@ static void jc_probe_const(struct tr *t, uint64_t target)
     hv__x86_jmp_m(b, hv__x86_mb(RCX, off + 8));
     hv__x86_bind(b, miss);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
-}
-
-/* A call with return address ret_pc, the state written back and counted: push ret_pc and
- * `call` the callee, so the host's return address is the landing pad right after the
- * call. With `chain` (a direct call on the block's guest page) the call itself is the
- * block's patchable exit to `target`; otherwise, and when the stack is full (no push),
- * execution goes on after the landing pad, where the caller emits the jump to the callee.
- * Clobbers RDX and flags. */
-static void exit_to(struct tr *t, uint64_t target);
-static void ras_call(struct tr *t, uint64_t ret_pc, bool chain, uint64_t target)
-{
-    struct hv__x86_buf *b = t->b;
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RSP, hv__x86_mb(RBX, RAS_LIMIT_OFF));
-    struct hv__x86_fixup full = hv__x86_jcc_fwd(b, HV_X86_CC_BE);
-    hv__x86_mov_ri(b, RDX, ret_pc);
-    hv__x86_push(b, RDX);
-    if (chain) {
-        /* Like hv__x86_jmp_patchable: a 4-byte aligned rel32, re-pointed by run_block. */
-        hv__x86_nop(b, (4 - (unsigned)((hv__x86_buf_pc(b) + 1) & 3)) & 3);
-    }
-    hv__x86_byte(b, 0xe8);      /* call rel32 */
-    struct hv__x86_fixup call = { hv__x86_label(b), hv__x86_buf_ok(b) ? 4 : 0 };
-    hv__x86_imm32(b, 0);
-    if (chain) {
-        struct cold *c = new_cold(t, COLD_CHAIN);
-        c->pc = target;
-        c->from[0] = call;
-        c->nfrom = 1;
-    }
-    /* The landing pad (the returning block wrote back and counted): drop ret_pc. */
-    hv__x86_lea(b, 8, RSP, hv__x86_mb(RSP, 8));
-    exit_to(t, ret_pc);
-    if (!chain)
-        hv__x86_bind(b, call);
-    hv__x86_bind(b, full);
-}
-
-/* A return (rax = target): the top entry's landing pad on a match, else the probe. */
-static void ras_ret(struct tr *t)
-{
-    struct hv__x86_buf *b = t->b;
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RSP, 8));
-    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
-    hv__x86_ret(b);
-    hv__x86_bind(b, miss);
 }
 
 /* ---- block exits (continued) ------------------------------------------------------------- */
@@ -354,15 +300,7 @@ static void emit_jal(struct tr *t, unsigned i)
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    uint64_t target = pc + (uint64_t)in->imm;
-    if (!is_link(in->rd) || !predict_ok(t) || is_loop_back(t, target)) {
-        exit_path(t, target, t->n, t->dirty, t->loaded);
-        return;
-    }
-    /* A call: exit_path's work, with the push and the call before the exit. */
-    end_block_common(t);
-    ras_call(t, pc + in->len, (target & ~0xfffull) == (t->pc0 & ~0xfffull), target);
-    exit_to(t, target);
+    exit_path(t, pc + (uint64_t)in->imm, t->n, t->dirty, t->loaded);
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
@@ -389,14 +327,6 @@ static void emit_jalr(struct tr *t, unsigned i)
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
         return;
     }
-    if (is_link(in->rd)) {
-        /* A call (`jalr ra, rs1` also when rs1 is ra: `auipc ra; jalr ra`). */
-        ras_call(t, pc + in->len, false, 0);
-        jc_probe(t);
-        return;
-    }
-    if (is_link(in->rs1))
-        ras_ret(t);
     jc_probe(t);
 }
 
@@ -595,21 +525,11 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));
     hv__x86_mov_rr(b, 8, RBX, RDI);
     hv__x86_load(b, 8, IREG, hv__x86_mb(RBX, INSTRET_OFF));
-    /* The return-address stack's bottom entry: {no pad, pc 1} never matches a target. */
-    hv__x86_mov_ri(b, RAX, 1);
-    hv__x86_push(b, RAX);
-    hv__x86_push(b, RAX);
-    hv__x86_store(b, 8, hv__x86_mb(RBX, HOST_SP_OFF), RSP);
-    hv__x86_lea(b, 8, RAX, hv__x86_mb(RSP, -HV_JIT_RAS_BYTES));
-    hv__x86_store(b, 8, hv__x86_mb(RBX, RAS_LIMIT_OFF), RAX);
     hv__x86_jmp_r(b, RSI);
-    /* exit_nochain falls into exit_chain: status in eax, chain field in rdx. Both drop
-     * the return-address stack. */
+    /* exit_nochain falls into exit_chain: status in eax, chain field in rdx. */
     uint32_t nochain = hv__x86_label(b);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RDX, RDX);
     uint32_t chain = hv__x86_label(b);
-    hv__x86_load(b, 8, RSP, hv__x86_mb(RBX, HOST_SP_OFF));
-    hv__x86_alu_ri(b, HV_X86_ADD, 8, RSP, 16);
     hv__x86_store(b, 8, hv__x86_mb(RBX, INSTRET_OFF), IREG);
     /* fold the accrued FP flags into fflags, restore the embedder's MXCSR */
     hv__x86_stmxcsr(b, hv__x86_mb(RSP, 4));
