@@ -75,6 +75,14 @@ struct hv__jit_jc {
     uint64_t pad;
 };
 
+/* A JALR site's inline cache (translate.c): RX addresses of the 64-bit pc it compares
+ * with (1 while empty) and of the rel32 of its direct jump. The site's exit passes the
+ * record's RX address | 1 as the chain field; run_block fills an empty cache. */
+struct hv__jit_ic {
+    uintptr_t pc_field;
+    uintptr_t jmp_field;
+};
+
 struct jit_block {
     uint64_t pc;
     uintptr_t host;

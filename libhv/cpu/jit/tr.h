@@ -91,6 +91,7 @@ struct tr {
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
     bool cov_only;              /* hooked with only the coverage map: superblocks and loops
                                    stay, internal block starts update the map inline */
+    struct hv__jit_ic *ic;      /* the block's JALR inline cache record (RW), or NULL */
 };
 
 static struct hv__x86_mem xmem(unsigned g)

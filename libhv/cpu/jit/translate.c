@@ -96,7 +96,7 @@ static void emit_cov(struct tr *t, uint64_t pc)
     hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
 }
 
-/* ---- indirect jumps: per-site jump-cache probes ----------------------------------------
+/* ---- indirect jumps: per-site jump-cache probes, inline caches ----------------------------
  *
  * Every indirect jump (`jalr`: returns, calls through function pointers, switch jump
  * tables) and every cross-page direct jump used to leave through the one shared jc_lookup
@@ -106,7 +106,8 @@ static void emit_cov(struct tr *t, uint64_t pc)
  * the entry's offset is a constant); only a miss takes the shared stub, which stores pc
  * and leaves for the dispatcher. The probe reads the jump cache itself, so it is exactly
  * as valid as the stub's lookup (the cache is emptied on code-cache and soft-TLB flushes,
- * jit.c), and the target's checked entry (budget, polls) runs as before.
+ * jit.c), and the target's checked entry (budget, polls) runs as before. A JALR site also
+ * has a monomorphic inline cache for targets on its own guest page (jc_probe).
  *
  * Tried and dropped (docs/BENCHMARKS.md): a return-address stack, first as a 16-entry
  * ring in the cpu struct, then on the host stack (guest call = push the return pc and a
@@ -123,10 +124,24 @@ static bool predict_ok(const struct tr *t)
 }
 
 /* rax = target (any value; state written back, instret counted): this site's own jump-
- * cache probe, then the shared stub on a miss. Clobbers RCX. */
+ * cache probe, then the shared stub on a miss. Clobbers RCX, RDX. With an inline cache
+ * (t->ic), first `cmp` the target with the cache's pc and take its direct jump (a patched
+ * rel32 to the target's checked entry, like a chained exit), and let a probe miss on a
+ * target on the block's guest page ask the dispatcher to fill the cache (run_block, once:
+ * it stays monomorphic). Same page only: like chaining, valid without a mapping check. */
 static void jc_probe(struct tr *t)
 {
     struct hv__x86_buf *b = t->b;
+    if (t->ic) {
+        hv__x86_movabs(b, RCX, 1);
+        t->ic->pc_field = b->exec + hv__x86_label(b) - 8;
+        hv__x86_alu_rr(b, HV_X86_CMP, 8, RAX, RCX);
+        struct hv__x86_fixup other = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+        struct hv__x86_fixup hit = hv__x86_jmp_patchable(b);
+        t->ic->jmp_field = b->exec + hit.at;
+        hv__x86_bind(b, hit);   /* empty: the probe */
+        hv__x86_bind(b, other);
+    }
     /* An empty entry is all zero: pc 0 must not match it. */
     hv__x86_test_rr(b, 8, RAX, RAX);
     struct hv__x86_fixup zero = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
@@ -138,8 +153,20 @@ static void jc_probe(struct tr *t)
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
     hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
-    hv__x86_bind(b, zero);
     hv__x86_bind(b, miss);
+    if (t->ic) {
+        hv__x86_mov_ri(b, RDX, t->pc0 & ~0xfffull);
+        hv__x86_mov_rr(b, 8, RCX, RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 8, RCX, RDX);
+        hv__x86_shift_ri(b, HV_X86_SHR, 8, RCX, 12);
+        struct hv__x86_fixup far = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+        hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+        hv__x86_mov_ri(b, RDX, (uintptr_t)hv__cc_rx(&t->jit->cc, t->ic) | 1);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_chain, RCX);
+        hv__x86_bind(b, far);
+    }
+    hv__x86_bind(b, zero);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
 }
 
@@ -826,6 +853,14 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         jit->full = true;
         return NULL;
     }
+    struct hv__jit_ic *ic = NULL;
+    if (insns[n - 1].op == HV_OP_JALR && !jit->opts.no_chain && !cpu->hk.on) {
+        ic = hv__cc_alloc(&jit->cc, sizeof(*ic), 8);
+        if (!ic) {
+            jit->full = true;
+            return NULL;
+        }
+    }
     memcpy(stored, insns, n * sizeof(struct hv_insn));
     if (ntail)
         memcpy(stored + n, tails, ntail * sizeof(struct hv_insn));
@@ -846,6 +881,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->n = n;
     t->pc0 = pc;
     t->hooked = cpu->hk.on;
+    t->ic = ic;
     t->cov_only = cov_only(cpu);
     /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
     t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
