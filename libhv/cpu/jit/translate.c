@@ -155,16 +155,10 @@ static void jc_probe(struct tr *t)
     hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
     hv__x86_bind(b, miss);
     if (t->ic) {
-        hv__x86_mov_ri(b, RDX, t->pc0 & ~0xfffull);
-        hv__x86_mov_rr(b, 8, RCX, RAX);
-        hv__x86_alu_rr(b, HV_X86_XOR, 8, RCX, RDX);
-        hv__x86_shift_ri(b, HV_X86_SHR, 8, RCX, 12);
-        struct hv__x86_fixup far = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
-        hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+        /* The shared stub checks the page (one copy: Linux has many JALR blocks). */
+        t->ic->page = t->pc0 & ~0xfffull;
         hv__x86_mov_ri(b, RDX, (uintptr_t)hv__cc_rx(&t->jit->cc, t->ic) | 1);
-        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
-        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_chain, RCX);
-        hv__x86_bind(b, far);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->ic_fill, RCX);
     }
     hv__x86_bind(b, zero);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
@@ -588,12 +582,25 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     hv__x86_bind(b, zero);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
     hv__x86_jmp_to(b, nochain);
+    /* ic_fill: a JALR site's probe missed (rax = target, rdx = its inline cache record | 1):
+     * a target on the block's page leaves to have the cache filled, any other is looked up. */
+    uint32_t fill = hv__x86_label(b);
+    hv__x86_mov_rr(b, 8, RCX, RAX);
+    hv__x86_alu_rm(b, HV_X86_XOR, 8, RCX, hv__x86_mb(RDX, 16 - 1));
+    hv__x86_shift_ri(b, HV_X86_SHR, 8, RCX, 12);
+    struct hv__x86_fixup other = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+    hv__x86_jmp_to(b, chain);
+    hv__x86_bind(b, other);
+    hv__x86_jmp_to(b, lookup);
     if (!hv__cc_commit(&jit->cc, b))
         return -1;
     jit->enter = (void *)base;
     jit->exit_nochain = (void *)(base + nochain);
     jit->exit_chain = (void *)(base + chain);
     jit->jc_lookup = (void *)(base + lookup);
+    jit->ic_fill = (void *)(base + fill);
     return 0;
 }
 
