@@ -452,6 +452,24 @@ static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *
         flush_all(cpu, jit);
         return (int)ret.status;
     }
+    if ((ret.chain & 1) && ret.status == HV_STEP_OK && !jit->opts.no_chain) {
+        /* A JALR site's inline cache asks to be filled with its target (same guest page;
+         * never a page-straddling block, whose second page lookup re-checks). */
+        int r;
+        const struct hv__jit_ic *ic = hv__cc_rw(&jit->cc, (const void *)(ret.chain & ~1ull));
+        struct jit_block *t = lookup(cpu, jit, &r);
+        uint8_t *field = t && !t->host2 && jit->cc.generation == gen ?
+                         hv__cc_rw(&jit->cc, (const void *)ic->pc_field) : NULL;
+        uint64_t cached = 0;
+        if (field)
+            memcpy(&cached, field, 8);
+        if (cached == 1 && hv__cc_patch_rel32(&jit->cc, ic->jmp_field,
+                                              (uintptr_t)t->check_entry) == 0) {
+            memcpy(field, &cpu->pc, 8);
+            jit->stats.chains++;
+        }
+        return (int)ret.status;
+    }
     if (ret.chain && ret.status == HV_STEP_OK && !jit->opts.no_chain) {
         /* The exit set pc to a successor on the same guest page: patch the exit to it. */
         int r;

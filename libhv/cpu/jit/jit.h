@@ -77,6 +77,16 @@ struct hv__jit_jc {
     uint64_t pad;
 };
 
+/* A JALR site's inline cache (translate.c): RX addresses of the 64-bit pc it compares
+ * with (1 while empty) and of the rel32 of its direct jump, and the guest page of its
+ * block. The ic_fill stub passes the record's RX address | 1 as the chain field;
+ * run_block fills an empty cache. */
+struct hv__jit_ic {
+    uintptr_t pc_field;
+    uintptr_t jmp_field;
+    uint64_t page;
+};
+
 struct jit_block {
     uint64_t pc;
     uintptr_t host;
@@ -96,6 +106,7 @@ struct hv__jit {
     void *exit_nochain;         /* status in eax, rdx = 0 */
     void *exit_chain;           /* status in eax, rdx = patch field */
     void *jc_lookup;            /* rax = guest pc: probe the jump cache */
+    void *ic_fill;              /* rax = guest pc, rdx = inline cache record | 1 */
     const uint8_t *mx_table;    /* MXCSR flags -> fflags (64 bytes, in the cache) */
     struct jit_block **hash;
     struct jit_block *pool;

@@ -28,6 +28,7 @@ _Static_assert(offsetof(struct hv_tlb_entry, addend) == 24, "addend after three 
 _Static_assert(HV_TLB_SIZE == 4096, "index mask 0x1ffe0 assumes 4096 entries");
 _Static_assert(sizeof(struct hv__jit_jc) == 32, "jump cache index is scaled by 32");
 _Static_assert(offsetof(struct hv__jit_jc, code) == 8, "jump cache code pointer");
+_Static_assert(offsetof(struct hv__jit_ic, page) == 16, "ic_fill reads the page at 16");
 
 enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
        RSP = HV_X86_RSP, RBP = HV_X86_RBP, RSI = HV_X86_RSI, RDI = HV_X86_RDI,
@@ -106,6 +107,7 @@ struct tr {
     int32_t ilabel[HV_JIT_BLOCK_MAX];       /* host code offset of each instruction */
     uint32_t iloaded[HV_JIT_BLOCK_MAX], idirty[HV_JIT_BLOCK_MAX];   /* cache state there */
     uint8_t ifp[HV_JIT_BLOCK_MAX];          /* fp_ok | fp_dirty << 1 there */
+    struct hv__jit_ic *ic;      /* the block's JALR inline cache record (RW), or NULL */
 };
 
 static struct hv__x86_mem xmem(unsigned g)

@@ -108,6 +108,90 @@ static void emit_cov(struct tr *t, uint64_t pc)
     hv__x86_store_imm(b, 4, hv__x86_mb(RBX, HK_PREV_OFF), (int32_t)(uint32_t)(loc >> 1));
 }
 
+/* ---- indirect jumps: per-site jump-cache probes, inline caches ----------------------------
+ *
+ * Every indirect jump (`jalr`: returns, calls through function pointers, switch jump
+ * tables) and every cross-page direct jump used to leave through the one shared jc_lookup
+ * stub, so a single host `jmp [rcx+8]` carried all of the guest's indirect branches and the
+ * host predictor could only tell the sites apart by global history. Each site now probes
+ * the jump cache inline and has its own host indirect jump (for a direct cross-page jump
+ * the entry's offset is a constant); only a miss takes the shared stub, which stores pc
+ * and leaves for the dispatcher. The probe reads the jump cache itself, so it is exactly
+ * as valid as the stub's lookup (the cache is emptied on code-cache and soft-TLB flushes,
+ * jit.c), and the target's checked entry (budget, polls) runs as before. A JALR site also
+ * has a monomorphic inline cache for targets on its own guest page (jc_probe).
+ *
+ * Tried and dropped (docs/BENCHMARKS.md): a return-address stack, first as a 16-entry
+ * ring in the cpu struct, then on the host stack (guest call = push the return pc and a
+ * host `call` over a landing pad, guest return = compare and host `ret`, predicted by the
+ * host's return stack buffer). Both were slower than these probes on the call-heavy
+ * workloads except deep recursion: the host predicts the probes' per-site indirect jumps
+ * well, and the stack costs more instructions and taken branches per call. */
+
+/* Per-site probes need chained mode (lockstep compares after every block) and no hooks
+ * (they observe every block start through the dispatcher's path). */
+static bool predict_ok(const struct tr *t)
+{
+    return !t->jit->opts.no_chain && !t->hooked;
+}
+
+/* rax = target (any value; state written back, instret counted): this site's own jump-
+ * cache probe, then the shared stub on a miss. Clobbers RCX, RDX. With an inline cache
+ * (t->ic), first `cmp` the target with the cache's pc and take its direct jump (a patched
+ * rel32 to the target's checked entry, like a chained exit), and let a probe miss on a
+ * target on the block's guest page ask the dispatcher to fill the cache (run_block, once:
+ * it stays monomorphic). Same page only: like chaining, valid without a mapping check. */
+static void jc_probe(struct tr *t)
+{
+    struct hv__x86_buf *b = t->b;
+    if (t->ic) {
+        hv__x86_movabs(b, RCX, 1);
+        t->ic->pc_field = b->exec + hv__x86_label(b) - 8;
+        hv__x86_alu_rr(b, HV_X86_CMP, 8, RAX, RCX);
+        struct hv__x86_fixup other = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+        struct hv__x86_fixup hit = hv__x86_jmp_patchable(b);
+        t->ic->jmp_field = b->exec + hit.at;
+        hv__x86_bind(b, hit);   /* empty: the probe */
+        hv__x86_bind(b, other);
+    }
+    /* An empty entry is all zero: pc 0 must not match it. */
+    hv__x86_test_rr(b, 8, RAX, RAX);
+    struct hv__x86_fixup zero = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
+    /* ((pc >> 1) & (JC_SIZE - 1)) * 32 */
+    hv__x86_mov_rr(b, 4, RCX, RAX);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (HV_JIT_JC_SIZE - 1) << 1);
+    hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 4);
+    hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
+    hv__x86_bind(b, miss);
+    if (t->ic) {
+        /* The shared stub checks the page (one copy: Linux has many JALR blocks). */
+        t->ic->page = t->pc0 & ~0xfffull;
+        hv__x86_mov_ri(b, RDX, (uintptr_t)hv__cc_rx(&t->jit->cc, t->ic) | 1);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->ic_fill, RCX);
+    }
+    hv__x86_bind(b, zero);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+/* The same for a target known now (not 0): the entry's offset is a constant. */
+static void jc_probe_const(struct tr *t, uint64_t target)
+{
+    struct hv__x86_buf *b = t->b;
+    int32_t off = (int32_t)(((target >> 1) & (HV_JIT_JC_SIZE - 1)) * 32);
+    hv__x86_mov_ri(b, RAX, target);
+    hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, JC_OFF));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, off));
+    struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_jmp_m(b, hv__x86_mb(RCX, off + 8));
+    hv__x86_bind(b, miss);
+    hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+/* ---- block exits (continued) ------------------------------------------------------------- */
+
 /* Leave for guest pc `target` (state already written back, instret counted). */
 static void exit_to(struct tr *t, uint64_t target)
 {
@@ -124,6 +208,10 @@ static void exit_to(struct tr *t, uint64_t target)
         c->pc = target;
         c->from[0] = hv__x86_jmp_patchable(b);
         c->nfrom = 1;
+        return;
+    }
+    if (predict_ok(t) && target) {
+        jc_probe_const(t, target);
         return;
     }
     hv__x86_mov_ri(b, RAX, target);
@@ -334,9 +422,13 @@ static void emit_jalr(struct tr *t, unsigned i)
         hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
         hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
-    } else {
-        hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+        return;
     }
+    if (!predict_ok(t)) {
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+        return;
+    }
+    jc_probe(t);
 }
 
 /* ---- one instruction ------------------------------------------------------------------------ */
@@ -573,12 +665,25 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     hv__x86_bind(b, zero);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
     hv__x86_jmp_to(b, nochain);
+    /* ic_fill: a JALR site's probe missed (rax = target, rdx = its inline cache record | 1):
+     * a target on the block's page leaves to have the cache filled, any other is looked up. */
+    uint32_t fill = hv__x86_label(b);
+    hv__x86_mov_rr(b, 8, RCX, RAX);
+    hv__x86_alu_rm(b, HV_X86_XOR, 8, RCX, hv__x86_mb(RDX, 16 - 1));
+    hv__x86_shift_ri(b, HV_X86_SHR, 8, RCX, 12);
+    struct hv__x86_fixup other = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
+    hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+    hv__x86_jmp_to(b, chain);
+    hv__x86_bind(b, other);
+    hv__x86_jmp_to(b, lookup);
     if (!hv__cc_commit(&jit->cc, b))
         return -1;
     jit->enter = (void *)base;
     jit->exit_nochain = (void *)(base + nochain);
     jit->exit_chain = (void *)(base + chain);
     jit->jc_lookup = (void *)(base + lookup);
+    jit->ic_fill = (void *)(base + fill);
     return 0;
 }
 
@@ -815,12 +920,21 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         jit->full = true;
         return NULL;
     }
+    struct hv__jit_ic *ic = NULL;
+    if (insns[n - 1].op == HV_OP_JALR && !jit->opts.no_chain && !cpu->hk.on) {
+        ic = hv__cc_alloc(&jit->cc, sizeof(*ic), 8);
+        if (!ic) {
+            jit->full = true;
+            return NULL;
+        }
+    }
     memcpy(stored, insns, n * sizeof(struct hv_insn));
     if (ntail)
         memcpy(stored + n, tails, ntail * sizeof(struct hv_insn));
     t->in = stored;
     t->in_rx = hv__cc_rx(&jit->cc, stored);
     t->maxlen = maxlen;
+    t->ic = ic;
     /* Memory hooks need every access to reach the soft-TLB, which keeps hooked pages out. */
     t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
