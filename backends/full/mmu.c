@@ -19,6 +19,7 @@
  *   never raise misaligned exceptions; access-fault tval for device errors is the physical
  *   address (the engine passes only pa to the device hook). */
 #include "backends/full/full.h"
+#include "core/wait.h"
 
 #define PTE_V (1ull << 0)
 #define PTE_R (1ull << 1)
@@ -197,7 +198,8 @@ int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *
 /* Device access at pa. Embedder regions without callbacks exit with HV_EXIT_MMIO; the
  * instruction is re-executed on the next run and that one access is completed from
  * vcpu->last_exit.u.mmio.data (reads) or dropped (writes, already reported). */
-int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write)
+static int mmio_access(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val,
+                       bool write)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     struct hvf_board *b = h->board;
@@ -232,6 +234,18 @@ int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool
     if (stop)
         return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));
     return HV_STEP_OK;
+}
+
+/* hv_config.time_exits: the host time of each device access goes into stats.exit_ns. */
+int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write)
+{
+    struct hvf_hart *h = hvf_hart_of(cpu);
+    if (!h->board->vm->cfg.time_exits)
+        return mmio_access(cpu, pa, size, val, write);
+    uint64_t t0 = hv__wait_now_ns();
+    int rc = mmio_access(cpu, pa, size, val, write);
+    h->vcpu->stats.exit_ns += hv__wait_now_ns() - t0;
+    return rc;
 }
 
 void hvf_code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len)

@@ -93,7 +93,7 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
         if (slot >= HVF_NR_VIRTIO)
             return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
                             HVF_NR_VIRTIO);
-        if (!b->net && (rc = hv__net_create(&b->net, err, errlen)) < 0)
+        if (!b->net && (rc = hv__net_create(&b->net, cfg->net_fabric, err, errlen)) < 0)
             return rc;
         if ((rc = hv__netdev_open(b->net, &cfg->nics[k], &b->netdevs[k], err, errlen)) < 0)
             return rc;

@@ -279,8 +279,11 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         uint64_t bound = hvf_platform_sleep_bound_ns(h->board);
         if (bound < ns)
             ns = bound ? bound : 1;
-        if (deadline > now)
+        if (deadline > now) {
+            uint64_t t0 = hv__wait_now_ns();
             hv__wait(&h->wake, seen, ns);
+            h->vcpu->stats.idle_ns += hv__wait_now_ns() - t0;
+        }
     }
 }
 

@@ -5,6 +5,7 @@
  * guest-supplied address, length and index is validated before use. */
 #include <string.h>
 #include "backends/para/para.h"
+#include "core/wait.h"
 
 /* One call in flight: arguments in, sbiret out. */
 struct call {
@@ -385,7 +386,23 @@ static int dispatch(struct call *c, uint64_t *jump_to)
     return f->fn(c, jump_to);
 }
 
+static int hypercall(struct hvp_vcpu *h);
+
+/* hv_config.time_exits: the host time of each hypercall, less the idle time of a blocking
+ * one (SCHED_OP), goes into stats.exit_ns. */
 int hvp_hypercall(struct hvp_vcpu *h)
+{
+    if (!h->pv->vm->cfg.time_exits)
+        return hypercall(h);
+    struct hv_stats *st = &h->vcpu->stats;
+    uint64_t idle0 = st->idle_ns, t0 = hv__wait_now_ns();
+    int rc = hypercall(h);
+    uint64_t spent = hv__wait_now_ns() - t0, idle = st->idle_ns - idle0;
+    st->exit_ns += spent > idle ? spent - idle : 0;
+    return rc;
+}
+
+static int hypercall(struct hvp_vcpu *h)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     struct call c = { .h = h, .eid = cpu->x[17], .fid = cpu->x[16] };

@@ -47,6 +47,14 @@ static uint64_t reachable(struct hvp_vcpu *h, uint64_t deadline)
     return deadline;
 }
 
+/* hv__wait, its time counted as idle (stats.idle_ns). */
+static void idle_wait(struct hvp_vcpu *h, uint32_t seen, uint64_t ns)
+{
+    uint64_t t0 = hv__wait_now_ns();
+    hv__wait(&h->wake, seen, ns);
+    h->vcpu->stats.idle_ns += hv__wait_now_ns() - t0;
+}
+
 /* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none; deterministic
  * callers pass it through reachable()) or a wake-up newer than `seen` arrives; at most
  * MAX_SLEEP_NS (pv->poll_sleep_ns with user networking, whose host sockets are only seen by
@@ -68,7 +76,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
             uint64_t step = h->pv->poll_sleep_ns / NS_PER_TICK;
             if (deadline - now > step)
                 deadline = now + step;
-            hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
+            idle_wait(h, seen, h->pv->poll_sleep_ns);
         }
         uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
         uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
@@ -78,7 +86,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
     uint64_t ns = h->pv->poll_sleep_ns ? h->pv->poll_sleep_ns : MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
-    hv__wait(&h->wake, seen, ns);
+    idle_wait(h, seen, ns);
     return true;
 }
 

@@ -216,6 +216,13 @@ struct hv_stats {
      * (CLOCK_MONOTONIC ns) spent translating them; cache flushes are not included. */
     uint64_t insns_translated;
     uint64_t translate_ns;
+    /* Where host time went (CLOCK_MONOTONIC ns). idle_ns: asleep or spinning while the guest
+     * waits for an interrupt or event (full: WFI; para: SCHED_OP block/poll), always
+     * counted. exit_ns: handling device-register accesses and hypercalls, the idle time
+     * inside them excluded; counted only when hv_config.time_exits is set (two clock reads
+     * per exit), else 0. The rest of the run is the guest's own execution. */
+    uint64_t idle_ns;
+    uint64_t exit_ns;
 };
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 

@@ -48,7 +48,8 @@ static void run_usage(FILE *f)
         "  --rng                  add an entropy device\n"
         "  --deterministic[=SEED] virtual time from retired instructions; seeded rng\n"
         "  --budget N             stop after N guest instructions per vCPU (exit 124)\n"
-        "  --stats                print execution statistics to stderr at the end\n"
+        "  --stats                print execution statistics to stderr at the end (and time\n"
+        "                         device accesses and hypercalls for them: exit-ns)\n"
         "  --gdb PORT             serve the GDB remote protocol on 127.0.0.1:PORT (0: any)\n"
         "  --gdb-wait             with --gdb: do not start the guest before gdb attaches\n"
         "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
@@ -272,7 +273,7 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
             if (hv_tool_parse_u64(optarg, UINT64_MAX, &ro->budget) < 0 || !ro->budget)
                 goto bad;
             break;
-        case OPT_STATS: ro->stats = 1; break;
+        case OPT_STATS: ro->stats = 1; cfg->time_exits = 1; break;
         case OPT_GDB: ro->gdb = optarg; break;
         case OPT_GDB_WAIT: ro->gdb_wait = 1; break;
         case OPT_SNAP_AT:
@@ -627,12 +628,13 @@ void hv_tool_print_stats(struct hv_tool_run *ctx, FILE *f)
             continue;
         fprintf(f, "vcpu%u: instructions %llu exits %llu mmio %llu hypercalls %llu "
                 "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu "
-                "insns-translated %llu translate-ns %llu\n", i,
+                "insns-translated %llu translate-ns %llu idle-ns %llu exit-ns %llu\n", i,
                 (unsigned long long)s.instructions, (unsigned long long)s.exits,
                 (unsigned long long)s.mmio_traps, (unsigned long long)s.hypercalls,
                 (unsigned long long)s.interrupts, (unsigned long long)s.exceptions,
                 (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated,
-                (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns);
+                (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns,
+                (unsigned long long)s.idle_ns, (unsigned long long)s.exit_ns);
     }
 }
 
