@@ -3,8 +3,9 @@
 # Linux boot test: builds (or reuses the cached) Linux 6.1 Image with scripts/build-linux.sh,
 # an initramfs whose /init is init.c (static, riscv64-linux-gnu-gcc) and a disk with a known
 # pattern, then boots them on the full backend: OpenSBI (default fw_dynamic, or --bios) +
-# Image + initrd, virtio blk/rng/net, goldfish RTC. Passes when /init reports every check
-# passed and the VM powers off with exit status 0. With ENGINE lockstep the translator is
+# Image + initrd, virtio blk/rng/net, goldfish RTC. The initramfs is the one both kernels
+# and hv bench --linux use (guest/linux/bench/mkinitramfs.sh: /init plus /hvlbench).
+# Passes when /init reports every check passed and the VM powers off with exit status 0. With ENGINE lockstep the translator is
 # checked against the interpreter after every block of the whole boot, and the run must
 # also log that every block agreed.
 # With --user-net the NIC is user networking (libslirp, host-only): the script serves
@@ -25,10 +26,8 @@ root=$(cd "$here/../../.." && pwd)
 image=$("$root/scripts/build-linux.sh" | tail -n 1)
 [ -f "$image" ] || { echo "run.sh: no kernel Image"; exit 1; }
 . "$root/tests/guest/net/servers.sh"     # $work, helpers killed on exit, free_port
-riscv64-linux-gnu-gcc -static -O2 -Wall -o "$work/init" "$here/init.c"
 # Byte-identical every time (mtime, inode numbers): deterministic runs compare state hashes.
-touch -d @0 "$work/init"
-(cd "$work" && echo init | cpio --quiet --reproducible -o -H newc | gzip -9n) > "$work/initrd.gz"
+sh "$root/guest/linux/bench/mkinitramfs.sh" "$work/initrd.gz"
 extra=""
 if [ "$engine" = lockstep ]; then
     extra="instructions agree"
