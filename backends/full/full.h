@@ -163,6 +163,9 @@ struct hvf_board {
     /* Device polling (hvf_platform_poll): host ns or, deterministic, hart 0's instret of
      * the next poll. */
     _Atomic uint64_t next_dev_poll;
+    /* A device has input from another thread (virtio-net frames): the next poll runs now,
+     * not at the end of the poll period (hvf_board_poll_soon). */
+    _Atomic bool poll_now;
     /* True once a device that can raise MEIP/SEIP (an interrupt controller) is wired:
      * WFI then never reports HV_EXIT_HALT while external interrupts are enabled. */
     bool ext_irq_sources;
@@ -189,6 +192,8 @@ uint64_t hvf_mtime(const struct hvf_board *b);
 void hvf_set_hw_irq(struct hvf_hart *h, uint64_t bit, bool level);
 /* Wake a hart sleeping in WFI and make its engine poll (any thread). */
 void hvf_hart_wake(struct hvf_hart *h);
+/* From any thread: poll the devices at the next chance and wake every hart. */
+void hvf_board_poll_soon(struct hvf_board *b);
 
 /* csr.c */
 uint64_t hvf_mip_read(struct hvf_hart *h);

@@ -111,16 +111,16 @@ static void net_poll(struct hvf_virtio *vio, void *dev)
 }
 
 /* Frames arrived, on the sender's thread (another vCPU, another VM on a shared fabric, the
- * slirp stack): flag them and wake the harts, so one asleep in WFI polls the device now
- * instead of at its next periodic device poll (up to HVF_DEV_SLEEP_NS later). */
+ * slirp stack): flag them, and have the board poll its devices now and wake the harts
+ * (else a hart asleep in WFI saw them at its next periodic device poll, up to
+ * HVF_DEV_SLEEP_NS later, and a running one up to DEV_POLL_NS later). */
 static void rx_notify(void *opaque)
 {
     struct vnet *n = opaque;
     atomic_store(&n->rx_kick, true);
     struct hv_vm *vm = hvf_virtio_vm(n->vio);
-    struct hvf_board *b = vm ? vm->backend : NULL;
-    for (unsigned i = 0; b && i < HV_MAX_VCPUS; i++)
-        hvf_hart_wake(b->harts[i]);
+    if (vm && vm->backend)
+        hvf_board_poll_soon(vm->backend);
 }
 
 static void destroy(void *dev)

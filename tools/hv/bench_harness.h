@@ -56,6 +56,7 @@ struct bench_sample {
     int linux_row;
     double run_ms;              /* the whole run: boot, section, power-off */
     double boot_ms;             /* host time from the run's start to the begin line */
+    unsigned nvms;              /* VMs whose counters are summed (linux-net: 2) */
 };
 
 /* A workload x configuration: every run and the summary over them. */

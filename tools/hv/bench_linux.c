@@ -335,6 +335,7 @@ static void finish_sample(const struct bench_job *job, const struct bench_linux_
 {
     struct lvm *c = &r->v[0];
     s->linux_row = 1;
+    s->nvms = r->n;
     s->run_ms = c->wall_ms;
     s->exit_code = c->exit_code;
     for (unsigned i = 0; i < r->n; i++)
