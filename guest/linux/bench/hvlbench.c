@@ -466,13 +466,13 @@ static int w_net(uint64_t n)
             break;
         }
         uint64_t got;
-        do {
+        do {                        /* skip late echoes (warm-up, or given up on) */
             if (recv(s, r, sizeof r, 0) != sizeof m) {
                 got = UINT64_MAX;
                 break;
             }
             memcpy(&got, r, sizeof got);
-        } while (got < i);          /* a late echo of a datagram given up on */
+        } while (got != i);
         if (got != i) {
             lost++;
             ok = 0;
