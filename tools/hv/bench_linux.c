@@ -48,7 +48,7 @@ const struct bench_linux_wl bench_linux_wls[] = {
     LX("linux-blk-rand-1m-qd32", "blk-rand-1m-qd32", 32, 32, 1, 0,
        "O_DIRECT 1 MiB random, QD32 (32 threads)"),
     LX("linux-timer", "timer", 200, 20, 0, 0, "nanosleep(1 ms) wake-ups (HZ=250)"),
-    LX("linux-net", "net", 5000, 200, 0, 1, "UDP 64-byte ping-pong between two VMs"),
+    LX("linux-net", "net", 2000, 200, 0, 1, "UDP 64-byte ping-pong between two VMs"),
 };
 const unsigned bench_linux_nwls = sizeof bench_linux_wls / sizeof bench_linux_wls[0];
 

@@ -461,6 +461,7 @@ static void print_xlat_cost(const struct bench *b, FILE *f)
 /* Linux rows: per operation, and where the host time of the section went. */
 struct linux_split {
     double guest_us, host_us, exits, mmio, hcalls, irqs, excs, idle_pct, exit_pct, run_pct;
+    double exits_per_irq;           /* -1 without interrupts */
     double boot_ms;
 };
 
@@ -478,6 +479,8 @@ static int linux_split(const struct bench_cell *c, struct linux_split *x)
     x->exits = x->mmio + x->hcalls;
     x->irqs = s->interrupts / ops;
     x->excs = s->exceptions / ops;
+    x->exits_per_irq = s->interrupts ? (double)(s->mmio_traps + s->hypercalls) /
+                                       (double)s->interrupts : -1;
     /* Fractions of the median run's section, vCPU time: for linux-net the two VMs' vCPUs
      * together (twice the wall time). */
     x->idle_pct = wall_ns > 0 ? 100.0 * s->idle_ns / wall_ns : 0;
@@ -495,10 +498,10 @@ static void print_linux(const struct bench *b, FILE *f)
             continue;
         if (!any)
             fprintf(f, "\nLinux workloads, per operation (the guest's timed section; "
-                    "linux-boot: the whole run):\n%-22s %-9s %9s %9s %8s %7s %7s %6s %7s "
-                    "%6s %6s %6s %8s\n", "workload", "config", "guest/op", "host/op",
-                    "exits/op", "mmio/op", "hc/op", "irq/op", "exc/op", "guest%", "exit%",
-                    "idle%", "to-begin");
+                    "linux-boot: the whole run):\n%-22s %-9s %9s %9s %8s %7s %7s %6s %8s "
+                    "%7s %6s %6s %6s %8s\n", "workload", "config", "guest/op", "host/op",
+                    "exits/op", "mmio/op", "hc/op", "irq/op", "exit/irq", "exc/op", "guest%",
+                    "exit%", "idle%", "to-begin");
         any = 1;
         for (unsigned k = 0; k < b->ncfg; k++) {
             const struct bench_cell *c = &b->wl[w].cells[k];
@@ -510,7 +513,7 @@ static void print_linux(const struct bench *b, FILE *f)
                             c->err[0] ? ": " : "", c->err);
                 continue;
             }
-            char g[16], h[16], e[16], m[16], hc[16], i[16], ex[16], bt[16];
+            char g[16], h[16], e[16], m[16], hc[16], i[16], ei[16], ex[16], bt[16];
             fmt_count(g, sizeof g, x.guest_us);
             fmt_count(h, sizeof h, x.host_us);
             fmt_count(e, sizeof e, x.exits);
@@ -518,15 +521,16 @@ static void print_linux(const struct bench *b, FILE *f)
             fmt_count(hc, sizeof hc, x.hcalls);
             fmt_count(i, sizeof i, x.irqs);
             fmt_count(ex, sizeof ex, x.excs);
+            fmt_count(ei, sizeof ei, x.exits_per_irq);
             fmt_ms(bt, sizeof bt, x.boot_ms);
-            fprintf(f, "%-22s %-9s %7sus %7sus %8s %7s %7s %6s %7s %5.1f%% %5.1f%% %5.1f%% %8s\n",
-                    name, b->cfg[k].label, g, h, e, m, hc, i, ex, x.run_pct, x.exit_pct,
-                    x.idle_pct, bt);
+            fprintf(f, "%-22s %-9s %7sus %7sus %8s %7s %7s %6s %8s %7s %5.1f%% %5.1f%% "
+                    "%5.1f%% %8s\n", name, b->cfg[k].label, g, h, e, m, hc, i, ei, ex,
+                    x.run_pct, x.exit_pct, x.idle_pct, bt);
         }
     }
     if (any)
         fputs("(guest/op: the guest's clock; host/op: host wall time of the section, median "
-              "run; exits: MMIO traps + hypercalls; guest%: the rest of the host time, the "
+              "run; exits: MMIO traps + hypercalls; exit/irq: exits per interrupt delivered; guest%: the rest of the host time, the "
               "guest's own execution incl. emulated firmware on full; exit%: device and "
               "hypercall handling (hv_config.time_exits); idle%: asleep in WFI / SCHED_OP; "
               "to-begin: host time from the run's start to the section (boot); linux-net: "
@@ -690,6 +694,8 @@ static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct b
             json_num(f, x.irqs);
             fputs(", \"exceptions_per_op\": ", f);
             json_num(f, x.excs);
+            fputs(", \"exits_per_interrupt\": ", f);
+            json_num(f, x.exits_per_irq >= 0 ? x.exits_per_irq : NAN);
             fputs(", \"time_pct\": {\"guest\": ", f);
             json_num(f, x.run_pct);
             fputs(", \"exits\": ", f);

@@ -517,7 +517,7 @@ int main(int argc, char **argv)
     if (!strncmp(w, "blk-", 4))
         return w_blk(w, n);
     if (!strcmp(w, "net"))
-        return w_net(n ? n : 5000);
+        return w_net(n ? n : 2000);
     if (!strcmp(w, "net-echo"))
         return w_net_echo();
     fprintf(stderr, "hvlbench: unknown workload %s\n", w);
