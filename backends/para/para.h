@@ -16,6 +16,24 @@
 
 #define HVP_RAM_BASE 0x80000000ull
 
+/* S-level interrupt bits of sip (mip bit positions). */
+#define HVP_SIP_SSIP (1ull << 1)
+#define HVP_SIP_STIP (1ull << 5)
+#define HVP_SIP_SEIP (1ull << 9)
+
+/* SBI HSM hart states (the SBI spec's numbering, returned by hart_get_status). */
+enum {
+    HVP_HSM_STARTED = 0,
+    HVP_HSM_STOPPED = 1,
+    HVP_HSM_START_PENDING = 2,
+    HVP_HSM_STOP_PENDING = 3,
+    HVP_HSM_SUSPENDED = 4,
+};
+
+/* Remote fences requested by SBI RFENCE, done by the target hart at its next poll. */
+#define HVP_FENCE_I 1u                  /* drop translated/decoded code */
+#define HVP_FENCE_VMA 2u                /* flush the soft-TLB */
+
 /* ---- event-channel ports ---------------------------------------------------------------- */
 struct hvp_port {
     uint8_t state;              /* HVP_PORT_* */
@@ -89,6 +107,11 @@ struct hvp_vm {
                                      * networking) only delivers when the devices are polled */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
+    /* The Linux boot protocol (boot.c): hart 0 enters S-mode at the kernel with a0 = 0 and
+     * a1 = the device tree; the other harts stay STOPPED until SBI HSM hart_start. False:
+     * ABI 1.x SDK guests, every vCPU starts at the entry with a1 = start-info. */
+    bool linux_boot;
+    uint64_t fdt_gpa;               /* linux_boot: where the device tree is */
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
     _Atomic int stop_code;
 };
@@ -109,6 +132,14 @@ struct hvp_vcpu {
     unsigned polls;
 
     _Atomic uint32_t wake;               /* futex word (core/wait.h): SCHED_OP block/poll */
+    _Atomic uint64_t sip_hw;  /* SSIP/STIP raised by SBI IPI / TIME (mip bit positions) */
+    /* SBI HSM (sbi.c): the hart's state (HVP_HSM_*; transitions under pv->lock), where a
+     * START_PENDING hart begins (pc, a1 = opaque), remote fences to do at the next poll,
+     * and `parked`: hart_stop ended the engine run, vcpu_run goes back to sleep. */
+    _Atomic uint32_t hsm;
+    uint64_t hsm_pc, hsm_opaque;
+    _Atomic uint32_t fence_req;          /* HVP_FENCE_* */
+    bool parked;
     /* This vCPU's copy of hvp_policy (cpu.policy points here) with the translator's direct
      * RAM window filled in (hvp_policy_sync). Per vCPU so that switching direct mode on or
      * off at run entry never changes a policy another vCPU's translator is reading. */
@@ -156,6 +187,25 @@ int hvp_jump(struct hvp_vcpu *h, uint64_t pc);
 /* Fire the armed timer if its deadline passed; true if it fired. */
 bool hvp_timer_check(struct hvp_vcpu *h);
 
+/* sbi.c */
+/* Atomically set (level) or clear bits of h->sip_hw (HVP_SIP_SSIP/STIP), then hvp_wake. */
+void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level);
+/* At the hart's poll: do the remote fences other harts asked for. */
+void hvp_sbi_poll(struct hvp_vcpu *h);
+/* Enter S-mode at pc with a0 = hart id, a1 = arg, satp = 0, sstatus.SIE = 0 (HSM start, the
+ * Linux boot protocol's hart 0). */
+void hvp_enter_kernel(struct hvp_vcpu *h, uint64_t pc, uint64_t arg);
+/* vcpu_run of a hart that is not STARTED: sleep until hart_start (then enter the kernel and
+ * return 0: run it), or a kick / VM stop / deadline (an exit recorded, returns 1). */
+int hvp_hsm_wait(struct hvp_vcpu *h);
+
+/* boot.c: the Linux boot protocol (RISC-V Image or S-mode ELF at RAM + 2 MiB, initrd, the
+ * generated device tree). Returns 1 if the kernel uses it (pv->linux_boot), 0 if not
+ * (an ABI 1.x guest: the caller loads it), or a negative HV_E* code. */
+int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len);
+int hvp_fdt_build(struct hvp_vm *pv, uint64_t initrd_start, uint64_t initrd_end,
+                  void **blob, size_t *size);
+
 /* hcall.c: ECALL entry point (cpu->pc at the ecall). */
 int hvp_hypercall(struct hvp_vcpu *h);
 
@@ -180,6 +230,12 @@ bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
                  int64_t *error, uint64_t *value);
 void hvp_wake(struct hvp_vcpu *h);
+/* Sleep (never spin) until woken(h), a kick, a VM stop or a deadline: the timer and devices
+ * are serviced meanwhile, deterministic idle time is skipped. HV_STEP_OK, HV_STEP_EXIT
+ * (HV_EXIT_HALT: nothing could ever wake it) or HVP_STEP_AGAIN (the budget ended a
+ * deterministic sleep: the ECALL must execute again). For HSM retentive suspend; WFI. */
+int hvp_idle(struct hvp_vcpu *h, bool (*woken)(struct hvp_vcpu *h), int64_t *error,
+             uint64_t *value);
 
 /* devices.c */
 int hvp_devices_init(struct hvp_vm *pv, char *err, size_t errlen);

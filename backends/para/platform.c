@@ -32,6 +32,9 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
         pv->entry = info.entry;
         lo = info.lowest;
         hi = info.highest;
+    } else if ((rc = hvp_boot_linux(pv, data, len)) != 0) {
+        free(data);                     /* a kernel Image: loaded with initrd and tree */
+        return rc < 0 ? rc : 0;
     } else {
         rc = hv__raw_load(&vm->mem, HVP_RAM_BASE, data, len, vm->last_error,
                           sizeof(vm->last_error));
@@ -145,6 +148,11 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     vcpu->cpu.priv = HV_PRIV_U;
     vcpu->cpu.x[10] = vcpu->id;             /* a0 = hartid */
     vcpu->cpu.x[11] = pv->start_gpa;        /* a1 = start-info */
+    atomic_store(&h->hsm, HVP_HSM_STARTED);
+    if (pv->linux_boot && vcpu->id == 0)
+        hvp_enter_kernel(h, pv->entry, pv->fdt_gpa);
+    else if (pv->linux_boot)
+        atomic_store(&h->hsm, HVP_HSM_STOPPED);     /* until SBI HSM hart_start */
     pthread_mutex_lock(&pv->lock);
     pv->vcpus[vcpu->id] = h;
     pthread_mutex_unlock(&pv->lock);
@@ -200,10 +208,21 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
 {
     struct hvp_vcpu *h = vcpu->backend;
     complete_hypercall(h);
-    hvp_policy_sync(h);
-    hv__engine_begin(vcpu, stop_at);
-    int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
-    return hv__engine_end(vcpu, rc, "para backend", exit);
+    for (;;) {
+        hv__engine_begin(vcpu, stop_at);
+        /* A stopped hart (HSM) sleeps here until hart_start, a kick, a stop or a deadline. */
+        uint32_t s = atomic_load(&h->hsm);
+        if ((s == HVP_HSM_STOPPED || s == HVP_HSM_START_PENDING) && hvp_hsm_wait(h))
+            return hv__engine_end(vcpu, HV_STEP_EXIT, "para backend", exit);
+        hvp_policy_sync(h);
+        int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
+        if (h->parked && rc == HV_STEP_EXIT) {
+            h->parked = false;          /* hart_stop: back to sleep, not out to the caller */
+            continue;
+        }
+        h->parked = false;
+        return hv__engine_end(vcpu, rc, "para backend", exit);
+    }
 }
 
 /* CSRs a para guest can see (user-level only). */

@@ -257,7 +257,8 @@ bool hvp_timer_check(struct hvp_vcpu *h)
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)
         vi->timer_deadline = UINT64_MAX;
-    hvp_raise_virq(h, HVP_VIRQ_TIMER);
+    hvp_set_sip(h, HVP_SIP_STIP, true);    /* S-mode kernels: level until the next set_timer */
+    hvp_raise_virq(h, HVP_VIRQ_TIMER);     /* ABI 1.x guests that bound it */
     return true;
 }
 
@@ -299,6 +300,7 @@ static int poll(struct hv_cpu *cpu)
         return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
+    hvp_sbi_poll(h);                    /* remote fences: before the next guest instruction */
     if (light)
         return HV_STEP_OK;
     hvp_timer_check(h);

@@ -126,6 +126,28 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
     return HV_STEP_OK;
 }
 
+int hvp_idle(struct hvp_vcpu *h, bool (*woken)(struct hvp_vcpu *h), int64_t *error,
+             uint64_t *value)
+{
+    *error = 0;
+    *value = 0;
+    for (;;) {
+        uint32_t seen = wake_seq(h);
+        hvp_timer_check(h);
+        hvp_devices_poll(h);
+        if (woken(h) || interrupted(h))
+            break;
+        uint64_t deadline = reachable(h, h->timer_deadline);
+        if (deadline == UINT64_MAX && !hvp_async_wakers(h, false) &&
+            h->pv->vm->cfg.nr_vcpus <= 1)
+            return halt(h, error, value);
+        if (!wait_for(h, deadline, seen))
+            return budget_cut(h);
+    }
+    h->vcpu->cpu.exit_request = 1;      /* deliver what woke it before the next instruction */
+    return HV_STEP_OK;
+}
+
 static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uint64_t *value)
 {
     struct hvp_vm *pv = h->pv;

@@ -3,7 +3,7 @@
  * structs): event-channel ports and VIRQ bindings, the authoritative start-info copy with
  * the device list, each device's ring connection and the back-end's private ring indices,
  * a VM-wide stop, and per vCPU the upcall/fault entries and flags, the timer and pending
- * control transfers. Shared-info, the console ring and the rings themselves live in guest
+ * control transfers, the SBI HSM state and the SSIP/STIP levels. Shared-info, the console ring and the rings themselves live in guest
  * RAM and travel with it. Not saved: a net back-end's partially gathered tx frame and
  * frames queued in the host fabric (dropped, i.e. packet loss); disk contents. */
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 #include "snapshot/stream.h"
 
 #define VM_VERSION 1
-#define VCPU_VERSION 1
+#define VCPU_VERSION 2            /* 2: SBI HSM state and sip_hw */
 
 /* A device's entry in "para.vm", after its type (u16): the ring connection and the
  * back-end's private ring state. */
@@ -168,6 +168,8 @@ static const struct hv_snap_field vcpu_fields[] = {
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, hcall_pending),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, jump_pending),
     VCPU(jump_pc), VCPU(polls),
+    HV_SNAP_INT_MASKED(struct hvp_vcpu, hsm, 7), VCPU(hsm_pc), VCPU(hsm_opaque),
+    HV_SNAP_INT_MASKED(struct hvp_vcpu, sip_hw, HVP_SIP_SSIP | HVP_SIP_STIP),
 };
 #undef VCPU
 

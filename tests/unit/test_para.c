@@ -216,11 +216,11 @@ Test(para, base_extension)
     cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_GET_IMPL_ID, 0, 0, 0, 0).value, HVP_SBI_IMPL_ID);
     cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_GET_IMPL_VERSION, 0, 0, 0, 0).value, HV_VERSION);
     const uint64_t have[] = { HVP_EID_BASE, HVP_EID_TIME, HVP_EID_SRST, HVP_EID_DBCN,
-                              HVP_EID_PARA };
-    for (unsigned i = 0; i < 5; i++)
+                              HVP_EID_PARA, HVP_EID_IPI, HVP_EID_RFENCE, HVP_EID_HSM };
+    for (unsigned i = 0; i < 8; i++)
         cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, have[i], 0, 0, 0).value, 1);
-    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x735049, 0, 0, 0).value, 0);
-    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, HVP_EID_HSM, 0, 0, 0).value, 0);
+    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x4E41434C, 0, 0, 0).value, 0);
+    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x05, 0, 0, 0).value, 0);
     for (unsigned f = HVP_BASE_GET_MVENDORID; f <= HVP_BASE_GET_MIMPID; f++) {
         r = hcall(HVP_EID_BASE, f, 0, 0, 0, 0);
         cr_assert_eq(r.error, 0);
