@@ -5,8 +5,11 @@
  * storms with stvec on an unmapped page or on a faulting instruction. Each must end in a
  * guest-visible fault or a bounded exit with the budget exact, on every engine. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "hv/hv.h"
+#include "hv/snapshot.h"
 #include "hv/para.h"
 #include "para_fixture.h"
 
@@ -274,4 +277,46 @@ static void hostile_trap_storm_on(enum hv_engine engine)
 Test(para_smode, hostile_trap_storm)
 {
     on_both_engines(hostile_trap_storm_on);
+}
+
+/* The S state travels in the snapshot's para.vcpu section (version 2): saved with paging
+ * on in U-mode, clobbered, loaded back, and the guest continues under its page tables. */
+Test(para_smode, snapshot_round_trip)
+{
+    boot_engine(HV_ENGINE_JIT);
+    cr_assert_eq(hv_vm_mem_write(vm, PT + 2 * 8, &(uint64_t){ ((RAM >> 12) << 10) | PTE_V |
+                 PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D }, 8), 0);
+    const uint32_t code[] = { ADDI(A0, A0, 1), JSELF };
+    put(CODE, code, 2);
+    static const unsigned csrs[] = { 0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144,
+                                     0x180, 0x106, 0x10a };
+    /* sie without SSIE: the pending SSIP must not interrupt the U code afterwards. */
+    const uint64_t vals[] = { (1ull << 18) | (1ull << 5) | (1ull << 8), 0x220, HANDLER + 1,
+                              0x1234, CODE + 8, 13, 0xdead000, 2, SATP_SV39 | (PT >> 12), 5,
+                              1 };
+    for (unsigned i = 0; i < 11; i++)
+        setreg(CSR(csrs[i]), vals[i]);
+    setreg(HV_REG_PRIV, 0);
+    setreg(HV_REG_PC, CODE);
+    uint64_t saved[11];
+    for (unsigned i = 0; i < 11; i++)
+        saved[i] = reg(CSR(csrs[i]));
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    cr_assert_eq(hv_vm_snapshot_save(vm, fileno(f)), 0);
+    for (unsigned i = 0; i < 11; i++)
+        setreg(CSR(csrs[i]), 0);
+    setreg(HV_REG_PRIV, 1);
+    cr_assert_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+    cr_assert_eq(hv_vm_snapshot_load(vm, fileno(f)), 0);
+    fclose(f);
+    for (unsigned i = 0; i < 11; i++)
+        cr_assert_eq(reg(CSR(csrs[i])), saved[i], "csr %#x: %#llx, saved %#llx", csrs[i],
+                     (unsigned long long)reg(CSR(csrs[i])), (unsigned long long)saved[i]);
+    cr_assert_eq(reg(HV_REG_PRIV), 0);
+    setreg(A0, 0);
+    struct hv_exit e = run(10);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET);
+    cr_assert_eq(reg(A0), 1, "ran under the restored page tables");
+    cr_assert_eq(reg(HV_REG_PC), CODE + 4);
 }
