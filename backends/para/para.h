@@ -13,13 +13,9 @@
 #include "core/engine.h"
 #include "core/vm.h"
 #include "hv/para.h"
+#include "priv/priv.h"
 
 #define HVP_RAM_BASE 0x80000000ull
-
-/* S-level interrupt bits of sip (mip bit positions). */
-#define HVP_SIP_SSIP (1ull << 1)
-#define HVP_SIP_STIP (1ull << 5)
-#define HVP_SIP_SEIP (1ull << 9)
 
 /* SBI HSM hart states (the SBI spec's numbering, returned by hart_get_status). */
 enum {
@@ -132,6 +128,10 @@ struct hvp_vcpu {
     unsigned polls;
 
     _Atomic uint32_t wake;               /* futex word (core/wait.h): SCHED_OP block/poll */
+    /* The virtual S/U-mode (priv/priv.h; smode.c): every interrupt is S-level (no M-mode,
+     * nothing to delegate), s.status holds the sstatus bits with FS fixed at Dirty, s.ip_sw
+     * the SSIP written through sip. */
+    struct hv_priv_s s;
     _Atomic uint64_t sip_hw;  /* SSIP/STIP raised by SBI IPI / TIME (mip bit positions) */
     /* SBI HSM (sbi.c): the hart's state (HVP_HSM_*; transitions under pv->lock), where a
      * START_PENDING hart begins (pc, a1 = opaque), remote fences to do at the next poll,
@@ -187,8 +187,28 @@ int hvp_jump(struct hvp_vcpu *h, uint64_t pc);
 /* Fire the armed timer if its deadline passed; true if it fired. */
 bool hvp_timer_check(struct hvp_vcpu *h);
 
+/* smode.c: the virtual S/U-mode. */
+/* Reset state: S-mode, satp Bare, sstatus.SIE = 0 (FS Dirty), sie = 0, stvec = 0. */
+void hvp_smode_reset(struct hvp_vcpu *h);
+/* sip: SSIP (written by S, or SBI IPI), STIP (SBI TIME), SEIP = the level "upcall pending
+ * and not masked" of this vCPU's shared-info slot. */
+uint64_t hvp_sip(struct hvp_vcpu *h);
+/* Take the highest enabled pending S interrupt now (sie, and SIE unless in U); true if
+ * one was taken. Cheap when sie is 0 (every ABI 1.x guest). */
+bool hvp_s_interrupt(struct hvp_vcpu *h);
+/* A synchronous exception taken architecturally into S (sepc = cpu->pc). */
+int hvp_s_trap(struct hvp_vcpu *h, uint64_t cause, uint64_t tval);
+/* The policy hooks: CSRs, SRET/WFI/SFENCE, and tlb_fill with paging on. */
+int hvp_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
+int hvp_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val);
+int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn);
+int hvp_s_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
+                   bool *is_mmio);
+/* Raw CSR access for hv_vcpu_get_reg / set_reg (no privilege checks). 0 or HV_ENOENT. */
+int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val);
+int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val);
 /* sbi.c */
-/* Atomically set (level) or clear bits of h->sip_hw (HVP_SIP_SSIP/STIP), then hvp_wake. */
+/* Atomically set (level) or clear bits of h->sip_hw (MIP_SSIP/STIP), then hvp_wake. */
 void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level);
 /* At the hart's poll: do the remote fences other harts asked for. */
 void hvp_sbi_poll(struct hvp_vcpu *h);
@@ -229,13 +249,11 @@ bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
 #define HVP_STEP_AGAIN 3
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
                  int64_t *error, uint64_t *value);
+/* WFI in S-mode: sleep until an S interrupt is pending and enabled in sie (whatever
+ * sstatus.SIE), a kick, a stop or the run's deadline; HV_EXIT_HALT when nothing could ever
+ * wake the vCPU. */
+int hvp_wfi(struct hvp_vcpu *h);
 void hvp_wake(struct hvp_vcpu *h);
-/* Sleep (never spin) until woken(h), a kick, a VM stop or a deadline: the timer and devices
- * are serviced meanwhile, deterministic idle time is skipped. HV_STEP_OK, HV_STEP_EXIT
- * (HV_EXIT_HALT: nothing could ever wake it) or HVP_STEP_AGAIN (the budget ended a
- * deterministic sleep: the ECALL must execute again). For HSM retentive suspend; WFI. */
-int hvp_idle(struct hvp_vcpu *h, bool (*woken)(struct hvp_vcpu *h), int64_t *error,
-             uint64_t *value);
 
 /* devices.c */
 int hvp_devices_init(struct hvp_vm *pv, char *err, size_t errlen);

@@ -144,8 +144,8 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     h->policy = hvp_policy;                 /* direct window: hvp_policy_sync at run */
     vcpu->cpu.policy = &h->policy;
     hv__cpu_reset(&vcpu->cpu, pv->entry);
-    /* No privilege levels exist for a para guest; the hart is reported as U-mode. */
-    vcpu->cpu.priv = HV_PRIV_U;
+    /* A para vCPU boots in the virtual S-mode: it is the kernel of its VM (PARA-ABI §1). */
+    hvp_smode_reset(h);
     vcpu->cpu.x[10] = vcpu->id;             /* a0 = hartid */
     vcpu->cpu.x[11] = pv->start_gpa;        /* a1 = start-info */
     atomic_store(&h->hsm, HVP_HSM_STARTED);
@@ -225,45 +225,31 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
     }
 }
 
-/* CSRs a para guest can see (user-level only). */
-static int csr_get(struct hv_vcpu *vcpu, unsigned csr, uint64_t *val)
-{
-    struct hv_cpu *cpu = &vcpu->cpu;
-    switch (csr) {
-    case 0x001: *val = cpu->fflags & 0x1f; return 0;
-    case 0x002: *val = cpu->frm & 7; return 0;
-    case 0x003: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return 0;
-    case 0xc00: case 0xc02: *val = cpu->instret; return 0;
-    case 0xc01: *val = hv__clock_ticks(&vcpu->vm->clock); return 0;
-    default: return HV_ENOENT;
-    }
-}
-
 static int get_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val)
 {
     if (reg == HV_REG_PRIV) {
-        *val = HV_PRIV_U;
+        *val = vcpu->cpu.priv;
         return 0;
     }
     if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
-        return csr_get(vcpu, reg - HV_REG_CSR_BASE, val);
+        return hvp_csr_get(vcpu->backend, reg - HV_REG_CSR_BASE, val);
     return HV_ENOENT;
 }
 
 static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
 {
-    struct hv_cpu *cpu = &vcpu->cpu;
-    if (reg == HV_REG_PRIV)
-        return val == HV_PRIV_U ? 0 : HV_EINVAL;
-    switch (reg >= HV_REG_CSR_BASE ? reg - HV_REG_CSR_BASE : ~0u) {
-    case 0x001: cpu->fflags = (uint32_t)val & 0x1f; return 0;
-    case 0x002: cpu->frm = (uint32_t)val & 7; return 0;
-    case 0x003:
-        cpu->fflags = (uint32_t)val & 0x1f;
-        cpu->frm = (uint32_t)(val >> 5) & 7;
+    if (reg == HV_REG_PRIV) {
+        /* U and S exist; there is no M-mode on para. */
+        if (val != HV_PRIV_U && val != HV_PRIV_S)
+            return HV_EINVAL;
+        vcpu->cpu.priv = (uint32_t)val;
+        hv__cpu_tlb_flush(&vcpu->cpu);
+        vcpu->cpu.exit_request = 1;
         return 0;
-    default: return HV_ENOENT;
     }
+    if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
+        return hvp_csr_set(vcpu->backend, reg - HV_REG_CSR_BASE, val);
+    return HV_ENOENT;
 }
 
 static void vcpu_wake(struct hv_vcpu *vcpu)

@@ -68,7 +68,7 @@ static int ipi_send(struct call *c, uint64_t *j)
         return ret(c, e, 0);
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
         if ((set >> i) & 1 && pv->vcpus[i])
-            hvp_set_sip(pv->vcpus[i], HVP_SIP_SSIP, true);
+            hvp_set_sip(pv->vcpus[i], MIP_SSIP, true);
     return ret(c, 0, 0);
 }
 
@@ -136,10 +136,9 @@ void hvp_enter_kernel(struct hvp_vcpu *h, uint64_t pc, uint64_t arg)
     cpu->x[10] = h->id;
     cpu->x[11] = arg;
     cpu->pc = pc;
-    cpu->priv = HV_PRIV_S;
+    hvp_smode_reset(h);                 /* S-mode, satp Bare, SIE = 0, sie = 0, sip_hw = 0 */
     cpu->reservation = HV_TLB_INVALID;
     hv__cpu_tlb_flush(cpu);
-    atomic_store(&h->sip_hw, 0);
     cpu->exit_request = 1;
 }
 
@@ -206,16 +205,6 @@ static int hsm_status(struct call *c, uint64_t *j)
     return t ? ret(c, 0, s) : ret(c, HVP_SBI_ERR_INVALID_PARAM, 0);
 }
 
-/* Retentive suspend: like WFI, back when an interrupt source of this hart is pending. */
-static bool suspend_woken(struct hvp_vcpu *h)
-{
-    if (atomic_load(&h->sip_hw))
-        return true;
-    struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
-    return vi && __atomic_load_n(&vi->upcall_pending, __ATOMIC_ACQUIRE) &&
-           !__atomic_load_n(&vi->upcall_mask, __ATOMIC_ACQUIRE);
-}
-
 static int hsm_suspend(struct call *c, uint64_t *j)
 {
     uint64_t type = c->a[0];
@@ -224,11 +213,16 @@ static int hsm_suspend(struct call *c, uint64_t *j)
         return ret(c, HVP_SBI_ERR_INVALID_PARAM, 0);      /* reserved types */
     if (type != SUSPEND_RETENTIVE)
         return ret(c, HVP_SBI_ERR_NOT_SUPPORTED, 0);      /* non-retentive, platform ones */
+    /* Retentive: exactly WFI (back when an interrupt enabled in sie is pending, whatever
+     * sstatus.SIE), then the call returns 0. */
     struct hvp_vcpu *h = c->h;
     atomic_store(&h->hsm, HVP_HSM_SUSPENDED);
-    int r = hvp_idle(h, suspend_woken, &c->error, &c->value);
+    int r = hvp_wfi(h);
     atomic_store(&h->hsm, HVP_HSM_STARTED);
-    return r == HVP_STEP_AGAIN ? AGAIN : r == HV_STEP_EXIT ? EXIT : DONE;
+    ret(c, 0, 0);
+    if (r == HV_STEP_EXIT && h->vcpu->exit.reason == HV_EXIT_BUDGET)
+        return AGAIN;                   /* a deterministic sleep cut by the budget */
+    return r == HV_STEP_EXIT ? EXIT : DONE;
 }
 
 static const struct fn_desc hsm_fns[] = {

@@ -126,28 +126,6 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
     return HV_STEP_OK;
 }
 
-int hvp_idle(struct hvp_vcpu *h, bool (*woken)(struct hvp_vcpu *h), int64_t *error,
-             uint64_t *value)
-{
-    *error = 0;
-    *value = 0;
-    for (;;) {
-        uint32_t seen = wake_seq(h);
-        hvp_timer_check(h);
-        hvp_devices_poll(h);
-        if (woken(h) || interrupted(h))
-            break;
-        uint64_t deadline = reachable(h, h->timer_deadline);
-        if (deadline == UINT64_MAX && !hvp_async_wakers(h, false) &&
-            h->pv->vm->cfg.nr_vcpus <= 1)
-            return halt(h, error, value);
-        if (!wait_for(h, deadline, seen))
-            return budget_cut(h);
-    }
-    h->vcpu->cpu.exit_request = 1;      /* deliver what woke it before the next instruction */
-    return HV_STEP_OK;
-}
-
 static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uint64_t *value)
 {
     struct hvp_vm *pv = h->pv;
@@ -191,6 +169,31 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         if (!wait_for(h, deadline, seen))
             return budget_cut(h);
     }
+}
+
+int hvp_wfi(struct hvp_vcpu *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    for (;;) {
+        uint32_t seen = wake_seq(h);
+        hvp_timer_check(h);
+        hvp_devices_poll(h);
+        /* An enabled pending interrupt ends WFI whatever sstatus.SIE says (spec 3.3.3). */
+        if ((hvp_sip(h) & h->s.ie) || interrupted(h))
+            break;
+        uint64_t deadline = reachable(h, h->timer_deadline);
+        /* Wakers: the timer (its VIRQ raises SEIP), other vCPUs (events, SBI IPIs), device
+         * input; none of them matters with sie = 0. */
+        if (!h->s.ie || (deadline == UINT64_MAX && !hvp_async_wakers(h, false))) {
+            cpu->pc += 4;               /* WFI retires; resuming continues after it */
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
+        }
+        /* The budget ended a deterministic sleep: WFI does not retire and runs again. */
+        if (!wait_for(h, deadline, seen))
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
+    }
+    cpu->exit_request = 1;              /* deliver it (or report the exit) at the poll */
+    return HV_STEP_OK;
 }
 
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,

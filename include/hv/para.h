@@ -20,8 +20,9 @@
 /* major << 16 | minor. A guest checks start_info.abi_version >> 16 == HVP_ABI_MAJOR; a new
  * minor only adds (functions, fields in reserved space, device types). */
 #define HVP_ABI_MAJOR 1u
-#define HVP_ABI_MINOR 2u           /* 1.1: block and net devices; 1.2: SBI for S-mode kernels
-                                       (IPI, RFENCE, HSM, legacy), the Linux boot protocol */
+#define HVP_ABI_MINOR 2u           /* 1.1: block and net devices; 1.2: virtual S/U-mode, SBI
+                                       for S-mode kernels (IPI, RFENCE, HSM, legacy), the
+                                       Linux boot protocol */
 #define HVP_ABI_VERSION ((HVP_ABI_MAJOR << 16) | HVP_ABI_MINOR)
 
 /* ---- SBI error codes (sbiret.error) ------------------------------------------------------ */

@@ -364,6 +364,7 @@ Test(para_sbi, sdk_guests_start_every_hart)
 Test(para_sbi, ipi_and_timer_wake_a_retentive_suspend)
 {
     boot_linux(2, NULL);
+    setreg(HV_REG_CSR_BASE + 0x104, (1u << 1) | (1u << 5));     /* sie: SSIE, STIE */
     /* Nothing pending yet: a suspend sleeps until the timer (1 ms of VM time) fires. */
     uint64_t now = 0;
     cr_assert_eq(hv_vcpu_get_reg(vcpu, HV_REG_CSR_BASE + 0xc01, &now), 0);
@@ -387,8 +388,11 @@ Test(para_sbi, ipi_and_timer_wake_a_retentive_suspend)
 Test(para_sbi, suspend_with_nothing_to_wake_it_halts)
 {
     boot_linux(1, NULL);
+    setreg(HV_REG_CSR_BASE + 0x104, (1u << 1) | (1u << 5));     /* sie: SSIE, STIE */
     struct sbiret s = HSM(HVP_HSM_HART_SUSPEND, 0, 0, 0);
     cr_assert_eq(s.exit.reason, HV_EXIT_HALT);
+    cr_assert_eq(s.error, 0);
+    cr_assert_eq(s.exit.pc, CODE + 4, "resuming continues after the ecall");
 }
 
 Test(para_sbi, ipi_and_rfence_hostile_masks)
