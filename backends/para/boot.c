@@ -212,14 +212,28 @@ out:
     return rc;
 }
 
-int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len)
+int hvp_boot_linux_loaded(struct hvp_vm *pv, uint64_t entry, uint64_t start, uint64_t end)
+{
+    int rc = place(pv, end);
+    if (rc < 0)
+        return rc;
+    pv->linux_boot = true;
+    pv->entry = entry;
+    pv->start.kernel_start = start;
+    pv->start.kernel_end = end;
+    return 1;
+}
+
+int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len, bool force)
 {
     struct hv_vm *vm = pv->vm;
     struct hv_image_info info;
     int rc = hv__image_parse(image, len, &info, vm->last_error, sizeof(vm->last_error));
-    if (rc == HV_ENOENT)
+    if (rc == HV_ENOENT && !force)
         return 0;
-    if (rc < 0)
+    if (rc == HV_ENOENT)                /* a raw S-mode kernel: where Linux would be */
+        info = (struct hv_image_info){ .text_offset = DEFAULT_TEXT_OFFSET, .image_size = len };
+    else if (rc < 0)
         return rc;
     uint64_t base = HVP_RAM_BASE + (info.text_offset ? info.text_offset : DEFAULT_TEXT_OFFSET);
     uint64_t end = base + info.image_size;
@@ -231,11 +245,5 @@ int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len)
     if ((rc = hv__raw_load(&vm->mem, base, image, len, vm->last_error,
                            sizeof(vm->last_error))) < 0)
         return rc;
-    if ((rc = place(pv, end)) < 0)
-        return rc;
-    pv->linux_boot = true;
-    pv->entry = base;
-    pv->start.kernel_start = base;
-    pv->start.kernel_end = end;
-    return 1;
+    return hvp_boot_linux_loaded(pv, base, base, end);
 }

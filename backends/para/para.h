@@ -219,10 +219,13 @@ void hvp_enter_kernel(struct hvp_vcpu *h, uint64_t pc, uint64_t arg);
  * return 0: run it), or a kick / VM stop / deadline (an exit recorded, returns 1). */
 int hvp_hsm_wait(struct hvp_vcpu *h);
 
-/* boot.c: the Linux boot protocol (RISC-V Image or S-mode ELF at RAM + 2 MiB, initrd, the
- * generated device tree). Returns 1 if the kernel uses it (pv->linux_boot), 0 if not
- * (an ABI 1.x guest: the caller loads it), or a negative HV_E* code. */
-int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len);
+/* boot.c: the Linux boot protocol (initrd and the generated device tree above the kernel).
+ * hvp_boot_linux: a raw kernel, loaded at RAM + text_offset if it is a kernel Image (or at
+ * RAM + 2 MiB when `force`d); returns 1 (pv->linux_boot set), 0 when it is not an Image
+ * and not forced (the caller loads it the ABI 1.x way), or a negative HV_E* code.
+ * hvp_boot_linux_loaded: the same for a kernel already loaded at [start, end) (an ELF). */
+int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len, bool force);
+int hvp_boot_linux_loaded(struct hvp_vm *pv, uint64_t entry, uint64_t start, uint64_t end);
 int hvp_fdt_build(struct hvp_vm *pv, uint64_t initrd_start, uint64_t initrd_end,
                   void **blob, size_t *size);
 

@@ -24,15 +24,19 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
     if (rc < 0)
         return rc;
     uint64_t lo = HVP_RAM_BASE, hi = HVP_RAM_BASE + len;
-    if (hv__elf_is_elf(data, len)) {
+    bool elf = hv__elf_is_elf(data, len);
+    if (elf) {
         struct hv_elf_info info;
         rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
-        if (rc == 0)
+        if (rc == 0) {
             hv__vm_keep_symbols(vm, data, len);
-        pv->entry = info.entry;
-        lo = info.lowest;
-        hi = info.highest;
-    } else if ((rc = hvp_boot_linux(pv, data, len)) != 0) {
+            pv->entry = info.entry;
+            lo = info.lowest;
+            hi = info.highest;
+        }
+    } else if (vm->cfg.kernel_boot != HV_KERNEL_BOOT_ENTRY &&
+               (rc = hvp_boot_linux(pv, data, len,
+                                    vm->cfg.kernel_boot == HV_KERNEL_BOOT_LINUX)) != 0) {
         free(data);                     /* a kernel Image: loaded with initrd and tree */
         return rc < 0 ? rc : 0;
     } else {
@@ -49,6 +53,10 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
                             (unsigned long long)hi, (unsigned long long)pv->reserved_base);
     pv->start.kernel_start = lo;
     pv->start.kernel_end = hi;
+    /* An S-mode ELF kernel asked for the Linux protocol: initrd and device tree above it. */
+    if (elf && vm->cfg.kernel_boot == HV_KERNEL_BOOT_LINUX &&
+        (rc = hvp_boot_linux_loaded(pv, pv->entry, lo, hi)) < 0)
+        return rc;
     return 0;
 }
 
