@@ -79,7 +79,7 @@ static void make_image(void)
     write_file(initrd_path, "/tmp/hv-para-initrd-XXXXXX", "INITRD-CONTENTS!", 16);
 }
 
-static void boot_linux(unsigned nr_vcpus, const char *cmdline)
+static void boot_linux_as(unsigned nr_vcpus, const char *cmdline, enum hv_kernel_boot kb)
 {
     make_image();
     struct hv_config cfg;
@@ -90,6 +90,7 @@ static void boot_linux(unsigned nr_vcpus, const char *cmdline)
     cfg.kernel = image_path;
     cfg.initrd = initrd_path;
     cfg.cmdline = cmdline;
+    cfg.kernel_boot = kb;
     cfg.serial.type = HV_CHARDEV_BUFFER;
     cfg.serial.on_output = on_output;
     char err[512];
@@ -98,6 +99,11 @@ static void boot_linux(unsigned nr_vcpus, const char *cmdline)
     cr_assert_eq(hv_vcpu_create(vm, 0, &vcpu), 0);
     if (nr_vcpus > 1)
         cr_assert_eq(hv_vcpu_create(vm, 1, &vcpu1), 0);
+}
+
+static void boot_linux(unsigned nr_vcpus, const char *cmdline)
+{
+    boot_linux_as(nr_vcpus, cmdline, HV_KERNEL_BOOT_AUTO);
 }
 
 static void fini(void)
@@ -221,6 +227,62 @@ Test(para_sbi, cmdline_reaches_bootargs_and_no_room_is_an_error)
     cr_assert_lt(hv_vm_create(&cfg, &vm, err, sizeof err), 0);
     cr_assert(strstr(err, "more memory"), "%s", err);
     vm = NULL;
+}
+
+Test(para_sbi, kernel_boot_entry_and_linux_override_the_magic)
+{
+    /* entry: the Image is an ABI 1.x raw image at the RAM base, every hart started. */
+    boot_linux_as(2, NULL, HV_KERNEL_BOOT_ENTRY);
+    cr_assert_eq(reg(HV_REG_PC), RAM);
+    cr_assert_eq(reg(A1), RAM + MEM - HVP_RESERVED_SIZE, "a1 = start-info");
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 0);
+    hv_vm_destroy(vm);
+    vm = NULL;
+    /* linux for a raw image without the magic: at RAM + 2 MiB with a device tree. */
+    strcpy(image_path, "/tmp/hv-para-raw-XXXXXX");
+    int fd = mkstemp(image_path);
+    cr_assert_geq(fd, 0);
+    uint32_t code[2] = { JSELF, JSELF };
+    cr_assert_eq(write(fd, code, sizeof code), (ssize_t)sizeof code);
+    close(fd);
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = HV_BACKEND_PARA;
+    cfg.mem_size = MEM;
+    cfg.nr_vcpus = 2;
+    cfg.kernel = image_path;
+    cfg.kernel_boot = HV_KERNEL_BOOT_LINUX;
+    char err[256];
+    cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(hv_vcpu_create(vm, 0, &vcpu), 0);
+    cr_assert_eq(hv_vcpu_create(vm, 1, &vcpu1), 0);
+    cr_assert_eq(reg(HV_REG_PC), KERNEL);
+    cr_assert_eq(fdt_check_header(gptr(reg(A1), sizeof(struct fdt_header))), 0);
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 1);
+}
+
+Test(para_sbi, kernel_boot_linux_for_an_s_mode_elf)
+{
+    const char *elf = HV_BUILD_DIR "/guest/examples/hello-para.elf";
+    if (access(elf, R_OK) != 0)
+        cr_skip_test("%s not built", elf);
+    struct hv_config cfg;
+    hv_config_init(&cfg);
+    cfg.backend = HV_BACKEND_PARA;
+    cfg.mem_size = MEM;
+    cfg.nr_vcpus = 2;
+    cfg.kernel = elf;
+    cfg.kernel_boot = HV_KERNEL_BOOT_LINUX;
+    char err[256];
+    cr_assert_eq(hv_vm_create(&cfg, &vm, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(hv_vcpu_create(vm, 0, &vcpu), 0);
+    cr_assert_eq(hv_vcpu_create(vm, 1, &vcpu1), 0);
+    uint64_t pc = reg(HV_REG_PC);
+    cr_assert_geq(pc, RAM);
+    cr_assert_lt(pc, RAM + MEM);
+    cr_assert_eq(reg(A0), 0);
+    cr_assert_eq(fdt_check_header(gptr(reg(A1), sizeof(struct fdt_header))), 0);
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 1);
 }
 
 /* ---- HSM ------------------------------------------------------------------------------------- */
