@@ -139,6 +139,7 @@ struct hvp_vcpu {
     _Atomic uint32_t hsm;
     uint64_t hsm_pc, hsm_opaque;
     _Atomic uint32_t fence_req;          /* HVP_FENCE_* */
+    _Atomic bool in_run;                 /* inside vcpu_run: it will answer fence_req */
     bool parked;
     /* This vCPU's copy of hvp_policy (cpu.policy points here) with the translator's direct
      * RAM window filled in (hvp_policy_sync). Per vCPU so that switching direct mode on or

@@ -212,10 +212,12 @@ static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
     h->hcall_pending = false;
 }
 
-static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
+
+/* Run until an exit for the caller. A hart_stop inside a run (parked) goes back to the HSM
+ * sleep instead of returning. */
+static int run_loop(struct hvp_vcpu *h, uint64_t stop_at, struct hv_exit *exit)
 {
-    struct hvp_vcpu *h = vcpu->backend;
-    complete_hypercall(h);
+    struct hv_vcpu *vcpu = h->vcpu;
     for (;;) {
         hv__engine_begin(vcpu, stop_at);
         /* A stopped hart (HSM) sleeps here until hart_start, a kick, a stop or a deadline. */
@@ -231,6 +233,16 @@ static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit
         h->parked = false;
         return hv__engine_end(vcpu, rc, "para backend", exit);
     }
+}
+
+static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
+{
+    struct hvp_vcpu *h = vcpu->backend;
+    complete_hypercall(h);
+    atomic_store(&h->in_run, true);     /* remote fences wait for this hart's answer */
+    int rc = run_loop(h, stop_at, exit);
+    atomic_store(&h->in_run, false);
+    return rc;
 }
 
 static int get_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val)

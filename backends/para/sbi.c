@@ -11,6 +11,8 @@
 /* Longest sleep of a stopped hart between re-checks (hart_start, kicks and stops wake the
  * futex at once: the bound only limits a lost race). */
 #define HSM_MAX_SLEEP_NS 100000000ull
+/* Longest wait of a remote fence for its targets (see rfence). */
+#define RFENCE_MAX_WAIT_NS 100000000ull
 
 /* Legacy EIDs (SBI v0.1). */
 #define LEGACY_SET_TIMER 0x00u
@@ -95,10 +97,25 @@ static int rfence(struct call *c, unsigned what)
         if (!((set >> i) & 1) || !t)
             continue;
         atomic_fetch_or(&t->fence_req, what);
-        if (t == c->h)
-            hvp_sbi_poll(t);
-        else
-            hv__cpu_request_exit(&t->vcpu->cpu);
+        if (t != c->h)
+            hvp_wake(t);                /* ends its block or its sleep: it polls */
+    }
+    hvp_sbi_poll(c->h);
+    /* As SBI requires, the fences are done when the call returns: wait for every target
+     * that is inside hv_vcpu_run (it answers at its next poll or wake-up, within a block's
+     * time); one outside it polls before it runs again. Meanwhile answer requests aimed at
+     * this hart, so two harts fencing each other cannot wait on each other. The bound is
+     * a safety net against an embedder that blocks inside a callback. */
+    uint64_t give_up = hv__wait_now_ns() + RFENCE_MAX_WAIT_NS;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hvp_vcpu *t = pv->vcpus[i];
+        if (!((set >> i) & 1) || !t || t == c->h)
+            continue;
+        while ((atomic_load(&t->fence_req) & what) && atomic_load(&t->in_run) &&
+               hv__wait_now_ns() < give_up) {
+            hvp_sbi_poll(c->h);
+            hv__wait_relax();
+        }
     }
     return ret(c, 0, 0);
 }
@@ -116,7 +133,7 @@ const struct ext_desc hvp_sbi_rfence = { HVP_EID_RFENCE, rfence_fns, 3 };
 
 void hvp_sbi_poll(struct hvp_vcpu *h)
 {
-    uint32_t what = atomic_exchange(&h->fence_req, 0);
+    uint32_t what = atomic_load(&h->fence_req);
     if (!what)
         return;
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -124,6 +141,7 @@ void hvp_sbi_poll(struct hvp_vcpu *h)
         hv__cpu_tlb_flush(cpu);
     if (what & HVP_FENCE_I)
         hv__engine_code_written(cpu, 0, ~0ull);   /* deferred while translated code runs */
+    atomic_fetch_and(&h->fence_req, ~what);     /* done: the requesters stop waiting */
 }
 
 /* ---- HSM -------------------------------------------------------------------------------- */
@@ -261,6 +279,7 @@ int hvp_hsm_wait(struct hvp_vcpu *h)
             hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
             return 1;
         }
+        hvp_sbi_poll(h);                /* answer remote fences while stopped */
         /* A stopped hart retires nothing and has no timer: in deterministic mode too it
          * just waits for another hart's hart_start (which comes at a deterministic point
          * of that hart's instruction stream). */

@@ -112,6 +112,7 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
     __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || interrupted(h))
@@ -153,6 +154,7 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         return HV_STEP_OK;
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         for (uint64_t i = 0; i < count; i++)
@@ -176,6 +178,7 @@ int hvp_wfi(struct hvp_vcpu *h)
     struct hv_cpu *cpu = &h->vcpu->cpu;
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         /* An enabled pending interrupt ends WFI whatever sstatus.SIE says (spec 3.3.3). */

@@ -483,6 +483,34 @@ Test(para_sbi, ipi_and_rfence_hostile_masks)
     cr_assert_eq(e.reason, HV_EXIT_BUDGET);
 }
 
+Test(para_sbi, rfence_waits_for_a_running_target_only)
+{
+    boot_linux(2, NULL);
+    const uint32_t loop[] = { JSELF };
+    cr_assert_eq(hv_vm_mem_write(vm, CODE1, loop, sizeof loop), 0);
+    struct runner r1 = { .v = vcpu1 };
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, run_thread, &r1), 0);
+    /* Stopped (asleep inside hv_vcpu_run): it answers from its sleep. */
+    sleep_ms(10);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 1, 2, 0, 0, ~0ull).error, 0);
+    /* Running a loop: it answers at its next poll. */
+    cr_assert_eq(HSM(HVP_HSM_HART_START, 1, CODE1, 0).error, 0);
+    sleep_ms(10);
+    for (unsigned i = 0; i < 50; i++) {
+        cr_assert_eq(hcall(HVP_EID_RFENCE, 0, 3, 0, 0, 0).error, 0);
+        cr_assert_eq(hcall(HVP_EID_RFENCE, 2, 2, 0, RAM, 1ull << 40).error, 0);
+    }
+    struct hv_stats st;
+    cr_assert_eq(hv_vcpu_kick(vcpu1), 0);
+    pthread_join(t, NULL);
+    cr_assert_eq(r1.exit.reason, HV_EXIT_KICK);
+    cr_assert_eq(hv_vcpu_get_stats(vcpu1, &st), 0);
+    cr_assert_gt(st.instructions, 0, "it ran between the fences");
+    /* Outside hv_vcpu_run: nothing to wait for (it polls before it runs again). */
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 0, 2, 0, 0, 0).error, 0);
+}
+
 /* ---- BASE and legacy ---------------------------------------------------------------------- */
 
 Test(para_sbi, probe_and_legacy_console)
