@@ -820,6 +820,22 @@ Test(para, hostile_arguments)
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 40, port).error, HVP_SBI_ERR_INVALID_PARAM);
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 0, 3000).error, HVP_SBI_ERR_INVALID_PARAM);
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 0, ~0ull).error, HVP_SBI_ERR_INVALID_PARAM);
+    /* SBI for S-mode kernels (more in unit/test_para_sbi): harts that do not exist, a
+     * running hart, start addresses outside RAM, masks beyond the harts, huge fences. */
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, 1, RAM, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, ~0ull, RAM, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, 0, RAM, 0, 0).error,
+                 HVP_SBI_ERR_ALREADY_AVAILABLE);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_STATUS, 1ull << 40, 0, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_IPI, 0, ~0ull, 0, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_IPI, 0, 1, 1, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 1, 1, 0, 0, ~0ull).error, 0);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 2, 0, ~0ull, ~0ull, ~0ull).error, 0);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 0, 2, 0, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(0x02, 0, 0, 0, 0, 0).error, -1);          /* legacy getchar: none */
     /* A disarmed timer and a past deadline are both fine. */
     cr_assert_eq(hcall(HVP_EID_TIME, 0, ~0ull, 0, 0, 0).error, 0);
     cr_assert_eq(hcall(HVP_EID_TIME, 0, 0, 0, 0, 0).error, 0);
