@@ -36,7 +36,7 @@ static const struct fn_desc base_fns[] = {
 int hvp_sbi_set_timer(struct call *c, uint64_t *j)
 {
     struct hvp_vcpu *h = c->h;
-    hvp_set_sip(h, MIP_STIP, false);
+    hvp_set_sip_self(h, MIP_STIP, false);
     h->timer_deadline = c->a[0];
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)

@@ -211,6 +211,10 @@ int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val);
 /* sbi.c */
 /* Atomically set (level) or clear bits of h->sip_hw (MIP_SSIP/STIP), then hvp_wake. */
 void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level);
+/* The same from h's own thread (its poll, sleep or hypercall, which deliver the interrupt
+ * themselves): no wake-up, so that no extra poll happens where the two engines would place
+ * it differently (deterministic runs stay identical across engines). */
+void hvp_set_sip_self(struct hvp_vcpu *h, uint64_t bits, bool level);
 /* At the hart's poll: do the remote fences other harts asked for. */
 void hvp_sbi_poll(struct hvp_vcpu *h);
 /* Enter S-mode at pc with a0 = hart id, a1 = arg, satp = 0, sstatus.SIE = 0 (HSM start, the

@@ -237,7 +237,7 @@ bool hvp_timer_check(struct hvp_vcpu *h)
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)
         vi->timer_deadline = UINT64_MAX;
-    hvp_set_sip(h, MIP_STIP, true);    /* S-mode kernels: level until the next set_timer */
+    hvp_set_sip_self(h, MIP_STIP, true);    /* S-mode kernels: level until the next set_timer */
     hvp_raise_virq(h, HVP_VIRQ_TIMER);     /* ABI 1.x guests that bound it */
     return true;
 }

@@ -24,12 +24,17 @@
 #define SUSPEND_RETENTIVE 0x00000000u
 #define SUSPEND_NON_RETENTIVE 0x80000000u
 
-void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level)
+void hvp_set_sip_self(struct hvp_vcpu *h, uint64_t bits, bool level)
 {
     if (level)
         atomic_fetch_or(&h->sip_hw, bits);
     else
         atomic_fetch_and(&h->sip_hw, ~bits);
+}
+
+void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level)
+{
+    hvp_set_sip_self(h, bits, level);
     hvp_wake(h);
 }
 
@@ -68,9 +73,15 @@ static int ipi_send(struct call *c, uint64_t *j)
     int64_t e = hart_set(pv, c->a[0], c->a[1], &set);
     if (e)
         return ret(c, e, 0);
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-        if ((set >> i) & 1 && pv->vcpus[i])
-            hvp_set_sip(pv->vcpus[i], MIP_SSIP, true);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hvp_vcpu *t = pv->vcpus[i];
+        if (!((set >> i) & 1) || !t)
+            continue;
+        if (t == c->h)
+            hvp_set_sip_self(t, MIP_SSIP, true);    /* taken right after the ecall */
+        else
+            hvp_set_sip(t, MIP_SSIP, true);
+    }
     return ret(c, 0, 0);
 }
 
