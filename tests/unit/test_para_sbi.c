@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "hv/hv.h"
 #include "hv/para.h"
+#include "hv/snapshot.h"
 #include "para_fixture.h"
 
 #define RAM 0x80000000ull
@@ -401,6 +402,39 @@ Test(para_sbi, hsm_hostile_arguments)
     cr_assert_eq(mc[0].error, HVP_SBI_ERR_DENIED);
     cr_assert_eq(mc[1].error, 0);
     cr_assert_eq(mc[1].value, 2);
+}
+
+/* The HSM state and a pending start travel in the snapshot: restored, the started hart
+ * runs from where hart_start said. */
+Test(para_sbi, hsm_state_in_snapshots)
+{
+    boot_linux(2, NULL);
+    const uint32_t code1[] = {
+        AUIPC(T0, (uint32_t)((DATA - CODE1) >> 12)), SD(A1, T0, 0), JSELF,
+    };
+    cr_assert_eq(hv_vm_mem_write(vm, CODE1, code1, sizeof code1), 0);
+    FILE *stopped = tmpfile(), *pending = tmpfile();
+    cr_assert(stopped && pending);
+    cr_assert_eq(hv_vm_snapshot_save(vm, fileno(stopped)), 0);
+    cr_assert_eq(HSM(HVP_HSM_HART_START, 1, CODE1, 0xabc).error, 0);
+    cr_assert_eq(hv_vm_snapshot_save(vm, fileno(pending)), 0);
+    /* Back to "stopped": a start is possible again, and the status says so. */
+    cr_assert_eq(lseek(fileno(stopped), 0, SEEK_SET), 0);
+    cr_assert_eq(hv_vm_snapshot_load(vm, fileno(stopped)), 0);
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 1);
+    /* Forward to "start pending": hart 1 runs the saved start with the saved opaque. */
+    cr_assert_eq(lseek(fileno(pending), 0, SEEK_SET), 0);
+    cr_assert_eq(hv_vm_snapshot_load(vm, fileno(pending)), 0);
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 2);
+    struct hv_exit e;
+    cr_assert_eq(hv_vcpu_run(vcpu1, 3, &e), 0);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET);
+    uint64_t got = 0;
+    cr_assert_eq(hv_vm_mem_read(vm, DATA, &got, 8), 0);
+    cr_assert_eq(got, 0xabc);
+    cr_assert_eq(HSM(HVP_HSM_HART_STATUS, 1, 0, 0).value, 0);
+    fclose(stopped);
+    fclose(pending);
 }
 
 Test(para_sbi, sdk_guests_start_every_hart)
