@@ -120,6 +120,7 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
     __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || interrupted(h))
@@ -161,6 +162,7 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         return HV_STEP_OK;
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         for (uint64_t i = 0; i < count; i++)
@@ -177,6 +179,32 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         if (!wait_for(h, deadline, seen))
             return budget_cut(h);
     }
+}
+
+int hvp_wfi(struct hvp_vcpu *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    for (;;) {
+        uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
+        hvp_timer_check(h);
+        hvp_devices_poll(h);
+        /* An enabled pending interrupt ends WFI whatever sstatus.SIE says (spec 3.3.3). */
+        if ((hvp_sip(h) & h->s.ie) || interrupted(h))
+            break;
+        uint64_t deadline = reachable(h, h->timer_deadline);
+        /* Wakers: the timer (its VIRQ raises SEIP), other vCPUs (events, SBI IPIs), device
+         * input; none of them matters with sie = 0. */
+        if (!h->s.ie || (deadline == UINT64_MAX && !hvp_async_wakers(h, false))) {
+            cpu->pc += 4;               /* WFI retires; resuming continues after it */
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
+        }
+        /* The budget ended a deterministic sleep: WFI does not retire and runs again. */
+        if (!wait_for(h, deadline, seen))
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
+    }
+    cpu->exit_request = 1;              /* deliver it (or report the exit) at the poll */
+    return HV_STEP_OK;
 }
 
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,

@@ -154,7 +154,8 @@ class _Config(Structure):
                 ("on_reboot", c_int), ("on_crash", c_int), ("deterministic", c_int),
                 ("rng_seed", c_uint64), ("insns_per_tick", c_uint64), ("log", _LOG_FN),
                 ("log_opaque", c_void_p), ("log_level", c_int), ("trace", c_uint),
-                ("hugepages", c_int), ("time_exits", c_int), ("net_fabric", c_void_p),
+                ("hugepages", c_int), ("kernel_boot", c_int), ("time_exits", c_int),
+                ("net_fabric", c_void_p),
                 ("owned_", c_void_p)]
 
 

@@ -13,9 +13,17 @@
 # fetches it from 10.0.2.2 and then accepts a connection on guest port 8080, which the
 # script makes through a hostfwd on 127.0.0.1 and exchanges a line with. Servers are
 # killed on exit.
-# Usage: run.sh HV ENGINE [--user-net] [extra hv run args...]
+# With --para it boots the para kernel (scripts/build-linux.sh --para) on the para backend
+# instead: the same initramfs, /init and disk, the PV drivers (hvc0, blkfront, netfront, rtc),
+# no entropy device (/init says "init: no hwrng on para"), power-off by SBI SRST.
+# Usage: run.sh HV ENGINE [--para] [--user-net] [extra hv run args...]
 set -eu
 hv=$1; engine=$2; shift 2
+para=
+if [ "${1:-}" = "--para" ]; then
+    para=1
+    shift
+fi
 user_net=
 if [ "${1:-}" = "--user-net" ]; then
     user_net=1
@@ -23,7 +31,7 @@ if [ "${1:-}" = "--user-net" ]; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-image=$("$root/scripts/build-linux.sh" | tail -n 1)
+image=$("$root/scripts/build-linux.sh" ${para:+--para} | tail -n 1)
 [ -f "$image" ] || { echo "run.sh: no kernel Image"; exit 1; }
 . "$root/tests/guest/net/servers.sh"     # $work, helpers killed on exit, free_port
 # Byte-identical every time (mtime, inode numbers): deterministic runs compare state hashes.
@@ -35,6 +43,15 @@ if [ "$engine" = lockstep ]; then
 fi
 printf 'LIBHV-LINUX-DISK' > "$work/disk.img"
 truncate -s 4M "$work/disk.img"
+if [ -n "$para" ] && [ -z "$user_net" ]; then
+    exec sh "$root/tests/guest/boot/expect.sh" \
+        -e "Linux version 6\.1" -e "init: reached /init" -e "init: vda: pattern found" \
+        -e "init: cpuinfo: .*rv64imafdc" -e "init: rtc0: 20" -e "init: no hwrng on para" \
+        -e "init: all checks passed" -e "${extra:-all checks passed}" \
+        -- "$hv" run --backend para --engine "$engine" --kernel "$image" \
+           --initrd "$work/initrd.gz" --append "console=hvc0 earlycon=sbi" --mem 256M \
+           --disk "$work/disk.img" --net loopback "$@"
+fi
 if [ -z "$user_net" ]; then
     exec sh "$root/tests/guest/boot/expect.sh" \
         -e "Linux version 6\.1" -e "init: reached /init" -e "init: vda: pattern found" \
