@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # hv bench --linux end to end, quickly (--quick: small operation counts, one run): every
 # Linux row on full/jit (the unmodified kernel, built or reused by scripts/build-linux.sh)
-# produced a time and exits per operation with its checksum matched; the para column is
-# either measured the same way or n/a with a reason (until the para kernel boots on the
-# para backend). Then the text table, JSON, CSV and plot all exist.
+# produced a time and exits per operation with its checksum matched, and so did para/jit
+# (the para kernel on the para backend; n/a only when its Image is not built: the script
+# builds the full one, scripts/build-linux.sh --para takes 10-20 minutes). Then the text
+# table, JSON, CSV and plot all exist.
 # Usage: bench-linux.sh HV BENCH_DIR OUT_DIR
 set -eu
 hv=$1 dir=$2 out=$3

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Validate an `hv bench --linux --json` report: every Linux row, full/jit measured (time,
-exits per operation, per-op split, checksum matched); para/jit measured the same way or
-unsupported with a reason."""
+exits per operation, per-op split, checksum matched); para/jit measured the same way (n/a
+only when the para Image is not built)."""
 import json
 import sys
 
@@ -49,8 +49,9 @@ def main():
             where = "%s/%s" % (w["name"], r["config"])
             if r["status"] == "ok":
                 check_measured(where, r)
-            elif r["config"] == "para/jit" and r["status"] == "unsupported" and r.get("error"):
-                pass
+            elif (r["config"] == "para/jit" and r["status"] == "unsupported" and
+                  r.get("error", "").startswith("no para kernel Image")):
+                pass                # a host without the para Image: not this test's fault
             else:
                 fail("%s: %s %s" % (where, r["status"], r.get("error", "")))
     print("check_bench_linux: %d rows ok" % len(got))
