@@ -217,7 +217,7 @@ struct hv_stats {
     uint64_t insns_translated;
     uint64_t translate_ns;
     /* Where host time went (CLOCK_MONOTONIC ns). idle_ns: asleep or spinning while the guest
-     * waits for an interrupt or event (full: WFI; para: SCHED_OP block/poll), always
+     * waits for an interrupt or event (WFI; on para also SCHED_OP block/poll), always
      * counted. exit_ns: handling device-register accesses and hypercalls, the idle time
      * inside them excluded; counted only when hv_config.time_exits is set (two clock reads
      * per exit), else 0. The rest of the run is the guest's own execution. */
