@@ -530,8 +530,9 @@ static void print_linux(const struct bench *b, FILE *f)
     }
     if (any)
         fputs("(guest/op: the guest's clock; host/op: host wall time of the section, median "
-              "run; exits: MMIO traps + hypercalls; exit/irq: exits per interrupt delivered; guest%: the rest of the host time, the "
-              "guest's own execution incl. emulated firmware on full; exit%: device and "
+              "run; exits: MMIO traps + hypercalls; exit/irq: exits per interrupt delivered; "
+              "guest%: the rest of the host time, the guest's own execution incl. emulated "
+              "firmware on full; exit%: device and "
               "hypercall handling (hv_config.time_exits); idle%: asleep in WFI / SCHED_OP; "
               "to-begin: host time from the run's start to the section (boot); linux-net: "
               "both VMs' counters, per cent of both vCPUs' time)\n", f);

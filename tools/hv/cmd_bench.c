@@ -604,6 +604,9 @@ static void list_workloads(const char *dir)
                info ? info->what : "", file_exists(p) ? "" : " (not built)",
                native_built(dir, name) ? " [native]" : "");
     }
+    printf("Linux workloads (--linux, or by name; kernels from scripts/build-linux.sh):\n");
+    for (unsigned i = 0; i < bench_linux_nwls; i++)
+        printf("  %-22s %s\n", bench_linux_wls[i].info.name, bench_linux_wls[i].info.what);
     printf("--cpu runs:");
     for (size_t i = 0; i < NCPU_SUITE; i++)
         printf(" %s", cpu_suite[i]);
