@@ -369,3 +369,35 @@ Test(para_smode, sv48_and_vectored)
 {
     on_both_engines(sv48_and_vectored_on);
 }
+
+/* Linux's MMU switch-on: satp is written from code the new tables do not map (RAM is
+ * mapped only at the top of the address space); the next fetch page-faults and enters
+ * stvec, which already holds the handler's virtual address. */
+static void mmu_enable_via_fault_on(enum hv_engine engine)
+{
+    const uint64_t kva = 0xffffffc000000000ull;     /* root index 256: the kernel's half */
+    put64(PT + 256 * 8, ((RAM >> 12) << 10) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D);
+    const uint32_t code[] = { CSRRW(0, 0x180, A0), JSELF };
+    const uint32_t handler[] = { ADDI(A1, 0, 9), JSELF };
+    put(CODE, code, 2);
+    put(HANDLER, handler, 2);
+    setreg(CSR(0x105), kva + (HANDLER - RAM));
+    setreg(A0, SATP_SV39 | (PT >> 12));
+    setreg(HV_REG_PC, CODE);
+    struct hv_exit e = run(20);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET, "engine %d: exit %d", engine, e.reason);
+    cr_assert_eq(reg(CSR(0x142)), 12, "instruction page fault");
+    cr_assert_eq(reg(CSR(0x143)), CODE + 4);
+    cr_assert_eq(reg(CSR(0x141)), CODE + 4);
+    cr_assert_eq(reg(A1), 9);
+    cr_assert_eq(reg(HV_REG_PC), kva + (HANDLER - RAM) + 4);
+    /* The debugger's view walks the guest's tables too. */
+    uint64_t pa = 0;
+    cr_assert_eq(hv_vcpu_translate(vcpu, kva + 0x1234, &pa), 0);
+    cr_assert_eq(pa, RAM + 0x1234);
+}
+
+Test(para_smode, mmu_enable_via_fault)
+{
+    on_both_engines(mmu_enable_via_fault_on);
+}
