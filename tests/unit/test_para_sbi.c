@@ -166,7 +166,10 @@ Test(para_sbi, linux_boot_state_and_device_tree)
     const fdt64_t *is = fdt_getprop(fdt, chosen, "linux,initrd-start", NULL);
     const fdt64_t *ie = fdt_getprop(fdt, chosen, "linux,initrd-end", NULL);
     cr_assert(is && ie);
-    uint64_t istart = fdt64_to_cpu(*is), iend = fdt64_to_cpu(*ie);
+    fdt64_t is_be, ie_be;                   /* 4-byte aligned in the tree: copy them out */
+    memcpy(&is_be, is, 8);
+    memcpy(&ie_be, ie, 8);
+    uint64_t istart = fdt64_to_cpu(is_be), iend = fdt64_to_cpu(ie_be);
     cr_assert_eq(iend - istart, 16);
     cr_assert_geq(istart, KERNEL + 0x10000);
     cr_assert_leq(iend, fdt_gpa);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the para backend's virtual S/U-mode (backends/para/smode.c on priv/):
- * S-mode CSRs through hv_vcpu_get_reg/set_reg, SRET to U and ECALL back, WFI, and hostile
+ * S-mode CSRs through hv_vcpu_get_reg/set_reg, SRET to U and ECALL back, WFI, Sv48, a
+ * vectored interrupt, the S state in a snapshot, and hostile
  * guests — wild satp, page tables outside RAM or at MMIO, PTEs with reserved bits, trap
  * storms with stvec on an unmapped page or on a faulting instruction. Each must end in a
  * guest-visible fault or a bounded exit with the budget exact, on every engine. */
@@ -319,4 +320,84 @@ Test(para_smode, snapshot_round_trip)
     cr_assert_eq(e.reason, HV_EXIT_BUDGET);
     cr_assert_eq(reg(A0), 1, "ran under the restored page tables");
     cr_assert_eq(reg(HV_REG_PC), CODE + 4);
+}
+
+/* Sv48: four levels, a gigapage two levels down; a va that is not sign-extended from bit
+ * 47 is a page fault. Vectored stvec: an interrupt enters at base + 4 * cause. */
+static void sv48_and_vectored_on(enum hv_engine engine)
+{
+    put64(PT + 0x3000, (((PT + 0x4000) >> 12) << 10) | PTE_V);
+    put64(PT + 0x4000 + 2 * 8, ((RAM >> 12) << 10) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A |
+                               PTE_D);
+    put64(RAM + 0x8000, 0x5a5a);
+    const uint32_t code[] = { CSRRW(0, 0x180, A0), LD(A1, T0, 0), LD(A1, T0, 8), JSELF };
+    put(CODE, code, 4);
+    setreg(HV_REG_PC, CODE);
+    setreg(A0, (9ull << 60) | ((PT + 0x3000) >> 12));
+    setreg(T0, RAM + 0x8000);
+    struct hv_exit e = run(3);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET, "engine %d: exit %d", engine, e.reason);
+    cr_assert_eq(reg(A1), 0);                   /* RAM + 0x8008 */
+    cr_assert_eq(reg(CSR(0x180)) >> 60, 9);
+    setreg(HV_REG_PC, CODE + 4);
+    e = run(1);
+    cr_assert_eq(reg(A1), 0x5a5a);
+    setreg(T0, 0x0000800000000000ull);
+    setreg(HV_REG_PC, CODE + 4);
+    e = run(10);
+    cr_assert_eq(e.reason, HV_EXIT_FAULT);
+    cr_assert_eq(e.u.fault.cause, 13);
+    cr_assert_eq(e.u.fault.tval, 0x0000800000000000ull);
+
+    /* SSIP with sie.SSIE and sstatus.SIE, stvec vectored: taken at HANDLER + 4. */
+    const uint32_t spin[] = { JSELF, JSELF };
+    put(HANDLER, spin, 2);
+    setreg(CSR(0x105), HANDLER | 1);
+    setreg(CSR(0x104), 2);
+    setreg(CSR(0x100), 2);
+    setreg(CSR(0x144), 2);
+    setreg(HV_REG_PC, CODE + 12);
+    e = run(5);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET);
+    cr_assert_eq(reg(CSR(0x142)), (1ull << 63) | 1);
+    cr_assert_eq(reg(CSR(0x141)), CODE + 12);
+    cr_assert_eq(reg(HV_REG_PC), HANDLER + 4);
+    cr_assert_eq(reg(CSR(0x100)) & 0x22, 0x20, "SIE cleared, SPIE set");
+}
+
+Test(para_smode, sv48_and_vectored)
+{
+    on_both_engines(sv48_and_vectored_on);
+}
+
+/* Linux's MMU switch-on: satp is written from code the new tables do not map (RAM is
+ * mapped only at the top of the address space); the next fetch page-faults and enters
+ * stvec, which already holds the handler's virtual address. */
+static void mmu_enable_via_fault_on(enum hv_engine engine)
+{
+    const uint64_t kva = 0xffffffc000000000ull;     /* root index 256: the kernel's half */
+    put64(PT + 256 * 8, ((RAM >> 12) << 10) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D);
+    const uint32_t code[] = { CSRRW(0, 0x180, A0), JSELF };
+    const uint32_t handler[] = { ADDI(A1, 0, 9), JSELF };
+    put(CODE, code, 2);
+    put(HANDLER, handler, 2);
+    setreg(CSR(0x105), kva + (HANDLER - RAM));
+    setreg(A0, SATP_SV39 | (PT >> 12));
+    setreg(HV_REG_PC, CODE);
+    struct hv_exit e = run(20);
+    cr_assert_eq(e.reason, HV_EXIT_BUDGET, "engine %d: exit %d", engine, e.reason);
+    cr_assert_eq(reg(CSR(0x142)), 12, "instruction page fault");
+    cr_assert_eq(reg(CSR(0x143)), CODE + 4);
+    cr_assert_eq(reg(CSR(0x141)), CODE + 4);
+    cr_assert_eq(reg(A1), 9);
+    cr_assert_eq(reg(HV_REG_PC), kva + (HANDLER - RAM) + 4);
+    /* The debugger's view walks the guest's tables too. */
+    uint64_t pa = 0;
+    cr_assert_eq(hv_vcpu_translate(vcpu, kva + 0x1234, &pa), 0);
+    cr_assert_eq(pa, RAM + 0x1234);
+}
+
+Test(para_smode, mmu_enable_via_fault)
+{
+    on_both_engines(mmu_enable_via_fault_on);
 }
