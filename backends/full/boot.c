@@ -59,6 +59,10 @@ static int load_image(struct hvf_board *b, const char *path, uint64_t raw_gpa,
                           sizeof(vm->last_error));
         img->entry = raw_gpa;
         img->end = raw_gpa + len;
+        /* A Linux Image spans its BSS too: nothing may be placed there. */
+        struct hv_image_info info;
+        if (rc == 0 && hv__image_parse(data, len, &info, NULL, 0) == 0)
+            img->end = raw_gpa + info.image_size;
     }
     free(data);
     return rc;

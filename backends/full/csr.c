@@ -39,16 +39,13 @@ static void write_mcountinhibit(struct hvf_hart *h, uint64_t val)
 
 uint64_t hvf_mstatus_read(const struct hvf_hart *h)
 {
-    uint64_t v = h->mstatus | MSTATUS_XL64;
-    if ((v & MSTATUS_FS) == MSTATUS_FS)
-        v |= MSTATUS_SD;
-    return v;
+    return hv_priv_status_read(h->s.status);
 }
 
 uint64_t hvf_mip_read(struct hvf_hart *h)
 {
     struct hvf_board *b = h->board;
-    uint64_t ip = h->mip_sw & MIP_S_BITS;
+    uint64_t ip = h->s.ip_sw & MIP_S_BITS;
     uint64_t now = hvf_mtime(b);
     if (h->menvcfg & MENVCFG_STCE) {
         /* Sstc: STIP is a pure function of time and stimecmp. */
@@ -59,34 +56,6 @@ uint64_t hvf_mip_read(struct hvf_hart *h)
     if (now >= atomic_load(&b->mtimecmp[h->id]))
         ip |= MIP_MTIP;
     return ip | atomic_load(&h->hw_ip);
-}
-
-static void write_mstatus(struct hvf_hart *h, uint64_t val, uint64_t mask)
-{
-    struct hv_cpu *cpu = &h->vcpu->cpu;
-    uint64_t old = h->mstatus;
-    uint64_t nv = (old & ~mask) | (val & mask);
-    /* MPP is WARL over {U, S, M}: the reserved value 2 leaves the field unchanged. */
-    if (((nv & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT) == 2)
-        nv = (nv & ~MSTATUS_MPP) | (old & MSTATUS_MPP);
-    h->mstatus = nv;
-    /* Translation depends on MPRV/MPP/SUM/MXR: drop cached permissions when they change. */
-    uint64_t xlate = MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR;
-    if ((old ^ nv) & xlate)
-        hv__cpu_tlb_flush(cpu);
-    /* MIE/SIE may have enabled a pending interrupt: make the engine poll. */
-    cpu->exit_request = 1;
-}
-
-static void write_satp(struct hvf_hart *h, uint64_t val)
-{
-    unsigned mode = (unsigned)(val >> SATP_MODE_SHIFT);
-    /* WARL: a write selecting an unsupported mode has no effect at all. */
-    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
-        return;
-    h->satp = val & ((0xfull << SATP_MODE_SHIFT) | SATP_ASID_MASK | SATP_PPN_MASK);
-    hv__cpu_tlb_flush(&h->vcpu->cpu);
-    h->vcpu->cpu.exit_request = 1;
 }
 
 /* ---- PMP: WARL storage only (no checks are made, see mmu.c) ---------------------------- */
@@ -230,6 +199,9 @@ static void trig_reset(struct hvf_hart *h)
 int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
+    /* sip reads the whole pending state (timer and lines): only computed when asked. */
+    if (csr != CSR_SIP && hv_priv_s_get(&h->s, csr, h->mideleg, 0, val) == 0)
+        return 0;
     if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) { *val = 0; return 0; }
     if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) { *val = 0; return 0; }
     if (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31) { *val = 0; return 0; }
@@ -250,18 +222,8 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
     case CSR_CYCLE: case CSR_MCYCLE: *val = read_cycle(h); return 0;
     case CSR_INSTRET: case CSR_MINSTRET: *val = read_instret(h); return 0;
     case CSR_TIME: *val = hvf_mtime(h->board); return 0;
-    case CSR_SSTATUS: *val = hvf_mstatus_read(h) & SSTATUS_RMASK; return 0;
-    case CSR_SIE: *val = h->mie & h->mideleg; return 0;
-    case CSR_STVEC: *val = h->stvec; return 0;
-    case CSR_SCOUNTEREN: *val = h->scounteren; return 0;
-    case CSR_SENVCFG: *val = h->senvcfg; return 0;
-    case CSR_SSCRATCH: *val = h->sscratch; return 0;
-    case CSR_SEPC: *val = h->sepc; return 0;
-    case CSR_SCAUSE: *val = h->scause; return 0;
-    case CSR_STVAL: *val = h->stval; return 0;
     case CSR_SIP: *val = hvf_mip_read(h) & h->mideleg; return 0;
     case CSR_STIMECMP: *val = h->stimecmp; return 0;
-    case CSR_SATP: *val = h->satp; return 0;
     case CSR_MVENDORID: case CSR_MARCHID: case CSR_MIMPID: case CSR_MCONFIGPTR:
         *val = 0; return 0;
     case CSR_MHARTID: *val = h->id; return 0;
@@ -269,7 +231,7 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
     case CSR_MISA: *val = MISA_VALUE; return 0;
     case CSR_MEDELEG: *val = h->medeleg; return 0;
     case CSR_MIDELEG: *val = h->mideleg; return 0;
-    case CSR_MIE: *val = h->mie; return 0;
+    case CSR_MIE: *val = h->s.ie; return 0;
     case CSR_MTVEC: *val = h->mtvec; return 0;
     case CSR_MCOUNTEREN: *val = h->mcounteren; return 0;
     case CSR_MENVCFG: *val = h->menvcfg; return 0;
@@ -289,26 +251,9 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
     }
 }
 
-static uint64_t legal_tvec(uint64_t old, uint64_t val)
-{
-    /* MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
-    if ((val & 3) >= 2)
-        val = (val & ~3ull) | (old & 3);
-    return val;
-}
-
-/* menvcfg / senvcfg: the reserved CBIE value 10 reads as 00 (WARL). */
-static uint64_t legal_envcfg(uint64_t val, uint64_t mask)
-{
-    val &= mask;
-    if ((val & MENVCFG_CBIE) == (2ull << 4))
-        val &= ~MENVCFG_CBIE;
-    return val;
-}
-
 static void set_fs_dirty(struct hvf_hart *h)
 {
-    h->mstatus |= MSTATUS_FS;
+    h->s.status |= MSTATUS_FS;
 }
 
 int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
@@ -317,6 +262,8 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
         return 0;                      /* WARL 0: no HPM events implemented */
+    if (hv_priv_s_set(cpu, &h->s, csr, h->mideleg, val) == 0)
+        return 0;
     if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
         if (csr & 1)
             return -1;
@@ -345,40 +292,22 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
             h->instret_frozen = val;
         h->instret_off = val - cpu->instret;
         return 0;
-    case CSR_SSTATUS: write_mstatus(h, val, SSTATUS_WMASK); return 0;
-    case CSR_SIE:
-        h->mie = (h->mie & ~h->mideleg) | (val & h->mideleg & MIP_S_BITS);
-        cpu->exit_request = 1;
-        return 0;
-    case CSR_STVEC: h->stvec = legal_tvec(h->stvec, val); return 0;
-    case CSR_SCOUNTEREN: h->scounteren = val & 0xffffffffull; return 0;
-    case CSR_SENVCFG: h->senvcfg = legal_envcfg(val, SENVCFG_WMASK); return 0;
-    case CSR_SSCRATCH: h->sscratch = val; return 0;
-    case CSR_SEPC: h->sepc = val & ~1ull; return 0;
-    case CSR_SCAUSE: h->scause = val; return 0;
-    case CSR_STVAL: h->stval = val; return 0;
-    case CSR_SIP:
-        /* Only SSIP is writable through sip, and only when delegated. */
-        h->mip_sw = (h->mip_sw & ~(h->mideleg & MIP_SSIP)) | (val & h->mideleg & MIP_SSIP);
-        cpu->exit_request = 1;
-        return 0;
     case CSR_STIMECMP: h->stimecmp = val; cpu->exit_request = 1; return 0;
-    case CSR_SATP: write_satp(h, val); return 0;
-    case CSR_MSTATUS: write_mstatus(h, val, MSTATUS_WMASK); return 0;
+    case CSR_MSTATUS: hv_priv_status_write(cpu, &h->s, val, MSTATUS_WMASK); return 0;
     case CSR_MISA: return 0;           /* fixed: writes ignored */
     case CSR_MEDELEG: h->medeleg = val & MEDELEG_WMASK; return 0;
     case CSR_MIDELEG:
         h->mideleg = val & MIP_S_BITS;   /* M-level interrupts cannot be delegated */
         cpu->exit_request = 1;
         return 0;
-    case CSR_MIE: h->mie = val & MIP_ALL; cpu->exit_request = 1; return 0;
-    case CSR_MTVEC: h->mtvec = legal_tvec(h->mtvec, val); return 0;
+    case CSR_MIE: h->s.ie = val & MIP_ALL; cpu->exit_request = 1; return 0;
+    case CSR_MTVEC: h->mtvec = hv_priv_legal_tvec(h->mtvec, val); return 0;
     case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
     case CSR_MENVCFG:
         /* PBMTE changes how PTEs read: drop cached translations. */
         if ((h->menvcfg ^ val) & MENVCFG_PBMTE)
             hv__cpu_tlb_flush(cpu);
-        h->menvcfg = legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
+        h->menvcfg = hv_priv_legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
         cpu->exit_request = 1;
         return 0;
     case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;
@@ -390,7 +319,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         /* M writes SSIP, SEIP (OR'd with the external line on read) and STIP unless Sstc
          * drives it from stimecmp. MSIP/MTIP/MEIP come from devices: read-only here. */
         uint64_t wm = MIP_SSIP | MIP_SEIP | ((h->menvcfg & MENVCFG_STCE) ? 0 : MIP_STIP);
-        h->mip_sw = (h->mip_sw & ~wm) | (val & wm);
+        h->s.ip_sw = (h->s.ip_sw & ~wm) | (val & wm);
         cpu->exit_request = 1;
         return 0;
     }
@@ -429,7 +358,7 @@ static bool counter_allowed(const struct hvf_hart *h, unsigned priv, unsigned cs
         return true;
     if (!((h->mcounteren >> bit) & 1))
         return false;
-    return priv == HV_PRIV_S || ((h->scounteren >> bit) & 1);
+    return priv == HV_PRIV_S || ((h->s.scounteren >> bit) & 1);
 }
 
 /* Everything except the privilege-level and read-only rules, which depend only on the
@@ -440,9 +369,9 @@ static bool access_allowed(struct hvf_hart *h, unsigned priv, unsigned csr)
         return counter_allowed(h, priv, csr);
     switch (csr) {
     case CSR_FFLAGS: case CSR_FRM: case CSR_FCSR:
-        return (h->mstatus & MSTATUS_FS) != 0;
+        return (h->s.status & MSTATUS_FS) != 0;
     case CSR_SATP:
-        return !(priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM));
+        return !(priv == HV_PRIV_S && (h->s.status & MSTATUS_TVM));
     case CSR_STIMECMP:
         if (priv == HV_PRIV_M)
             return true;
@@ -479,7 +408,7 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
      * `csrs mip, SSIP` (OpenSBI injecting an IPI) while the line is high would latch SEIP
      * in software, an external interrupt that no claim can clear (issue 17 item 3). */
     if (csr == CSR_MIP)
-        val = (val & cpu->csr_wmask) | (h->mip_sw & ~cpu->csr_wmask);
+        val = (val & cpu->csr_wmask) | (h->s.ip_sw & ~cpu->csr_wmask);
     if (hvf_csr_set(h, csr, val) < 0)
         return hvf_illegal(cpu);
     return HV_STEP_OK;
@@ -489,10 +418,10 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
 int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
-    if (!(h->mstatus & MSTATUS_FS))
+    if (!(h->s.status & MSTATUS_FS))
         return hvf_illegal(cpu);
     if (writes_fp_state)
-        h->mstatus |= MSTATUS_FS;
+        h->s.status |= MSTATUS_FS;
     return HV_STEP_OK;
 }
 
@@ -500,12 +429,11 @@ void hvf_hart_reset(struct hvf_hart *h)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     /* mstatus: MIE = MPRV = 0 (spec), FS = Off like QEMU's virt; MPP = M. */
-    h->mstatus = MSTATUS_MPP;
-    h->medeleg = h->mideleg = h->mie = h->mip_sw = 0;
-    h->mtvec = h->stvec = h->mepc = h->sepc = 0;
-    h->mcause = h->scause = h->mtval = h->stval = h->mscratch = h->sscratch = 0;
-    h->satp = h->mcounteren = h->scounteren = h->mcountinhibit = 0;
-    h->menvcfg = h->senvcfg = 0;
+    memset(&h->s, 0, sizeof(h->s));
+    h->s.status = MSTATUS_MPP;
+    h->medeleg = h->mideleg = 0;
+    h->mtvec = h->mepc = h->mcause = h->mtval = h->mscratch = 0;
+    h->mcounteren = h->mcountinhibit = h->menvcfg = 0;
     h->stimecmp = ~0ull;
     h->cycle_off = h->instret_off = 0u - cpu->instret;
     h->cycle_frozen = h->instret_frozen = 0;
@@ -529,11 +457,11 @@ void hvf_hart_reset(struct hvf_hart *h)
  * read by hand after the list: the pairs interleave, and a version-1 section resets it. */
 static const struct hv_snap_field hart_fields[] = {
     HV_SNAP_CONST_FIELD("CSR count", 4, 26),
-    HV_SNAP_INT_MASKED(struct hvf_hart, mstatus, MSTATUS_WMASK),
-    HART(medeleg), HART(mideleg), HART(mie), HART(mip_sw), HART(mtvec), HART(stvec),
-    HART(mepc), HART(sepc), HART(mcause), HART(scause), HART(mtval), HART(stval),
-    HART(mscratch), HART(sscratch), HART(satp), HART(mcounteren), HART(scounteren),
-    HART(mcountinhibit), HART(menvcfg), HART(senvcfg), HART(stimecmp), HART(cycle_off),
+    HV_SNAP_INT_MASKED(struct hvf_hart, s.status, MSTATUS_WMASK),
+    HART(medeleg), HART(mideleg), HART(s.ie), HART(s.ip_sw), HART(mtvec), HART(s.stvec),
+    HART(mepc), HART(s.sepc), HART(mcause), HART(s.scause), HART(mtval), HART(s.stval),
+    HART(mscratch), HART(s.sscratch), HART(s.satp), HART(mcounteren), HART(s.scounteren),
+    HART(mcountinhibit), HART(menvcfg), HART(s.senvcfg), HART(stimecmp), HART(cycle_off),
     HART(instret_off), HART(cycle_frozen), HART(instret_frozen),
     HV_SNAP_BYTES_FIELD(struct hvf_hart, pmpcfg),
     HV_SNAP_INT_ARRAY(struct hvf_hart, pmpaddr),
@@ -549,7 +477,7 @@ static const struct hv_snap_field hart_fields[] = {
 
 static void hart_check(struct hv_snap_r *r, const struct hvf_hart *h)
 {
-    uint64_t mode = h->satp >> SATP_MODE_SHIFT;
+    uint64_t mode = h->s.satp >> SATP_MODE_SHIFT;
     if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
         hv__snap_r_fail(r, "satp mode %llu", (unsigned long long)mode);
     unsigned size = h->mmio.size;

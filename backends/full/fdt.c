@@ -9,10 +9,9 @@
 #include "backends/full/devices.h"
 
 #define TIMEBASE_HZ 10000000u
-/* Canonical order: single letters, then Z extensions by their first letter's place in
- * the base order (i m a f d ... b k) and alphabetically, then S extensions. */
-#define ISA_STRING "rv64imafdc_zicbom_zicbop_zicboz_zicond_zicsr_zifencei_zfh_zfhmin_" \
-                   "zba_zbb_zbc_zbkb_zbkx_zbs_sdtrig_svinval_svpbmt"
+/* The decoder's unprivileged extensions (cpu/cpu.h, shared with the para device tree),
+ * then the S extensions of this machine (canonical order: S extensions last). */
+#define ISA_STRING HV_ISA_STRING_UNPRIV "_sdtrig_svinval_svpbmt"
 
 /* Phandles: hart h's interrupt controller is HVF_PH_INTC(h), the CPU node itself
  * 1 + MAX + h. */

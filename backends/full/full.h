@@ -11,15 +11,12 @@
 #include "core/engine.h"
 #include "core/vm.h"
 #include "backends/full/devices.h"
+#include "priv/priv.h"
 
 /* ---- CSR numbers -------------------------------------------------------------------- */
+/* The unprivileged and supervisor CSRs, status/mip bits, envcfg and satp fields are in
+ * priv/priv.h (the S/U layer both backends share); M-mode's are here. */
 enum {
-    CSR_FFLAGS = 0x001, CSR_FRM = 0x002, CSR_FCSR = 0x003,
-    CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02, CSR_HPMCOUNTER3 = 0xc03,
-    CSR_HPMCOUNTER31 = 0xc1f,
-    CSR_SSTATUS = 0x100, CSR_SIE = 0x104, CSR_STVEC = 0x105, CSR_SCOUNTEREN = 0x106,
-    CSR_SENVCFG = 0x10a, CSR_SSCRATCH = 0x140, CSR_SEPC = 0x141, CSR_SCAUSE = 0x142,
-    CSR_STVAL = 0x143, CSR_SIP = 0x144, CSR_STIMECMP = 0x14d, CSR_SATP = 0x180,
     CSR_MVENDORID = 0xf11, CSR_MARCHID = 0xf12, CSR_MIMPID = 0xf13, CSR_MHARTID = 0xf14,
     CSR_MCONFIGPTR = 0xf15,
     CSR_MSTATUS = 0x300, CSR_MISA = 0x301, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303,
@@ -39,66 +36,19 @@ enum {
 #define TCONTROL_MTE  (1ull << 3)
 #define TCONTROL_MPTE (1ull << 7)
 
-/* ---- mstatus fields ------------------------------------------------------------------ */
-#define MSTATUS_SIE   (1ull << 1)
-#define MSTATUS_MIE   (1ull << 3)
-#define MSTATUS_SPIE  (1ull << 5)
-#define MSTATUS_MPIE  (1ull << 7)
-#define MSTATUS_SPP   (1ull << 8)
-#define MSTATUS_MPP_SHIFT 11
-#define MSTATUS_MPP   (3ull << 11)
-#define MSTATUS_FS_SHIFT 13
-#define MSTATUS_FS    (3ull << 13)
-#define MSTATUS_MPRV  (1ull << 17)
-#define MSTATUS_SUM   (1ull << 18)
-#define MSTATUS_MXR   (1ull << 19)
-#define MSTATUS_TVM   (1ull << 20)
-#define MSTATUS_TW    (1ull << 21)
-#define MSTATUS_TSR   (1ull << 22)
-#define MSTATUS_UXL   (3ull << 32)
-#define MSTATUS_SXL   (3ull << 34)
-#define MSTATUS_SD    (1ull << 63)
-#define MSTATUS_XL64  ((2ull << 32) | (2ull << 34))    /* UXL = SXL = 64, read-only */
+/* ---- mstatus: the M-only write mask (the bits are in priv/priv.h) ------------------ */
 /* Bits software can change through mstatus / sstatus (the rest is fixed or computed). */
 #define MSTATUS_WMASK (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MPIE | MSTATUS_SPP | \
                        MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | \
                        MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR)
-#define SSTATUS_WMASK (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM | \
-                       MSTATUS_MXR)
-#define SSTATUS_RMASK (SSTATUS_WMASK | MSTATUS_UXL | MSTATUS_SD)
 
 /* ---- interrupts ---------------------------------------------------------------------- */
-enum { IRQ_SSI = 1, IRQ_MSI = 3, IRQ_STI = 5, IRQ_MTI = 7, IRQ_SEI = 9, IRQ_MEI = 11 };
-#define MIP_SSIP (1ull << IRQ_SSI)
-#define MIP_MSIP (1ull << IRQ_MSI)
-#define MIP_STIP (1ull << IRQ_STI)
-#define MIP_MTIP (1ull << IRQ_MTI)
-#define MIP_SEIP (1ull << IRQ_SEI)
-#define MIP_MEIP (1ull << IRQ_MEI)
-#define MIP_S_BITS (MIP_SSIP | MIP_STIP | MIP_SEIP)
 #define MIP_ALL (MIP_S_BITS | MIP_MSIP | MIP_MTIP | MIP_MEIP)
-#define CAUSE_INTERRUPT (1ull << 63)
 
 /* medeleg: every implemented synchronous cause except ECALL from M (11). */
 #define MEDELEG_WMASK ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | \
                        (1ull << 5) | (1ull << 6) | (1ull << 7) | (1ull << 8) | (1ull << 9) | \
                        (1ull << 12) | (1ull << 13) | (1ull << 15))
-
-#define MENVCFG_FIOM  (1ull << 0)
-#define MENVCFG_CBIE  (3ull << 4)      /* Zicbom cbo.inval: 00 illegal, 01 flush, 11 inval */
-#define MENVCFG_CBCFE (1ull << 6)      /* Zicbom cbo.clean / cbo.flush enabled */
-#define MENVCFG_CBZE  (1ull << 7)      /* Zicboz cbo.zero enabled */
-#define MENVCFG_PBMTE (1ull << 62)     /* Svpbmt: PBMT bits in PTEs honoured (else reserved) */
-#define MENVCFG_STCE  (1ull << 63)
-/* Bits senvcfg has (FIOM and the cache-block enables for U-mode). */
-#define SENVCFG_WMASK (MENVCFG_FIOM | MENVCFG_CBIE | MENVCFG_CBCFE | MENVCFG_CBZE)
-
-#define SATP_MODE_SHIFT 60
-#define SATP_MODE_BARE 0
-#define SATP_MODE_SV39 8
-#define SATP_MODE_SV48 9
-#define SATP_ASID_MASK (0xffffull << 44)
-#define SATP_PPN_MASK ((1ull << 44) - 1)
 
 /* misa: MXL = 64, extensions A C D F I M S U. Writes are ignored (WARL: misa is fixed, the
  * hart cannot switch extensions off). */
@@ -117,11 +67,12 @@ struct hvf_hart {
     struct hvf_board *board;
     unsigned id;
 
-    uint64_t mstatus;          /* without SD/UXL/SXL (computed on read) */
-    uint64_t medeleg, mideleg, mie;
-    uint64_t mip_sw;           /* software-writable SSIP, STIP, SEIP */
-    uint64_t mtvec, stvec, mepc, sepc, mcause, scause, mtval, stval, mscratch, sscratch;
-    uint64_t satp, mcounteren, scounteren, mcountinhibit, menvcfg, senvcfg, stimecmp;
+    /* The S/U state (priv/priv.h): s.status is all of mstatus (without SD/UXL/SXL,
+     * computed on read), s.ie is mie, s.ip_sw the software-writable SSIP, STIP, SEIP. */
+    struct hv_priv_s s;
+    uint64_t medeleg, mideleg;
+    uint64_t mtvec, mepc, mcause, mtval, mscratch;
+    uint64_t mcounteren, mcountinhibit, menvcfg, stimecmp;
     uint64_t cycle_off, instret_off;       /* counter = cpu->instret + off (not inhibited) */
     uint64_t cycle_frozen, instret_frozen; /* value while inhibited */
     uint8_t pmpcfg[HVF_PMP_ENTRIES];
@@ -163,6 +114,9 @@ struct hvf_board {
     /* Device polling (hvf_platform_poll): host ns or, deterministic, hart 0's instret of
      * the next poll. */
     _Atomic uint64_t next_dev_poll;
+    /* A device has input from another thread (virtio-net frames): the next poll runs now,
+     * not at the end of the poll period (hvf_board_poll_soon). */
+    _Atomic bool poll_now;
     /* True once a device that can raise MEIP/SEIP (an interrupt controller) is wired:
      * WFI then never reports HV_EXIT_HALT while external interrupts are enabled. */
     bool ext_irq_sources;
@@ -189,6 +143,8 @@ uint64_t hvf_mtime(const struct hvf_board *b);
 void hvf_set_hw_irq(struct hvf_hart *h, uint64_t bit, bool level);
 /* Wake a hart sleeping in WFI and make its engine poll (any thread). */
 void hvf_hart_wake(struct hvf_hart *h);
+/* From any thread: poll the devices at the next chance and wake every hart. */
+void hvf_board_poll_soon(struct hvf_board *b);
 
 /* csr.c */
 uint64_t hvf_mip_read(struct hvf_hart *h);
@@ -220,8 +176,8 @@ void hvf_code_written(struct hv_cpu *cpu, uint64_t pa, uint64_t len);
 /* Effective privilege for data accesses (MPRV). */
 static inline unsigned hvf_data_priv(const struct hvf_hart *h, const struct hv_cpu *cpu)
 {
-    if (cpu->priv == HV_PRIV_M && (h->mstatus & MSTATUS_MPRV))
-        return (unsigned)((h->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
+    if (cpu->priv == HV_PRIV_M && (h->s.status & MSTATUS_MPRV))
+        return (unsigned)((h->s.status & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     return cpu->priv;
 }
 

@@ -93,7 +93,7 @@ static int create_virtio_devices(struct hvf_board *b, char *err, size_t errlen)
         if (slot >= HVF_NR_VIRTIO)
             return hv__errf(err, errlen, HV_ELIMIT, "board: more than %u virtio devices",
                             HVF_NR_VIRTIO);
-        if (!b->net && (rc = hv__net_create(&b->net, err, errlen)) < 0)
+        if (!b->net && (rc = hv__net_create(&b->net, cfg->net_fabric, err, errlen)) < 0)
             return rc;
         if ((rc = hv__netdev_open(b->net, &cfg->nics[k], &b->netdevs[k], err, errlen)) < 0)
             return rc;
@@ -199,6 +199,9 @@ void hvf_platform_poll(struct hvf_hart *h, bool force)
         poll_devices(b);
         return;
     }
+    if (atomic_load_explicit(&b->poll_now, memory_order_relaxed) &&
+        atomic_exchange(&b->poll_now, false))
+        force = true;
     uint64_t now = hv__host_monotonic_ns(), due = atomic_load(&b->next_dev_poll);
     if (!force && now < due)
         return;
@@ -206,6 +209,13 @@ void hvf_platform_poll(struct hvf_hart *h, bool force)
     if (!atomic_compare_exchange_strong(&b->next_dev_poll, &due, now + DEV_POLL_NS) && !force)
         return;
     poll_devices(b);
+}
+
+void hvf_board_poll_soon(struct hvf_board *b)
+{
+    atomic_store(&b->poll_now, true);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        hvf_hart_wake(b->harts[i]);
 }
 
 uint64_t hvf_platform_sleep_bound_ns(struct hvf_board *b)

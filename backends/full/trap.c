@@ -66,10 +66,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     uint64_t code = cause & ~CAUSE_INTERRUPT;
     uint64_t deleg = irq ? h->mideleg : h->medeleg;
     bool to_s = cpu->priv <= HV_PRIV_S && code < 64 && ((deleg >> code) & 1);
-    uint64_t tvec = to_s ? h->stvec : h->mtvec;
-    uint64_t target = tvec & ~3ull;
-    if (irq && (tvec & 1))
-        target += 4 * code;
+    uint64_t target = hv_priv_tvec_target(to_s ? h->s.stvec : h->mtvec, cause);
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
      * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
@@ -94,16 +91,10 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
         h->instret_off--;
     }
 
-    uint64_t ms = h->mstatus, old_ms = ms;
+    uint64_t ms = h->s.status, old_ms = ms;
     unsigned old_priv = cpu->priv;
     if (to_s) {
-        h->scause = cause;
-        h->sepc = cpu->pc;
-        h->stval = tval;
-        ms = (ms & ~(MSTATUS_SPP | MSTATUS_SPIE | MSTATUS_SIE)) |
-             (cpu->priv == HV_PRIV_S ? MSTATUS_SPP : 0) |
-             ((ms & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
-        cpu->priv = HV_PRIV_S;
+        hv_priv_enter_s(cpu, &h->s, cause, tval);
     } else {
         h->mcause = cause;
         h->mepc = cpu->pc;
@@ -113,11 +104,11 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
              ((uint64_t)cpu->priv << MSTATUS_MPP_SHIFT) |
              ((ms & MSTATUS_MIE) ? MSTATUS_MPIE : 0);
         cpu->priv = HV_PRIV_M;
+        h->s.status = ms;
+        cpu->pc = target;
+        cpu->reservation = HV_TLB_INVALID;
     }
-    h->mstatus = ms;
-    cpu->pc = target;
-    cpu->reservation = HV_TLB_INVALID;
-    switch_regime(cpu, old_priv, old_ms, ms);
+    switch_regime(cpu, old_priv, old_ms, h->s.status);
     if (irq)
         h->vcpu->stats.interrupts++;
     else
@@ -145,18 +136,15 @@ static int highest(uint64_t set)
 int hvf_pending_irq(struct hvf_hart *h)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
-    uint64_t pend = hvf_mip_read(h) & h->mie;
+    uint64_t pend = hvf_mip_read(h) & h->s.ie;
     if (!pend)
         return -1;
     /* M-level (not delegated): enabled below M, or in M with MIE. */
     uint64_t m = pend & ~h->mideleg;
-    if (m && (cpu->priv < HV_PRIV_M || (h->mstatus & MSTATUS_MIE)))
+    if (m && (cpu->priv < HV_PRIV_M || (h->s.status & MSTATUS_MIE)))
         return highest(m);
-    /* Delegated: enabled below S, or in S with SIE; never in M. */
-    uint64_t s = pend & h->mideleg;
-    if (s && (cpu->priv < HV_PRIV_S || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_SIE))))
-        return highest(s);
-    return -1;
+    /* Delegated: enabled below S, or in S with SIE; never in M (priv/smode.c). */
+    return hv_priv_s_irq(pend & h->mideleg, cpu->priv, h->s.status);
 }
 
 /* ---- xRET ---------------------------------------------------------------------------------- */
@@ -165,14 +153,14 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     if (cpu->priv != HV_PRIV_M)
         return hvf_illegal(cpu);
-    uint64_t ms = h->mstatus;
+    uint64_t ms = h->s.status;
     unsigned mpp = (unsigned)((ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) ? MSTATUS_MIE : 0) |
          MSTATUS_MPIE;                  /* MPP <- U (least privileged supported) */
     if (mpp != HV_PRIV_M)
         ms &= ~MSTATUS_MPRV;
-    uint64_t old_ms = h->mstatus;
-    h->mstatus = ms;
+    uint64_t old_ms = h->s.status;
+    h->s.status = ms;
     cpu->priv = mpp;
     cpu->pc = h->mepc;
     trig_mret(h);
@@ -184,20 +172,12 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 
 static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
-    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TSR)))
+    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TSR)))
         return hvf_illegal(cpu);
-    uint64_t ms = h->mstatus;
-    unsigned spp = (ms & MSTATUS_SPP) ? HV_PRIV_S : HV_PRIV_U;
-    ms = (ms & ~(MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPRV)) |
-         ((ms & MSTATUS_SPIE) ? MSTATUS_SIE : 0) | MSTATUS_SPIE;
-    uint64_t old_ms = h->mstatus;
+    uint64_t old_ms = h->s.status;
     unsigned old_priv = cpu->priv;
-    h->mstatus = ms;
-    cpu->priv = spp;
-    cpu->pc = h->sepc;
-    cpu->reservation = HV_TLB_INVALID;
-    switch_regime(cpu, old_priv, old_ms, ms);
-    cpu->exit_request = 1;
+    hv_priv_sret(cpu, &h->s);
+    switch_regime(cpu, old_priv, old_ms, h->s.status);
     return HV_STEP_OK;
 }
 
@@ -206,9 +186,9 @@ static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
 static uint64_t next_deadline(struct hvf_hart *h)
 {
     uint64_t d = UINT64_MAX;
-    if (h->mie & MIP_MTIP)
+    if (h->s.ie & MIP_MTIP)
         d = atomic_load(&h->board->mtimecmp[h->id]);
-    if ((h->menvcfg & MENVCFG_STCE) && (h->mie & MIP_STIP) && h->stimecmp < d)
+    if ((h->menvcfg & MENVCFG_STCE) && (h->s.ie & MIP_STIP) && h->stimecmp < d)
         d = h->stimecmp;
     return d;
 }
@@ -220,21 +200,21 @@ static bool other_wakers(const struct hvf_hart *h)
      * MEIP/SEIP (hvf_set_hw_irq wakes the sleeper). */
     if (h->board->vm->cfg.nr_vcpus > 1)
         return true;
-    return h->board->ext_irq_sources && (h->mie & (MIP_MEIP | MIP_SEIP));
+    return h->board->ext_irq_sources && (h->s.ie & (MIP_MEIP | MIP_SEIP));
 }
 
 static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
      * illegal too. */
-    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TW)))
+    if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TW)))
         return hvf_illegal(cpu);
     struct hv_vm *vm = h->board->vm;
     for (;;) {
         uint32_t seen = hv__wait_seq(&h->wake);
         /* Devices first: host input or an expired alarm may raise an interrupt now. */
         hvf_platform_poll(h, false);
-        if (hvf_mip_read(h) & h->mie) {
+        if (hvf_mip_read(h) & h->s.ie) {
             cpu->exit_request = 1;      /* deliver it at the next block boundary */
             return HV_STEP_OK;
         }
@@ -279,8 +259,11 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
         uint64_t bound = hvf_platform_sleep_bound_ns(h->board);
         if (bound < ns)
             ns = bound ? bound : 1;
-        if (deadline > now)
+        if (deadline > now) {
+            uint64_t t0 = hv__wait_now_ns();
             hv__wait(&h->wake, seen, ns);
+            h->vcpu->stats.idle_ns += hv__wait_now_ns() - t0;
+        }
     }
 }
 
@@ -295,7 +278,7 @@ static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
                   : op == HV_OP_CBO_INVAL ? MENVCFG_CBIE : MENVCFG_CBCFE;
     if (cpu->priv == HV_PRIV_M)
         return HV_STEP_OK;
-    if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->senvcfg & need)))
+    if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->s.senvcfg & need)))
         return hvf_illegal(cpu);
     return HV_STEP_OK;
 }
@@ -321,7 +304,7 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_SINVAL_VMA:
         /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
          * correct implementation of the address/ASID-selective forms. */
-        if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->mstatus & MSTATUS_TVM)))
+        if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TVM)))
             return hvf_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;

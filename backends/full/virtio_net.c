@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "backends/full/full.h"
 #include "backends/full/virtio_mmio.h"
 
 #define VIRTIO_ID_NET 1
@@ -26,6 +27,7 @@ struct net_config {
 } __attribute__((packed));
 
 struct vnet {
+    struct hvf_virtio *vio;
     struct hv_netdev *nd;
     struct net_config cfg;
     atomic_bool rx_kick;             /* frames arrived (set on the sender's thread) */
@@ -108,10 +110,17 @@ static void net_poll(struct hvf_virtio *vio, void *dev)
         rx_drain(vio, n);
 }
 
+/* Frames arrived, on the sender's thread (another vCPU, another VM on a shared fabric, the
+ * slirp stack): flag them, and have the board poll its devices now and wake the harts
+ * (else a hart asleep in WFI saw them at its next periodic device poll, up to
+ * HVF_DEV_SLEEP_NS later, and a running one up to DEV_POLL_NS later). */
 static void rx_notify(void *opaque)
 {
     struct vnet *n = opaque;
     atomic_store(&n->rx_kick, true);
+    struct hv_vm *vm = hvf_virtio_vm(n->vio);
+    if (vm && vm->backend)
+        hvf_board_poll_soon(vm->backend);
 }
 
 static void destroy(void *dev)
@@ -141,6 +150,7 @@ int hvf_virtio_net_attach(struct hvf_virtio *vio, struct hv_netdev *nd, const ui
     if (!n)
         return hv__errf(err, errlen, HV_ENOMEM, "virtio-net: out of memory");
     n->nd = nd;
+    n->vio = vio;
     memcpy(n->cfg.mac, mac, 6);
     n->cfg.status = STATUS_LINK_UP;
     n->cfg.max_virtqueue_pairs = 1;

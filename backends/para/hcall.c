@@ -4,42 +4,8 @@
  * extension, MULTICALL, and HV_EXIT_HYPERCALL for extensions nobody here implements. Every
  * guest-supplied address, length and index is validated before use. */
 #include <string.h>
-#include "backends/para/para.h"
-
-/* One call in flight: arguments in, sbiret out. */
-struct call {
-    struct hvp_vcpu *h;
-    uint64_t eid, fid;
-    uint64_t a[6];
-    int64_t error;
-    uint64_t value;
-    bool batch;                 /* inside MULTICALL */
-};
-
-/* What a handler did. */
-enum { DONE = 0, EXIT = 1, JUMP = 2, AGAIN = 3 };
-/* A JUMP handler sets h->vcpu->cpu.pc-to-be in jump_to; EXIT handlers recorded the exit;
- * AGAIN handlers recorded an exit before which the ECALL must not retire. */
-
-typedef int (*call_fn)(struct call *c, uint64_t *jump_to);
-
-#define NOBATCH 1u              /* refused inside MULTICALL (control flow or exits) */
-struct fn_desc {
-    call_fn fn;
-    unsigned flags;
-};
-struct ext_desc {
-    uint64_t eid;
-    const struct fn_desc *fns;
-    unsigned nr;
-};
-
-static int ret(struct call *c, int64_t error, uint64_t value)
-{
-    c->error = error;
-    c->value = value;
-    return DONE;
-}
+#include "backends/para/hcall.h"
+#include "core/wait.h"
 
 /* ---- BASE ----------------------------------------------------------------------------- */
 
@@ -66,9 +32,12 @@ static const struct fn_desc base_fns[] = {
 
 /* ---- TIME ------------------------------------------------------------------------------ */
 
-static int time_set_timer(struct call *c, uint64_t *j)
+/* Arming (or disarming) the timer lowers STIP: it is the level "the deadline passed", set
+ * when it fires (hvp_timer_check) until the next set_timer, as an S-mode kernel expects. */
+int hvp_sbi_set_timer(struct call *c, uint64_t *j)
 {
     struct hvp_vcpu *h = c->h;
+    hvp_set_sip_self(h, MIP_STIP, false);
     h->timer_deadline = c->a[0];
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)
@@ -78,12 +47,12 @@ static int time_set_timer(struct call *c, uint64_t *j)
 }
 
 static const struct fn_desc time_fns[] = {
-    [HVP_TIME_SET_TIMER] = { time_set_timer, 0 },
+    [HVP_TIME_SET_TIMER] = { hvp_sbi_set_timer, 0 },
 };
 
 /* ---- SRST ------------------------------------------------------------------------------ */
 
-static int srst_reset(struct call *c, uint64_t *j)
+int hvp_sbi_reset(struct call *c, uint64_t *j)
 {
     uint64_t type = c->a[0], reason = c->a[1];
     enum hv_exit_reason why;
@@ -117,7 +86,7 @@ static int srst_reset(struct call *c, uint64_t *j)
 }
 
 static const struct fn_desc srst_fns[] = {
-    [HVP_SRST_SYSTEM_RESET] = { srst_reset, NOBATCH },
+    [HVP_SRST_SYSTEM_RESET] = { hvp_sbi_reset, NOBATCH },
 };
 
 /* ---- DBCN ------------------------------------------------------------------------------ */
@@ -330,12 +299,21 @@ static const struct ext_desc extensions[] = {
     EXT(HVP_EID_DBCN, dbcn_fns),
     EXT(HVP_EID_PARA, para_fns),
 };
+static const struct ext_desc *const more_extensions[] = {
+    &hvp_sbi_ipi, &hvp_sbi_rfence, &hvp_sbi_hsm,
+};
 
 static const struct ext_desc *find_ext(uint64_t eid)
 {
     for (unsigned i = 0; i < sizeof(extensions) / sizeof(extensions[0]); i++)
         if (extensions[i].eid == eid)
             return &extensions[i];
+    for (unsigned i = 0; i < sizeof(more_extensions) / sizeof(more_extensions[0]); i++)
+        if (more_extensions[i]->eid == eid)
+            return more_extensions[i];
+    for (unsigned i = 0; i < hvp_sbi_nr_legacy; i++)
+        if (hvp_sbi_legacy[i].eid == eid)
+            return &hvp_sbi_legacy[i];
     return NULL;
 }
 
@@ -377,6 +355,10 @@ static int dispatch(struct call *c, uint64_t *jump_to)
             return ret(c, HVP_SBI_ERR_NOT_SUPPORTED, 0);
         return to_embedder(c);
     }
+    if (c->eid < LEGACY_EID_END) {
+        c->legacy = true;               /* v0.1: a6 is not a function id */
+        c->fid = 0;
+    }
     if (c->fid >= x->nr || !x->fns[c->fid].fn)
         return ret(c, HVP_SBI_ERR_NOT_SUPPORTED, 0);
     const struct fn_desc *f = &x->fns[c->fid];
@@ -385,7 +367,23 @@ static int dispatch(struct call *c, uint64_t *jump_to)
     return f->fn(c, jump_to);
 }
 
+static int hypercall(struct hvp_vcpu *h);
+
+/* hv_config.time_exits: the host time of each hypercall, less the idle time of a blocking
+ * one (SCHED_OP), goes into stats.exit_ns. */
 int hvp_hypercall(struct hvp_vcpu *h)
+{
+    if (!h->pv->vm->cfg.time_exits)
+        return hypercall(h);
+    struct hv_stats *st = &h->vcpu->stats;
+    uint64_t idle0 = st->idle_ns, t0 = hv__wait_now_ns();
+    int rc = hypercall(h);
+    uint64_t spent = hv__wait_now_ns() - t0, idle = st->idle_ns - idle0;
+    st->exit_ns += spent > idle ? spent - idle : 0;
+    return rc;
+}
+
+static int hypercall(struct hvp_vcpu *h)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     struct call c = { .h = h, .eid = cpu->x[17], .fid = cpu->x[16] };
@@ -401,13 +399,15 @@ int hvp_hypercall(struct hvp_vcpu *h)
     case EXIT:
         /* Resuming continues after the ecall with the sbiret in a0/a1. */
         cpu->x[10] = (uint64_t)c.error;
-        cpu->x[11] = c.value;
+        if (!c.legacy)
+            cpu->x[11] = c.value;
         cpu->pc = next;
         h->vcpu->exit.pc = next;
         return HV_STEP_EXIT;
     default:
         cpu->x[10] = (uint64_t)c.error;
-        cpu->x[11] = c.value;
+        if (!c.legacy)                  /* v0.1 calls return in a0 only */
+            cpu->x[11] = c.value;
         cpu->pc = next;
         return HV_STEP_OK;
     }

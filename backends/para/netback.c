@@ -283,7 +283,7 @@ int hvp_netback_init(struct hvp_vm *pv, char *err, size_t errlen)
         if (cfg->nics[i].type == HV_NET_NONE)
             continue;
         if (!pv->net) {
-            int rc = hv__net_create(&pv->net, err, errlen);
+            int rc = hv__net_create(&pv->net, cfg->net_fabric, err, errlen);
             if (rc < 0)
                 return rc;
         }

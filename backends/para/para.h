@@ -13,8 +13,22 @@
 #include "core/engine.h"
 #include "core/vm.h"
 #include "hv/para.h"
+#include "priv/priv.h"
 
 #define HVP_RAM_BASE 0x80000000ull
+
+/* SBI HSM hart states (the SBI spec's numbering, returned by hart_get_status). */
+enum {
+    HVP_HSM_STARTED = 0,
+    HVP_HSM_STOPPED = 1,
+    HVP_HSM_START_PENDING = 2,
+    HVP_HSM_STOP_PENDING = 3,
+    HVP_HSM_SUSPENDED = 4,
+};
+
+/* Remote fences requested by SBI RFENCE, done by the target hart at its next poll. */
+#define HVP_FENCE_I 1u                  /* drop translated/decoded code */
+#define HVP_FENCE_VMA 2u                /* flush the soft-TLB */
 
 /* ---- event-channel ports ---------------------------------------------------------------- */
 struct hvp_port {
@@ -89,6 +103,11 @@ struct hvp_vm {
                                      * networking) only delivers when the devices are polled */
 
     struct hvp_vcpu *vcpus[HV_MAX_VCPUS];
+    /* The Linux boot protocol (boot.c): hart 0 enters S-mode at the kernel with a0 = 0 and
+     * a1 = the device tree; the other harts stay STOPPED until SBI HSM hart_start. False:
+     * ABI 1.x SDK guests, every vCPU starts at the entry with a1 = start-info. */
+    bool linux_boot;
+    uint64_t fdt_gpa;               /* linux_boot: where the device tree is */
     _Atomic int stop_reason;        /* VM-wide stop requested by SRST (0 = none) */
     _Atomic int stop_code;
 };
@@ -109,6 +128,19 @@ struct hvp_vcpu {
     unsigned polls;
 
     _Atomic uint32_t wake;               /* futex word (core/wait.h): SCHED_OP block/poll */
+    /* The virtual S/U-mode (priv/priv.h; smode.c): every interrupt is S-level (no M-mode,
+     * nothing to delegate), s.status holds the sstatus bits with FS fixed at Dirty, s.ip_sw
+     * the SSIP written through sip. */
+    struct hv_priv_s s;
+    _Atomic uint64_t sip_hw;  /* SSIP/STIP raised by SBI IPI / TIME (mip bit positions) */
+    /* SBI HSM (sbi.c): the hart's state (HVP_HSM_*; transitions under pv->lock), where a
+     * START_PENDING hart begins (pc, a1 = opaque), remote fences to do at the next poll,
+     * and `parked`: hart_stop ended the engine run, vcpu_run goes back to sleep. */
+    _Atomic uint32_t hsm;
+    uint64_t hsm_pc, hsm_opaque;
+    _Atomic uint32_t fence_req;          /* HVP_FENCE_* */
+    _Atomic bool in_run;                 /* inside vcpu_run: it will answer fence_req */
+    bool parked;
     /* This vCPU's copy of hvp_policy (cpu.policy points here) with the translator's direct
      * RAM window filled in (hvp_policy_sync). Per vCPU so that switching direct mode on or
      * off at run entry never changes a policy another vCPU's translator is reading. */
@@ -156,6 +188,52 @@ int hvp_jump(struct hvp_vcpu *h, uint64_t pc);
 /* Fire the armed timer if its deadline passed; true if it fired. */
 bool hvp_timer_check(struct hvp_vcpu *h);
 
+/* smode.c: the virtual S/U-mode. */
+/* Reset state: S-mode, satp Bare, sstatus.SIE = 0 (FS Dirty), sie = 0, stvec = 0. */
+void hvp_smode_reset(struct hvp_vcpu *h);
+/* sip: SSIP (written by S, or SBI IPI), STIP (SBI TIME), SEIP = the level "upcall pending
+ * and not masked" of this vCPU's shared-info slot. */
+uint64_t hvp_sip(struct hvp_vcpu *h);
+/* Take the highest enabled pending S interrupt now (sie, and SIE unless in U); true if
+ * one was taken. Cheap when sie is 0 (every ABI 1.x guest). */
+bool hvp_s_interrupt(struct hvp_vcpu *h);
+/* A synchronous exception taken architecturally into S (sepc = cpu->pc). */
+int hvp_s_trap(struct hvp_vcpu *h, uint64_t cause, uint64_t tval);
+/* The policy hooks: CSRs, SRET/WFI/SFENCE, and tlb_fill with paging on. */
+int hvp_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val);
+int hvp_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val);
+int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn);
+int hvp_s_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
+                   bool *is_mmio);
+/* Raw CSR access for hv_vcpu_get_reg / set_reg (no privilege checks). 0 or HV_ENOENT. */
+int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val);
+int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val);
+/* sbi.c */
+/* Atomically set (level) or clear bits of h->sip_hw (MIP_SSIP/STIP), then hvp_wake. */
+void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level);
+/* The same from h's own thread (its poll, sleep or hypercall, which deliver the interrupt
+ * themselves): no wake-up, so that no extra poll happens where the two engines would place
+ * it differently (deterministic runs stay identical across engines). */
+void hvp_set_sip_self(struct hvp_vcpu *h, uint64_t bits, bool level);
+/* At the hart's poll: do the remote fences other harts asked for. */
+void hvp_sbi_poll(struct hvp_vcpu *h);
+/* Enter S-mode at pc with a0 = hart id, a1 = arg, satp = 0, sstatus.SIE = 0 (HSM start, the
+ * Linux boot protocol's hart 0). */
+void hvp_enter_kernel(struct hvp_vcpu *h, uint64_t pc, uint64_t arg);
+/* vcpu_run of a hart that is not STARTED: sleep until hart_start (then enter the kernel and
+ * return 0: run it), or a kick / VM stop / deadline (an exit recorded, returns 1). */
+int hvp_hsm_wait(struct hvp_vcpu *h);
+
+/* boot.c: the Linux boot protocol (initrd and the generated device tree above the kernel).
+ * hvp_boot_linux: a raw kernel, loaded at RAM + text_offset if it is a kernel Image (or at
+ * RAM + 2 MiB when `force`d); returns 1 (pv->linux_boot set), 0 when it is not an Image
+ * and not forced (the caller loads it the ABI 1.x way), or a negative HV_E* code.
+ * hvp_boot_linux_loaded: the same for a kernel already loaded at [start, end) (an ELF). */
+int hvp_boot_linux(struct hvp_vm *pv, const void *image, size_t len, bool force);
+int hvp_boot_linux_loaded(struct hvp_vm *pv, uint64_t entry, uint64_t start, uint64_t end);
+int hvp_fdt_build(struct hvp_vm *pv, uint64_t initrd_start, uint64_t initrd_end,
+                  void **blob, size_t *size);
+
 /* hcall.c: ECALL entry point (cpu->pc at the ecall). */
 int hvp_hypercall(struct hvp_vcpu *h);
 
@@ -179,6 +257,10 @@ bool hvp_async_wakers(struct hvp_vcpu *h, bool masked_too);
 #define HVP_STEP_AGAIN 3
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,
                  int64_t *error, uint64_t *value);
+/* WFI in S-mode: sleep until an S interrupt is pending and enabled in sie (whatever
+ * sstatus.SIE), a kick, a stop or the run's deadline; HV_EXIT_HALT when nothing could ever
+ * wake the vCPU. */
+int hvp_wfi(struct hvp_vcpu *h);
 void hvp_wake(struct hvp_vcpu *h);
 
 /* devices.c */

@@ -24,14 +24,21 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
     if (rc < 0)
         return rc;
     uint64_t lo = HVP_RAM_BASE, hi = HVP_RAM_BASE + len;
-    if (hv__elf_is_elf(data, len)) {
+    bool elf = hv__elf_is_elf(data, len);
+    if (elf) {
         struct hv_elf_info info;
         rc = hv__elf_load(&vm->mem, data, len, &info, vm->last_error, sizeof(vm->last_error));
-        if (rc == 0)
+        if (rc == 0) {
             hv__vm_keep_symbols(vm, data, len);
-        pv->entry = info.entry;
-        lo = info.lowest;
-        hi = info.highest;
+            pv->entry = info.entry;
+            lo = info.lowest;
+            hi = info.highest;
+        }
+    } else if (vm->cfg.kernel_boot != HV_KERNEL_BOOT_ENTRY &&
+               (rc = hvp_boot_linux(pv, data, len,
+                                    vm->cfg.kernel_boot == HV_KERNEL_BOOT_LINUX)) != 0) {
+        free(data);                     /* a kernel Image: loaded with initrd and tree */
+        return rc < 0 ? rc : 0;
     } else {
         rc = hv__raw_load(&vm->mem, HVP_RAM_BASE, data, len, vm->last_error,
                           sizeof(vm->last_error));
@@ -46,6 +53,10 @@ static int load_kernel(struct hv_vm *vm, struct hvp_vm *pv)
                             (unsigned long long)hi, (unsigned long long)pv->reserved_base);
     pv->start.kernel_start = lo;
     pv->start.kernel_end = hi;
+    /* An S-mode ELF kernel asked for the Linux protocol: initrd and device tree above it. */
+    if (elf && vm->cfg.kernel_boot == HV_KERNEL_BOOT_LINUX &&
+        (rc = hvp_boot_linux_loaded(pv, pv->entry, lo, hi)) < 0)
+        return rc;
     return 0;
 }
 
@@ -141,10 +152,15 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     h->policy = hvp_policy;                 /* direct window: hvp_policy_sync at run */
     vcpu->cpu.policy = &h->policy;
     hv__cpu_reset(&vcpu->cpu, pv->entry);
-    /* No privilege levels exist for a para guest; the hart is reported as U-mode. */
-    vcpu->cpu.priv = HV_PRIV_U;
+    /* A para vCPU boots in the virtual S-mode: it is the kernel of its VM (PARA-ABI §1). */
+    hvp_smode_reset(h);
     vcpu->cpu.x[10] = vcpu->id;             /* a0 = hartid */
     vcpu->cpu.x[11] = pv->start_gpa;        /* a1 = start-info */
+    atomic_store(&h->hsm, HVP_HSM_STARTED);
+    if (pv->linux_boot && vcpu->id == 0)
+        hvp_enter_kernel(h, pv->entry, pv->fdt_gpa);
+    else if (pv->linux_boot)
+        atomic_store(&h->hsm, HVP_HSM_STOPPED);     /* until SBI HSM hart_start */
     pthread_mutex_lock(&pv->lock);
     pv->vcpus[vcpu->id] = h;
     pthread_mutex_unlock(&pv->lock);
@@ -196,55 +212,64 @@ static void vcpu_cancel_exit(struct hv_vcpu *vcpu)
     h->hcall_pending = false;
 }
 
+
+/* Run until an exit for the caller. A hart_stop inside a run (parked) goes back to the HSM
+ * sleep instead of returning. */
+static int run_loop(struct hvp_vcpu *h, uint64_t stop_at, struct hv_exit *exit)
+{
+    struct hv_vcpu *vcpu = h->vcpu;
+    for (;;) {
+        hv__engine_begin(vcpu, stop_at);
+        /* A stopped hart (HSM) sleeps here until hart_start, a kick, a stop or a deadline. */
+        uint32_t s = atomic_load(&h->hsm);
+        if ((s == HVP_HSM_STOPPED || s == HVP_HSM_START_PENDING) && hvp_hsm_wait(h))
+            return hv__engine_end(vcpu, HV_STEP_EXIT, "para backend", exit);
+        hvp_policy_sync(h);
+        int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
+        if (h->parked && rc == HV_STEP_EXIT) {
+            h->parked = false;          /* hart_stop: back to sleep, not out to the caller */
+            continue;
+        }
+        h->parked = false;
+        return hv__engine_end(vcpu, rc, "para backend", exit);
+    }
+}
+
 static int vcpu_run(struct hv_vcpu *vcpu, uint64_t stop_at, struct hv_exit *exit)
 {
     struct hvp_vcpu *h = vcpu->backend;
     complete_hypercall(h);
-    hvp_policy_sync(h);
-    hv__engine_begin(vcpu, stop_at);
-    int rc = hv__engine_run(vcpu, stop_at, "para backend", NULL);
-    return hv__engine_end(vcpu, rc, "para backend", exit);
-}
-
-/* CSRs a para guest can see (user-level only). */
-static int csr_get(struct hv_vcpu *vcpu, unsigned csr, uint64_t *val)
-{
-    struct hv_cpu *cpu = &vcpu->cpu;
-    switch (csr) {
-    case 0x001: *val = cpu->fflags & 0x1f; return 0;
-    case 0x002: *val = cpu->frm & 7; return 0;
-    case 0x003: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return 0;
-    case 0xc00: case 0xc02: *val = cpu->instret; return 0;
-    case 0xc01: *val = hv__clock_ticks(&vcpu->vm->clock); return 0;
-    default: return HV_ENOENT;
-    }
+    atomic_store(&h->in_run, true);     /* remote fences wait for this hart's answer */
+    int rc = run_loop(h, stop_at, exit);
+    atomic_store(&h->in_run, false);
+    return rc;
 }
 
 static int get_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t *val)
 {
     if (reg == HV_REG_PRIV) {
-        *val = HV_PRIV_U;
+        *val = vcpu->cpu.priv;
         return 0;
     }
     if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
-        return csr_get(vcpu, reg - HV_REG_CSR_BASE, val);
+        return hvp_csr_get(vcpu->backend, reg - HV_REG_CSR_BASE, val);
     return HV_ENOENT;
 }
 
 static int set_reg(struct hv_vcpu *vcpu, unsigned reg, uint64_t val)
 {
-    struct hv_cpu *cpu = &vcpu->cpu;
-    if (reg == HV_REG_PRIV)
-        return val == HV_PRIV_U ? 0 : HV_EINVAL;
-    switch (reg >= HV_REG_CSR_BASE ? reg - HV_REG_CSR_BASE : ~0u) {
-    case 0x001: cpu->fflags = (uint32_t)val & 0x1f; return 0;
-    case 0x002: cpu->frm = (uint32_t)val & 7; return 0;
-    case 0x003:
-        cpu->fflags = (uint32_t)val & 0x1f;
-        cpu->frm = (uint32_t)(val >> 5) & 7;
+    if (reg == HV_REG_PRIV) {
+        /* U and S exist; there is no M-mode on para. */
+        if (val != HV_PRIV_U && val != HV_PRIV_S)
+            return HV_EINVAL;
+        vcpu->cpu.priv = (uint32_t)val;
+        hv__cpu_tlb_flush(&vcpu->cpu);
+        vcpu->cpu.exit_request = 1;
         return 0;
-    default: return HV_ENOENT;
     }
+    if (reg >= HV_REG_CSR_BASE && reg < HV_REG_CSR_BASE + 4096)
+        return hvp_csr_set(vcpu->backend, reg - HV_REG_CSR_BASE, val);
+    return HV_ENOENT;
 }
 
 static void vcpu_wake(struct hv_vcpu *vcpu)

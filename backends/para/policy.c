@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* libhv para backend — the CPU policy: direct identity mapping of guest RAM (va == gpa, no
- * page tables), the embedder's MMIO regions (hv_vm_mmio_add), user-level CSRs only, ECALL = hypercall, every privileged
- * instruction a guest fault; fault and event-upcall delivery through frames in the
- * shared-info page; the poll hook (kicks, VM stops, timer, device input, upcalls). */
+/* libhv para backend — the CPU policy: with satp Bare the direct identity mapping of guest
+ * RAM (va == gpa, no page tables; paging is smode.c), the embedder's MMIO regions
+ * (hv_vm_mmio_add), ECALL from S = hypercall and from U = a trap to S, fault and
+ * event-upcall delivery through frames in the shared-info page for ABI 1.x guests, or
+ * architectural traps into the virtual S-mode (smode.c); the poll hook (kicks, VM stops,
+ * timer, device input, upcalls and S interrupts). */
 #include "backends/para/para.h"
 
 /* Instructions between two polls when nothing asks for one earlier: bounds the latency of
@@ -28,18 +30,6 @@ int hvp_jump(struct hvp_vcpu *h, uint64_t pc)
 
 /* ---- memory: identity mapping of RAM ------------------------------------------------------ */
 
-static uint64_t access_cause(enum hv_access acc)
-{
-    static const uint64_t cause[3] = { HV_EXC_LOAD_ACCESS, HV_EXC_STORE_ACCESS,
-                                       HV_EXC_INSN_ACCESS };
-    return cause[acc];
-}
-
-static unsigned region_flag(enum hv_access acc)
-{
-    return acc == HV_ACC_READ ? HV_MEM_READ : acc == HV_ACC_WRITE ? HV_MEM_WRITE : HV_MEM_EXEC;
-}
-
 /* va == gpa. A RAM/ROM page is installed in the soft-TLB for every access type its region
  * allows (one refill per page, then the fast path: host = va + addend, with the same addend
  * mem.base for every page: this is the interpreter's form of the translator's direct
@@ -50,6 +40,8 @@ static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_
                     bool *is_mmio)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
+    if (hv_priv_paging(&h->s))
+        return hvp_s_tlb_fill(cpu, va, acc, mmio_pa, is_mmio);
     struct hv_mem *mem = &h->pv->vm->mem;
     *is_mmio = false;
     struct hv_region *r = hv__mem_find(mem, va);
@@ -58,13 +50,13 @@ static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_
         *mmio_pa = va;
         return HV_STEP_OK;
     }
-    if (!r || r->kind == HV_REGION_MMIO || !(r->flags & region_flag(acc)))
-        return hv__cpu_raise(cpu, access_cause(acc), va);
+    if (!r || r->kind == HV_REGION_MMIO || !(r->flags & hv_sv_region_flag(acc)))
+        return hv_sv_access_fault(cpu, acc, va);
     uint64_t page = va & ~0xfffull;
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
     e->addend = (uint64_t)(uintptr_t)(r->host + (page - r->gpa)) - page;
     for (unsigned k = 0; k < 3; k++)
-        e->tag[k] = (r->flags & region_flag((enum hv_access)k)) ? page : HV_TLB_INVALID;
+        e->tag[k] = (r->flags & hv_sv_region_flag((enum hv_access)k)) ? page : HV_TLB_INVALID;
     if (r->flags & HV_MEM_WRITE)
         hv__mem_mark_dirty(mem, page, HV_PAGE_SIZE);
     return HV_STEP_OK;
@@ -95,44 +87,6 @@ static int mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, b
     return rc < 0 ? hv__cpu_raise(cpu, cause, pa) : HV_STEP_OK;
 }
 
-/* ---- CSRs: floating-point status and the user counters ----------------------------------- */
-
-static int illegal(struct hv_cpu *cpu)
-{
-    uint32_t raw = 0;
-    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
-        raw = 0;
-    if ((raw & 3) != 3)
-        raw &= 0xffff;
-    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
-}
-
-static int csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
-{
-    struct hvp_vcpu *h = hvp_of(cpu);
-    switch (csr) {
-    case 0x001: *val = cpu->fflags & 0x1f; return HV_STEP_OK;
-    case 0x002: *val = cpu->frm & 7; return HV_STEP_OK;
-    case 0x003: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return HV_STEP_OK;
-    case 0xc00: case 0xc02: *val = cpu->instret; return HV_STEP_OK;    /* cycle, instret */
-    case 0xc01: *val = hv__clock_ticks(&h->pv->vm->clock); return HV_STEP_OK;
-    default: return illegal(cpu);
-    }
-}
-
-static int csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
-{
-    switch (csr) {
-    case 0x001: cpu->fflags = (uint32_t)val & 0x1f; return HV_STEP_OK;
-    case 0x002: cpu->frm = (uint32_t)val & 7; return HV_STEP_OK;
-    case 0x003:
-        cpu->fflags = (uint32_t)val & 0x1f;
-        cpu->frm = (uint32_t)(val >> 5) & 7;
-        return HV_STEP_OK;
-    default: return illegal(cpu);      /* counters are read-only, the rest does not exist */
-    }
-}
-
 /* ---- system instructions ------------------------------------------------------------------ */
 
 static int sys_illegal(struct hv_cpu *cpu, const struct hv_insn *insn)
@@ -143,20 +97,40 @@ static int sys_illegal(struct hv_cpu *cpu, const struct hv_insn *insn)
     return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
 }
 
+/* Cache-block operations: always allowed in S (nothing above it restricts them); in U when
+ * senvcfg enables them. */
+static int cbo(struct hv_cpu *cpu, const struct hv_insn *insn)
+{
+    uint64_t need = insn->op == HV_OP_CBO_ZERO ? MENVCFG_CBZE
+                  : insn->op == HV_OP_CBO_INVAL ? MENVCFG_CBIE : MENVCFG_CBCFE;
+    if (cpu->priv == HV_PRIV_U && !(hvp_of(cpu)->s.senvcfg & need))
+        return sys_illegal(cpu, insn);
+    return HV_STEP_OK;                  /* the engine checks the address */
+}
+
 static int system_insn(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
+    struct hvp_vcpu *h = hvp_of(cpu);
     switch (insn->op) {
-    case HV_OP_ECALL:
-        return hvp_hypercall(hvp_of(cpu));
+    case HV_OP_ECALL: {
+        if (cpu->priv == HV_PRIV_U)
+            return hv__cpu_raise(cpu, HV_EXC_ECALL_U, 0);
+        int rc = hvp_hypercall(h);
+        /* The call may have raised an event or an IPI for this vCPU: an S-mode kernel
+         * takes it before its next instruction (through poll). */
+        if (rc == HV_STEP_OK && h->s.ie)
+            cpu->exit_request = 1;
+        return rc;
+    }
     case HV_OP_EBREAK:
         return hv__cpu_raise(cpu, HV_EXC_BREAKPOINT, cpu->pc);
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine already dropped its cached code */
     case HV_OP_CBO_INVAL: case HV_OP_CBO_CLEAN: case HV_OP_CBO_FLUSH: case HV_OP_CBO_ZERO:
-        return HV_STEP_OK;              /* unprivileged; the engine checks the address */
+        return cbo(cpu, insn);
     default:
-        /* MRET, SRET, WFI, SFENCE.VMA: privileged, and a para guest has no privilege. */
-        return sys_illegal(cpu, insn);
+        /* SRET, WFI, SFENCE.VMA: the virtual S-mode's (illegal from U); MRET illegal. */
+        return hvp_s_system(cpu, insn);
     }
 }
 
@@ -200,7 +174,9 @@ static uint64_t frame_gpa(struct hvp_vcpu *h, bool fault)
 
 bool hvp_try_upcall(struct hvp_vcpu *h)
 {
-    if (!h->event_entry || h->in_upcall || h->in_fault)
+    /* Frame upcalls enter the (S-mode) kernel's entry: never while a U-mode program runs
+     * (a kernel with user programs takes events as SEIP instead). */
+    if (!h->event_entry || h->in_upcall || h->in_fault || h->vcpu->cpu.priv != HV_PRIV_S)
         return false;
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (!vi || !__atomic_load_n(&vi->upcall_pending, __ATOMIC_ACQUIRE) ||
@@ -228,6 +204,10 @@ static int take_trap(struct hv_cpu *cpu)
         cpu->pc = h->jump_pc;
         return HV_STEP_OK;
     }
+    /* Architectural traps: from U always (the kernel's stvec), from S when the guest has
+     * no ABI 1.x fault entry but an stvec. */
+    if (cpu->priv == HV_PRIV_U || (!h->fault_entry && h->s.stvec))
+        return hvp_s_trap(h, cpu->trap_cause, cpu->trap_tval);
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (!h->fault_entry || h->in_fault || !vi) {
         hv__vcpu_exit(h->vcpu, HV_EXIT_FAULT, 0);
@@ -257,7 +237,8 @@ bool hvp_timer_check(struct hvp_vcpu *h)
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)
         vi->timer_deadline = UINT64_MAX;
-    hvp_raise_virq(h, HVP_VIRQ_TIMER);
+    hvp_set_sip_self(h, MIP_STIP, true);    /* S-mode kernels: level until the next set_timer */
+    hvp_raise_virq(h, HVP_VIRQ_TIMER);     /* ABI 1.x guests that bound it */
     return true;
 }
 
@@ -299,12 +280,14 @@ static int poll(struct hv_cpu *cpu)
         return hv__vcpu_exit(h->vcpu, HV_EXIT_KICK, 0);
     if (hv__vcpu_deadline_fire(h->vcpu))
         return hv__vcpu_exit(h->vcpu, HV_EXIT_DEADLINE, 0);
+    hvp_sbi_poll(h);                    /* remote fences: before the next guest instruction */
     if (light)
         return HV_STEP_OK;
     hvp_timer_check(h);
     if (++h->polls % DEVICE_POLL_EVERY == 0)
         hvp_devices_poll(h);
     hvp_try_upcall(h);
+    hvp_s_interrupt(h);
     schedule_timer_poll(h);
     return HV_STEP_OK;
 }
@@ -312,13 +295,13 @@ static int poll(struct hv_cpu *cpu)
 const struct hv_cpu_policy hvp_policy = {
     .tlb_fill = tlb_fill,
     .mmio = mmio,
-    .csr_read = csr_read,
-    .csr_write = csr_write,
+    .csr_read = hvp_csr_read,
+    .csr_write = hvp_csr_write,
     .system = system_insn,
     .take_trap = take_trap,
     .poll = poll,
     .code_written = code_written,
-    .fp_check = NULL,                   /* F/D always enabled: there is no mstatus.FS */
+    .fp_check = NULL,                   /* F/D always enabled: sstatus.FS is fixed Dirty */
 };
 
 /* The RAM window for direct access: the one writable RAM region at HVP_RAM_BASE covering the
@@ -335,8 +318,9 @@ static uint8_t *direct_ram(struct hvp_vm *pv)
 void hvp_policy_sync(struct hvp_vcpu *h)
 {
     struct hvp_vm *pv = h->pv;
-    /* snap_base_gen != 0: rollback restores only the pages the dirty log lists. */
-    uint8_t *host = pv->vm->snap_base_gen ? NULL : direct_ram(pv);
+    /* snap_base_gen != 0: rollback restores only the pages the dirty log lists. With
+     * paging on (satp not Bare) va != gpa: the soft-TLB path translates. */
+    uint8_t *host = pv->vm->snap_base_gen || hv_priv_paging(&h->s) ? NULL : direct_ram(pv);
     struct hv_cpu_policy *p = &h->policy;
     if (p->direct_host == host && p->direct_size == pv->ram_size)
         return;

@@ -47,6 +47,14 @@ static uint64_t reachable(struct hvp_vcpu *h, uint64_t deadline)
     return deadline;
 }
 
+/* hv__wait, its time counted as idle (stats.idle_ns). */
+static void idle_wait(struct hvp_vcpu *h, uint32_t seen, uint64_t ns)
+{
+    uint64_t t0 = hv__wait_now_ns();
+    hv__wait(&h->wake, seen, ns);
+    h->vcpu->stats.idle_ns += hv__wait_now_ns() - t0;
+}
+
 /* Sleep until the VM clock reaches `deadline` (ticks, UINT64_MAX: none; deterministic
  * callers pass it through reachable()) or a wake-up newer than `seen` arrives; at most
  * MAX_SLEEP_NS (pv->poll_sleep_ns with user networking, whose host sockets are only seen by
@@ -68,7 +76,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
             uint64_t step = h->pv->poll_sleep_ns / NS_PER_TICK;
             if (deadline - now > step)
                 deadline = now + step;
-            hv__wait(&h->wake, seen, h->pv->poll_sleep_ns);
+            idle_wait(h, seen, h->pv->poll_sleep_ns);
         }
         uint64_t skip = hv__clock_skip_insns(clk, deadline, cpu->instret);
         uint64_t room = hv__clock_skip_room(cpu->instret, h->vcpu->stop_at);
@@ -78,7 +86,7 @@ static bool wait_for(struct hvp_vcpu *h, uint64_t deadline, uint32_t seen)
     uint64_t ns = h->pv->poll_sleep_ns ? h->pv->poll_sleep_ns : MAX_SLEEP_NS;
     if (deadline != UINT64_MAX && deadline - now < ns / NS_PER_TICK)
         ns = (deadline - now) * NS_PER_TICK;
-    hv__wait(&h->wake, seen, ns);
+    idle_wait(h, seen, ns);
     return true;
 }
 
@@ -112,6 +120,7 @@ static int block(struct hvp_vcpu *h, int64_t *error, uint64_t *value)
     __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || interrupted(h))
@@ -153,6 +162,7 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         return HV_STEP_OK;
     for (;;) {
         uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
         hvp_timer_check(h);
         hvp_devices_poll(h);
         for (uint64_t i = 0; i < count; i++)
@@ -169,6 +179,32 @@ static int poll_ports(struct hvp_vcpu *h, const uint64_t *a, int64_t *error, uin
         if (!wait_for(h, deadline, seen))
             return budget_cut(h);
     }
+}
+
+int hvp_wfi(struct hvp_vcpu *h)
+{
+    struct hv_cpu *cpu = &h->vcpu->cpu;
+    for (;;) {
+        uint32_t seen = wake_seq(h);
+        hvp_sbi_poll(h);                /* a remote fence waits for this sleeper's answer */
+        hvp_timer_check(h);
+        hvp_devices_poll(h);
+        /* An enabled pending interrupt ends WFI whatever sstatus.SIE says (spec 3.3.3). */
+        if ((hvp_sip(h) & h->s.ie) || interrupted(h))
+            break;
+        uint64_t deadline = reachable(h, h->timer_deadline);
+        /* Wakers: the timer (its VIRQ raises SEIP), other vCPUs (events, SBI IPIs), device
+         * input; none of them matters with sie = 0. */
+        if (!h->s.ie || (deadline == UINT64_MAX && !hvp_async_wakers(h, false))) {
+            cpu->pc += 4;               /* WFI retires; resuming continues after it */
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_HALT, 0);
+        }
+        /* The budget ended a deterministic sleep: WFI does not retire and runs again. */
+        if (!wait_for(h, deadline, seen))
+            return hv__vcpu_exit(h->vcpu, HV_EXIT_BUDGET, 0);
+    }
+    cpu->exit_request = 1;              /* deliver it (or report the exit) at the poll */
+    return HV_STEP_OK;
 }
 
 int hvp_sched_op(struct hvp_vcpu *h, uint64_t op, const uint64_t *a, bool batch,

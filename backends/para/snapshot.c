@@ -3,8 +3,9 @@
  * structs): event-channel ports and VIRQ bindings, the authoritative start-info copy with
  * the device list, each device's ring connection and the back-end's private ring indices,
  * a VM-wide stop, and per vCPU the upcall/fault entries and flags, the timer and pending
- * control transfers. Shared-info, the console ring and the rings themselves live in guest
- * RAM and travel with it. Not saved: a net back-end's partially gathered tx frame and
+ * control transfers, the virtual S/U-mode state and the SBI HSM state (version 2).
+ * Shared-info, the console ring and the rings themselves live in guest RAM and travel with
+ * it. Not saved: a net back-end's partially gathered tx frame and
  * frames queued in the host fabric (dropped, i.e. packet loss); disk contents. */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 #include "snapshot/stream.h"
 
 #define VM_VERSION 1
-#define VCPU_VERSION 1
+/* vCPU version 2 (ABI 1.2): the virtual S/U-mode state and SBI HSM. */
+#define VCPU_VERSION 2
 
 /* A device's entry in "para.vm", after its type (u16): the ring connection and the
  * back-end's private ring state. */
@@ -161,6 +163,8 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
 }
 
 #define VCPU(m) HV_SNAP_INT_FIELD(struct hvp_vcpu, m)
+#define VCPU_S(m, valid) { #m, HV_SNAP_INT, offsetof(struct hvp_vcpu, m), \
+                           HV_SNAP_MEMBER_SIZE_(struct hvp_vcpu, m), 1, 2, (valid) }
 static const struct hv_snap_field vcpu_fields[] = {
     VCPU(event_entry), VCPU(fault_entry),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_upcall), HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_fault),
@@ -168,12 +172,33 @@ static const struct hv_snap_field vcpu_fields[] = {
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, hcall_pending),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, jump_pending),
     VCPU(jump_pc), VCPU(polls),
+    /* Version 2: the virtual S/U-mode (smode.c); the privilege is in the cpu section. */
+    VCPU_S(s.status, SSTATUS_WMASK), VCPU_S(s.ie, MIP_S_BITS), VCPU_S(s.ip_sw, MIP_SSIP),
+    VCPU_S(s.stvec, 0), VCPU_S(s.sepc, 0), VCPU_S(s.scause, 0), VCPU_S(s.stval, 0),
+    VCPU_S(s.sscratch, 0), VCPU_S(s.satp, 0), VCPU_S(s.scounteren, 0xffffffffull),
+    VCPU_S(s.senvcfg, SENVCFG_WMASK), VCPU_S(sip_hw, MIP_SSIP | MIP_STIP),
+    HV_SNAP_INT_MASKED(struct hvp_vcpu, hsm, 7), VCPU(hsm_pc), VCPU(hsm_opaque),
 };
 #undef VCPU
+#undef VCPU_S
+
+static void vcpu_check(struct hv_snap_r *r, const void *decoded, const void *live)
+{
+    const struct hvp_vcpu *h = decoded;
+    (void)live;
+    uint64_t mode = h->s.satp >> SATP_MODE_SHIFT;
+    if (mode != SATP_MODE_BARE && mode != SATP_MODE_SV39 && mode != SATP_MODE_SV48)
+        hv__snap_r_fail(r, "satp mode %llu", (unsigned long long)mode);
+    if ((h->s.stvec & 3) >= 2 || (h->s.sepc & 1) || !(h->s.status & MSTATUS_FS))
+        hv__snap_r_fail(r, "stvec %#llx / sepc %#llx / sstatus %#llx",
+                        (unsigned long long)h->s.stvec, (unsigned long long)h->s.sepc,
+                        (unsigned long long)h->s.status);
+}
 
 static const struct hv_snap_desc vcpu_snap = {
     .name = "para.vcpu", .version = VCPU_VERSION, .size = sizeof(struct hvp_vcpu),
     .fields = vcpu_fields, .nr_fields = sizeof vcpu_fields / sizeof vcpu_fields[0],
+    .check = vcpu_check,
 };
 
 static void save_vcpu(struct hvp_vcpu *h, struct hv_snap_w *w)
@@ -181,13 +206,18 @@ static void save_vcpu(struct hvp_vcpu *h, struct hv_snap_w *w)
     hv__snap_put_state(w, &vcpu_snap, (int)h->id, h);
 }
 
-static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, char *err,
-                     size_t errlen)
+/* A version-1 section (ABI 1.0/1.1) predates the virtual S-mode: its vCPU ran as "U" with
+ * no privileged state, which is today's S-mode at reset. */
+static int load_vcpu(struct hvp_vcpu *h, const struct hv_snap_index *idx, uint32_t version,
+                     char *err, size_t errlen)
 {
     int rc = hv__snap_get_state(idx, &vcpu_snap, (int)h->id, h, err, errlen);
-    if (rc == 0)
-        h->vcpu->exit_set = false;
-    return rc;
+    if (rc < 0)
+        return rc;
+    if (version < 2)
+        hvp_smode_reset(h);
+    h->vcpu->exit_set = false;          /* (the cpu section's load flushed the soft-TLB) */
+    return 0;
 }
 
 int hvp_snapshot_save(struct hv_vm *vm, struct hv_snap_w *w)
@@ -205,6 +235,7 @@ int hvp_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *e
 {
     struct hvp_vm *pv = vm->backend;
     /* vCPU sections first: they cannot fail half-way through the VM-wide state. */
+    uint32_t version[HV_MAX_VCPUS] = { 0 };
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         if (!pv->vcpus[i])
             continue;
@@ -212,11 +243,12 @@ int hvp_snapshot_load(struct hv_vm *vm, const struct hv_snap_index *idx, char *e
         hv__snap_r_open_idx(&r, idx, "para.vcpu", i, VCPU_VERSION);
         if (!hv__snap_r_ok(&r))
             return hv__errf(err, errlen, r.err, "%s", r.msg);
+        version[i] = r.sect->version;
     }
     int rc = load_vm(pv, idx, err, errlen);
     for (unsigned i = 0; i < HV_MAX_VCPUS && rc == 0; i++)
         if (pv->vcpus[i])
-            rc = load_vcpu(pv->vcpus[i], idx, err, errlen);
+            rc = load_vcpu(pv->vcpus[i], idx, version[i], err, errlen);
     return rc;
 }
 

@@ -48,6 +48,17 @@ enum hv_hugepages {
                               mode is "always") */
     HV_HUGEPAGES_ON = 2    /* ask for huge pages whatever the size (MADV_HUGEPAGE) */
 };
+
+/* How the para backend starts a kernel (the full backend boots every kernel through its
+ * firmware or directly in M-mode, and ignores this). */
+enum hv_kernel_boot {
+    HV_KERNEL_BOOT_AUTO = 0,   /* default: the Linux protocol for a RISC-V kernel Image (its
+                                  header's magic), the ABI 1.x entry for anything else */
+    HV_KERNEL_BOOT_LINUX = 1,  /* the Linux protocol also for an ELF (an S-mode kernel):
+                                  hart 0 at the entry with a1 = the generated device tree,
+                                  the other harts stopped until SBI HSM hart_start */
+    HV_KERNEL_BOOT_ENTRY = 2   /* ABI 1.x: every hart at the entry, a1 = start-info */
+};
 #define HV_HUGEPAGES_AUTO_MIN (256ull << 20)
 
 /* What happens when the guest powers off, reboots or crashes (libvirt's on_* elements). */
@@ -137,6 +148,14 @@ enum hv_log_level { HV_LOG_ERROR = 0, HV_LOG_WARN = 1, HV_LOG_INFO = 2, HV_LOG_D
 
 typedef void (*hv_log_fn)(void *opaque, enum hv_log_level level, const char *msg);
 
+/* A network fabric that VMs of one process can share (hv_config.net_fabric): e.g. two VMs
+ * with a HV_NET_HUB NIC on the same hub id exchange Ethernet frames. Reference-counted and
+ * thread-safe: each VM created with it holds a reference until hv_vm_destroy, so the
+ * creator may release its own at any time. */
+typedef struct hv_net hv_net_fabric;
+HV_API int hv_net_fabric_create(hv_net_fabric **out);
+HV_API void hv_net_fabric_release(hv_net_fabric *fabric);
+
 #define HV_MAX_VCPUS 8
 #define HV_MAX_DISKS 8
 #define HV_MAX_NICS 4
@@ -181,9 +200,20 @@ struct hv_config {
     /* Transparent huge pages for guest RAM (default HV_HUGEPAGES_AUTO). Advice to the host
      * kernel: a host with THP "never" gives 4 KiB pages whatever this says. */
     enum hv_hugepages hugepages;
+    /* Para backend: the boot protocol of cfg.kernel (default HV_KERNEL_BOOT_AUTO). */
+    enum hv_kernel_boot kernel_boot;
+    /* Non-zero: each vCPU's stats time the handling of device-register accesses and
+     * hypercalls (struct hv_stats.exit_ns; two clock reads per exit). Default 0. Not part
+     * of the domain XML. */
+    int time_exits;
+    /* Network fabric for this VM's NICs: NULL (default) a private one; else a fabric from
+     * hv_net_fabric_create, shared with every other VM given the same one: their hub NICs
+     * (HV_NET_HUB) on the same hub id see each other's frames. Not part of the XML. */
+    hv_net_fabric *net_fabric;
 
     void *owned_;              /* private: storage owned by hv_config_from_xml() */
 };
+
 
 /* Fill `cfg` with defaults. Always call this first: future fields get safe defaults. */
 HV_API void hv_config_init(struct hv_config *cfg);

@@ -20,7 +20,9 @@
 /* major << 16 | minor. A guest checks start_info.abi_version >> 16 == HVP_ABI_MAJOR; a new
  * minor only adds (functions, fields in reserved space, device types). */
 #define HVP_ABI_MAJOR 1u
-#define HVP_ABI_MINOR 1u           /* 1.1: block and net devices */
+#define HVP_ABI_MINOR 2u           /* 1.1: block and net devices; 1.2: virtual S/U-mode, SBI
+                                       for S-mode kernels (IPI, RFENCE, HSM, legacy), the
+                                       Linux boot protocol */
 #define HVP_ABI_VERSION ((HVP_ABI_MAJOR << 16) | HVP_ABI_MINOR)
 
 /* ---- SBI error codes (sbiret.error) ------------------------------------------------------ */
@@ -72,7 +74,14 @@
 #define HVP_DBCN_CONSOLE_WRITE_BYTE 2u  /* a0 = byte */
 #define HVP_DBCN_MAX_WRITE 4096u        /* at most this many bytes per call (value says) */
 
-#define HVP_EID_HSM 0x48534Du           /* reserved for SMP bring-up: not implemented in 1.0 */
+/* For S-mode kernels (ABI 1.2, docs/PARA-ABI.md section 3). */
+#define HVP_EID_IPI 0x735049u           /* send_ipi(hart_mask, hart_mask_base): SSIP */
+#define HVP_EID_RFENCE 0x52464E43u      /* remote fence.i / sfence.vma / sfence.vma.asid */
+#define HVP_EID_HSM 0x48534Du           /* hart_start, hart_stop, hart_get_status, hart_suspend */
+#define HVP_HSM_HART_START   0u         /* a0 = hartid, a1 = start_addr, a2 = opaque */
+#define HVP_HSM_HART_STOP    1u
+#define HVP_HSM_HART_STATUS  2u         /* a0 = hartid; value = 0 started, 1 stopped, ... */
+#define HVP_HSM_HART_SUSPEND 3u         /* a0 = type (0: retentive), a1 = resume, a2 = opaque */
 
 /* ---- the para extension ------------------------------------------------------------------ */
 #define HVP_EID_PARA 0x08485650u        /* "\x08HVP", SBI experimental range */

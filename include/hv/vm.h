@@ -74,9 +74,9 @@ struct hv_mmio_ops {
 
 /* Register an MMIO region. `ops` and `opaque` must outlive the region. With ops == NULL the
  * region exits to the caller of hv_vcpu_run() (HV_EXIT_MMIO) on every access. Both
- * backends: a para guest reaches the region at its guest-physical address (para addresses
- * are physical), its loads and stores there trap out of the RAM window and are dispatched
- * the same way. Instruction fetches from MMIO are access faults. */
+ * backends: a para guest reaches the region at its guest-physical address (with satp Bare
+ * para addresses are physical; under Sv39/Sv48 through its page tables), its loads and
+ * stores there trap out of the RAM window and are dispatched the same way. Instruction fetches from MMIO are access faults. */
 HV_API int hv_vm_mmio_add(hv_vm *vm, uint64_t gpa, uint64_t size,
                           const struct hv_mmio_ops *ops, void *opaque);
 
@@ -124,7 +124,8 @@ enum hv_exit_reason {
     HV_EXIT_DEADLINE = 7,   /* virtual-time deadline reached */
     HV_EXIT_BREAKPOINT = 8, /* pc hit a breakpoint set with hv_vcpu_set_breakpoint */
     HV_EXIT_KICK = 9,       /* hv_vcpu_kick() was called */
-    HV_EXIT_FAULT = 10,     /* guest fault nobody handles (para without a fault entry,
+    HV_EXIT_FAULT = 10,     /* guest fault nobody handles (para without a fault entry or
+                               stvec, a para trap handler whose own fetch faults,
                                full: an M-mode trap whose handler address is not
                                executable memory, e.g. mtvec never set: reported with
                                the cause, tval and pc of that trap, which is not taken;
@@ -220,6 +221,13 @@ struct hv_stats {
      * cache, breakpoint changes) and instructions it left to the interpreter. */
     uint64_t code_flushes;
     uint64_t interp_steps;
+    /* Where host time went (CLOCK_MONOTONIC ns). idle_ns: asleep or spinning while the guest
+     * waits for an interrupt or event (WFI; on para also SCHED_OP block/poll), always
+     * counted. exit_ns: handling device-register accesses and hypercalls, the idle time
+     * inside them excluded; counted only when hv_config.time_exits is set (two clock reads
+     * per exit), else 0. The rest of the run is the guest's own execution. */
+    uint64_t idle_ns;
+    uint64_t exit_ns;
 };
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 
@@ -269,8 +277,8 @@ HV_API int hv_vcpu_set_deadline(hv_vcpu *vcpu, uint64_t virtual_ns);
 
 /* Translate a guest-virtual address as the vCPU's next data access would see it, without
  * side effects (no A/D updates, no TLB fill, no permission checks: a debugger's view):
- * through satp when paging is on (full backend, S/U-mode or MPRV not considered), else
- * identity (M-mode, para). HV_EFAULT if unmapped. Only while the vCPU is not running. */
+ * through satp when paging is on (S/U-mode on either backend; MPRV not considered), else
+ * identity (M-mode, satp Bare). HV_EFAULT if unmapped. Only while the vCPU is not running. */
 HV_API int hv_vcpu_translate(hv_vcpu *vcpu, uint64_t va, uint64_t *pa);
 
 /* Copy between host buffers and guest memory at guest-VIRTUAL addresses (page by page

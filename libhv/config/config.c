@@ -89,6 +89,13 @@ const struct hv__kw hv__kw_hugepages[] = {
     {NULL, 0},
 };
 
+const struct hv__kw hv__kw_kernel_boot[] = {
+    {"auto", HV_KERNEL_BOOT_AUTO},
+    {"linux", HV_KERNEL_BOOT_LINUX},
+    {"entry", HV_KERNEL_BOOT_ENTRY},
+    {NULL, 0},
+};
+
 const struct hv__kw hv__kw_action[] = {
     {"destroy", HV_ACTION_DESTROY},
     {"restart", HV_ACTION_RESTART},

@@ -29,6 +29,7 @@ extern const struct hv__kw hv__kw_chardev[];   /* <serial type=...> */
 extern const struct hv__kw hv__kw_net[];       /* <interface type=...> */
 extern const struct hv__kw hv__kw_loglevel[];  /* <hv:log level=...> */
 extern const struct hv__kw hv__kw_hugepages[]; /* <hv:hugepages> */
+extern const struct hv__kw hv__kw_kernel_boot[]; /* <hv:kernel-boot> */
 
 /* Value of `name` in `table`; returns 0 and sets *out, or -1 if not found. */
 int hv__kw_lookup(const struct hv__kw *table, const char *name, int *out);

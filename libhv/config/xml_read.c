@@ -569,6 +569,19 @@ static int el_hv_hugepages(struct xr *x, xmlNode *n)
     return rc;
 }
 
+static int el_hv_kernel_boot(struct xr *x, xmlNode *n)
+{
+    const char *text;
+    int rc = hv__xr_leaf_text(x, n, NULL, &text);
+    if (rc)
+        return rc;
+    int v;
+    rc = keyword(x, n, "kernel-boot", text, hv__kw_kernel_boot, &v);
+    if (!rc)
+        x->cfg->kernel_boot = (enum hv_kernel_boot)v;
+    return rc;
+}
+
 static int u64_attr(struct xr *x, const xmlNode *n, const char *name, uint64_t *dst)
 {
     const char *s = hv__xr_attr(n, name);
@@ -620,6 +633,7 @@ static const struct rule hv_rules[] = {
     {NS_HV, "deterministic", el_hv_deterministic},
     {NS_HV, "log", el_hv_log},
     {NS_HV, "hugepages", el_hv_hugepages},
+    {NS_HV, "kernel-boot", el_hv_kernel_boot},
     {0, NULL, NULL},
 };
 

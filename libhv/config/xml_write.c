@@ -138,6 +138,7 @@ static int check_config(const struct hv_config *cfg)
         !hv__kw_name(hv__kw_action, cfg->on_crash) ||
         !hv__kw_name(hv__kw_loglevel, cfg->log_level) ||
         !hv__kw_name(hv__kw_hugepages, cfg->hugepages) ||
+        !hv__kw_name(hv__kw_kernel_boot, cfg->kernel_boot) ||
         !hv__kw_name(hv__kw_chardev, cfg->serial.type))
         return HV_EINVAL;
     if (!nonempty_or_null(cfg->bios) || !nonempty_or_null(cfg->kernel) ||
@@ -281,7 +282,7 @@ static void write_options(struct sb *b, const struct hv_config *cfg)
 {
     int det = cfg->deterministic || cfg->rng_seed || cfg->insns_per_tick != 10;
     if (cfg->engine == HV_ENGINE_DEFAULT && !det && cfg->log_level == HV_LOG_WARN &&
-        cfg->hugepages == HV_HUGEPAGES_AUTO)
+        cfg->hugepages == HV_HUGEPAGES_AUTO && cfg->kernel_boot == HV_KERNEL_BOOT_AUTO)
         return;
     sb_printf(b, "  <hv:options>\n");
     if (cfg->engine != HV_ENGINE_DEFAULT)
@@ -295,6 +296,8 @@ static void write_options(struct sb *b, const struct hv_config *cfg)
         sb_printf(b, "    <hv:log level='%s'/>\n", hv__kw_name(hv__kw_loglevel, cfg->log_level));
     if (cfg->hugepages != HV_HUGEPAGES_AUTO)
         sb_elem(b, "    ", "hv:hugepages", hv__kw_name(hv__kw_hugepages, cfg->hugepages));
+    if (cfg->kernel_boot != HV_KERNEL_BOOT_AUTO)
+        sb_elem(b, "    ", "hv:kernel-boot", hv__kw_name(hv__kw_kernel_boot, cfg->kernel_boot));
     sb_printf(b, "  </hv:options>\n");
 }
 

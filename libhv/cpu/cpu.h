@@ -17,6 +17,11 @@ enum hv_priv { HV_PRIV_U = 0, HV_PRIV_S = 1, HV_PRIV_M = 3 };
 /* Cache-block size of Zicbom/Zicboz (cbo.zero zeroes this many bytes; the device tree
  * advertises it as riscv,cbom-block-size / riscv,cboz-block-size). */
 #define HV_CBO_BLOCK 64u
+/* The device-tree riscv,isa prefix for what the decoder executes (both backends' trees
+ * start with it; canonical order: single letters, then Z extensions by their first letter's
+ * place in the base order (i m a f d ... b k) and alphabetically). */
+#define HV_ISA_STRING_UNPRIV "rv64imafdc_zicbom_zicbop_zicboz_zicond_zicsr_zifencei_zfh_" \
+                             "zfhmin_zba_zbb_zbc_zbkb_zbkx_zbs"
 
 /* Memory access types, also used to index the soft-TLB tags. */
 enum hv_access { HV_ACC_READ = 0, HV_ACC_WRITE = 1, HV_ACC_EXEC = 2 };

@@ -166,7 +166,7 @@ HV_API int hv_vcpu_translate(hv_vcpu *vcpu, uint64_t va, uint64_t *pa)
     if (rc < 0)
         return rc;
     uint64_t satp = 0;
-    /* A backend without satp (para) or M-mode means identity. */
+    /* No satp (a backend without one), Bare, or M-mode means identity. */
     if (vcpu->cpu.priv == HV_PRIV_M || !vcpu->vm->ops->get_reg ||
         vcpu->vm->ops->get_reg(vcpu, HV_REG_CSR(CSR_SATP), &satp) < 0 ||
         ((satp >> 60) != SATP_MODE_SV39 && (satp >> 60) != SATP_MODE_SV48)) {

@@ -3,6 +3,7 @@
  * delivery into bounded per-NIC receive queues; user NICs hand frames to their own slirp
  * stack (net_slirp.c), whose replies land in the same queue. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -30,6 +31,7 @@ struct hv_netdev {
 };
 
 struct hv_net {
+    _Atomic unsigned refs;            /* each VM using it, and hv_net_fabric_create's caller */
     /* Guards the NIC list. Held (read side) while a hub send walks it, so a NIC cannot be
      * closed under a sender. */
     pthread_rwlock_t lock;
@@ -38,11 +40,17 @@ struct hv_net {
 
 static void slirp_rx(void *opaque, const void *frame, size_t len);
 
-int hv__net_create(struct hv_net **out, char *err, size_t errlen)
+int hv__net_create(struct hv_net **out, struct hv_net *shared, char *err, size_t errlen)
 {
+    if (shared) {
+        atomic_fetch_add(&shared->refs, 1);
+        *out = shared;
+        return 0;
+    }
     struct hv_net *net = calloc(1, sizeof(*net));
     if (!net)
         return hv__errf(err, errlen, HV_ENOMEM, "net: out of memory");
+    atomic_init(&net->refs, 1);
     pthread_rwlock_init(&net->lock, NULL);
     *out = net;
     return 0;
@@ -50,10 +58,23 @@ int hv__net_create(struct hv_net **out, char *err, size_t errlen)
 
 void hv__net_destroy(struct hv_net *net)
 {
-    if (!net)
+    if (!net || atomic_fetch_sub(&net->refs, 1) != 1)
         return;
     pthread_rwlock_destroy(&net->lock);
     free(net);
+}
+
+HV_API int hv_net_fabric_create(hv_net_fabric **out)
+{
+    if (!out)
+        return HV_EINVAL;
+    *out = NULL;
+    return hv__net_create(out, NULL, NULL, 0);
+}
+
+HV_API void hv_net_fabric_release(hv_net_fabric *fabric)
+{
+    hv__net_destroy(fabric);
 }
 
 int hv__netdev_open(struct hv_net *net, const struct hv_net_config *cfg,

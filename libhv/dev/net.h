@@ -29,8 +29,11 @@ struct hv_netdev;
 /* Tells a front-end that frames are waiting (any thread). */
 typedef void (*hv_net_notify_fn)(void *opaque);
 
-int hv__net_create(struct hv_net **out, char *err, size_t errlen);
-/* All netdevs of the fabric must be closed first. NULL accepted. */
+/* A new fabric, or (shared not NULL) another reference to a shared one
+ * (hv_config.net_fabric). */
+int hv__net_create(struct hv_net **out, struct hv_net *shared, char *err, size_t errlen);
+/* Drop a reference; the last one frees the fabric, whose netdevs must all be closed by
+ * then. NULL accepted. */
 void hv__net_destroy(struct hv_net *net);
 
 /* Attach a NIC described by cfg (LOOPBACK, HUB or USER; others, and USER without libslirp:

@@ -40,6 +40,16 @@ void hv__elf_syms_free(struct hv_elf_syms *s);
 /* True if the buffer starts with the ELF magic. */
 int hv__elf_is_elf(const void *image, size_t len);
 
+/* The RISC-V Linux Image header. */
+struct hv_image_info {
+    uint64_t text_offset;       /* load offset from the start of RAM (0x200000 on RV64) */
+    uint64_t image_size;        /* bytes the loaded kernel spans, BSS included (>= file) */
+};
+/* 0 and *info if `data` is a kernel Image (magic "RSC\x05" at 0x38); HV_ENOENT if it is
+ * not one; HV_EFORMAT (message in err) for an Image with impossible header fields. */
+int hv__image_parse(const void *data, size_t len, struct hv_image_info *info,
+                    char *err, size_t errlen);
+
 /* Copy a raw image to gpa; it must fit in RAM/ROM. */
 int hv__raw_load(struct hv_mem *mem, uint64_t gpa, const void *image, size_t len,
                  char *err, size_t errlen);

@@ -55,11 +55,14 @@ static void *run_thread(void *arg)
     return NULL;
 }
 
+static hv_vcpu *last_cpu;           /* run_guest's vCPU (for its stats) */
+
 /* Run mode `mode` of the board guest; `during` runs on this thread while the vCPU runs. */
 static uint64_t run_guest(hv_vm *vm, unsigned mode, void (*during)(hv_vm *))
 {
     struct runner r = { 0 };
     cr_assert_eq(hv_vcpu_create(vm, 0, &r.cpu), 0, "%s", hv_vm_last_error(vm));
+    last_cpu = r.cpu;
     cr_assert_eq(hv_vcpu_set_reg(r.cpu, HV_REG_X0 + 12, mode), 0);
     pthread_t th;
     pthread_create(&th, NULL, run_thread, &r);
@@ -91,6 +94,34 @@ Test(board, uart_rx_interrupt_through_plic)
     cr_assert_eq(got, 'h' | ('v' << 8) | ('!' << 16), "received %#llx",
                  (unsigned long long)got);
     hv_vm_destroy(vm);
+}
+
+/* hv_stats.idle_ns counts the 50 ms the hart sleeps in WFI for console input; exit_ns the
+ * device-register accesses, only with hv_config.time_exits. */
+Test(board, stats_idle_and_exit_time)
+{
+    need(GUEST);
+    for (int timed = 0; timed < 2; timed++) {
+        struct hv_config cfg;
+        base_cfg(&cfg);
+        cfg.time_exits = timed;
+        hv_vm *vm = make_vm(&cfg);
+        uint64_t t0 = hv_vm_clock_ns(vm);
+        run_guest(vm, 1, type_later);
+        uint64_t wall = hv_vm_clock_ns(vm) - t0;
+        struct hv_stats st;
+        cr_assert_eq(hv_vcpu_get_stats(last_cpu, &st), 0);
+        cr_assert_geq(st.idle_ns, 20000000, "idle %llu ns", (unsigned long long)st.idle_ns);
+        cr_assert_lt(st.idle_ns, wall);
+        cr_assert_gt(st.mmio_traps, 0);
+        if (timed) {
+            cr_assert_gt(st.exit_ns, 0);
+            cr_assert_lt(st.exit_ns + st.idle_ns, wall + 1000000);
+        } else {
+            cr_assert_eq(st.exit_ns, 0, "exit time without time_exits");
+        }
+        hv_vm_destroy(vm);
+    }
 }
 
 Test(board, virtio_blk_request_through_plic)

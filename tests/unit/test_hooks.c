@@ -430,7 +430,7 @@ Test(hooks, bulk_registers)
     fini();
     boot(HV_BACKEND_PARA, 0);
     cr_assert_eq(hv_vcpu_get_regs(cpu, &r), 0);
-    cr_assert_eq(r.priv, 0);
+    cr_assert_eq(r.priv, 1);            /* para vCPUs boot in S-mode (PARA-ABI 1.2) */
     r.x[5] = 77;
     cr_assert_eq(hv_vcpu_set_regs(cpu, &r), 0);
     cr_assert_eq(reg(HV_REG_X(5)), 77);

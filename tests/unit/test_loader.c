@@ -971,3 +971,45 @@ Test(loader, file_read_refusals)
                  "character devices are not regular files");
     rmdir(dir);
 }
+
+/* ---- the RISC-V Linux Image header ------------------------------------------------------- */
+
+static void image_header(uint8_t *h, uint64_t text_offset, uint64_t image_size)
+{
+    memset(h, 0, 64);
+    for (unsigned i = 0; i < 8; i++) {
+        h[0x08 + i] = (uint8_t)(text_offset >> (8 * i));
+        h[0x10 + i] = (uint8_t)(image_size >> (8 * i));
+    }
+    memcpy(h + 0x38, "RSC\x05", 4);
+}
+
+Test(loader, image_header)
+{
+    uint8_t img[256];
+    char msg[128];
+    struct hv_image_info info;
+    image_header(img, 0x200000, 0x10000);
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), 0);
+    cr_assert_eq(info.text_offset, 0x200000);
+    cr_assert_eq(info.image_size, 0x10000, "BSS included");
+    image_header(img, 0x200000, 0);                 /* old kernels: the file's length */
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), 0);
+    cr_assert_eq(info.image_size, sizeof img);
+    /* Not an Image: another magic, too short, NULL. */
+    img[0x38] = 'X';
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), HV_ENOENT);
+    image_header(img, 0x200000, 0x10000);
+    cr_assert_eq(hv__image_parse(img, 63, &info, msg, sizeof msg), HV_ENOENT);
+    cr_assert_eq(hv__image_parse(NULL, 64, &info, msg, sizeof msg), HV_ENOENT);
+    /* Impossible fields: smaller than the file, huge, misaligned text offset. */
+    image_header(img, 0x200000, 100);
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), HV_EFORMAT);
+    cr_assert(strstr(msg, "image_size"), "%s", msg);
+    image_header(img, 0x200000, ~0ull);
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), HV_EFORMAT);
+    image_header(img, 0x200001, 0x10000);
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, msg, sizeof msg), HV_EFORMAT);
+    image_header(img, ~0ull, 0x10000);
+    cr_assert_eq(hv__image_parse(img, sizeof img, &info, NULL, 0), HV_EFORMAT);
+}

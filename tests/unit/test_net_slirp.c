@@ -80,7 +80,7 @@ Test(net_slirp, hostfwd_only_on_loopback)
 {
     struct hv_net *net;
     char err[256];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct hv_net_config nc = { .type = HV_NET_USER, .nr_fwd = 1 };
     nc.fwd[0] = (struct hv_net_hostfwd){ .host_addr = 0xc0a80001u, .host_port = 2222,
                                          .guest_port = 22 };
@@ -104,7 +104,7 @@ Test(net_slirp, hostfwd_port_in_use)
     cr_assert_eq(listen(s, 1), 0);
     struct hv_net *net;
     char err[256];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct hv_net_config nc = { .type = HV_NET_USER, .nr_fwd = 1 };
     nc.fwd[0] = (struct hv_net_hostfwd){ .host_port = ntohs(a.sin_port), .guest_port = 22 };
     struct hv_netdev *nd = NULL;
@@ -125,7 +125,7 @@ Test(net_slirp, arp_and_udp_to_the_host)
 
     struct hv_net *net;
     char err[256];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct hv_net_config nc = { .type = HV_NET_USER, .host_only = 1 };
     struct hv_netdev *nd = open_user(net, &nc);
     cr_assert(hv__netdev_needs_poll(nd));

@@ -155,7 +155,9 @@ Test(para, boot_state_and_start_info)
     cr_assert_eq(reg(HV_REG_PC), RAM);
     cr_assert_eq(reg(A0), 0);
     cr_assert_eq(reg(A1), START_GPA);
-    cr_assert_eq(reg(HV_REG_PRIV), 0);
+    /* ABI 1.2: a para vCPU boots in the virtual S-mode, the kernel of its VM (it used to be
+     * reported as U, when no privilege levels existed on para). */
+    cr_assert_eq(reg(HV_REG_PRIV), 1);
     struct hvp_start_info si;
     cr_assert_eq(hv_vm_mem_read(vm, START_GPA, &si, sizeof si), 0);
     cr_assert_eq(si.magic, HVP_START_MAGIC);
@@ -216,11 +218,11 @@ Test(para, base_extension)
     cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_GET_IMPL_ID, 0, 0, 0, 0).value, HVP_SBI_IMPL_ID);
     cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_GET_IMPL_VERSION, 0, 0, 0, 0).value, HV_VERSION);
     const uint64_t have[] = { HVP_EID_BASE, HVP_EID_TIME, HVP_EID_SRST, HVP_EID_DBCN,
-                              HVP_EID_PARA };
-    for (unsigned i = 0; i < 5; i++)
+                              HVP_EID_PARA, HVP_EID_IPI, HVP_EID_RFENCE, HVP_EID_HSM };
+    for (unsigned i = 0; i < 8; i++)
         cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, have[i], 0, 0, 0).value, 1);
-    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x735049, 0, 0, 0).value, 0);
-    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, HVP_EID_HSM, 0, 0, 0).value, 0);
+    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x4E41434C, 0, 0, 0).value, 0);
+    cr_assert_eq(hcall(HVP_EID_BASE, HVP_BASE_PROBE_EXTENSION, 0x05, 0, 0, 0).value, 0);
     for (unsigned f = HVP_BASE_GET_MVENDORID; f <= HVP_BASE_GET_MIMPID; f++) {
         r = hcall(HVP_EID_BASE, f, 0, 0, 0, 0);
         cr_assert_eq(r.error, 0);
@@ -651,12 +653,11 @@ static void expect_fault(uint32_t insn, uint64_t cause, uint64_t tval)
 Test(para, privileged_instructions_fault_without_entry)
 {
     boot();
+    /* The vCPU runs in S-mode (ABI 1.2): M-mode instructions and CSRs do not exist. SRET,
+     * WFI and SFENCE.VMA are S-mode's (test para.smode_instructions). */
     expect_fault(MRET, 2, MRET);
-    expect_fault(SRET, 2, SRET);
-    expect_fault(WFI, 2, WFI);
-    expect_fault(SFENCE, 2, SFENCE);
     expect_fault(CSRRS(A0, 0x300, 0), 2, CSRRS(A0, 0x300, 0));     /* csrr a0, mstatus */
-    expect_fault(CSRRS(A0, 0x180, 0), 2, CSRRS(A0, 0x180, 0));     /* satp */
+    expect_fault(CSRRS(A0, 0x14d, 0), 2, CSRRS(A0, 0x14d, 0));     /* stimecmp: no Sstc */
     expect_fault(CSRRW(0, 0xc01, A0), 2, CSRRW(0, 0xc01, A0));     /* counters read-only */
     expect_fault(EBREAK, 3, RAM + 0x100);
     setreg(A1, 0x1000);
@@ -690,14 +691,14 @@ Test(para, fault_entry_and_return)
     n += 4;
     put(RAM + 0x600, h, n);
     cr_assert_eq(PV(HVP_FID_SET_CALLBACKS, 0, RAM + 0x600, 0, 0).error, 0);
-    const uint32_t m[] = { WFI, ADDI(A0, 0, 5), JSELF };
+    const uint32_t m[] = { MRET, ADDI(A0, 0, 5), JSELF };
     put(RAM + 0x100, m, 3);
     setreg(HV_REG_PC, RAM + 0x100);
     setreg(T3, 0x55);
     struct hv_exit e = run(30);
     cr_assert_eq(e.reason, HV_EXIT_BUDGET);
     cr_assert_eq(reg(S0), 2);
-    cr_assert_eq(reg(S1), WFI);
+    cr_assert_eq(reg(S1), MRET);
     cr_assert_eq(reg(A0), 5, "resumed after the faulting instruction");
     cr_assert_eq(reg(T3), 0x55);
     struct hvp_shared_info *sh = shared();
@@ -819,6 +820,22 @@ Test(para, hostile_arguments)
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 40, port).error, HVP_SBI_ERR_INVALID_PARAM);
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 0, 3000).error, HVP_SBI_ERR_INVALID_PARAM);
     cr_assert_eq(PV(HVP_FID_RING_CONNECT, 0, DATA, 0, ~0ull).error, HVP_SBI_ERR_INVALID_PARAM);
+    /* SBI for S-mode kernels (more in unit/test_para_sbi): harts that do not exist, a
+     * running hart, start addresses outside RAM, masks beyond the harts, huge fences. */
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, 1, RAM, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, ~0ull, RAM, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_START, 0, RAM, 0, 0).error,
+                 HVP_SBI_ERR_ALREADY_AVAILABLE);
+    cr_assert_eq(hcall(HVP_EID_HSM, HVP_HSM_HART_STATUS, 1ull << 40, 0, 0, 0).error,
+                 HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_IPI, 0, ~0ull, 0, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_IPI, 0, 1, 1, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 1, 1, 0, 0, ~0ull).error, 0);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 2, 0, ~0ull, ~0ull, ~0ull).error, 0);
+    cr_assert_eq(hcall(HVP_EID_RFENCE, 0, 2, 0, 0, 0).error, HVP_SBI_ERR_INVALID_PARAM);
+    cr_assert_eq(hcall(0x02, 0, 0, 0, 0, 0).error, -1);          /* legacy getchar: none */
     /* A disarmed timer and a past deadline are both fine. */
     cr_assert_eq(hcall(HVP_EID_TIME, 0, ~0ull, 0, 0, 0).error, 0);
     cr_assert_eq(hcall(HVP_EID_TIME, 0, 0, 0, 0, 0).error, 0);

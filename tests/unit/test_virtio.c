@@ -949,7 +949,7 @@ Test(virtio, net_loopback)
 {
     struct hv_net *net;
     char err[128];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct nic a;
     nic_setup(&a, 0, net, HV_NET_LOOPBACK);
     nic_send(&a, DATA, "frame-one-ethernet-payload");   /* no rx buffer yet: queued */
@@ -983,7 +983,7 @@ Test(virtio, net_legacy_header_without_version_1)
 {
     struct hv_net *net;
     char err[128];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct nic a;
     nic_setup_want(&a, 0, net, HV_NET_LOOPBACK, ~F_VERSION_1);
     nic_give_rx(&a, 0, DATA + 0x1000, 1526);
@@ -1012,7 +1012,7 @@ Test(virtio, net_hub)
 {
     struct hv_net *net;
     char err[128];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct nic a, b, c;
     nic_setup(&a, 0, net, HV_NET_HUB);
     nic_setup(&b, 1, net, HV_NET_HUB);
@@ -1040,11 +1040,48 @@ Test(virtio, net_hub)
     hv__net_destroy(net);
 }
 
+/* A fabric shared between VMs (hv_config.net_fabric): each VM's hv__net_create takes a
+ * reference; hub NICs of both "VMs" see each other's frames; the creator's release and
+ * the VMs' destroys may come in any order, the last one frees it (ASan checks). */
+Test(virtio, net_fabric_shared)
+{
+    hv_net_fabric *fab;
+    char err[128];
+    cr_assert_eq(hv_net_fabric_create(NULL), HV_EINVAL);
+    cr_assert_eq(hv_net_fabric_create(&fab), 0);
+    struct hv_net *vm1, *vm2, *own;
+    cr_assert_eq(hv__net_create(&vm1, fab, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&vm2, fab, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&own, NULL, err, sizeof(err)), 0);
+    cr_assert(vm1 == fab && vm2 == fab && own != fab);
+    hv_net_fabric_release(fab);         /* the VMs keep it alive */
+    struct hv_net_config hub = { .type = HV_NET_HUB, .hub = 3 };
+    struct hv_netdev *a, *b, *c;
+    cr_assert_eq(hv__netdev_open(vm1, &hub, &a, err, sizeof(err)), 0);
+    cr_assert_eq(hv__netdev_open(vm2, &hub, &b, err, sizeof(err)), 0);
+    cr_assert_eq(hv__netdev_open(own, &hub, &c, err, sizeof(err)), 0);
+    uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6 };
+    cr_assert_eq(hv__netdev_send(a, frame, sizeof(frame)), 0);
+    cr_assert_eq(hv__netdev_peek(b), sizeof(frame), "the other VM's NIC got it");
+    cr_assert_eq(hv__netdev_peek(a), 0, "a hub does not echo");
+    cr_assert_eq(hv__netdev_peek(c), 0, "a private fabric is not joined");
+    uint8_t got[64];
+    cr_assert_eq(hv__netdev_recv(b, got, sizeof(got)), sizeof(frame));
+    cr_assert_eq(memcmp(got, frame, sizeof(frame)), 0);
+    hv__netdev_close(a);
+    hv__net_destroy(vm1);               /* VM 1 gone: VM 2 still sends into the fabric */
+    cr_assert_eq(hv__netdev_send(b, frame, sizeof(frame)), 0);
+    hv__netdev_close(b);
+    hv__net_destroy(vm2);               /* the last reference */
+    hv__netdev_close(c);
+    hv__net_destroy(own);
+}
+
 Test(virtio, netdev_queue_bound)
 {
     struct hv_net *net;
     char err[128];
-    cr_assert_eq(hv__net_create(&net, err, sizeof(err)), 0);
+    cr_assert_eq(hv__net_create(&net, NULL, err, sizeof(err)), 0);
     struct hv_netdev *nd;
     struct hv_net_config nc = { .type = HV_NET_LOOPBACK };
     cr_assert_eq(hv__netdev_open(net, &nc, &nd, err, sizeof(err)), 0);

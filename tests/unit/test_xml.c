@@ -638,6 +638,7 @@ static void assert_same(const struct hv_config *a, const struct hv_config *b)
     cr_assert_eq(a->log_opaque, b->log_opaque);
     cr_assert_eq(a->log_level, b->log_level);
     cr_assert_eq(a->hugepages, b->hugepages);
+    cr_assert_eq(a->kernel_boot, b->kernel_boot);
 }
 
 static void round_trip(const struct hv_config *cfg)
@@ -728,6 +729,26 @@ Test(xml, hugepages)
     }
     expect_fail(doc_with("  <hv:options><hv:hugepages>maybe</hv:hugepages></hv:options>\n"),
                 HV_EINVAL, 5, "'maybe'");
+}
+
+Test(xml, kernel_boot)
+{
+    static const struct { const char *text; enum hv_kernel_boot v; } cases[] = {
+        {"auto", HV_KERNEL_BOOT_AUTO}, {"linux", HV_KERNEL_BOOT_LINUX},
+        {"entry", HV_KERNEL_BOOT_ENTRY} };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char opt[128];
+        snprintf(opt, sizeof opt,
+                 "  <hv:options><hv:kernel-boot>%s</hv:kernel-boot></hv:options>\n",
+                 cases[i].text);
+        struct hv_config c;
+        cr_assert_eq(parse(&c, doc_with(opt)), 0, "%s", errbuf);
+        cr_assert_eq(c.kernel_boot, cases[i].v);
+        round_trip(&c);
+        hv_config_dispose(&c);
+    }
+    expect_fail(doc_with("  <hv:options><hv:kernel-boot>bios</hv:kernel-boot></hv:options>\n"),
+                HV_EINVAL, 5, "'bios'");
 }
 
 Test(xml, round_trip_odd_parts)

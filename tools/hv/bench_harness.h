@@ -51,6 +51,12 @@ struct bench_sample {
     char checksum[24];          /* the value on the checksum line ("" if none) */
     int exit_code;
     char err[BENCH_ERR];
+    /* Linux workloads (bench_linux.c): stats and wall_ms cover the measured section only
+     * (between the guest's begin and end lines; the sum over both VMs for linux-net) */
+    int linux_row;
+    double run_ms;              /* the whole run: boot, section, power-off */
+    double boot_ms;             /* host time from the run's start to the begin line */
+    unsigned nvms;              /* VMs whose counters are summed (linux-net: 2) */
 };
 
 /* A workload x configuration: every run and the summary over them. */
@@ -74,6 +80,8 @@ struct bench_workload {
     char native[4096];          /* native/NAME, the host build; "" when not built */
     struct bench_cell *cells;   /* [nconfigs] */
     char what[160];             /* info.what of a NAME-x10 variant */
+    int linux_row;              /* a Linux workload: elf[] are the kernel Images */
+    char why[2][BENCH_ERR];     /* Linux: why elf[k] is "" (no Image, does not boot) */
 };
 
 struct bench {
@@ -87,6 +95,7 @@ struct bench {
     unsigned timeout_s;
     const char *qemu;           /* path of qemu-system-riscv64, NULL if absent */
     const char *tmpdir;         /* scratch directory for disk images */
+    const char *initrd;         /* Linux workloads' initramfs */
     char command[1024];         /* the command line, for the reports */
 };
 
@@ -100,12 +109,37 @@ struct bench_job {
     const char *qemu;
     const char *tmpdir;
     unsigned seq;               /* makes the disk image name unique */
+    const char *initrd;         /* Linux workloads: the initramfs (elf is the kernel Image) */
+    int quick;                  /* Linux workloads: the small operation counts */
 };
 /* Run one job and fill *s (status FAILED with s->err on any problem). Returns 0, or -1
  * when the user interrupted the run (Ctrl-C). */
 int bench_run_one(const struct bench_job *job, struct bench_sample *s);
 void bench_interrupt(void);          /* from the SIGINT handler: stop the current run */
 int bench_interrupted(void);
+
+/* The console text's checks (checksum line, "bench:" line): as after any run. */
+void bench_parse_console(const char *text, int truncated, const struct bench_wl_info *info,
+                         struct bench_sample *s);
+/* SIGINT plumbing: the vCPU bench_interrupt kicks (NULL: none). */
+void bench_watch_vcpu(hv_vcpu *vcpu);
+
+/* bench_linux.c: the Linux workloads (hv bench --linux) ---------------------------------- */
+struct bench_linux_wl {
+    struct bench_wl_info info;  /* name "linux-...", kind "linux" */
+    const char *arg;            /* hvlbench=ARG (NULL: boot only) */
+    unsigned ops, quick_ops;    /* operations per run; 0: the program's default */
+    int disk, net;              /* needs a scratch disk / a second VM (the echo side) */
+};
+extern const struct bench_linux_wl bench_linux_wls[];
+extern const unsigned bench_linux_nwls;
+const struct bench_linux_wl *bench_linux_find(const char *name);
+/* Boot job->elf (a Linux Image) with job->initrd and run the workload: fills *s like
+ * bench_run_one. Returns -1 when the user interrupted the run. */
+int bench_linux_run_one(const struct bench_job *job, struct bench_sample *s);
+/* The kernel Image of a flavour from scripts/build-linux.sh [--para] --print-path, or ""
+ * with the reason in why. */
+void bench_linux_image(int para, char *out, size_t n, char *why, size_t whylen);
 
 /* bench_report.c ------------------------------------------------------------------------ */
 void bench_summarize(struct bench *b);

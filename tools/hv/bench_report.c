@@ -458,6 +458,86 @@ static void print_xlat_cost(const struct bench *b, FILE *f)
     }
 }
 
+/* Linux rows: per operation, and where the host time of the section went. */
+struct linux_split {
+    double guest_us, host_us, exits, mmio, hcalls, irqs, excs, idle_pct, exit_pct, run_pct;
+    double exits_per_irq;           /* -1 without interrupts */
+    double boot_ms;
+};
+
+static int linux_split(const struct bench_cell *c, struct linux_split *x)
+{
+    const struct bench_sample *r = c->rep;
+    if (!r || !r->linux_row || !r->has_stats || !r->ops || c->med_ms <= 0)
+        return 0;
+    double ops = (double)r->ops, wall_ns = r->wall_ms * 1e6 * (r->nvms ? r->nvms : 1);
+    const struct hv_stats *s = &r->stats;
+    x->guest_us = r->guest_ms > 0 ? r->guest_ms * 1e3 / ops : -1;
+    x->host_us = c->med_ms * 1e3 / ops;
+    x->mmio = s->mmio_traps / ops;
+    x->hcalls = s->hypercalls / ops;
+    x->exits = x->mmio + x->hcalls;
+    x->irqs = s->interrupts / ops;
+    x->excs = s->exceptions / ops;
+    x->exits_per_irq = s->interrupts ? (double)(s->mmio_traps + s->hypercalls) /
+                                       (double)s->interrupts : -1;
+    /* Fractions of the median run's section, vCPU time: for linux-net the two VMs' vCPUs
+     * together (twice the wall time). */
+    x->idle_pct = wall_ns > 0 ? 100.0 * s->idle_ns / wall_ns : 0;
+    x->exit_pct = wall_ns > 0 ? 100.0 * s->exit_ns / wall_ns : 0;
+    x->run_pct = 100.0 - x->idle_pct - x->exit_pct;
+    x->boot_ms = r->boot_ms;
+    return 1;
+}
+
+static void print_linux(const struct bench *b, FILE *f)
+{
+    int any = 0;
+    for (unsigned w = 0; w < b->nwl; w++) {
+        if (!b->wl[w].linux_row)
+            continue;
+        if (!any)
+            fprintf(f, "\nLinux workloads, per operation (the guest's timed section; "
+                    "linux-boot: the whole run):\n%-22s %-9s %9s %9s %8s %7s %7s %6s %8s "
+                    "%7s %6s %6s %6s %8s\n", "workload", "config", "guest/op", "host/op",
+                    "exits/op", "mmio/op", "hc/op", "irq/op", "exit/irq", "exc/op", "guest%",
+                    "exit%", "idle%", "to-begin");
+        any = 1;
+        for (unsigned k = 0; k < b->ncfg; k++) {
+            const struct bench_cell *c = &b->wl[w].cells[k];
+            const char *name = k == 0 ? b->wl[w].name : "";
+            struct linux_split x;
+            if (!linux_split(c, &x)) {
+                if (!c->rep)
+                    fprintf(f, "%-22s %-9s %s%s%s\n", name, b->cfg[k].label, status_word(c),
+                            c->err[0] ? ": " : "", c->err);
+                continue;
+            }
+            char g[16], h[16], e[16], m[16], hc[16], i[16], ei[16], ex[16], bt[16];
+            fmt_count(g, sizeof g, x.guest_us);
+            fmt_count(h, sizeof h, x.host_us);
+            fmt_count(e, sizeof e, x.exits);
+            fmt_count(m, sizeof m, x.mmio);
+            fmt_count(hc, sizeof hc, x.hcalls);
+            fmt_count(i, sizeof i, x.irqs);
+            fmt_count(ex, sizeof ex, x.excs);
+            fmt_count(ei, sizeof ei, x.exits_per_irq);
+            fmt_ms(bt, sizeof bt, x.boot_ms);
+            fprintf(f, "%-22s %-9s %7sus %7sus %8s %7s %7s %6s %8s %7s %5.1f%% %5.1f%% "
+                    "%5.1f%% %8s\n", name, b->cfg[k].label, g, h, e, m, hc, i, ei, ex,
+                    x.run_pct, x.exit_pct, x.idle_pct, bt);
+        }
+    }
+    if (any)
+        fputs("(guest/op: the guest's clock; host/op: host wall time of the section, median "
+              "run; exits: MMIO traps + hypercalls; exit/irq: exits per interrupt delivered; "
+              "guest%: the rest of the host time, the guest's own execution incl. emulated "
+              "firmware on full; exit%: device and "
+              "hypercall handling (hv_config.time_exits); idle%: asleep in WFI / SCHED_OP; "
+              "to-begin: host time from the run's start to the section (boot); linux-net: "
+              "both VMs' counters, per cent of both vCPUs' time)\n", f);
+}
+
 void bench_print_table(const struct bench *b, FILE *f)
 {
     fprintf(f, "%-17s %-12s %9s %9s %9s %8s %6s %7s %7s %6s %8s %6s %7s %7s %8s %-4s\n",
@@ -477,6 +557,7 @@ void bench_print_table(const struct bench *b, FILE *f)
     if (np)
         print_summary_ratios(b, p, np, f);
     print_xlat_cost(b, f);
+    print_linux(b, f);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------ */
@@ -523,6 +604,8 @@ static void json_counters(FILE *f, const struct bench_sample *r)
             (unsigned long long)s->blocks_translated, (unsigned long long)s->insns_translated,
             (unsigned long long)s->translate_ns);
     json_num(f, ns_per_insn(s) >= 0 ? ns_per_insn(s) : NAN);
+    fprintf(f, ", \"idle_ns\": %llu, \"exit_ns\": %llu", (unsigned long long)s->idle_ns,
+            (unsigned long long)s->exit_ns);
     fprintf(f, ", \"run_exits\": %llu, \"exits_by_reason\": {", (unsigned long long)s->exits);
     int first = 1;
     for (unsigned i = 0; i < 16; i++) {
@@ -597,6 +680,34 @@ static void json_cell(FILE *f, const struct bench *b, unsigned k, const struct b
             json_num(f, c->mb_s > 0 ? c->mb_s : NAN);
             fputs(", \"exits_per_op\": ", f);
             json_num(f, c->exits_per_op >= 0 ? c->exits_per_op : NAN);
+        }
+        struct linux_split x;
+        if (linux_split(c, &x)) {
+            fputs(", \"linux\": {\"guest_us_per_op\": ", f);
+            json_num(f, x.guest_us >= 0 ? x.guest_us : NAN);
+            fputs(", \"host_us_per_op\": ", f);
+            json_num(f, x.host_us);
+            fputs(", \"mmio_per_op\": ", f);
+            json_num(f, x.mmio);
+            fputs(", \"hypercalls_per_op\": ", f);
+            json_num(f, x.hcalls);
+            fputs(", \"interrupts_per_op\": ", f);
+            json_num(f, x.irqs);
+            fputs(", \"exceptions_per_op\": ", f);
+            json_num(f, x.excs);
+            fputs(", \"exits_per_interrupt\": ", f);
+            json_num(f, x.exits_per_irq >= 0 ? x.exits_per_irq : NAN);
+            fputs(", \"time_pct\": {\"guest\": ", f);
+            json_num(f, x.run_pct);
+            fputs(", \"exits\": ", f);
+            json_num(f, x.exit_pct);
+            fputs(", \"idle\": ", f);
+            json_num(f, x.idle_pct);
+            fputs("}, \"to_begin_ms\": ", f);
+            json_num(f, x.boot_ms);
+            fputs(", \"run_ms\": ", f);
+            json_num(f, r->run_ms);
+            fputc('}', f);
         }
     }
     fputc('}', f);

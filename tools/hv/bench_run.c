@@ -36,6 +36,11 @@ void bench_interrupt(void)
         kill(cur_child, SIGTERM);
 }
 
+void bench_watch_vcpu(hv_vcpu *vcpu)
+{
+    cur_vcpu = vcpu;
+}
+
 int bench_interrupted(void)
 {
     return stop_requested != 0;
@@ -163,6 +168,13 @@ static void parse_output(const struct outbuf *o, const struct bench_wl_info *inf
     else if (!strcmp(info->name, "console") && s->has_line && con_lines != s->ops)
         fail(s, "console: %llu of %llu lines arrived", (unsigned long long)con_lines,
              (unsigned long long)s->ops);
+}
+
+void bench_parse_console(const char *text, int truncated, const struct bench_wl_info *info,
+                         struct bench_sample *s)
+{
+    struct outbuf o = { .data = (char *)text, .len = strlen(text), .truncated = truncated };
+    parse_output(&o, info, s);
 }
 
 /* ---- disk images ---------------------------------------------------------------------- */

@@ -94,6 +94,13 @@ static void bench_usage(FILE *f)
         "                      map (hv_vm_set_coverage, 64 KiB): column suffix +cov\n"
         "  --cpu               the translator's CPU suite (see --list), before any\n"
         "                      WORKLOADs\n"
+        "  --linux             the Linux workloads (linux-*: boot the full / para kernel\n"
+        "                      with the benchmark initramfs; slow, never in the default\n"
+        "                      set); with WORKLOADs, only the linux-* ones named. Default\n"
+        "                      engine jit; --quick: small operation counts\n"
+        "  --linux-initrd FILE the initramfs (default BENCH_DIR/linux/initrd.gz); the\n"
+        "                      kernels: scripts/build-linux.sh [--para] --print-path, or\n"
+        "                      $HV_LINUX_IMAGE / $HV_LINUX_PARA_IMAGE\n"
         "  --list              list the known workloads\n"
         "  -h, --help          this help\n\n"
         "Without WORKLOADs every known workload that is built runs (not the -x10 ones).\n"
@@ -157,7 +164,8 @@ static const char *find_qemu(void)
 struct bench_opts {
     int backends;               /* bit 0 full, bit 1 para */
     int engines;                /* bit 0 interp, bit 1 jit; 0 = default */
-    int qemu, native, list, runs_given, cpu, coverage;
+    int qemu, native, list, runs_given, cpu, coverage, linux_rows;
+    const char *initrd;
     const char *json, *csv, *plot;
     char bench_dir[PATH_MAX];
 };
@@ -180,7 +188,8 @@ static int parse_list(const char *arg, const char *a, const char *b, int *mask)
 }
 
 enum { O_BACKENDS = 256, O_ENGINES, O_QEMU, O_RUNS, O_JSON, O_CSV, O_PLOT, O_DISK, O_MEM,
-       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_NATIVE, O_COVERAGE };
+       O_TIMEOUT, O_DIR, O_QUICK, O_LIST, O_CPU, O_NATIVE, O_COVERAGE, O_LINUX,
+       O_LINUX_INITRD };
 
 static const struct option bench_longopts[] = {
     { "backends", required_argument, 0, O_BACKENDS },
@@ -199,6 +208,8 @@ static const struct option bench_longopts[] = {
     { "cpu", no_argument, 0, O_CPU },
     { "native", no_argument, 0, O_NATIVE },
     { "coverage", no_argument, 0, O_COVERAGE },
+    { "linux", no_argument, 0, O_LINUX },
+    { "linux-initrd", required_argument, 0, O_LINUX_INITRD },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
 };
@@ -254,6 +265,8 @@ static int parse_opts(int argc, char **argv, struct bench *b, struct bench_opts 
         case O_CPU: o->cpu = 1; break;
         case O_NATIVE: o->native = 1; break;
         case O_COVERAGE: o->coverage = 1; break;
+        case O_LINUX: o->linux_rows = 1; break;
+        case O_LINUX_INITRD: o->initrd = optarg; break;
         case 'h': bench_usage(stdout); exit(0);
         default: bench_usage(stderr); return 2;
         }
@@ -362,6 +375,56 @@ static int add_workload(struct bench *b, const char *name, const char *dir, int 
     return 0;
 }
 
+/* A Linux workload: the kernel Images of both flavours (images[k] "": why[k] says why). */
+static int add_linux_workload(struct bench *b, const struct bench_linux_wl *lw,
+                              char images[2][PATH_MAX], char why[2][BENCH_ERR])
+{
+    struct bench_workload *w = &b->wl[b->nwl];
+    memset(w, 0, sizeof *w);
+    w->name = lw->info.name;
+    w->info = lw->info;
+    w->linux_row = 1;
+    for (int k = 0; k < 2; k++) {
+        snprintf(w->elf[k], sizeof w->elf[k], "%s", images[k]);
+        snprintf(w->why[k], sizeof w->why[k], "%s", why[k]);
+    }
+    w->cells = calloc(b->ncfg, sizeof *w->cells);
+    if (!w->cells)
+        return -1;
+    b->nwl++;
+    return 0;
+}
+
+/* Before the Linux rows: does the para kernel boot on the para backend? One linux-boot run
+ * (a failure is quick: the first unsupported instruction); if not, the para column of
+ * every Linux row is n/a with the reason. */
+static void probe_para_linux(struct bench *b, char images[2][PATH_MAX],
+                             char why[2][BENCH_ERR])
+{
+    const struct bench_config *para = NULL;
+    for (unsigned k = 0; k < b->ncfg && !para; k++)
+        if (b->cfg[k].backend == HV_BACKEND_PARA && !b->cfg[k].qemu && !b->cfg[k].native)
+            para = &b->cfg[k];
+    if (!para || !images[1][0])
+        return;
+    const struct bench_linux_wl *boot = bench_linux_find("linux-boot");
+    struct bench_job job = {
+        .elf = images[1], .cfg = para, .info = &boot->info, .mem_size = b->mem_size,
+        .timeout_s = b->timeout_s < 120 ? b->timeout_s : 120, .tmpdir = b->tmpdir,
+        .initrd = b->initrd, .quick = 1,
+    };
+    struct bench_sample *s = calloc(1, sizeof *s);
+    if (!s)
+        return;
+    if (bench_linux_run_one(&job, s) == 0 && s->status != BENCH_OK) {
+        snprintf(why[1], BENCH_ERR, "para kernel does not boot on para: %.150s",
+                 s->err);
+        images[1][0] = 0;
+        fprintf(stderr, "hv bench: para column of the Linux rows: n/a (%s)\n", why[1]);
+    }
+    free(s);
+}
+
 /* ---- running --------------------------------------------------------------------------- */
 
 static void on_signal(int sig)
@@ -427,7 +490,14 @@ static int run_all(struct bench *b)
         for (unsigned k = 0; k < b->ncfg; k++) {
             struct bench_cell *c = &w->cells[k];
             const struct bench_config *cfg = &b->cfg[k];
-            if (!cell_elf(w, cfg)[0]) {
+            if (w->linux_row && (cfg->qemu || cfg->native)) {
+                c->status = BENCH_UNSUPPORTED;
+                snprintf(c->err, sizeof c->err, "Linux rows run on libhv only");
+            } else if (w->linux_row && !cell_elf(w, cfg)[0]) {
+                c->status = BENCH_UNSUPPORTED;
+                snprintf(c->err, sizeof c->err, "%s",
+                         w->why[cfg->backend == HV_BACKEND_PARA]);
+            } else if (!cell_elf(w, cfg)[0]) {
                 c->status = BENCH_UNSUPPORTED;
                 if (cfg->native)
                     snprintf(c->err, sizeof c->err, "no native build");
@@ -449,10 +519,11 @@ static int run_all(struct bench *b)
                     .elf = cell_elf(w, &b->cfg[k]), .cfg = &b->cfg[k], .info = &w->info,
                     .mem_size = b->mem_size, .disk_size = b->disk_size,
                     .timeout_s = b->timeout_s, .qemu = b->qemu, .tmpdir = b->tmpdir,
-                    .seq = seq++,
+                    .seq = seq++, .initrd = b->initrd, .quick = b->quick,
                 };
                 struct bench_sample *s = &c->runs[c->nruns++];
-                if (bench_run_one(&job, s) < 0) {
+                int rc = w->linux_row ? bench_linux_run_one(&job, s) : bench_run_one(&job, s);
+                if (rc < 0) {
                     if (tty)
                         fputs("\r\033[K", stderr);
                     return -1;
@@ -533,6 +604,9 @@ static void list_workloads(const char *dir)
                info ? info->what : "", file_exists(p) ? "" : " (not built)",
                native_built(dir, name) ? " [native]" : "");
     }
+    printf("Linux workloads (--linux, or by name; kernels from scripts/build-linux.sh):\n");
+    for (unsigned i = 0; i < bench_linux_nwls; i++)
+        printf("  %-22s %s\n", bench_linux_wls[i].info.name, bench_linux_wls[i].info.what);
     printf("--cpu runs:");
     for (size_t i = 0; i < NCPU_SUITE; i++)
         printf(" %s", cpu_suite[i]);
@@ -562,6 +636,12 @@ int hv_cmd_bench(int argc, char **argv)
         return 0;
     }
     join_command(&b, argc, argv);
+    /* The Linux rows compare the backends on the translator unless told otherwise. */
+    int any_linux = o.linux_rows;
+    for (int i = optind; i < argc; i++)
+        any_linux |= bench_linux_find(argv[i]) != NULL;
+    if (any_linux && !o.engines)
+        o.engines = 2;
     make_configs(&b, &o);
     if (o.qemu) {
         b.qemu = find_qemu();
@@ -569,7 +649,7 @@ int hv_cmd_bench(int argc, char **argv)
             fprintf(stderr, "hv bench: qemu-system-riscv64 not found; its column stays empty\n");
     }
     unsigned named = (unsigned)(argc - optind) + (o.cpu ? (unsigned)NCPU_SUITE : 0);
-    b.wl = calloc(named ? named : NKNOWN, sizeof *b.wl);
+    b.wl = calloc((named ? named : NKNOWN) + bench_linux_nwls, sizeof *b.wl);
     if (!b.wl)
         return 1;
     /* A suite member that is not built is skipped with a note, not an error: the others
@@ -584,12 +664,40 @@ int hv_cmd_bench(int argc, char **argv)
             fprintf(stderr, "hv bench: --cpu: %s not built in %s: skipped\n", cpu_suite[i],
                     o.bench_dir);
     }
+    /* Linux rows: --linux (all of them, or the linux-* WORKLOADs), or linux-* named. */
+    char images[2][PATH_MAX], why[2][BENCH_ERR], initrd[PATH_MAX + 32];
+    int want_linux = o.linux_rows;
     for (int i = optind; i < argc; i++)
-        if (add_workload(&b, argv[i], o.bench_dir, 1) < 0) {
+        want_linux |= bench_linux_find(argv[i]) != NULL;
+    if (want_linux) {
+        for (int k = 0; k < 2; k++)
+            bench_linux_image(k, images[k], sizeof images[k], why[k], sizeof why[k]);
+        snprintf(initrd, sizeof initrd, "%s/linux/initrd.gz", o.bench_dir);
+        b.initrd = o.initrd ? o.initrd : initrd;
+        if (!file_exists(b.initrd)) {
+            fprintf(stderr, "hv bench: no Linux initramfs at %s (built by the bench target "
+                    "when riscv64-linux-gnu-gcc and cpio are installed)\n", b.initrd);
             free_workloads(&b);
             return 2;
         }
-    for (size_t i = 0; !named && i < NKNOWN; i++)
+    }
+    int named_linux = 0;
+    for (int i = optind; i < argc; i++) {
+        const struct bench_linux_wl *lw = bench_linux_find(argv[i]);
+        if (lw)
+            named_linux = 1;
+        if (lw ? add_linux_workload(&b, lw, images, why) < 0
+               : add_workload(&b, argv[i], o.bench_dir, 1) < 0) {
+            free_workloads(&b);
+            return 2;
+        }
+    }
+    for (unsigned i = 0; o.linux_rows && !named_linux && i < bench_linux_nwls; i++)
+        if (add_linux_workload(&b, &bench_linux_wls[i], images, why) < 0) {
+            free_workloads(&b);
+            return 1;
+        }
+    for (size_t i = 0; !named && !o.linux_rows && i < NKNOWN; i++)
         if (!b.quick || known[i].quick)
             add_workload(&b, known[i].name, o.bench_dir, 0);
     if (!b.nwl) {
@@ -608,6 +716,13 @@ int hv_cmd_bench(int argc, char **argv)
         free_workloads(&b);
         return 1;
     }
+    if (want_linux)
+        probe_para_linux(&b, images, why);
+    for (unsigned i = 0; want_linux && i < b.nwl; i++)
+        if (b.wl[i].linux_row && !images[1][0]) {
+            b.wl[i].elf[1][0] = 0;
+            snprintf(b.wl[i].why[1], sizeof b.wl[i].why[1], "%s", why[1]);
+        }
     struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);

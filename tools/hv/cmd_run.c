@@ -40,6 +40,9 @@ static void run_usage(FILE *f)
         "  --net TYPE             add a NIC: loopback | hub:N | none | user[,hostonly=on]\n"
         "                         [,hostfwd=tcp:127.0.0.1:HOSTPORT-:GUESTPORT] (repeatable)\n"
         "  --mem SIZE             guest RAM, e.g. 256M, 2G (default 128M)\n"
+        "  --kernel-boot auto|linux|entry\n"
+        "                         para: boot protocol of the kernel (auto: Linux's for a\n"
+        "                         kernel Image, every hart at the entry otherwise)\n"
         "  --hugepages auto|on|off\n"
         "                         back RAM with transparent huge pages (auto: for RAM of\n"
         "                         256M or more)\n"
@@ -48,7 +51,8 @@ static void run_usage(FILE *f)
         "  --rng                  add an entropy device\n"
         "  --deterministic[=SEED] virtual time from retired instructions; seeded rng\n"
         "  --budget N             stop after N guest instructions per vCPU (exit 124)\n"
-        "  --stats                print execution statistics to stderr at the end\n"
+        "  --stats                print execution statistics to stderr at the end (and time\n"
+        "                         device accesses and hypercalls for them: exit-ns)\n"
         "  --gdb PORT             serve the GDB remote protocol on 127.0.0.1:PORT (0: any)\n"
         "  --gdb-wait             with --gdb: do not start the guest before gdb attaches\n"
         "  --trace=in_asm,out_asm log translated guest blocks / generated host code\n"
@@ -92,7 +96,8 @@ static int parse_serial(const char *s, struct hv_chardev_config *c)
 enum { OPT_BACKEND = 256, OPT_ENGINE, OPT_KERNEL, OPT_BIOS, OPT_INITRD, OPT_APPEND, OPT_DTB,
        OPT_DISK, OPT_MEM, OPT_SMP, OPT_SERIAL, OPT_RNG, OPT_DET, OPT_BUDGET, OPT_STATS, OPT_NET,
        OPT_TRACE, OPT_GDB, OPT_GDB_WAIT, OPT_SNAP_AT, OPT_SNAP_FILE, OPT_SNAP_EXIT,
-       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW, OPT_HUGEPAGES };
+       OPT_RESTORE, OPT_STATE_HASH, OPT_SLICE, OPT_ESCAPE, OPT_MONITOR, OPT_NO_RAW, OPT_HUGEPAGES,
+       OPT_KERNEL_BOOT };
 
 static const struct option run_opts[] = {
     { "backend", required_argument, 0, OPT_BACKEND },
@@ -124,6 +129,7 @@ static const struct option run_opts[] = {
     { "monitor", required_argument, 0, OPT_MONITOR },
     { "no-raw", no_argument, 0, OPT_NO_RAW },
     { "hugepages", required_argument, 0, OPT_HUGEPAGES },
+    { "kernel-boot", required_argument, 0, OPT_KERNEL_BOOT },
     { "verbose", no_argument, 0, 'v' },
     { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 }
@@ -272,7 +278,7 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
             if (hv_tool_parse_u64(optarg, UINT64_MAX, &ro->budget) < 0 || !ro->budget)
                 goto bad;
             break;
-        case OPT_STATS: ro->stats = 1; break;
+        case OPT_STATS: ro->stats = 1; cfg->time_exits = 1; break;
         case OPT_GDB: ro->gdb = optarg; break;
         case OPT_GDB_WAIT: ro->gdb_wait = 1; break;
         case OPT_SNAP_AT:
@@ -283,6 +289,16 @@ static int parse_args(int argc, char **argv, struct hv_config *cfg, struct run_o
         case OPT_SNAP_EXIT: ro->snap_exit = 1; break;
         case OPT_RESTORE: ro->restore = optarg; break;
         case OPT_STATE_HASH: ro->state_hash = 1; break;
+        case OPT_KERNEL_BOOT:
+            if (!strcmp(optarg, "auto"))
+                cfg->kernel_boot = HV_KERNEL_BOOT_AUTO;
+            else if (!strcmp(optarg, "linux"))
+                cfg->kernel_boot = HV_KERNEL_BOOT_LINUX;
+            else if (!strcmp(optarg, "entry"))
+                cfg->kernel_boot = HV_KERNEL_BOOT_ENTRY;
+            else
+                goto bad;
+            break;
         case OPT_HUGEPAGES:
             if (!strcmp(optarg, "auto"))
                 cfg->hugepages = HV_HUGEPAGES_AUTO;
@@ -627,13 +643,15 @@ void hv_tool_print_stats(struct hv_tool_run *ctx, FILE *f)
             continue;
         fprintf(f, "vcpu%u: instructions %llu exits %llu mmio %llu hypercalls %llu "
                 "interrupts %llu exceptions %llu tlb-misses %llu blocks %llu "
-                "insns-translated %llu translate-ns %llu code-flushes %llu interp-steps %llu\n", i,
+                "insns-translated %llu translate-ns %llu code-flushes %llu interp-steps %llu "
+                "idle-ns %llu exit-ns %llu\n", i,
                 (unsigned long long)s.instructions, (unsigned long long)s.exits,
                 (unsigned long long)s.mmio_traps, (unsigned long long)s.hypercalls,
                 (unsigned long long)s.interrupts, (unsigned long long)s.exceptions,
                 (unsigned long long)s.tlb_misses, (unsigned long long)s.blocks_translated,
                 (unsigned long long)s.insns_translated, (unsigned long long)s.translate_ns,
-                (unsigned long long)s.code_flushes, (unsigned long long)s.interp_steps);
+                (unsigned long long)s.code_flushes, (unsigned long long)s.interp_steps,
+                (unsigned long long)s.idle_ns, (unsigned long long)s.exit_ns);
     }
 }
 

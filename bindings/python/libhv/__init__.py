@@ -154,7 +154,9 @@ class _Config(Structure):
                 ("on_reboot", c_int), ("on_crash", c_int), ("deterministic", c_int),
                 ("rng_seed", c_uint64), ("insns_per_tick", c_uint64), ("log", _LOG_FN),
                 ("log_opaque", c_void_p), ("log_level", c_int), ("trace", c_uint),
-                ("hugepages", c_int), ("owned_", c_void_p)]
+                ("hugepages", c_int), ("kernel_boot", c_int), ("time_exits", c_int),
+                ("net_fabric", c_void_p),
+                ("owned_", c_void_p)]
 
 
 class _ConfigBuf(Structure):
@@ -195,7 +197,8 @@ class _Stats(Structure):
                 ("hypercalls", c_uint64), ("interrupts", c_uint64), ("exceptions", c_uint64),
                 ("tlb_misses", c_uint64), ("blocks_translated", c_uint64),
                 ("insns_translated", c_uint64), ("translate_ns", c_uint64),
-                ("code_flushes", c_uint64), ("interp_steps", c_uint64)]
+                ("code_flushes", c_uint64), ("interp_steps", c_uint64),
+                ("idle_ns", c_uint64), ("exit_ns", c_uint64)]
 
 
 class _Regs(Structure):

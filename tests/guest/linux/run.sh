@@ -3,8 +3,9 @@
 # Linux boot test: builds (or reuses the cached) Linux 6.1 Image with scripts/build-linux.sh,
 # an initramfs whose /init is init.c (static, riscv64-linux-gnu-gcc) and a disk with a known
 # pattern, then boots them on the full backend: OpenSBI (default fw_dynamic, or --bios) +
-# Image + initrd, virtio blk/rng/net, goldfish RTC. Passes when /init reports every check
-# passed and the VM powers off with exit status 0. With ENGINE lockstep the translator is
+# Image + initrd, virtio blk/rng/net, goldfish RTC. The initramfs is the one both kernels
+# and hv bench --linux use (guest/linux/bench/mkinitramfs.sh: /init plus /hvlbench).
+# Passes when /init reports every check passed and the VM powers off with exit status 0. With ENGINE lockstep the translator is
 # checked against the interpreter after every block of the whole boot, and the run must
 # also log that every block agreed.
 # With --user-net the NIC is user networking (libslirp, host-only): the script serves
@@ -12,9 +13,17 @@
 # fetches it from 10.0.2.2 and then accepts a connection on guest port 8080, which the
 # script makes through a hostfwd on 127.0.0.1 and exchanges a line with. Servers are
 # killed on exit.
-# Usage: run.sh HV ENGINE [--user-net] [extra hv run args...]
+# With --para it boots the para kernel (scripts/build-linux.sh --para) on the para backend
+# instead: the same initramfs, /init and disk, the PV drivers (hvc0, blkfront, netfront, rtc),
+# no entropy device (/init says "init: no hwrng on para"), power-off by SBI SRST.
+# Usage: run.sh HV ENGINE [--para] [--user-net] [extra hv run args...]
 set -eu
 hv=$1; engine=$2; shift 2
+para=
+if [ "${1:-}" = "--para" ]; then
+    para=1
+    shift
+fi
 user_net=
 if [ "${1:-}" = "--user-net" ]; then
     user_net=1
@@ -22,13 +31,11 @@ if [ "${1:-}" = "--user-net" ]; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-image=$("$root/scripts/build-linux.sh" | tail -n 1)
+image=$("$root/scripts/build-linux.sh" ${para:+--para} | tail -n 1)
 [ -f "$image" ] || { echo "run.sh: no kernel Image"; exit 1; }
 . "$root/tests/guest/net/servers.sh"     # $work, helpers killed on exit, free_port
-riscv64-linux-gnu-gcc -static -O2 -Wall -o "$work/init" "$here/init.c"
 # Byte-identical every time (mtime, inode numbers): deterministic runs compare state hashes.
-touch -d @0 "$work/init"
-(cd "$work" && echo init | cpio --quiet --reproducible -o -H newc | gzip -9n) > "$work/initrd.gz"
+sh "$root/guest/linux/bench/mkinitramfs.sh" "$work/initrd.gz"
 extra=""
 if [ "$engine" = lockstep ]; then
     extra="instructions agree"
@@ -36,6 +43,15 @@ if [ "$engine" = lockstep ]; then
 fi
 printf 'LIBHV-LINUX-DISK' > "$work/disk.img"
 truncate -s 4M "$work/disk.img"
+if [ -n "$para" ] && [ -z "$user_net" ]; then
+    exec sh "$root/tests/guest/boot/expect.sh" \
+        -e "Linux version 6\.1" -e "init: reached /init" -e "init: vda: pattern found" \
+        -e "init: cpuinfo: .*rv64imafdc" -e "init: rtc0: 20" -e "init: no hwrng on para" \
+        -e "init: all checks passed" -e "${extra:-all checks passed}" \
+        -- "$hv" run --backend para --engine "$engine" --kernel "$image" \
+           --initrd "$work/initrd.gz" --append "console=hvc0 earlycon=sbi" --mem 256M \
+           --disk "$work/disk.img" --net loopback "$@"
+fi
 if [ -z "$user_net" ]; then
     exec sh "$root/tests/guest/boot/expect.sh" \
         -e "Linux version 6\.1" -e "init: reached /init" -e "init: vda: pattern found" \
