@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libhv full backend — the software MMU: Bare or Sv39/Sv48 translation (the page walk and
- * its rules are priv/sv.c, shared with the para backend) with MPRV and menvcfg.PBMTE
+ * its rules are priv/sv.h, shared with the para backend) with MPRV and menvcfg.PBMTE
  * applied, physical access checks against the memory map, soft-TLB refills (RAM/ROM only),
  * and device dispatch for MMIO.
  *
@@ -12,6 +12,7 @@
  *   address (the engine passes only pa to the device hook). */
 #include "backends/full/full.h"
 #include "core/wait.h"
+#include "priv/sv.h"
 
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
                  bool *is_mmio)

@@ -6,6 +6,7 @@
  * architectural traps into the virtual S-mode (smode.c); the poll hook (kicks, VM stops,
  * timer, device input, upcalls and S interrupts). */
 #include "backends/para/para.h"
+#include "priv/sv.h"
 
 /* Instructions between two polls when nothing asks for one earlier: bounds the latency of
  * timer events and kicks. */

@@ -16,6 +16,7 @@
  *   through sip_hw. */
 #include <string.h>
 #include "backends/para/para.h"
+#include "priv/sv.h"
 
 /* cycle, time, instret: bit i of scounteren enables counter CSR 0xc00 + i in U-mode. */
 #define COUNTERS_MASK 7u

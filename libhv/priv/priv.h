@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* libhv priv — the S/U privileged machinery both backends share (privileged spec 1.12):
  * the supervisor CSR file with its WARL rules, S-mode trap entry and SRET, the S-level
- * interrupt selection, and the Sv39/Sv48 page walker with the soft-TLB refill. The full
- * backend puts M-mode, PMP and a board on top; the para backend puts SBI and PV devices
- * on top. State lives in struct hv_priv_s, which each backend embeds in its per-hart state:
+ * interrupt selection (this header, smode.c), and the Sv39/Sv48 page walker with the
+ * soft-TLB install (sv.h). The full backend puts M-mode, PMP and a board on top; the para
+ * backend puts SBI and PV devices on top. State lives in struct hv_priv_s, which each backend embeds in its per-hart state:
  * `status` is in mstatus layout (full keeps its M bits there too), `ie`/`ip_sw` in mie/mip
  * layout. Nothing here sleeps, prints or allocates. */
 #ifndef HV_PRIV_PRIV_H
@@ -150,33 +150,5 @@ void hv_priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s);
  * & delegated) that may be taken at privilege `priv` (below S always, in S with SIE, never
  * in M), or -1. */
 int hv_priv_s_irq(uint64_t pending, unsigned priv, uint64_t status);
-
-/* ---- sv.c: the Sv39/Sv48 walker ------------------------------------------------------------ */
-
-/* One translation request. */
-struct hv_sv_walk {
-    uint64_t satp;          /* mode Sv39 or Sv48 */
-    uint64_t status;        /* SUM and MXR are read from here (mstatus layout) */
-    unsigned priv;          /* effective privilege of the access (U or S) */
-    bool pbmte;             /* Svpbmt enabled (menvcfg.PBMTE on full) */
-};
-/* Translate va for access `acc`. HV_STEP_OK: *pa set, *also = other access types (1 << acc)
- * the soft-TLB may cache for the page. Else HV_STEP_TRAP with the page fault (bad PTE,
- * permissions, non-canonical va) or access fault (page table outside RAM, A/D update in a
- * read-only region) raised on cpu with tval = va. A and D are set in the PTE with a
- * compare-and-swap (the spec's hardware update), the page marked dirty in mem. */
-int hv_sv_translate(struct hv_cpu *cpu, struct hv_mem *mem, const struct hv_sv_walk *w,
-                    uint64_t va, enum hv_access acc, uint64_t *pa, unsigned *also);
-/* Install va -> host page in the soft-TLB for the access types in `types` (1 << acc).
- * Tags of another page or another translation in the entry are dropped. */
-void hv_sv_tlb_install(struct hv_cpu *cpu, uint64_t va, uint8_t *host_page, unsigned types);
-/* The region flag (HV_MEM_READ / WRITE / EXEC) an access type needs. */
-static inline unsigned hv_sv_region_flag(enum hv_access acc)
-{
-    return acc == HV_ACC_READ ? HV_MEM_READ : acc == HV_ACC_WRITE ? HV_MEM_WRITE : HV_MEM_EXEC;
-}
-/* Raise the page fault / access fault of access type acc at va. */
-int hv_sv_page_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va);
-int hv_sv_access_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va);
 
 #endif
