@@ -39,7 +39,7 @@ static void write_mcountinhibit(struct hvf_hart *h, uint64_t val)
 
 uint64_t hvf_mstatus_read(const struct hvf_hart *h)
 {
-    return hv_priv_status_read(h->s.status);
+    return hv__priv_status_read(h->s.status);
 }
 
 uint64_t hvf_mip_read(struct hvf_hart *h)
@@ -200,7 +200,7 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     /* sip reads the whole pending state (timer and lines): only computed when asked. */
-    if (csr != CSR_SIP && hv_priv_s_get(&h->s, csr, h->mideleg, 0, val) == 0)
+    if (csr != CSR_SIP && hv__priv_s_get(&h->s, csr, h->mideleg, 0, val) == 0)
         return 0;
     if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) { *val = 0; return 0; }
     if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) { *val = 0; return 0; }
@@ -262,7 +262,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
         return 0;                      /* WARL 0: no HPM events implemented */
-    if (hv_priv_s_set(cpu, &h->s, csr, h->mideleg, val) == 0)
+    if (hv__priv_s_set(cpu, &h->s, csr, h->mideleg, val) == 0)
         return 0;
     if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
         if (csr & 1)
@@ -293,7 +293,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         h->instret_off = val - cpu->instret;
         return 0;
     case CSR_STIMECMP: h->stimecmp = val; cpu->exit_request = 1; return 0;
-    case CSR_MSTATUS: hv_priv_status_write(cpu, &h->s, val, MSTATUS_WMASK); return 0;
+    case CSR_MSTATUS: hv__priv_status_write(cpu, &h->s, val, MSTATUS_WMASK); return 0;
     case CSR_MISA: return 0;           /* fixed: writes ignored */
     case CSR_MEDELEG: h->medeleg = val & MEDELEG_WMASK; return 0;
     case CSR_MIDELEG:
@@ -301,13 +301,13 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         cpu->exit_request = 1;
         return 0;
     case CSR_MIE: h->s.ie = val & MIP_ALL; cpu->exit_request = 1; return 0;
-    case CSR_MTVEC: h->mtvec = hv_priv_legal_tvec(h->mtvec, val); return 0;
+    case CSR_MTVEC: h->mtvec = hv__priv_legal_tvec(h->mtvec, val); return 0;
     case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
     case CSR_MENVCFG:
         /* PBMTE changes how PTEs read: drop cached translations. */
         if ((h->menvcfg ^ val) & MENVCFG_PBMTE)
             hv__cpu_tlb_flush(cpu);
-        h->menvcfg = hv_priv_legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
+        h->menvcfg = hv__priv_legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
         cpu->exit_request = 1;
         return 0;
     case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;

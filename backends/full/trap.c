@@ -66,7 +66,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     uint64_t code = cause & ~CAUSE_INTERRUPT;
     uint64_t deleg = irq ? h->mideleg : h->medeleg;
     bool to_s = cpu->priv <= HV_PRIV_S && code < 64 && ((deleg >> code) & 1);
-    uint64_t target = hv_priv_tvec_target(to_s ? h->s.stvec : h->mtvec, cause);
+    uint64_t target = hv__priv_tvec_target(to_s ? h->s.stvec : h->mtvec, cause);
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
      * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
@@ -94,7 +94,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     uint64_t ms = h->s.status, old_ms = ms;
     unsigned old_priv = cpu->priv;
     if (to_s) {
-        hv_priv_enter_s(cpu, &h->s, cause, tval);
+        hv__priv_enter_s(cpu, &h->s, cause, tval);
     } else {
         h->mcause = cause;
         h->mepc = cpu->pc;
@@ -144,7 +144,7 @@ int hvf_pending_irq(struct hvf_hart *h)
     if (m && (cpu->priv < HV_PRIV_M || (h->s.status & MSTATUS_MIE)))
         return highest(m);
     /* Delegated: enabled below S, or in S with SIE; never in M (priv/smode.c). */
-    return hv_priv_s_irq(pend & h->mideleg, cpu->priv, h->s.status);
+    return hv__priv_s_irq(pend & h->mideleg, cpu->priv, h->s.status);
 }
 
 /* ---- xRET ---------------------------------------------------------------------------------- */
@@ -176,7 +176,7 @@ static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
         return hvf_illegal(cpu);
     uint64_t old_ms = h->s.status;
     unsigned old_priv = cpu->priv;
-    hv_priv_sret(cpu, &h->s);
+    hv__priv_sret(cpu, &h->s);
     switch_regime(cpu, old_priv, old_ms, h->s.status);
     return HV_STEP_OK;
 }

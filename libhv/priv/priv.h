@@ -85,7 +85,7 @@ struct hv_priv_s {
     uint64_t stvec, sepc, scause, stval, sscratch, satp, scounteren, senvcfg;
 };
 
-static inline bool hv_priv_paging(const struct hv_priv_s *s)
+static inline bool hv__priv_paging(const struct hv_priv_s *s)
 {
     return (s->satp >> SATP_MODE_SHIFT) != SATP_MODE_BARE;
 }
@@ -97,29 +97,29 @@ static inline bool hv_priv_paging(const struct hv_priv_s *s)
  * backend's own composition). sstatus reads `status` through SSTATUS_RMASK with SD computed
  * from FS. Return 0, or -1 when csr is not one of the S CSRs handled here (sstatus, sie,
  * stvec, scounteren, senvcfg, sscratch, sepc, scause, stval, sip, satp). */
-int hv_priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
+int hv__priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
                   uint64_t *val);
 /* Write one of those CSRs with its WARL rules: sstatus through SSTATUS_WMASK (soft-TLB
  * flushed when SUM/MXR change), sie/sip within `deleg` (sip: SSIP only), stvec MODE over
  * {Direct, Vectored}, sepc bit 0 clear, scounteren 32 bits, senvcfg WMASK with the
  * reserved CBIE value reading 0, satp (an unsupported mode leaves satp unchanged). Sets
  * cpu->exit_request where an interrupt may have become enabled. -1: not an S CSR here. */
-int hv_priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
+int hv__priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
                   uint64_t val);
 /* Write status bits `mask` (mstatus layout). MPP's reserved value 2 leaves MPP unchanged;
  * the soft-TLB is flushed when a bit translation depends on (MPRV, MPP, SUM, MXR) changes;
  * exit_request is set (an enable bit may have changed). */
-void hv_priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
+void hv__priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
                           uint64_t mask);
 /* satp WARL: Bare, Sv39, Sv48; any other mode leaves satp unchanged (false). On success the
  * soft-TLB is flushed and exit_request set. */
-bool hv_priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val);
+bool hv__priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val);
 /* xtvec MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
-uint64_t hv_priv_legal_tvec(uint64_t old, uint64_t val);
+uint64_t hv__priv_legal_tvec(uint64_t old, uint64_t val);
 /* xenvcfg: bits in mask, the reserved CBIE value 10 reads as 00. */
-uint64_t hv_priv_legal_envcfg(uint64_t val, uint64_t mask);
+uint64_t hv__priv_legal_envcfg(uint64_t val, uint64_t mask);
 /* sstatus/mstatus read value: status with UXL = SXL = 64 and SD = (FS == Dirty). */
-static inline uint64_t hv_priv_status_read(uint64_t status)
+static inline uint64_t hv__priv_status_read(uint64_t status)
 {
     uint64_t v = status | MSTATUS_XL64;
     if ((v & MSTATUS_FS) == MSTATUS_FS)
@@ -130,7 +130,7 @@ static inline uint64_t hv_priv_status_read(uint64_t status)
 /* ---- smode.c: traps and interrupts ------------------------------------------------------ */
 
 /* Where a trap with `cause` enters through xtvec (vectored: interrupts at base + 4*code). */
-static inline uint64_t hv_priv_tvec_target(uint64_t tvec, uint64_t cause)
+static inline uint64_t hv__priv_tvec_target(uint64_t tvec, uint64_t cause)
 {
     uint64_t target = tvec & ~3ull;
     if ((cause & CAUSE_INTERRUPT) && (tvec & 1))
@@ -141,14 +141,14 @@ static inline uint64_t hv_priv_tvec_target(uint64_t tvec, uint64_t cause)
  * privilege, SPIE = SIE, SIE = 0, priv = S, pc = the stvec target, LR/SC reservation lost.
  * Neither flushes the soft-TLB nor counts the trap: the caller knows its translation
  * regimes and its statistics. */
-void hv_priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval);
+void hv__priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval);
 /* SRET's state change (the caller checks that it is legal and flushes the soft-TLB if its
  * regime changed): SIE = SPIE, SPIE = 1, priv = SPP, SPP = U, MPRV = 0 (a return below M),
  * pc = sepc, reservation lost, exit_request set (a pending interrupt may be enabled now). */
-void hv_priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s);
+void hv__priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s);
 /* The highest-priority S-level interrupt (SEI > SSI > STI) in `pending` (pending & enabled
  * & delegated) that may be taken at privilege `priv` (below S always, in S with SIE, never
  * in M), or -1. */
-int hv_priv_s_irq(uint64_t pending, unsigned priv, uint64_t status);
+int hv__priv_s_irq(uint64_t pending, unsigned priv, uint64_t status);
 
 #endif

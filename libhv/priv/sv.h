@@ -42,19 +42,19 @@ struct hv_sv_walk {
 };
 
 /* The region flag (HV_MEM_READ / WRITE / EXEC) an access type needs. */
-static inline unsigned hv_sv_region_flag(enum hv_access acc)
+static inline unsigned hv__sv_region_flag(enum hv_access acc)
 {
     return acc == HV_ACC_READ ? HV_MEM_READ : acc == HV_ACC_WRITE ? HV_MEM_WRITE : HV_MEM_EXEC;
 }
 
 /* Raise the page fault / access fault of access type acc at va. */
-static inline int hv_sv_page_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va)
+static inline int hv__sv_page_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va)
 {
     static const uint64_t cause[3] = { HV_EXC_LOAD_PAGE, HV_EXC_STORE_PAGE, HV_EXC_INSN_PAGE };
     return hv__cpu_raise(cpu, cause[acc], va);
 }
 
-static inline int hv_sv_access_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va)
+static inline int hv__sv_access_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va)
 {
     static const uint64_t cause[3] = { HV_EXC_LOAD_ACCESS, HV_EXC_STORE_ACCESS,
                                        HV_EXC_INSN_ACCESS };
@@ -62,7 +62,7 @@ static inline int hv_sv_access_fault(struct hv_cpu *cpu, enum hv_access acc, uin
 }
 
 /* Leaf permission rules for one access type at effective privilege `priv`. */
-static inline bool hv_sv_leaf_allows(uint64_t pte, enum hv_access acc, unsigned priv,
+static inline bool hv__sv_leaf_allows(uint64_t pte, enum hv_access acc, unsigned priv,
                                      uint64_t status)
 {
     if (priv == HV_PRIV_U && !(pte & HV_PTE_U))
@@ -84,7 +84,7 @@ static inline bool hv_sv_leaf_allows(uint64_t pte, enum hv_access acc, unsigned 
  * permissions, non-canonical va) or access fault (page table outside RAM, A/D update in a
  * read-only region) raised on cpu with tval = va. A and D are set in the PTE with a
  * compare-and-swap (the spec's hardware update), the page marked dirty in mem. */
-static inline int hv_sv_translate(struct hv_cpu *cpu, struct hv_mem *mem,
+static inline int hv__sv_translate(struct hv_cpu *cpu, struct hv_mem *mem,
                                   const struct hv_sv_walk *w, uint64_t va,
                                   enum hv_access acc, uint64_t *pa, unsigned *also)
 {
@@ -92,7 +92,7 @@ static inline int hv_sv_translate(struct hv_cpu *cpu, struct hv_mem *mem,
     unsigned vabits = 12 + 9 * levels;
     /* Virtual addresses must be sign-extended from the top implemented bit. */
     if ((uint64_t)((int64_t)(va << (64 - vabits)) >> (64 - vabits)) != va)
-        return hv_sv_page_fault(cpu, acc, va);
+        return hv__sv_page_fault(cpu, acc, va);
 
 retry:;
     uint64_t base = (w->satp & SATP_PPN_MASK) << 12;
@@ -100,30 +100,30 @@ retry:;
         uint64_t pte_pa = base + ((va >> (12 + 9 * i)) & 0x1ff) * 8;
         uint64_t *slot = (uint64_t *)hv__mem_hva(mem, pte_pa, 8);
         if (!slot)
-            return hv_sv_access_fault(cpu, acc, va);
+            return hv__sv_access_fault(cpu, acc, va);
         uint64_t pte = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         if (!(pte & HV_PTE_V) || (!(pte & HV_PTE_R) && (pte & HV_PTE_W)) || (pte & HV_PTE_RESERVED))
-            return hv_sv_page_fault(cpu, acc, va);
+            return hv__sv_page_fault(cpu, acc, va);
         uint64_t pbmt = pte & HV_PTE_PBMT;
         if (pbmt && (!w->pbmte || pbmt == HV_PTE_PBMT))
-            return hv_sv_page_fault(cpu, acc, va);
+            return hv__sv_page_fault(cpu, acc, va);
         if (!(pte & (HV_PTE_R | HV_PTE_X))) {
             /* Pointer to the next level. */
             if (i == 0 || (pte & (HV_PTE_A | HV_PTE_D | HV_PTE_U | HV_PTE_PBMT)))
-                return hv_sv_page_fault(cpu, acc, va);
+                return hv__sv_page_fault(cpu, acc, va);
             base = HV_PTE_PPN(pte) << 12;
             continue;
         }
-        if (!hv_sv_leaf_allows(pte, acc, w->priv, w->status))
-            return hv_sv_page_fault(cpu, acc, va);
+        if (!hv__sv_leaf_allows(pte, acc, w->priv, w->status))
+            return hv__sv_page_fault(cpu, acc, va);
         uint64_t ppn = HV_PTE_PPN(pte);
         if (i > 0 && (ppn & ((1ull << (9 * i)) - 1)))
-            return hv_sv_page_fault(cpu, acc, va);    /* misaligned superpage */
+            return hv__sv_page_fault(cpu, acc, va);    /* misaligned superpage */
         uint64_t need = HV_PTE_A | (acc == HV_ACC_WRITE ? HV_PTE_D : 0);
         if ((pte & need) != need) {
             struct hv_region *r = hv__mem_find(mem, pte_pa);
             if (!r || !(r->flags & HV_MEM_WRITE))
-                return hv_sv_access_fault(cpu, acc, va);
+                return hv__sv_access_fault(cpu, acc, va);
             if (!__atomic_compare_exchange_n(slot, &pte, pte | need, false, __ATOMIC_ACQ_REL,
                                              __ATOMIC_ACQUIRE))
                 goto retry;                           /* changed under us: walk again */
@@ -135,16 +135,16 @@ retry:;
         *also = 0;
         /* A store also opens the page for loads; a load never opens it for stores (the
          * write tag marks the page dirty, so it is only filled by a store). */
-        if (acc == HV_ACC_WRITE && hv_sv_leaf_allows(pte, HV_ACC_READ, w->priv, w->status))
+        if (acc == HV_ACC_WRITE && hv__sv_leaf_allows(pte, HV_ACC_READ, w->priv, w->status))
             *also |= 1u << HV_ACC_READ;
         return HV_STEP_OK;
     }
-    return hv_sv_page_fault(cpu, acc, va);
+    return hv__sv_page_fault(cpu, acc, va);
 }
 
 /* Install va -> host page in the soft-TLB for the access types in `types` (1 << acc).
  * Tags of another page or another translation in the entry are dropped. */
-static inline void hv_sv_tlb_install(struct hv_cpu *cpu, uint64_t va, uint8_t *host_page,
+static inline void hv__sv_tlb_install(struct hv_cpu *cpu, uint64_t va, uint8_t *host_page,
                                      unsigned types)
 {
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
