@@ -385,9 +385,9 @@ int hvf_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (((csr >> 8) & 3) > cpu->priv || !access_allowed(h, cpu->priv, csr))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (hvf_csr_get(h, csr, val) < 0)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -396,7 +396,7 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv ||
         !access_allowed(h, cpu->priv, csr))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     /* The writing instruction retires after the write: without this it would count itself
      * and the next read would return the value written + 1 (the spec wants the value). */
     if ((csr == CSR_MCYCLE && !(h->mcountinhibit & 1)) ||
@@ -410,7 +410,7 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     if (csr == CSR_MIP)
         val = (val & cpu->csr_wmask) | (h->s.ip_sw & ~cpu->csr_wmask);
     if (hvf_csr_set(h, csr, val) < 0)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -419,7 +419,7 @@ int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (!(h->s.status & MSTATUS_FS))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (writes_fp_state)
         h->s.status |= MSTATUS_FS;
     return HV_STEP_OK;

@@ -14,18 +14,6 @@
  * this is only a safety net against a missed wake-up (ns). */
 #define WFI_MAX_SLEEP_NS 1000000000ull
 
-/* Illegal instruction with mtval = the instruction bits (re-read at pc: the hooks are called
- * with cpu->pc at the instruction being executed). */
-int hvf_illegal(struct hv_cpu *cpu)
-{
-    uint32_t raw = 0;
-    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
-        raw = 0;
-    if ((raw & 3) != 3)
-        raw &= 0xffff;
-    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
-}
-
 /* ---- trap entry -------------------------------------------------------------------------- */
 
 /* The soft-TLB holds translations for one regime: the privilege (fetch and data; U-bit
@@ -152,7 +140,7 @@ int hvf_pending_irq(struct hvf_hart *h)
 static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     if (cpu->priv != HV_PRIV_M)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     uint64_t ms = h->s.status;
     unsigned mpp = (unsigned)((ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) ? MSTATUS_MIE : 0) |
@@ -173,7 +161,7 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TSR)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     uint64_t old_ms = h->s.status;
     unsigned old_priv = cpu->priv;
     hv__priv_sret(cpu, &h->s);
@@ -208,7 +196,7 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
     /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
      * illegal too. */
     if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TW)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     struct hv_vm *vm = h->board->vm;
     for (;;) {
         uint32_t seen = hv__wait_seq(&h->wake);
@@ -279,7 +267,7 @@ static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
     if (cpu->priv == HV_PRIV_M)
         return HV_STEP_OK;
     if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->s.senvcfg & need)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -305,14 +293,14 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
         /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
          * correct implementation of the address/ASID-selective forms. */
         if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TVM)))
-            return hvf_illegal(cpu);
+            return hv__priv_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
     case HV_OP_SFENCE_W_INVAL:
     case HV_OP_SFENCE_INVAL_IR:
         /* Orderings only (stores and page-table reads are never reordered here); illegal
          * in U-mode, and not subject to TVM. */
-        return cpu->priv == HV_PRIV_U ? hvf_illegal(cpu) : HV_STEP_OK;
+        return cpu->priv == HV_PRIV_U ? hv__priv_illegal(cpu) : HV_STEP_OK;
     case HV_OP_CBO_INVAL:
     case HV_OP_CBO_CLEAN:
     case HV_OP_CBO_FLUSH:
@@ -321,7 +309,7 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine drops its own cached code */
     default:
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     }
 }
 

@@ -97,16 +97,6 @@ int hvp_s_trap(struct hvp_vcpu *h, uint64_t cause, uint64_t tval)
 
 /* ---- CSRs ---------------------------------------------------------------------------------- */
 
-static int illegal(struct hv_cpu *cpu)
-{
-    uint32_t raw = 0;
-    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
-        raw = 0;
-    if ((raw & 3) != 3)
-        raw &= 0xffff;
-    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
-}
-
 int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -162,23 +152,23 @@ int hvp_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (((csr >> 8) & 3) > cpu->priv)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31 && cpu->priv == HV_PRIV_U &&
         !((h->s.scounteren >> (csr & 31)) & 1))
-        return illegal(cpu);
-    return hvp_csr_get(h, csr, val) == 0 ? HV_STEP_OK : illegal(cpu);
+        return hv__priv_illegal(cpu);
+    return hvp_csr_get(h, csr, val) == 0 ? HV_STEP_OK : hv__priv_illegal(cpu);
 }
 
 int hvp_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     /* sip: a CSRRS/CSRRC that does not modify SSIP leaves it alone (the read value may
      * carry an SBI-raised SSIP that the instruction did not mean to latch). */
     if (csr == CSR_SIP && !(cpu->csr_wmask & MIP_SSIP))
         return HV_STEP_OK;
-    return hvp_csr_set(h, csr, val) == 0 ? HV_STEP_OK : illegal(cpu);
+    return hvp_csr_set(h, csr, val) == 0 ? HV_STEP_OK : hv__priv_illegal(cpu);
 }
 
 /* ---- system instructions ------------------------------------------------------------------ */
@@ -187,7 +177,7 @@ int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (cpu->priv == HV_PRIV_U)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     switch (insn->op) {
     case HV_OP_SRET: {
         unsigned old_priv = cpu->priv;
@@ -206,7 +196,7 @@ int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_SFENCE_INVAL_IR:
         return HV_STEP_OK;              /* orderings only */
     default:
-        return illegal(cpu);            /* MRET and anything else: no M-mode */
+        return hv__priv_illegal(cpu);            /* MRET and anything else: no M-mode */
     }
 }
 

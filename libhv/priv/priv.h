@@ -127,6 +127,11 @@ static inline uint64_t hv__priv_status_read(uint64_t status)
     return v;
 }
 
+/* Raise an illegal-instruction exception with xtval = the instruction's bits, re-read at
+ * cpu->pc (policy hooks run with pc at the instruction being executed; a compressed
+ * instruction gives its 16 bits). Returns HV_STEP_TRAP. */
+int hv__priv_illegal(struct hv_cpu *cpu);
+
 /* ---- smode.c: traps and interrupts ------------------------------------------------------ */
 
 /* Where a trap with `cause` enters through xtvec (vectored: interrupts at base + 4*code). */

@@ -133,3 +133,13 @@ int hv__priv_s_irq(uint64_t pending, unsigned priv, uint64_t status)
             return order[i];
     return -1;
 }
+
+int hv__priv_illegal(struct hv_cpu *cpu)
+{
+    uint32_t raw = 0;
+    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
+        raw = 0;
+    if ((raw & 3) != 3)
+        raw &= 0xffff;
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
+}
