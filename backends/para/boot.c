@@ -65,7 +65,7 @@ static void cpus(struct fdtw *w, unsigned nr)
         strp(w, "compatible", "riscv");
         /* The same unprivileged ISA as the full board's tree says; no Svpbmt/Svinval/Sdtrig
          * (the para machine has no such S-level extras). */
-        strp(w, "riscv,isa", HV_ISA_STRING_UNPRIV);
+        strp(w, "riscv,isa", HV_ISA_STRING_UNPRIV "_sstc");
         strp(w, "mmu-type", "riscv,sv48");
         u32p(w, "riscv,cbom-block-size", HV_CBO_BLOCK);
         u32p(w, "riscv,cboz-block-size", HV_CBO_BLOCK);

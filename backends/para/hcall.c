@@ -34,15 +34,20 @@ static const struct fn_desc base_fns[] = {
 
 /* Arming (or disarming) the timer lowers STIP: it is the level "the deadline passed", set
  * when it fires (hvp_timer_check) until the next set_timer, as an S-mode kernel expects. */
-int hvp_sbi_set_timer(struct call *c, uint64_t *j)
+void hvp_timer_arm(struct hvp_vcpu *h, uint64_t deadline)
 {
-    struct hvp_vcpu *h = c->h;
     hvp_set_sip_self(h, MIP_STIP, false);
-    h->timer_deadline = c->a[0];
+    h->timer_deadline = deadline;
+    h->stimecmp = deadline;
     struct hvp_vcpu_info *vi = hvp_vinfo(h->pv, h->id);
     if (vi)
-        vi->timer_deadline = c->a[0];
+        vi->timer_deadline = deadline;
     h->vcpu->cpu.exit_request = 1;      /* a deadline in the past fires at the next poll */
+}
+
+int hvp_sbi_set_timer(struct call *c, uint64_t *j)
+{
+    hvp_timer_arm(c->h, c->a[0]);
     return ret(c, 0, 0);
 }
 

@@ -121,6 +121,8 @@ struct hvp_vcpu {
     uint64_t event_entry, fault_entry;   /* 0: none */
     bool in_upcall, in_fault;
     uint64_t timer_deadline;             /* absolute ticks, UINT64_MAX: disarmed */
+    uint64_t stimecmp;                   /* Sstc: the last deadline armed (SBI TIME or the
+                                          * stimecmp CSR), what stimecmp reads */
     bool hcall_pending;                  /* an HV_EXIT_HYPERCALL awaits the embedder */
     struct hv__mmio_pending mmio;        /* an HV_EXIT_MMIO access awaiting completion */
     bool jump_pending;                   /* see hvp_jump() */
@@ -209,6 +211,11 @@ int hvp_s_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t
 int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val);
 int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val);
 /* sbi.c */
+/* Arm the vCPU's timer at absolute tick `deadline` (SBI TIME set_timer, a stimecmp write):
+ * STIP drops, and rises again when the clock reaches the deadline (hvp_timer_check), the
+ * level "time >= stimecmp" of Sstc. hcall.c. */
+void hvp_timer_arm(struct hvp_vcpu *h, uint64_t deadline);
+
 /* Atomically set (level) or clear bits of h->sip_hw (MIP_SSIP/STIP), then hvp_wake. */
 void hvp_set_sip(struct hvp_vcpu *h, uint64_t bits, bool level);
 /* The same from h's own thread (its poll, sleep or hypercall, which deliver the interrupt

@@ -11,9 +11,12 @@
  * - scounteren resets to CY|TM|IR (7): there is no firmware to set it, and user programs
  *   under a kernel that never writes it can still read time. cycle and instret are the
  *   vCPU's retired-instruction count, time the VM clock; hpmcounters do not exist.
- * - No Svpbmt (PBMT bits are reserved: page fault), no Sstc (stimecmp is illegal: the
- *   timer is SBI TIME), no Sdtrig; sip.STIP and SSIP may also be raised by the SBI layer
- *   through sip_hw. */
+ * - Sstc: stimecmp arms the same per-vCPU timer as SBI TIME set_timer (hvp_timer_arm):
+ *   a kernel that finds "sstc" in riscv,isa (Linux 6.1 does) programs its timer with a CSR
+ *   write the translator's CSR helper handles in-line, no hypercall. STIP is the level
+ *   time >= stimecmp; stimecmp resets to all ones (never). Not accessible from U-mode.
+ * - No Svpbmt (PBMT bits are reserved: page fault), no Sdtrig; sip.STIP and SSIP may also
+ *   be raised by the SBI layer through sip_hw. */
 #include <string.h>
 #include "backends/para/para.h"
 #include "priv/sv.h"
@@ -27,6 +30,7 @@ void hvp_smode_reset(struct hvp_vcpu *h)
     memset(&h->s, 0, sizeof(h->s));
     h->s.status = MSTATUS_FS;
     h->s.scounteren = COUNTERS_MASK;
+    h->stimecmp = UINT64_MAX;
     atomic_store(&h->sip_hw, 0);
     cpu->priv = HV_PRIV_S;
 }
@@ -106,6 +110,7 @@ int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val)
     case CSR_FCSR: *val = (cpu->fflags & 0x1f) | ((cpu->frm & 7) << 5); return 0;
     case CSR_CYCLE: case CSR_INSTRET: *val = cpu->instret; return 0;
     case CSR_TIME: *val = hv__clock_ticks(&h->pv->vm->clock); return 0;
+    case CSR_STIMECMP: *val = h->stimecmp; return 0;
     default:
         if (hv__priv_s_get(&h->s, csr, MIP_S_BITS, csr == CSR_SIP ? hvp_sip(h) : 0, val) == 0)
             return 0;
@@ -135,6 +140,9 @@ int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val)
             atomic_fetch_and(&h->sip_hw, ~MIP_SSIP);
         }
         cpu->exit_request = 1;
+        return 0;
+    case CSR_STIMECMP:
+        hvp_timer_arm(h, val);
         return 0;
     case CSR_SATP: {
         bool was = hv__priv_paging(&h->s);

@@ -168,7 +168,7 @@ static int load_vm(struct hvp_vm *pv, const struct hv_snap_index *idx, char *err
 static const struct hv_snap_field vcpu_fields[] = {
     VCPU(event_entry), VCPU(fault_entry),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_upcall), HV_SNAP_BOOL_FIELD(struct hvp_vcpu, in_fault),
-    VCPU(timer_deadline),
+    VCPU(timer_deadline), VCPU(stimecmp),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, hcall_pending),
     HV_SNAP_BOOL_FIELD(struct hvp_vcpu, jump_pending),
     VCPU(jump_pc), VCPU(polls),

@@ -41,7 +41,7 @@
      (((uint32_t)(imm) & 0x1f) << 7) | 0x23)
 #define LUI(rd, imm20) ((((uint32_t)(imm20)) << 12) | ((rd) << 7) | 0x37)
 #define JALR(rd, rs1, imm) ITYPE(imm, rs1, 0, rd, 0x67)
-enum { A0 = 10, A1 = 11, A2 = 12, A6 = 16, A7 = 17, S0 = 8, S1 = 9, T0 = 5, T3 = 28 };
+enum { A0 = 10, A1 = 11, A2 = 12, A3 = 13, A4 = 14, A6 = 16, A7 = 17, S0 = 8, S1 = 9, T0 = 5, T3 = 28 };
 
 /* ---- harness ----------------------------------------------------------------------------- */
 static char out[8192];
@@ -657,7 +657,7 @@ Test(para, privileged_instructions_fault_without_entry)
      * WFI and SFENCE.VMA are S-mode's (test para.smode_instructions). */
     expect_fault(MRET, 2, MRET);
     expect_fault(CSRRS(A0, 0x300, 0), 2, CSRRS(A0, 0x300, 0));     /* csrr a0, mstatus */
-    expect_fault(CSRRS(A0, 0x14d, 0), 2, CSRRS(A0, 0x14d, 0));     /* stimecmp: no Sstc */
+    expect_fault(CSRRS(A0, 0x304, 0), 2, CSRRS(A0, 0x304, 0));     /* csrr a0, mie */
     expect_fault(CSRRW(0, 0xc01, A0), 2, CSRRW(0, 0xc01, A0));     /* counters read-only */
     expect_fault(EBREAK, 3, RAM + 0x100);
     setreg(A1, 0x1000);
@@ -673,6 +673,33 @@ Test(para, privileged_instructions_fault_without_entry)
     cr_assert_eq(e.reason, HV_EXIT_FAULT);
     cr_assert_eq(e.u.fault.cause, 1);
     cr_assert_eq(e.pc, 0x2000);
+}
+
+/* Sstc: stimecmp arms the vCPU's timer like SBI TIME set_timer, without a hypercall. A
+ * deadline in the past raises STIP at the next poll (the CSR write ends the block); a write
+ * of all ones lowers it; the CSR reads back what was written. */
+Test(para, sstc_stimecmp_arms_the_timer)
+{
+    boot();
+    const uint32_t code[] = {
+        CSRRW(0, 0x14d, A0),            /* stimecmp = 0: due */
+        CSRRS(A1, 0x144, 0),            /* a1 = sip: STIP */
+        CSRRS(A2, 0x14d, 0),            /* a2 = stimecmp */
+        CSRRW(0, 0x14d, A3),            /* stimecmp = ~0: never */
+        CSRRS(A4, 0x144, 0),            /* a4 = sip: no STIP */
+        EBREAK,
+    };
+    put(RAM + 0x100, code, 6);
+    setreg(A0, 0);
+    setreg(A3, ~0ull);
+    setreg(HV_REG_PC, RAM + 0x100);
+    struct hv_exit e = run(100);
+    cr_assert_eq(e.reason, HV_EXIT_FAULT);
+    cr_assert_eq(e.u.fault.cause, 3);
+    uint64_t a1 = reg(A1), a2 = reg(A2), a4 = reg(A4);
+    cr_assert_eq(a1 & (1u << 5), 1u << 5, "sip %#llx", (unsigned long long)a1);
+    cr_assert_eq(a2, 0);
+    cr_assert_eq(a4 & (1u << 5), 0, "sip %#llx", (unsigned long long)a4);
 }
 
 Test(para, fault_entry_and_return)

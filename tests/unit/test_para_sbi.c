@@ -180,6 +180,7 @@ Test(para_sbi, linux_boot_state_and_device_tree)
     cr_assert_lt(fdt_path_offset(fdt, "/cpus/cpu@2"), 0);
     const char *isa = fdt_getprop(fdt, cpu1, "riscv,isa", NULL);
     cr_assert(isa && !strncmp(isa, "rv64imafdc", 10), "%s", isa ? isa : "(none)");
+    cr_assert(strstr(isa, "_sstc"), "para offers Sstc: %s", isa);
     cr_assert_str_eq(fdt_getprop(fdt, cpu1, "mmu-type", NULL), "riscv,sv48");
     int intc0 = fdt_path_offset(fdt, "/cpus/cpu@0/interrupt-controller");
     cr_assert_geq(intc0, 0);
