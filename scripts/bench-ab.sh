@@ -4,14 +4,19 @@
 # B (each run from its own source tree, so each finds its own bench ELFs), then per cell the
 # median and minimum wall time and B/A, and the geometric means of both.
 # Usage: scripts/bench-ab.sh SRC_A SRC_B [ROUNDS]   (SRC_x/build/bin/hv must exist)
+# HV_BENCH_ARGS replaces --quick, e.g. HV_BENCH_ARGS="--cpu --backends full,para --engines jit
+# --runs 1" for the translator's CPU suite.
 set -eu
 a=$(cd "$1" && pwd); b=$(cd "$2" && pwd); rounds=${3:-15}
+args=${HV_BENCH_ARGS:---quick}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 i=1
 while [ $i -le "$rounds" ]; do
-    (cd "$a" && build/bin/hv bench --quick --json "$out/a-$i.json" > /dev/null 2>&1)
-    (cd "$b" && build/bin/hv bench --quick --json "$out/b-$i.json" > /dev/null 2>&1)
+    # shellcheck disable=SC2086
+    (cd "$a" && build/bin/hv bench $args --json "$out/a-$i.json" > /dev/null 2>&1)
+    # shellcheck disable=SC2086
+    (cd "$b" && build/bin/hv bench $args --json "$out/b-$i.json" > /dev/null 2>&1)
     i=$((i + 1))
 done
 python3 - "$out" "$rounds" <<'PY'

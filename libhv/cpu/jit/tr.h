@@ -58,6 +58,9 @@ struct cold {
     int dst;                    /* LOAD: host register receiving the value */
     int val;                    /* STORE: host register holding the value, -1: zero */
     unsigned kind_arg;          /* size | sign << 4 | len << 8 */
+    bool reprobe;               /* LOAD/STORE of a same-page group (tr_mem.c): the ordinary
+                                   check first (hv__tr_mem_reprobe), then the helper */
+    int base;                   /* reprobe: host register of the base, -1: va in RAX */
 };
 
 struct tr {
@@ -71,6 +74,10 @@ struct tr {
     int8_t host_of[32];
     uint32_t loaded, dirty;
     uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
+    /* tr_mem.c's same-page groups: accesses covered by an earlier owner's check, and the
+     * index after the live group's last member (no new owner before it). */
+    bool grp_follow[HV_JIT_BLOCK_MAX];
+    unsigned grp_end;
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
     /* Self-loops (an exit back to pc0): every cached register is loaded right after the
@@ -253,6 +260,9 @@ void hv__tr_sys(struct tr *t, unsigned i);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);
+/* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE
+ * with reprobe set), before the helper call. */
+void hv__tr_mem_reprobe(struct tr *t, struct cold *c);
 /* tr_fp.c: MXCSR's sticky flags into cpu->fflags. */
 void hv__tr_fflags_sync(struct tr *t);
 /* tr_sys.c: state exact in memory, then fn(cpu, &insn[i]). */

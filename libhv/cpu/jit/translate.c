@@ -337,7 +337,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         exit_path(t, c->pc, c->k + 1, c->dirty, c->loaded);
         return;
     case COLD_ADDEND:
-        hv__x86_load(b, 8, RDX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
+        hv__x86_load(b, 8, c->dst, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
         hv__x86_jmp_to(b, c->resume);
         return;
     case COLD_FPGATE:
@@ -367,6 +367,8 @@ static void emit_cold(struct tr *t, struct cold *c)
         return;
     case COLD_LOAD:
     case COLD_STORE:
+        if (c->reprobe)
+            hv__tr_mem_reprobe(t, c);
         break;
     }
     write_back(t, c->dirty);
@@ -394,6 +396,8 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
+    /* The helper may have changed the soft-TLB: no same-page group past here (tr_mem.c). */
+    hv__x86_alu_rr(b, HV_X86_XOR, 4, RDI, RDI);
     if (t->hooked)
         reload_all(t, c->loaded);   /* a memory hook may have changed registers */
     else
