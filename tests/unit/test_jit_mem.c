@@ -208,3 +208,87 @@ Test(jit_mem, slow_path_between_members)
     cr_assert_eq(a, 9);
     cr_assert_eq(b, regs[T1]);
 }
+
+/* A loop stream (one access per iteration through a base the loop advances) walking off
+ * the end of RAM: the first byte past it faults, every byte before it was loaded. */
+Test(jit_mem, load_stream_off_the_end_of_ram)
+{
+    const uint32_t prog[] = {
+        AUIPC(A0, 0xff),        /* 0x00 a0 = end of RAM */
+        ADDI(A1, A0, 16),       /* 0x04 */
+        ADDI(A0, A0, -100),     /* 0x08 */
+        LBU(T0, A0, 0),         /* 0x0c loop */
+        ADD(T2, T2, T0),        /* 0x10 */
+        ADDI(A0, A0, 1),        /* 0x14 */
+        BNE(A0, A1, -0xc),      /* 0x18 */
+        JAL(0, 0),              /* 0x1c j . */
+    };
+    uint64_t regs[32] = { 0 };
+    static struct state s;
+    both(prog, sizeof prog / sizeof prog[0], 0, regs, 1000, &s);
+    cr_assert_eq(s.mcause, 5, "mcause %llu", (unsigned long long)s.mcause);
+    cr_assert_eq(s.mtval, RAM + MEMSZ);
+    uint64_t sum = 0;
+    for (unsigned i = sizeof s.top - 100; i < sizeof s.top; i++)
+        sum += s.top[i];
+    cr_assert_eq(s.x[T2], sum);
+}
+
+/* A store stream from a data page into the next page, which holds translated code, with
+ * an MMIO load (a helper call) in every iteration. */
+Test(jit_mem, store_stream_into_code_page)
+{
+    const uint32_t addi100 = ADDI(S0, S0, 100);
+    const uint32_t prog[] = {
+        ADDI(S0, S0, 1),        /* 0x00 f: s0 += 1 */
+        RET,                    /* 0x04 */
+        JAL(RA, -8),            /* 0x08 entry: call f */
+        AUIPC(A0, 0),           /* 0x0c a0 = CODE + 0xc */
+        ADDI(A1, A0, 4),        /* 0x10 a1 = CODE + 0x10 */
+        ADDI(A0, A0, -0x2c),    /* 0x14 a0 = RAM + 0xfe0 */
+        LUI(A2, 0x10000),       /* 0x18 a2 = the UART */
+        SD(T1, A0, 0),          /* 0x1c loop */
+        LBU(T3, A2, 5),         /* 0x20 */
+        ADDI(A0, A0, 8),        /* 0x24 */
+        BNE(A0, A1, -0xc),      /* 0x28 */
+        JAL(RA, -0x2c),         /* 0x2c call f: now s0 += 100 */
+        JAL(0, 0),              /* 0x30 j . */
+    };
+    uint64_t regs[32] = { 0 };
+    regs[T1] = (uint64_t)RET << 32 | addi100;
+    static struct state s;
+    both(prog, sizeof prog / sizeof prog[0], 0x08, regs, 400, &s);
+    cr_assert_eq(s.x[S0], 101, "s0 = %llu: the store into cached code was missed",
+                 (unsigned long long)s.x[S0]);
+    for (unsigned off = 0xfe0; off < 0x1010; off += 8) {
+        uint64_t v;
+        memcpy(&v, s.mem + off, 8);
+        cr_assert_eq(v, regs[T1], "at %#x", off);
+    }
+}
+
+/* The same without the helper call: the stream's page register is what keeps the store at
+ * the page boundary off the fast path. */
+Test(jit_mem, store_stream_into_code_page_no_helper)
+{
+    const uint32_t addi100 = ADDI(S0, S0, 100);
+    const uint32_t prog[] = {
+        ADDI(S0, S0, 1),        /* 0x00 f: s0 += 1 */
+        RET,                    /* 0x04 */
+        JAL(RA, -8),            /* 0x08 entry: call f */
+        AUIPC(A0, 0),           /* 0x0c a0 = CODE + 0xc */
+        ADDI(A1, A0, 4),        /* 0x10 a1 = CODE + 0x10 */
+        ADDI(A0, A0, -0x2c),    /* 0x14 a0 = RAM + 0xfe0 */
+        SD(T1, A0, 0),          /* 0x18 loop */
+        ADDI(A0, A0, 8),        /* 0x1c */
+        BNE(A0, A1, -8),        /* 0x20 */
+        JAL(RA, -0x24),         /* 0x24 call f: now s0 += 100 */
+        JAL(0, 0),              /* 0x28 j . */
+    };
+    uint64_t regs[32] = { 0 };
+    regs[T1] = (uint64_t)RET << 32 | addi100;
+    static struct state s;
+    both(prog, sizeof prog / sizeof prog[0], 0x08, regs, 400, &s);
+    cr_assert_eq(s.x[S0], 101, "s0 = %llu: the store into cached code was missed",
+                 (unsigned long long)s.x[S0]);
+}

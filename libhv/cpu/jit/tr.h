@@ -61,6 +61,7 @@ struct cold {
     bool reprobe;               /* LOAD/STORE of a same-page group (tr_mem.c): the ordinary
                                    check first (hv__tr_mem_reprobe), then the helper */
     int base;                   /* reprobe: host register of the base, -1: va in RAX */
+    int sreg;                   /* reprobe of a loop stream: its page register, else 0 */
 };
 
 struct tr {
@@ -78,6 +79,8 @@ struct tr {
      * index after the live group's last member (no new owner before it). */
     bool grp_follow[HV_JIT_BLOCK_MAX];
     unsigned grp_end;
+    /* tr_mem.c's loop streams: the page register of a self-loop access, else 0. */
+    uint8_t stream_reg[HV_JIT_BLOCK_MAX];
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
     /* Self-loops (an exit back to pc0): every cached register is loaded right after the
@@ -263,6 +266,9 @@ struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int6
 /* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE
  * with reprobe set), before the helper call. */
 void hv__tr_mem_reprobe(struct tr *t, struct cold *c);
+/* tr_mem.c: before a self-loop's head (instructions 0..loop_end loop): pick the loop
+ * streams and emit their page registers' initial value. */
+void hv__tr_mem_loop(struct tr *t, int loop_end);
 /* tr_fp.c: MXCSR's sticky flags into cpu->fflags. */
 void hv__tr_fflags_sync(struct tr *t);
 /* tr_sys.c: state exact in memory, then fn(cpu, &insn[i]). */

@@ -9,17 +9,18 @@
  * probes once for all of them: its check covers the span of every member's bytes (one
  * page, or the direct window) and the strictest member alignment, and leaves the host -
  * guest offset of that page in RDI (GRP). A member (a follower) then only tests that GRP is
- * non-zero and accesses [base + GRP + imm]. GRP is zero whenever the proof does not hold:
- * the owner's failed checks go to a cold stub that zeroes it before the ordinary probe, and
- * every load/store helper call leaves it zero (translate.c's emit_cold), so after any slow
+ * not -1 and accesses [base + GRP + imm]. GRP is -1 whenever the proof does not hold: the
+ * owner's failed checks go to a cold stub that sets it before the ordinary probe, and
+ * every load/store helper call leaves it -1 (translate.c's emit_cold), so after any slow
  * path (TLB refill, MMIO, code page, misaligned access, fault) each follower takes its own
  * ordinary probe in a cold stub ("re-probe"). Nothing but those helpers can change the
  * soft-TLB while the block runs: a group spans only instructions that tr_int / this file
- * emit inline without calls (keeps_group), so a non-zero GRP means the entry the owner hit
- * is unchanged (same permission, no HV_TLB_CODE / HV_TLB_HOOKED flag set since). Loads
- * group with loads and stores with stores (a read probe proves no write permission), the
- * first access in program order is the owner, so the first access that would fault still
- * faults first. Not with hooks (t->hooked). */
+ * emit inline without calls (keeps_group), so a GRP other than -1 means the entry the
+ * owner hit is unchanged (same permission, no HV_TLB_CODE / HV_TLB_HOOKED flag set since;
+ * no mapping has the offset -1: they are page aligned). Loads group with loads and stores
+ * with stores (a read probe proves no write permission), the first access in program order
+ * is the owner, so the first access that would fault still faults first. Not with hooks
+ * (t->hooked). Loop streams (below) extend the idea across a self-loop's iterations. */
 #include "cpu/jit/tr.h"
 
 #define GRP RDI
@@ -223,7 +224,7 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
         if (!keeps_group(x->op))
             break;
         unsigned s = mem_size(x->op);
-        if (s && x->rs1 == base && is_store(x->op) == store) {
+        if (s && x->rs1 == base && is_store(x->op) == store && !t->stream_reg[j]) {
             int32_t xo = (int32_t)x->imm;
             int32_t nlo = xo < lo ? xo : lo, nend = xo + (int32_t)s > end ? xo + (int32_t)s : end;
             /* Aligned whenever the owner's va is a multiple of the largest member size. */
@@ -261,12 +262,26 @@ static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int 
     const struct hv_insn *in = &t->in[i];
     struct cover o;
     if (t->grp_follow[i]) {
-        /* GRP non-zero: the owner's check covered this access. */
+        /* GRP not -1: the owner's check covered this access. */
         c->reprobe = true;
         c->base = base;
-        hv__x86_test_rr(t->b, 8, GRP, GRP);
+        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, GRP, -1);
         c->from[c->nfrom++] = hv__x86_jcc_fwd(t->b, HV_X86_CC_E);
         return hv__x86_mbi(base, GRP, 1, (int32_t)in->imm);
+    }
+    if (t->stream_reg[i]) {
+        /* Same page as this access's last fast hit: [va + hint]. */
+        int sreg = t->stream_reg[i];
+        c->reprobe = true;
+        c->base = -1;
+        c->sreg = sreg;
+        va_to_rax(t, base, in->imm);
+        hv__x86_mov_rr(t->b, 8, RCX, RAX);
+        hv__x86_alu_ri(t->b, HV_X86_AND, 8, RCX, (int32_t)(0xfffff000u | (size - 1)));
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, RCX, sreg);
+        c->from[c->nfrom++] = hv__x86_jcc_fwd(t->b, HV_X86_CC_NE);
+        hv__x86_mov_ri(t->b, RDX, (uint64_t)t->addend_hint);
+        return hv__x86_mbi(RAX, RDX, 1, 0);
     }
     if (plan_group(t, i, &o)) {
         c->reprobe = true;
@@ -277,8 +292,103 @@ static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int 
     return hv__tr_fast_path(t, c, base, in->imm, size, store);
 }
 
-/* Cold: a group member whose group check did not hold (GRP zero, or the owner's cover
- * failed): GRP := 0, the ordinary check and access, back to the block; a miss falls into
+/* Cold: a loop stream's access in another page than its last fast hit (va in RAX). The
+ * ordinary probe; on a hit the stream's register takes the page when the entry's addend is
+ * the hint (else -1), then the access and back; a miss falls into the helper call. */
+static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store)
+{
+    struct hv__x86_buf *b = t->b;
+    hv__x86_mov_rr(b, 4, RCX, RAX);
+    hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x1ffe0);
+    hv__x86_mov_rr(b, 8, RDX, RAX);
+    c->nfrom = 0;
+    if (store) {
+        if (size > 1) {
+            hv__x86_test_ri(b, 4, RAX, (int32_t)(size - 1));
+            c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+        }
+        hv__x86_alu_ri(b, HV_X86_AND, 8, RDX, (int32_t)0xfffff000);
+    } else {
+        hv__x86_alu_ri(b, HV_X86_AND, 8, RDX, (int32_t)(0xfffff000u | (size - 1)));
+    }
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RDX,
+                   hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 8 * (store ? HV_ACC_WRITE : HV_ACC_READ)));
+    c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+    hv__x86_mov_rr(b, 8, c->sreg, RDX);
+    hv__x86_mov_ri(b, RDX, (uint64_t)t->addend_hint);
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RDX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
+    struct hv__x86_fixup same = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
+    hv__x86_mov_ri_sx(b, c->sreg, -1);
+    hv__x86_load(b, 8, RDX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
+    hv__x86_bind(b, same);
+    access(t, hv__x86_mbi(RAX, RDX, 1, 0), size, (c->kind_arg & 0x10) != 0, store,
+           store ? c->val : c->dst);
+    hv__x86_jmp_to(b, c->resume);
+    for (unsigned j = 0; j < c->nfrom; j++)
+        hv__x86_bind(b, c->from[j]);
+    c->nfrom = 0;
+}
+
+/* Loop streams. In a self-loop whose body (instructions 0..loop_end) holds only
+ * keeps_group instructions, an access whose base register the loop only advances by
+ * constants (`addi base, base, imm`, or not at all: strings, arrays, matrix columns) keeps
+ * the page of its last fast-path hit in a register (RSI, or RDI when no group can use it)
+ * across iterations: the access checks that va masked as in the tag compare equals it (the
+ * same page, aligned) and accesses [va + hint] (M-mode code, t->addend_hint: the register is
+ * only set when the entry's addend is the hint); otherwise the ordinary probe runs in a
+ * cold stub and sets the register on a hit. -1 means none (a masked va never equals it):
+ * the value before the loop head and after every helper call (translate.c's emit_cold), so
+ * a page is trusted only while nothing has run that could change the soft-TLB. */
+static bool advances_by_constants(const struct tr *t, int loop_end, unsigned r)
+{
+    for (int j = 0; j <= loop_end; j++) {
+        const struct hv_insn *x = &t->in[j];
+        if (x->rd == r && !(x->op == HV_OP_ADDI && x->rs1 == r))
+            return false;
+        for (unsigned k = 0; t->tail[j].present && k < t->tail[j].m; k++) {
+            x = &t->in[t->tail[j].first + k];
+            if (x->rd == r && !(x->op == HV_OP_ADDI && x->rs1 == r))
+                return false;
+        }
+    }
+    return true;
+}
+
+void hv__tr_mem_loop(struct tr *t, int loop_end)
+{
+    if (t->direct || !t->addend_hint || t->hooked)
+        return;
+    bool rsi_free = true, rdi_free = true;
+    for (int i = 0; i <= loop_end; i++) {
+        const struct hv_insn *in = &t->in[i];
+        if (!keeps_group(in->op))
+            return;
+        if (in->op == HV_OP_MULHSU || (is_store(in->op) && in->rs2 && t->host_of[in->rs2] < 0))
+            rsi_free = false;       /* RSI is their scratch register */
+        for (int j = 0; j < i && mem_size(in->op); j++)
+            if (mem_size(t->in[j].op) && t->in[j].rs1 == in->rs1)
+                rdi_free = false;   /* two accesses through one base: leave RDI to groups */
+    }
+    int regs[2], nregs = 0, used = 0;
+    if (rsi_free)
+        regs[nregs++] = RSI;
+    if (rdi_free)
+        regs[nregs++] = RDI;
+    for (int i = 0; i <= loop_end && used < nregs; i++) {
+        const struct hv_insn *in = &t->in[i];
+        if (!mem_size(in->op) || !in->rs1 || !advances_by_constants(t, loop_end, in->rs1))
+            continue;
+        t->stream_reg[i] = (uint8_t)regs[used];
+        hv__x86_mov_ri_sx(t->b, regs[used], -1);
+        if (regs[used] == RDI && t->grp_end < (unsigned)loop_end + 1)
+            t->grp_end = (unsigned)loop_end + 1;    /* no group owner in the loop */
+        used++;
+    }
+}
+
+/* Cold: a group member whose group check did not hold (GRP -1, or the owner's cover
+ * failed): GRP := -1, the ordinary check and access, back to the block; a miss falls into
  * the helper call that follows (translate.c). */
 void hv__tr_mem_reprobe(struct tr *t, struct cold *c)
 {
@@ -286,7 +396,11 @@ void hv__tr_mem_reprobe(struct tr *t, struct cold *c)
     unsigned size = c->kind_arg & 0xf;
     bool store = c->kind == COLD_STORE;
     struct cover o = { 0, (int32_t)size, size, RDX, false };
-    hv__x86_alu_rr(b, HV_X86_XOR, 4, GRP, GRP);
+    if (c->sreg) {
+        stream_probe(t, c, size, store);
+        return;
+    }
+    hv__x86_mov_ri_sx(b, GRP, -1);
     if (c->base >= 0)
         va_to_rax(t, c->base, t->in[c->k].imm);
     c->nfrom = 0;

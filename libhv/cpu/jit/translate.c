@@ -396,8 +396,10 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
-    /* The helper may have changed the soft-TLB: no same-page group past here (tr_mem.c). */
-    hv__x86_alu_rr(b, HV_X86_XOR, 4, RDI, RDI);
+    /* The helper may have changed the soft-TLB: no same-page group or loop stream page past
+     * here (tr_mem.c). */
+    hv__x86_mov_ri_sx(b, RDI, -1);
+    hv__x86_mov_ri_sx(b, RSI, -1);
     if (t->hooked)
         reload_all(t, c->loaded);   /* a memory hook may have changed registers */
     else
@@ -813,6 +815,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             }
         }
         t->loaded = t->preload;
+        hv__tr_mem_loop(t, loop_end);
         t->loop_head = hv__x86_label(&buf);
         /* Back-edges do not write back: from here on every cached register the loop
          * writes counts as dirty (a redundant store of an unchanged value is harmless). */
