@@ -17,9 +17,10 @@
  * soft-TLB while the block runs: a group spans only instructions that tr_int / this file
  * emit inline without calls (keeps_group), so a GRP other than -1 means the entry the
  * owner hit is unchanged (same permission, no HV_TLB_CODE / HV_TLB_HOOKED flag set since;
- * no mapping has the offset -1: they are page aligned). Loads group with loads and stores
- * with stores (a read probe proves no write permission), the first access in program order
- * is the owner, so the first access that would fault still faults first. Not with hooks
+ * no mapping has the offset -1: they are page aligned). A load owner's group holds loads
+ * only (a read probe proves no write permission), a store owner's stores and loads (write
+ * permission implies read: no W-only pages, and hooks keep groups off), the first access
+ * in program order is the owner, so the first access that would fault still faults first. Not with hooks
  * (t->hooked). Loop streams (below) extend the idea across a self-loop's iterations. */
 #include "cpu/jit/tr.h"
 
@@ -224,7 +225,8 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
         if (!keeps_group(x->op))
             break;
         unsigned s = mem_size(x->op);
-        if (s && x->rs1 == base && is_store(x->op) == store && !t->stream_reg[j]) {
+        /* A write probe also proves the page readable (RAM: no W without R) */
+        if (s && x->rs1 == base && (store || !is_store(x->op)) && !t->stream_reg[j]) {
             int32_t xo = (int32_t)x->imm;
             int32_t nlo = xo < lo ? xo : lo, nend = xo + (int32_t)s > end ? xo + (int32_t)s : end;
             /* Aligned whenever the owner's va is a multiple of the largest member size. */
@@ -276,7 +278,10 @@ static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int 
         c->base = -1;
         c->sreg = sreg;
         va_to_rax(t, base, in->imm);
-        hv__x86_mov_rr(t->b, 8, RCX, RAX);
+        if (base == RAX)        /* now va */
+            hv__x86_mov_rr(t->b, 8, RCX, RAX);
+        else
+            hv__x86_lea(t->b, 8, RCX, hv__x86_mb(base, (int32_t)in->imm));
         hv__x86_alu_ri(t->b, HV_X86_AND, 8, RCX, (int32_t)(0xfffff000u | (size - 1)));
         hv__x86_alu_rr(t->b, HV_X86_CMP, 8, RCX, sreg);
         c->from[c->nfrom++] = hv__x86_jcc_fwd(t->b, HV_X86_CC_NE);
