@@ -62,6 +62,8 @@ struct cold {
                                    check first (hv__tr_mem_reprobe), then the helper */
     int base;                   /* reprobe: host register of the base, -1: va in RAX */
     int sreg;                   /* reprobe of a loop stream: its page register, else 0 */
+    bool reset;                 /* LOAD/STORE: a group or loop stream register is live here
+                                   (after the helper: RDI = RSI = -1, see tr_mem.c) */
 };
 
 struct tr {
@@ -81,6 +83,7 @@ struct tr {
     unsigned grp_end;
     /* tr_mem.c's loop streams: the page register of a self-loop access, else 0. */
     uint8_t stream_reg[HV_JIT_BLOCK_MAX];
+    bool streams;               /* the block has loop streams */
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
     /* Self-loops (an exit back to pc0): every cached register is loaded right after the

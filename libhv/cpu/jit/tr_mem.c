@@ -9,11 +9,11 @@
  * probes once for all of them: its check covers the span of every member's bytes (one
  * page, or the direct window) and the strictest member alignment, and leaves the host -
  * guest offset of that page in RDI (GRP). A member (a follower) then only tests that GRP is
- * not -1 and accesses [base + GRP + imm]. GRP is -1 whenever the proof does not hold: the
- * owner's failed checks go to a cold stub that sets it before the ordinary probe, and
- * every load/store helper call leaves it -1 (translate.c's emit_cold), so after any slow
- * path (TLB refill, MMIO, code page, misaligned access, fault) each follower takes its own
- * ordinary probe in a cold stub ("re-probe"). Nothing but those helpers can change the
+ * not -1 and accesses [base + GRP + imm]. GRP is -1 whenever the proof does not hold: a
+ * span that leaves the owner's page sets it without a branch after the owner's access, and
+ * every load/store helper call inside a group leaves it -1 (translate.c's emit_cold), so
+ * after any slow path (TLB refill, MMIO, code page, misaligned access, fault) each follower
+ * takes its own ordinary probe in a cold stub ("re-probe"). Nothing but those helpers can change the
  * soft-TLB while the block runs: a group spans only instructions that tr_int / this file
  * emit inline without calls (keeps_group), so a GRP other than -1 means the entry the
  * owner hit is unchanged (same permission, no HV_TLB_CODE / HV_TLB_HOOKED flag set since;
@@ -28,10 +28,13 @@
 /* Longest span of a group's bytes: the longer, the more often the owner's one-page check
  * fails for a base near a page end (then every member re-probes). */
 #define GRP_SPAN 256
+/* How far after the owner members are looked for (translation time). */
+#define GRP_WINDOW 24
 
 /* ---- memory accesses ----------------------------------------------------------------------- */
 
-/* What one inline check covers: bytes [va + lo, va + end) with va a multiple of align. */
+/* What one inline check covers: va a multiple of align and, in the direct window, bytes
+ * [va + lo, va + end) (on the full backend owner_span checks the page). */
 struct cover {
     int32_t lo, end;
     unsigned align;
@@ -67,19 +70,6 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
         c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
         hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)p->direct_host - p->direct_base_gpa);
         return hv__x86_mbi(RAX, o->off_reg, 1, 0);
-    }
-    if (o->lo != 0 || o->end != (int32_t)size) {
-        /* A group: its first and last byte in one page. */
-        if (o->lo) {
-            hv__x86_lea(b, 8, RCX, hv__x86_mb(RAX, o->lo));
-            hv__x86_lea(b, 8, RDX, hv__x86_mb(RAX, o->end - 1));
-            hv__x86_alu_rr(b, HV_X86_XOR, 8, RCX, RDX);
-        } else {
-            hv__x86_lea(b, 8, RCX, hv__x86_mb(RAX, o->end - 1));
-            hv__x86_alu_rr(b, HV_X86_XOR, 8, RCX, RAX);
-        }
-        hv__x86_test_ri(b, 8, RCX, -4096);
-        c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
     }
     hv__x86_mov_rr(b, 4, RCX, RAX);
     hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
@@ -216,11 +206,14 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
     const struct hv_insn *in = &t->in[i];
     unsigned size = mem_size(in->op), base = in->rs1;
     bool store = is_store(in->op), any = false;
-    if (t->hooked || i < t->grp_end || !base || (!store && in->rd == base))
+    /* Not under paging (no addend hint): there TLB flushes are frequent, the members' cold
+     * re-probes and the bigger code cost more than they save (Linux boot: +12 % CPU). */
+    if (t->hooked || (!t->direct && !t->addend_hint) || i < t->grp_end || !base ||
+        (!store && in->rd == base))
         return false;
     int32_t o1 = (int32_t)in->imm, lo = o1, end = o1 + (int32_t)size;
     unsigned align = size;
-    for (unsigned j = i + 1; j < t->n; j++) {
+    for (unsigned j = i + 1; j < t->n && j <= i + GRP_WINDOW; j++) {
         const struct hv_insn *x = &t->in[j];
         if (!keeps_group(x->op))
             break;
@@ -256,13 +249,31 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
     return true;
 }
 
+/* After a group owner's access on the full backend (RAX = va, GRP = the offset): GRP := -1
+ * unless the group's bytes lie in the owner's page, without a branch (a base near a page
+ * end must not send the owner to a slow path): c = ((va + lo) & 0xfff) <= 4096 - span,
+ * RCX = c ? 0 : -1, GRP |= RCX. */
+static void owner_span(struct tr *t, const struct cover *o, unsigned size)
+{
+    struct hv__x86_buf *b = t->b;
+    if (t->direct || (o->lo == 0 && o->end == (int32_t)size))
+        return;
+    hv__x86_lea(b, 4, RCX, hv__x86_mb(RAX, o->lo));
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0xfff);
+    hv__x86_alu_ri(b, HV_X86_CMP, 4, RCX, 4096 - (o->end - o->lo) + 1);
+    hv__x86_alu_rr(b, HV_X86_SBB, 8, RCX, RCX);
+    hv__x86_unary(b, HV_X86_NOT, 8, RCX);
+    hv__x86_alu_rr(b, HV_X86_OR, 8, GRP, RCX);
+}
+
 /* The address of access i (RAX = va afterwards unless it is a follower) and its check:
- * a group's owner, a follower, or a single access. */
+ * a group's owner (*owner set: owner_span follows the access), a follower, or a single
+ * access. */
 static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int base,
-                                  unsigned size, bool store)
+                                  unsigned size, bool store, struct cover *o, bool *owner)
 {
     const struct hv_insn *in = &t->in[i];
-    struct cover o;
+    *owner = false;
     if (t->grp_follow[i]) {
         /* GRP not -1: the owner's check covered this access. */
         c->reprobe = true;
@@ -288,11 +299,13 @@ static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int 
         hv__x86_mov_ri(t->b, RDX, (uint64_t)t->addend_hint);
         return hv__x86_mbi(RAX, RDX, 1, 0);
     }
-    if (plan_group(t, i, &o)) {
-        c->reprobe = true;
-        c->base = -1;
+    if (plan_group(t, i, o)) {
+        /* Misses go to the helper (then GRP is -1); the full backend's probe checks the
+         * owner's page and the largest member alignment (a member that needs more than
+         * the base gives is misaligned: a slow access anyway), the direct window the span. */
+        *owner = true;
         va_to_rax(t, base, in->imm);
-        return check(t, c, &o, size, store);
+        return check(t, c, o, size, store);
     }
     return hv__tr_fast_path(t, c, base, in->imm, size, store);
 }
@@ -336,7 +349,8 @@ static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store
 }
 
 /* Loop streams. In a self-loop whose body (instructions 0..loop_end) holds only
- * keeps_group instructions, an access whose base register the loop only advances by
+ * keeps_group instructions, an access whose base register no other access of the loop uses
+ * (those form groups) and the loop only advances by
  * constants (`addi base, base, imm`, or not at all: strings, arrays, matrix columns) keeps
  * the page of its last fast-path hit in a register (RSI, or RDI when no group can use it)
  * across iterations: the access checks that va masked as in the tag compare equals it (the
@@ -384,7 +398,13 @@ void hv__tr_mem_loop(struct tr *t, int loop_end)
         const struct hv_insn *in = &t->in[i];
         if (!mem_size(in->op) || !in->rs1 || !advances_by_constants(t, loop_end, in->rs1))
             continue;
+        bool shared = false;        /* accesses that share a base form groups instead */
+        for (int j = 0; j <= loop_end; j++)
+            shared |= j != i && mem_size(t->in[j].op) && t->in[j].rs1 == in->rs1;
+        if (shared)
+            continue;
         t->stream_reg[i] = (uint8_t)regs[used];
+        t->streams = true;
         hv__x86_mov_ri_sx(t->b, regs[used], -1);
         if (regs[used] == RDI && t->grp_end < (unsigned)loop_end + 1)
             t->grp_end = (unsigned)loop_end + 1;    /* no group owner in the loop */
@@ -405,7 +425,7 @@ void hv__tr_mem_reprobe(struct tr *t, struct cold *c)
         stream_probe(t, c, size, store);
         return;
     }
-    hv__x86_mov_ri_sx(b, GRP, -1);
+    hv__x86_alu_ri(b, HV_X86_OR, 8, GRP, -1);
     if (c->base >= 0)
         va_to_rax(t, c->base, t->in[c->k].imm);
     c->nfrom = 0;
@@ -427,7 +447,12 @@ static void emit_load(struct tr *t, unsigned i, unsigned size, bool sign)
     c->kind_arg = size | (sign ? 0x10u : 0) | (unsigned)in->len << 8 | (unsigned)in->rd << 16;
     int d = in->rd ? dst(t, in->rd) : RDX;
     c->dst = d;
-    access(t, address(t, i, c, base, size, false), size, sign, false, d);
+    struct cover o = { 0, 0, 1, RDX, false };
+    bool owner;
+    access(t, address(t, i, c, base, size, false, &o, &owner), size, sign, false, d);
+    if (owner)
+        owner_span(t, &o, size);
+    c->reset = i < t->grp_end || t->streams;
     c->resume = hv__x86_label(t->b);
     commit(t, in->rd, d);
 }
@@ -442,7 +467,12 @@ static void emit_store(struct tr *t, unsigned i, unsigned size)
     c->k = i;
     c->val = v;
     c->kind_arg = size | (unsigned)in->len << 8;
-    access(t, address(t, i, c, base, size, true), size, false, true, v);
+    struct cover o = { 0, 0, 1, RDX, false };
+    bool owner;
+    access(t, address(t, i, c, base, size, true, &o, &owner), size, false, true, v);
+    if (owner)
+        owner_span(t, &o, size);
+    c->reset = i < t->grp_end || t->streams;
     c->resume = hv__x86_label(t->b);
 }
 

@@ -396,10 +396,12 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
-    /* The helper may have changed the soft-TLB: no same-page group or loop stream page past
-     * here (tr_mem.c). */
-    hv__x86_mov_ri_sx(b, RDI, -1);
-    hv__x86_mov_ri_sx(b, RSI, -1);
+    if (c->reset) {
+        /* The helper may have changed the soft-TLB: no same-page group or loop stream page
+         * past here (tr_mem.c). */
+        hv__x86_alu_ri(b, HV_X86_OR, 8, RDI, -1);
+        hv__x86_alu_ri(b, HV_X86_OR, 8, RSI, -1);
+    }
     if (t->hooked)
         reload_all(t, c->loaded);   /* a memory hook may have changed registers */
     else
