@@ -5,8 +5,9 @@
 On a loaded machine the wall time of a run mostly measures how long it waited for a core;
 the CPU time (user + system, all threads, from wait4's rusage) of an `hv run` of the
 workload does not. Each round runs every workload on every backend with build A and build
-B back to back (the order alternates between rounds); per cell the median over the rounds
-and B/A, then geometric means. The checksum line of every run must say "ok".
+B back to back (the order alternates between rounds); per cell the median and the minimum
+over the rounds and B/A (on a shared machine the minimum, the least disturbed run, is the
+steadier figure), then geometric means. The checksum line of every run must say "ok".
 
 usage: scripts/cpu-ab.py SRC_A SRC_B [ROUNDS] [--backends full,para] [--engine jit]
        [WORKLOAD...]   (SRC_x/build/bin/hv and SRC_x/build/bench/*.elf must exist)
@@ -58,15 +59,17 @@ def main():
                     t.setdefault((w, be, tag), []).append(run(src, be, engine, w))
     g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
     for be in backends:
-        ratios = []
+        ratios, rmins = [], []
         for w in works:
-            ma = statistics.median(t[(w, be, "a")])
-            mb = statistics.median(t[(w, be, "b")])
+            xa, xb = t[(w, be, "a")], t[(w, be, "b")]
+            ma, mb = statistics.median(xa), statistics.median(xb)
             ratios.append(mb / ma)
+            rmins.append(min(xb) / min(xa))
             print(f"{w:14s} {be}/{engine}  CPU ms median {ma:8.1f} -> {mb:8.1f}  B/A {mb / ma:.3f}"
-                  f"  (A {min(t[(w, be, 'a')]):.0f}-{max(t[(w, be, 'a')]):.0f},"
-                  f" B {min(t[(w, be, 'b')]):.0f}-{max(t[(w, be, 'b')]):.0f})")
-        print(f"geomean B/A {be}/{engine} over {len(works)} workloads: {g(ratios):.3f}")
+                  f"   min {min(xa):6.1f} -> {min(xb):6.1f}  B/A {rmins[-1]:.3f}"
+                  f"  (max A {max(xa):.0f}, B {max(xb):.0f})")
+        print(f"geomean B/A {be}/{engine} over {len(works)} workloads: medians {g(ratios):.3f},"
+              f" minima {g(rmins):.3f}")
 
 
 if __name__ == "__main__":
