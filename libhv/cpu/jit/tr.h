@@ -81,6 +81,8 @@ struct tr {
      * index after the live group's last member (no new owner before it). */
     bool grp_follow[HV_JIT_BLOCK_MAX];
     unsigned grp_end;
+    bool grp_scanned;           /* grp_target[] filled */
+    bool grp_target[HV_JIT_BLOCK_MAX];      /* some branch/jal of the block jumps here */
     /* tr_mem.c's loop streams: the page register of a self-loop access, else 0. */
     uint8_t stream_reg[HV_JIT_BLOCK_MAX];
     bool streams;               /* the block has loop streams */

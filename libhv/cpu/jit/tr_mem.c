@@ -169,6 +169,17 @@ static bool is_store(unsigned op)
     return op == HV_OP_SB || op == HV_OP_SH || op == HV_OP_SW || op == HV_OP_SD;
 }
 
+static bool is_branch_or_jal(unsigned op)
+{
+    switch (op) {
+    case HV_OP_BEQ: case HV_OP_BNE: case HV_OP_BLT: case HV_OP_BGE: case HV_OP_BLTU:
+    case HV_OP_BGEU: case HV_OP_JAL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Instructions a group may span: emitted inline by tr_int.c / this file with no helper
  * call, no use of GRP and no change to the soft-TLB (conditional branches leave through
  * cold side exits). */
@@ -198,6 +209,36 @@ static bool keeps_group(unsigned op)
     }
 }
 
+/* GRP (RDI) is free for groups and streams: no guest register is cached in it (a block
+ * whose register allocation uses it gets neither). */
+static bool grp_reg_free(const struct tr *t)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (t->host_of[g] == GRP)
+            return false;
+    return true;
+}
+
+/* Instructions some conditional branch or jal of the block jumps to (joins, inner loop
+ * heads): a group never spans one, so every path to a member runs its owner first. */
+static void scan_targets(struct tr *t)
+{
+    if (t->grp_scanned)
+        return;
+    t->grp_scanned = true;
+    uint64_t pc = t->pc0;
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct hv_insn *in = &t->in[i];
+        if (is_branch_or_jal(in->op)) {
+            uint64_t target = pc + (uint64_t)in->imm, q = t->pc0;
+            for (unsigned j = 0; j < t->n; q += t->in[j].len, j++)
+                if (q == target)
+                    t->grp_target[j] = true;
+        }
+        pc += in->len;
+    }
+}
+
 /* Access i becomes a group's owner if later accesses of the block through the same base
  * register (not written in between, only keeps_group instructions in between) can share
  * its check: marks them in t->grp_follow and returns the owner's cover. */
@@ -209,13 +250,14 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
     /* Not under paging (no addend hint): there TLB flushes are frequent, the members' cold
      * re-probes and the bigger code cost more than they save (Linux boot: +12 % CPU). */
     if (t->hooked || (!t->direct && !t->addend_hint) || i < t->grp_end || !base ||
-        (!store && in->rd == base))
+        (!store && in->rd == base) || !grp_reg_free(t))
         return false;
+    scan_targets(t);
     int32_t o1 = (int32_t)in->imm, lo = o1, end = o1 + (int32_t)size;
     unsigned align = size;
     for (unsigned j = i + 1; j < t->n && j <= i + GRP_WINDOW; j++) {
         const struct hv_insn *x = &t->in[j];
-        if (!keeps_group(x->op))
+        if (!keeps_group(x->op) || t->grp_target[j])
             break;
         unsigned s = mem_size(x->op);
         /* A write probe also proves the page readable (RAM: no W without R) */
@@ -392,7 +434,7 @@ void hv__tr_mem_loop(struct tr *t, int loop_end)
     int regs[2], nregs = 0, used = 0;
     if (rsi_free)
         regs[nregs++] = RSI;
-    if (rdi_free)
+    if (rdi_free && grp_reg_free(t))
         regs[nregs++] = RDI;
     for (int i = 0; i <= loop_end && used < nregs; i++) {
         const struct hv_insn *in = &t->in[i];
