@@ -400,7 +400,11 @@ static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store
  * only set when the entry's addend is the hint); otherwise the ordinary probe runs in a
  * cold stub and sets the register on a hit. -1 means none (a masked va never equals it):
  * the value before the loop head and after every helper call (translate.c's emit_cold), so
- * a page is trusted only while nothing has run that could change the soft-TLB. */
+ * a page is trusted only while nothing has run that could change the soft-TLB.
+ * hv__tr_mem_loop runs once per block, for the one loop head before instruction 0. A block
+ * driver with several loop heads must call it on each head's entry path with that loop's
+ * range, and must keep the registers distinct block-wide: two streams sharing one would
+ * let a store trust a page a load's probe set (a read probe proves no write permission). */
 static bool advances_by_constants(const struct tr *t, int loop_end, unsigned r)
 {
     for (int j = 0; j <= loop_end; j++) {
