@@ -39,7 +39,7 @@ static void write_mcountinhibit(struct hvf_hart *h, uint64_t val)
 
 uint64_t hvf_mstatus_read(const struct hvf_hart *h)
 {
-    return hv_priv_status_read(h->s.status);
+    return hv__priv_status_read(h->s.status);
 }
 
 uint64_t hvf_mip_read(struct hvf_hart *h)
@@ -200,7 +200,7 @@ int hvf_csr_get(struct hvf_hart *h, unsigned csr, uint64_t *val)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     /* sip reads the whole pending state (timer and lines): only computed when asked. */
-    if (csr != CSR_SIP && hv_priv_s_get(&h->s, csr, h->mideleg, 0, val) == 0)
+    if (csr != CSR_SIP && hv__priv_s_get(&h->s, csr, h->mideleg, 0, val) == 0)
         return 0;
     if (csr >= CSR_HPMCOUNTER3 && csr <= CSR_HPMCOUNTER31) { *val = 0; return 0; }
     if (csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) { *val = 0; return 0; }
@@ -262,7 +262,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
     if ((csr >= CSR_MHPMCOUNTER3 && csr <= CSR_MHPMCOUNTER31) ||
         (csr >= CSR_MHPMEVENT3 && csr <= CSR_MHPMEVENT31))
         return 0;                      /* WARL 0: no HPM events implemented */
-    if (hv_priv_s_set(cpu, &h->s, csr, h->mideleg, val) == 0)
+    if (hv__priv_s_set(cpu, &h->s, csr, h->mideleg, val) == 0)
         return 0;
     if (csr >= CSR_PMPCFG0 && csr <= CSR_PMPCFG15) {
         if (csr & 1)
@@ -293,7 +293,7 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         h->instret_off = val - cpu->instret;
         return 0;
     case CSR_STIMECMP: h->stimecmp = val; cpu->exit_request = 1; return 0;
-    case CSR_MSTATUS: hv_priv_status_write(cpu, &h->s, val, MSTATUS_WMASK); return 0;
+    case CSR_MSTATUS: hv__priv_status_write(cpu, &h->s, val, MSTATUS_WMASK); return 0;
     case CSR_MISA: return 0;           /* fixed: writes ignored */
     case CSR_MEDELEG: h->medeleg = val & MEDELEG_WMASK; return 0;
     case CSR_MIDELEG:
@@ -301,13 +301,13 @@ int hvf_csr_set(struct hvf_hart *h, unsigned csr, uint64_t val)
         cpu->exit_request = 1;
         return 0;
     case CSR_MIE: h->s.ie = val & MIP_ALL; cpu->exit_request = 1; return 0;
-    case CSR_MTVEC: h->mtvec = hv_priv_legal_tvec(h->mtvec, val); return 0;
+    case CSR_MTVEC: h->mtvec = hv__priv_legal_tvec(h->mtvec, val); return 0;
     case CSR_MCOUNTEREN: h->mcounteren = val & 0xffffffffull; return 0;
     case CSR_MENVCFG:
         /* PBMTE changes how PTEs read: drop cached translations. */
         if ((h->menvcfg ^ val) & MENVCFG_PBMTE)
             hv__cpu_tlb_flush(cpu);
-        h->menvcfg = hv_priv_legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
+        h->menvcfg = hv__priv_legal_envcfg(val, SENVCFG_WMASK | MENVCFG_PBMTE | MENVCFG_STCE);
         cpu->exit_request = 1;
         return 0;
     case CSR_MCOUNTINHIBIT: write_mcountinhibit(h, val); return 0;
@@ -385,9 +385,9 @@ int hvf_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (((csr >> 8) & 3) > cpu->priv || !access_allowed(h, cpu->priv, csr))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (hvf_csr_get(h, csr, val) < 0)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -396,7 +396,7 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv ||
         !access_allowed(h, cpu->priv, csr))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     /* The writing instruction retires after the write: without this it would count itself
      * and the next read would return the value written + 1 (the spec wants the value). */
     if ((csr == CSR_MCYCLE && !(h->mcountinhibit & 1)) ||
@@ -410,7 +410,7 @@ int hvf_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
     if (csr == CSR_MIP)
         val = (val & cpu->csr_wmask) | (h->s.ip_sw & ~cpu->csr_wmask);
     if (hvf_csr_set(h, csr, val) < 0)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -419,7 +419,7 @@ int hvf_fp_check(struct hv_cpu *cpu, bool writes_fp_state)
 {
     struct hvf_hart *h = hvf_hart_of(cpu);
     if (!(h->s.status & MSTATUS_FS))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (writes_fp_state)
         h->s.status |= MSTATUS_FS;
     return HV_STEP_OK;

@@ -164,7 +164,6 @@ void hvf_trig_sync(struct hvf_hart *h);
 int hvf_take_trap(struct hv_cpu *cpu);
 int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn);
 int hvf_poll(struct hv_cpu *cpu);
-int hvf_illegal(struct hv_cpu *cpu);
 /* The highest-priority interrupt that may be taken now, or -1. */
 int hvf_pending_irq(struct hvf_hart *h);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libhv full backend — the software MMU: Bare or Sv39/Sv48 translation (the page walk and
- * its rules are priv/sv.c, shared with the para backend) with MPRV and menvcfg.PBMTE
+ * its rules are priv/sv.h, shared with the para backend) with MPRV and menvcfg.PBMTE
  * applied, physical access checks against the memory map, soft-TLB refills (RAM/ROM only),
  * and device dispatch for MMIO.
  *
@@ -12,6 +12,7 @@
  *   address (the engine passes only pa to the device hook). */
 #include "backends/full/full.h"
 #include "core/wait.h"
+#include "priv/sv.h"
 
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
                  bool *is_mmio)
@@ -24,11 +25,11 @@ int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *
     *is_mmio = false;
     h->vcpu->stats.tlb_misses++;
 
-    if (priv != HV_PRIV_M && hv_priv_paging(&h->s)) {
+    if (priv != HV_PRIV_M && hv__priv_paging(&h->s)) {
         const struct hv_sv_walk w = { .satp = h->s.satp, .status = h->s.status, .priv = priv,
                                       .pbmte = (h->menvcfg & MENVCFG_PBMTE) != 0 };
         unsigned also = 0;
-        int rc = hv_sv_translate(cpu, &b->vm->mem, &w, va, acc, &pa, &also);
+        int rc = hv__sv_translate(cpu, &b->vm->mem, &w, va, acc, &pa, &also);
         if (rc != HV_STEP_OK)
             return rc;
         types |= also;
@@ -38,16 +39,16 @@ int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *
 
     struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
     if (!r)
-        return hv_sv_access_fault(cpu, acc, va);
+        return hv__sv_access_fault(cpu, acc, va);
     if (r->kind == HV_REGION_MMIO) {
         if (acc == HV_ACC_EXEC)
-            return hv_sv_access_fault(cpu, acc, va);
+            return hv__sv_access_fault(cpu, acc, va);
         *is_mmio = true;
         *mmio_pa = pa;
         return HV_STEP_OK;
     }
-    if (!(r->flags & hv_sv_region_flag(acc)))
-        return hv_sv_access_fault(cpu, acc, va);
+    if (!(r->flags & hv__sv_region_flag(acc)))
+        return hv__sv_access_fault(cpu, acc, va);
     /* Stores to the HTIF tohost page take the device path so the write is seen. */
     if (acc == HV_ACC_WRITE && hvf_htif_page(b, pa)) {
         *is_mmio = true;
@@ -55,14 +56,14 @@ int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *
         return HV_STEP_OK;
     }
     for (unsigned k = 0; k < 3; k++)
-        if ((types & (1u << k)) && !(r->flags & hv_sv_region_flag((enum hv_access)k)))
+        if ((types & (1u << k)) && !(r->flags & hv__sv_region_flag((enum hv_access)k)))
             types &= ~(1u << k);
     if (hvf_htif_page(b, pa))
         types &= ~(1u << HV_ACC_WRITE);
     uint64_t ppage = pa & ~0xfffull;
     if (types & (1u << HV_ACC_WRITE))
         hv__mem_mark_dirty(&b->vm->mem, ppage, HV_PAGE_SIZE);
-    hv_sv_tlb_install(cpu, va, r->host + (ppage - r->gpa), types);
+    hv__sv_tlb_install(cpu, va, r->host + (ppage - r->gpa), types);
     return HV_STEP_OK;
 }
 
@@ -83,14 +84,14 @@ static int mmio_access(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t 
 
     struct hv_region *r = hv__mem_find(&b->vm->mem, pa);
     if (!r)
-        return hv_sv_access_fault(cpu, acc, pa);
+        return hv__sv_access_fault(cpu, acc, pa);
     if (r->kind != HV_REGION_MMIO) {
         if (write && hvf_htif_page(b, pa))
             return hvf_htif_write(cpu, pa, size, *val);
         /* RAM reached through the device path (not expected): do the access directly. */
         int rc = write ? hv__mem_write(&b->vm->mem, pa, val, size)
                        : (*val = 0, hv__mem_read(&b->vm->mem, pa, val, size));
-        return rc < 0 ? hv_sv_access_fault(cpu, acc, pa) : HV_STEP_OK;
+        return rc < 0 ? hv__sv_access_fault(cpu, acc, pa) : HV_STEP_OK;
     }
     struct hv_exit ex;
     int rc = hv__mmio_access(r, &h->mmio, &ex, pa, size, val, write);
@@ -100,7 +101,7 @@ static int mmio_access(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t 
         return HV_STEP_EXIT;
     }
     if (rc < 0)
-        return hv_sv_access_fault(cpu, acc, pa);
+        return hv__sv_access_fault(cpu, acc, pa);
     int stop = atomic_load(&b->stop_reason);
     if (stop)
         return hv__vcpu_exit(h->vcpu, (enum hv_exit_reason)stop, atomic_load(&b->stop_code));

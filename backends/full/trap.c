@@ -14,18 +14,6 @@
  * this is only a safety net against a missed wake-up (ns). */
 #define WFI_MAX_SLEEP_NS 1000000000ull
 
-/* Illegal instruction with mtval = the instruction bits (re-read at pc: the hooks are called
- * with cpu->pc at the instruction being executed). */
-int hvf_illegal(struct hv_cpu *cpu)
-{
-    uint32_t raw = 0;
-    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
-        raw = 0;
-    if ((raw & 3) != 3)
-        raw &= 0xffff;
-    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
-}
-
 /* ---- trap entry -------------------------------------------------------------------------- */
 
 /* The soft-TLB holds translations for one regime: the privilege (fetch and data; U-bit
@@ -66,7 +54,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     uint64_t code = cause & ~CAUSE_INTERRUPT;
     uint64_t deleg = irq ? h->mideleg : h->medeleg;
     bool to_s = cpu->priv <= HV_PRIV_S && code < 64 && ((deleg >> code) & 1);
-    uint64_t target = hv_priv_tvec_target(to_s ? h->s.stvec : h->mtvec, cause);
+    uint64_t target = hv__priv_tvec_target(to_s ? h->s.stvec : h->mtvec, cause);
 
     /* A fetch fault on the handler's own first instruction would loop forever: report it
      * as an unhandled guest fault instead (e.g. mtvec never set). An M-mode handler (no
@@ -94,7 +82,7 @@ static int enter_trap(struct hvf_hart *h, uint64_t cause, uint64_t tval)
     uint64_t ms = h->s.status, old_ms = ms;
     unsigned old_priv = cpu->priv;
     if (to_s) {
-        hv_priv_enter_s(cpu, &h->s, cause, tval);
+        hv__priv_enter_s(cpu, &h->s, cause, tval);
     } else {
         h->mcause = cause;
         h->mepc = cpu->pc;
@@ -144,7 +132,7 @@ int hvf_pending_irq(struct hvf_hart *h)
     if (m && (cpu->priv < HV_PRIV_M || (h->s.status & MSTATUS_MIE)))
         return highest(m);
     /* Delegated: enabled below S, or in S with SIE; never in M (priv/smode.c). */
-    return hv_priv_s_irq(pend & h->mideleg, cpu->priv, h->s.status);
+    return hv__priv_s_irq(pend & h->mideleg, cpu->priv, h->s.status);
 }
 
 /* ---- xRET ---------------------------------------------------------------------------------- */
@@ -152,7 +140,7 @@ int hvf_pending_irq(struct hvf_hart *h)
 static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     if (cpu->priv != HV_PRIV_M)
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     uint64_t ms = h->s.status;
     unsigned mpp = (unsigned)((ms & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT);
     ms = (ms & ~(MSTATUS_MIE | MSTATUS_MPP)) | ((ms & MSTATUS_MPIE) ? MSTATUS_MIE : 0) |
@@ -173,10 +161,10 @@ static int do_mret(struct hvf_hart *h, struct hv_cpu *cpu)
 static int do_sret(struct hvf_hart *h, struct hv_cpu *cpu)
 {
     if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TSR)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     uint64_t old_ms = h->s.status;
     unsigned old_priv = cpu->priv;
-    hv_priv_sret(cpu, &h->s);
+    hv__priv_sret(cpu, &h->s);
     switch_regime(cpu, old_priv, old_ms, h->s.status);
     return HV_STEP_OK;
 }
@@ -208,7 +196,7 @@ static int do_wfi(struct hvf_hart *h, struct hv_cpu *cpu)
     /* U-mode WFI is illegal when S exists (time limit 0, as QEMU); TW makes S-mode WFI
      * illegal too. */
     if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TW)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     struct hv_vm *vm = h->board->vm;
     for (;;) {
         uint32_t seen = hv__wait_seq(&h->wake);
@@ -279,7 +267,7 @@ static int cbo_allowed(struct hvf_hart *h, struct hv_cpu *cpu, unsigned op)
     if (cpu->priv == HV_PRIV_M)
         return HV_STEP_OK;
     if (!(h->menvcfg & need) || (cpu->priv == HV_PRIV_U && !(h->s.senvcfg & need)))
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     return HV_STEP_OK;
 }
 
@@ -305,14 +293,14 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
         /* Svinval: sinval.vma has sfence.vma's rules; flushing everything is always a
          * correct implementation of the address/ASID-selective forms. */
         if (cpu->priv == HV_PRIV_U || (cpu->priv == HV_PRIV_S && (h->s.status & MSTATUS_TVM)))
-            return hvf_illegal(cpu);
+            return hv__priv_illegal(cpu);
         hv__cpu_tlb_flush(cpu);
         return HV_STEP_OK;
     case HV_OP_SFENCE_W_INVAL:
     case HV_OP_SFENCE_INVAL_IR:
         /* Orderings only (stores and page-table reads are never reordered here); illegal
          * in U-mode, and not subject to TVM. */
-        return cpu->priv == HV_PRIV_U ? hvf_illegal(cpu) : HV_STEP_OK;
+        return cpu->priv == HV_PRIV_U ? hv__priv_illegal(cpu) : HV_STEP_OK;
     case HV_OP_CBO_INVAL:
     case HV_OP_CBO_CLEAN:
     case HV_OP_CBO_FLUSH:
@@ -321,7 +309,7 @@ int hvf_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_FENCE_I:
         return HV_STEP_OK;              /* the engine drops its own cached code */
     default:
-        return hvf_illegal(cpu);
+        return hv__priv_illegal(cpu);
     }
 }
 

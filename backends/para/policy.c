@@ -6,6 +6,7 @@
  * architectural traps into the virtual S-mode (smode.c); the poll hook (kicks, VM stops,
  * timer, device input, upcalls and S interrupts). */
 #include "backends/para/para.h"
+#include "priv/sv.h"
 
 /* Instructions between two polls when nothing asks for one earlier: bounds the latency of
  * timer events and kicks. */
@@ -40,7 +41,7 @@ static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_
                     bool *is_mmio)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
-    if (hv_priv_paging(&h->s))
+    if (hv__priv_paging(&h->s))
         return hvp_s_tlb_fill(cpu, va, acc, mmio_pa, is_mmio);
     struct hv_mem *mem = &h->pv->vm->mem;
     *is_mmio = false;
@@ -50,13 +51,13 @@ static int tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_
         *mmio_pa = va;
         return HV_STEP_OK;
     }
-    if (!r || r->kind == HV_REGION_MMIO || !(r->flags & hv_sv_region_flag(acc)))
-        return hv_sv_access_fault(cpu, acc, va);
+    if (!r || r->kind == HV_REGION_MMIO || !(r->flags & hv__sv_region_flag(acc)))
+        return hv__sv_access_fault(cpu, acc, va);
     uint64_t page = va & ~0xfffull;
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
     e->addend = (uint64_t)(uintptr_t)(r->host + (page - r->gpa)) - page;
     for (unsigned k = 0; k < 3; k++)
-        e->tag[k] = (r->flags & hv_sv_region_flag((enum hv_access)k)) ? page : HV_TLB_INVALID;
+        e->tag[k] = (r->flags & hv__sv_region_flag((enum hv_access)k)) ? page : HV_TLB_INVALID;
     if (r->flags & HV_MEM_WRITE)
         hv__mem_mark_dirty(mem, page, HV_PAGE_SIZE);
     return HV_STEP_OK;
@@ -320,7 +321,7 @@ void hvp_policy_sync(struct hvp_vcpu *h)
     struct hvp_vm *pv = h->pv;
     /* snap_base_gen != 0: rollback restores only the pages the dirty log lists. With
      * paging on (satp not Bare) va != gpa: the soft-TLB path translates. */
-    uint8_t *host = pv->vm->snap_base_gen || hv_priv_paging(&h->s) ? NULL : direct_ram(pv);
+    uint8_t *host = pv->vm->snap_base_gen || hv__priv_paging(&h->s) ? NULL : direct_ram(pv);
     struct hv_cpu_policy *p = &h->policy;
     if (p->direct_host == host && p->direct_size == pv->ram_size)
         return;

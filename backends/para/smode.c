@@ -16,6 +16,7 @@
  *   through sip_hw. */
 #include <string.h>
 #include "backends/para/para.h"
+#include "priv/sv.h"
 
 /* cycle, time, instret: bit i of scounteren enables counter CSR 0xc00 + i in U-mode. */
 #define COUNTERS_MASK 7u
@@ -46,7 +47,7 @@ uint64_t hvp_sip(struct hvp_vcpu *h)
 static void regime_switch(struct hvp_vcpu *h, unsigned old_priv)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
-    if (old_priv != cpu->priv && hv_priv_paging(&h->s))
+    if (old_priv != cpu->priv && hv__priv_paging(&h->s))
         hv__cpu_tlb_flush(cpu);
 }
 
@@ -54,7 +55,7 @@ static void enter_s(struct hvp_vcpu *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
     unsigned old_priv = cpu->priv;
-    hv_priv_enter_s(cpu, &h->s, cause, tval);
+    hv__priv_enter_s(cpu, &h->s, cause, tval);
     regime_switch(h, old_priv);
 }
 
@@ -63,7 +64,7 @@ bool hvp_s_interrupt(struct hvp_vcpu *h)
     if (!h->s.ie)
         return false;
     struct hv_cpu *cpu = &h->vcpu->cpu;
-    int irq = hv_priv_s_irq(hvp_sip(h) & h->s.ie, cpu->priv, h->s.status);
+    int irq = hv__priv_s_irq(hvp_sip(h) & h->s.ie, cpu->priv, h->s.status);
     if (irq < 0)
         return false;
     enter_s(h, CAUSE_INTERRUPT | (uint64_t)irq, 0);
@@ -74,7 +75,7 @@ bool hvp_s_interrupt(struct hvp_vcpu *h)
 int hvp_s_trap(struct hvp_vcpu *h, uint64_t cause, uint64_t tval)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
-    uint64_t target = hv_priv_tvec_target(h->s.stvec, cause);
+    uint64_t target = hv__priv_tvec_target(h->s.stvec, cause);
     /* A fetch fault on the handler's own first instruction would loop forever (stvec on
      * an unmapped or non-executable page): report it as an unhandled guest fault. */
     if ((cause == HV_EXC_INSN_ACCESS || cause == HV_EXC_INSN_PAGE) && cpu->pc == target) {
@@ -96,16 +97,6 @@ int hvp_s_trap(struct hvp_vcpu *h, uint64_t cause, uint64_t tval)
 
 /* ---- CSRs ---------------------------------------------------------------------------------- */
 
-static int illegal(struct hv_cpu *cpu)
-{
-    uint32_t raw = 0;
-    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
-        raw = 0;
-    if ((raw & 3) != 3)
-        raw &= 0xffff;
-    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
-}
-
 int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val)
 {
     struct hv_cpu *cpu = &h->vcpu->cpu;
@@ -116,7 +107,7 @@ int hvp_csr_get(struct hvp_vcpu *h, unsigned csr, uint64_t *val)
     case CSR_CYCLE: case CSR_INSTRET: *val = cpu->instret; return 0;
     case CSR_TIME: *val = hv__clock_ticks(&h->pv->vm->clock); return 0;
     default:
-        if (hv_priv_s_get(&h->s, csr, MIP_S_BITS, csr == CSR_SIP ? hvp_sip(h) : 0, val) == 0)
+        if (hv__priv_s_get(&h->s, csr, MIP_S_BITS, csr == CSR_SIP ? hvp_sip(h) : 0, val) == 0)
             return 0;
         return HV_ENOENT;
     }
@@ -133,7 +124,7 @@ int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val)
         cpu->frm = (uint32_t)(val >> 5) & 7;
         return 0;
     case CSR_SSTATUS:
-        hv_priv_status_write(cpu, &h->s, val, SSTATUS_WMASK & ~MSTATUS_FS);
+        hv__priv_status_write(cpu, &h->s, val, SSTATUS_WMASK & ~MSTATUS_FS);
         return 0;
     case CSR_SIP:
         /* SSIP is the only writable bit; clearing it also clears an SBI-raised IPI. */
@@ -146,14 +137,14 @@ int hvp_csr_set(struct hvp_vcpu *h, unsigned csr, uint64_t val)
         cpu->exit_request = 1;
         return 0;
     case CSR_SATP: {
-        bool was = hv_priv_paging(&h->s);
-        hv_priv_satp_write(cpu, &h->s, val);
-        if (was != hv_priv_paging(&h->s))
+        bool was = hv__priv_paging(&h->s);
+        hv__priv_satp_write(cpu, &h->s, val);
+        if (was != hv__priv_paging(&h->s))
             hvp_policy_sync(h);         /* the direct window is off while paging is on */
         return 0;
     }
     default:
-        return hv_priv_s_set(cpu, &h->s, csr, MIP_S_BITS, val) == 0 ? 0 : HV_ENOENT;
+        return hv__priv_s_set(cpu, &h->s, csr, MIP_S_BITS, val) == 0 ? 0 : HV_ENOENT;
     }
 }
 
@@ -161,23 +152,23 @@ int hvp_csr_read(struct hv_cpu *cpu, unsigned csr, uint64_t *val)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (((csr >> 8) & 3) > cpu->priv)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     if (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31 && cpu->priv == HV_PRIV_U &&
         !((h->s.scounteren >> (csr & 31)) & 1))
-        return illegal(cpu);
-    return hvp_csr_get(h, csr, val) == 0 ? HV_STEP_OK : illegal(cpu);
+        return hv__priv_illegal(cpu);
+    return hvp_csr_get(h, csr, val) == 0 ? HV_STEP_OK : hv__priv_illegal(cpu);
 }
 
 int hvp_csr_write(struct hv_cpu *cpu, unsigned csr, uint64_t val)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (((csr >> 10) & 3) == 3 || ((csr >> 8) & 3) > cpu->priv)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     /* sip: a CSRRS/CSRRC that does not modify SSIP leaves it alone (the read value may
      * carry an SBI-raised SSIP that the instruction did not mean to latch). */
     if (csr == CSR_SIP && !(cpu->csr_wmask & MIP_SSIP))
         return HV_STEP_OK;
-    return hvp_csr_set(h, csr, val) == 0 ? HV_STEP_OK : illegal(cpu);
+    return hvp_csr_set(h, csr, val) == 0 ? HV_STEP_OK : hv__priv_illegal(cpu);
 }
 
 /* ---- system instructions ------------------------------------------------------------------ */
@@ -186,11 +177,11 @@ int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
     struct hvp_vcpu *h = hvp_of(cpu);
     if (cpu->priv == HV_PRIV_U)
-        return illegal(cpu);
+        return hv__priv_illegal(cpu);
     switch (insn->op) {
     case HV_OP_SRET: {
         unsigned old_priv = cpu->priv;
-        hv_priv_sret(cpu, &h->s);
+        hv__priv_sret(cpu, &h->s);
         regime_switch(h, old_priv);
         return HV_STEP_OK;
     }
@@ -205,7 +196,7 @@ int hvp_s_system(struct hv_cpu *cpu, const struct hv_insn *insn)
     case HV_OP_SFENCE_INVAL_IR:
         return HV_STEP_OK;              /* orderings only */
     default:
-        return illegal(cpu);            /* MRET and anything else: no M-mode */
+        return hv__priv_illegal(cpu);            /* MRET and anything else: no M-mode */
     }
 }
 
@@ -222,7 +213,7 @@ int hvp_s_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t
     unsigned also = 0;
     *is_mmio = false;
     h->vcpu->stats.tlb_misses++;
-    int rc = hv_sv_translate(cpu, mem, &w, va, acc, &pa, &also);
+    int rc = hv__sv_translate(cpu, mem, &w, va, acc, &pa, &also);
     if (rc != HV_STEP_OK)
         return rc;
     struct hv_region *r = hv__mem_find(mem, pa);
@@ -231,15 +222,15 @@ int hvp_s_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t
         *mmio_pa = pa;
         return HV_STEP_OK;
     }
-    if (!r || r->kind == HV_REGION_MMIO || !r->host || !(r->flags & hv_sv_region_flag(acc)))
-        return hv_sv_access_fault(cpu, acc, va);
+    if (!r || r->kind == HV_REGION_MMIO || !r->host || !(r->flags & hv__sv_region_flag(acc)))
+        return hv__sv_access_fault(cpu, acc, va);
     unsigned types = (1u << acc) | also;
     for (unsigned k = 0; k < 3; k++)
-        if ((types & (1u << k)) && !(r->flags & hv_sv_region_flag((enum hv_access)k)))
+        if ((types & (1u << k)) && !(r->flags & hv__sv_region_flag((enum hv_access)k)))
             types &= ~(1u << k);
     uint64_t ppage = pa & ~0xfffull;
     if (types & (1u << HV_ACC_WRITE))
         hv__mem_mark_dirty(mem, ppage, HV_PAGE_SIZE);
-    hv_sv_tlb_install(cpu, va, r->host + (ppage - r->gpa), types);
+    hv__sv_tlb_install(cpu, va, r->host + (ppage - r->gpa), types);
     return HV_STEP_OK;
 }

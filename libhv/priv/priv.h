@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* libhv priv — the S/U privileged machinery both backends share (privileged spec 1.12):
  * the supervisor CSR file with its WARL rules, S-mode trap entry and SRET, the S-level
- * interrupt selection, and the Sv39/Sv48 page walker with the soft-TLB refill. The full
- * backend puts M-mode, PMP and a board on top; the para backend puts SBI and PV devices
- * on top. State lives in struct hv_priv_s, which each backend embeds in its per-hart state:
+ * interrupt selection (this header, smode.c), and the Sv39/Sv48 page walker with the
+ * soft-TLB install (sv.h). The full backend puts M-mode, PMP and a board on top; the para
+ * backend puts SBI and PV devices on top. State lives in struct hv_priv_s, which each backend embeds in its per-hart state:
  * `status` is in mstatus layout (full keeps its M bits there too), `ie`/`ip_sw` in mie/mip
  * layout. Nothing here sleeps, prints or allocates. */
 #ifndef HV_PRIV_PRIV_H
@@ -85,7 +85,7 @@ struct hv_priv_s {
     uint64_t stvec, sepc, scause, stval, sscratch, satp, scounteren, senvcfg;
 };
 
-static inline bool hv_priv_paging(const struct hv_priv_s *s)
+static inline bool hv__priv_paging(const struct hv_priv_s *s)
 {
     return (s->satp >> SATP_MODE_SHIFT) != SATP_MODE_BARE;
 }
@@ -97,29 +97,29 @@ static inline bool hv_priv_paging(const struct hv_priv_s *s)
  * backend's own composition). sstatus reads `status` through SSTATUS_RMASK with SD computed
  * from FS. Return 0, or -1 when csr is not one of the S CSRs handled here (sstatus, sie,
  * stvec, scounteren, senvcfg, sscratch, sepc, scause, stval, sip, satp). */
-int hv_priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
+int hv__priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
                   uint64_t *val);
 /* Write one of those CSRs with its WARL rules: sstatus through SSTATUS_WMASK (soft-TLB
  * flushed when SUM/MXR change), sie/sip within `deleg` (sip: SSIP only), stvec MODE over
  * {Direct, Vectored}, sepc bit 0 clear, scounteren 32 bits, senvcfg WMASK with the
  * reserved CBIE value reading 0, satp (an unsupported mode leaves satp unchanged). Sets
  * cpu->exit_request where an interrupt may have become enabled. -1: not an S CSR here. */
-int hv_priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
+int hv__priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
                   uint64_t val);
 /* Write status bits `mask` (mstatus layout). MPP's reserved value 2 leaves MPP unchanged;
  * the soft-TLB is flushed when a bit translation depends on (MPRV, MPP, SUM, MXR) changes;
  * exit_request is set (an enable bit may have changed). */
-void hv_priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
+void hv__priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
                           uint64_t mask);
 /* satp WARL: Bare, Sv39, Sv48; any other mode leaves satp unchanged (false). On success the
  * soft-TLB is flushed and exit_request set. */
-bool hv_priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val);
+bool hv__priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val);
 /* xtvec MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
-uint64_t hv_priv_legal_tvec(uint64_t old, uint64_t val);
+uint64_t hv__priv_legal_tvec(uint64_t old, uint64_t val);
 /* xenvcfg: bits in mask, the reserved CBIE value 10 reads as 00. */
-uint64_t hv_priv_legal_envcfg(uint64_t val, uint64_t mask);
+uint64_t hv__priv_legal_envcfg(uint64_t val, uint64_t mask);
 /* sstatus/mstatus read value: status with UXL = SXL = 64 and SD = (FS == Dirty). */
-static inline uint64_t hv_priv_status_read(uint64_t status)
+static inline uint64_t hv__priv_status_read(uint64_t status)
 {
     uint64_t v = status | MSTATUS_XL64;
     if ((v & MSTATUS_FS) == MSTATUS_FS)
@@ -127,10 +127,15 @@ static inline uint64_t hv_priv_status_read(uint64_t status)
     return v;
 }
 
+/* Raise an illegal-instruction exception with xtval = the instruction's bits, re-read at
+ * cpu->pc (policy hooks run with pc at the instruction being executed; a compressed
+ * instruction gives its 16 bits). Returns HV_STEP_TRAP. */
+int hv__priv_illegal(struct hv_cpu *cpu);
+
 /* ---- smode.c: traps and interrupts ------------------------------------------------------ */
 
 /* Where a trap with `cause` enters through xtvec (vectored: interrupts at base + 4*code). */
-static inline uint64_t hv_priv_tvec_target(uint64_t tvec, uint64_t cause)
+static inline uint64_t hv__priv_tvec_target(uint64_t tvec, uint64_t cause)
 {
     uint64_t target = tvec & ~3ull;
     if ((cause & CAUSE_INTERRUPT) && (tvec & 1))
@@ -141,42 +146,14 @@ static inline uint64_t hv_priv_tvec_target(uint64_t tvec, uint64_t cause)
  * privilege, SPIE = SIE, SIE = 0, priv = S, pc = the stvec target, LR/SC reservation lost.
  * Neither flushes the soft-TLB nor counts the trap: the caller knows its translation
  * regimes and its statistics. */
-void hv_priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval);
+void hv__priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval);
 /* SRET's state change (the caller checks that it is legal and flushes the soft-TLB if its
  * regime changed): SIE = SPIE, SPIE = 1, priv = SPP, SPP = U, MPRV = 0 (a return below M),
  * pc = sepc, reservation lost, exit_request set (a pending interrupt may be enabled now). */
-void hv_priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s);
+void hv__priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s);
 /* The highest-priority S-level interrupt (SEI > SSI > STI) in `pending` (pending & enabled
  * & delegated) that may be taken at privilege `priv` (below S always, in S with SIE, never
  * in M), or -1. */
-int hv_priv_s_irq(uint64_t pending, unsigned priv, uint64_t status);
-
-/* ---- sv.c: the Sv39/Sv48 walker ------------------------------------------------------------ */
-
-/* One translation request. */
-struct hv_sv_walk {
-    uint64_t satp;          /* mode Sv39 or Sv48 */
-    uint64_t status;        /* SUM and MXR are read from here (mstatus layout) */
-    unsigned priv;          /* effective privilege of the access (U or S) */
-    bool pbmte;             /* Svpbmt enabled (menvcfg.PBMTE on full) */
-};
-/* Translate va for access `acc`. HV_STEP_OK: *pa set, *also = other access types (1 << acc)
- * the soft-TLB may cache for the page. Else HV_STEP_TRAP with the page fault (bad PTE,
- * permissions, non-canonical va) or access fault (page table outside RAM, A/D update in a
- * read-only region) raised on cpu with tval = va. A and D are set in the PTE with a
- * compare-and-swap (the spec's hardware update), the page marked dirty in mem. */
-int hv_sv_translate(struct hv_cpu *cpu, struct hv_mem *mem, const struct hv_sv_walk *w,
-                    uint64_t va, enum hv_access acc, uint64_t *pa, unsigned *also);
-/* Install va -> host page in the soft-TLB for the access types in `types` (1 << acc).
- * Tags of another page or another translation in the entry are dropped. */
-void hv_sv_tlb_install(struct hv_cpu *cpu, uint64_t va, uint8_t *host_page, unsigned types);
-/* The region flag (HV_MEM_READ / WRITE / EXEC) an access type needs. */
-static inline unsigned hv_sv_region_flag(enum hv_access acc)
-{
-    return acc == HV_ACC_READ ? HV_MEM_READ : acc == HV_ACC_WRITE ? HV_MEM_WRITE : HV_MEM_EXEC;
-}
-/* Raise the page fault / access fault of access type acc at va. */
-int hv_sv_page_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va);
-int hv_sv_access_fault(struct hv_cpu *cpu, enum hv_access acc, uint64_t va);
+int hv__priv_s_irq(uint64_t pending, unsigned priv, uint64_t status);
 
 #endif

@@ -5,7 +5,7 @@
  * lies above S (M-mode on full, SBI on para). */
 #include "priv/priv.h"
 
-uint64_t hv_priv_legal_tvec(uint64_t old, uint64_t val)
+uint64_t hv__priv_legal_tvec(uint64_t old, uint64_t val)
 {
     /* MODE is WARL over {Direct, Vectored}: reserved modes keep the old mode. */
     if ((val & 3) >= 2)
@@ -13,7 +13,7 @@ uint64_t hv_priv_legal_tvec(uint64_t old, uint64_t val)
     return val;
 }
 
-uint64_t hv_priv_legal_envcfg(uint64_t val, uint64_t mask)
+uint64_t hv__priv_legal_envcfg(uint64_t val, uint64_t mask)
 {
     val &= mask;
     if ((val & MENVCFG_CBIE) == (2ull << 4))
@@ -21,7 +21,7 @@ uint64_t hv_priv_legal_envcfg(uint64_t val, uint64_t mask)
     return val;
 }
 
-void hv_priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
+void hv__priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
                           uint64_t mask)
 {
     uint64_t old = s->status;
@@ -38,7 +38,7 @@ void hv_priv_status_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val,
     cpu->exit_request = 1;
 }
 
-bool hv_priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val)
+bool hv__priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val)
 {
     unsigned mode = (unsigned)(val >> SATP_MODE_SHIFT);
     /* WARL: a write selecting an unsupported mode has no effect at all. */
@@ -50,11 +50,11 @@ bool hv_priv_satp_write(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t val)
     return true;
 }
 
-int hv_priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
+int hv__priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint64_t ip,
                   uint64_t *val)
 {
     switch (csr) {
-    case CSR_SSTATUS: *val = hv_priv_status_read(s->status) & SSTATUS_RMASK; return 0;
+    case CSR_SSTATUS: *val = hv__priv_status_read(s->status) & SSTATUS_RMASK; return 0;
     case CSR_SIE: *val = s->ie & deleg; return 0;
     case CSR_STVEC: *val = s->stvec; return 0;
     case CSR_SCOUNTEREN: *val = s->scounteren; return 0;
@@ -69,18 +69,18 @@ int hv_priv_s_get(const struct hv_priv_s *s, unsigned csr, uint64_t deleg, uint6
     }
 }
 
-int hv_priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
+int hv__priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_t deleg,
                   uint64_t val)
 {
     switch (csr) {
-    case CSR_SSTATUS: hv_priv_status_write(cpu, s, val, SSTATUS_WMASK); return 0;
+    case CSR_SSTATUS: hv__priv_status_write(cpu, s, val, SSTATUS_WMASK); return 0;
     case CSR_SIE:
         s->ie = (s->ie & ~deleg) | (val & deleg & MIP_S_BITS);
         cpu->exit_request = 1;
         return 0;
-    case CSR_STVEC: s->stvec = hv_priv_legal_tvec(s->stvec, val); return 0;
+    case CSR_STVEC: s->stvec = hv__priv_legal_tvec(s->stvec, val); return 0;
     case CSR_SCOUNTEREN: s->scounteren = val & 0xffffffffull; return 0;
-    case CSR_SENVCFG: s->senvcfg = hv_priv_legal_envcfg(val, SENVCFG_WMASK); return 0;
+    case CSR_SENVCFG: s->senvcfg = hv__priv_legal_envcfg(val, SENVCFG_WMASK); return 0;
     case CSR_SSCRATCH: s->sscratch = val; return 0;
     case CSR_SEPC: s->sepc = val & ~1ull; return 0;
     case CSR_SCAUSE: s->scause = val; return 0;
@@ -90,12 +90,12 @@ int hv_priv_s_set(struct hv_cpu *cpu, struct hv_priv_s *s, unsigned csr, uint64_
         s->ip_sw = (s->ip_sw & ~(deleg & MIP_SSIP)) | (val & deleg & MIP_SSIP);
         cpu->exit_request = 1;
         return 0;
-    case CSR_SATP: hv_priv_satp_write(cpu, s, val); return 0;
+    case CSR_SATP: hv__priv_satp_write(cpu, s, val); return 0;
     default: return -1;
     }
 }
 
-void hv_priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval)
+void hv__priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, uint64_t tval)
 {
     uint64_t ms = s->status;
     s->scause = cause;
@@ -106,11 +106,11 @@ void hv_priv_enter_s(struct hv_cpu *cpu, struct hv_priv_s *s, uint64_t cause, ui
          ((ms & MSTATUS_SIE) ? MSTATUS_SPIE : 0);
     s->status = ms;
     cpu->priv = HV_PRIV_S;
-    cpu->pc = hv_priv_tvec_target(s->stvec, cause);
+    cpu->pc = hv__priv_tvec_target(s->stvec, cause);
     cpu->reservation = HV_TLB_INVALID;
 }
 
-void hv_priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s)
+void hv__priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s)
 {
     uint64_t ms = s->status;
     unsigned spp = (ms & MSTATUS_SPP) ? HV_PRIV_S : HV_PRIV_U;
@@ -123,7 +123,7 @@ void hv_priv_sret(struct hv_cpu *cpu, struct hv_priv_s *s)
     cpu->exit_request = 1;
 }
 
-int hv_priv_s_irq(uint64_t pending, unsigned priv, uint64_t status)
+int hv__priv_s_irq(uint64_t pending, unsigned priv, uint64_t status)
 {
     static const int order[] = { IRQ_SEI, IRQ_SSI, IRQ_STI };
     if (!pending || priv > HV_PRIV_S || (priv == HV_PRIV_S && !(status & MSTATUS_SIE)))
@@ -132,4 +132,14 @@ int hv_priv_s_irq(uint64_t pending, unsigned priv, uint64_t status)
         if ((pending >> order[i]) & 1)
             return order[i];
     return -1;
+}
+
+int hv__priv_illegal(struct hv_cpu *cpu)
+{
+    uint32_t raw = 0;
+    if (hv__cpu_fetch(cpu, cpu->pc, &raw) != HV_STEP_OK)
+        raw = 0;
+    if ((raw & 3) != 3)
+        raw &= 0xffff;
+    return hv__cpu_raise(cpu, HV_EXC_ILLEGAL, raw);
 }
