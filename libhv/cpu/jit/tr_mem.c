@@ -400,7 +400,7 @@ static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store
     c->nfrom = 0;
 }
 
-/* Loop streams. In a self-loop whose body (instructions 0..loop_end) holds only
+/* Loop streams. In a loop whose body (instructions 0..loop_end) holds only
  * keeps_group instructions, an access whose base register no other access of the loop uses
  * (those form groups) and the loop only advances by
  * constants (`addi base, base, imm`, or not at all: strings, arrays, matrix columns) keeps
@@ -411,10 +411,13 @@ static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store
  * cold stub and sets the register on a hit. -1 means none (a masked va never equals it):
  * the value before the loop head and after every helper call (translate.c's emit_cold), so
  * a page is trusted only while nothing has run that could change the soft-TLB.
- * hv__tr_mem_loop runs once per block, for the one loop head before instruction 0. A block
- * driver with several loop heads must call it on each head's entry path with that loop's
- * range, and must keep the registers distinct block-wide: two streams sharing one would
- * let a store trust a page a load's probe set (a read probe proves no write permission). */
+ * Loops may hold inner heads and forward joins (translate.c's plan): the register's value
+ * does not depend on the path, only on this access's own hits and the resets.
+ * translate.c calls hv__tr_mem_loop once per block, for a loop head at instruction 0
+ * (range 0..head_end[0]) on its entry path; loops headed elsewhere get no streams. Calling
+ * it for more heads would have to keep the registers distinct block-wide: two streams
+ * sharing one would let a store trust a page a load's probe set (a read probe proves no
+ * write permission). */
 static bool advances_by_constants(const struct tr *t, int loop_end, unsigned r)
 {
     for (int j = 0; j <= loop_end; j++) {
