@@ -328,6 +328,8 @@ struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int6
 /* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE
  * with reprobe set), before the helper call. */
 void hv__tr_mem_reprobe(struct tr *t, struct cold *c);
+/* tr_mem.c: the block would use RDI for same-page groups (the allocator leaves it free). */
+bool hv__tr_mem_wants_rdi(struct tr *t);
 /* tr_mem.c: before a self-loop's head (instructions 0..loop_end loop): pick the loop
  * streams and emit their page registers' initial value. */
 void hv__tr_mem_loop(struct tr *t, int loop_end);

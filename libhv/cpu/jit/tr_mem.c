@@ -249,6 +249,32 @@ static void scan_targets(struct tr *t)
     }
 }
 
+/* For translate.c's register allocator, before it runs: the block has a same-page group
+ * candidate (two accesses through one base within GRP_WINDOW, nothing in between that ends
+ * a group), so RDI goes to groups rather than to a ninth cached guest register. */
+bool hv__tr_mem_wants_rdi(struct tr *t)
+{
+    if (t->hooked || (!t->direct && !t->addend_hint))
+        return false;
+    scan_targets(t);
+    for (unsigned i = 0; i < t->n; i++) {
+        const struct hv_insn *in = &t->in[i];
+        unsigned base = in->rs1;
+        if (!mem_size(in->op) || !base || (!is_store(in->op) && in->rd == base))
+            continue;
+        for (unsigned j = i + 1; j < t->n && j <= i + GRP_WINDOW; j++) {
+            const struct hv_insn *x = &t->in[j];
+            if (!keeps_group(x->op) || t->grp_target[j])
+                break;
+            if (mem_size(x->op) && x->rs1 == base && (is_store(in->op) || !is_store(x->op)))
+                return true;
+            if (x->rd == base)
+                break;
+        }
+    }
+    return false;
+}
+
 /* Access i becomes a group's owner if later accesses of the block through the same base
  * register (not written in between, only keeps_group instructions in between) can share
  * its check: marks them in t->grp_follow and returns the owner's cover. */

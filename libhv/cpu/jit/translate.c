@@ -75,7 +75,9 @@ static void alloc_regs(struct tr *t)
     count[0] = 0;
     memset(t->host_of, -1, sizeof(t->host_of));
     t->callee_mask = 0;
-    for (unsigned k = 0; k < NCACHE; k++) {
+    /* RDI (the last of cache_regs) goes to same-page groups when the block has one. */
+    unsigned ncache = hv__tr_mem_wants_rdi(t) ? NCACHE - 1 : NCACHE;
+    for (unsigned k = 0; k < ncache; k++) {
         unsigned best = 0;
         for (unsigned g = 1; g < 32; g++)
             if (count[g] > count[best])
