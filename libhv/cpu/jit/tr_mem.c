@@ -210,7 +210,8 @@ static bool keeps_group(unsigned op)
 }
 
 /* GRP (RDI) is free for groups and streams: no guest register is cached in it (a block
- * whose register allocation uses it gets neither). */
+ * whose register allocation uses it gets neither; the allocator leaves it free when
+ * hv__tr_mem_wants_rdi says the block has a group candidate). */
 static bool grp_reg_free(const struct tr *t)
 {
     for (unsigned g = 1; g < 32; g++)
