@@ -6,7 +6,8 @@ every round), and the process CPU time (user + system, getrusage of the child) i
 On a loaded machine CPU time moves far less than wall time (a descheduled run does not count
 the time it waits), so this separates small differences that `hv bench` rows (guest clock =
 wall time) drown in. Prints per workload and backend the median before -> after and the
-ratio, then the geometric means. Every run must print its checksum line.
+ratio, the ratio of the minima (the least disturbed runs: on a shared machine often the
+steadier figure), then the geometric means of both. Every run must print its checksum line.
 
 usage: scripts/bench-ab-cpu.py SRC_A SRC_B [ROUNDS [WORKLOAD,...]]
 """
@@ -48,17 +49,19 @@ def main():
                 for tag, src in order:
                     res.setdefault((w, be, tag), []).append(cpu_ms(src, w, be))
     ratios = {"full": [], "para": []}
+    rmins = {"full": [], "para": []}
     for w in suite:
         line = f"{w:14s}"
         for be in ("full", "para"):
-            ma = statistics.median(res[(w, be, "a")])
-            mb = statistics.median(res[(w, be, "b")])
+            xa, xb = res[(w, be, "a")], res[(w, be, "b")]
+            ma, mb = statistics.median(xa), statistics.median(xb)
             ratios[be].append(mb / ma)
-            line += f"  {be}: {ma:7.1f} -> {mb:7.1f} ms ({mb / ma:.3f})"
+            rmins[be].append(min(xb) / min(xa))
+            line += f"  {be}: {ma:7.1f} -> {mb:7.1f} ms ({mb / ma:.3f}, min {rmins[be][-1]:.3f})"
         print(line)
-    g = {be: math.exp(sum(map(math.log, v)) / len(v)) for be, v in ratios.items()}
-    print(f"geomean after/before: full {g['full']:.3f} para {g['para']:.3f}")
-
+    g = lambda v: math.exp(sum(map(math.log, v)) / len(v))
+    print(f"geomean after/before (medians): full {g(ratios['full']):.3f} para {g(ratios['para']):.3f}")
+    print(f"geomean after/before (minima):  full {g(rmins['full']):.3f} para {g(rmins['para']):.3f}")
 
 if __name__ == "__main__":
     main()

@@ -146,6 +146,22 @@ static uint32_t random_op(const unsigned *fmts, unsigned nf, bool fp)
     }
 }
 
+/* Same-page group candidates (tr_mem.c: one soft-TLB probe for several accesses through
+ * one base register): small offsets from a base that is mostly x27 (scratch, sometimes
+ * near the page boundary at SCRATCH + 0x1000), sometimes x20 (x27 plus a small delta until
+ * a random ALU op overwrites it: loads only), x24, x25 (the code page) or x26 (anything:
+ * MMIO, unmapped, misaligned). */
+static unsigned near_base(void)
+{
+    static const unsigned b[] = { 27, 27, 27, 27, 20, 24, 25, 26 };
+    return b[rn(8)];
+}
+
+static int32_t near_imm(unsigned size)
+{
+    return rn(8) ? ((int32_t)rn(33) - 16) * (int32_t)size : (int32_t)rn(129) - 64;
+}
+
 static void add_raw(struct item *it, uint32_t raw)
 {
     memset(it, 0, sizeof(*it));
@@ -163,14 +179,28 @@ static void gen_item(struct item *it, unsigned left)
     static const unsigned amo_fmts[] = { HV_FMT_AMO, HV_FMT_LR };
     unsigned r = rn(100);
     if (r < 38) {
-        add_raw(it, random_op(alu_fmts, 6, false));
+        if (rn(24) == 0)    /* a group base: x20 = x27 + small, or x27 moved a little */
+            add_raw(it, rn(3) ? enc_i(0x13, 0, 20, 27, (int32_t)rn(257) - 128)
+                              : enc_i(0x13, 0, 27, 27, ((int32_t)rn(9) - 4) * 8));
+        else
+            add_raw(it, random_op(alu_fmts, 6, false));
     } else if (r < 50) {
         /* load: mostly scratch-relative, sometimes through x26 (anything) */
         static const unsigned f3s[] = { 0, 1, 2, 3, 4, 5, 6 };
-        unsigned base = rn(8) ? 27 : 26;
-        add_raw(it, enc_i(0x03, f3s[rn(7)], gpr(), base, (int32_t)rn(4096) - 2048));
+        unsigned f3 = f3s[rn(7)];
+        if (rn(3) == 0) {
+            add_raw(it, enc_i(0x03, f3, gpr(), near_base(), near_imm(1u << (f3 & 3))));
+        } else {
+            unsigned base = rn(8) ? 27 : 26;
+            add_raw(it, enc_i(0x03, f3, gpr(), base, (int32_t)rn(4096) - 2048));
+        }
     } else if (r < 60) {
-        if (rn(10) == 0) {
+        if (rn(3) == 0) {
+            unsigned f3 = rn(4), base = near_base();
+            if ((base == 25 && rn(4)) || base == 20)
+                base = 27;      /* code page stores now and then, never a wild x20 */
+            add_raw(it, enc_s(0x23, f3, base, src_reg(), near_imm(1u << f3)));
+        } else if (rn(10) == 0) {
             /* self-modifying code: a valid ALU instruction (x23) over another item */
             add_raw(it, enc_s(0x23, 2, 25, 23, 0));
         } else {
@@ -557,8 +587,9 @@ int main(int argc, char **argv)
             init.x[i] = special_x();
         for (unsigned i = 0; i < 32; i++)
             init.f[i] = special_f();
+        /* MMIO, unmapped, misaligned, and the end of RAM (accesses there straddle it) */
         static const uint64_t odd[] = { 0x10000005, 0x10000000, 0x2000001, 0x0c000000, 0,
-                                        0x10000000, 0x10000003, 0x40000000 };
+                                        RAM + (1 << 20) - 0x40, 0x10000003, 0x40000000 };
         init.x[24] = SCRATCH + 0x800 + 8 * rn(64) + (rn(10) ? 0 : 1 + rn(7));
         /* x25: a 4-byte item that is not part of a jalr pair; x23: what SMC writes */
         init.x[25] = CODE + codelen - 4;

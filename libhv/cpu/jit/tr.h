@@ -65,6 +65,12 @@ struct cold {
     int dst;                    /* LOAD: host register receiving the value */
     int val;                    /* STORE: host register holding the value, -1: zero */
     unsigned kind_arg;          /* size | sign << 4 | len << 8 */
+    bool reprobe;               /* LOAD/STORE of a same-page group (tr_mem.c): the ordinary
+                                   check first (hv__tr_mem_reprobe), then the helper */
+    int base;                   /* reprobe: host register of the base, -1: va in RAX */
+    int sreg;                   /* reprobe of a loop stream: its page register, else 0 */
+    bool reset;                 /* LOAD/STORE: a group or loop stream register is live here
+                                   (after the helper: RDI = RSI = -1, see tr_mem.c) */
 };
 
 struct tr {
@@ -78,6 +84,15 @@ struct tr {
     int8_t host_of[32];
     uint32_t loaded, dirty;
     uint32_t callee_mask;       /* guest regs cached in callee-saved host registers */
+    /* tr_mem.c's same-page groups: accesses covered by an earlier owner's check, and the
+     * index after the live group's last member (no new owner before it). */
+    bool grp_follow[HV_JIT_BLOCK_MAX];
+    unsigned grp_end;
+    bool grp_scanned;           /* grp_target[] filled */
+    bool grp_target[HV_JIT_BLOCK_MAX];      /* some branch/jal of the block jumps here */
+    /* tr_mem.c's loop streams: the page register of a self-loop access, else 0. */
+    uint8_t stream_reg[HV_JIT_BLOCK_MAX];
+    bool streams;               /* the block has loop streams */
     struct cold cold[4 * HV_JIT_BLOCK_MAX + 8];
     unsigned ncold;
     /* Loops (exits back to a loop head: translate.c's plan): at a head every cached
@@ -310,6 +325,14 @@ unsigned hv__tr_loop_nest_end(const struct tr *t);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);
+/* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE
+ * with reprobe set), before the helper call. */
+void hv__tr_mem_reprobe(struct tr *t, struct cold *c);
+/* tr_mem.c: the block would use RDI for same-page groups (the allocator leaves it free). */
+bool hv__tr_mem_wants_rdi(struct tr *t);
+/* tr_mem.c: before a self-loop's head (instructions 0..loop_end loop): pick the loop
+ * streams and emit their page registers' initial value. */
+void hv__tr_mem_loop(struct tr *t, int loop_end);
 /* tr_fp.c: MXCSR's sticky flags into cpu->fflags. */
 void hv__tr_fflags_sync(struct tr *t);
 /* tr_sys.c: state exact in memory, then fn(cpu, &insn[i]). */

@@ -75,7 +75,9 @@ static void alloc_regs(struct tr *t)
     count[0] = 0;
     memset(t->host_of, -1, sizeof(t->host_of));
     t->callee_mask = 0;
-    for (unsigned k = 0; k < NCACHE; k++) {
+    /* RDI (the last of cache_regs) goes to same-page groups when the block has one. */
+    unsigned ncache = hv__tr_mem_wants_rdi(t) ? NCACHE - 1 : NCACHE;
+    for (unsigned k = 0; k < ncache; k++) {
         unsigned best = 0;
         for (unsigned g = 1; g < 32; g++)
             if (count[g] > count[best])
@@ -454,6 +456,16 @@ static void emit_insn(struct tr *t, unsigned i)
     hv__tr_sys(t, i);
 }
 
+/* A guest register is cached in RDI (then same-page groups and RDI loop streams are off,
+ * tr_mem.c, and the reload after a helper call restores it). */
+static bool rdi_cached(const struct tr *t)
+{
+    for (unsigned g = 1; g < 32; g++)
+        if (t->host_of[g] == RDI)
+            return true;
+    return false;
+}
+
 /* ---- cold stubs -------------------------------------------------------------------------- */
 
 static void emit_cold(struct tr *t, struct cold *c)
@@ -512,7 +524,7 @@ static void emit_cold(struct tr *t, struct cold *c)
         exit_path(t, c->pc, c->k + 1, c->k, c->dirty, c->loaded, c->fp);
         return;
     case COLD_ADDEND:
-        hv__x86_load(b, 8, RDX, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
+        hv__x86_load(b, 8, c->dst, hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 24));
         hv__x86_jmp_to(b, c->resume);
         return;
     case COLD_FPGATE:
@@ -542,6 +554,8 @@ static void emit_cold(struct tr *t, struct cold *c)
         return;
     case COLD_LOAD:
     case COLD_STORE:
+        if (c->reprobe)
+            hv__tr_mem_reprobe(t, c);
         break;
     }
     write_back(t, c->dirty);
@@ -569,6 +583,13 @@ static void emit_cold(struct tr *t, struct cold *c)
         check_status(t);
     }
     instret_from_mem(t, c->k);
+    if (c->reset) {
+        /* The helper may have changed the soft-TLB: no same-page group or loop stream page
+         * past here (tr_mem.c). */
+        if (!rdi_cached(t))
+            hv__x86_alu_ri(b, HV_X86_OR, 8, RDI, -1);
+        hv__x86_alu_ri(b, HV_X86_OR, 8, RSI, -1);
+    }
     if (t->hooked)
         reload_all(t, c->loaded);   /* a memory hook may have changed registers */
     else
@@ -976,6 +997,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
                 if (t->host_of[g] >= 0)
                     t->loaded |= 1u << g;
             t->dirty |= loop_writes(t, i);
+            /* Loop streams (tr_mem.c) only for a head at instruction 0: their page registers
+             * are set to -1 here, on the one entry path (back-edges jump to ilabel[0]). */
+            if (i == 0)
+                hv__tr_mem_loop(t, t->head_end[0]);
         }
         t->ilabel[i] = (int32_t)hv__x86_label(&buf);
         t->iloaded[i] = t->loaded;
