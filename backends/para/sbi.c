@@ -64,18 +64,30 @@ static int64_t hart_set(struct hvp_vm *pv, uint64_t mask, uint64_t base, uint32_
     return 0;
 }
 
+/* The call's (a0 = hart_mask, a1 = hart_mask_base) as a set of harts that exist as vCPUs
+ * of this VM (a hart named but not yet created has no state to act on). */
+static int64_t call_targets(struct call *c, uint32_t *set)
+{
+    struct hvp_vm *pv = c->h->pv;
+    int64_t e = hart_set(pv, c->a[0], c->a[1], set);
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+        if (!pv->vcpus[i])
+            *set &= ~(1u << i);
+    return e;
+}
+
 /* ---- IPI -------------------------------------------------------------------------------- */
 
 static int ipi_send(struct call *c, uint64_t *j)
 {
     struct hvp_vm *pv = c->h->pv;
     uint32_t set;
-    int64_t e = hart_set(pv, c->a[0], c->a[1], &set);
+    int64_t e = call_targets(c, &set);
     if (e)
         return ret(c, e, 0);
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         struct hvp_vcpu *t = pv->vcpus[i];
-        if (!((set >> i) & 1) || !t)
+        if (!((set >> i) & 1))
             continue;
         if (t == c->h)
             hvp_set_sip_self(t, MIP_SSIP, true);    /* taken right after the ecall */
@@ -100,12 +112,12 @@ static int rfence(struct call *c, unsigned what)
 {
     struct hvp_vm *pv = c->h->pv;
     uint32_t set;
-    int64_t e = hart_set(pv, c->a[0], c->a[1], &set);
+    int64_t e = call_targets(c, &set);
     if (e)
         return ret(c, e, 0);
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         struct hvp_vcpu *t = pv->vcpus[i];
-        if (!((set >> i) & 1) || !t)
+        if (!((set >> i) & 1))
             continue;
         atomic_fetch_or(&t->fence_req, what);
         if (t != c->h)
@@ -120,7 +132,7 @@ static int rfence(struct call *c, unsigned what)
     uint64_t give_up = hv__wait_now_ns() + RFENCE_MAX_WAIT_NS;
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         struct hvp_vcpu *t = pv->vcpus[i];
-        if (!((set >> i) & 1) || !t || t == c->h)
+        if (!((set >> i) & 1) || t == c->h)
             continue;
         while ((atomic_load(&t->fence_req) & what) && atomic_load(&t->in_run) &&
                hv__wait_now_ns() < give_up) {
