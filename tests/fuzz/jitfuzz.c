@@ -76,20 +76,21 @@ static uint32_t enc_j(unsigned rd, int32_t off)
 
 /* ---- random instruction items ----------------------------------------------------------- */
 
-enum item_kind { IT_RAW, IT_BRANCH, IT_JAL, IT_JALR_PAIR };
+enum item_kind { IT_RAW, IT_BRANCH, IT_JAL, IT_JALR_PAIR, IT_BACK };
 
 struct item {
     enum item_kind kind;
     uint32_t raw;               /* IT_RAW: the encoding (16 or 32 bits) */
     unsigned len;               /* bytes */
     unsigned skip;              /* control transfer: target = this many items ahead */
+    unsigned back;              /* IT_BACK: target = this many items before */
     unsigned f3, rs1, rs2, rd;
     uint64_t pos;
 };
 
 static unsigned gpr(void)       /* destination or source for random ops */
 {
-    return rn(8) == 0 ? 0 : 1 + rn(22);
+    return rn(8) == 0 ? 0 : 1 + rn(20);     /* x21: the loop counter (IT_BACK) */
 }
 
 static unsigned src_reg(void)
@@ -170,8 +171,20 @@ static void add_raw(struct item *it, uint32_t raw)
     it->len = (raw & 3) == 3 ? 4 : 2;
 }
 
-static void gen_item(struct item *it, unsigned left)
+/* Loops: in a sequence with loops, some items are `addi x21, x21, -1; blt x0, x21, T`
+ * with T up to 8 items back; x21 starts at 0..5 and nothing else writes it, so the
+ * back-edges are taken at most that often in all. With the forward branches and jumps
+ * around them this makes loops whose paths leave the straight line and come back: the
+ * translator's loop heads, joins and regions. */
+static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
 {
+    if (loops && done && rn(100) < 6) {
+        memset(it, 0, sizeof(*it));
+        it->kind = IT_BACK;
+        it->len = 8;
+        it->back = 1 + rn(done < 8 ? done : 8);
+        return;
+    }
     static const unsigned alu_fmts[] = { HV_FMT_R, HV_FMT_R1, HV_FMT_I, HV_FMT_SHIFT,
                                          HV_FMT_SHIFTW, HV_FMT_U };
     static const unsigned fp_fmts[] = { HV_FMT_R, HV_FMT_R_RM, HV_FMT_R1, HV_FMT_R1_RM,
@@ -275,7 +288,7 @@ static void gen_item(struct item *it, unsigned left)
                 op == HV_OP_EBREAK)
                 continue;
             /* keep x2 (sp-relative forms) and the reserved registers out of reach */
-            if (in.rd >= 22 || in.rs1 == 2 || in.rd == 2 || in.rs1 >= 28)
+            if (in.rd >= 21 || in.rs1 == 2 || in.rd == 2 || in.rs1 >= 28)
                 continue;
             if ((op >= HV_OP_LB && op <= HV_OP_SD) || op == HV_OP_FLD || op == HV_OP_FSD ||
                 op == HV_OP_FLW || op == HV_OP_FSW)
@@ -367,6 +380,11 @@ static unsigned layout(struct item *items, unsigned n, uint8_t *code)
             w[0] = 0x00000b17;                                  /* auipc x22, 0 */
             w[1] = enc_i(0x67, 0, it->rd, 22, off);              /* jalr rd, off(x22) */
             nw = 2;
+            break;
+        case IT_BACK:
+            w[0] = enc_i(0x13, 0, 21, 21, -1);                  /* addi x21, x21, -1 */
+            w[1] = enc_b(4, 0, 21, (int32_t)(items[i - it->back].pos - (it->pos + 4)));
+            nw = 2;                                             /* blt x0, x21, back */
             break;
         }
         if (it->kind == IT_RAW && it->len == 2) {
@@ -573,8 +591,9 @@ int main(int argc, char **argv)
         if (!rng_state)
             rng_state = 1;
         unsigned n = 1 + rn(MAXN);
+        bool loops = rn(2);
         for (unsigned i = 0; i < n; i++)
-            gen_item(&items[i], n - 1 - i);
+            gen_item(&items[i], n - 1 - i, i, loops);
         memset(code, 0, sizeof code);
         unsigned codelen = layout(items, n, code);
         for (unsigned i = 0; i < SCRATCH_SIZE; i += 8) {
@@ -606,6 +625,8 @@ int main(int argc, char **argv)
         if (init.x[26] + 0x800 >= RAM && init.x[26] < RAM + 0x3000)
             init.x[26] += 0x40000;      /* never let wild stores hit the handler or code */
         init.x[27] = SCRATCH + 0x800 + rn(0x800);
+        if (loops)
+            init.x[21] = rn(6);
         init.x[30] = TRAPLOG;
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;

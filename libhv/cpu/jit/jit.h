@@ -60,7 +60,10 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 #include "cpu/x86/codecache.h"
 
 #define HV_JIT_STALE 3          /* helper status: done, but cached code changed: leave */
-#define HV_JIT_BLOCK_MAX 64
+/* Instructions of one translated block: a linear run of at most HV_JIT_LINEAR_MAX, or a
+ * region of several runs on one page (translate.c, "regions"). */
+#define HV_JIT_BLOCK_MAX 112
+#define HV_JIT_LINEAR_MAX 64
 /* Load helper kind: size | sign << 4 | len << 8 | HV_JIT_LOAD_FP | rd << 16. */
 #define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12

@@ -123,7 +123,31 @@ struct tr {
     uint32_t iloaded[HV_JIT_BLOCK_MAX], idirty[HV_JIT_BLOCK_MAX];   /* cache state there */
     uint8_t ifp[HV_JIT_BLOCK_MAX];          /* fp_ok | fp_dirty << 1 there */
     struct hv__jit_ic *ic;      /* the block's JALR inline cache record (RW), or NULL */
+    /* Regions (translate.c): the block is several linear runs ("segments") of one guest
+     * page, laid out one after the other; seg_first / seg_last mark where each begins and
+     * ends (a segment's last instruction goes on at its own pc + len, not at the next
+     * index). A segment after the first is entered only by jumps, with every cached
+     * register loaded and the cached registers the region writes counted dirty
+     * (seg_dirty), so that jumps to it need not know its code yet (fwd[]). */
+    bool region;
+    unsigned n0;                /* instructions of the first segment */
+    bool seg_first[HV_JIT_BLOCK_MAX], seg_last[HV_JIT_BLOCK_MAX];
+    uint32_t seg_dirty;
+    struct { struct hv__x86_fixup f; unsigned j; } fwd[2 * HV_JIT_BLOCK_MAX];
+    unsigned nfwd;
 };
+
+/* The pc after instruction i (where it falls through to). */
+static inline uint64_t fall_pc(const struct tr *t, unsigned i)
+{
+    return t->ipc[i] + t->in[i].len;
+}
+
+/* Instruction i is the last of its linear run: its fall-through is not instruction i + 1. */
+static inline bool run_ends(const struct tr *t, unsigned i)
+{
+    return i + 1 >= t->n || (t->region && t->seg_last[i]);
+}
 
 static struct hv__x86_mem xmem(unsigned g)
 {
@@ -322,6 +346,10 @@ unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
                      struct hv_insn *tails, unsigned *ntail, uint64_t *tail_pc,
                      unsigned *tail_bytes);
 unsigned hv__tr_loop_nest_end(const struct tr *t);
+/* tr_plan.c: extend the block's first run (t->n instructions in insns[], t->ipc) into a
+ * region of at most max instructions: fills insns[], t->ipc, seg_first / seg_last; returns
+ * the new count (t->n unchanged when nothing was added). */
+unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsigned max);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);

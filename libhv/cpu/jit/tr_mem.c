@@ -240,8 +240,10 @@ static void scan_targets(struct tr *t)
         const struct hv_insn *in = &t->in[i];
         if (is_branch_or_jal(in->op))
             mark_target(t, t->ipc[i] + (uint64_t)in->imm);
-        if (t->head_end[i] >= 0)
+        if (t->head_end[i] >= 0 || (t->region && t->seg_first[i]))
             t->grp_target[i] = true;
+        if (t->region && t->seg_last[i])
+            mark_target(t, fall_pc(t, i));  /* a run falling into the region */
         if (t->tail[i].present) {
             mark_target(t, t->tail[i].to);
             if (t->tail[i].cond)

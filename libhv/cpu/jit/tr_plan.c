@@ -103,6 +103,74 @@ static bool plan_target(struct tr *t, uint64_t target, unsigned src, bool loops)
     return true;
 }
 
+/* ---- regions ----------------------------------------------------------------------------
+ *
+ * A superblock follows the not-taken side of its branches; when a loop's hot path takes a
+ * branch (a state machine whose common case jumps to another arm, `if (c) continue;`
+ * placed out of line by the compiler), every iteration used to leave the block for a
+ * second and third one, writing back and reloading the cached registers at each change.
+ * A region adds to the first linear run (segment 0) more runs of the same guest page,
+ * each starting at a branch or `j` target of the region that is not in it yet, decoded
+ * like a superblock and ending at an instruction the region already holds (it falls into
+ * it), at a block-ending instruction, after SIDE_MAX branches or at the page end. A run is
+ * kept only when it leads back into the region as it was before it (falls into it, or one
+ * of its branches or jumps targets it): the arms and continuations of a loop, not the code
+ * after it. translate.c keeps the region only when one of its loops closes through an
+ * added run; otherwise the block is the first run alone, as before. */
+
+static bool is_jump(const struct hv_insn *in)
+{
+    return is_cond_branch(in->op) || (in->op == HV_OP_JAL && in->rd == 0);
+}
+
+unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsigned max)
+{
+    uintptr_t page = host - (t->pc0 & 0xfff);
+    uint64_t base = t->pc0 & ~0xfffull;
+    unsigned n = t->n;
+    t->seg_last[n - 1] = true;
+    for (unsigned i = 0; i < n && n < max; i++) {
+        if (!is_jump(&insns[i]))
+            continue;
+        uint64_t target = t->ipc[i] + (uint64_t)insns[i].imm;
+        if ((target & ~0xfffull) != base || idx_of(t, target) >= 0)
+            continue;
+        unsigned m = 0, nside = 0;
+        bool back = false;
+        uint64_t pc = target;
+        while (n + m < max && (pc & ~0xfffull) == base) {
+            int at = m ? idx_of(t, pc) : -1;
+            if (at >= 0) {
+                back = true;            /* falls into the region */
+                break;
+            }
+            struct hv_insn *in = &insns[n + m];
+            if (!decode_at(pc, page, in))
+                break;
+            t->ipc[n + m] = pc;
+            t->ipc[n + m + 1] = pc + in->len;
+            t->n = n + m + 1;           /* idx_of sees this run's instructions too */
+            m++;
+            if (is_jump(in)) {
+                int j = idx_of(t, pc + (uint64_t)in->imm);
+                back |= j >= 0 && j < (int)n;
+            }
+            if (hv__insn_ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
+                break;
+            pc += in->len;
+        }
+        t->n = n;
+        if (!back || !m)
+            continue;
+        t->seg_first[n] = true;
+        t->seg_last[n + m - 1] = true;
+        n += m;
+        t->n = n;
+    }
+    t->ipc[n] = fall_pc(t, n - 1);
+    return n;
+}
+
 /* One past the last instruction of the block's first loop nest (its outermost loop and
  * the loops inside it), or n without loops. */
 unsigned hv__tr_loop_nest_end(const struct tr *t)
@@ -130,6 +198,10 @@ unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
         const struct hv_insn *in = &t->in[i];
         if (is_cond_branch(in->op) || in->op == HV_OP_JAL)
             plan_target(t, t->ipc[i] + (uint64_t)in->imm, i, loops);
+        /* A region's run that falls into another instruction of the region (a jump). */
+        if (t->region && t->seg_last[i] &&
+            (!hv__insn_ends_block(in->op) || is_cond_branch(in->op)))
+            plan_target(t, fall_pc(t, i), i, loops);
     }
     for (unsigned i = 0; i + 1 < n && tails_ok; i++) {
         const struct hv_insn *in = &t->in[i];

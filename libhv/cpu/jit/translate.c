@@ -295,12 +295,19 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, unsigned src, u
         return;
     }
     j = t->ext ? idx_of(t, target) : -1;
-    if (j > (int)src && t->ilabel[j] >= 0 && !(t->ifp[j] & ~fp)) {
-        /* A forward join (a diamond's arms meet): the code there assumes j instructions
-         * retired and its own register state. */
+    if (j > (int)src && (t->ilabel[j] >= 0 || (t->region && t->seg_first[j])) &&
+        !(t->ifp[j] & ~fp)) {
+        /* A forward join (a diamond's arms meet, or a jump to a later segment of a
+         * region): the code there assumes j instructions retired and its own register
+         * state (a segment's is known before its code, see hv__jit_translate). */
         reconcile(t, (unsigned)j, dirty, loaded);
         add_instret(t, (int64_t)k - j);
-        hv__x86_jmp_to(t->b, (uint32_t)t->ilabel[j]);
+        if (t->ilabel[j] >= 0) {
+            hv__x86_jmp_to(t->b, (uint32_t)t->ilabel[j]);
+        } else {
+            t->fwd[t->nfwd].f = hv__x86_jmp_fwd(t->b);
+            t->fwd[t->nfwd++].j = (unsigned)j;
+        }
         return;
     }
     add_instret(t, k);
@@ -319,10 +326,11 @@ static uint8_t fp_state(const struct tr *t)
     return (uint8_t)(t->fp_ok | t->fp_dirty << 1);
 }
 
-static void end_block_common(struct tr *t)
+/* Leaving after instruction i (the block's last on this path): state to memory. */
+static void end_block_common(struct tr *t, unsigned i)
 {
     write_back(t, t->dirty);
-    add_instret(t, t->n);
+    add_instret(t, i + 1);
 }
 
 /* ---- control transfer -------------------------------------------------------------------- */
@@ -353,7 +361,7 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
     uint64_t pc = t->ipc[i];
-    if (i + 1 < t->n && !t->cov_only && back_target(t, pc + (uint64_t)in->imm, i) >= 0) {
+    if (!run_ends(t, i) && !t->cov_only && back_target(t, pc + (uint64_t)in->imm, i) >= 0) {
         /* Inside a superblock, taken: a back-edge, inline (one taken branch per
          * iteration). Not taken: the block goes on. */
         emit_cmp(t, in);
@@ -363,7 +371,7 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         hv__x86_bind(t->b, on);
         return;
     }
-    if (i + 1 < t->n) {
+    if (!run_ends(t, i)) {
         /* Inside a superblock: the taken path is a side exit, the block goes on. */
         emit_cmp(t, in);
         struct cold *s = new_cold(t, COLD_SIDE);
@@ -375,18 +383,20 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         return;
     }
     uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
-    if (back_target(t, target, i) >= 0 || back_target(t, fall, i) >= 0) {
-        /* A back-edge keeps the register cache (see back_to). */
+    if (back_target(t, target, i) >= 0 || back_target(t, fall, i) >= 0 ||
+        (t->region && (idx_of(t, target) >= 0 || idx_of(t, fall) >= 0))) {
+        /* A back-edge keeps the register cache (see back_to); so do jumps inside a
+         * region. */
         emit_cmp(t, in);
         uint32_t dirty = t->dirty, loaded = t->loaded;
         uint8_t fp = fp_state(t);
         struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-        exit_path(t, fall, t->n, i, dirty, loaded, fp);
+        exit_path(t, fall, i + 1, i, dirty, loaded, fp);
         hv__x86_bind(t->b, taken);
-        exit_path(t, target, t->n, i, dirty, loaded, fp);
+        exit_path(t, target, i + 1, i, dirty, loaded, fp);
         return;
     }
-    end_block_common(t);
+    end_block_common(t, i);
     emit_cmp(t, in);
     struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
     exit_to(t, fall);
@@ -403,7 +413,7 @@ static void emit_jal(struct tr *t, unsigned i)
         hv__x86_mov_ri(t->b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    exit_path(t, pc + (uint64_t)in->imm, t->n, i, t->dirty, t->loaded, fp_state(t));
+    exit_path(t, pc + (uint64_t)in->imm, i + 1, i, t->dirty, t->loaded, fp_state(t));
 }
 
 static void emit_jalr(struct tr *t, unsigned i)
@@ -419,7 +429,7 @@ static void emit_jalr(struct tr *t, unsigned i)
         hv__x86_mov_ri(b, d, pc + in->len);
         commit(t, in->rd, d);
     }
-    end_block_common(t);
+    end_block_common(t, i);
     if (t->jit->opts.no_chain) {
         hv__x86_store(b, 8, hv__x86_mb(RBX, PC_OFF), RAX);
         hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
@@ -430,7 +440,13 @@ static void emit_jalr(struct tr *t, unsigned i)
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
         return;
     }
+    /* The inline cache belongs to the block's last instruction (a region may hold more
+     * JALRs: the others only probe). */
+    struct hv__jit_ic *ic = t->ic;
+    if (i + 1 != t->n)
+        t->ic = NULL;
     jc_probe(t);
+    t->ic = ic;
 }
 
 /* ---- one instruction ------------------------------------------------------------------------ */
@@ -774,7 +790,7 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
         *bytes = 4;
         return 1;
     }
-    while (n < HV_JIT_BLOCK_MAX && off + 2 <= 4096) {
+    while (n < HV_JIT_LINEAR_MAX && off + 2 <= 4096) {
         /* A block ends before a breakpointed pc (the dispatcher stops there). */
         if (n && cpu->dbg.nr_bp && hv__cpu_is_breakpoint(&cpu->dbg, pc + (off - (pc & 0xfff))))
             break;
@@ -819,13 +835,17 @@ static void trace_block(struct hv__jit *jit, const struct tr *t, const void *cod
         snprintf(line, sizeof line, "IN: block at 0x%llx (%u insns)",
                  (unsigned long long)t->pc0, t->n);
         o->log(o->log_opaque, line);
-        uint64_t pc = t->pc0;
         for (unsigned i = 0; i < t->n; i++) {
             char d[96];
+            uint64_t pc = t->ipc[i];
+            if (t->region && t->seg_first[i]) {
+                snprintf(line, sizeof line, "  region run at insn %u (0x%llx)", i,
+                         (unsigned long long)pc);
+                o->log(o->log_opaque, line);
+            }
             hv__disasm(&t->in[i], pc, d, sizeof d);
             snprintf(line, sizeof line, "0x%016llx:  %s", (unsigned long long)pc, d);
             o->log(o->log_opaque, line);
-            pc += t->in[i].len;
         }
         for (unsigned i = 0; i < t->n; i++) {
             if (!t->tail[i].present)
@@ -894,6 +914,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     }
     memset(t, 0, offsetof(struct tr, cold));
     memset(t->tail, 0, sizeof t->tail);
+    t->region = false;
+    memset(t->seg_first, 0, sizeof t->seg_first);
+    memset(t->seg_last, 0, sizeof t->seg_last);
+    t->nfwd = 0;
     t->ncold = 0;
     t->nfail = 0;
     t->nto_entry = 0;
@@ -936,6 +960,45 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         maxlen = hv__tr_plan(t, host, loops, loops && !cpu->dbg.nr_bp, tails, &ntail, tail_pc,
                             tail_bytes);
     }
+    t->n0 = n;
+    if (loops && t->ext && !cpu->dbg.nr_bp && !host2) {
+        /* A region (tr_plan.c), kept when a loop closes through one of its added runs. It
+         * needs no tails (its runs are more general) and its longest path is its length:
+         * jumps inside it go forward, or back to loop heads, which check the budget. */
+        unsigned nr = hv__tr_region(t, insns, host, HV_JIT_BLOCK_MAX);
+        bool keep = false;
+        if (nr > n) {
+            t->n = nr;
+            t->region = true;
+            memset(t->tail, 0, sizeof t->tail);
+            for (unsigned i = 0; i < nr; i++)
+                t->head_end[i] = -1;
+            unsigned nt = 0;
+            hv__tr_plan(t, host, loops, false, tails, &nt, tail_pc, tail_bytes);
+            for (unsigned i = 0; i < nr; i++)
+                keep |= t->head_end[i] >= (int)n;
+        }
+        if (keep) {
+            n = nr;
+            for (unsigned i = t->n0; i < n; i++)
+                t->ilabel[i] = -1;
+            ntail = 0;
+            maxlen = n;
+        } else if (nr > n) {
+            /* Back to the first run and its plan. */
+            t->n = n;
+            t->region = false;
+            t->ipc[n] = pc + bytes;
+            memset(t->seg_first, 0, sizeof t->seg_first);
+            memset(t->seg_last, 0, sizeof t->seg_last);
+            memset(t->tail, 0, sizeof t->tail);
+            for (unsigned i = 0; i < nr; i++)
+                t->head_end[i] = -1;
+            ntail = 0;
+            maxlen = hv__tr_plan(t, host, loops, loops && !cpu->dbg.nr_bp, tails, &ntail,
+                                 tail_pc, tail_bytes);
+        }
+    }
     struct hv_insn *stored = hv__cc_alloc(&jit->cc, (n + ntail) * sizeof(struct hv_insn), 8);
     if (!stored) {
         jit->full = true;
@@ -967,6 +1030,27 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         if (t->head_end[i] >= 0)
             t->loop = true;
     alloc_regs(t);
+    uint32_t cached = 0;
+    for (unsigned g = 1; g < 32; g++)
+        if (t->host_of[g] >= 0)
+            cached |= 1u << g;
+    if (t->region) {
+        /* A segment's entry state, known before its code so that forward jumps can go
+         * straight to it: every cached register loaded, every one the region writes
+         * counted dirty (a superset of what any path brings, so jumps write nothing
+         * back), no FP gate passed. */
+        t->seg_dirty = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (t->in[i].rd && t->host_of[t->in[i].rd] >= 0)
+                t->seg_dirty |= 1u << t->in[i].rd;
+        for (unsigned i = 1; i < n; i++) {
+            if (!t->seg_first[i])
+                continue;
+            t->iloaded[i] = cached;
+            t->idirty[i] = t->seg_dirty;
+            t->ifp[i] = 0;
+        }
+    }
 
     struct hv__x86_buf buf;
     t->b = &buf;
@@ -985,6 +1069,15 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     for (unsigned i = 0; i < n; i++) {
         if (t->hooked && cpu->hk.insn && cpu->hk.ops->insn_hooked(cpu, t->ipc[i]))
             emit_insn_hook(t, i);
+        if (t->region && t->seg_first[i] && i) {
+            /* Reached by jumps only (the code before ends its own run). */
+            t->loaded = t->iloaded[i];
+            t->dirty = t->idirty[i];
+            t->fp_ok = t->fp_dirty = false;
+            for (unsigned f = 0; f < t->nfwd; f++)
+                if (t->fwd[f].j == i)
+                    hv__x86_bind(&buf, t->fwd[f].f);
+        }
         if (t->head_end[i] >= 0) {
             /* A loop head: every cached register loaded here, so back-edges jump in with
              * the registers still valid; they do not write back either, so from here on
@@ -1007,10 +1100,13 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         t->idirty[i] = t->dirty;
         t->ifp[i] = fp_state(t);
         emit_insn(t, i);
+        if (t->region && t->seg_last[i] && !hv__insn_ends_block(t->in[i].op))
+            /* The run goes on at an instruction of the region (a jump there) or leaves. */
+            exit_path(t, fall_pc(t, i), i + 1, i, t->dirty, t->loaded, fp_state(t));
     }
-    if (!hv__insn_ends_block(t->in[n - 1].op)) {
+    if (!t->region && !hv__insn_ends_block(t->in[n - 1].op)) {
         /* Page end or BLOCK_MAX: fall through to the next block. */
-        end_block_common(t);
+        end_block_common(t, n - 1);
         exit_to(t, pc + bytes);
     }
     hv__x86_bind(&buf, over);
@@ -1039,6 +1135,15 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     bool tracked = host2 ? hv__jit_track_code(cpu, jit, host, 2) == 0 &&
                            hv__jit_track_code(cpu, jit, host2, 2) == 0
                          : hv__jit_track_code(cpu, jit, host, bytes) == 0;
+    for (unsigned i = t->n0; i < n && tracked && t->region; i++) {
+        if (!t->seg_first[i])
+            continue;
+        unsigned e = i;
+        while (!t->seg_last[e])
+            e++;
+        tracked = hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (t->ipc[i] & 0xfff),
+                                     (unsigned)(fall_pc(t, e) - t->ipc[i])) == 0;
+    }
     for (unsigned i = 0; i < n && tracked; i++)
         if (t->tail[i].present)
             tracked = hv__jit_track_code(cpu, jit, host - (pc & 0xfff) + (tail_pc[i] & 0xfff),
