@@ -133,6 +133,10 @@ struct tr {
     unsigned n0;                /* instructions of the first segment */
     bool seg_first[HV_JIT_BLOCK_MAX], seg_last[HV_JIT_BLOCK_MAX];
     uint32_t seg_dirty;
+    /* Jumps to a segment not emitted yet go to its landing pad, which adds land_k[j] - j to
+     * instret (the count the first such jump brought, -1: none yet), so that jumps with that
+     * count need no code of their own: a side exit's branch goes straight there. */
+    int16_t land_k[HV_JIT_BLOCK_MAX];
     struct { struct hv__x86_fixup f; unsigned j; } fwd[2 * HV_JIT_BLOCK_MAX];
     unsigned nfwd;
 };
@@ -346,6 +350,8 @@ unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
                      struct hv_insn *tails, unsigned *ntail, uint64_t *tail_pc,
                      unsigned *tail_bytes);
 unsigned hv__tr_loop_nest_end(const struct tr *t);
+/* tr_plan.c: the loop depth of each instruction (natural loops of the plan's heads). */
+void hv__tr_loop_depths(const struct tr *t, uint8_t *depth);
 /* tr_plan.c: extend the block's first run (t->n instructions in insns[], t->ipc) into a
  * region of at most max instructions: fills insns[], t->ipc, seg_first / seg_last; returns
  * the new count (t->n unchanged when nothing was added). */

@@ -171,6 +171,78 @@ unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsi
     return n;
 }
 
+/* ---- loop depth ------------------------------------------------------------------------ */
+
+/* Successors of instruction i inside the block (up to 4: its fall-through or next
+ * instruction, a branch or jal target, a tail's targets); returns how many. */
+static unsigned succs(const struct tr *t, unsigned i, int out[4])
+{
+    const struct hv_insn *in = &t->in[i];
+    unsigned k = 0;
+    int j;
+    if (in->op == HV_OP_JALR || (hv__insn_ends_block(in->op) && !is_cond_branch(in->op) &&
+                                 in->op != HV_OP_JAL))
+        return 0;
+    if (in->op != HV_OP_JAL) {
+        j = run_ends(t, i) ? (t->region ? idx_of(t, fall_pc(t, i)) : -1) : (int)i + 1;
+        if (j >= 0)
+            out[k++] = j;
+    }
+    if (is_cond_branch(in->op) || in->op == HV_OP_JAL) {
+        j = idx_of(t, t->ipc[i] + (uint64_t)in->imm);
+        if (j >= 0)
+            out[k++] = j;
+    }
+    if (t->tail[i].present) {
+        if ((j = idx_of(t, t->tail[i].to)) >= 0)
+            out[k++] = j;
+        if (t->tail[i].cond && (j = idx_of(t, t->tail[i].fall)) >= 0)
+            out[k++] = j;
+    }
+    return k;
+}
+
+/* How many loops each instruction lies in: for each loop head h (head_end[h] >= 0), its
+ * natural loop, the instructions of [h, head_end[h]] that reach an edge back to h without
+ * passing through h. In a linear block that is the whole range; in a region the range can
+ * hold code of other loops that merely sits between (index order is not nesting). */
+void hv__tr_loop_depths(const struct tr *t, uint8_t *depth)
+{
+    unsigned n = t->n;
+    uint64_t pred[HV_JIT_BLOCK_MAX][(HV_JIT_BLOCK_MAX + 63) / 64];
+    memset(pred, 0, sizeof pred);
+    memset(depth, 0, n);
+    for (unsigned i = 0; i < n; i++) {
+        int out[4];
+        unsigned k = succs(t, i, out);
+        for (unsigned e = 0; e < k; e++)
+            pred[out[e]][i / 64] |= 1ull << (i % 64);
+    }
+    for (unsigned h = 0; h < n; h++) {
+        int e = t->head_end[h];
+        if (e < 0)
+            continue;
+        bool in_loop[HV_JIT_BLOCK_MAX] = { false };
+        unsigned stack[HV_JIT_BLOCK_MAX], sp = 0;
+        in_loop[h] = true;
+        for (unsigned s = h; s <= (unsigned)e; s++)
+            if (pred[h][s / 64] & (1ull << (s % 64)) && !in_loop[s]) {
+                in_loop[s] = true;
+                stack[sp++] = s;
+            }
+        while (sp) {
+            unsigned x = stack[--sp];
+            for (unsigned p = h; p <= (unsigned)e; p++)
+                if (pred[x][p / 64] & (1ull << (p % 64)) && !in_loop[p]) {
+                    in_loop[p] = true;
+                    stack[sp++] = p;
+                }
+        }
+        for (unsigned i = h; i <= (unsigned)e; i++)
+            depth[i] += in_loop[i];
+    }
+}
+
 /* One past the last instruction of the block's first loop nest (its outermost loop and
  * the loops inside it), or n without loops. */
 unsigned hv__tr_loop_nest_end(const struct tr *t)

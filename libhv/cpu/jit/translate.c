@@ -41,25 +41,17 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11, RDI };
 _Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_PATH,
                "max_n within the budget check's span");
 
-/* How many loops instruction i lies in (each from a head to its last back-edge). */
-static unsigned loop_depth(const struct tr *t, unsigned i)
-{
-    unsigned d = 0;
-    for (unsigned h = 0; h <= i; h++)
-        if (t->head_end[h] >= (int)i)
-            d++;
-    return d;
-}
-
-/* Most used guest registers first; uses inside loops (from a head to its last back-edge)
+/* Most used guest registers first; uses inside loops (their natural loops, tr_plan.c)
  * count far more than the code outside, which runs once, and inner loops more than outer
  * ones; tails count as the loop they leave. */
 static void alloc_regs(struct tr *t)
 {
     unsigned count[32] = { 0 };
+    uint8_t depth[HV_JIT_BLOCK_MAX];
+    hv__tr_loop_depths(t, depth);
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
-        unsigned d = loop_depth(t, i);
+        unsigned d = depth[i];
         unsigned w = 2u << (4 * (d < 3 ? d : 3));
         count[in->rs1] += w;
         count[in->rs2] += w;
@@ -301,10 +293,13 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, unsigned src, u
          * region): the code there assumes j instructions retired and its own register
          * state (a segment's is known before its code, see hv__jit_translate). */
         reconcile(t, (unsigned)j, dirty, loaded);
-        add_instret(t, (int64_t)k - j);
         if (t->ilabel[j] >= 0) {
+            add_instret(t, (int64_t)k - j);
             hv__x86_jmp_to(t->b, (uint32_t)t->ilabel[j]);
         } else {
+            if (t->land_k[j] < 0)
+                t->land_k[j] = (int16_t)k;
+            add_instret(t, (int64_t)k - t->land_k[j]);
             t->fwd[t->nfwd].f = hv__x86_jmp_fwd(t->b);
             t->fwd[t->nfwd++].j = (unsigned)j;
         }
@@ -357,6 +352,21 @@ static enum hv__x86_cc branch_cc(unsigned op)
     }
 }
 
+/* The later segment of the region at `target` when a branch from instruction src can jump
+ * to its landing pad with nothing to do on the way (no register to write back or load, the
+ * count the pad expects), else -1. */
+static int seg_land(const struct tr *t, uint64_t target, unsigned src)
+{
+    if (!t->region)
+        return -1;
+    int j = idx_of(t, target);
+    if (j <= (int)src || !t->seg_first[j] || t->ilabel[j] >= 0 ||
+        (t->land_k[j] >= 0 && t->land_k[j] != (int)src + 1) ||
+        (t->dirty & ~t->idirty[j]) || (t->iloaded[j] & ~t->loaded))
+        return -1;
+    return j;
+}
+
 static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
@@ -369,6 +379,18 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         back_to(t, (unsigned)back_target(t, pc + (uint64_t)in->imm, i), i + 1, t->dirty,
                 t->loaded);
         hv__x86_bind(t->b, on);
+        return;
+    }
+    int j = seg_land(t, pc + (uint64_t)in->imm, i);
+    if (j >= 0 && !t->cov_only) {
+        /* Taken: to a later segment of the region, straight to its landing pad. */
+        emit_cmp(t, in);
+        t->land_k[j] = (int16_t)(i + 1);
+        t->fwd[t->nfwd].f = hv__x86_jcc_fwd(t->b, cc);
+        t->fwd[t->nfwd++].j = (unsigned)j;
+        if (!run_ends(t, i))
+            return;
+        exit_path(t, pc + in->len, i + 1, i, t->dirty, t->loaded, fp_state(t));
         return;
     }
     if (!run_ends(t, i)) {
@@ -917,6 +939,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->region = false;
     memset(t->seg_first, 0, sizeof t->seg_first);
     memset(t->seg_last, 0, sizeof t->seg_last);
+    memset(t->land_k, 0xff, sizeof t->land_k);
     t->nfwd = 0;
     t->ncold = 0;
     t->nfail = 0;
@@ -1077,6 +1100,8 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             for (unsigned f = 0; f < t->nfwd; f++)
                 if (t->fwd[f].j == i)
                     hv__x86_bind(&buf, t->fwd[f].f);
+            if (t->land_k[i] >= 0)
+                add_instret(t, t->land_k[i] - (int)i);
         }
         if (t->head_end[i] >= 0) {
             /* A loop head: every cached register loaded here, so back-edges jump in with
