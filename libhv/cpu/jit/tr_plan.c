@@ -310,8 +310,11 @@ unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
         *ntail += (unsigned)m + tl.cond;
     }
     /* Loops must nest: a head whose loop overlaps an earlier one without lying inside it
-     * is dropped (its back-edges become exits, whose target gets a block of its own). */
-    for (unsigned h = 1; h < n; h++) {
+     * is dropped (its back-edges become exits, whose target gets a block of its own). Not
+     * in a region, where index ranges are not loops (an inner loop closing through a later
+     * run overlaps the outer one's range): there every back-edge checks the budget, and
+     * nothing else relies on nesting (loop streams cover the whole region, translate.c). */
+    for (unsigned h = 1; h < n && !t->region; h++) {
         for (unsigned o = 0; o < h && t->head_end[h] >= 0; o++)
             if (t->head_end[o] >= (int)h && t->head_end[h] > t->head_end[o])
                 t->head_end[h] = -1;

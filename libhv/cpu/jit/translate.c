@@ -1118,7 +1118,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             /* Loop streams (tr_mem.c) only for a head at instruction 0: their page registers
              * are set to -1 here, on the one entry path (back-edges jump to ilabel[0]). */
             if (i == 0)
-                hv__tr_mem_loop(t, t->head_end[0]);
+                hv__tr_mem_loop(t, t->region ? (int)n - 1 : t->head_end[0]);
         }
         t->ilabel[i] = (int32_t)hv__x86_label(&buf);
         t->iloaded[i] = t->loaded;
