@@ -267,7 +267,7 @@ bool hv__tr_mem_wants_rdi(struct tr *t)
             continue;
         for (unsigned j = i + 1; j < t->n && j <= i + GRP_WINDOW; j++) {
             const struct hv_insn *x = &t->in[j];
-            if (!keeps_group(x->op) || t->grp_target[j])
+            if (!keeps_group(x->op) || t->grp_target[j] || (t->region && is_cond_branch(x->op)))
                 break;
             if (mem_size(x->op) && x->rs1 == base && (is_store(in->op) || !is_store(x->op)))
                 return true;
@@ -277,6 +277,10 @@ bool hv__tr_mem_wants_rdi(struct tr *t)
     }
     return false;
 }
+
+/* (In a region a group ends at a conditional branch: there the code after a branch is no
+ * likelier than its target, and an owner would pay for members that rarely run, e.g. the
+ * access after a list walk's loop.) */
 
 /* Access i becomes a group's owner if later accesses of the block through the same base
  * register (not written in between, only keeps_group instructions in between) can share
@@ -296,7 +300,7 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
     unsigned align = size;
     for (unsigned j = i + 1; j < t->n && j <= i + GRP_WINDOW; j++) {
         const struct hv_insn *x = &t->in[j];
-        if (!keeps_group(x->op) || t->grp_target[j])
+        if (!keeps_group(x->op) || t->grp_target[j] || (t->region && is_cond_branch(x->op)))
             break;
         unsigned s = mem_size(x->op);
         /* A write probe also proves the page readable (RAM: no W without R) */

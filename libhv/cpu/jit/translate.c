@@ -46,19 +46,19 @@ _Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_
  * ones; tails count as the loop they leave. */
 static void alloc_regs(struct tr *t)
 {
-    unsigned count[32] = { 0 };
+    uint64_t count[32] = { 0 };
     uint8_t depth[HV_JIT_BLOCK_MAX];
     hv__tr_loop_depths(t, depth);
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
         unsigned d = depth[i];
-        unsigned w = 2u << (4 * (d < 3 ? d : 3));
+        uint64_t w = 2ull << (4 * (d < 7 ? d : 7));   /* each level counts 16x */
         count[in->rs1] += w;
         count[in->rs2] += w;
         count[in->rd] += w;
         for (unsigned j = 0; t->tail[i].present && j < t->tail[i].m + (unsigned)t->tail[i].cond; j++) {
             const struct hv_insn *ti = &t->in[t->tail[i].first + j];
-            unsigned tw = d ? w : 32;
+            uint64_t tw = d ? w : 32;
             count[ti->rs1] += tw;
             count[ti->rs2] += tw;
             count[ti->rd] += tw;
