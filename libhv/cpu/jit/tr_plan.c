@@ -128,6 +128,18 @@ unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsi
     uintptr_t page = host - (t->pc0 & 0xfff);
     uint64_t base = t->pc0 & ~0xfffull;
     unsigned n = t->n;
+    /* Only where a loop is likely: the first run loops already, or jumps back (same page)
+     * to code before it. Most cold code (a kernel boot) has neither, and decoding and
+     * planning candidate runs for every block cost the boot's translation ~15 %. */
+    bool likely = false;
+    for (unsigned i = 0; i < n && !likely; i++) {
+        uint64_t target = t->ipc[i] + (uint64_t)insns[i].imm;
+        likely = t->head_end[i] >= 0 ||
+                 (is_jump(&insns[i]) && target < t->ipc[i] &&
+                  (target & ~0xfffull) == base && idx_of(t, target) < 0);
+    }
+    if (!likely)
+        return n;
     t->seg_last[n - 1] = true;
     for (unsigned i = 0; i < n && n < max; i++) {
         if (!is_jump(&insns[i]))
