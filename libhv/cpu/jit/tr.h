@@ -132,6 +132,7 @@ struct tr {
     bool region;
     unsigned n0;                /* instructions of the first segment */
     bool seg_first[HV_JIT_BLOCK_MAX], seg_last[HV_JIT_BLOCK_MAX];
+    bool acyclic[HV_JIT_BLOCK_MAX];     /* jumped back to, on no cycle (tr_plan.c) */
     uint32_t seg_dirty;
     /* Jumps to a segment not emitted yet go to its landing pad, which adds land_k[j] - j to
      * instret (the count the first such jump brought, -1: none yet), so that jumps with that

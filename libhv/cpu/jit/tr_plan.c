@@ -85,6 +85,44 @@ static int decode_tail(uint64_t target, uintptr_t host_page, struct hv_insn *out
     return -1;
 }
 
+static unsigned succs(const struct tr *t, unsigned i, int out[4]);
+
+/* In a region a jump to an earlier instruction need not close a loop (a run placed after
+ * the first one jumps back into it on the way out): a head is kept only when it reaches
+ * one of the instructions jumping back to it. The others' backward jumps lie on no cycle
+ * (t->acyclic), so they need no budget check and their target no loop head's loads:
+ * every cycle still passes a checked back-edge, and the longest path between checks stays
+ * within the block's length. */
+static void region_real_loops(struct tr *t)
+{
+    unsigned n = t->n;
+    for (unsigned h = 0; h < n; h++) {
+        if (t->head_end[h] < 0)
+            continue;
+        bool seen[HV_JIT_BLOCK_MAX] = { false }, cyclic = false;
+        unsigned stack[HV_JIT_BLOCK_MAX], sp = 0;
+        seen[h] = true;
+        stack[sp++] = h;
+        while (sp && !cyclic) {
+            unsigned x = stack[--sp];
+            int out[4];
+            unsigned k = succs(t, x, out);
+            for (unsigned e = 0; e < k; e++) {
+                if (out[e] == (int)h && x >= h)
+                    cyclic = true;
+                if (!seen[out[e]]) {
+                    seen[out[e]] = true;
+                    stack[sp++] = (unsigned)out[e];
+                }
+            }
+        }
+        if (!cyclic) {
+            t->head_end[h] = -1;
+            t->acyclic[h] = true;
+        }
+    }
+}
+
 /* Where exits to block instructions go (translate's plan, before any code): loop heads for
  * backward targets, joins for forward ones. `loops`: back-edges allowed (chained mode, no
  * hooks but coverage); t->ext: the rest. Records heads; returns false when target (from
@@ -221,6 +259,15 @@ static unsigned succs(const struct tr *t, unsigned i, int out[4])
 void hv__tr_loop_depths(const struct tr *t, uint8_t *depth)
 {
     unsigned n = t->n;
+    if (!t->region) {
+        /* A linear block (with tails and joins): every instruction of a head's range lies
+         * on its loop's path. */
+        memset(depth, 0, n);
+        for (unsigned h = 0; h < n; h++)
+            for (int i = h; i <= t->head_end[h]; i++)
+                depth[i]++;
+        return;
+    }
     uint64_t pred[HV_JIT_BLOCK_MAX][(HV_JIT_BLOCK_MAX + 63) / 64];
     memset(pred, 0, sizeof pred);
     memset(depth, 0, n);
@@ -326,6 +373,8 @@ unsigned hv__tr_plan(struct tr *t, uintptr_t host, bool loops, bool tails_ok,
      * in a region, where index ranges are not loops (an inner loop closing through a later
      * run overlaps the outer one's range): there every back-edge checks the budget, and
      * nothing else relies on nesting (loop streams cover the whole region, translate.c). */
+    if (t->region)
+        region_real_loops(t);
     for (unsigned h = 1; h < n && !t->region; h++) {
         for (unsigned o = 0; o < h && t->head_end[h] >= 0; o++)
             if (t->head_end[o] >= (int)h && t->head_end[h] > t->head_end[o])

@@ -287,8 +287,8 @@ static void exit_path(struct tr *t, uint64_t target, unsigned k, unsigned src, u
         return;
     }
     j = t->ext ? idx_of(t, target) : -1;
-    if (j > (int)src && (t->ilabel[j] >= 0 || (t->region && t->seg_first[j])) &&
-        !(t->ifp[j] & ~fp)) {
+    if ((j > (int)src || (j >= 0 && t->region && t->acyclic[j])) &&
+        (t->ilabel[j] >= 0 || (t->region && t->seg_first[j])) && !(t->ifp[j] & ~fp)) {
         /* A forward join (a diamond's arms meet, or a jump to a later segment of a
          * region): the code there assumes j instructions retired and its own register
          * state (a segment's is known before its code, see hv__jit_translate). */
@@ -940,6 +940,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     memset(t->seg_first, 0, sizeof t->seg_first);
     memset(t->seg_last, 0, sizeof t->seg_last);
     memset(t->land_k, 0xff, sizeof t->land_k);
+    memset(t->acyclic, 0, sizeof t->acyclic);
     t->nfwd = 0;
     t->ncold = 0;
     t->nfail = 0;
@@ -987,10 +988,15 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     if (loops && t->ext && !cpu->dbg.nr_bp && !host2) {
         /* A region (tr_plan.c), kept when a loop closes through one of its added runs. It
          * needs no tails (its runs are more general) and its longest path is its length:
-         * jumps inside it go forward, or back to loop heads, which check the budget. */
+         * jumps inside it go forward, back to loop heads, which check the budget, or back
+         * along no cycle (tr_plan.c). */
+        int16_t head0[HV_JIT_LINEAR_MAX];
+        struct tail tail0[HV_JIT_LINEAR_MAX];
         unsigned nr = hv__tr_region(t, insns, host, HV_JIT_BLOCK_MAX);
         bool keep = false;
         if (nr > n) {
+            memcpy(head0, t->head_end, n * sizeof head0[0]);
+            memcpy(tail0, t->tail, n * sizeof tail0[0]);
             t->n = nr;
             t->region = true;
             memset(t->tail, 0, sizeof t->tail);
@@ -1008,18 +1014,16 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             ntail = 0;
             maxlen = n;
         } else if (nr > n) {
-            /* Back to the first run and its plan. */
+            /* Back to the first run and its plan (tails[], tail_pc[], ntail and maxlen are
+             * still the first plan's: the region's plan had no tails). */
             t->n = n;
             t->region = false;
             t->ipc[n] = pc + bytes;
             memset(t->seg_first, 0, sizeof t->seg_first);
             memset(t->seg_last, 0, sizeof t->seg_last);
-            memset(t->tail, 0, sizeof t->tail);
-            for (unsigned i = 0; i < nr; i++)
-                t->head_end[i] = -1;
-            ntail = 0;
-            maxlen = hv__tr_plan(t, host, loops, loops && !cpu->dbg.nr_bp, tails, &ntail,
-                                 tail_pc, tail_bytes);
+            memset(t->acyclic, 0, sizeof t->acyclic);
+            memcpy(t->head_end, head0, n * sizeof head0[0]);
+            memcpy(t->tail, tail0, n * sizeof tail0[0]);
         }
     }
     struct hv_insn *stored = hv__cc_alloc(&jit->cc, (n + ntail) * sizeof(struct hv_insn), 8);
