@@ -11,6 +11,11 @@ static void finish_w(struct tr *t, int d, bool w)
         hv__x86_movsxd(t->b, d, d);
 }
 
+/* Operand registers. Where an instruction computes into d (its cache register, or RDX),
+ * an operand that is not cached (or x0) is loaded straight into d when nothing else still
+ * needs d's old value: that saves the mov of a load-to-scratch-then-copy, and the two-
+ * operand x86 form then works in place. */
+
 /* rd = rs1 op rs2 (two-operand x86 form), optional 32-bit op + sign extension. */
 static void alu_rr(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, bool comm,
                    bool w)
@@ -18,26 +23,41 @@ static void alu_rr(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, 
     int d = dst(t, in->rd);
     if (d < 0)
         return;
-    if ((op == HV_X86_ADD || op == HV_X86_OR || op == HV_X86_XOR) && (!in->rs1 || !in->rs2)) {
-        /* mv / sext.w spelled with x0: one move */
-        int v = src(t, in->rs1 ? in->rs1 : in->rs2, RAX);
-        if (w)
-            hv__x86_movsxd(t->b, d, v);
-        else if (d != v)
-            hv__x86_mov_rr(t->b, 8, d, v);
+    unsigned sz = w ? 4 : 8;
+    if (!in->rs1 || !in->rs2) {
+        /* An x0 operand: and gives 0, x op 0 is x (mv, sext.w), 0 - x is neg / negw. */
+        if (op == HV_X86_AND) {
+            hv__x86_mov_ri(t->b, d, 0);
+        } else {
+            bool neg = op == HV_X86_SUB && !in->rs1;
+            int v = src(t, in->rs1 ? in->rs1 : in->rs2, d);
+            if (neg) {
+                if (d != v)
+                    hv__x86_mov_rr(t->b, 8, d, v);
+                hv__x86_unary(t->b, HV_X86_NEG, sz, d);
+                finish_w(t, d, w);
+            } else if (w) {
+                hv__x86_movsxd(t->b, d, v);
+            } else if (d != v) {
+                hv__x86_mov_rr(t->b, 8, d, v);
+            }
+        }
         commit(t, in->rd, d);
         return;
     }
-    int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
-    unsigned sz = w ? 4 : 8;
+    int c = src(t, in->rs2, RCX);
+    /* d is rs2's register only when rd == rs2 */
+    int a = src(t, in->rs1, in->rd != in->rs2 ? d : RAX);
     if (d == c && d != a) {
         if (comm) {
             hv__x86_alu_rr(t->b, op, sz, d, a);
         } else {
-            hv__x86_mov_rr(t->b, 8, RAX, a);
-            hv__x86_alu_rr(t->b, op, sz, RAX, c);
-            d = RAX;
+            /* sub: rd = -rs2 + rs1 */
+            hv__x86_unary(t->b, HV_X86_NEG, sz, d);
+            hv__x86_alu_rr(t->b, HV_X86_ADD, sz, d, a);
         }
+    } else if (op == HV_X86_ADD && d != a) {
+        hv__x86_lea(t->b, sz, d, hv__x86_mbi(a, c, 1, 0));
     } else {
         if (d != a)
             hv__x86_mov_rr(t->b, 8, d, a);
@@ -52,15 +72,28 @@ static void alu_ri(struct tr *t, const struct hv_insn *in, enum hv__x86_alu op, 
     int d = dst(t, in->rd);
     if (d < 0)
         return;
-    int a = src(t, in->rs1, RAX);
+    if (!in->rs1) {
+        /* li: the constant (the 12-bit immediate is already sign-extended) */
+        int64_t v = op == HV_X86_AND ? 0 : in->imm;
+        hv__x86_mov_ri(t->b, d, (uint64_t)v);
+        commit(t, in->rd, d);
+        return;
+    }
+    int a = src(t, in->rs1, d);
     if (op == HV_X86_ADD && w && !in->imm) {
         /* sext.w: one movsxd (it reads only the low 32 bits) */
         hv__x86_movsxd(t->b, d, a);
         commit(t, in->rd, d);
         return;
     }
-    if (op == HV_X86_ADD && !w && d != a) {
-        hv__x86_lea(t->b, 8, d, hv__x86_mb(a, (int32_t)in->imm));
+    if (op == HV_X86_AND && in->imm == 0xff) {
+        /* zext.b: one movzx, also when d != a */
+        hv__x86_movzx(t->b, 4, 1, d, a);
+        commit(t, in->rd, d);
+        return;
+    }
+    if (op == HV_X86_ADD && d != a && (in->imm || w)) {
+        hv__x86_lea(t->b, w ? 4 : 8, d, hv__x86_mb(a, (int32_t)in->imm));
     } else {
         if (d != a)
             hv__x86_mov_rr(t->b, 8, d, a);
@@ -77,13 +110,33 @@ static void shift_imm(struct tr *t, const struct hv_insn *in, enum hv__x86_shift
     int d = dst(t, in->rd);
     if (d < 0)
         return;
-    int a = src(t, in->rs1, RAX);
-    if (d != a)
-        hv__x86_mov_rr(t->b, 8, d, a);
+    int a = src(t, in->rs1, d);
     unsigned amt = (unsigned)in->imm & (w ? 31 : 63);
-    if (amt || w)
-        hv__x86_shift_ri(t->b, op, w ? 4 : 8, d, (uint8_t)amt);
-    finish_w(t, d, w);
+    struct hv__x86_buf *b = t->b;
+    if (op == HV_X86_SHL && amt >= 1 && amt <= 3 && d != a) {
+        /* one lea instead of mov + shl (sllw: on the low 32 bits, then extended) */
+        hv__x86_lea(b, w ? 4 : 8, d, amt == 1 ? hv__x86_mbi(a, a, 1, 0)
+                                             : hv__x86_mbi(HV_X86_NOREG, a, 1u << amt, 0));
+        finish_w(t, d, w);
+    } else if (w && !amt) {
+        hv__x86_movsxd(b, d, a);
+    } else if (w && op == HV_X86_SAR) {
+        /* sraiw: the sign-extended word shifted arithmetically is already extended */
+        hv__x86_movsxd(b, d, a);
+        hv__x86_shift_ri(b, HV_X86_SAR, 8, d, (uint8_t)amt);
+    } else if (w && op == HV_X86_SHR) {
+        /* srliw by 1..31: bit 31 of the result is 0, the 32-bit op's zero extension is the
+         * sign extension */
+        if (d != a)
+            hv__x86_mov_rr(b, 4, d, a);
+        hv__x86_shift_ri(b, HV_X86_SHR, 4, d, (uint8_t)amt);
+    } else {
+        if (d != a)
+            hv__x86_mov_rr(b, 8, d, a);
+        if (amt || w)
+            hv__x86_shift_ri(b, op, w ? 4 : 8, d, (uint8_t)amt);
+        finish_w(t, d, w);
+    }
     commit(t, in->rd, d);
 }
 
@@ -93,7 +146,8 @@ static void shift_reg(struct tr *t, const struct hv_insn *in, enum hv__x86_shift
     if (d < 0)
         return;
     rs_to(t, in->rs2, RCX);
-    int a = src(t, in->rs1, RAX);
+    /* the count is in RCX now: d may be overwritten even when rd == rs2 */
+    int a = src(t, in->rs1, d);
     if (d != a)
         hv__x86_mov_rr(t->b, 8, d, a);
     hv__x86_shift_rcl(t->b, op, w ? 4 : 8, d);
@@ -106,15 +160,32 @@ static void set_cmp(struct tr *t, const struct hv_insn *in, enum hv__x86_cc cc, 
     int d = dst(t, in->rd);
     if (d < 0)
         return;
-    int a = src(t, in->rs1, RAX);
-    if (imm) {
-        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, (int32_t)in->imm);
-    } else {
+    /* rd cleared before the compare (no movzx after setcc) when it is not an operand */
+    bool clear = in->rd != in->rs1 && (imm || in->rd != in->rs2);
+    if (clear)
+        hv__x86_alu_rr(t->b, HV_X86_XOR, 4, d, d);
+    if (!imm && !in->rs1) {
+        /* snez (sltu rd, x0, rs2) and sgtz (slt rd, x0, rs2): rs2 against 0 */
         int c = src(t, in->rs2, RCX);
-        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        hv__x86_test_rr(t->b, 8, c, c);
+        cc = cc == HV_X86_CC_B ? HV_X86_CC_NE : HV_X86_CC_G;
+    } else {
+        int a = src(t, in->rs1, RAX);
+        if (imm && !in->imm) {
+            hv__x86_test_rr(t->b, 8, a, a);     /* the same flags as cmp a, 0 */
+        } else if (imm) {
+            hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, (int32_t)in->imm);
+        } else {
+            int c = src(t, in->rs2, RCX);
+            hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
+        }
     }
-    hv__x86_setcc(t->b, cc, RAX);
-    hv__x86_movzx(t->b, 4, 1, d, RAX);
+    if (clear) {
+        hv__x86_setcc(t->b, cc, d);
+    } else {
+        hv__x86_setcc(t->b, cc, RAX);
+        hv__x86_movzx(t->b, 4, 1, d, RAX);
+    }
     commit(t, in->rd, d);
 }
 
@@ -191,6 +262,18 @@ static void shadd(struct tr *t, const struct hv_insn *in, unsigned sh, bool uw)
     int d = dst(t, in->rd);
     if (d < 0)
         return;
+    if (!in->rs2) {
+        /* zext.w (add.uw rd, rs1, x0), or a plain shift */
+        int v = src(t, in->rs1, d);
+        if (uw)
+            hv__x86_mov_rr(t->b, 4, d, v);
+        else if (d != v)
+            hv__x86_mov_rr(t->b, 8, d, v);
+        if (sh)
+            hv__x86_shift_ri(t->b, HV_X86_SHL, 8, d, (uint8_t)sh);
+        commit(t, in->rd, d);
+        return;
+    }
     int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
     if (uw) {
         hv__x86_mov_rr(t->b, 4, RAX, a);
@@ -205,24 +288,25 @@ static void unary_bits(struct tr *t, const struct hv_insn *in)
     int d = dst(t, in->rd);
     if (d < 0)
         return;
-    int a = src(t, in->rs1, RAX);
+    int a = src(t, in->rs1, d);
     struct hv__x86_buf *b = t->b;
     switch (in->op) {
-    case HV_OP_CLZ: hv__x86_lzcnt(b, 8, RAX, a); break;
-    case HV_OP_CLZW: hv__x86_lzcnt(b, 4, RAX, a); break;
-    case HV_OP_CTZ: hv__x86_tzcnt(b, 8, RAX, a); break;
-    case HV_OP_CTZW: hv__x86_tzcnt(b, 4, RAX, a); break;
-    case HV_OP_CPOP: hv__x86_popcnt(b, 8, RAX, a); break;
-    case HV_OP_CPOPW: hv__x86_popcnt(b, 4, RAX, a); break;
-    case HV_OP_SEXT_B: hv__x86_movsx(b, 8, 1, RAX, a); break;
-    case HV_OP_SEXT_H: hv__x86_movsx(b, 8, 2, RAX, a); break;
-    case HV_OP_ZEXT_H: hv__x86_movzx(b, 4, 2, RAX, a); break;
+    case HV_OP_CLZ: hv__x86_lzcnt(b, 8, d, a); break;
+    case HV_OP_CLZW: hv__x86_lzcnt(b, 4, d, a); break;
+    case HV_OP_CTZ: hv__x86_tzcnt(b, 8, d, a); break;
+    case HV_OP_CTZW: hv__x86_tzcnt(b, 4, d, a); break;
+    case HV_OP_CPOP: hv__x86_popcnt(b, 8, d, a); break;
+    case HV_OP_CPOPW: hv__x86_popcnt(b, 4, d, a); break;
+    case HV_OP_SEXT_B: hv__x86_movsx(b, 8, 1, d, a); break;
+    case HV_OP_SEXT_H: hv__x86_movsx(b, 8, 2, d, a); break;
+    case HV_OP_ZEXT_H: hv__x86_movzx(b, 4, 2, d, a); break;
     default: /* REV8 */
-        hv__x86_mov_rr(b, 8, RAX, a);
-        hv__x86_bswap(b, 8, RAX);
+        if (d != a)
+            hv__x86_mov_rr(b, 8, d, a);
+        hv__x86_bswap(b, 8, d);
         break;
     }
-    commit(t, in->rd, RAX);
+    commit(t, in->rd, d);
 }
 
 static void minmax(struct tr *t, const struct hv_insn *in, enum hv__x86_cc take_rs2)
@@ -231,11 +315,18 @@ static void minmax(struct tr *t, const struct hv_insn *in, enum hv__x86_cc take_
     if (d < 0)
         return;
     int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
-    if (a != RAX)
-        hv__x86_mov_rr(t->b, 8, RAX, a);
-    hv__x86_alu_rr(t->b, HV_X86_CMP, 8, RAX, c);
-    hv__x86_cmov(t->b, take_rs2, 8, RAX, c);
-    commit(t, in->rd, RAX);
+    if (d == c && d != a) {
+        /* rd == rs2: keep it unless rs1 wins (max/min are symmetric: the condition for
+         * taking the other operand is the same with the compare's operands swapped) */
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, d, a);
+        hv__x86_cmov(t->b, take_rs2, 8, d, a);
+    } else {
+        if (d != a)
+            hv__x86_mov_rr(t->b, 8, d, a);
+        hv__x86_alu_rr(t->b, HV_X86_CMP, 8, d, c);
+        hv__x86_cmov(t->b, take_rs2, 8, d, c);
+    }
+    commit(t, in->rd, d);
 }
 
 static void rotate(struct tr *t, const struct hv_insn *in, enum hv__x86_shift op, bool w,
@@ -246,13 +337,15 @@ static void rotate(struct tr *t, const struct hv_insn *in, enum hv__x86_shift op
         return;
     if (!imm)
         rs_to(t, in->rs2, RCX);
-    rs_to(t, in->rs1, RAX);
+    int a = src(t, in->rs1, d);
+    if (d != a)
+        hv__x86_mov_rr(t->b, 8, d, a);
     if (imm)
-        hv__x86_shift_ri(t->b, op, w ? 4 : 8, RAX, (uint8_t)(in->imm & (w ? 31 : 63)));
+        hv__x86_shift_ri(t->b, op, w ? 4 : 8, d, (uint8_t)(in->imm & (w ? 31 : 63)));
     else
-        hv__x86_shift_rcl(t->b, op, w ? 4 : 8, RAX);
-    finish_w(t, RAX, w);
-    commit(t, in->rd, RAX);
+        hv__x86_shift_rcl(t->b, op, w ? 4 : 8, d);
+    finish_w(t, d, w);
+    commit(t, in->rd, d);
 }
 
 static void logic_not(struct tr *t, const struct hv_insn *in)
@@ -284,12 +377,14 @@ static void bitop(struct tr *t, const struct hv_insn *in, enum hv__x86_bitop op,
         return;
     if (!imm)
         rs_to(t, in->rs2, RCX);
-    rs_to(t, in->rs1, RAX);
+    int a = src(t, in->rs1, d);
+    if (d != a)
+        hv__x86_mov_rr(t->b, 8, d, a);
     if (imm)
-        hv__x86_bit_ri(t->b, op, 8, RAX, (uint8_t)(in->imm & 63));
+        hv__x86_bit_ri(t->b, op, 8, d, (uint8_t)(in->imm & 63));
     else
-        hv__x86_bit_rr(t->b, op, 8, RAX, RCX);
-    commit(t, in->rd, RAX);
+        hv__x86_bit_rr(t->b, op, 8, d, RCX);
+    commit(t, in->rd, d);
 }
 
 static void bext(struct tr *t, const struct hv_insn *in, bool imm)
@@ -299,13 +394,15 @@ static void bext(struct tr *t, const struct hv_insn *in, bool imm)
         return;
     if (!imm)
         rs_to(t, in->rs2, RCX);
-    rs_to(t, in->rs1, RAX);
+    int a = src(t, in->rs1, d);
+    if (d != a)
+        hv__x86_mov_rr(t->b, 8, d, a);
     if (imm)
-        hv__x86_shift_ri(t->b, HV_X86_SHR, 8, RAX, (uint8_t)(in->imm & 63));
+        hv__x86_shift_ri(t->b, HV_X86_SHR, 8, d, (uint8_t)(in->imm & 63));
     else
-        hv__x86_shift_rcl(t->b, HV_X86_SHR, 8, RAX);
-    hv__x86_alu_ri(t->b, HV_X86_AND, 4, RAX, 1);
-    commit(t, in->rd, RAX);
+        hv__x86_shift_rcl(t->b, HV_X86_SHR, 8, d);
+    hv__x86_alu_ri(t->b, HV_X86_AND, 4, d, 1);
+    commit(t, in->rd, d);
 }
 
 static void czero(struct tr *t, const struct hv_insn *in, bool eqz)
@@ -314,11 +411,12 @@ static void czero(struct tr *t, const struct hv_insn *in, bool eqz)
     if (d < 0)
         return;
     int a = src(t, in->rs1, RAX), c = src(t, in->rs2, RCX);
-    hv__x86_mov_ri(t->b, RDX, 0);
+    int r = d == a || d == c ? RDX : d;
+    hv__x86_mov_ri(t->b, r, 0);
     hv__x86_test_rr(t->b, 8, c, c);
     /* czero.eqz: rd = rs2 ? rs1 : 0; czero.nez: rd = rs2 ? 0 : rs1 */
-    hv__x86_cmov(t->b, eqz ? HV_X86_CC_NE : HV_X86_CC_E, 8, RDX, a);
-    commit(t, in->rd, RDX);
+    hv__x86_cmov(t->b, eqz ? HV_X86_CC_NE : HV_X86_CC_E, 8, r, a);
+    commit(t, in->rd, r);
 }
 
 bool hv__tr_int(struct tr *t, unsigned i)
@@ -400,11 +498,11 @@ bool hv__tr_int(struct tr *t, unsigned i)
         int d = dst(t, in->rd);
         if (d < 0)
             return true;
-        int a = src(t, in->rs1, RAX);
-        hv__x86_mov_rr(t->b, 4, RAX, a);
+        int a = src(t, in->rs1, d);
+        hv__x86_mov_rr(t->b, 4, d, a);
         if (in->imm & 63)
-            hv__x86_shift_ri(t->b, HV_X86_SHL, 8, RAX, (uint8_t)(in->imm & 63));
-        commit(t, in->rd, RAX);
+            hv__x86_shift_ri(t->b, HV_X86_SHL, 8, d, (uint8_t)(in->imm & 63));
+        commit(t, in->rd, d);
         return true;
     }
     case HV_OP_ANDN: case HV_OP_ORN: case HV_OP_XNOR: logic_not(t, in); return true;

@@ -335,7 +335,7 @@ static void emit_cmp(struct tr *t, const struct hv_insn *in)
 {
     int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
     if (c < 0)
-        hv__x86_alu_ri(t->b, HV_X86_CMP, 8, a, 0);
+        hv__x86_test_rr(t->b, 8, a, a);     /* the same flags as cmp a, 0, shorter */
     else
         hv__x86_alu_rr(t->b, HV_X86_CMP, 8, a, c);
 }
