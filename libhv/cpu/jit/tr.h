@@ -123,6 +123,13 @@ struct tr {
     uint32_t iloaded[HV_JIT_BLOCK_MAX], idirty[HV_JIT_BLOCK_MAX];   /* cache state there */
     uint8_t ifp[HV_JIT_BLOCK_MAX];          /* fp_ok | fp_dirty << 1 there */
     struct hv__jit_ic *ic;      /* the block's JALR inline cache record (RW), or NULL */
+    /* If-conversion of short conditional ALU sequences (translate.c, ifc_*): RDX holds
+     * instret the not-taken path of branch ifc_carry still owes (0: none); a converted
+     * skip ends after instruction ifc_end (0: none), restoring ifc_h from RDX when branch
+     * ifc_br (condition ifc_cc) was taken and taking ifc_m off instret. */
+    unsigned ifc_carry, ifc_end, ifc_br, ifc_m;
+    int ifc_h;
+    int ifc_cc;
 };
 
 static struct hv__x86_mem xmem(unsigned g)
