@@ -140,6 +140,13 @@ struct tr {
     int16_t land_k[HV_JIT_BLOCK_MAX];
     struct { struct hv__x86_fixup f; unsigned j; } fwd[2 * HV_JIT_BLOCK_MAX];
     unsigned nfwd;
+    /* If-conversion of short conditional ALU sequences (translate.c, ifc_*): RDX holds
+     * instret the not-taken path of branch ifc_carry still owes (0: none); a converted
+     * skip ends after instruction ifc_end (0: none), restoring ifc_h from RDX when branch
+     * ifc_br (condition ifc_cc) was taken and taking ifc_m off instret. */
+    unsigned ifc_carry, ifc_end, ifc_br, ifc_m;
+    int ifc_h;
+    int ifc_cc;
 };
 
 /* The pc after instruction i (where it falls through to). */
