@@ -275,6 +275,8 @@ static inline int hv__cpu_watch_match(const struct hv_cpu_watch *w, unsigned n, 
     return -1;
 }
 
+#define HV_CPU_HEAT_SLOTS 256
+
 struct hv_cpu {
     uint64_t x[32];             /* x[0] is always 0 when observed */
     uint64_t pc;
@@ -324,6 +326,11 @@ struct hv_cpu {
     void *jit;
     uint64_t jit_stop_at;
     void *jit_jcache;
+    /* Block heat (translate.c, "regions"): entries left before a block that could be a
+     * region is translated again as one, per slot; jit_hot set by the block whose count
+     * ran out, for the dispatcher. */
+    uint32_t jit_heat[HV_CPU_HEAT_SLOTS];
+    uint32_t jit_hot;
     /* Debugger breakpoints (hv_vcpu_set_breakpoint); see "breakpoints" above. */
     struct hv_cpu_debug dbg;
     /* Embedder hooks and coverage (hv_vm_hook_add), additive; see "hooks" above. */

@@ -172,8 +172,8 @@ static void add_raw(struct item *it, uint32_t raw)
 }
 
 /* Loops: in a sequence with loops, some items are `addi x21, x21, -1; blt x0, x21, T`
- * with T up to 8 items back; x21 starts at 0..5 and nothing else writes it, so the
- * back-edges are taken at most that often in all. With the forward branches and jumps
+ * with T up to 8 items back; x21 starts at 0..5 (or 512..575) and nothing else writes it, so
+ * the back-edges are taken at most that often in all. With the forward branches and jumps
  * around them this makes loops whose paths leave the straight line and come back: the
  * translator's loop heads, joins and regions. */
 static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
@@ -625,8 +625,9 @@ int main(int argc, char **argv)
         if (init.x[26] + 0x800 >= RAM && init.x[26] < RAM + 0x3000)
             init.x[26] += 0x40000;      /* never let wild stores hit the handler or code */
         init.x[27] = SCRATCH + 0x800 + rn(0x800);
-        if (loops)
-            init.x[21] = rn(6);
+        if (loops)     /* sometimes enough iterations for the translator's regions, which
+                          it builds for blocks entered HV_JIT_REGION_HEAT (512) times */
+            init.x[21] = rn(4) ? rn(6) : 512 + rn(64);
         init.x[30] = TRAPLOG;
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;

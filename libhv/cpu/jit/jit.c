@@ -441,6 +441,44 @@ static int hooked_result(struct hv_cpu *cpu, int r)
     return r;
 }
 
+/* A region candidate's heat count ran out (translate.c, COLD_HEAT; cpu->pc is its start):
+ * translate it again with regions allowed, put the new block in its place (hash chain,
+ * jump cache) and overwrite the old checked entry's heat count with a jmp to the new one,
+ * so that chained exits and inline caches into it follow. */
+static void reheat(struct hv_cpu *cpu, struct hv__jit *jit)
+{
+    cpu->jit_hot = 0;
+    int r;
+    struct jit_block *b = lookup(cpu, jit, &r);
+    if (!b || !b->counted)
+        return;
+    jit->region_ok = true;
+    jit->full = false;
+    struct jit_block *nb = translate_counted(cpu, jit, b->pc, b->host, b->host2);
+    jit->region_ok = false;
+    if (!nb) {
+        if (jit->full)
+            flush_all(cpu, jit);
+        return;
+    }
+    b->counted = false;
+    for (struct jit_block **p = &jit->hash[block_hash(b->host, b->pc)]; *p; p = &(*p)->next)
+        if (*p == b) {
+            nb->next = b->next;
+            *p = nb;
+            break;
+        }
+    struct hv__jit_jc *jc = &jit->jc[(b->pc >> 1) & (HV_JIT_JC_SIZE - 1)];
+    if (jc->blk == b) {
+        jc->code = nb->check_entry;
+        jc->blk = nb;
+    }
+    uint8_t *p = hv__cc_rw(&jit->cc, b->check_entry);
+    int32_t rel = (int32_t)((intptr_t)nb->check_entry - ((intptr_t)b->check_entry + 5));
+    p[0] = 0xe9;
+    memcpy(p + 1, &rel, 4);
+}
+
 static int run_block(struct hv_cpu *cpu, struct hv__jit *jit, struct jit_block *b)
 {
     uint64_t gen = jit->cc.generation;
@@ -513,6 +551,8 @@ int hv__jit_run(struct hv_cpu *cpu, uint64_t stop_at)
                 r = run_block(cpu, jit, b);
             }
         }
+        if (cpu->jit_hot)
+            reheat(cpu, jit);
         if (r == STEP_BREAK) {
             cpu->dbg.hit = true;
             return HV_STEP_OK;
@@ -547,6 +587,8 @@ int hv__jit_exec_block(struct hv_cpu *cpu, uint64_t max, uint64_t *n)
         else
             r = run_block(cpu, jit, b);
     }
+    if (cpu->jit_hot)
+        reheat(cpu, jit);
     if (cpu->hk.on && (r = hooked_result(cpu, r)) == STEP_HOOK)
         r = HV_STEP_OK;
     if (r == STEP_BREAK)

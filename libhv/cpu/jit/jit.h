@@ -64,6 +64,8 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
  * region of several runs on one page (translate.c, "regions"). */
 #define HV_JIT_BLOCK_MAX 112
 #define HV_JIT_LINEAR_MAX 64
+/* Entries through check_entry before a region candidate is translated again as a region. */
+#define HV_JIT_REGION_HEAT 512
 /* Load helper kind: size | sign << 4 | len << 8 | HV_JIT_LOAD_FP | rd << 16. */
 #define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12
@@ -101,6 +103,7 @@ struct jit_block {
     struct jit_block *next;     /* hash chain */
     uintptr_t host2;            /* a first instruction straddling the page end: the host
                                  * address of its second half (the next page); else 0 */
+    bool counted;               /* check_entry starts with a heat count (translate.c) */
 };
 
 struct hv__jit {
@@ -132,6 +135,8 @@ struct hv__jit {
     uint64_t shadow_bytes;      /* bytes FENCE.I compares: 64 per translated chunk */
     uint64_t fence_i_at;        /* instret of the last FENCE.I */
     uint64_t fence_i_credit;    /* bytes FENCE.I may still compare (jit.c) */
+    bool region_ok;             /* translating a hot block again: regions allowed */
+    unsigned heat_slot;         /* the next block's heat slot (round robin) */
 };
 
 /* Translate the block at pc (host = its first byte; host2, when not 0, the first byte of

@@ -40,7 +40,7 @@ enum { RAX = HV_X86_RAX, RCX = HV_X86_RCX, RDX = HV_X86_RDX, RBX = HV_X86_RBX,
  * read-modify-write and store-to-load forwarding (about 6 cycles each). */
 #define IREG R15
 
-enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_GENERIC, COLD_SIDE,
+enum cold_kind { COLD_LOAD, COLD_STORE, COLD_CHAIN, COLD_ENTRY, COLD_HEAT, COLD_GENERIC, COLD_SIDE,
                  COLD_FPGATE, COLD_ADDEND };
 struct tail {
     uint16_t first;             /* index of its first instruction in tr.in (after the block) */
@@ -145,6 +145,7 @@ struct tr {
      * skip ends after instruction ifc_end (0: none), restoring ifc_h from RDX when branch
      * ifc_br (condition ifc_cc) was taken and taking ifc_m off instret. */
     unsigned ifc_carry, ifc_end, ifc_br, ifc_m;
+    uint8_t depth[HV_JIT_BLOCK_MAX];        /* loops each instruction lies in (alloc_regs) */
     int ifc_h;
     int ifc_cc;
 };
@@ -364,6 +365,9 @@ void hv__tr_loop_depths(const struct tr *t, uint8_t *depth);
  * region of at most max instructions: fills insns[], t->ipc, seg_first / seg_last; returns
  * the new count (t->n unchanged when nothing was added). */
 unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsigned max);
+/* tr_plan.c: a region is worth trying for the block's first run: it jumps back (same page)
+ * to code it does not hold, so a loop may close through another run. */
+bool hv__tr_region_likely(const struct tr *t, const struct hv_insn *insns);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);

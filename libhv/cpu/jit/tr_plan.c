@@ -161,36 +161,54 @@ static bool is_jump(const struct hv_insn *in)
     return is_cond_branch(in->op) || (in->op == HV_OP_JAL && in->rd == 0);
 }
 
+/* Runs are short (a loop's arm, its latch); decoding longer candidates for cold code only
+ * costs translation time. */
+#define RUN_MAX 32
+
+static bool held(const uint64_t *map, uint64_t pc)
+{
+    unsigned k = (pc & 0xfff) >> 1;
+    return map[k / 64] >> (k % 64) & 1;
+}
+
+static void hold(uint64_t *map, uint64_t pc)
+{
+    unsigned k = (pc & 0xfff) >> 1;
+    map[k / 64] |= 1ull << (k % 64);
+}
+
+bool hv__tr_region_likely(const struct tr *t, const struct hv_insn *insns)
+{
+    uint64_t base = t->pc0 & ~0xfffull;
+    for (unsigned i = 0; i < t->n; i++) {
+        uint64_t target = t->ipc[i] + (uint64_t)insns[i].imm;
+        if (is_jump(&insns[i]) && target < t->ipc[i] && (target & ~0xfffull) == base &&
+            idx_of(t, target) < 0)
+            return true;
+    }
+    return false;
+}
+
 unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsigned max)
 {
     uintptr_t page = host - (t->pc0 & 0xfff);
     uint64_t base = t->pc0 & ~0xfffull;
     unsigned n = t->n;
-    /* Only where a loop is likely: the first run loops already, or jumps back (same page)
-     * to code before it. Most cold code (a kernel boot) has neither, and decoding and
-     * planning candidate runs for every block cost the boot's translation ~15 %. */
-    bool likely = false;
-    for (unsigned i = 0; i < n && !likely; i++) {
-        uint64_t target = t->ipc[i] + (uint64_t)insns[i].imm;
-        likely = t->head_end[i] >= 0 ||
-                 (is_jump(&insns[i]) && target < t->ipc[i] &&
-                  (target & ~0xfffull) == base && idx_of(t, target) < 0);
-    }
-    if (!likely)
-        return n;
+    uint64_t map[2048 / 64] = { 0 };    /* the region's instructions, by pc on the page */
+    for (unsigned i = 0; i < n; i++)
+        hold(map, t->ipc[i]);
     t->seg_last[n - 1] = true;
     for (unsigned i = 0; i < n && n < max; i++) {
         if (!is_jump(&insns[i]))
             continue;
         uint64_t target = t->ipc[i] + (uint64_t)insns[i].imm;
-        if ((target & ~0xfffull) != base || idx_of(t, target) >= 0)
+        if ((target & ~0xfffull) != base || held(map, target))
             continue;
         unsigned m = 0, nside = 0;
         bool back = false;
         uint64_t pc = target;
-        while (n + m < max && (pc & ~0xfffull) == base) {
-            int at = m ? idx_of(t, pc) : -1;
-            if (at >= 0) {
+        while (n + m < max && m < RUN_MAX && (pc & ~0xfffull) == base) {
+            if (m && held(map, pc)) {
                 back = true;            /* falls into the region */
                 break;
             }
@@ -199,21 +217,21 @@ unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsi
                 break;
             t->ipc[n + m] = pc;
             t->ipc[n + m + 1] = pc + in->len;
-            t->n = n + m + 1;           /* idx_of sees this run's instructions too */
             m++;
             if (is_jump(in)) {
-                int j = idx_of(t, pc + (uint64_t)in->imm);
-                back |= j >= 0 && j < (int)n;
+                uint64_t to = pc + (uint64_t)in->imm;
+                back |= (to & ~0xfffull) == base && held(map, to);
             }
             if (hv__insn_ends_block(in->op) && !(is_cond_branch(in->op) && nside++ < SIDE_MAX))
                 break;
             pc += in->len;
         }
-        t->n = n;
         if (!back || !m)
             continue;
         t->seg_first[n] = true;
         t->seg_last[n + m - 1] = true;
+        for (unsigned j = n; j < n + m; j++)
+            hold(map, t->ipc[j]);
         n += m;
         t->n = n;
     }

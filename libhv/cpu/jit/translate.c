@@ -38,6 +38,7 @@ static const int cache_regs[] = { RBP, R12, R13, R14, R8, R9, R10, R11, RDI };
 /* Budget checks assume no block's longest path (max_n) exceeds HV_JIT_MAX_PATH (jit.h):
  * the body, or a tail (up to TAIL_MAX ALU instructions, a branch and a `j`), plus what
  * each tail that joins the block further on adds to the paths through it. */
+_Static_assert(offsetof(struct hv_cpu, jit_heat) >= 128, "heat counts need a disp32 operand");
 _Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_PATH,
                "max_n within the budget check's span");
 
@@ -47,7 +48,7 @@ _Static_assert(HV_JIT_BLOCK_MAX + (SIDE_MAX + 1) * (TAIL_MAX + 2) <= HV_JIT_MAX_
 static void alloc_regs(struct tr *t)
 {
     uint64_t count[32] = { 0 };
-    uint8_t depth[HV_JIT_BLOCK_MAX];
+    uint8_t *depth = t->depth;
     hv__tr_loop_depths(t, depth);
     for (unsigned i = 0; i < t->n; i++) {
         const struct hv_insn *in = &t->in[i];
@@ -443,6 +444,8 @@ static bool ifc_tail(struct tr *t, unsigned i, enum hv__x86_cc cc)
     struct tail rt;
     const struct tail *tl = &t->tail[i];
     const struct hv_insn *in = &t->in[i];
+    if (!t->depth[i])
+        return false;   /* only in loops: elsewhere a branch runs too rarely to matter */
     if (t->region) {
         if (!region_tail(t, i, &rt) || run_ends(t, i + 1))
             return false;
@@ -478,7 +481,8 @@ static bool ifc_tail(struct tr *t, unsigned i, enum hv__x86_cc cc)
 static bool ifc_skip(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
-    if (t->cov_only || t->hooked || t->ifc_carry || t->ifc_end || t->tail[i].present)
+    if (t->cov_only || t->hooked || t->ifc_carry || t->ifc_end || t->tail[i].present ||
+        !t->depth[i])
         return false;
     int j = idx_of(t, t->ipc[i] + (uint64_t)in->imm);
     if (j <= (int)i + 1 || j > (int)i + 4 || j >= (int)t->n)
@@ -682,6 +686,14 @@ static void emit_cold(struct tr *t, struct cold *c)
         t->entry_label = hv__x86_label(b);
         for (unsigned j = 0; j < t->nto_entry; j++)
             hv__x86_bind(b, t->to_entry[j]);
+        set_pc(t, t->pc0, RAX);
+        hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
+        hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
+        return;
+    case COLD_HEAT:
+        /* Hot: back to the dispatcher at the block's start (nothing loaded or retired
+         * yet), which translates it again (jit.c). */
+        hv__x86_store_imm(b, 4, hv__x86_mb(RBX, (int32_t)offsetof(struct hv_cpu, jit_hot)), 1);
         set_pc(t, t->pc0, RAX);
         hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->exit_nochain, RCX);
@@ -1151,7 +1163,16 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
                             tail_bytes);
     }
     t->n0 = n;
-    if (loops && t->ext && !cpu->dbg.nr_bp && !host2) {
+    /* Regions are built for hot blocks only: a candidate is first translated as its first
+     * run with a heat count at its checked entry; after HV_JIT_REGION_HEAT entries it asks
+     * the dispatcher (jit.c, reheat) to translate it again, as a region, and patch the old
+     * entry to the new one. Cold code (a kernel boot: ~5,000 candidates, most entered a
+     * few times) pays neither the region's translation nor its larger code. */
+    bool counted = false;
+    if (loops && t->ext && !cpu->dbg.nr_bp && !host2 && hv__tr_region_likely(t, insns) &&
+        !jit->region_ok)
+        counted = true;
+    if (loops && t->ext && !cpu->dbg.nr_bp && !host2 && jit->region_ok) {
         /* A region (tr_plan.c), kept when a loop closes through one of its added runs. It
          * needs no tails (its runs are more general) and its longest path is its length:
          * jumps inside it go forward, back to loop heads, which check the budget, or back
@@ -1251,6 +1272,17 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     uintptr_t rx = buf.exec;
     /* Checked entry: poll / exit requests and the budget (exact stop). */
     new_cold(t, COLD_ENTRY);   /* first cold stub: `over` falls into it */
+    unsigned slot = 0;
+    if (counted) {
+        /* The heat count: 7 bytes (disp32: the slots lie far into struct hv_cpu), so that
+         * jit.c can overwrite its first 5 with a jmp to the block's region. */
+        slot = jit->heat_slot++ % HV_CPU_HEAT_SLOTS;
+        cpu->jit_heat[slot] = HV_JIT_REGION_HEAT;
+        hv__x86_alu_mi(&buf, HV_X86_SUB, 4,
+                       hv__x86_mb(RBX, (int32_t)offsetof(struct hv_cpu, jit_heat[slot])), 1);
+        struct cold *h = new_cold(t, COLD_HEAT);
+        h->from[h->nfrom++] = hv__x86_jcc_fwd(&buf, HV_X86_CC_E);
+    }
     /* instret >= jit_stop_at: a poll due, the budget end within HV_JIT_MAX_PATH, or 0
      * with breakpoints set or an exit requested (jit.h): back to the dispatcher, which
      * polls / single-steps / checks. */
@@ -1326,6 +1358,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->max_n = maxlen;
     blk->bytes = bytes;
     blk->host2 = host2;
+    blk->counted = counted;
     /* Stores into the block's code (or a tail's) must drop it: without the tracking
      * (out of memory) it cannot be kept. The dispatcher flushes and retries. */
     bool tracked = host2 ? hv__jit_track_code(cpu, jit, host, 2) == 0 &&
