@@ -176,6 +176,8 @@ static void add_raw(struct item *it, uint32_t raw)
  * the back-edges are taken at most that often in all. With the forward branches and jumps
  * around them this makes loops whose paths leave the straight line and come back: the
  * translator's loop heads, joins and regions. */
+static bool long_loops;          /* this sequence's loops run 512+ times: no fence.i */
+
 static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
 {
     if (loops && done && rn(100) < 6) {
@@ -303,7 +305,10 @@ static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
                                         0x18000073 /* sfence.w.inval */,
                                         0x18100073 /* sfence.inval.ir */,
                                         0x16000073 /* sinval.vma */ };
-        add_raw(it, sys[rn(9)]);
+        unsigned k = rn(9);
+        if (long_loops && sys[k] == 0x0000100f)
+            k = 4;      /* fence.i flushes the translations each iteration: plain fence */
+        add_raw(it, sys[k]);
     }
 }
 
@@ -592,6 +597,7 @@ int main(int argc, char **argv)
             rng_state = 1;
         unsigned n = 1 + rn(MAXN);
         bool loops = rn(2);
+        long_loops = loops && !rn(4);
         for (unsigned i = 0; i < n; i++)
             gen_item(&items[i], n - 1 - i, i, loops);
         memset(code, 0, sizeof code);
@@ -627,7 +633,7 @@ int main(int argc, char **argv)
         init.x[27] = SCRATCH + 0x800 + rn(0x800);
         if (loops)     /* sometimes enough iterations for the translator's regions, which
                           it builds for blocks entered HV_JIT_REGION_HEAT (512) times */
-            init.x[21] = rn(4) ? rn(6) : 512 + rn(64);
+            init.x[21] = long_loops ? 512 + rn(64) : rn(6);
         init.x[30] = TRAPLOG;
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;
