@@ -457,9 +457,6 @@ static int mkside(struct vmside *s, enum hv_engine engine)
         fprintf(stderr, "jitfuzz: cannot create VM: %s\n", err);
         return -1;
     }
-    uint32_t handler[40];
-    unsigned n = build_handler(handler);
-    hv_vm_mem_write(s->vm, RAM, handler, 4 * n);
     return 0;
 }
 
@@ -498,7 +495,16 @@ static void run_side(struct vmside *s, const struct hv_regs *init, const struct 
                      struct result *out)
 {
     static const uint8_t zero[TRAPLOG_SIZE];
-    hv_vm_mem_write(s->vm, CODE, code, codelen);
+    /* The handler's page and the whole code page, every time: what earlier sequences left
+     * there (their longer code, stores into the page, a handler a wild store corrupted)
+     * would otherwise be run by a later one, making its outcome depend on the ones before
+     * (and a store storm into a page with translated code drops every translation on
+     * each store: one such sequence translated 40,000 blocks). */
+    uint32_t handler[0x1000 / 4] = { 0 };
+    build_handler(handler);
+    hv_vm_mem_write(s->vm, RAM, handler, sizeof handler);
+    (void)codelen;
+    hv_vm_mem_write(s->vm, CODE, code, 0x1000);
     hv_vm_mem_write(s->vm, SCRATCH, scratch, SCRATCH_SIZE);
     hv_vm_mem_write(s->vm, TRAPLOG, zero, TRAPLOG_SIZE);
     hv_vcpu_set_regs(s->cpu, init);
@@ -655,7 +661,8 @@ int main(int argc, char **argv)
     struct hv_stats st;
     hv_vcpu_get_stats(jit.cpu, &st);
     printf("jitfuzz: seed %" PRIu64 ": %" PRIu64 " sequences, %u mismatches, %" PRIu64
-           " blocks translated\n", seed, count, fails, st.blocks_translated);
+           " blocks translated, %" PRIu64 " instructions\n", seed, count, fails,
+           st.blocks_translated, st.instructions);
     hv_vm_destroy(ref.vm);
     hv_vm_destroy(jit.vm);
     return fails ? 1 : 0;

@@ -89,7 +89,15 @@ static void flush_all(struct hv_cpu *cpu, struct hv__jit *jit)
 {
     uint64_t t0 = mono_ns();
     hv__cc_flush(&jit->cc);
-    memset(jit->hash, 0, sizeof(*jit->hash) << HASH_BITS);
+    /* The chains of the blocks there are, or the whole table when they are many (a
+     * guest storing into its own code in a loop flushes on every iteration: clearing
+     * 256 KiB each time was most of that cost). */
+    if (jit->npool < (1u << HASH_BITS) / 16) {
+        for (unsigned i = 0; i < jit->npool; i++)
+            jit->hash[block_hash(jit->pool[i].host, jit->pool[i].pc)] = NULL;
+    } else {
+        memset(jit->hash, 0, sizeof(*jit->hash) << HASH_BITS);
+    }
     jit->npool = 0;
     jc_clear(jit);
     free_pages(cpu, jit);
