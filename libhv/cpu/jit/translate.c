@@ -1113,12 +1113,8 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         return NULL;
     }
     memset(t, 0, offsetof(struct tr, cold));
-    memset(t->tail, 0, sizeof t->tail);
-    t->region = false;
-    memset(t->seg_first, 0, sizeof t->seg_first);
-    memset(t->seg_last, 0, sizeof t->seg_last);
-    memset(t->land_k, 0xff, sizeof t->land_k);
-    memset(t->acyclic, 0, sizeof t->acyclic);
+    memset(t->tail, 0, n * sizeof t->tail[0]);     /* only tail[0..n) is read */
+    t->region = false;      /* seg_first .. acyclic are read only in a region */
     t->nfwd = 0;
     t->ncold = 0;
     t->nfail = 0;
@@ -1155,7 +1151,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
          * loop) gets a block of its own, whose loops get the cache registers. */
         n = t->n = end;
         bytes = (unsigned)(t->ipc[n] - pc);
-        memset(t->tail, 0, sizeof t->tail);
+        memset(t->tail, 0, n * sizeof t->tail[0]);
         for (unsigned i = 0; i < n; i++)
             t->head_end[i] = -1;
         ntail = 0;
@@ -1179,6 +1175,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
          * along no cycle (tr_plan.c). */
         int16_t head0[HV_JIT_LINEAR_MAX];
         struct tail tail0[HV_JIT_LINEAR_MAX];
+        memset(t->seg_first, 0, sizeof t->seg_first);
+        memset(t->seg_last, 0, sizeof t->seg_last);
+        memset(t->land_k, 0xff, sizeof t->land_k);
+        memset(t->acyclic, 0, sizeof t->acyclic);
         unsigned nr = hv__tr_region(t, insns, host, HV_JIT_BLOCK_MAX);
         bool keep = false;
         if (nr > n) {
@@ -1186,7 +1186,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             memcpy(tail0, t->tail, n * sizeof tail0[0]);
             t->n = nr;
             t->region = true;
-            memset(t->tail, 0, sizeof t->tail);
+            memset(t->tail, 0, nr * sizeof t->tail[0]);
             for (unsigned i = 0; i < nr; i++)
                 t->head_end[i] = -1;
             unsigned nt = 0;
