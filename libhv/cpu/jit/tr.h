@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* libhv cpu/jit — internal to the translator (translate.c, tr_int.c, tr_mem.c, tr_fp.c,
- * tr_sys.c): the translation context, the register cache and the small emitters the
+ * tr_sys.c, tr_plan.c, tr_ifc.c, tr_trace.c): the translation context, the register cache and the small emitters the
  * files share, and the entry points each file offers the block driver. */
 #ifndef HV_CPU_JIT_TR_H
 #define HV_CPU_JIT_TR_H
@@ -381,6 +381,18 @@ bool hv__tr_mem_wants_rdi(struct tr *t);
 void hv__tr_mem_loop(struct tr *t, int loop_end);
 /* tr_fp.c: MXCSR's sticky flags into cpu->fflags. */
 void hv__tr_fflags_sync(struct tr *t);
+/* translate.c: cmp rs1, rs2 (or 0) for conditional branch `in`. */
+void hv__tr_emit_cmp(struct tr *t, const struct hv_insn *in);
+/* tr_ifc.c: if-conversion of branch i (condition cc) inside a run: the out-of-line tail
+ * shape, or a forward skip over ALU instructions (then hv__tr_ifc_skip_end after the last
+ * of them); true when emitted. hv__tr_ifc_pay_carry on each branch's not-taken path. */
+bool hv__tr_ifc_tail(struct tr *t, unsigned i, enum hv__x86_cc cc);
+bool hv__tr_ifc_skip(struct tr *t, unsigned i, enum hv__x86_cc cc);
+void hv__tr_ifc_skip_end(struct tr *t);
+void hv__tr_ifc_pay_carry(struct tr *t, unsigned i);
+/* tr_trace.c: log the block (in_asm / out_asm, per jit->opts.trace). */
+void hv__tr_trace_block(struct hv__jit *jit, const struct tr *t, const void *code_rw,
+                        size_t len, uintptr_t rx);
 /* tr_sys.c: state exact in memory, then fn(cpu, &insn[i]). */
 void hv__tr_call_insn_helper(struct tr *t, unsigned i, uintptr_t fn);
 

@@ -3,7 +3,8 @@
  * scan, superblocks and side exits, loop tails, register allocation, exits and chaining,
  * cold stubs, control transfer), plus the shared stubs (enter/exit, jump-cache probe) at
  * the start of every code cache generation. Instructions by concern: tr_int.c, tr_mem.c,
- * tr_fp.c, tr_sys.c; what they share: tr.h.
+ * tr_fp.c, tr_sys.c; the plan and regions: tr_plan.c; if-conversion: tr_ifc.c; the trace:
+ * tr_trace.c; what they share: tr.h.
  *
  * Generated code conventions: RBX holds the struct hv_cpu pointer for as long as generated
  * code runs. Guest registers live in cpu->x; within a block the most used ones are cached
@@ -25,7 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "cpu/jit/tr.h"
-#include "cpu/x86/disas.h"
 #include "cpu/fpu.h"
 
 /* Host registers that cache guest registers, callee-saved first. RDI is only an argument
@@ -332,7 +332,7 @@ static void end_block_common(struct tr *t, unsigned i)
 /* ---- control transfer -------------------------------------------------------------------- */
 
 /* cmp rs1, rs2 (or 0) for conditional branch `in`. */
-static void emit_cmp(struct tr *t, const struct hv_insn *in)
+void hv__tr_emit_cmp(struct tr *t, const struct hv_insn *in)
 {
     int a = src(t, in->rs1, RAX), c = in->rs2 ? src(t, in->rs2, RCX) : -1;
     if (c < 0)
@@ -368,167 +368,6 @@ static int seg_land(const struct tr *t, uint64_t target, unsigned src)
     return j;
 }
 
-/* ---- if-conversion ------------------------------------------------------------------------
- * A data-dependent branch around one or a few ALU instructions (crc16's `bltz t2, T` with
- * T: `xor a5,a5,a2; bnez a4,head; j on` = the block's next instructions `bnez a4,head` at
- * i+1; or `beqz s2, J` over `xor a5,a5,a3; zext.h a5,a5`) mispredicts about every other
- * time on random data. Instead: the ALU instructions always run, rd's old value saved in
- * RDX and put back with a cmov, instret corrected with the branch's condition (setcc). */
-
-static bool ifc_op(const struct tr *t, const struct hv_insn *a)
-{
-    switch (a->op) {
-    case HV_OP_ADD: case HV_OP_ADDI: case HV_OP_XOR: case HV_OP_XORI: case HV_OP_OR:
-    case HV_OP_ORI: case HV_OP_AND: case HV_OP_ANDI: case HV_OP_SUB: case HV_OP_ADDW:
-    case HV_OP_ADDIW: case HV_OP_SUBW: case HV_OP_SLLI: case HV_OP_SRLI: case HV_OP_SRAI:
-    case HV_OP_SLLIW: case HV_OP_SRLIW: case HV_OP_SRAIW: case HV_OP_ZEXT_H: case HV_OP_SEXT_H:
-    case HV_OP_SEXT_B: case HV_OP_LUI:
-        return a->rd && t->host_of[a->rd] >= 0;
-    default:
-        return false;
-    }
-}
-
-/* Some other branch, jal, tail or loop of the block arrives at instruction j. */
-static bool ifc_target(const struct tr *t, unsigned j, unsigned except)
-{
-    if (t->head_end[j] >= 0 || (t->region && (t->seg_first[j] || t->acyclic[j])))
-        return true;
-    uint64_t pc = t->ipc[j];
-    for (unsigned k = 0; k < t->n; k++) {
-        const struct hv_insn *in = &t->in[k];
-        if (t->region && t->seg_last[k] && fall_pc(t, k) == pc)
-            return true;    /* a region's run falling into it */
-        if (k == except)
-            continue;
-        if ((is_cond_branch(in->op) || in->op == HV_OP_JAL) &&
-            t->ipc[k] + (uint64_t)in->imm == pc)
-            return true;
-        if (t->tail[k].present && (t->tail[k].to == pc ||
-                                   (t->tail[k].cond && t->tail[k].fall == pc)))
-            return true;
-    }
-    return false;
-}
-
-/* Branch i (inside a superblock, cc its condition) to a tail of one ALU instruction and a
- * copy of instruction i+1 whose not-taken path goes on at i+2. */
-/* In a region the same shape is a run of its own (tails are off there): the run at branch
- * i's target, read as a tail (one ALU instruction, a conditional branch, and a `j` or the
- * run's end where its not-taken path goes on). */
-static bool region_tail(const struct tr *t, unsigned i, struct tail *tl)
-{
-    int r = idx_of(t, t->ipc[i] + (uint64_t)t->in[i].imm);
-    if (r <= (int)i || !t->seg_first[r] || run_ends(t, (unsigned)r) ||
-        !is_cond_branch(t->in[r + 1].op))
-        return false;
-    memset(tl, 0, sizeof *tl);
-    tl->present = tl->cond = true;
-    tl->first = (uint16_t)r;
-    tl->m = 1;
-    tl->to = t->ipc[r + 1] + (uint64_t)t->in[r + 1].imm;
-    if (!run_ends(t, (unsigned)r + 1) && t->in[r + 2].op == HV_OP_JAL && !t->in[r + 2].rd) {
-        tl->xk = 2;
-        tl->fall = t->ipc[r + 2] + (uint64_t)t->in[r + 2].imm;
-    } else if (run_ends(t, (unsigned)r + 1)) {
-        tl->xk = 1;
-        tl->fall = fall_pc(t, (unsigned)r + 1);
-    } else {
-        return false;
-    }
-    return true;
-}
-
-static bool ifc_tail(struct tr *t, unsigned i, enum hv__x86_cc cc)
-{
-    struct tail rt;
-    const struct tail *tl = &t->tail[i];
-    const struct hv_insn *in = &t->in[i];
-    if (!t->depth[i])
-        return false;   /* only in loops: elsewhere a branch runs too rarely to matter */
-    if (t->region) {
-        if (!region_tail(t, i, &rt) || run_ends(t, i + 1))
-            return false;
-        tl = &rt;
-    }
-    if (t->cov_only || t->hooked || t->ifc_carry || t->ifc_end || !tl->present || !tl->cond ||
-        tl->m != 1 || i + 2 > t->n)
-        return false;
-    const struct hv_insn *a = &t->in[tl->first], *br = &t->in[tl->first + 1];
-    const struct hv_insn *nx = &t->in[i + 1];
-    if (!is_cond_branch(nx->op) || br->op != nx->op || br->rs1 != nx->rs1 ||
-        br->rs2 != nx->rs2 || tl->to != t->ipc[i + 1] + (uint64_t)nx->imm ||
-        tl->fall != t->ipc[i + 2] || tl->xk > 2)
-        return false;
-    if (!ifc_op(t, a) || a->rd == in->rs1 || a->rd == in->rs2 || ifc_target(t, i + 1, i))
-        return false;
-    struct hv__x86_buf *b = t->b;
-    int h = src(t, a->rd, RDX);
-    hv__x86_mov_rr(b, 8, RDX, h);
-    hv__tr_int(t, tl->first);
-    emit_cmp(t, in);
-    hv__x86_cmov(b, (enum hv__x86_cc)(cc ^ 1), 8, h, RDX);
-    hv__x86_setcc(b, cc, RDX);
-    hv__x86_movzx(b, 4, 1, RDX, RDX);
-    hv__x86_alu_rr(b, HV_X86_ADD, 8, IREG, RDX);    /* the tail's ALU instruction */
-    if (tl->xk == 2)
-        t->ifc_carry = i + 1;       /* and its `j` when i+1 is not taken */
-    return true;
-}
-
-/* Branch i (inside a superblock) forward over m <= 3 ALU instructions writing one cached
- * register: they run, emit_insn finishes after the last (ifc_end). */
-static bool ifc_skip(struct tr *t, unsigned i, enum hv__x86_cc cc)
-{
-    const struct hv_insn *in = &t->in[i];
-    if (t->cov_only || t->hooked || t->ifc_carry || t->ifc_end || t->tail[i].present ||
-        !t->depth[i])
-        return false;
-    int j = idx_of(t, t->ipc[i] + (uint64_t)in->imm);
-    if (j <= (int)i + 1 || j > (int)i + 4 || j >= (int)t->n)
-        return false;
-    for (unsigned k = i; k < (unsigned)j; k++)
-        if (run_ends(t, k))
-            return false;   /* all of it in one run of a region */
-    unsigned rd = t->in[i + 1].rd;
-    for (unsigned k = i + 1; k < (unsigned)j; k++) {
-        const struct hv_insn *a = &t->in[k];
-        if (!ifc_op(t, a) || a->rd != rd || ifc_target(t, k, i))
-            return false;
-    }
-    if (rd == in->rs1 || rd == in->rs2)
-        return false;
-    int h = src(t, rd, RDX);
-    hv__x86_mov_rr(t->b, 8, RDX, h);
-    t->ifc_end = (unsigned)j - 1;
-    t->ifc_br = i;
-    t->ifc_m = (unsigned)j - 1 - i;
-    t->ifc_h = h;
-    t->ifc_cc = cc;
-    return true;
-}
-
-static void ifc_skip_end(struct tr *t)
-{
-    struct hv__x86_buf *b = t->b;
-    enum hv__x86_cc cc = (enum hv__x86_cc)t->ifc_cc;
-    t->ifc_end = 0;
-    emit_cmp(t, &t->in[t->ifc_br]);
-    hv__x86_cmov(b, cc, 8, t->ifc_h, RDX);      /* taken: they did not run */
-    hv__x86_setcc(b, cc, RDX);
-    hv__x86_movzx(b, 4, 1, RDX, RDX);
-    for (unsigned k = 0; k < t->ifc_m; k++)
-        hv__x86_alu_rr(b, HV_X86_SUB, 8, IREG, RDX);
-}
-
-static void ifc_pay_carry(struct tr *t, unsigned i)
-{
-    if (t->ifc_carry && t->ifc_carry == i) {
-        hv__x86_alu_rr(t->b, HV_X86_ADD, 8, IREG, RDX);
-        t->ifc_carry = 0;
-    }
-}
-
 static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
 {
     const struct hv_insn *in = &t->in[i];
@@ -536,24 +375,24 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
     if (!run_ends(t, i) && !t->cov_only && back_target(t, pc + (uint64_t)in->imm, i) >= 0) {
         /* Inside a superblock, taken: a back-edge, inline (one taken branch per
          * iteration). Not taken: the block goes on. */
-        emit_cmp(t, in);
+        hv__tr_emit_cmp(t, in);
         struct hv__x86_fixup on = hv__x86_jcc_fwd(t->b, (enum hv__x86_cc)(cc ^ 1));
         back_to(t, (unsigned)back_target(t, pc + (uint64_t)in->imm, i), i + 1, t->dirty,
                 t->loaded);
         hv__x86_bind(t->b, on);
-        ifc_pay_carry(t, i);
+        hv__tr_ifc_pay_carry(t, i);
         return;
     }
-    if (!run_ends(t, i) && (ifc_tail(t, i, cc) || ifc_skip(t, i, cc)))
+    if (!run_ends(t, i) && (hv__tr_ifc_tail(t, i, cc) || hv__tr_ifc_skip(t, i, cc)))
         return;
     int j = seg_land(t, pc + (uint64_t)in->imm, i);
     if (j >= 0 && !t->cov_only) {
         /* Taken: to a later segment of the region, straight to its landing pad. */
-        emit_cmp(t, in);
+        hv__tr_emit_cmp(t, in);
         t->land_k[j] = (int16_t)(i + 1);
         t->fwd[t->nfwd].f = hv__x86_jcc_fwd(t->b, cc);
         t->fwd[t->nfwd++].j = (unsigned)j;
-        ifc_pay_carry(t, i);
+        hv__tr_ifc_pay_carry(t, i);
         if (!run_ends(t, i))
             return;
         exit_path(t, pc + in->len, i + 1, i, t->dirty, t->loaded, fp_state(t));
@@ -561,14 +400,14 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
     }
     if (!run_ends(t, i)) {
         /* Inside a superblock: the taken path is a side exit, the block goes on. */
-        emit_cmp(t, in);
+        hv__tr_emit_cmp(t, in);
         struct cold *s = new_cold(t, COLD_SIDE);
         s->pc = pc + (uint64_t)in->imm;
         s->k = i;
         s->from[s->nfrom++] = hv__x86_jcc_fwd(t->b, cc);
         if (t->cov_only)
             emit_cov(t, pc + in->len);  /* not taken: the next instruction starts a block */
-        ifc_pay_carry(t, i);
+        hv__tr_ifc_pay_carry(t, i);
         return;
     }
     uint64_t fall = pc + in->len, target = pc + (uint64_t)in->imm;
@@ -576,20 +415,20 @@ static void emit_branch(struct tr *t, unsigned i, enum hv__x86_cc cc)
         (t->region && (idx_of(t, target) >= 0 || idx_of(t, fall) >= 0))) {
         /* A back-edge keeps the register cache (see back_to); so do jumps inside a
          * region. */
-        emit_cmp(t, in);
+        hv__tr_emit_cmp(t, in);
         uint32_t dirty = t->dirty, loaded = t->loaded;
         uint8_t fp = fp_state(t);
         struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-        ifc_pay_carry(t, i);
+        hv__tr_ifc_pay_carry(t, i);
         exit_path(t, fall, i + 1, i, dirty, loaded, fp);
         hv__x86_bind(t->b, taken);
         exit_path(t, target, i + 1, i, dirty, loaded, fp);
         return;
     }
     end_block_common(t, i);
-    emit_cmp(t, in);
+    hv__tr_emit_cmp(t, in);
     struct hv__x86_fixup taken = hv__x86_jcc_fwd(t->b, cc);
-    ifc_pay_carry(t, i);
+    hv__tr_ifc_pay_carry(t, i);
     exit_to(t, fall);
     hv__x86_bind(t->b, taken);
     exit_to(t, target);
@@ -661,7 +500,7 @@ static void emit_insn(struct tr *t, unsigned i)
     if (!hv__tr_int(t, i) && !hv__tr_mem(t, i) && !hv__tr_fp(t, i))
         hv__tr_sys(t, i);
     if (t->ifc_end && i == t->ifc_end)
-        ifc_skip_end(t);
+        hv__tr_ifc_skip_end(t);
 }
 
 /* A guest register is cached in RDI (then same-page groups and RDI loop streams are off,
@@ -722,7 +561,7 @@ static void emit_cold(struct tr *t, struct cold *c)
                 emit_insn(t, tl->first + j);
             if (tl->cond) {
                 const struct hv_insn *br = &t->in[tl->first + tl->m];
-                emit_cmp(t, br);
+                hv__tr_emit_cmp(t, br);
                 uint32_t dirty = t->dirty, loaded = t->loaded;
                 /* Taken (the loop's way) falls through; not taken jumps over. */
                 struct hv__x86_fixup other =
@@ -1016,70 +855,6 @@ static unsigned decode_block(const struct hv_cpu *cpu, uint64_t pc, uintptr_t ho
     }
     *bytes = (unsigned)(p - (const uint8_t *)host);
     return n;
-}
-
-static void trace_line(void *opaque, const char *text)
-{
-    const struct hv__jit_opts *o = opaque;
-    o->log(o->log_opaque, text);
-}
-
-static void trace_block(struct hv__jit *jit, const struct tr *t, const void *code_rw,
-                        size_t len, uintptr_t rx)
-{
-    const struct hv__jit_opts *o = &jit->opts;
-    if (!o->log)
-        return;
-    char line[160];
-    if (o->trace & HV_JIT_TRACE_IN_ASM) {
-        snprintf(line, sizeof line, "IN: block at 0x%llx (%u insns)",
-                 (unsigned long long)t->pc0, t->n);
-        o->log(o->log_opaque, line);
-        for (unsigned i = 0; i < t->n; i++) {
-            char d[96];
-            uint64_t pc = t->ipc[i];
-            if (t->region && t->seg_first[i]) {
-                snprintf(line, sizeof line, "  region run at insn %u (0x%llx)", i,
-                         (unsigned long long)pc);
-                o->log(o->log_opaque, line);
-            }
-            hv__disasm(&t->in[i], pc, d, sizeof d);
-            snprintf(line, sizeof line, "0x%016llx:  %s", (unsigned long long)pc, d);
-            o->log(o->log_opaque, line);
-        }
-        for (unsigned i = 0; i < t->n; i++) {
-            if (!t->tail[i].present)
-                continue;
-            const struct tail *tl = &t->tail[i];
-            if (tl->cond)
-                snprintf(line, sizeof line, "  tail after insn %u: %u ALU insns + branch to "
-                         "0x%llx, else 0x%llx", i, tl->m, (unsigned long long)tl->to,
-                         (unsigned long long)tl->fall);
-            else
-                snprintf(line, sizeof line, "  tail after insn %u: %u ALU insns + j 0x%llx",
-                         i, tl->m, (unsigned long long)tl->to);
-            o->log(o->log_opaque, line);
-            for (unsigned j = 0; j < tl->m + (unsigned)tl->cond; j++) {
-                char d[96];
-                hv__disasm(&t->in[t->tail[i].first + j], 0, d, sizeof d);
-                snprintf(line, sizeof line, "  tail:  %s", d);
-                o->log(o->log_opaque, line);
-            }
-        }
-    }
-    for (unsigned i = 0; i < t->n && (o->trace & HV_JIT_TRACE_IN_ASM); i++) {
-        if (t->head_end[i] < 0)
-            continue;
-        snprintf(line, sizeof line, "  loop head at insn %u (0x%llx), back-edges up to insn %d",
-                 i, (unsigned long long)t->ipc[i], t->head_end[i]);
-        o->log(o->log_opaque, line);
-    }
-    if (o->trace & HV_JIT_TRACE_OUT_ASM) {
-        snprintf(line, sizeof line, "OUT: block at 0x%llx -> %zu bytes of host code",
-                 (unsigned long long)t->pc0, len);
-        o->log(o->log_opaque, line);
-        hv__x86_disas(code_rw, len, rx, trace_line, (void *)o);
-    }
 }
 
 /* Cached registers written from loop head h to its last back-edge (tails included). */
@@ -1384,7 +1159,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     }
     jit->stats.blocks++;
     if (jit->opts.trace)
-        trace_block(jit, t, buf.start, len, rx);
+        hv__tr_trace_block(jit, t, buf.start, len, rx);
     return blk;
 }
 
