@@ -66,6 +66,10 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     vcpu->cpu.backend = h;
     vcpu->cpu.policy = &hvf_policy;
     hv__cpu_reset(&vcpu->cpu, b->entry);
+    /* M-mode data is untranslated: main RAM's addend marks the soft-TLB's near pages. */
+    const struct hv_region *ram = hv__mem_find(&vcpu->vm->mem, HVF_RAM_BASE);
+    if (ram && ram->kind == HV_REGION_RAM && ram->host)
+        vcpu->cpu.tlb_near = (uintptr_t)ram->host - (uintptr_t)HVF_RAM_BASE;
     hvf_hart_reset(h);
     vcpu->cpu.x[10] = vcpu->id;        /* a0 = hartid */
     vcpu->cpu.x[11] = b->dtb_addr;     /* a1 = DTB */

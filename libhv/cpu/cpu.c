@@ -264,7 +264,8 @@ int hv__cpu_translate(struct hv_cpu *cpu, uint64_t va, enum hv_access acc,
             }
         }
         /* Keep the invariant whatever tags the fill set (see the header comment). */
-        if (e->tag[HV_ACC_WRITE] == page && is_code_page(cpu, (va + e->addend) & PAGE_MASK))
+        if ((e->tag[HV_ACC_WRITE] & ~HV_TLB_FAR) == page &&
+            is_code_page(cpu, (va + e->addend) & PAGE_MASK))
             e->tag[HV_ACC_WRITE] |= HV_TLB_CODE;
         /* A policy that reports RAM must fill the entry; treat a broken fill as an access
          * fault rather than looping. */

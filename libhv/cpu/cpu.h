@@ -65,7 +65,14 @@ enum hv_step {
  * compares fail (loads compare the tag with page | (size - 1), so the flag is above bit 2),
  * the slow path still has the translation and reports the access (no refill per access). */
 #define HV_TLB_HOOKED 8ull
-#define HV_TLB_FLAGS (HV_TLB_CODE | HV_TLB_HOOKED)
+/* Set in the READ and WRITE tags of an entry filled in M-mode whose addend is not
+ * cpu->tlb_near (a page outside main RAM, or MPRV translating through paging). Only
+ * M-mode entries carry it (a privilege change flushes the soft-TLB), so in M-mode a fast
+ * path whose tag compare hits knows the addend is tlb_near without loading it: the
+ * translator addresses M-mode data with that constant (cpu/jit/tr_mem.c). The slow paths
+ * mask it like the other flags: the translation stays valid. */
+#define HV_TLB_FAR 16ull
+#define HV_TLB_FLAGS (HV_TLB_CODE | HV_TLB_HOOKED | HV_TLB_FAR)
 struct hv_tlb_entry {
     uint64_t tag[3];    /* [HV_ACC_READ], [HV_ACC_WRITE], [HV_ACC_EXEC] */
     uint64_t addend;    /* host address - guest virtual address */
@@ -312,6 +319,10 @@ struct hv_cpu {
      * apart) do not refill each other forever. Same invariants as tlb[]. */
     struct hv_tlb_entry tlb_victim[HV_TLB_VICTIMS];
     uint32_t tlb_victim_next;
+    /* The addend (host - guest address) of main RAM for a hart whose M-mode data accesses
+     * are untranslated, set by the backend when the vCPU is created (the full backend;
+     * 0: none). See HV_TLB_FAR. */
+    uintptr_t tlb_near;
 
     const struct hv_cpu_policy *policy;
     void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */

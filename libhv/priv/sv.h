@@ -150,13 +150,16 @@ static inline void hv__sv_tlb_install(struct hv_cpu *cpu, uint64_t va, uint8_t *
     struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);
     uint64_t vpage = va & ~0xfffull;
     uint64_t addend = (uint64_t)(uintptr_t)host_page - vpage;
+    /* M-mode: HV_TLB_FAR on the data tags unless the addend is main RAM's (cpu.h). */
+    uint64_t far = cpu->priv == HV_PRIV_M && cpu->tlb_near && addend != cpu->tlb_near ?
+                   HV_TLB_FAR : 0;
     for (unsigned k = 0; k < 3; k++)
-        if (e->tag[k] != vpage || e->addend != addend)
+        if ((e->tag[k] & ~HV_TLB_FAR) != vpage || e->addend != addend)
             e->tag[k] = HV_TLB_INVALID;
     e->addend = addend;
     for (unsigned k = 0; k < 3; k++)
         if (types & (1u << k))
-            e->tag[k] = vpage;
+            e->tag[k] = vpage | (k == HV_ACC_EXEC ? 0 : far);
 }
 
 #endif

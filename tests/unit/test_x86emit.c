@@ -542,6 +542,11 @@ Test(x86emit, setcc_cmov_bits)
                 begin();
                 hv__x86_tzcnt(&B, sz, d, s);
                 check("tzcnt %s, %s", reg(sz, d), reg(sz, s));
+                for (uint8_t r = 1; sz >= 4 && r < sz * 8; r = (uint8_t)(r * 3 + 1)) {
+                    begin();
+                    hv__x86_rorx(&B, sz, d, s, r);
+                    check("rorx %s, %s, %s", reg(sz, d), reg(sz, s), imm_u(r));
+                }
                 for (int op = HV_X86_BT; op <= HV_X86_BTC; op++) {
                     begin();
                     hv__x86_bit_rr(&B, op, sz, d, s);
@@ -903,9 +908,10 @@ Test(x86emit, host_features)
     /* FMA implies AVX state; report for the log */
     if (f & HV_X86_F_FMA)
         cr_assert(f & HV_X86_F_AVX);
-    fprintf(stderr, "x86emit host features: 0x%x (sse4.1 %d popcnt %d lzcnt %d bmi1 %d fma %d)\n",
-            f, !!(f & HV_X86_F_SSE41), !!(f & HV_X86_F_POPCNT), !!(f & HV_X86_F_LZCNT),
-            !!(f & HV_X86_F_BMI1), !!(f & HV_X86_F_FMA));
+    fprintf(stderr, "x86emit host features: 0x%x (sse4.1 %d popcnt %d lzcnt %d bmi1 %d bmi2 %d "
+            "fma %d)\n", f, !!(f & HV_X86_F_SSE41), !!(f & HV_X86_F_POPCNT),
+            !!(f & HV_X86_F_LZCNT), !!(f & HV_X86_F_BMI1), !!(f & HV_X86_F_BMI2),
+            !!(f & HV_X86_F_FMA));
 }
 
 /* ---- the disassembly helper --------------------------------------------------------------- */

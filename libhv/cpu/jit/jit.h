@@ -104,6 +104,8 @@ struct jit_block {
     uintptr_t host2;            /* a first instruction straddling the page end: the host
                                  * address of its second half (the next page); else 0 */
     bool counted;               /* check_entry starts with a heat count (translate.c) */
+    bool mmode;                 /* translated in M-mode: runs only there (part of the key:
+                                   its data accesses may assume cpu->tlb_near) */
 };
 
 struct hv__jit {

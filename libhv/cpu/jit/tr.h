@@ -106,7 +106,8 @@ struct tr {
     bool direct;
     bool fp_ok, fp_dirty;       /* policy->fp_check already passed (for writes) */
     struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
-    uintptr_t addend_hint;      /* the code page's soft-TLB addend (0: none), see fast_path */
+    uintptr_t addend_hint;      /* M-mode: the data addend to expect (0: none), see check() */
+    bool hint_exact;            /* a tag hit proves addend_hint (HV_TLB_FAR, cpu.h) */
     unsigned maxlen;            /* longest path through the block (budget checks) */
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
     bool cov_only;              /* hooked with only the coverage map: superblocks and loops

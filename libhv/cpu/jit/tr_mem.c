@@ -42,6 +42,20 @@ struct cover {
     bool hint;                  /* may use t->addend_hint (with a COLD_ADDEND stub) */
 };
 
+/* RCX := the soft-TLB entry's offset for va in RAX ((va >> 12 & 0xfff) * 32). With BMI2,
+ * rorx copies and shifts in one instruction (the bits it rotates in are masked off). */
+static void tlb_index(struct tr *t)
+{
+    _Static_assert(HV_TLB_SIZE == 4096 && sizeof(struct hv_tlb_entry) == 32, "index mask");
+    if (t->jit->features & HV_X86_F_BMI2) {
+        hv__x86_rorx(t->b, 4, RCX, RAX, 7);
+    } else {
+        hv__x86_mov_rr(t->b, 4, RCX, RAX);
+        hv__x86_shift_ri(t->b, HV_X86_SHR, 4, RCX, 7);
+    }
+    hv__x86_alu_ri(t->b, HV_X86_AND, 4, RCX, 0x1ffe0);
+}
+
 /* The check for va in RAX; failures jump to c. Returns the memory operand of the access at
  * va (RAX stays va on every path to c). */
 static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover *o,
@@ -71,9 +85,7 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
         hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)p->direct_host - p->direct_base_gpa);
         return hv__x86_mbi(RAX, o->off_reg, 1, 0);
     }
-    hv__x86_mov_rr(b, 4, RCX, RAX);
-    hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
-    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x1ffe0);
+    tlb_index(t);
     hv__x86_mov_rr(b, 8, RDX, RAX);
     if (store) {
         /* The write tag may carry HV_TLB_CODE (bit 0): test alignment separately so a
@@ -89,6 +101,13 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RDX,
                    hv__x86_mbi(RBX, RCX, 1, TLB_OFF + 8 * (store ? HV_ACC_WRITE : HV_ACC_READ)));
     c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_NE);
+    if (o->hint && t->hint_exact) {
+        /* M-mode with a near addend (HV_TLB_FAR, cpu.h): the tag hit proves the addend is
+         * addend_hint, nothing to compare. A far page (outside main RAM, or MPRV through
+         * paging) misses the tag compare and takes the helper, which masks the flag. */
+        hv__x86_mov_ri(b, o->off_reg, (uint64_t)t->addend_hint);
+        return hv__x86_mbi(RAX, o->off_reg, 1, 0);
+    }
     if (o->hint && t->addend_hint) {
         /* Without paging all of RAM shares the code's mapping offset: address with that
          * constant and only compare the entry's addend, so the addend load is off the
@@ -401,9 +420,7 @@ static struct hv__x86_mem address(struct tr *t, unsigned i, struct cold *c, int 
 static void stream_probe(struct tr *t, struct cold *c, unsigned size, bool store)
 {
     struct hv__x86_buf *b = t->b;
-    hv__x86_mov_rr(b, 4, RCX, RAX);
-    hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 7);
-    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x1ffe0);
+    tlb_index(t);
     hv__x86_mov_rr(b, 8, RDX, RAX);
     c->nfrom = 0;
     if (store) {

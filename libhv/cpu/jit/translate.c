@@ -1012,8 +1012,12 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->direct = cpu->policy->direct_host != NULL && !cpu->hk.mem;
     /* Only for code translated in M-mode: there the code and data translations are the
      * same (bare) unless MPRV is set; under paging, data pages rarely share the code's
-     * offset and every access would take the cold detour (Sv39 workload: 20 % slower). */
-    t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 : host - (uintptr_t)pc;
+     * offset and every access would take the cold detour (Sv39 workload: 20 % slower).
+     * With tlb_near, a tag hit in M-mode means the addend is tlb_near (HV_TLB_FAR); the
+     * block runs only in M-mode (jit.c keys blocks by it). */
+    t->hint_exact = !t->direct && cpu->priv == HV_PRIV_M && cpu->tlb_near;
+    t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 :
+                     t->hint_exact ? cpu->tlb_near : host - (uintptr_t)pc;
     t->entry_label = -1;
     for (unsigned i = 0; i < n; i++)
         if (t->head_end[i] >= 0)
@@ -1134,6 +1138,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->bytes = bytes;
     blk->host2 = host2;
     blk->counted = counted;
+    blk->mmode = cpu->priv == HV_PRIV_M;
     /* Stores into the block's code (or a tail's) must drop it: without the tracking
      * (out of memory) it cannot be kept. The dispatcher flushes and retries. */
     bool tracked = host2 ? hv__jit_track_code(cpu, jit, host, 2) == 0 &&

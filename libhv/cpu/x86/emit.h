@@ -598,6 +598,21 @@ static inline void hv__x86_tzcnt(struct hv__x86_buf *b, unsigned sz, int dst, in
     hv__x86_op_rr(b, hv__x86_szf(sz) | HV__X86_PF3, 0x0fbc, (unsigned)dst, (unsigned)src);
 }
 
+/* rorx dst, src, imm (sz 4, 8; BMI2: check HV_X86_F_BMI2): a copy rotated right, flags
+ * untouched. 3-byte VEX: C4, [~R ~X ~B m-mmmm=00011 (0F3A)], [W vvvv=1111 L=0 pp=11 (F2)],
+ * F0 /r ib. */
+static inline void hv__x86_rorx(struct hv__x86_buf *b, unsigned sz, int dst, int src,
+                                uint8_t imm)
+{
+    hv__x86_byte(b, 0xc4);
+    hv__x86_byte(b, (((dst >> 3) & 1) ? 0 : 0x80) | 0x40 | (((src >> 3) & 1) ? 0 : 0x20) |
+                        0x03);
+    hv__x86_byte(b, (sz == 8 ? 0x80 : 0) | 0x7b);
+    hv__x86_byte(b, 0xf0);
+    hv__x86_byte(b, 0xc0 | (dst & 7) << 3 | (src & 7));
+    hv__x86_byte(b, imm);
+}
+
 /* bt/bts/btr/btc r, imm and r, rbit (sz 2, 4, 8): CF = the selected bit. */
 static inline void hv__x86_bit_ri(struct hv__x86_buf *b, enum hv__x86_bitop op, unsigned sz,
                                   int r, uint8_t bit)
