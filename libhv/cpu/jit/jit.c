@@ -55,8 +55,9 @@ static unsigned block_hash(uintptr_t host, uint64_t pc)
 
 /* Clear only the entries filled since the last clear: traps flush the soft-TLB (and with
  * it the jump cache) often, and most of the table is usually empty. An empty entry is all
- * zero (blk NULL; the lookup stub never probes for pc 0), so a new table needs no
- * initialisation and costs host memory only for the entries a guest uses. */
+ * zero (blk NULL), so a new table needs no initialisation and costs host memory only for
+ * the entries a guest uses; entry 0, the only one a target pc 0 probes, holds pc 1 (no
+ * target is odd) so that the generated probes need no test for pc 0 (translate.c). */
 static void jc_clear(struct hv__jit *jit)
 {
     static const struct hv__jit_jc empty;
@@ -67,6 +68,7 @@ static void jc_clear(struct hv__jit *jit)
         for (unsigned i = 0; i < jit->jc_nused; i++)
             jit->jc[jit->jc_used[i]] = empty;
     }
+    jit->jc[0].pc = 1;
     jit->jc_nused = 0;
 }
 
@@ -256,6 +258,7 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
         return hv__errf(err, errlen, HV_ENOMEM, "translator: code cache too small");
     }
     cpu->jit = jit;
+    jit->jc[0].pc = 1;             /* see jc_clear */
     cpu->jit_jcache = jit->jc;
     cpu->engine_hooks = &jit_hooks;
     return 0;

@@ -71,6 +71,10 @@ struct cold {
     int sreg;                   /* reprobe of a loop stream: its page register, else 0 */
     bool reset;                 /* LOAD/STORE: a group or loop stream register is live here
                                    (after the helper: RDI = RSI = -1, see tr_mem.c) */
+    bool va_lazy;               /* RAX is not va yet: the stub starts with
+                                   lea rax, [va_base + va_imm] (tr_mem.c, direct_single) */
+    int va_base;
+    int32_t va_imm;
 };
 
 struct tr {

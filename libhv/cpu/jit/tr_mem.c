@@ -138,11 +138,38 @@ static void va_to_rax(struct tr *t, int base, int64_t imm)
         hv__x86_mov_rr(t->b, 8, RAX, base);
 }
 
-/* Emit the fast path for an access of `size` at [base + imm] with va left in RAX; jumps to
- * the cold stub c on any miss. Returns the memory operand for the access. */
+/* A single access in the direct window, checked from the base register: RCX = va - window
+ * base (one lea), the unsigned compare, then [RCX + host]. va itself is not needed on the
+ * fast path, so the cold stub computes it into RAX (c->va_lazy). false: the displacement
+ * does not fit (negative offsets with a window at 2 GiB), use check(). */
+static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, unsigned size,
+                          struct hv__x86_mem *m)
+{
+    const struct hv_cpu_policy *p = t->cpu->policy;
+    int64_t disp = imm - (int64_t)p->direct_base_gpa;
+    uint64_t lim = p->direct_size - size;
+    if (disp < INT32_MIN || disp > INT32_MAX || lim > INT32_MAX)
+        return false;
+    struct hv__x86_buf *b = t->b;
+    hv__x86_lea(b, 8, RCX, hv__x86_mb(base, (int32_t)disp));
+    hv__x86_alu_ri(b, HV_X86_CMP, 8, RCX, (int32_t)lim);
+    c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+    c->va_lazy = true;
+    c->va_base = base;
+    c->va_imm = (int32_t)imm;
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)p->direct_host);
+    *m = hv__x86_mbi(RCX, RDX, 1, 0);
+    return true;
+}
+
+/* Emit the fast path for an access of `size` at [base + imm]; jumps to the cold stub c on
+ * any miss, with va in RAX there. Returns the memory operand for the access. */
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store)
 {
+    struct hv__x86_mem m;
+    if (t->direct && direct_single(t, c, base, imm, size, &m))
+        return m;
     struct cover o = { 0, (int32_t)size, size, RDX, true };
     va_to_rax(t, base, imm);
     return check(t, c, &o, size, store);

@@ -149,13 +149,16 @@ static void jc_probe(struct tr *t)
         hv__x86_bind(b, hit);   /* empty: the probe */
         hv__x86_bind(b, other);
     }
-    /* An empty entry is all zero: pc 0 must not match it. */
-    hv__x86_test_rr(b, 8, RAX, RAX);
-    struct hv__x86_fixup zero = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
-    /* ((pc >> 1) & (JC_SIZE - 1)) * 32 */
-    hv__x86_mov_rr(b, 4, RCX, RAX);
-    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (HV_JIT_JC_SIZE - 1) << 1);
-    hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 4);
+    /* ((pc >> 1) & (JC_SIZE - 1)) * 32 = (pc << 4) & 0x1ffe0. No test for pc 0: the
+     * entry it probes never holds pc 0 (jit.c, jc_clear). */
+    _Static_assert(HV_JIT_JC_SIZE == 4096 && sizeof(struct hv__jit_jc) == 32, "jc index");
+    if (t->jit->features & HV_X86_F_BMI2) {
+        hv__x86_rorx(b, 4, RCX, RAX, 28);
+    } else {
+        hv__x86_mov_rr(b, 4, RCX, RAX);
+        hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 4);
+    }
+    hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (HV_JIT_JC_SIZE - 1) << 5);
     hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
     hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
@@ -167,8 +170,22 @@ static void jc_probe(struct tr *t)
         hv__x86_mov_ri(b, RDX, (uintptr_t)hv__cc_rx(&t->jit->cc, t->ic) | 1);
         hv__x86_jmp_abs(b, (uintptr_t)t->jit->ic_fill, RCX);
     }
-    hv__x86_bind(b, zero);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
+}
+
+/* A block ending in a switch statement's dispatch through a jump table of relative
+ * offsets (gcc: `lw rX, 0(rX); add rX, rX, rT; jr rX`): its targets are the cases, one
+ * after another, so a monomorphic inline cache would mostly miss and only add its compare
+ * (stackvm: 3 of the ~30 host instructions per dispatch). The probe alone. */
+static bool switch_dispatch(const struct hv_insn *in, unsigned n)
+{
+    if (n < 3)
+        return false;
+    const struct hv_insn *j = &in[n - 1], *add = &in[n - 2], *lw = &in[n - 3];
+    unsigned r = j->rs1;
+    return j->rd == 0 && j->imm == 0 && r != 1 && r != 5 && add->op == HV_OP_ADD &&
+           add->rd == r && (add->rs1 == r || add->rs2 == r) && lw->op == HV_OP_LW &&
+           lw->rd == r;
 }
 
 /* The same for a target known now (not 0): the entry's offset is a constant. */
@@ -520,6 +537,8 @@ static void emit_cold(struct tr *t, struct cold *c)
     struct hv__x86_buf *b = t->b;
     for (unsigned j = 0; j < c->nfrom; j++)
         hv__x86_bind(b, c->from[j]);
+    if (c->va_lazy)
+        hv__x86_lea(b, 8, RAX, hv__x86_mb(c->va_base, c->va_imm));
     switch (c->kind) {
     case COLD_ENTRY:
         t->entry_label = hv__x86_label(b);
@@ -994,7 +1013,8 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
         return NULL;
     }
     struct hv__jit_ic *ic = NULL;
-    if (insns[n - 1].op == HV_OP_JALR && !jit->opts.no_chain && !cpu->hk.on) {
+    if (insns[n - 1].op == HV_OP_JALR && !jit->opts.no_chain && !cpu->hk.on &&
+        !switch_dispatch(insns, n)) {
         ic = hv__cc_alloc(&jit->cc, sizeof(*ic), 8);
         if (!ic) {
             jit->full = true;
