@@ -18,6 +18,7 @@ const struct hv_cpu_policy hvf_policy = {
     .poll = hvf_poll,
     .code_written = hvf_code_written,
     .fp_check = hvf_fp_check,
+    .data_flat = hvf_data_flat,
 };
 
 void hvf_board_stop(struct hvf_board *b, enum hv_exit_reason reason, int code)
@@ -68,8 +69,12 @@ static int vcpu_init(struct hv_vcpu *vcpu)
     hv__cpu_reset(&vcpu->cpu, b->entry);
     /* M-mode data is untranslated: main RAM's addend marks the soft-TLB's near pages. */
     const struct hv_region *ram = hv__mem_find(&vcpu->vm->mem, HVF_RAM_BASE);
-    if (ram && ram->kind == HV_REGION_RAM && ram->host)
+    if (ram && ram->kind == HV_REGION_RAM && ram->host) {
         vcpu->cpu.tlb_near = (uintptr_t)ram->host - (uintptr_t)HVF_RAM_BASE;
+        vcpu->cpu.flat_base = ram->gpa;
+        vcpu->cpu.flat_size = ram->size;
+        vcpu->cpu.flat_host = ram->host;
+    }
     hvf_hart_reset(h);
     vcpu->cpu.x[10] = vcpu->id;        /* a0 = hartid */
     vcpu->cpu.x[11] = b->dtb_addr;     /* a1 = DTB */

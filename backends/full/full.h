@@ -168,6 +168,9 @@ int hvf_poll(struct hv_cpu *cpu);
 int hvf_pending_irq(struct hvf_hart *h);
 
 /* mmu.c */
+/* policy->data_flat: M-mode data accesses (MPRV clear, or MPP = M) are untranslated, and
+ * PMP is storage only (csr.c), so main RAM is readable as it is. */
+bool hvf_data_flat(struct hv_cpu *cpu);
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
                  bool *is_mmio);
 int hvf_mmio(struct hv_cpu *cpu, uint64_t pa, unsigned size, uint64_t *val, bool write);

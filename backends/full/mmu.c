@@ -14,6 +14,11 @@
 #include "core/wait.h"
 #include "priv/sv.h"
 
+bool hvf_data_flat(struct hv_cpu *cpu)
+{
+    return cpu->priv == HV_PRIV_M && hvf_data_priv(hvf_hart_of(cpu), cpu) == HV_PRIV_M;
+}
+
 int hvf_tlb_fill(struct hv_cpu *cpu, uint64_t va, enum hv_access acc, uint64_t *mmio_pa,
                  bool *is_mmio)
 {

@@ -123,6 +123,12 @@ struct hv_cpu_policy {
      * fields and keeps using tlb_fill (same results, slower). */
     uint64_t direct_base_gpa, direct_size;
     uint8_t *direct_host;
+    /* Are data accesses untranslated right now (va == pa, no permission beyond the
+     * region's own)? Then the translator may read cpu->flat_host's window directly, as
+     * with direct_host but for loads only (stores keep the soft-TLB: it flags code pages).
+     * NULL: never. Asked at every block lookup; a change of the answer must flush the
+     * soft-TLB (which empties the translator's jump cache). */
+    bool (*data_flat)(struct hv_cpu *cpu);
 };
 
 /* Engine side of self-modifying-code detection (see cpu.c). An engine that caches decoded
@@ -323,6 +329,10 @@ struct hv_cpu {
      * are untranslated, set by the backend when the vCPU is created (the full backend;
      * 0: none). See HV_TLB_FAR. */
     uintptr_t tlb_near;
+    /* Main RAM for policy->data_flat: guest-physical [flat_base, flat_base + flat_size) at
+     * flat_host (set with tlb_near; flat_size 0: none). */
+    uint64_t flat_base, flat_size;
+    uint8_t *flat_host;
 
     const struct hv_cpu_policy *policy;
     void *backend;              /* the backend's per-vCPU state (owner of this hv_cpu) */

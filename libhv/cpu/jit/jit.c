@@ -321,10 +321,10 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st)
 /* ---- lookup ----------------------------------------------------------------------------- */
 
 static struct jit_block *hash_find(struct hv__jit *jit, uintptr_t host, uintptr_t host2,
-                                   uint64_t pc, bool mmode)
+                                   uint64_t pc, unsigned regime)
 {
     for (struct jit_block *b = jit->hash[block_hash(host, pc)]; b; b = b->next)
-        if (b->host == host && b->pc == pc && b->host2 == host2 && b->mmode == mmode)
+        if (b->host == host && b->pc == pc && b->host2 == host2 && b->regime == regime)
             return b;
     return NULL;
 }
@@ -346,12 +346,12 @@ static struct jit_block *translate_counted(struct hv_cpu *cpu, struct hv__jit *j
 static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
 {
     uint64_t pc = cpu->pc;
-    bool mmode = cpu->priv == HV_PRIV_M;
+    unsigned regime = hv__jit_regime(cpu);
     *r = HV_STEP_OK;
-    /* (Entering or leaving M-mode flushes the soft-TLB and with it the jump cache, so an
-     * entry is always of the current privilege's kind; checked here all the same.) */
+    /* (A change of regime flushes the soft-TLB and with it the jump cache, so an entry is
+     * always of the current regime; checked here all the same.) */
     struct hv__jit_jc *jc = &jit->jc[(pc >> 1) & (HV_JIT_JC_SIZE - 1)];
-    if (jc->pc == pc && jc->blk && jc->blk->mmode == mmode)
+    if (jc->pc == pc && jc->blk && jc->blk->regime == regime)
         return jc->blk;
     if (pc & 1)
         return NULL;
@@ -373,7 +373,7 @@ static struct jit_block *lookup(struct hv_cpu *cpu, struct hv__jit *jit, int *r)
             return NULL;
         host2 = (uintptr_t)x2.host;
     }
-    struct jit_block *b = hash_find(jit, host, host2, pc, mmode);
+    struct jit_block *b = hash_find(jit, host, host2, pc, regime);
     if (!b) {
         jit->full = false;
         b = translate_counted(cpu, jit, pc, host, host2);

@@ -104,9 +104,20 @@ struct jit_block {
     uintptr_t host2;            /* a first instruction straddling the page end: the host
                                  * address of its second half (the next page); else 0 */
     bool counted;               /* check_entry starts with a heat count (translate.c) */
-    bool mmode;                 /* translated in M-mode: runs only there (part of the key:
-                                   its data accesses may assume cpu->tlb_near) */
+    uint8_t regime;             /* hv__jit_regime() when translated: part of the key, the
+                                   block runs only there (its data accesses may assume
+                                   cpu->tlb_near, or read cpu->flat_host directly) */
 };
+
+/* What a block's code may assume about data accesses, part of its key: bit 0 M-mode
+ * (HV_TLB_FAR in effect), bit 1 policy->data_flat. Every change of it flushes the soft-TLB
+ * and with it the jump cache, and happens outside generated code (traps, xRET and CSR
+ * writes end blocks), so chained exits and inline caches stay within one regime. */
+static inline unsigned hv__jit_regime(struct hv_cpu *cpu)
+{
+    bool flat = cpu->policy->data_flat && cpu->flat_size && cpu->policy->data_flat(cpu);
+    return (cpu->priv == HV_PRIV_M ? 1u : 0u) | (flat ? 2u : 0u);
+}
 
 struct hv__jit {
     struct hv__cc cc;

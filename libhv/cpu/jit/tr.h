@@ -112,6 +112,9 @@ struct tr {
     struct tail tail[HV_JIT_BLOCK_MAX];     /* by side-exit branch index */
     uintptr_t addend_hint;      /* M-mode: the data addend to expect (0: none), see check() */
     bool hint_exact;            /* a tag hit proves addend_hint (HV_TLB_FAR, cpu.h) */
+    bool flat_ld;               /* loads use the window below (policy->data_flat) */
+    uint64_t win_base, win_size;/* the direct window: loads and stores when direct, loads */
+    uint8_t *win_host;          /* when flat_ld (tr_mem.c, direct_for) */
     unsigned maxlen;            /* longest path through the block (budget checks) */
     bool hooked;                /* cpu->hk.on: block events, hooks, no superblocks/loops */
     bool cov_only;              /* hooked with only the coverage map: superblocks and loops

@@ -42,6 +42,13 @@ struct cover {
     bool hint;                  /* may use t->addend_hint (with a COLD_ADDEND stub) */
 };
 
+/* Loads and stores through the direct window (para), or loads only (flat M-mode data on
+ * the full backend: stores keep the soft-TLB, whose write tags flag code pages). */
+static bool direct_for(const struct tr *t, bool store)
+{
+    return t->direct || (t->flat_ld && !store);
+}
+
 /* RCX := the soft-TLB entry's offset for va in RAX ((va >> 12 & 0xfff) * 32). With BMI2,
  * rorx copies and shifts in one instruction (the bits it rotates in are masked off). */
 static void tlb_index(struct tr *t)
@@ -62,19 +69,18 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
                                 unsigned size, bool store)
 {
     struct hv__x86_buf *b = t->b;
-    if (t->direct) {
-        const struct hv_cpu_policy *p = t->cpu->policy;
+    if (direct_for(t, store)) {
         /* One unsigned compare of (va + lo - base) with the window size less the span, then
          * [va + (host - base)]: the address does not wait for the compare's operands. */
-        int64_t disp = (int64_t)o->lo - (int64_t)p->direct_base_gpa;
+        int64_t disp = (int64_t)o->lo - (int64_t)t->win_base;
         if (disp >= INT32_MIN && disp <= INT32_MAX) {
             hv__x86_lea(b, 8, RCX, hv__x86_mb(RAX, (int32_t)disp));
         } else {
-            hv__x86_mov_ri(b, RDX, p->direct_base_gpa - (uint64_t)(int64_t)o->lo);
+            hv__x86_mov_ri(b, RDX, t->win_base - (uint64_t)(int64_t)o->lo);
             hv__x86_mov_rr(b, 8, RCX, RAX);
             hv__x86_alu_rr(b, HV_X86_SUB, 8, RCX, RDX);
         }
-        uint64_t lim = p->direct_size - (uint64_t)(o->end - o->lo);
+        uint64_t lim = t->win_size - (uint64_t)(o->end - o->lo);
         if (lim <= INT32_MAX) {
             hv__x86_alu_ri(b, HV_X86_CMP, 8, RCX, (int32_t)lim);
         } else {
@@ -82,7 +88,7 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
             hv__x86_alu_rr(b, HV_X86_CMP, 8, RCX, RDX);
         }
         c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
-        hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)p->direct_host - p->direct_base_gpa);
+        hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)t->win_host - t->win_base);
         return hv__x86_mbi(RAX, o->off_reg, 1, 0);
     }
     tlb_index(t);
@@ -145,9 +151,8 @@ static void va_to_rax(struct tr *t, int base, int64_t imm)
 static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, unsigned size,
                           struct hv__x86_mem *m)
 {
-    const struct hv_cpu_policy *p = t->cpu->policy;
-    int64_t disp = imm - (int64_t)p->direct_base_gpa;
-    uint64_t lim = p->direct_size - size;
+    int64_t disp = imm - (int64_t)t->win_base;
+    uint64_t lim = t->win_size - size;
     if (disp < INT32_MIN || disp > INT32_MAX || lim > INT32_MAX)
         return false;
     struct hv__x86_buf *b = t->b;
@@ -157,7 +162,7 @@ static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, u
     c->va_lazy = true;
     c->va_base = base;
     c->va_imm = (int32_t)imm;
-    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)p->direct_host);
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)t->win_host);
     *m = hv__x86_mbi(RCX, RDX, 1, 0);
     return true;
 }
@@ -168,7 +173,7 @@ struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int6
                                     unsigned size, bool store)
 {
     struct hv__x86_mem m;
-    if (t->direct && direct_single(t, c, base, imm, size, &m))
+    if (direct_for(t, store) && direct_single(t, c, base, imm, size, &m))
         return m;
     struct cover o = { 0, (int32_t)size, size, RDX, true };
     va_to_rax(t, base, imm);
@@ -338,6 +343,7 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
     bool store = is_store(in->op), any = false;
     /* Not under paging (no addend hint): there TLB flushes are frequent, the members' cold
      * re-probes and the bigger code cost more than they save (Linux boot: +12 % CPU). */
+    bool dir = direct_for(t, store);
     if (t->hooked || (!t->direct && !t->addend_hint) || i < t->grp_end || !base ||
         (!store && in->rd == base) || !grp_reg_free(t))
         return false;
@@ -354,9 +360,8 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
             int32_t xo = (int32_t)x->imm;
             int32_t nlo = xo < lo ? xo : lo, nend = xo + (int32_t)s > end ? xo + (int32_t)s : end;
             /* Aligned whenever the owner's va is a multiple of the largest member size. */
-            bool aligned = t->direct || (xo - o1) % (int32_t)s == 0;
-            bool fits = nend - nlo <= GRP_SPAN &&
-                        (!t->direct || (uint64_t)(nend - nlo) <= t->cpu->policy->direct_size);
+            bool aligned = dir || (xo - o1) % (int32_t)s == 0;
+            bool fits = nend - nlo <= GRP_SPAN && (!dir || (uint64_t)(nend - nlo) <= t->win_size);
             if (aligned && fits) {
                 lo = nlo;
                 end = nend;
@@ -384,10 +389,10 @@ static bool plan_group(struct tr *t, unsigned i, struct cover *o)
  * unless the group's bytes lie in the owner's page, without a branch (a base near a page
  * end must not send the owner to a slow path): c = ((va + lo) & 0xfff) <= 4096 - span,
  * RCX = c ? 0 : -1, GRP |= RCX. */
-static void owner_span(struct tr *t, const struct cover *o, unsigned size)
+static void owner_span(struct tr *t, const struct cover *o, unsigned size, bool store)
 {
     struct hv__x86_buf *b = t->b;
-    if (t->direct || (o->lo == 0 && o->end == (int32_t)size))
+    if (direct_for(t, store) || (o->lo == 0 && o->end == (int32_t)size))
         return;
     hv__x86_lea(b, 4, RCX, hv__x86_mb(RAX, o->lo));
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0xfff);
@@ -512,7 +517,7 @@ static bool advances_by_constants(const struct tr *t, int loop_end, unsigned r)
 
 void hv__tr_mem_loop(struct tr *t, int loop_end)
 {
-    if (t->direct || !t->addend_hint || t->hooked)
+    if (t->direct || t->flat_ld || !t->addend_hint || t->hooked)
         return;
     bool rsi_free = true, rdi_free = true;
     for (int i = 0; i <= loop_end; i++) {
@@ -587,7 +592,7 @@ static void emit_load(struct tr *t, unsigned i, unsigned size, bool sign)
     bool owner;
     access(t, address(t, i, c, base, size, false, &o, &owner), size, sign, false, d);
     if (owner)
-        owner_span(t, &o, size);
+        owner_span(t, &o, size, false);
     c->reset = i < t->grp_end || t->streams;
     c->resume = hv__x86_label(t->b);
     commit(t, in->rd, d);
@@ -607,7 +612,7 @@ static void emit_store(struct tr *t, unsigned i, unsigned size)
     bool owner;
     access(t, address(t, i, c, base, size, true, &o, &owner), size, false, true, v);
     if (owner)
-        owner_span(t, &o, size);
+        owner_span(t, &o, size, true);
     c->reset = i < t->grp_end || t->streams;
     c->resume = hv__x86_label(t->b);
 }

@@ -899,6 +899,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     struct tr tr_, *t = &tr_;
     struct hv_insn insns[HV_JIT_BLOCK_MAX];
     unsigned bytes;
+    unsigned regime = hv__jit_regime(cpu);
     unsigned n = decode_block(cpu, pc, host, host2, insns, &bytes);
     if (!n)
         return NULL;
@@ -1036,6 +1037,17 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
      * With tlb_near, a tag hit in M-mode means the addend is tlb_near (HV_TLB_FAR); the
      * block runs only in M-mode (jit.c keys blocks by it). */
     t->hint_exact = !t->direct && cpu->priv == HV_PRIV_M && cpu->tlb_near;
+    /* Flat data (M-mode, MPRV off): loads read main RAM directly, as on para. */
+    t->flat_ld = !t->direct && !cpu->hk.mem && (regime & 2);
+    if (t->direct) {
+        t->win_base = cpu->policy->direct_base_gpa;
+        t->win_size = cpu->policy->direct_size;
+        t->win_host = cpu->policy->direct_host;
+    } else if (t->flat_ld) {
+        t->win_base = cpu->flat_base;
+        t->win_size = cpu->flat_size;
+        t->win_host = cpu->flat_host;
+    }
     t->addend_hint = t->direct || cpu->priv != HV_PRIV_M ? 0 :
                      t->hint_exact ? cpu->tlb_near : host - (uintptr_t)pc;
     t->entry_label = -1;
@@ -1158,7 +1170,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     blk->bytes = bytes;
     blk->host2 = host2;
     blk->counted = counted;
-    blk->mmode = cpu->priv == HV_PRIV_M;
+    blk->regime = (uint8_t)regime;
     /* Stores into the block's code (or a tail's) must drop it: without the tracking
      * (out of memory) it cannot be kept. The dispatcher flushes and retries. */
     bool tracked = host2 ? hv__jit_track_code(cpu, jit, host, 2) == 0 &&
