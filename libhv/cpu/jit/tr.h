@@ -113,6 +113,9 @@ struct tr {
     uintptr_t addend_hint;      /* M-mode: the data addend to expect (0: none), see check() */
     bool hint_exact;            /* a tag hit proves addend_hint (HV_TLB_FAR, cpu.h) */
     bool flat_ld;               /* loads use the window below (policy->data_flat) */
+    bool rsi_base;              /* RSI holds win_host at every instruction boundary
+                                   (direct blocks without hooks, see rsi_restore) */
+    bool rsi_busy;              /* RSI holds a store's value right now */
     uint64_t win_base, win_size;/* the direct window: loads and stores when direct, loads */
     uint8_t *win_host;          /* when flat_ld (tr_mem.c, direct_for) */
     unsigned maxlen;            /* longest path through the block (budget checks) */
@@ -224,11 +227,22 @@ static inline void write_back(struct tr *t, uint32_t dirty)
             hv__x86_store(t->b, 8, xmem(g), t->host_of[g]);
 }
 
+/* Direct blocks keep the window's host address in RSI (tr_mem.c, direct_single): set at
+ * the body entry, and put back after every helper call and every use of RSI as scratch
+ * (an uncached store value, mulhsu), within the instruction, so that it holds at every
+ * instruction boundary, label and join. */
+static inline void rsi_restore(struct tr *t)
+{
+    if (t->rsi_base)
+        hv__x86_mov_ri(t->b, RSI, (uint64_t)(uintptr_t)t->win_host);
+}
+
 static inline void reload_caller_saved(struct tr *t, uint32_t loaded)
 {
     for (unsigned g = 1; g < 32; g++)
         if ((loaded & (1u << g)) && !(t->callee_mask & (1u << g)))
             hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+    rsi_restore(t);
 }
 
 /* After a hook that may have changed guest registers: every cached one from memory. */
@@ -237,6 +251,7 @@ static inline void reload_all(struct tr *t, uint32_t loaded)
     for (unsigned g = 1; g < 32; g++)
         if (loaded & (1u << g))
             hv__x86_load(t->b, 8, t->host_of[g], xmem(g));
+    rsi_restore(t);
 }
 
 /* Before a helper call in the hot path: memory is up to date afterwards, and the caller-
@@ -377,6 +392,7 @@ unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsi
  * to code it does not hold, so a loop may close through another run. */
 bool hv__tr_region_likely(const struct tr *t, const struct hv_insn *insns);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
+bool hv__tr_mem_any(const struct tr *t, unsigned n);
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);
 /* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE

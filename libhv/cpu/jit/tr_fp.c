@@ -71,9 +71,12 @@ static void emit_fstore(struct tr *t, unsigned i, unsigned size)
     c->k = i;
     c->val = RSI;
     c->kind_arg = size | (unsigned)in->len << 8;
+    t->rsi_busy = true;
     struct hv__x86_mem m = hv__tr_fast_path(t, c, base, in->imm, size, true);
+    t->rsi_busy = false;
     hv__x86_store(t->b, size, m, RSI);
     c->resume = hv__x86_label(t->b);
+    rsi_restore(t);
 }
 
 /* add/sub/mul/div/sqrt (.s when dbl is false). */
@@ -175,8 +178,8 @@ void hv__tr_fflags_sync(struct tr *t)
     hv__x86_load(b, 4, RCX, hv__x86_mb(RSP, 4));
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, 0x3d);
     struct hv__x86_fixup none = hv__x86_jcc8_fwd(b, HV_X86_CC_E);
-    hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)t->jit->mx_table);
-    hv__x86_movzx_load(b, 4, 1, RCX, hv__x86_mbi(RSI, RCX, 1, 0));
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)t->jit->mx_table);
+    hv__x86_movzx_load(b, 4, 1, RCX, hv__x86_mbi(RDX, RCX, 1, 0));
     hv__x86_alu_mr(b, HV_X86_OR, 4, hv__x86_mb(RBX, FFLAGS_OFF), RCX);
     hv__x86_store_imm(b, 4, hv__x86_mb(RSP, 4), 0x1f80);
     hv__x86_ldmxcsr(b, hv__x86_mb(RSP, 4));

@@ -208,6 +208,7 @@ static void mul_high(struct tr *t, const struct hv_insn *in, unsigned op)
         hv__x86_shift_ri(t->b, HV_X86_SAR, 8, RSI, 63);
         hv__x86_alu_rr(t->b, HV_X86_AND, 8, RSI, c);
         hv__x86_alu_rr(t->b, HV_X86_SUB, 8, RDX, RSI);
+        rsi_restore(t);
     }
     commit(t, in->rd, RDX);
 }

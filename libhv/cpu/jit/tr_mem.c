@@ -162,6 +162,10 @@ static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, u
     c->va_lazy = true;
     c->va_base = base;
     c->va_imm = (int32_t)imm;
+    if (t->rsi_base && !t->rsi_busy) {
+        *m = hv__x86_mbi(RCX, RSI, 1, 0);
+        return true;
+    }
     hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)t->win_host);
     *m = hv__x86_mbi(RCX, RDX, 1, 0);
     return true;
@@ -213,6 +217,19 @@ static unsigned mem_size(unsigned op)
     case HV_OP_LD: case HV_OP_SD: return 8;
     default: return 0;
     }
+}
+
+/* Does any of the first n decoded instructions (block and tails) access memory through
+ * the fast paths (integer or FP loads and stores)? */
+bool hv__tr_mem_any(const struct tr *t, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        unsigned op = t->in[i].op;
+        if (mem_size(op) || op == HV_OP_FLW || op == HV_OP_FLD || op == HV_OP_FSW ||
+            op == HV_OP_FSD)
+            return true;
+    }
+    return false;
 }
 
 static bool is_store(unsigned op)
@@ -610,11 +627,15 @@ static void emit_store(struct tr *t, unsigned i, unsigned size)
     c->kind_arg = size | (unsigned)in->len << 8;
     struct cover o = { 0, 0, 1, RDX, false };
     bool owner;
+    t->rsi_busy = v == RSI;
     access(t, address(t, i, c, base, size, true, &o, &owner), size, false, true, v);
+    t->rsi_busy = false;
     if (owner)
         owner_span(t, &o, size, true);
     c->reset = i < t->grp_end || t->streams;
     c->resume = hv__x86_label(t->b);
+    if (v == RSI)
+        rsi_restore(t);
 }
 
 bool hv__tr_mem(struct tr *t, unsigned i)

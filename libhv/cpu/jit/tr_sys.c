@@ -18,6 +18,7 @@ void hv__tr_call_insn_helper(struct tr *t, unsigned i, uintptr_t fn)
     hv__x86_mov_ri(b, RSI, (uint64_t)(uintptr_t)&t->in_rx[i]);
     hv__x86_call_abs(b, fn, RAX);
     check_status(t);
+    rsi_restore(t);
 }
 
 static void emit_generic(struct tr *t, unsigned i, bool ends)

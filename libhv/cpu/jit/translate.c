@@ -1039,6 +1039,9 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     t->hint_exact = !t->direct && cpu->priv == HV_PRIV_M && cpu->tlb_near;
     /* Flat data (M-mode, MPRV off): loads read main RAM directly, as on para. */
     t->flat_ld = !t->direct && !cpu->hk.mem && (regime & 2);
+    t->rsi_busy = false;
+    t->rsi_base = false;
+    t->rsi_base = t->direct && !cpu->hk.on && hv__tr_mem_any(t, n + ntail);
     if (t->direct) {
         t->win_base = cpu->policy->direct_base_gpa;
         t->win_size = cpu->policy->direct_size;
@@ -1100,6 +1103,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     hv__x86_alu_rm(&buf, HV_X86_CMP, 8, IREG, hv__x86_mb(RBX, STOP_OFF));
     struct hv__x86_fixup over = hv__x86_jcc_fwd(&buf, HV_X86_CC_AE);
     uint32_t body = hv__x86_label(&buf);
+    rsi_restore(t);
     t->ifc_carry = t->ifc_end = 0;
     if (t->hooked)
         emit_block_event(t, hv__insn_ends_block(t->in[n - 1].op) ? HV_HK_NOFALL : pc + bytes);
