@@ -292,3 +292,44 @@ Test(jit_mem, store_stream_into_code_page_no_helper)
     cr_assert_eq(s.x[S0], 101, "s0 = %llu: the store into cached code was missed",
                  (unsigned long long)s.x[S0]);
 }
+
+/* M-mode with MPRV clear reads main RAM straight through the direct window (flat loads):
+ * a misaligned load inside RAM, then one straddling the end of RAM, which faults with the
+ * misaligned address as mtval after the first load's value arrived. */
+Test(jit_mem, flat_misaligned_load_across_the_end_of_ram)
+{
+    const uint32_t prog[] = {
+        AUIPC(A0, 0),           /* 0x00 a0 = CODE */
+        ADDI(A0, A0, -0xfd),    /* 0x04 a0 = RAM + 0xf03 */
+        LD(T0, A0, 0),          /* 0x08 misaligned, inside RAM */
+        AUIPC(A1, 0xff),        /* 0x0c a1 = CODE + 0xc + 0xff000 = end of RAM + 0xc */
+        LD(T1, A1, -0x10),      /* 0x10 the last 4 bytes of RAM and 4 beyond: fault */
+        JAL(0, 0),              /* 0x14 j . */
+    };
+    uint64_t regs[32] = { 0 };
+    static struct state s;
+    both(prog, sizeof prog / sizeof prog[0], 0, regs, 100, &s);
+    uint64_t v;
+    memcpy(&v, s.mem + 0xf03, 8);
+    cr_assert_eq(s.x[T0], v);
+    cr_assert_eq(s.mcause, 5, "mcause %llu", (unsigned long long)s.mcause);
+    cr_assert_eq(s.mtval, RAM + MEMSZ - 4);
+    cr_assert_eq(s.mepc, CODE + 0x10);
+}
+
+/* An indirect jump to pc 0 (nothing there): the JALR site's jump-cache probe has no test
+ * for pc 0, so the empty entry 0 (the one pc 0 hashes to) must not match it. */
+Test(jit_mem, jalr_to_pc_zero)
+{
+    const uint32_t jalr_t0 = enc_i(0x67, 0, 0, T0, 0);
+    const uint32_t prog[] = {
+        ADDI(T1, T1, 1),        /* 0x00 */
+        jalr_t0,                /* 0x04 jr t0 (t0 = 0) */
+    };
+    uint64_t regs[32] = { 0 };
+    static struct state s;
+    both(prog, sizeof prog / sizeof prog[0], 0, regs, 50, &s);
+    cr_assert_eq(s.mcause, 1, "mcause %llu", (unsigned long long)s.mcause);
+    cr_assert_eq(s.mepc, 0);
+    cr_assert_eq(s.x[T1], 1);
+}
