@@ -290,6 +290,18 @@ static inline int hv__cpu_watch_match(const struct hv_cpu_watch *w, unsigned n, 
 
 #define HV_CPU_HEAT_SLOTS 256
 
+/* The translator's jump cache (libhv/cpu/jit): guest pc -> the checked entry of its block,
+ * direct-mapped by pc >> 1. In the cpu struct so that generated code reaches an entry as
+ * [rbx + index + disp32], without loading a table pointer first. Zero: empty. */
+#define HV_CPU_JC_SIZE 4096u
+struct jit_block;
+struct hv__jit_jc {
+    uint64_t pc;
+    void *code;
+    struct jit_block *blk;
+    uint64_t pad;
+};
+
 struct hv_cpu {
     uint64_t x[32];             /* x[0] is always 0 when observed */
     uint64_t pc;
@@ -346,7 +358,7 @@ struct hv_cpu {
      * all reached from the cpu pointer it keeps in RBX. */
     void *jit;
     uint64_t jit_stop_at;
-    void *jit_jcache;
+    struct hv__jit_jc jit_jc[HV_CPU_JC_SIZE];
     /* Block heat (translate.c, "regions"): entries left before a block that could be a
      * region is translated again as one, per slot; jit_hot set by the block whose count
      * ran out, for the dispatcher. */

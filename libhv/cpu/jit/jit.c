@@ -198,7 +198,6 @@ static void free_tables(struct hv__jit *jit)
     free(jit->pages);
     hv__zfree(jit->hash, sizeof(*jit->hash) << HASH_BITS);
     hv__zfree(jit->pool, (size_t)jit->maxpool * sizeof(*jit->pool));
-    hv__zfree(jit->jc, HV_JIT_JC_SIZE * sizeof(*jit->jc));
     hv__zfree(jit, sizeof(*jit));
 }
 
@@ -208,10 +207,11 @@ void hv__jit_fini(struct hv_cpu *cpu)
     if (!jit)
         return;
     free_pages(cpu, jit);
+    jc_clear(jit);
+    jit->jc[0].pc = 0;              /* all zero again for the next hv__jit_init */
     hv__cc_fini(&jit->cc);
     free_tables(jit);
     cpu->jit = NULL;
-    cpu->jit_jcache = NULL;
     if (cpu->engine_hooks == &jit_hooks)
         cpu->engine_hooks = NULL;
 }
@@ -238,9 +238,10 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
     jit->maxpool = DEFAULT_BLOCKS;
     jit->hash = hv__zalloc(sizeof(*jit->hash) << HASH_BITS);
     jit->pool = hv__zalloc((size_t)jit->maxpool * sizeof(*jit->pool));
-    jit->jc = hv__zalloc(HV_JIT_JC_SIZE * sizeof(*jit->jc));
+    /* The jump cache is cpu->jit_jc (zero in a new hv_cpu, and again after hv__jit_fini). */
+    jit->jc = cpu->jit_jc;
     jit->pages = calloc(1, sizeof(*jit->pages));
-    if (!jit->hash || !jit->pool || !jit->jc || !jit->pages) {
+    if (!jit->hash || !jit->pool || !jit->pages) {
         free_tables(jit);
         return hv__errf(err, errlen, HV_ENOMEM, "translator: out of memory");
     }
@@ -259,7 +260,6 @@ int hv__jit_init(struct hv_cpu *cpu, const struct hv__jit_opts *opts, char *err,
     }
     cpu->jit = jit;
     jit->jc[0].pc = 1;             /* see jc_clear */
-    cpu->jit_jcache = jit->jc;
     cpu->engine_hooks = &jit_hooks;
     return 0;
 }

@@ -70,17 +70,11 @@ void hv__jit_get_stats(const struct hv_cpu *cpu, struct hv__jit_stats *st);
 #define HV_JIT_LOAD_FP (1u << 12)
 #define HV_JIT_JC_BITS 12
 #define HV_JIT_JC_SIZE (1u << HV_JIT_JC_BITS)
+_Static_assert(HV_JIT_JC_SIZE == HV_CPU_JC_SIZE, "the jump cache lives in struct hv_cpu");
 
 struct jit_block;
 struct hv_code_pages;
 
-/* Jump cache entry: generated code compares pc and jumps to code (the checked entry). */
-struct hv__jit_jc {
-    uint64_t pc;
-    void *code;
-    struct jit_block *blk;
-    uint64_t pad;
-};
 
 /* A JALR site's inline cache (translate.c): RX addresses of the 64-bit pc it compares
  * with (1 while empty) and of the rel32 of its direct jump, and the guest page of its

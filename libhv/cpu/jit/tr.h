@@ -12,7 +12,7 @@
 #define PC_OFF ((int32_t)offsetof(struct hv_cpu, pc))
 #define INSTRET_OFF ((int32_t)offsetof(struct hv_cpu, instret))
 #define STOP_OFF ((int32_t)offsetof(struct hv_cpu, jit_stop_at))
-#define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jcache))
+#define JC_OFF ((int32_t)offsetof(struct hv_cpu, jit_jc))
 #define TLB_OFF ((int32_t)offsetof(struct hv_cpu, tlb))
 #define F_OFF(r) ((int32_t)(offsetof(struct hv_cpu, f) + 8 * (r)))
 #define FFLAGS_OFF ((int32_t)offsetof(struct hv_cpu, fflags))

@@ -159,10 +159,9 @@ static void jc_probe(struct tr *t)
         hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 4);
     }
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, (HV_JIT_JC_SIZE - 1) << 5);
-    hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mbi(RBX, RCX, 1, JC_OFF));
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
-    hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
+    hv__x86_jmp_m(b, hv__x86_mbi(RBX, RCX, 1, JC_OFF + 8));
     hv__x86_bind(b, miss);
     if (t->ic) {
         /* The shared stub checks the page (one copy: Linux has many JALR blocks). */
@@ -194,10 +193,9 @@ static void jc_probe_const(struct tr *t, uint64_t target)
     struct hv__x86_buf *b = t->b;
     int32_t off = (int32_t)(((target >> 1) & (HV_JIT_JC_SIZE - 1)) * 32);
     hv__x86_mov_ri(b, RAX, target);
-    hv__x86_load(b, 8, RCX, hv__x86_mb(RBX, JC_OFF));
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, off));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RBX, JC_OFF + off));
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
-    hv__x86_jmp_m(b, hv__x86_mb(RCX, off + 8));
+    hv__x86_jmp_m(b, hv__x86_mb(RBX, JC_OFF + off + 8));
     hv__x86_bind(b, miss);
     hv__x86_jmp_abs(b, (uintptr_t)t->jit->jc_lookup, RCX);
 }
@@ -752,10 +750,9 @@ int hv__jit_emit_stubs(struct hv__jit *jit)
     hv__x86_shift_ri(b, HV_X86_SHR, 4, RCX, 1);
     hv__x86_alu_ri(b, HV_X86_AND, 4, RCX, HV_JIT_JC_SIZE - 1);
     hv__x86_shift_ri(b, HV_X86_SHL, 4, RCX, 5);
-    hv__x86_alu_rm(b, HV_X86_ADD, 8, RCX, hv__x86_mb(RBX, JC_OFF));
-    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mb(RCX, 0));
+    hv__x86_alu_rm(b, HV_X86_CMP, 8, RAX, hv__x86_mbi(RBX, RCX, 1, JC_OFF));
     struct hv__x86_fixup miss = hv__x86_jcc8_fwd(b, HV_X86_CC_NE);
-    hv__x86_jmp_m(b, hv__x86_mb(RCX, 8));
+    hv__x86_jmp_m(b, hv__x86_mbi(RBX, RCX, 1, JC_OFF + 8));
     hv__x86_bind(b, miss);
     hv__x86_bind(b, zero);
     hv__x86_alu_rr(b, HV_X86_XOR, 4, RAX, RAX);
