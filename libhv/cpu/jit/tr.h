@@ -392,7 +392,7 @@ unsigned hv__tr_region(struct tr *t, struct hv_insn *insns, uintptr_t host, unsi
  * to code it does not hold, so a loop may close through another run. */
 bool hv__tr_region_likely(const struct tr *t, const struct hv_insn *insns);
 /* tr_mem.c: the inline soft-TLB / direct-memory probe (also for F/D loads and stores). */
-bool hv__tr_mem_any(const struct tr *t, unsigned n);
+unsigned hv__tr_mem_count(const struct tr *t, unsigned n);
 struct hv__x86_mem hv__tr_fast_path(struct tr *t, struct cold *c, int base, int64_t imm,
                                     unsigned size, bool store);
 /* tr_mem.c: the cold part of a group member whose group check failed (COLD_LOAD/STORE

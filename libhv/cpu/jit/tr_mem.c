@@ -219,17 +219,17 @@ static unsigned mem_size(unsigned op)
     }
 }
 
-/* Does any of the first n decoded instructions (block and tails) access memory through
+/* How many of the first n decoded instructions (block and tails) access memory through
  * the fast paths (integer or FP loads and stores)? */
-bool hv__tr_mem_any(const struct tr *t, unsigned n)
+unsigned hv__tr_mem_count(const struct tr *t, unsigned n)
 {
+    unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         unsigned op = t->in[i].op;
-        if (mem_size(op) || op == HV_OP_FLW || op == HV_OP_FLD || op == HV_OP_FSW ||
-            op == HV_OP_FSD)
-            return true;
+        k += mem_size(op) || op == HV_OP_FLW || op == HV_OP_FLD || op == HV_OP_FSW ||
+             op == HV_OP_FSD;
     }
-    return false;
+    return k;
 }
 
 static bool is_store(unsigned op)

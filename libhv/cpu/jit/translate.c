@@ -1037,8 +1037,6 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     /* Flat data (M-mode, MPRV off): loads read main RAM directly, as on para. */
     t->flat_ld = !t->direct && !cpu->hk.mem && (regime & 2);
     t->rsi_busy = false;
-    t->rsi_base = false;
-    t->rsi_base = t->direct && !cpu->hk.on && hv__tr_mem_any(t, n + ntail);
     if (t->direct) {
         t->win_base = cpu->policy->direct_base_gpa;
         t->win_size = cpu->policy->direct_size;
@@ -1054,6 +1052,10 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
     for (unsigned i = 0; i < n; i++)
         if (t->head_end[i] >= 0)
             t->loop = true;
+    /* One `mov rsi` at the body entry instead of one `mov rdx` per access: worth it from two
+     * accesses on, or one in a loop (a call-heavy guest's small blocks often hold one). */
+    unsigned nmem = t->direct && !cpu->hk.on ? hv__tr_mem_count(t, n + ntail) : 0;
+    t->rsi_base = nmem >= 2 || (nmem && t->loop);
     alloc_regs(t);
     uint32_t cached = 0;
     for (unsigned g = 1; g < 32; g++)
