@@ -114,7 +114,8 @@ struct tr {
     bool hint_exact;            /* a tag hit proves addend_hint (HV_TLB_FAR, cpu.h) */
     bool flat_ld;               /* loads use the window below (policy->data_flat) */
     bool rsi_base;              /* RSI holds win_host at every instruction boundary
-                                   (direct blocks without hooks, see rsi_restore) */
+                                   (direct or flat_ld blocks without hooks, with two or
+                                   more window accesses, see rsi_restore) */
     bool rsi_busy;              /* RSI holds a store's value right now */
     uint64_t win_base, win_size;/* the direct window: loads and stores when direct, loads */
     uint8_t *win_host;          /* when flat_ld (tr_mem.c, direct_for) */

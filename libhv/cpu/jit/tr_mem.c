@@ -219,15 +219,18 @@ static unsigned mem_size(unsigned op)
     }
 }
 
+static bool is_store(unsigned op);
+
 /* How many of the first n decoded instructions (block and tails) access memory through
- * the fast paths (integer or FP loads and stores)? */
+ * the direct window (integer or FP loads, and stores when the block is direct)? */
 unsigned hv__tr_mem_count(const struct tr *t, unsigned n)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++) {
         unsigned op = t->in[i].op;
-        k += mem_size(op) || op == HV_OP_FLW || op == HV_OP_FLD || op == HV_OP_FSW ||
-             op == HV_OP_FSD;
+        bool ld = (mem_size(op) && !is_store(op)) || op == HV_OP_FLW || op == HV_OP_FLD;
+        bool st = is_store(op) || op == HV_OP_FSW || op == HV_OP_FSD;
+        k += ld || (st && t->direct);
     }
     return k;
 }

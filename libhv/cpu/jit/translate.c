@@ -1054,7 +1054,7 @@ struct jit_block *hv__jit_translate(struct hv_cpu *cpu, struct hv__jit *jit, uin
             t->loop = true;
     /* One `mov rsi` at the body entry instead of one `mov rdx` per access: worth it from two
      * accesses on, or one in a loop (a call-heavy guest's small blocks often hold one). */
-    unsigned nmem = t->direct && !cpu->hk.on ? hv__tr_mem_count(t, n + ntail) : 0;
+    unsigned nmem = (t->direct || t->flat_ld) && !cpu->hk.on ? hv__tr_mem_count(t, n + ntail) : 0;
     t->rsi_base = nmem >= 2 || (nmem && t->loop);
     alloc_regs(t);
     uint32_t cached = 0;
