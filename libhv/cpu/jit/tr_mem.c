@@ -88,6 +88,8 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
             hv__x86_alu_rr(b, HV_X86_CMP, 8, RCX, RDX);
         }
         c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
+        if (o->off_reg == RDX && o->lo == 0 && t->rsi_base && !t->rsi_busy)
+            return hv__x86_mbi(RCX, RSI, 1, 0);     /* RCX = va - window base */
         hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)t->win_host - t->win_base);
         return hv__x86_mbi(RAX, o->off_reg, 1, 0);
     }
@@ -590,7 +592,9 @@ void hv__tr_mem_reprobe(struct tr *t, struct cold *c)
     if (c->base >= 0)
         va_to_rax(t, c->base, t->in[c->k].imm);
     c->nfrom = 0;
+    t->rsi_busy = store && c->val == RSI;   /* the stored value, not the window */
     struct hv__x86_mem m = check(t, c, &o, size, store);
+    t->rsi_busy = false;
     access(t, m, size, (c->kind_arg & 0x10) != 0, store, store ? c->val : c->dst);
     hv__x86_jmp_to(b, c->resume);
     for (unsigned j = 0; j < c->nfrom; j++)
