@@ -43,6 +43,10 @@ struct engine {
     struct block *zombies;
     unsigned nblocks;
     bool stale;                 /* blocks were dropped while a block ran */
+    /* The run exec chains blocks for (see chain_next): its stop_at, and whether it polls
+     * (hv__interp_run) or not (hv__interp_run_nopoll). */
+    bool poll;
+    uint64_t stop_at;
 };
 
 /* ---- block cache ----------------------------------------------------------------------- */
@@ -223,25 +227,71 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
 
 /* ---- the dispatch loop ----------------------------------------------------------------- */
 
+/* The block exec may run next without returning to the loop of hv__interp_run, after a
+ * jump, a branch or a block's last instruction: NULL whenever that loop would do anything
+ * but look the block up and run it whole (a poll is due, the budget ends inside the block,
+ * a watch is armed, an EXEC soft-TLB miss, a block not built yet). Breakpoints and hooks
+ * never chain (step_block passes no engine then); system and CSR instructions, which may
+ * change any of these, always return to the loop. */
+static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
+{
+    uint64_t pc = cpu->pc;
+    if (eng->poll && (cpu->exit_request || cpu->instret >= cpu->poll_at))
+        return NULL;
+    if (cpu->nr_watch)
+        return NULL;
+    /* ~0xffe keeps bit 0: an odd pc misses (step_block runs it uncached). */
+    const struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
+    if (e->tag[HV_ACC_EXEC] != (pc & ~0xffeull))
+        return NULL;
+    struct block *b = lookup(eng, (uintptr_t)(pc + e->addend));
+    if (!b || cpu->instret + b->n > eng->stop_at)
+        return NULL;
+    return b;
+}
+
 #define X(r) (cpu->x[r])
 #define RS1 X(in->rs1)
 #define RS2 X(in->rs2)
 #define IMM ((uint64_t)in->imm)
 #define WR(v) (cpu->x[in->rd] = (v))
 
-/* Retire the current instruction and dispatch the next one of the run. */
+/* Retire the current instruction and dispatch the next one of the run. Only instructions
+ * that called out of the loop (slow memory paths, helpers, the policy) can have dropped
+ * cached code, so only they test *stale (NEXT_CALLED); the others use NEXT. */
 #define NEXT()                                                                          \
     do {                                                                                \
         cpu->x[0] = 0;                                                                  \
         cpu->pc += in->len;                                                             \
         cpu->instret++;                                                                 \
-        if (++in == end || *stale)                                                      \
-            return HV_STEP_OK;                                                          \
+        if (++in == end)                                                                \
+            goto block_end;                                                             \
         goto *labels[in->op];                                                           \
     } while (0)
 
-/* Retire a control-transfer instruction that already set cpu->pc (always last in a block). */
+#define NEXT_CALLED()                                                                   \
+    do {                                                                                \
+        if (*stale) {                                                                   \
+            cpu->x[0] = 0;                                                              \
+            cpu->pc += in->len;                                                         \
+            cpu->instret++;                                                             \
+            return HV_STEP_OK;                                                          \
+        }                                                                               \
+        NEXT();                                                                         \
+    } while (0)
+
+/* Retire a control transfer that already set cpu->pc (always last in a block): the run
+ * may go on with the block at the new pc (see block_end). */
 #define RETIRE_JUMP()                                                                   \
+    do {                                                                                \
+        cpu->x[0] = 0;                                                                  \
+        cpu->instret++;                                                                 \
+        goto block_end;                                                                 \
+    } while (0)
+
+/* Retire a system or CSR instruction (always last in a block): the policy may have changed
+ * anything, so the run returns to the loop of hv__interp_run. */
+#define RETIRE_SYSTEM()                                                                 \
     do {                                                                                \
         cpu->x[0] = 0;                                                                  \
         cpu->instret++;                                                                 \
@@ -261,29 +311,50 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
         cpu->pc += (cond) ? IMM : in->len;                                              \
         RETIRE_JUMP();                                                                  \
     }
-#define LOAD(name, size, conv)                                                          \
+/* Loads and stores inline the soft-TLB hit (one compare checks page and alignment, as in
+ * the translator: tags are page aligned and their flags lie above bit 2, see cpu.h) and
+ * call the slow path otherwise. */
+#define TLB_MATCH(va, size) ((va) & (~0xfffull | ((size) - 1)))
+#define LOAD(name, type, conv)                                                          \
     op_##name: {                                                                        \
-        uint64_t v;                                                                     \
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, size, &v));                                  \
+        uint64_t va = RS1 + IMM, v;                                                     \
+        const struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);                          \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == TLB_MATCH(va, sizeof(type)), 1)) {  \
+            type t;                                                                     \
+            memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
+            v = t;                                                                      \
+            WR(conv);                                                                   \
+            NEXT();                                                                     \
+        }                                                                               \
+        CHECK(hv__cpu_load_slow(cpu, va, sizeof(type), &v));                            \
         WR(conv);                                                                       \
-        NEXT();                                                                         \
+        NEXT_CALLED();                                                                  \
     }
-#define STORE(name, size)                                                               \
+#define STORE(name, type)                                                               \
     op_##name: {                                                                        \
-        CHECK(hv__cpu_store(cpu, RS1 + IMM, size, RS2));                                \
-        NEXT();                                                                         \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);                          \
+        if (__builtin_expect(e->tag[HV_ACC_WRITE] == TLB_MATCH(va, sizeof(type)), 1)) { \
+            type t = (type)RS2;                                                         \
+            memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
+            NEXT();                                                                     \
+        }                                                                               \
+        CHECK(hv__cpu_store_slow(cpu, va, sizeof(type), RS2));                          \
+        NEXT_CALLED();                                                                  \
     }
 #define AMO(name, kind, size)                                                           \
     op_##name: {                                                                        \
         uint64_t old;                                                                   \
         CHECK(hv__interp_amo(cpu, kind, RS1, RS2, size, &old));                                 \
         WR(size == 4 ? sx32(old) : old);                                                \
-        NEXT();                                                                         \
+        NEXT_CALLED();                                                                         \
     }
 
 /* Execute insns[0..n) (n >= 1) of one block, or fewer if a trap, an exit or an
- * invalidation of cached code intervenes. */
-static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale)
+ * invalidation of cached code intervenes. With `chain` (the engine, whose stale flag is
+ * *stale) the run continues with the next blocks while chain_next finds them. */
+static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale,
+                struct engine *chain)
 {
     /* One label per row of the ISA tables, generated from them: a row without semantics
      * here (no op_NAME label below) is a compile error, not an instruction that silently
@@ -322,17 +393,17 @@ op_JALR: {
     BRANCH(BGE, (int64_t)RS1 >= (int64_t)RS2)
     BRANCH(BLTU, RS1 < RS2)
     BRANCH(BGEU, RS1 >= RS2)
-    LOAD(LB, 1, (uint64_t)(int64_t)(int8_t)v)
-    LOAD(LH, 2, (uint64_t)(int64_t)(int16_t)v)
-    LOAD(LW, 4, sx32(v))
-    LOAD(LD, 8, v)
-    LOAD(LBU, 1, v)
-    LOAD(LHU, 2, v)
-    LOAD(LWU, 4, v)
-    STORE(SB, 1)
-    STORE(SH, 2)
-    STORE(SW, 4)
-    STORE(SD, 8)
+    LOAD(LB, uint8_t, (uint64_t)(int64_t)(int8_t)v)
+    LOAD(LH, uint16_t, (uint64_t)(int64_t)(int16_t)v)
+    LOAD(LW, uint32_t, sx32(v))
+    LOAD(LD, uint64_t, v)
+    LOAD(LBU, uint8_t, v)
+    LOAD(LHU, uint16_t, v)
+    LOAD(LWU, uint32_t, v)
+    STORE(SB, uint8_t)
+    STORE(SH, uint16_t)
+    STORE(SW, uint32_t)
+    STORE(SD, uint64_t)
     ALU(ADDI, RS1 + IMM)
     ALU(SLTI, (int64_t)RS1 < in->imm)
     ALU(SLTIU, RS1 < IMM)
@@ -385,7 +456,7 @@ op_SFENCE_INVAL_IR: {
         CHECK(cpu->policy->system(cpu, in));
         if (cpu->pc == pc)
             cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 
     /* M */
@@ -408,25 +479,25 @@ op_LR_W: {
         uint64_t v;
         CHECK(hv__interp_lr(cpu, RS1, 4, &v));
         WR(sx32(v));
-        NEXT();
+        NEXT_CALLED();
     }
 op_LR_D: {
         uint64_t v;
         CHECK(hv__interp_lr(cpu, RS1, 8, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_SC_W: {
         uint64_t v;
         CHECK(hv__interp_sc(cpu, RS1, RS2, 4, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_SC_D: {
         uint64_t v;
         CHECK(hv__interp_sc(cpu, RS1, RS2, 8, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
     AMO(AMOSWAP_W, AMO_SWAP, 4)
     AMO(AMOADD_W, AMO_ADD, 4)
@@ -453,34 +524,34 @@ op_FLW: {
         CHECK(hv__interp_fp_enter(cpu, true));
         CHECK(hv__cpu_load(cpu, RS1 + IMM, 4, &v));
         cpu->f[in->rd] = hv__f32_box((uint32_t)v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_FLD: {
         uint64_t v;
         CHECK(hv__interp_fp_enter(cpu, true));
         CHECK(hv__cpu_load(cpu, RS1 + IMM, 8, &v));
         cpu->f[in->rd] = v;
-        NEXT();
+        NEXT_CALLED();
     }
 op_FSW:
     CHECK(hv__interp_fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 4, (uint32_t)cpu->f[in->rs2]));
-    NEXT();
+    NEXT_CALLED();
 op_FSD:
     CHECK(hv__interp_fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
-    NEXT();
+    NEXT_CALLED();
 op_FLH: {
         uint64_t v;
         CHECK(hv__interp_fp_enter(cpu, true));
         CHECK(hv__cpu_load(cpu, RS1 + IMM, 2, &v));
         cpu->f[in->rd] = hv__f16_box((uint16_t)v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_FSH:
     CHECK(hv__interp_fp_enter(cpu, false));
     CHECK(hv__cpu_store(cpu, RS1 + IMM, 2, (uint16_t)cpu->f[in->rs2]));
-    NEXT();
+    NEXT_CALLED();
 
     /* Zicbom/Zicboz: the policy decides whether the mode may use the operation (menvcfg /
      * senvcfg on the full board), the engine checks the address like a store would. */
@@ -490,7 +561,7 @@ op_CBO_FLUSH:
 op_CBO_ZERO:
     CHECK(cpu->policy->system(cpu, in));
     CHECK(hv__interp_cbo(cpu, in->op, RS1));
-    NEXT();
+    NEXT_CALLED();
 
     /* Zicsr: CSRRW(I) with rd = x0 does not read; CSRRS/C(I) with rs1 = x0 (zimm = 0) do
      * not write. rd is written only after the whole access succeeded. */
@@ -504,7 +575,7 @@ op_CSRRWI: {
         CHECK(cpu->policy->csr_write(cpu, csr, src));
         WR(old);
         cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 op_CSRRS:
 op_CSRRC:
@@ -520,7 +591,7 @@ op_CSRRCI: {
             CHECK(cpu->policy->csr_write(cpu, csr, set ? old | mask : old & ~mask));
         WR(old);
         cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 
     /* Zba */
@@ -602,7 +673,19 @@ op_FEQ_H: op_FLT_H: op_FLE_H: op_FCLASS_H: op_FCVT_W_H: op_FCVT_WU_H: op_FCVT_L_
 op_FCVT_LU_H: op_FCVT_H_W: op_FCVT_H_WU: op_FCVT_H_L: op_FCVT_H_LU: op_FCVT_S_H:
 op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
     CHECK(hv__interp_fp(cpu, in));
-    NEXT();
+    NEXT_CALLED();
+
+block_end:
+    if (!chain || *stale)
+        return HV_STEP_OK;
+    {
+        const struct block *b = chain_next(cpu, chain);
+        if (!b)
+            return HV_STEP_OK;
+        in = b->insn;
+        end = in + b->n;
+        goto *labels[in->op];
+    }
 }
 
 /* ---- the run loop ---------------------------------------------------------------------- */
@@ -686,7 +769,7 @@ static int exec_single(struct hv_cpu *cpu, const bool *stale)
         if (r != HV_STEP_OK)
             return r;
     }
-    return exec(cpu, &in, 1, stale);
+    return exec(cpu, &in, 1, stale, NULL);
 }
 
 /* ---- breakpoints (cpu.h's contract) ------------------------------------------------------ */
@@ -717,7 +800,7 @@ static unsigned bp_limit(const struct hv_cpu *cpu, const struct hv_insn *in, uns
 int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
     static const bool no_stale;
-    return exec(cpu, insn, 1, &no_stale);
+    return exec(cpu, insn, 1, &no_stale, NULL);
 }
 
 int hv__interp_step(struct hv_cpu *cpu)
@@ -750,7 +833,7 @@ static int exec_hooked(struct hv_cpu *cpu, const struct hv_insn *in, const bool 
         if (cpu->pc != pc)
             return HV_STEP_OK;
     }
-    int r = exec(cpu, in, 1, stale);
+    int r = exec(cpu, in, 1, stale, NULL);
     if (r == HV_STEP_TRAP)
         h->fall = HV_HK_NOFALL;
     else if (r == HV_STEP_OK && hv__insn_ends_block(in->op) && !*stale)
@@ -844,7 +927,7 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     if (cpu->dbg.nr_bp)
         n = bp_limit(cpu, b->insn, n);
     return hooked ? exec_block_hooked(cpu, b->insn, n, &eng->stale)
-                  : exec(cpu, b->insn, n, &eng->stale);
+                  : exec(cpu, b->insn, n, &eng->stale, cpu->dbg.nr_bp ? NULL : eng);
 }
 
 /* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both
@@ -852,6 +935,10 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
 int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
+    if (eng) {
+        eng->poll = false;
+        eng->stop_at = stop_at;
+    }
     while (cpu->instret < stop_at) {
         if (eng)
             free_zombies(eng);
@@ -869,6 +956,10 @@ int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
+    if (eng) {
+        eng->poll = true;
+        eng->stop_at = stop_at;
+    }
     for (;;) {
         if (eng)
             free_zombies(eng);
