@@ -34,8 +34,13 @@ struct block {
     struct block *next;         /* hash chain, or zombie list */
     struct block *page_next;    /* blocks of the same code page */
     uint32_t n;
-    struct hv_insn insn[];
+    struct hv_insn insn[];      /* n instructions, then an OP_END sentinel */
 };
+
+/* The sentinel that ends every run of decoded instructions exec is given (a private op
+ * number past the ISA's, seen by nothing but exec). */
+#define OP_END HV_OP__COUNT
+static const struct hv_insn end_insn = { .op = OP_END };
 
 struct engine {
     struct block *hash[1u << HASH_BITS];
@@ -202,12 +207,13 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
                                                 (unsigned)(p - (const uint8_t *)host));
     if (!cp)
         return NULL;
-    struct block *b = malloc(sizeof(*b) + n * sizeof(struct hv_insn));
+    struct block *b = malloc(sizeof(*b) + (n + 1) * sizeof(struct hv_insn));
     if (!b)
         return NULL;
     b->host = host;
     b->n = n;
     memcpy(b->insn, tmp, n * sizeof(struct hv_insn));
+    b->insn[n] = end_insn;
     b->page_next = cp->blocks;
     cp->blocks = b;
     unsigned h = block_hash(host);
@@ -230,15 +236,14 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
 /* The block exec may run next without returning to the loop of hv__interp_run, after a
  * jump, a branch or a block's last instruction: NULL whenever that loop would do anything
  * but look the block up and run it whole (a poll is due, the budget ends inside the block,
- * a watch is armed, an EXEC soft-TLB miss, a block not built yet). Breakpoints and hooks
- * never chain (step_block passes no engine then); system and CSR instructions, which may
- * change any of these, always return to the loop. */
+ * an EXEC soft-TLB miss, a block not built yet). Breakpoints and hooks never chain
+ * (step_block passes no engine then). Watches are armed and disarmed only by CSR writes and
+ * trap entry/return (full/csr.c), and system and CSR instructions, which may change
+ * anything, always return to the loop. */
 static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 {
     uint64_t pc = cpu->pc;
     if (eng->poll && (cpu->exit_request || cpu->instret >= cpu->poll_at))
-        return NULL;
-    if (cpu->nr_watch)
         return NULL;
     /* ~0xffe keeps bit 0: an odd pc misses (step_block runs it uncached). */
     const struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
@@ -264,8 +269,7 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
         cpu->x[0] = 0;                                                                  \
         cpu->pc += in->len;                                                             \
         cpu->instret++;                                                                 \
-        if (++in == end)                                                                \
-            goto block_end;                                                             \
+        in++;                                                                           \
         goto *labels[in->op];                                                           \
     } while (0)
 
@@ -350,23 +354,23 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
         NEXT_CALLED();                                                                         \
     }
 
-/* Execute insns[0..n) (n >= 1) of one block, or fewer if a trap, an exit or an
- * invalidation of cached code intervenes. With `chain` (the engine, whose stale flag is
- * *stale) the run continues with the next blocks while chain_next finds them. */
-static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale,
+/* Execute the instructions from `in` up to the OP_END sentinel (at least one), or fewer if
+ * a trap, an exit or an invalidation of cached code intervenes. With `chain` (the engine,
+ * whose stale flag is *stale) the run continues with the next blocks while chain_next
+ * finds them. */
+static int exec(struct hv_cpu *cpu, const struct hv_insn *in, const bool *stale,
                 struct engine *chain)
 {
     /* One label per row of the ISA tables, generated from them: a row without semantics
      * here (no op_NAME label below) is a compile error, not an instruction that silently
      * runs as illegal. */
-    static const void *const labels[HV_OP__COUNT] = {
+    static const void *const labels[HV_OP__COUNT + 1] = {
         [HV_OP_ILLEGAL] = &&op_ILLEGAL,
+        [OP_END] = &&block_end,
 #define HV_INSN(name, mnem, mask, match, fmt) [HV_OP_##name] = &&op_##name,
 #include "cpu/isa/all.def"
 #undef HV_INSN
     };
-    const struct hv_insn *end = in + n;
-
     goto *labels[in->op];
 
 op_ILLEGAL:
@@ -675,20 +679,38 @@ op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
     CHECK(hv__interp_fp(cpu, in));
     NEXT_CALLED();
 
+    /* The sentinel, or a jump or branch retired. Cached code cannot have been dropped
+     * since the last test of *stale: instructions that call out test it (NEXT_CALLED). */
 block_end:
-    if (!chain || *stale)
+    if (!chain)
         return HV_STEP_OK;
     {
         const struct block *b = chain_next(cpu, chain);
         if (!b)
             return HV_STEP_OK;
         in = b->insn;
-        end = in + b->n;
         goto *labels[in->op];
     }
 }
 
 /* ---- the run loop ---------------------------------------------------------------------- */
+
+/* One decoded instruction (copied before a sentinel). */
+static int exec_one(struct hv_cpu *cpu, const struct hv_insn *insn, const bool *stale)
+{
+    struct hv_insn run[2] = { *insn, end_insn };
+    return exec(cpu, run, stale, NULL);
+}
+
+/* The first n instructions of a block (a budget or a breakpoint ends the run inside it). */
+static int exec_prefix(struct hv_cpu *cpu, const struct hv_insn *insn, unsigned n,
+                       const bool *stale)
+{
+    struct hv_insn run[BLOCK_MAX + 1];
+    memcpy(run, insn, n * sizeof(*insn));
+    run[n] = end_insn;
+    return exec(cpu, run, stale, NULL);
+}
 
 /* ---- watches (cpu.h): checked around single instructions ---------------------------------- */
 
@@ -769,7 +791,7 @@ static int exec_single(struct hv_cpu *cpu, const bool *stale)
         if (r != HV_STEP_OK)
             return r;
     }
-    return exec(cpu, &in, 1, stale, NULL);
+    return exec_one(cpu, &in, stale);
 }
 
 /* ---- breakpoints (cpu.h's contract) ------------------------------------------------------ */
@@ -800,7 +822,7 @@ static unsigned bp_limit(const struct hv_cpu *cpu, const struct hv_insn *in, uns
 int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
     static const bool no_stale;
-    return exec(cpu, insn, 1, &no_stale, NULL);
+    return exec_one(cpu, insn, &no_stale);
 }
 
 int hv__interp_step(struct hv_cpu *cpu)
@@ -833,7 +855,7 @@ static int exec_hooked(struct hv_cpu *cpu, const struct hv_insn *in, const bool 
         if (cpu->pc != pc)
             return HV_STEP_OK;
     }
-    int r = exec(cpu, in, 1, stale, NULL);
+    int r = exec_one(cpu, in, stale);
     if (r == HV_STEP_TRAP)
         h->fall = HV_HK_NOFALL;
     else if (r == HV_STEP_OK && hv__insn_ends_block(in->op) && !*stale)
@@ -926,8 +948,11 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     unsigned n = b->n < budget ? b->n : (unsigned)budget;
     if (cpu->dbg.nr_bp)
         n = bp_limit(cpu, b->insn, n);
-    return hooked ? exec_block_hooked(cpu, b->insn, n, &eng->stale)
-                  : exec(cpu, b->insn, n, &eng->stale, cpu->dbg.nr_bp ? NULL : eng);
+    if (hooked)
+        return exec_block_hooked(cpu, b->insn, n, &eng->stale);
+    if (n < b->n)
+        return exec_prefix(cpu, b->insn, n, &eng->stale);
+    return exec(cpu, b->insn, &eng->stale, cpu->dbg.nr_bp ? NULL : eng);
 }
 
 /* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both
