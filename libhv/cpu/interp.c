@@ -28,6 +28,7 @@
 #define CACHE_MAX_BLOCKS (1u << 16)    /* beyond this the cache is dropped and rebuilt */
 #define HASH_BITS 12
 #define PAGE_MASK (~(uintptr_t)0xfff)
+#define JCACHE_BITS 12
 
 struct block {
     uintptr_t host;             /* host address of the first instruction (the key) */
@@ -44,14 +45,15 @@ static const struct hv_insn end_insn = { .op = OP_END };
 
 struct engine {
     struct block *hash[1u << HASH_BITS];
+    /* Jump cache in front of the hash for chained runs, indexed by the host address alone
+     * (jcache_index): a block or &no_block, so that a probe is one load and one compare.
+     * A block leaves it when it leaves the hash. */
+    const struct block *jcache[1u << JCACHE_BITS];
     struct hv_code_pages pages;     /* each page's `blocks`: its struct block list */
     struct block *zombies;
     unsigned nblocks;
     bool stale;                 /* blocks were dropped while a block ran */
-    /* The run exec chains blocks for (see chain_next): its stop_at, and whether it polls
-     * (hv__interp_run) or not (hv__interp_run_nopoll). */
-    bool poll;
-    uint64_t stop_at;
+    uint64_t stop_at;           /* of the run exec chains blocks for (see chain_next) */
 };
 
 /* ---- block cache ----------------------------------------------------------------------- */
@@ -61,12 +63,21 @@ static unsigned block_hash(uintptr_t host)
     return (unsigned)((host >> 1) ^ (host >> 13)) & ((1u << HASH_BITS) - 1);
 }
 
+static const struct block no_block = { .host = 1 };    /* code addresses are even */
+
+static unsigned jcache_index(uintptr_t host)
+{
+    return (unsigned)(host >> 1) & ((1u << JCACHE_BITS) - 1);
+}
+
 static void unlink_block(struct engine *eng, struct block *b)
 {
     struct block **pp = &eng->hash[block_hash(b->host)];
     while (*pp != b)
         pp = &(*pp)->next;
     *pp = b->next;
+    if (eng->jcache[jcache_index(b->host)] == b)
+        eng->jcache[jcache_index(b->host)] = &no_block;
     b->next = eng->zombies;
     eng->zombies = b;
     eng->nblocks--;
@@ -140,6 +151,9 @@ static struct engine *engine_get(struct hv_cpu *cpu)
         if (!cpu->engine)
             return NULL;
         cpu->engine_hooks = &engine_hooks;
+        struct engine *eng = cpu->engine;
+        for (unsigned i = 0; i < (1u << JCACHE_BITS); i++)
+            eng->jcache[i] = &no_block;
     }
     return cpu->engine;
 }
@@ -233,6 +247,14 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
 
 /* ---- the dispatch loop ----------------------------------------------------------------- */
 
+/* hv__tlb_entry, indexed with one shift and one mask. */
+static inline const struct hv_tlb_entry *tlb_entry(const struct hv_cpu *cpu, uint64_t va)
+{
+    _Static_assert(sizeof(struct hv_tlb_entry) == 32, "index shift below");
+    return (const struct hv_tlb_entry *)((const char *)cpu->tlb +
+                                         ((va >> 7) & ((HV_TLB_SIZE - 1) << 5)));
+}
+
 /* The block exec may run next without returning to the loop of hv__interp_run, after a
  * jump, a branch or a block's last instruction: NULL whenever that loop would do anything
  * but look the block up and run it whole (a poll is due, the budget ends inside the block,
@@ -240,17 +262,26 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
  * (step_block passes no engine then). Watches are armed and disarmed only by CSR writes and
  * trap entry/return (full/csr.c), and system and CSR instructions, which may change
  * anything, always return to the loop. */
-static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
+static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 {
-    uint64_t pc = cpu->pc;
-    if (eng->poll && (cpu->exit_request || cpu->instret >= cpu->poll_at))
+    uint64_t pc = cpu->pc, instret = cpu->instret;
+    /* Polls due end the chain in hv__interp_run_nopoll too (its loop then goes on block
+     * by block, without polling). */
+    if (cpu->exit_request || instret >= cpu->poll_at)
         return NULL;
     /* ~0xffe keeps bit 0: an odd pc misses (step_block runs it uncached). */
-    const struct hv_tlb_entry *e = hv__tlb_entry(cpu, pc);
+    const struct hv_tlb_entry *e = tlb_entry(cpu, pc);
     if (e->tag[HV_ACC_EXEC] != (pc & ~0xffeull))
         return NULL;
-    struct block *b = lookup(eng, (uintptr_t)(pc + e->addend));
-    if (!b || cpu->instret + b->n > eng->stop_at)
+    uintptr_t host = (uintptr_t)(pc + e->addend);
+    const struct block **slot = &eng->jcache[jcache_index(host)], *b = *slot;
+    if (__builtin_expect(b->host != host, 0)) {
+        b = lookup(eng, host);
+        if (!b)
+            return NULL;
+        *slot = b;
+    }
+    if (instret + b->n > eng->stop_at)
         return NULL;
     return b;
 }
@@ -259,14 +290,14 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 #define RS1 X(in->rs1)
 #define RS2 X(in->rs2)
 #define IMM ((uint64_t)in->imm)
-#define WR(v) (cpu->x[in->rd] = (v))
+/* x0 is zeroed right after every write (it may be rd), so x[0] reads 0 in between. */
+#define WR(v) (cpu->x[in->rd] = (v), cpu->x[0] = 0)
 
 /* Retire the current instruction and dispatch the next one of the run. Only instructions
  * that called out of the loop (slow memory paths, helpers, the policy) can have dropped
  * cached code, so only they test *stale (NEXT_CALLED); the others use NEXT. */
 #define NEXT()                                                                          \
     do {                                                                                \
-        cpu->x[0] = 0;                                                                  \
         cpu->pc += in->len;                                                             \
         cpu->instret++;                                                                 \
         in++;                                                                           \
@@ -275,8 +306,8 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 
 #define NEXT_CALLED()                                                                   \
     do {                                                                                \
+        cpu->x[0] = 0;          /* helpers may write x[rd] themselves */                \
         if (*stale) {                                                                   \
-            cpu->x[0] = 0;                                                              \
             cpu->pc += in->len;                                                         \
             cpu->instret++;                                                             \
             return HV_STEP_OK;                                                          \
@@ -288,7 +319,6 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
  * may go on with the block at the new pc (see block_end). */
 #define RETIRE_JUMP()                                                                   \
     do {                                                                                \
-        cpu->x[0] = 0;                                                                  \
         cpu->instret++;                                                                 \
         goto block_end;                                                                 \
     } while (0)
@@ -321,15 +351,16 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 #define TLB_MATCH(va, size) ((va) & (~0xfffull | ((size) - 1)))
 #define LOAD(name, type, conv)                                                          \
     op_##name: {                                                                        \
-        uint64_t va = RS1 + IMM, v;                                                     \
-        const struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);                          \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
         if (__builtin_expect(e->tag[HV_ACC_READ] == TLB_MATCH(va, sizeof(type)), 1)) {  \
             type t;                                                                     \
             memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
-            v = t;                                                                      \
+            uint64_t v = t;                                                             \
             WR(conv);                                                                   \
             NEXT();                                                                     \
         }                                                                               \
+        uint64_t v;                                                                     \
         CHECK(hv__cpu_load_slow(cpu, va, sizeof(type), &v));                            \
         WR(conv);                                                                       \
         NEXT_CALLED();                                                                  \
@@ -337,7 +368,7 @@ static inline struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
 #define STORE(name, type)                                                               \
     op_##name: {                                                                        \
         uint64_t va = RS1 + IMM;                                                        \
-        const struct hv_tlb_entry *e = hv__tlb_entry(cpu, va);                          \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
         if (__builtin_expect(e->tag[HV_ACC_WRITE] == TLB_MATCH(va, sizeof(type)), 1)) { \
             type t = (type)RS2;                                                         \
             memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
@@ -960,10 +991,8 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
 int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
-    if (eng) {
-        eng->poll = false;
+    if (eng)
         eng->stop_at = stop_at;
-    }
     while (cpu->instret < stop_at) {
         if (eng)
             free_zombies(eng);
@@ -981,10 +1010,8 @@ int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
-    if (eng) {
-        eng->poll = true;
+    if (eng)
         eng->stop_at = stop_at;
-    }
     for (;;) {
         if (eng)
             free_zombies(eng);
