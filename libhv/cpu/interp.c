@@ -377,6 +377,48 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
         CHECK(hv__cpu_store_slow(cpu, va, sizeof(type), RS2));                          \
         NEXT_CALLED();                                                                  \
     }
+/* The FS gate (policy->fp_check through hv__interp_fp_enter) gives the same answer until
+ * the run returns to the loop: only CSR writes, traps and polls change mstatus.FS, as the
+ * translator's fp_gate relies on too. So a run asks once for reads (bit 0) and once for
+ * writes (bit 1, which marks FS Dirty). */
+#define FP_GATE(writes)                                                                 \
+    do {                                                                                \
+        unsigned need_ = (writes) ? 3u : 1u;                                            \
+        if ((fp_gate & need_) != need_) {                                               \
+            CHECK(hv__interp_fp_enter(cpu, (writes)));                                  \
+            fp_gate |= need_;                                                           \
+        }                                                                               \
+    } while (0)
+#define BOX64(v) (v)
+#define FLOAD(name, type, box)                                                          \
+    op_##name: {                                                                        \
+        FP_GATE(true);                                                                  \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == TLB_MATCH(va, sizeof(type)), 1)) {  \
+            type t;                                                                     \
+            memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
+            cpu->f[in->rd] = box(t);                                                    \
+            NEXT();                                                                     \
+        }                                                                               \
+        uint64_t v;                                                                     \
+        CHECK(hv__cpu_load_slow(cpu, va, sizeof(type), &v));                            \
+        cpu->f[in->rd] = box((type)v);                                                  \
+        NEXT_CALLED();                                                                  \
+    }
+#define FSTORE(name, type)                                                              \
+    op_##name: {                                                                        \
+        FP_GATE(false);                                                                 \
+        uint64_t va = RS1 + IMM;                                                        \
+        type t = (type)cpu->f[in->rs2];                                                 \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(e->tag[HV_ACC_WRITE] == TLB_MATCH(va, sizeof(type)), 1)) { \
+            memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
+            NEXT();                                                                     \
+        }                                                                               \
+        CHECK(hv__cpu_store_slow(cpu, va, sizeof(type), t));                            \
+        NEXT_CALLED();                                                                  \
+    }
 #define AMO(name, kind, size)                                                           \
     op_##name: {                                                                        \
         uint64_t old;                                                                   \
@@ -402,6 +444,8 @@ static int exec(struct hv_cpu *cpu, const struct hv_insn *in, const bool *stale,
 #include "cpu/isa/all.def"
 #undef HV_INSN
     };
+    unsigned fp_gate = 0;           /* see FP_GATE */
+
     goto *labels[in->op];
 
 op_ILLEGAL:
@@ -554,39 +598,12 @@ op_SC_D: {
     AMO(AMOMAXU_D, AMO_MAXU, 8)
 
     /* F/D loads and stores move raw bits (flw NaN-boxes). */
-op_FLW: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 4, &v));
-        cpu->f[in->rd] = hv__f32_box((uint32_t)v);
-        NEXT_CALLED();
-    }
-op_FLD: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 8, &v));
-        cpu->f[in->rd] = v;
-        NEXT_CALLED();
-    }
-op_FSW:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 4, (uint32_t)cpu->f[in->rs2]));
-    NEXT_CALLED();
-op_FSD:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
-    NEXT_CALLED();
-op_FLH: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 2, &v));
-        cpu->f[in->rd] = hv__f16_box((uint16_t)v);
-        NEXT_CALLED();
-    }
-op_FSH:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 2, (uint16_t)cpu->f[in->rs2]));
-    NEXT_CALLED();
+    FLOAD(FLW, uint32_t, hv__f32_box)
+    FLOAD(FLD, uint64_t, BOX64)
+    FLOAD(FLH, uint16_t, hv__f16_box)
+    FSTORE(FSW, uint32_t)
+    FSTORE(FSD, uint64_t)
+    FSTORE(FSH, uint16_t)
 
     /* Zicbom/Zicboz: the policy decides whether the mode may use the operation (menvcfg /
      * senvcfg on the full board), the engine checks the address like a store would. */
@@ -707,7 +724,7 @@ op_FNMSUB_H: op_FNMADD_H: op_FSGNJ_H: op_FSGNJN_H: op_FSGNJX_H: op_FMIN_H: op_FM
 op_FEQ_H: op_FLT_H: op_FLE_H: op_FCLASS_H: op_FCVT_W_H: op_FCVT_WU_H: op_FCVT_L_H:
 op_FCVT_LU_H: op_FCVT_H_W: op_FCVT_H_WU: op_FCVT_H_L: op_FCVT_H_LU: op_FCVT_S_H:
 op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
-    CHECK(hv__interp_fp(cpu, in));
+    CHECK(hv__interp_fp(cpu, in, &fp_gate));
     NEXT_CALLED();
 
     /* The sentinel, or a jump or branch retired. Cached code cannot have been dropped
