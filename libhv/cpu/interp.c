@@ -345,15 +345,18 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
         cpu->pc += (cond) ? IMM : in->len;                                              \
         RETIRE_JUMP();                                                                  \
     }
-/* Loads and stores inline the soft-TLB hit (one compare checks page and alignment, as in
- * the translator: tags are page aligned and their flags lie above bit 2, see cpu.h) and
- * call the slow path otherwise. */
-#define TLB_MATCH(va, size) ((va) & (~0xfffull | ((size) - 1)))
+/* Loads and stores inline the soft-TLB hit and call the slow path otherwise. For loads one
+ * compare checks page and alignment, as in the translator (READ tags are page aligned and
+ * their flags lie above bit 2, see cpu.h). A WRITE tag may carry HV_TLB_CODE in bit 0,
+ * which a misaligned address would match: stores test alignment on its own. */
+#define LOAD_MATCH(va, size) ((va) & (~0xfffull | ((size) - 1)))
+#define STORE_HIT(e, va, size)                                                          \
+    ((e)->tag[HV_ACC_WRITE] == ((va) & ~0xfffull) && !((va) & ((size) - 1)))
 #define LOAD(name, type, conv)                                                          \
     op_##name: {                                                                        \
         uint64_t va = RS1 + IMM;                                                        \
         const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
-        if (__builtin_expect(e->tag[HV_ACC_READ] == TLB_MATCH(va, sizeof(type)), 1)) {  \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == LOAD_MATCH(va, sizeof(type)), 1)) {  \
             type t;                                                                     \
             memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
             uint64_t v = t;                                                             \
@@ -369,7 +372,7 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
     op_##name: {                                                                        \
         uint64_t va = RS1 + IMM;                                                        \
         const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
-        if (__builtin_expect(e->tag[HV_ACC_WRITE] == TLB_MATCH(va, sizeof(type)), 1)) { \
+        if (__builtin_expect(STORE_HIT(e, va, sizeof(type)), 1)) {                      \
             type t = (type)RS2;                                                         \
             memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
             NEXT();                                                                     \
@@ -395,7 +398,7 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
         FP_GATE(true);                                                                  \
         uint64_t va = RS1 + IMM;                                                        \
         const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
-        if (__builtin_expect(e->tag[HV_ACC_READ] == TLB_MATCH(va, sizeof(type)), 1)) {  \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == LOAD_MATCH(va, sizeof(type)), 1)) {  \
             type t;                                                                     \
             memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
             cpu->f[in->rd] = box(t);                                                    \
@@ -412,7 +415,7 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
         uint64_t va = RS1 + IMM;                                                        \
         type t = (type)cpu->f[in->rs2];                                                 \
         const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
-        if (__builtin_expect(e->tag[HV_ACC_WRITE] == TLB_MATCH(va, sizeof(type)), 1)) { \
+        if (__builtin_expect(STORE_HIT(e, va, sizeof(type)), 1)) {                      \
             memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
             NEXT();                                                                     \
         }                                                                               \
@@ -424,7 +427,7 @@ static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *
         uint64_t old;                                                                   \
         CHECK(hv__interp_amo(cpu, kind, RS1, RS2, size, &old));                                 \
         WR(size == 4 ? sx32(old) : old);                                                \
-        NEXT_CALLED();                                                                         \
+        NEXT_CALLED();                                                                  \
     }
 
 /* Execute the instructions from `in` up to the OP_END sentinel (at least one), or fewer if
