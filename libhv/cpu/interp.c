@@ -15,7 +15,14 @@
  * engine_hooks, see the comment there) or FENCE.I drops blocks. Dropped blocks may still
  * be executing, so they go to a zombie list freed between blocks, and the running block
  * stops after the current instruction. If the cache cannot be allocated the interpreter
- * still works, uncached. */
+ * still works, uncached.
+ *
+ * Chaining. After a jump, a branch or a block's last instruction exec goes straight on with
+ * the block at the new pc when the run loop would do nothing else (chain_next: no poll due,
+ * the whole block fits the budget, an EXEC soft-TLB hit, the block cached; a jump cache
+ * keyed by host address sits in front of the hash). System and CSR instructions, traps,
+ * breakpoints and hooks always return to the loop, so what they may change is looked at
+ * there as before. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/zalloc.h"
