@@ -15,7 +15,14 @@
  * engine_hooks, see the comment there) or FENCE.I drops blocks. Dropped blocks may still
  * be executing, so they go to a zombie list freed between blocks, and the running block
  * stops after the current instruction. If the cache cannot be allocated the interpreter
- * still works, uncached. */
+ * still works, uncached.
+ *
+ * Chaining. After a jump, a branch or a block's last instruction exec goes straight on with
+ * the block at the new pc when the run loop would do nothing else (chain_next: no poll due,
+ * the whole block fits the budget, an EXEC soft-TLB hit, the block cached; a jump cache
+ * keyed by host address sits in front of the hash). System and CSR instructions, traps,
+ * breakpoints and hooks always return to the loop, so what they may change is looked at
+ * there as before. */
 #include <stdlib.h>
 #include <string.h>
 #include "core/zalloc.h"
@@ -28,21 +35,32 @@
 #define CACHE_MAX_BLOCKS (1u << 16)    /* beyond this the cache is dropped and rebuilt */
 #define HASH_BITS 12
 #define PAGE_MASK (~(uintptr_t)0xfff)
+#define JCACHE_BITS 12
 
 struct block {
     uintptr_t host;             /* host address of the first instruction (the key) */
     struct block *next;         /* hash chain, or zombie list */
     struct block *page_next;    /* blocks of the same code page */
     uint32_t n;
-    struct hv_insn insn[];
+    struct hv_insn insn[];      /* n instructions, then an OP_END sentinel */
 };
+
+/* The sentinel that ends every run of decoded instructions exec is given (a private op
+ * number past the ISA's, seen by nothing but exec). */
+#define OP_END HV_OP__COUNT
+static const struct hv_insn end_insn = { .op = OP_END };
 
 struct engine {
     struct block *hash[1u << HASH_BITS];
+    /* Jump cache in front of the hash for chained runs, indexed by the host address alone
+     * (jcache_index): a block or &no_block, so that a probe is one load and one compare.
+     * A block leaves it when it leaves the hash. */
+    const struct block *jcache[1u << JCACHE_BITS];
     struct hv_code_pages pages;     /* each page's `blocks`: its struct block list */
     struct block *zombies;
     unsigned nblocks;
     bool stale;                 /* blocks were dropped while a block ran */
+    uint64_t stop_at;           /* of the run exec chains blocks for (see chain_next) */
 };
 
 /* ---- block cache ----------------------------------------------------------------------- */
@@ -52,12 +70,21 @@ static unsigned block_hash(uintptr_t host)
     return (unsigned)((host >> 1) ^ (host >> 13)) & ((1u << HASH_BITS) - 1);
 }
 
+static const struct block no_block = { .host = 1 };    /* code addresses are even */
+
+static unsigned jcache_index(uintptr_t host)
+{
+    return (unsigned)(host >> 1) & ((1u << JCACHE_BITS) - 1);
+}
+
 static void unlink_block(struct engine *eng, struct block *b)
 {
     struct block **pp = &eng->hash[block_hash(b->host)];
     while (*pp != b)
         pp = &(*pp)->next;
     *pp = b->next;
+    if (eng->jcache[jcache_index(b->host)] == b)
+        eng->jcache[jcache_index(b->host)] = &no_block;
     b->next = eng->zombies;
     eng->zombies = b;
     eng->nblocks--;
@@ -131,6 +158,9 @@ static struct engine *engine_get(struct hv_cpu *cpu)
         if (!cpu->engine)
             return NULL;
         cpu->engine_hooks = &engine_hooks;
+        struct engine *eng = cpu->engine;
+        for (unsigned i = 0; i < (1u << JCACHE_BITS); i++)
+            eng->jcache[i] = &no_block;
     }
     return cpu->engine;
 }
@@ -198,12 +228,13 @@ static struct block *build_block(struct hv_cpu *cpu, struct engine *eng, uint64_
                                                 (unsigned)(p - (const uint8_t *)host));
     if (!cp)
         return NULL;
-    struct block *b = malloc(sizeof(*b) + n * sizeof(struct hv_insn));
+    struct block *b = malloc(sizeof(*b) + (n + 1) * sizeof(struct hv_insn));
     if (!b)
         return NULL;
     b->host = host;
     b->n = n;
     memcpy(b->insn, tmp, n * sizeof(struct hv_insn));
+    b->insn[n] = end_insn;
     b->page_next = cp->blocks;
     cp->blocks = b;
     unsigned h = block_hash(host);
@@ -223,25 +254,85 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
 
 /* ---- the dispatch loop ----------------------------------------------------------------- */
 
+/* hv__tlb_entry, indexed with one shift and one mask. */
+static inline const struct hv_tlb_entry *tlb_entry(const struct hv_cpu *cpu, uint64_t va)
+{
+    _Static_assert(sizeof(struct hv_tlb_entry) == 32, "index shift below");
+    return (const struct hv_tlb_entry *)((const char *)cpu->tlb +
+                                         ((va >> 7) & ((HV_TLB_SIZE - 1) << 5)));
+}
+
+/* The block exec may run next without returning to the loop of hv__interp_run, after a
+ * jump, a branch or a block's last instruction: NULL whenever that loop would do anything
+ * but look the block up and run it whole (a poll is due, the budget ends inside the block,
+ * an EXEC soft-TLB miss, a block not built yet). Breakpoints and hooks never chain
+ * (step_block passes no engine then). Watches are armed and disarmed only by CSR writes and
+ * trap entry/return (full/csr.c), and system and CSR instructions, which may change
+ * anything, always return to the loop. */
+static inline const struct block *chain_next(struct hv_cpu *cpu, struct engine *eng)
+{
+    uint64_t pc = cpu->pc, instret = cpu->instret;
+    /* Polls due end the chain in hv__interp_run_nopoll too (its loop then goes on block
+     * by block, without polling). */
+    if (cpu->exit_request || instret >= cpu->poll_at)
+        return NULL;
+    /* ~0xffe keeps bit 0: an odd pc misses (step_block runs it uncached). */
+    const struct hv_tlb_entry *e = tlb_entry(cpu, pc);
+    if (e->tag[HV_ACC_EXEC] != (pc & ~0xffeull))
+        return NULL;
+    uintptr_t host = (uintptr_t)(pc + e->addend);
+    const struct block **slot = &eng->jcache[jcache_index(host)], *b = *slot;
+    if (__builtin_expect(b->host != host, 0)) {
+        b = lookup(eng, host);
+        if (!b)
+            return NULL;
+        *slot = b;
+    }
+    if (instret + b->n > eng->stop_at)
+        return NULL;
+    return b;
+}
+
 #define X(r) (cpu->x[r])
 #define RS1 X(in->rs1)
 #define RS2 X(in->rs2)
 #define IMM ((uint64_t)in->imm)
-#define WR(v) (cpu->x[in->rd] = (v))
+/* x0 is zeroed right after every write (it may be rd), so x[0] reads 0 in between. */
+#define WR(v) (cpu->x[in->rd] = (v), cpu->x[0] = 0)
 
-/* Retire the current instruction and dispatch the next one of the run. */
+/* Retire the current instruction and dispatch the next one of the run. Only instructions
+ * that called out of the loop (slow memory paths, helpers, the policy) can have dropped
+ * cached code, so only they test *stale (NEXT_CALLED); the others use NEXT. */
 #define NEXT()                                                                          \
     do {                                                                                \
-        cpu->x[0] = 0;                                                                  \
         cpu->pc += in->len;                                                             \
         cpu->instret++;                                                                 \
-        if (++in == end || *stale)                                                      \
-            return HV_STEP_OK;                                                          \
+        in++;                                                                           \
         goto *labels[in->op];                                                           \
     } while (0)
 
-/* Retire a control-transfer instruction that already set cpu->pc (always last in a block). */
+#define NEXT_CALLED()                                                                   \
+    do {                                                                                \
+        cpu->x[0] = 0;          /* helpers may write x[rd] themselves */                \
+        if (*stale) {                                                                   \
+            cpu->pc += in->len;                                                         \
+            cpu->instret++;                                                             \
+            return HV_STEP_OK;                                                          \
+        }                                                                               \
+        NEXT();                                                                         \
+    } while (0)
+
+/* Retire a control transfer that already set cpu->pc (always last in a block): the run
+ * may go on with the block at the new pc (see block_end). */
 #define RETIRE_JUMP()                                                                   \
+    do {                                                                                \
+        cpu->instret++;                                                                 \
+        goto block_end;                                                                 \
+    } while (0)
+
+/* Retire a system or CSR instruction (always last in a block): the policy may have changed
+ * anything, so the run returns to the loop of hv__interp_run. */
+#define RETIRE_SYSTEM()                                                                 \
     do {                                                                                \
         cpu->x[0] = 0;                                                                  \
         cpu->instret++;                                                                 \
@@ -261,40 +352,109 @@ static struct block *lookup(struct engine *eng, uintptr_t host)
         cpu->pc += (cond) ? IMM : in->len;                                              \
         RETIRE_JUMP();                                                                  \
     }
-#define LOAD(name, size, conv)                                                          \
+/* Loads and stores inline the soft-TLB hit and call the slow path otherwise. For loads one
+ * compare checks page and alignment, as in the translator (READ tags are page aligned and
+ * their flags lie above bit 2, see cpu.h). A WRITE tag may carry HV_TLB_CODE in bit 0,
+ * which a misaligned address would match: stores test alignment on its own. */
+#define LOAD_MATCH(va, size) ((va) & (~0xfffull | ((size) - 1)))
+#define STORE_HIT(e, va, size)                                                          \
+    ((e)->tag[HV_ACC_WRITE] == ((va) & ~0xfffull) && !((va) & ((size) - 1)))
+#define LOAD(name, type, conv)                                                          \
     op_##name: {                                                                        \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == LOAD_MATCH(va, sizeof(type)), 1)) {  \
+            type t;                                                                     \
+            memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
+            uint64_t v = t;                                                             \
+            WR(conv);                                                                   \
+            NEXT();                                                                     \
+        }                                                                               \
         uint64_t v;                                                                     \
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, size, &v));                                  \
+        CHECK(hv__cpu_load_slow(cpu, va, sizeof(type), &v));                            \
         WR(conv);                                                                       \
-        NEXT();                                                                         \
+        NEXT_CALLED();                                                                  \
     }
-#define STORE(name, size)                                                               \
+#define STORE(name, type)                                                               \
     op_##name: {                                                                        \
-        CHECK(hv__cpu_store(cpu, RS1 + IMM, size, RS2));                                \
-        NEXT();                                                                         \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(STORE_HIT(e, va, sizeof(type)), 1)) {                      \
+            type t = (type)RS2;                                                         \
+            memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
+            NEXT();                                                                     \
+        }                                                                               \
+        CHECK(hv__cpu_store_slow(cpu, va, sizeof(type), RS2));                          \
+        NEXT_CALLED();                                                                  \
+    }
+/* The FS gate (policy->fp_check through hv__interp_fp_enter) gives the same answer until
+ * the run returns to the loop: only CSR writes, traps and polls change mstatus.FS, as the
+ * translator's fp_gate relies on too. So a run asks once for reads (bit 0) and once for
+ * writes (bit 1, which marks FS Dirty). */
+#define FP_GATE(writes)                                                                 \
+    do {                                                                                \
+        unsigned need_ = (writes) ? 3u : 1u;                                            \
+        if ((fp_gate & need_) != need_) {                                               \
+            CHECK(hv__interp_fp_enter(cpu, (writes)));                                  \
+            fp_gate |= need_;                                                           \
+        }                                                                               \
+    } while (0)
+#define BOX64(v) (v)
+#define FLOAD(name, type, box)                                                          \
+    op_##name: {                                                                        \
+        FP_GATE(true);                                                                  \
+        uint64_t va = RS1 + IMM;                                                        \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(e->tag[HV_ACC_READ] == LOAD_MATCH(va, sizeof(type)), 1)) {  \
+            type t;                                                                     \
+            memcpy(&t, (const void *)(uintptr_t)(va + e->addend), sizeof(type));       \
+            cpu->f[in->rd] = box(t);                                                    \
+            NEXT();                                                                     \
+        }                                                                               \
+        uint64_t v;                                                                     \
+        CHECK(hv__cpu_load_slow(cpu, va, sizeof(type), &v));                            \
+        cpu->f[in->rd] = box((type)v);                                                  \
+        NEXT_CALLED();                                                                  \
+    }
+#define FSTORE(name, type)                                                              \
+    op_##name: {                                                                        \
+        FP_GATE(false);                                                                 \
+        uint64_t va = RS1 + IMM;                                                        \
+        type t = (type)cpu->f[in->rs2];                                                 \
+        const struct hv_tlb_entry *e = tlb_entry(cpu, va);                              \
+        if (__builtin_expect(STORE_HIT(e, va, sizeof(type)), 1)) {                      \
+            memcpy((void *)(uintptr_t)(va + e->addend), &t, sizeof(type));              \
+            NEXT();                                                                     \
+        }                                                                               \
+        CHECK(hv__cpu_store_slow(cpu, va, sizeof(type), t));                            \
+        NEXT_CALLED();                                                                  \
     }
 #define AMO(name, kind, size)                                                           \
     op_##name: {                                                                        \
         uint64_t old;                                                                   \
         CHECK(hv__interp_amo(cpu, kind, RS1, RS2, size, &old));                                 \
         WR(size == 4 ? sx32(old) : old);                                                \
-        NEXT();                                                                         \
+        NEXT_CALLED();                                                                  \
     }
 
-/* Execute insns[0..n) (n >= 1) of one block, or fewer if a trap, an exit or an
- * invalidation of cached code intervenes. */
-static int exec(struct hv_cpu *cpu, const struct hv_insn *in, unsigned n, const bool *stale)
+/* Execute the instructions from `in` up to the OP_END sentinel (at least one), or fewer if
+ * a trap, an exit or an invalidation of cached code intervenes. With `chain` (the engine,
+ * whose stale flag is *stale) the run continues with the next blocks while chain_next
+ * finds them. */
+static int exec(struct hv_cpu *cpu, const struct hv_insn *in, const bool *stale,
+                struct engine *chain)
 {
     /* One label per row of the ISA tables, generated from them: a row without semantics
      * here (no op_NAME label below) is a compile error, not an instruction that silently
      * runs as illegal. */
-    static const void *const labels[HV_OP__COUNT] = {
+    static const void *const labels[HV_OP__COUNT + 1] = {
         [HV_OP_ILLEGAL] = &&op_ILLEGAL,
+        [OP_END] = &&block_end,
 #define HV_INSN(name, mnem, mask, match, fmt) [HV_OP_##name] = &&op_##name,
 #include "cpu/isa/all.def"
 #undef HV_INSN
     };
-    const struct hv_insn *end = in + n;
+    unsigned fp_gate = 0;           /* see FP_GATE */
 
     goto *labels[in->op];
 
@@ -322,17 +482,17 @@ op_JALR: {
     BRANCH(BGE, (int64_t)RS1 >= (int64_t)RS2)
     BRANCH(BLTU, RS1 < RS2)
     BRANCH(BGEU, RS1 >= RS2)
-    LOAD(LB, 1, (uint64_t)(int64_t)(int8_t)v)
-    LOAD(LH, 2, (uint64_t)(int64_t)(int16_t)v)
-    LOAD(LW, 4, sx32(v))
-    LOAD(LD, 8, v)
-    LOAD(LBU, 1, v)
-    LOAD(LHU, 2, v)
-    LOAD(LWU, 4, v)
-    STORE(SB, 1)
-    STORE(SH, 2)
-    STORE(SW, 4)
-    STORE(SD, 8)
+    LOAD(LB, uint8_t, (uint64_t)(int64_t)(int8_t)v)
+    LOAD(LH, uint16_t, (uint64_t)(int64_t)(int16_t)v)
+    LOAD(LW, uint32_t, sx32(v))
+    LOAD(LD, uint64_t, v)
+    LOAD(LBU, uint8_t, v)
+    LOAD(LHU, uint16_t, v)
+    LOAD(LWU, uint32_t, v)
+    STORE(SB, uint8_t)
+    STORE(SH, uint16_t)
+    STORE(SW, uint32_t)
+    STORE(SD, uint64_t)
     ALU(ADDI, RS1 + IMM)
     ALU(SLTI, (int64_t)RS1 < in->imm)
     ALU(SLTIU, RS1 < IMM)
@@ -385,7 +545,7 @@ op_SFENCE_INVAL_IR: {
         CHECK(cpu->policy->system(cpu, in));
         if (cpu->pc == pc)
             cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 
     /* M */
@@ -408,25 +568,25 @@ op_LR_W: {
         uint64_t v;
         CHECK(hv__interp_lr(cpu, RS1, 4, &v));
         WR(sx32(v));
-        NEXT();
+        NEXT_CALLED();
     }
 op_LR_D: {
         uint64_t v;
         CHECK(hv__interp_lr(cpu, RS1, 8, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_SC_W: {
         uint64_t v;
         CHECK(hv__interp_sc(cpu, RS1, RS2, 4, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
 op_SC_D: {
         uint64_t v;
         CHECK(hv__interp_sc(cpu, RS1, RS2, 8, &v));
         WR(v);
-        NEXT();
+        NEXT_CALLED();
     }
     AMO(AMOSWAP_W, AMO_SWAP, 4)
     AMO(AMOADD_W, AMO_ADD, 4)
@@ -448,39 +608,12 @@ op_SC_D: {
     AMO(AMOMAXU_D, AMO_MAXU, 8)
 
     /* F/D loads and stores move raw bits (flw NaN-boxes). */
-op_FLW: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 4, &v));
-        cpu->f[in->rd] = hv__f32_box((uint32_t)v);
-        NEXT();
-    }
-op_FLD: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 8, &v));
-        cpu->f[in->rd] = v;
-        NEXT();
-    }
-op_FSW:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 4, (uint32_t)cpu->f[in->rs2]));
-    NEXT();
-op_FSD:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 8, cpu->f[in->rs2]));
-    NEXT();
-op_FLH: {
-        uint64_t v;
-        CHECK(hv__interp_fp_enter(cpu, true));
-        CHECK(hv__cpu_load(cpu, RS1 + IMM, 2, &v));
-        cpu->f[in->rd] = hv__f16_box((uint16_t)v);
-        NEXT();
-    }
-op_FSH:
-    CHECK(hv__interp_fp_enter(cpu, false));
-    CHECK(hv__cpu_store(cpu, RS1 + IMM, 2, (uint16_t)cpu->f[in->rs2]));
-    NEXT();
+    FLOAD(FLW, uint32_t, hv__f32_box)
+    FLOAD(FLD, uint64_t, BOX64)
+    FLOAD(FLH, uint16_t, hv__f16_box)
+    FSTORE(FSW, uint32_t)
+    FSTORE(FSD, uint64_t)
+    FSTORE(FSH, uint16_t)
 
     /* Zicbom/Zicboz: the policy decides whether the mode may use the operation (menvcfg /
      * senvcfg on the full board), the engine checks the address like a store would. */
@@ -490,7 +623,7 @@ op_CBO_FLUSH:
 op_CBO_ZERO:
     CHECK(cpu->policy->system(cpu, in));
     CHECK(hv__interp_cbo(cpu, in->op, RS1));
-    NEXT();
+    NEXT_CALLED();
 
     /* Zicsr: CSRRW(I) with rd = x0 does not read; CSRRS/C(I) with rs1 = x0 (zimm = 0) do
      * not write. rd is written only after the whole access succeeded. */
@@ -504,7 +637,7 @@ op_CSRRWI: {
         CHECK(cpu->policy->csr_write(cpu, csr, src));
         WR(old);
         cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 op_CSRRS:
 op_CSRRC:
@@ -520,7 +653,7 @@ op_CSRRCI: {
             CHECK(cpu->policy->csr_write(cpu, csr, set ? old | mask : old & ~mask));
         WR(old);
         cpu->pc += in->len;
-        RETIRE_JUMP();
+        RETIRE_SYSTEM();
     }
 
     /* Zba */
@@ -601,11 +734,41 @@ op_FNMSUB_H: op_FNMADD_H: op_FSGNJ_H: op_FSGNJN_H: op_FSGNJX_H: op_FMIN_H: op_FM
 op_FEQ_H: op_FLT_H: op_FLE_H: op_FCLASS_H: op_FCVT_W_H: op_FCVT_WU_H: op_FCVT_L_H:
 op_FCVT_LU_H: op_FCVT_H_W: op_FCVT_H_WU: op_FCVT_H_L: op_FCVT_H_LU: op_FCVT_S_H:
 op_FCVT_H_S: op_FCVT_D_H: op_FCVT_H_D: op_FMV_X_H: op_FMV_H_X:
-    CHECK(hv__interp_fp(cpu, in));
-    NEXT();
+    CHECK(hv__interp_fp(cpu, in, &fp_gate));
+    NEXT_CALLED();
+
+    /* The sentinel, or a jump or branch retired. Cached code cannot have been dropped
+     * since the last test of *stale: instructions that call out test it (NEXT_CALLED). */
+block_end:
+    if (!chain)
+        return HV_STEP_OK;
+    {
+        const struct block *b = chain_next(cpu, chain);
+        if (!b)
+            return HV_STEP_OK;
+        in = b->insn;
+        goto *labels[in->op];
+    }
 }
 
 /* ---- the run loop ---------------------------------------------------------------------- */
+
+/* One decoded instruction (copied before a sentinel). */
+static int exec_one(struct hv_cpu *cpu, const struct hv_insn *insn, const bool *stale)
+{
+    struct hv_insn run[2] = { *insn, end_insn };
+    return exec(cpu, run, stale, NULL);
+}
+
+/* The first n instructions of a block (a budget or a breakpoint ends the run inside it). */
+static int exec_prefix(struct hv_cpu *cpu, const struct hv_insn *insn, unsigned n,
+                       const bool *stale)
+{
+    struct hv_insn run[BLOCK_MAX + 1];
+    memcpy(run, insn, n * sizeof(*insn));
+    run[n] = end_insn;
+    return exec(cpu, run, stale, NULL);
+}
 
 /* ---- watches (cpu.h): checked around single instructions ---------------------------------- */
 
@@ -686,7 +849,7 @@ static int exec_single(struct hv_cpu *cpu, const bool *stale)
         if (r != HV_STEP_OK)
             return r;
     }
-    return exec(cpu, &in, 1, stale);
+    return exec_one(cpu, &in, stale);
 }
 
 /* ---- breakpoints (cpu.h's contract) ------------------------------------------------------ */
@@ -717,7 +880,7 @@ static unsigned bp_limit(const struct hv_cpu *cpu, const struct hv_insn *in, uns
 int hv__interp_exec(struct hv_cpu *cpu, const struct hv_insn *insn)
 {
     static const bool no_stale;
-    return exec(cpu, insn, 1, &no_stale);
+    return exec_one(cpu, insn, &no_stale);
 }
 
 int hv__interp_step(struct hv_cpu *cpu)
@@ -750,7 +913,7 @@ static int exec_hooked(struct hv_cpu *cpu, const struct hv_insn *in, const bool 
         if (cpu->pc != pc)
             return HV_STEP_OK;
     }
-    int r = exec(cpu, in, 1, stale);
+    int r = exec_one(cpu, in, stale);
     if (r == HV_STEP_TRAP)
         h->fall = HV_HK_NOFALL;
     else if (r == HV_STEP_OK && hv__insn_ends_block(in->op) && !*stale)
@@ -843,8 +1006,11 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
     unsigned n = b->n < budget ? b->n : (unsigned)budget;
     if (cpu->dbg.nr_bp)
         n = bp_limit(cpu, b->insn, n);
-    return hooked ? exec_block_hooked(cpu, b->insn, n, &eng->stale)
-                  : exec(cpu, b->insn, n, &eng->stale);
+    if (hooked)
+        return exec_block_hooked(cpu, b->insn, n, &eng->stale);
+    if (n < b->n)
+        return exec_prefix(cpu, b->insn, n, &eng->stale);
+    return exec(cpu, b->insn, &eng->stale, cpu->dbg.nr_bp ? NULL : eng);
 }
 
 /* The lockstep checker's catch-up: run to stop_at without polling (the checker polls both
@@ -852,6 +1018,8 @@ static int step_block(struct hv_cpu *cpu, struct engine *eng, uint64_t budget)
 int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
+    if (eng)
+        eng->stop_at = stop_at;
     while (cpu->instret < stop_at) {
         if (eng)
             free_zombies(eng);
@@ -869,6 +1037,8 @@ int hv__interp_run_nopoll(struct hv_cpu *cpu, uint64_t stop_at)
 int hv__interp_run(struct hv_cpu *cpu, uint64_t stop_at)
 {
     struct engine *eng = engine_get(cpu);
+    if (eng)
+        eng->stop_at = stop_at;
     for (;;) {
         if (eng)
             free_zombies(eng);

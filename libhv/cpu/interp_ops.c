@@ -248,11 +248,17 @@ static int exec_fp_h(struct hv_cpu *cpu, const struct hv_insn *in, unsigned rm, 
 
 /* All F/D computation instructions (not loads/stores): returns OK with the result written,
  * or TRAP. Kept out of the dispatch loop: one switch per FP instruction is fine here. */
-int hv__interp_fp(struct hv_cpu *cpu, const struct hv_insn *in)
+int hv__interp_fp(struct hv_cpu *cpu, const struct hv_insn *in, unsigned *gate)
 {
-    int r = hv__interp_fp_enter(cpu, fp_op_writes(in->op));
-    if (r != HV_STEP_OK)
-        return r;
+    bool writes = fp_op_writes(in->op);
+    unsigned need = writes ? 3u : 1u;
+    int r;
+    if ((*gate & need) != need) {
+        r = hv__interp_fp_enter(cpu, writes);
+        if (r != HV_STEP_OK)
+            return r;
+        *gate |= need;
+    }
     unsigned rm = 0;
     if (in->fmt == HV_FMT_R_RM || in->fmt == HV_FMT_R1_RM || in->fmt == HV_FMT_R4_RM) {
         r = fp_rm(cpu, in, &rm);

@@ -134,7 +134,8 @@ int hv__interp_sc(struct hv_cpu *cpu, uint64_t va, uint64_t src, unsigned size, 
 int hv__interp_cbo(struct hv_cpu *cpu, unsigned op, uint64_t va);
 /* FS gate: illegal when mstatus.FS is Off; `writes` marks the FP state dirty. */
 int hv__interp_fp_enter(struct hv_cpu *cpu, bool writes);
-/* Every F/D/Zfh instruction that is not a load, store or move. */
-int hv__interp_fp(struct hv_cpu *cpu, const struct hv_insn *in);
+/* Every F/D/Zfh instruction that is not a load or store. *gate: the FS gate's answers
+ * already obtained in this run (bit 0 read, bit 1 write: see interp.c's FP_GATE), updated. */
+int hv__interp_fp(struct hv_cpu *cpu, const struct hv_insn *in, unsigned *gate);
 
 #endif

@@ -747,6 +747,15 @@ Test(interp, store_into_cached_code_is_seen)
     PROG(S(HV_OP_SD, 6, 5, 0), NOP, I(HV_OP_ADDI, 3, 0, 1));
     cr_assert_eq(run_at(RAM_BASE), HV_STEP_EXIT);
     cr_expect_eq(C->x[3], 9);
+
+    /* a halfword store at an odd address: the address's bit 0 equals HV_TLB_CODE in the
+     * WRITE tag, so a fast path that compared tag and alignment at once would hit */
+    C->x[3] = 0;
+    C->x[6] = RAM_BASE + 9;
+    C->x[5] = (I(HV_OP_ADDI, 3, 0, 9) >> 8) & 0xffff;
+    PROG(S(HV_OP_SH, 6, 5, 0), NOP, I(HV_OP_ADDI, 3, 0, 1));
+    cr_assert_eq(run_at(RAM_BASE), HV_STEP_EXIT);
+    cr_expect_eq(C->x[3], 9);
 }
 
 /* ---- traps, illegal instructions, RVC, fetch ------------------------------------------- */
