@@ -13,13 +13,29 @@
  * skips the faulting instruction (x28-x31 are reserved for it), the sequence at RAM+0x1000
  * ending in WFI (HV_EXIT_HALT), scratch data at RAM+0x10000 (x27 points into it).
  *
- * usage: jitfuzz [--seed N] [--count N] [--verbose] */
+ * --backend para: the same sequences on two para VMs (docs/PARA-ABI.md), whose translated
+ * loads and stores go through the direct RAM window (libhv/cpu/jit/tr_mem.c). The guest runs
+ * in S-mode; the handler sits at RAM+0x2000 (stvec), logs scause/sepc/stval and returns with
+ * sret, and RAM's first page stays free so that accesses straddling the start of RAM land
+ * there. What para has not got or means otherwise: no Sdtrig triggers; ECALL is a
+ * hypercall, so a para ECALL item sets a7 first, to the SBI Base extension (answered inside
+ * the run) or to an unknown extension id (HV_EXIT_HYPERCALL: the fuzzer resumes with the
+ * pre-filled NOT_SUPPORTED and compares the calls); stores into the code page are only the
+ * self-modifying-code item, followed by fence.i (direct-window stores are not checked
+ * against translated code: PARA-ABI "Self-modifying code"); x26 points just below RAM, at
+ * and beyond its end (accesses through it mostly within 16 bytes: they straddle the edges)
+ * or into a small MMIO register file the fuzzer adds: the window's cold path, and its way
+ * back into the block. RAM's first and last pages and the register file are compared too.
+ * WFI with sie = 0 is HV_EXIT_HALT as on full.
+ *
+ * usage: jitfuzz [--backend full|para] [--seed N] [--count N] [--verbose] */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hv/hv.h"
+#include "hv/para.h"
 #include "cpu/insn.h"
 
 #define RAM 0x80000000ull
@@ -29,6 +45,14 @@
 #define TRAPLOG (RAM + 0x20000)
 #define TRAPLOG_SIZE 0x1000
 #define MAXN 48
+#define MEM (1ull << 20)
+#define PARA_HANDLER (RAM + 0x2000)     /* para: stvec; RAM's first page stays free */
+#define EDGE 0x1000                     /* para: RAM's first and last pages, compared */
+#define PMMIO 0x10000000ull             /* para: the fuzzer's MMIO register file */
+#define PMMIO_SIZE 0x100
+#define EID_UNKNOWN 0x4a465000u         /* para: no extension has it (lui a7, 0x4a465) */
+
+static bool para;                /* --backend para */
 
 static uint64_t rng_state;
 
@@ -76,7 +100,7 @@ static uint32_t enc_j(unsigned rd, int32_t off)
 
 /* ---- random instruction items ----------------------------------------------------------- */
 
-enum item_kind { IT_RAW, IT_BRANCH, IT_JAL, IT_JALR_PAIR, IT_BACK };
+enum item_kind { IT_RAW, IT_BRANCH, IT_JAL, IT_JALR_PAIR, IT_BACK, IT_ECALL, IT_SMC };
 
 struct item {
     enum item_kind kind;
@@ -84,6 +108,7 @@ struct item {
     unsigned len;               /* bytes */
     unsigned skip;              /* control transfer: target = this many items ahead */
     unsigned back;              /* IT_BACK: target = this many items before */
+    bool unknown;               /* IT_ECALL: a7 = EID_UNKNOWN, else the Base extension */
     unsigned f3, rs1, rs2, rd;
     uint64_t pos;
 };
@@ -163,6 +188,16 @@ static int32_t near_imm(unsigned size)
     return rn(8) ? ((int32_t)rn(33) - 16) * (int32_t)size : (int32_t)rn(129) - 64;
 }
 
+/* The offset of a scratch (x27) or anything (x26) access: any 12-bit one; on para half the
+ * x26 ones stay within 16 bytes of x26, which points at the RAM window's edges (main). */
+static int32_t wild_imm(unsigned base)
+{
+    int32_t v = (int32_t)rn(4096);
+    if (para && base == 26 && (v & 1))
+        return (v >> 1 & 31) - 16;
+    return v - 2048;
+}
+
 static void add_raw(struct item *it, uint32_t raw)
 {
     memset(it, 0, sizeof(*it));
@@ -207,20 +242,30 @@ static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
             add_raw(it, enc_i(0x03, f3, gpr(), near_base(), near_imm(1u << (f3 & 3))));
         } else {
             unsigned base = rn(8) ? 27 : 26;
-            add_raw(it, enc_i(0x03, f3, gpr(), base, (int32_t)rn(4096) - 2048));
+            add_raw(it, enc_i(0x03, f3, gpr(), base, wild_imm(base)));
         }
     } else if (r < 60) {
         if (rn(3) == 0) {
             unsigned f3 = rn(4), base = near_base();
             if ((base == 25 && rn(4)) || base == 20)
                 base = 27;      /* code page stores now and then, never a wild x20 */
+            if (para && base == 25)
+                base = 27;      /* para: code is only rewritten by IT_SMC (fence.i) */
             add_raw(it, enc_s(0x23, f3, base, src_reg(), near_imm(1u << f3)));
         } else if (rn(10) == 0) {
             /* self-modifying code: a valid ALU instruction (x23) over another item */
             add_raw(it, enc_s(0x23, 2, 25, 23, 0));
+            if (para && long_loops) {
+                add_raw(it, enc_s(0x23, 2, 27, 23, 0));     /* fence.i each iteration */
+            } else if (para) {
+                /* In the RAM window stores are not checked against translated code: it
+                 * is seen after a fence.i (PARA-ABI "Self-modifying code", Zifencei). */
+                it->kind = IT_SMC;
+                it->len = 8;
+            }
         } else {
             unsigned base = rn(8) ? 27 : 26;
-            add_raw(it, enc_s(0x23, rn(4), base, src_reg(), (int32_t)rn(4096) - 2048));
+            add_raw(it, enc_s(0x23, rn(4), base, src_reg(), wild_imm(base)));
         }
     } else if (r < 66) {
         uint32_t raw = random_op(amo_fmts, 2, false);
@@ -233,7 +278,7 @@ static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
         /* flh/flw/fld/fsh/fsw/fsd, or now and then a cbo.* on the scratch block x27 is in
          * (rarely through x26: anywhere) */
         unsigned k = rn(13), base = rn(8) ? 27 : 26;
-        int32_t imm = (int32_t)rn(4096) - 2048;
+        int32_t imm = wild_imm(base);
         static const unsigned width[3] = { 1, 2, 3 };  /* funct3 of h, w, d */
         if (k < 6)
             add_raw(it, enc_i(0x07, width[k % 3], rn(32), base, imm));
@@ -309,6 +354,12 @@ static void gen_item(struct item *it, unsigned left, unsigned done, bool loops)
         if (long_loops && sys[k] == 0x0000100f)
             k = 4;      /* fence.i flushes the translations each iteration: plain fence */
         add_raw(it, sys[k]);
+        if (para && sys[k] == 0x00000073) {
+            /* a hypercall: a7 set right before it (no random EID: SRST, HSM...) */
+            it->kind = IT_ECALL;
+            it->len = 8;
+            it->unknown = done & 1;
+        }
     }
 }
 
@@ -321,8 +372,10 @@ static unsigned build_handler(uint32_t *w)
 {
     unsigned n = 0;
     const unsigned bad = 31;
-    w[n++] = enc_i(0x73, 2, 28, 0, 0x342);             /* csrr t3, mcause */
-    w[n++] = enc_i(0x73, 2, 29, 0, 0x341);             /* csrr t4, mepc */
+    /* para: the S-mode CSRs (scause, sepc, stval = the M ones - 0x200) and sret */
+    const int32_t cs = para ? -0x200 : 0;
+    w[n++] = enc_i(0x73, 2, 28, 0, 0x342 + cs);        /* csrr t3, mcause */
+    w[n++] = enc_i(0x73, 2, 29, 0, 0x341 + cs);        /* csrr t4, mepc */
     w[n++] = 0x80020u << 12 | 31u << 7 | 0x37;          /* lui t6, TRAPLOG */
     w[n++] = enc_i(0x13, 1, 31, 31, 32);               /* slli t6, t6, 32 */
     w[n++] = enc_i(0x13, 5, 31, 31, 32);               /* srli t6, t6, 32 */
@@ -331,7 +384,7 @@ static unsigned build_handler(uint32_t *w)
     w[n] = enc_b(7, 30, 31, (int32_t)(bad - n) * 4); n++;  /* bgeu t5, t6, bad */
     w[n++] = 0x01cf3023;                                /* sd t3, 0(t5) */
     w[n++] = 0x01df3423;                                /* sd t4, 8(t5) */
-    w[n++] = enc_i(0x73, 2, 31, 0, 0x343);             /* csrr t6, mtval */
+    w[n++] = enc_i(0x73, 2, 31, 0, 0x343 + cs);        /* csrr t6, mtval */
     w[n++] = 0x01ff3823;                                /* sd t6, 16(t5) */
     w[n++] = enc_i(0x13, 0, 30, 30, 24);               /* addi t5, t5, 24 */
     w[n++] = 0x80001u << 12 | 31u << 7 | 0x37;          /* lui t6, CODE */
@@ -349,8 +402,8 @@ static unsigned build_handler(uint32_t *w)
     w[n++] = 0x004e8e93;                                /* addi t4, t4, 4 */
     w[n++] = 0x0080006f;                                /* j +8 */
     w[n++] = 0x002e8e93;                                /* addi t4, t4, 2 */
-    w[n++] = enc_i(0x73, 1, 0, 29, 0x341);             /* csrw mepc, t4 */
-    w[n++] = 0x30200073;                                /* mret */
+    w[n++] = enc_i(0x73, 1, 0, 29, 0x341 + cs);        /* csrw mepc, t4 */
+    w[n++] = para ? 0x10200073 : 0x30200073;            /* mret (para: sret) */
     while (n < bad)
         w[n++] = 0x00000013;                            /* nop */
     w[n++] = enc_j(0, 0);                               /* bad: j bad */
@@ -390,6 +443,17 @@ static unsigned layout(struct item *items, unsigned n, uint8_t *code)
             w[0] = enc_i(0x13, 0, 21, 21, -1);                  /* addi x21, x21, -1 */
             w[1] = enc_b(4, 0, 21, (int32_t)(items[i - it->back].pos - (it->pos + 4)));
             nw = 2;                                             /* blt x0, x21, back */
+            break;
+        case IT_SMC:
+            w[0] = it->raw;                                     /* sw x23, 0(x25) */
+            w[1] = 0x0000100f;                                  /* fence.i */
+            nw = 2;
+            break;
+        case IT_ECALL:
+            w[0] = it->unknown ? EID_UNKNOWN | 17u << 7 | 0x37  /* lui a7, EID_UNKNOWN */
+                               : enc_i(0x13, 0, 17, 0, HVP_EID_BASE);    /* li a7, 0x10 */
+            w[1] = 0x00000073;                                  /* ecall */
+            nw = 2;
             break;
         }
         if (it->kind == IT_RAW && it->len == 2) {
@@ -440,13 +504,39 @@ static uint64_t special_x(void)
 struct vmside {
     hv_vm *vm;
     hv_vcpu *cpu;
+    uint8_t mmio[PMMIO_SIZE];   /* para: the register file at PMMIO */
 };
+
+/* para: a plain register file, so an access that leaves the RAM window and succeeds
+ * returns into its block (the translator restores RSI after the helper). Accesses that
+ * do not fit fail (a load/store access fault). */
+static int pmmio_read(void *opaque, uint64_t off, unsigned size, uint64_t *value)
+{
+    struct vmside *s = opaque;
+    if (off > PMMIO_SIZE || size > PMMIO_SIZE - off)
+        return -1;
+    *value = 0;
+    memcpy(value, s->mmio + off, size);
+    return 0;
+}
+
+static int pmmio_write(void *opaque, uint64_t off, unsigned size, uint64_t value)
+{
+    struct vmside *s = opaque;
+    if (off > PMMIO_SIZE || size > PMMIO_SIZE - off)
+        return -1;
+    memcpy(s->mmio + off, &value, size);
+    return 0;
+}
+
+static const struct hv_mmio_ops pmmio_ops = { pmmio_read, pmmio_write };
 
 static int mkside(struct vmside *s, enum hv_engine engine)
 {
     struct hv_config cfg;
     hv_config_init(&cfg);
-    cfg.mem_size = 1 << 20;
+    cfg.backend = para ? HV_BACKEND_PARA : HV_BACKEND_FULL;
+    cfg.mem_size = MEM;
     cfg.bios = "none";
     cfg.serial.type = HV_CHARDEV_NULL;
     cfg.engine = engine;
@@ -455,6 +545,10 @@ static int mkside(struct vmside *s, enum hv_engine engine)
     if (hv_vm_create(&cfg, &s->vm, err, sizeof err) < 0 ||
         hv_vcpu_create(s->vm, 0, &s->cpu) < 0) {
         fprintf(stderr, "jitfuzz: cannot create VM: %s\n", err);
+        return -1;
+    }
+    if (para && hv_vm_mmio_add(s->vm, PMMIO, PMMIO_SIZE, &pmmio_ops, s) < 0) {
+        fprintf(stderr, "jitfuzz: cannot add the MMIO register file\n");
         return -1;
     }
     return 0;
@@ -467,6 +561,10 @@ struct result {
     uint8_t scratch[SCRATCH_SIZE];
     uint8_t log[TRAPLOG_SIZE];
     uint8_t code[0x1000];
+    uint8_t edge[2][EDGE];      /* para: RAM's first and last pages */
+    uint8_t mmio[PMMIO_SIZE];   /* para: the register file */
+    unsigned hcalls;            /* para: HV_EXIT_HYPERCALL exits, and a hash of them */
+    uint64_t hchash;
 };
 
 /* Sdtrig trigger 0 for one sequence (tdata1 = 0: none). */
@@ -502,28 +600,62 @@ static void run_side(struct vmside *s, const struct hv_regs *init, const struct 
      * each store: one such sequence translated 40,000 blocks). */
     uint32_t handler[0x1000 / 4] = { 0 };
     build_handler(handler);
-    hv_vm_mem_write(s->vm, RAM, handler, sizeof handler);
+    hv_vm_mem_write(s->vm, para ? PARA_HANDLER : RAM, handler, sizeof handler);
     (void)codelen;
     hv_vm_mem_write(s->vm, CODE, code, 0x1000);
     hv_vm_mem_write(s->vm, SCRATCH, scratch, SCRATCH_SIZE);
     hv_vm_mem_write(s->vm, TRAPLOG, zero, TRAPLOG_SIZE);
     hv_vcpu_set_regs(s->cpu, init);
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x305), RAM);                 /* mtvec */
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x300), 3ull << 13);          /* mstatus.FS */
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a0), 0);                   /* tselect */
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a2), trig->tdata2);
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a1), trig->tdata1);
-    hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a5), trig->tcontrol);
+    if (para) {
+        hv_vm_mem_write(s->vm, RAM, zero, EDGE);
+        hv_vm_mem_write(s->vm, RAM + MEM - EDGE, zero, EDGE);
+        for (unsigned i = 0; i < PMMIO_SIZE; i++)
+            s->mmio[i] = (uint8_t)(i * 0x9d + 0x35);
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x105), PARA_HANDLER);    /* stvec */
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x100), 1ull << 8);       /* sstatus: SPP = S */
+        static const unsigned zeroed[] = { 0x140, 0x141, 0x142, 0x143 };  /* sscratch.. */
+        for (unsigned i = 0; i < 4; i++)
+            hv_vcpu_set_reg(s->cpu, HV_REG_CSR(zeroed[i]), 0);
+    } else {
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x305), RAM);             /* mtvec */
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x300), 3ull << 13);      /* mstatus.FS */
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a0), 0);               /* tselect */
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a2), trig->tdata2);
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a1), trig->tdata1);
+        hv_vcpu_set_reg(s->cpu, HV_REG_CSR(0x7a5), trig->tcontrol);
+    }
     struct hv_stats st0, st1;
     hv_vcpu_get_stats(s->cpu, &st0);
     memset(&out->ex, 0, sizeof(out->ex));
     hv_vcpu_run(s->cpu, 20000, &out->ex);
+    out->hcalls = 0;
+    out->hchash = 0;
+    /* para: a hypercall to EID_UNKNOWN leaves the run; resume (the guest gets the
+     * pre-filled NOT_SUPPORTED) with what is left of the budget, noting each call. */
+    while (out->ex.reason == HV_EXIT_HYPERCALL) {
+        const uint64_t *a = out->ex.u.hypercall.args;
+        out->hcalls++;
+        out->hchash = (out->hchash ^ out->ex.u.hypercall.eid) * 0x100000001b3ull;
+        out->hchash = (out->hchash ^ out->ex.u.hypercall.fid ^ out->ex.pc) * 0x100000001b3ull;
+        for (unsigned i = 0; i < 6; i++)
+            out->hchash = (out->hchash ^ a[i]) * 0x100000001b3ull;
+        hv_vcpu_get_stats(s->cpu, &st1);
+        uint64_t used = st1.instructions - st0.instructions;
+        if (used >= 20000)
+            break;
+        hv_vcpu_run(s->cpu, 20000 - used, &out->ex);
+    }
     hv_vcpu_get_stats(s->cpu, &st1);
     out->instret = st1.instructions - st0.instructions;
     hv_vcpu_get_regs(s->cpu, &out->regs);
     hv_vm_mem_read(s->vm, SCRATCH, out->scratch, SCRATCH_SIZE);
     hv_vm_mem_read(s->vm, TRAPLOG, out->log, TRAPLOG_SIZE);
     hv_vm_mem_read(s->vm, CODE, out->code, sizeof(out->code));
+    if (para) {
+        hv_vm_mem_read(s->vm, RAM, out->edge[0], EDGE);
+        hv_vm_mem_read(s->vm, RAM + MEM - EDGE, out->edge[1], EDGE);
+        memcpy(out->mmio, s->mmio, PMMIO_SIZE);
+    }
 }
 
 static void dump_seq(const uint8_t *code, unsigned len)
@@ -568,6 +700,17 @@ static int compare(const struct result *a, const struct result *b, char *why, si
         return snprintf(why, n, "trap log differs"), 1;
     if (memcmp(a->code, b->code, sizeof(a->code)))
         return snprintf(why, n, "code memory differs"), 1;
+    if (!para)
+        return 0;
+    if (a->hcalls != b->hcalls || a->hchash != b->hchash)
+        return snprintf(why, n, "hypercall exits %u vs %u (or their eid/fid/pc/args)",
+                        a->hcalls, b->hcalls), 1;
+    if (memcmp(a->edge[0], b->edge[0], EDGE))
+        return snprintf(why, n, "RAM's first page differs"), 1;
+    if (memcmp(a->edge[1], b->edge[1], EDGE))
+        return snprintf(why, n, "RAM's last page differs"), 1;
+    if (memcmp(a->mmio, b->mmio, PMMIO_SIZE))
+        return snprintf(why, n, "MMIO register file differs"), 1;
     return 0;
 }
 
@@ -584,12 +727,16 @@ int main(int argc, char **argv)
             verbose++;
         else if (!strcmp(argv[i], "--start") && i + 1 < argc)
             start = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--backend") && i + 1 < argc &&
+                 (!strcmp(argv[i + 1], "full") || !strcmp(argv[i + 1], "para")))
+            para = !strcmp(argv[++i], "para");
         else {
-            fprintf(stderr, "usage: jitfuzz [--seed N] [--count N] [--verbose]\n");
+            fprintf(stderr, "usage: jitfuzz [--backend full|para] [--seed N] [--count N] "
+                    "[--start N] [--verbose]\n");
             return 2;
         }
     }
-    struct vmside ref, jit;
+    static struct vmside ref, jit;
     if (mkside(&ref, HV_ENGINE_INTERP) < 0 || mkside(&jit, HV_ENGINE_JIT) < 0)
         return 2;
     static struct result ra, rb;
@@ -621,6 +768,10 @@ int main(int argc, char **argv)
         /* MMIO, unmapped, misaligned, and the end of RAM (accesses there straddle it) */
         static const uint64_t odd[] = { 0x10000005, 0x10000000, 0x2000001, 0x0c000000, 0,
                                         RAM + (1 << 20) - 0x40, 0x10000003, 0x40000000 };
+        /* para: the RAM window's edges (below its start, straddling its end, beyond) */
+        static const uint64_t podd[] = { PMMIO + 5, PMMIO + 0x80, RAM - 4, 0,
+                                         RAM + MEM - 0x40, RAM + MEM - 4, RAM + MEM + 0x40,
+                                         RAM + MEM + (1ull << 32) };
         init.x[24] = SCRATCH + 0x800 + 8 * rn(64) + (rn(10) ? 0 : 1 + rn(7));
         /* x25: a 4-byte item that is not part of a jalr pair; x23: what SMC writes */
         init.x[25] = CODE + codelen - 4;
@@ -633,9 +784,11 @@ int main(int argc, char **argv)
         }
         static const unsigned alu_fmts2[] = { HV_FMT_R, HV_FMT_I, HV_FMT_SHIFT };
         init.x[23] = random_op(alu_fmts2, 3, false);
-        init.x[26] = rn(2) ? odd[rn(8)] + rn(16) - 8 : special_x();
-        if (init.x[26] + 0x800 >= RAM && init.x[26] < RAM + 0x3000)
+        init.x[26] = rn(2) ? (para ? podd : odd)[rn(8)] + rn(16) - 8 : special_x();
+        if (!para && init.x[26] + 0x800 >= RAM && init.x[26] < RAM + 0x3000)
             init.x[26] += 0x40000;      /* never let wild stores hit the handler or code */
+        if (para && init.x[26] + 0x808 >= CODE && init.x[26] < PARA_HANDLER + 0x1000)
+            init.x[26] += 0x40000;
         init.x[27] = SCRATCH + 0x800 + rn(0x800);
         if (loops)     /* sometimes enough iterations for the translator's regions, which
                           it builds for blocks entered HV_JIT_REGION_HEAT (512) times */
@@ -643,8 +796,10 @@ int main(int argc, char **argv)
         init.x[30] = TRAPLOG;
         init.pc = CODE;
         init.fcsr = rn(32) | (uint64_t)(rn(4) ? rn(5) : rn(8)) << 5;
-        init.priv = 3;
-        struct trig trig = random_trig(items, n);
+        init.priv = para ? 1 : 3;
+        struct trig trig = { 0, 0, 0 };
+        if (!para)      /* no Sdtrig on para */
+            trig = random_trig(items, n);
         run_side(&ref, &init, &trig, code, codelen, scratch, &ra);
         run_side(&jit, &init, &trig, code, codelen, scratch, &rb);
         char why[160];
@@ -660,8 +815,9 @@ int main(int argc, char **argv)
     }
     struct hv_stats st;
     hv_vcpu_get_stats(jit.cpu, &st);
-    printf("jitfuzz: seed %" PRIu64 ": %" PRIu64 " sequences, %u mismatches, %" PRIu64
-           " blocks translated, %" PRIu64 " instructions\n", seed, count, fails,
+    printf("jitfuzz: %sseed %" PRIu64 ": %" PRIu64 " sequences, %u mismatches, %" PRIu64
+           " blocks translated, %" PRIu64 " instructions\n", para ? "para, " : "", seed,
+           count, fails,
            st.blocks_translated, st.instructions);
     hv_vm_destroy(ref.vm);
     hv_vm_destroy(jit.vm);
