@@ -232,7 +232,7 @@ struct hv_stats {
 HV_API int hv_vcpu_get_stats(hv_vcpu *vcpu, struct hv_stats *stats);
 
 /* All general state of a vCPU at once (hv_vcpu_get_regs / hv_vcpu_set_regs). fcsr is
- * fflags | frm << 5; priv is the privilege level (0 U, 1 S, 3 M; always 0 on para). */
+ * fflags | frm << 5; priv is the privilege level (0 U, 1 S, 3 M; para: 0 U or 1 S). */
 struct hv_regs {
     uint64_t x[32];          /* x[0] reads 0; writes to it are ignored */
     uint64_t pc;
