@@ -88,8 +88,9 @@ static struct hv__x86_mem check(struct tr *t, struct cold *c, const struct cover
             hv__x86_alu_rr(b, HV_X86_CMP, 8, RCX, RDX);
         }
         c->from[c->nfrom++] = hv__x86_jcc_fwd(b, HV_X86_CC_A);
-        if (o->off_reg == RDX && o->lo == 0 && t->rsi_base && !t->rsi_busy)
-            return hv__x86_mbi(RCX, RSI, 1, 0);     /* RCX = va - window base */
+        int64_t nb = -(int64_t)t->win_base;
+        if (o->off_reg == RDX && t->rsi_base && !t->rsi_busy && nb >= INT32_MIN)
+            return hv__x86_mbi(RAX, RSI, 1, (int32_t)nb);   /* va + (host - base) */
         hv__x86_mov_ri(b, o->off_reg, (uint64_t)(uintptr_t)t->win_host - t->win_base);
         return hv__x86_mbi(RAX, o->off_reg, 1, 0);
     }
@@ -147,9 +148,11 @@ static void va_to_rax(struct tr *t, int base, int64_t imm)
 }
 
 /* A single access in the direct window, checked from the base register: RCX = va - window
- * base (one lea), the unsigned compare, then [RCX + host]. va itself is not needed on the
- * fast path, so the cold stub computes it into RAX (c->va_lazy). false: the displacement
- * does not fit (negative offsets with a window at 2 GiB), use check(). */
+ * base (one lea) and the unsigned compare, while the access itself is [base + RSI + imm -
+ * window base] (RSI = the window's host address; else RDX = host - window base): its
+ * address does not wait for the lea. va itself is not needed on the fast path, so the cold
+ * stub computes it into RAX (c->va_lazy). false: the displacement does not fit (negative
+ * offsets with a window at 2 GiB), use check(). */
 static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, unsigned size,
                           struct hv__x86_mem *m)
 {
@@ -164,12 +167,14 @@ static bool direct_single(struct tr *t, struct cold *c, int base, int64_t imm, u
     c->va_lazy = true;
     c->va_base = base;
     c->va_imm = (int32_t)imm;
+    /* The access addresses from the base register, not from RCX: the load does not wait
+     * for the lea (one cycle more on every dependent load: linked lists, table lookups). */
     if (t->rsi_base && !t->rsi_busy) {
-        *m = hv__x86_mbi(RCX, RSI, 1, 0);
+        *m = hv__x86_mbi(base, RSI, 1, (int32_t)disp);
         return true;
     }
-    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)t->win_host);
-    *m = hv__x86_mbi(RCX, RDX, 1, 0);
+    hv__x86_mov_ri(b, RDX, (uint64_t)(uintptr_t)t->win_host - t->win_base);
+    *m = hv__x86_mbi(base, RDX, 1, (int32_t)imm);
     return true;
 }
 
