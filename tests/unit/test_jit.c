@@ -74,20 +74,27 @@ static void lockstep(const char *elf, uint64_t max_insns)
     lockstep_on(HV_BACKEND_FULL, elf, max_insns);
 }
 
-#define BENCH(name) HV_BUILD_DIR "/bench/" name "-full.elf"
-#define PARA(name) HV_BUILD_DIR "/bench/" name "-para.elf"
 #define ISA(name) HV_BUILD_DIR "/tests/guest/isa_" name ".elf"
+
+/* The CPU suite's workloads, each built for both backends (build/bench/NAME-{full,para}.elf). */
+static const char *const bench_names[] = { "intmix", "sort", "crc", "matmul", "bytecode",
+                                           "ptrchase", "paging", "stackvm", "linklist",
+                                           "lexer", "crc16", "mac16", "bintree", "qsortcb",
+                                           "strops", "smallfn" };
+
+static void lockstep_bench(enum hv_backend backend)
+{
+    for (unsigned i = 0; i < sizeof bench_names / sizeof bench_names[0]; i++) {
+        char elf[512];
+        snprintf(elf, sizeof elf, "%s/bench/%s-%s.elf", HV_BUILD_DIR, bench_names[i],
+                 backend == HV_BACKEND_PARA ? "para" : "full");
+        lockstep_on(backend, elf, 3000000);
+    }
+}
 
 Test(jit, lockstep_bench_workloads, .timeout = 240)
 {
-    static const char *const w[] = { BENCH("intmix"), BENCH("sort"), BENCH("crc"),
-                                     BENCH("matmul"), BENCH("bytecode"), BENCH("ptrchase"),
-                                     BENCH("paging"), BENCH("stackvm"), BENCH("linklist"),
-                                     BENCH("lexer"), BENCH("crc16"), BENCH("mac16"),
-                                     BENCH("bintree"), BENCH("qsortcb"), BENCH("strops"),
-                                     BENCH("smallfn") };
-    for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++)
-        lockstep(w[i], 3000000);
+    lockstep_bench(HV_BACKEND_FULL);
 }
 
 /* The same on the para backend: its translated code reads and writes guest RAM through the
@@ -95,14 +102,7 @@ Test(jit, lockstep_bench_workloads, .timeout = 240)
  * the soft-TLB. */
 Test(jit, lockstep_para_bench_workloads, .timeout = 240)
 {
-    static const char *const w[] = { PARA("intmix"), PARA("sort"), PARA("crc"),
-                                     PARA("matmul"), PARA("bytecode"), PARA("ptrchase"),
-                                     PARA("paging"), PARA("stackvm"), PARA("linklist"),
-                                     PARA("lexer"), PARA("crc16"), PARA("mac16"),
-                                     PARA("bintree"), PARA("qsortcb"), PARA("strops"),
-                                     PARA("smallfn") };
-    for (unsigned i = 0; i < sizeof w / sizeof w[0]; i++)
-        lockstep_on(HV_BACKEND_PARA, w[i], 3000000);
+    lockstep_bench(HV_BACKEND_PARA);
 }
 
 Test(jit, lockstep_isa_programs, .timeout = 240)
